@@ -1,0 +1,140 @@
+# arbiusd - build, test and run.  See README.md.
+#
+#   make            build build/arbiusd
+#   make run        install missing Debian packages, build, serve on defaults
+#   make check      install test dependencies, build, run every test
+#   make test       unit tests only
+#   make SANITIZE=address check   the same under ASan+UBSan (build-address/)
+#   make SANITIZE=thread check    the same under TSan (build-thread/)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make clean
+
+PKGS      := libmicrohttpd libcurl sqlite3 jansson libsecp256k1 libcrypto inih zlib
+SANITIZE  ?=
+BUILD     ?= build$(if $(SANITIZE),-$(SANITIZE))
+CC        ?= gcc
+PREFIX    ?= /usr/local
+FUZZ_SECONDS ?= 60
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wpointer-arith -Wcast-qual -Wwrite-strings -Wvla -Wformat=2 -fno-common
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+OPT    := -O2 -g
+ifeq ($(SANITIZE),address)
+  SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  HARDEN := -fstack-protector-strong
+  OPT    := -O1 -g
+else ifeq ($(SANITIZE),thread)
+  SAN    := -fsanitize=thread -fno-omit-frame-pointer
+  HARDEN :=
+  OPT    := -O1 -g
+endif
+
+CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -DARBIUSD_VERSION='"$(VERSION)"'
+CFLAGS   += -std=c11 $(OPT) -pthread $(WARN) $(HARDEN) $(SAN) $(PKG_CFLAGS)
+LDFLAGS  += -pthread $(SAN)
+LDLIBS   += $(PKG_LIBS) -lm
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+
+SRC       := $(sort $(wildcard src/*/*.c) $(filter-out src/main.c,$(wildcard src/*.c)))
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES:= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
+REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
+
+.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/arbiusd
+
+$(BUILD)/arbiusd: $(BUILD)/src/main.o $(BUILD)/libarbiusd.a
+	@echo "  LINK    $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libarbiusd.a: $(OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/%.o: %.c $(BUILD)/gen/migrations.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Migrations are compiled into the binary: tools/embed turns files into a
+# table of {name, bytes, length}.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(BUILD)/gen/migrations.c $(BUILD)/gen/migrations.h: $(BUILD)/tools/embed $(MIGRATIONS)
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/tools/embed migrations $(BUILD)/gen/migrations $(MIGRATIONS)
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: one Check binary per tests/unit/test_<module>.c.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libarbiusd.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $<"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) -Wno-missing-prototypes -o $@ $< \
+	    $(BUILD)/libarbiusd.a $(LDFLAGS) $(LDLIBS) $(CHECK_LIBS)
+
+# Fuzz corpora replayed with an ordinary build (no clang needed).
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(BUILD)/libarbiusd.a
+	@mkdir -p $(dir $@)
+	@echo "  REPLAY  $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ fuzz/replay.c $< \
+	    $(BUILD)/libarbiusd.a $(LDFLAGS) $(LDLIBS)
+
+test: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	    CK_DEFAULT_TIMEOUT=120 ARBIUSD_TEST_DATA=tests/data $$t || fail=1; \
+	done; exit $$fail
+
+fuzz-replay: $(REPLAY_BIN)
+	@fail=0; for n in $(FUZZ_NAMES); do \
+	    $(BUILD)/fuzz/replay_$$n fuzz/corpus/$$n || fail=1; \
+	done; exit $$fail
+
+integ: $(BUILD)/arbiusd
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node --test --test-concurrency=1 integ/
+
+deps:
+	@tools/deps.sh runtime
+
+deps-test:
+	@tools/deps.sh test
+
+check: deps-test
+	$(MAKE) all test fuzz-replay
+	$(MAKE) integ
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/arbiusd serve
+
+tsan:
+	$(MAKE) SANITIZE=thread check
+
+fuzz:
+	@tools/deps.sh fuzz
+	$(MAKE) -f fuzz/Makefile FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+lint:
+	@! grep -rnE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' src include tests/unit fuzz \
+	    || { echo "lint: banned function (use buf_addf/snprintf/strtol)"; exit 1; }
+
+clean:
+	rm -rf build build-address build-thread build-fuzz
+
+-include $(OBJ:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,119 @@
+/*
+ * http.h - the HTTP server: libmicrohttpd daemon, routing table, static
+ * files, per-thread read-only database connections, responses.
+ *
+ * Handlers run on libmicrohttpd's pool threads.  Each handler gets a
+ * struct http_req (borrowed for the call) and fills a struct http_resp;
+ * the server turns it into an MHD response, adds the security headers and
+ * queues it.  Handlers never build SQL (store/queries do) and never block on
+ * the network.
+ */
+#ifndef ARBIUSD_HTTP_H
+#define ARBIUSD_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arbiusd/buf.h"
+#include "arbiusd/util.h"
+
+struct config;
+struct db;
+struct tmpl_set;
+struct http_server;
+struct MHD_Connection;
+
+#define HTTP_MAX_BODY      ((size_t)64 << 10)   /* request bodies */
+#define HTTP_MAX_RESPONSE  ((size_t)32 << 20)   /* rendered responses */
+#define HTTP_MAX_QUERY     2048                 /* bytes of one query value */
+
+/* Everything handlers share; owned by main, read-only once serving. */
+struct http_ctx {
+    const struct config *cfg;
+    struct tmpl_set *tmpl;     /* compiled templates */
+    const char *db_path;
+    uint64_t busy_timeout;
+    int64_t started_at;        /* wall seconds */
+    volatile int draining;     /* set at shutdown */
+};
+
+struct http_req {
+    struct MHD_Connection *conn;
+    const struct http_ctx *ctx;
+    const char *method;        /* "GET", ... */
+    const char *path;          /* decoded path, no query */
+    const char *param;         /* the part matched by a trailing '*' */
+    int is_head;
+    int is_api;                /* path under /api/ or a JSON route */
+    const char *body;          /* request body (POST), NUL-terminated */
+    size_t body_len;
+};
+
+struct http_header {
+    char *name, *value;        /* owned */
+};
+
+struct http_resp {
+    int status;
+    const char *content_type;  /* static string */
+    struct buf body;
+    int fd;                    /* >= 0: send this file instead of body */
+    uint64_t fd_size;
+    struct http_header headers[8];
+    size_t nheaders;
+};
+
+typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);
+
+struct http_route {
+    const char *method;        /* "GET" (HEAD follows GET) or "POST" */
+    const char *pattern;       /* "/health"; a trailing star matches a prefix */
+    http_handler_fn fn;
+};
+
+/* Starts the daemon on cfg->listen with the given routes (NULL-terminated
+ * table, borrowed for the server's life).  0, or -1 after logging. */
+int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
+                      struct http_server **outp /* OUT */) WARN_UNUSED;
+/* Port actually bound (useful with port 0). */
+uint16_t http_server_port(const struct http_server *srv);
+/* Stops accepting, waits for in-flight requests, frees. NULL is a no-op. */
+void http_server_stop(struct http_server *srv);
+
+/* The calling thread's read-only database connection, opened on first use
+ * and closed when the thread exits.  NULL (logged) if it cannot be opened. */
+struct db *http_db(const struct http_req *req);
+
+/* Query parameter value (decoded) or NULL; borrowed until the request ends. */
+const char *http_query(const struct http_req *req, const char *name);
+/* Request header value or NULL. */
+const char *http_header(const struct http_req *req, const char *name);
+
+/* Adds a response header (copied). */
+void http_resp_header(struct http_resp *resp, const char *name,
+                      const char *value);
+
+/* Sets resp to a JSON body (steals a reference to v).  Returns 0, or -1 if
+ * it could not be serialised (resp becomes a 500). */
+int http_reply_json(struct http_resp *resp, int status, json_t *v);
+/* An error: {"error":{"code":status,"message":msg}} on API routes, the
+ * error page (templates/error.html) on HTML routes. */
+int http_reply_error(struct http_req *req, struct http_resp *resp, int status,
+                     const char *msg);
+/*
+ * Renders template `name` with ctx (borrowed) inside templates/layout.html
+ * (ctx gains "body", "title" stays as given).  On failure answers 500.
+ */
+int http_reply_page(struct http_req *req, struct http_resp *resp,
+                    const char *name, json_t *ctx);
+
+/* Serves a file under ctx->cfg->static_dir for the relative path rel,
+ * refusing any escape.  Handles ETag / If-None-Match. */
+int http_reply_static(struct http_req *req, struct http_resp *resp,
+                      const char *rel);
+
+/* Content type for a file name by extension ("application/octet-stream"). */
+const char *http_mime_type(const char *name);
+
+#endif

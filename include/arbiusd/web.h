@@ -1,0 +1,23 @@
+/*
+ * web.h - the route table of every page and JSON endpoint.
+ *
+ * pages.c (HTML), api.c (JSON) and metrics.c (health) each contribute
+ * handlers; web_routes() returns the table http_server_start() takes.
+ */
+#ifndef ARBIUSD_WEB_H
+#define ARBIUSD_WEB_H
+
+#include "arbiusd/http.h"
+
+/* The NULL-terminated route table (static storage). */
+const struct http_route *web_routes(void);
+
+/* Handlers, grouped by file. */
+int pages_home(struct http_req *req, struct http_resp *resp);
+int pages_static(struct http_req *req, struct http_resp *resp);
+int pages_robots(struct http_req *req, struct http_resp *resp);
+int api_health(struct http_req *req, struct http_resp *resp);
+int api_status(struct http_req *req, struct http_resp *resp);
+int api_task(struct http_req *req, struct http_resp *resp);
+
+#endif

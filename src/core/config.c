@@ -1,0 +1,752 @@
+/*
+ * config.c - table-driven configuration: defaults, INI file, environment.
+ */
+#include "arbiusd/config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arbiusd/buf.h"
+#include "arbiusd/log.h"
+
+extern char **environ;
+
+enum cfg_type {
+    CFG_STR,      /* any text */
+    CFG_DIR,      /* a path (existence checked when used) */
+    CFG_U64,      /* decimal integer within [min, max] */
+    CFG_LISTEN,   /* host:port */
+    CFG_LEVEL,    /* log level name */
+    CFG_PROFILE,  /* chain profile name */
+    CFG_ADDR,     /* 20-byte hex address */
+    CFG_ADDR_OPT, /* address or "" / "none" */
+    CFG_URLS,     /* comma list of http(s) URLs */
+    CFG_ADDRS,    /* comma list of addresses */
+    CFG_IPS,      /* comma list of IP addresses */
+    CFG_URL_OPT,  /* one http(s) URL or "" */
+};
+
+struct cfg_key {
+    const char *section;
+    const char *key;
+    enum cfg_type type;
+    size_t off;          /* offset of the field in struct config */
+    const char *def;     /* embedded default, as text */
+    uint64_t min, max;   /* bounds for CFG_U64 */
+    const char *doc;     /* one line for config.example.ini and --help */
+};
+
+#define F(field) offsetof(struct config, field)
+#define U64MAX UINT64_MAX
+
+static const struct cfg_key cfg_keys[] = {
+    { "server", "listen", CFG_LISTEN, F(listen), "127.0.0.1:8080", 0, 0,
+      "address and port the HTTP server listens on (IPv4 or [IPv6])" },
+    { "server", "threads", CFG_U64, F(threads), "4", 1, 64,
+      "HTTP worker threads" },
+    { "server", "max_connections", CFG_U64, F(max_connections), "512", 4,
+      65536, "simultaneous HTTP connections" },
+    { "server", "connection_timeout", CFG_U64, F(connection_timeout), "30", 1,
+      3600, "seconds an idle HTTP connection is kept" },
+    { "server", "templates", CFG_DIR, F(templates), "templates", 0, 0,
+      "directory of the HTML templates" },
+    { "server", "static", CFG_DIR, F(static_dir), "static", 0, 0,
+      "directory of the static files served under /static/" },
+    { "server", "public_url", CFG_URL_OPT, F(public_url), "", 0, 0,
+      "public base URL used in feeds and share links (empty: from Host)" },
+    { "server", "trusted_proxies", CFG_IPS, F(trusted_proxies), "", 0, 0,
+      "comma list of proxy IPs whose X-Forwarded-For is believed" },
+    { "log", "level", CFG_LEVEL, F(log_level), "info", 0, 0,
+      "error, warn, info or debug" },
+    { "database", "path", CFG_STR, F(db_path), "./arbiusd.db", 0, 0,
+      "SQLite database file (WAL mode; -wal and -shm files beside it)" },
+    { "database", "busy_timeout", CFG_U64, F(busy_timeout), "5000", 0, 600000,
+      "milliseconds a reader waits on a locked database" },
+    { "chain", "profile", CFG_PROFILE, F(profile), "arbitrum-one", 0, 0,
+      "arbitrum-one, arbitrum-nova-v2 or arbitrum-nova-v1: sets chain_id, "
+      "engine, token, router and rpc_urls unless given" },
+    { "chain", "rpc_urls", CFG_URLS, F(rpc_urls), "https://arb1.arbitrum.io/rpc",
+      0, 0, "comma list of JSON-RPC endpoints, tried in order with failover" },
+    { "chain", "chain_id", CFG_U64, F(chain_id), "42161", 1, U64MAX,
+      "expected eth_chainId; an endpoint answering another id is refused" },
+    { "chain", "engine", CFG_ADDR, F(engine),
+      "0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66", 0, 0,
+      "Arbius engine contract address" },
+    { "chain", "token", CFG_ADDR, F(token),
+      "0x4a24b101728e07a52053c13fb4db2bcf490cabc3", 0, 0,
+      "AIUS token contract address" },
+    { "chain", "router", CFG_ADDR_OPT, F(router),
+      "0xecAba4E6a4bC1E3DE3e996a8B2c89e8B0626C9a1", 0, 0,
+      "ArbiusRouterV1 address (empty or none: no router)" },
+    { "chain", "start_block", CFG_U64, F(start_block), "0", 0, U64MAX,
+      "first block to index (0: find the engine's deployment block)" },
+    { "chain", "confirmations", CFG_U64, F(confirmations), "20", 0, 100000,
+      "depth treated as final when the node has no safe/finalized tag" },
+    { "chain", "poll_interval", CFG_U64, F(poll_interval), "5", 1, 3600,
+      "seconds between polls of the chain head" },
+    { "chain", "max_range", CFG_U64, F(max_range), "10000", 1, 10000000,
+      "largest eth_getLogs block range ever requested" },
+    { "chain", "rpc_timeout", CFG_U64, F(rpc_timeout), "30", 1, 600,
+      "seconds before one JSON-RPC request is abandoned" },
+    { "chain", "rpc_batch", CFG_U64, F(rpc_batch), "50", 1, 1000,
+      "requests per JSON-RPC batch (calldata fetches)" },
+    { "chain", "rpc_budget", CFG_U64, F(rpc_budget), "0", 0, U64MAX,
+      "requests per day per endpoint reported against (0: unlimited)" },
+    { "chain", "reorg_window", CFG_U64, F(reorg_window), "256", 8, 100000,
+      "recent block hashes kept to detect reorgs" },
+    { "ipfs", "gateways", CFG_URLS, F(gateways), "https://ipfs.arbius.org", 0, 0,
+      "comma list of IPFS gateways; the first one serves gallery images" },
+    { "ipfs", "timeout", CFG_U64, F(ipfs_timeout), "20", 1, 600,
+      "seconds per gateway check" },
+    { "ipfs", "concurrency", CFG_U64, F(ipfs_concurrency), "4", 1, 64,
+      "gateway checks in flight at once" },
+    { "admin", "wallets", CFG_ADDRS, F(admin_wallets), "", 0, 0,
+      "comma list of admin wallet addresses (sign in with Ethereum)" },
+};
+
+struct profile {
+    const char *name;
+    const char *chain_id, *engine, *token, *router, *rpc;
+};
+
+static const struct profile profiles[] = {
+    { "arbitrum-one", "42161", "0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66",
+      "0x4a24b101728e07a52053c13fb4db2bcf490cabc3",
+      "0xecAba4E6a4bC1E3DE3e996a8B2c89e8B0626C9a1",
+      "https://arb1.arbitrum.io/rpc" },
+    { "arbitrum-nova-v2", "42170", "0x3BF6050327Fa280Ee1B5F3e8Fd5EA2EfE8A6472a",
+      "0x8AFE4055Ebc86Bd2AFB3940c0095C9aca511d852", "",
+      "https://nova.arbitrum.io/rpc" },
+    { "arbitrum-nova-v1", "42170", "0x399511EDEB7ca4A8328E801b1B3D0fe232aBc996",
+      "0xe3DBC4F88EAa632DDF9708732E2832EEaA6688AB", "",
+      "https://nova.arbitrum.io/rpc" },
+};
+
+/* Keys set explicitly (file or env): a profile never overrides them. */
+struct cfg_reader;
+
+struct cfg_state {
+    struct config *c;
+    unsigned char set[ARRAY_SIZE(cfg_keys)];
+    const char *file;
+    struct cfg_reader *reader;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static const struct cfg_key *cfg_find(const char *section, const char *key)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+        if (strcmp(cfg_keys[i].section, section) == 0 &&
+            strcmp(cfg_keys[i].key, key) == 0)
+            return &cfg_keys[i];
+    return NULL;
+}
+
+static int cfg_section_known(const char *section)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+        if (strcmp(cfg_keys[i].section, section) == 0)
+            return 1;
+    return 0;
+}
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = tolower(ch);
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+/* Parses "0x" + 40 hex digits (any case) into 20 bytes. */
+static int parse_addr(const char *s, uint8_t out[20])
+{
+    size_t i;
+
+    if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strlen(s) != 42)
+        return -1;
+    for (i = 0; i < 20; i++) {
+        int hi = hexval((unsigned char)s[2 + 2 * i]);
+        int lo = hexval((unsigned char)s[3 + 2 * i]);
+
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+static int parse_url(const char *s)
+{
+    const char *host;
+
+    if (strncmp(s, "http://", 7) == 0)
+        host = s + 7;
+    else if (strncmp(s, "https://", 8) == 0)
+        host = s + 8;
+    else
+        return -1;
+    if (*host == '\0' || *host == '/' || strpbrk(s, " \t\r\n\"'<>\\"))
+        return -1;
+    return 0;
+}
+
+static int parse_listen(struct config *c, const char *s, char *err,
+                        size_t errlen)
+{
+    const char *colon, *host;
+    size_t hlen;
+    uint64_t port;
+    unsigned char tmp[16];
+
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+
+        if (!end || end[1] != ':') {
+            snprintf(err, errlen, "expected [IPv6]:port, got \"%s\"", s);
+            return -1;
+        }
+        host = s + 1;
+        hlen = (size_t)(end - host);
+        colon = end + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) {
+            snprintf(err, errlen, "expected host:port, got \"%s\"", s);
+            return -1;
+        }
+        host = s;
+        hlen = (size_t)(colon - s);
+    }
+    if (hlen == 0 || hlen >= sizeof(c->listen_host)) {
+        snprintf(err, errlen, "bad host in \"%s\"", s);
+        return -1;
+    }
+    if (util_parse_u64(colon + 1, 0, 65535, &port) < 0) {
+        snprintf(err, errlen, "bad port in \"%s\" (0-65535)", s);
+        return -1;
+    }
+    memcpy(c->listen_host, host, hlen);
+    c->listen_host[hlen] = '\0';
+    if (strcmp(c->listen_host, "localhost") == 0)
+        snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
+    if (inet_pton(AF_INET, c->listen_host, tmp) != 1 &&
+        inet_pton(AF_INET6, c->listen_host, tmp) != 1) {
+        snprintf(err, errlen, "host \"%s\" is not a numeric IP address",
+                 c->listen_host);
+        return -1;
+    }
+    c->listen_port = (uint16_t)port;
+    return 0;
+}
+
+static void list_release(struct config_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        free(l->items[i]);
+    l->n = 0;
+}
+
+/* Splits a comma list, trimming blanks, validating each item by type. */
+static int parse_list(struct config_list *l, const char *s, enum cfg_type t,
+                      char *err, size_t errlen)
+{
+    struct config_list tmp = { .n = 0 };
+    const char *p = s;
+
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char *item;
+
+        while (n && isspace((unsigned char)*p)) {
+            p++;
+            n--;
+        }
+        while (n && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (n == 0) {
+            snprintf(err, errlen, "empty item in list");
+            goto fail;
+        }
+        if (tmp.n == CONFIG_MAX_LIST) {
+            snprintf(err, errlen, "more than %d items", CONFIG_MAX_LIST);
+            goto fail;
+        }
+        item = xstrndup(p, n);
+        tmp.items[tmp.n++] = item;
+        if (t == CFG_URLS) {
+            while (n > 1 && item[n - 1] == '/')
+                item[--n] = '\0';
+            if (parse_url(item) < 0) {
+                snprintf(err, errlen, "\"%s\" is not an http(s) URL", item);
+                goto fail;
+            }
+        } else if (t == CFG_ADDRS) {
+            uint8_t a[20];
+            size_t i;
+
+            if (parse_addr(item, a) < 0) {
+                snprintf(err, errlen, "\"%s\" is not a 0x address", item);
+                goto fail;
+            }
+            for (i = 0; item[i]; i++)
+                item[i] = (char)tolower((unsigned char)item[i]);
+        } else if (t == CFG_IPS) {
+            unsigned char a[16];
+
+            if (inet_pton(AF_INET, item, a) != 1 &&
+                inet_pton(AF_INET6, item, a) != 1) {
+                snprintf(err, errlen, "\"%s\" is not an IP address", item);
+                goto fail;
+            }
+        }
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '\0') {
+            snprintf(err, errlen, "trailing comma");
+            goto fail;
+        }
+    }
+    list_release(l);
+    *l = tmp;
+    return 0;
+fail:
+    list_release(&tmp);
+    return -1;
+}
+
+static int cfg_apply(struct config *c, const struct cfg_key *k,
+                     const char *value, char *err, size_t errlen)
+{
+    void *field = (char *)c + k->off;
+    char **sp = field;
+
+    switch (k->type) {
+    case CFG_STR:
+    case CFG_DIR:
+        if (*value == '\0') {
+            snprintf(err, errlen, "must not be empty");
+            return -1;
+        }
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    case CFG_URL_OPT:
+        if (*value && parse_url(value) < 0) {
+            snprintf(err, errlen, "\"%s\" is not an http(s) URL", value);
+            return -1;
+        }
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    case CFG_U64:
+        if (util_parse_u64(value, k->min, k->max, field) < 0) {
+            if (k->max == U64MAX)
+                snprintf(err, errlen, "\"%s\" is not a whole number >= %llu",
+                         value, (unsigned long long)k->min);
+            else
+                snprintf(err, errlen,
+                         "\"%s\" is not a whole number from %llu to %llu",
+                         value, (unsigned long long)k->min,
+                         (unsigned long long)k->max);
+            return -1;
+        }
+        return 0;
+    case CFG_LISTEN:
+        if (parse_listen(c, value, err, errlen) < 0)
+            return -1;
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    case CFG_LEVEL: {
+        static const char *const levels[] = { "error", "warn", "info",
+                                              "debug" };
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(levels); i++)
+            if (strcmp(value, levels[i]) == 0)
+                break;
+        if (i == ARRAY_SIZE(levels)) {
+            snprintf(err, errlen,
+                     "\"%s\" is not one of error, warn, info, debug", value);
+            return -1;
+        }
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    }
+    case CFG_PROFILE: {
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(profiles); i++)
+            if (strcmp(value, profiles[i].name) == 0)
+                break;
+        if (i == ARRAY_SIZE(profiles)) {
+            snprintf(err, errlen,
+                     "\"%s\" is not one of arbitrum-one, arbitrum-nova-v2, "
+                     "arbitrum-nova-v1", value);
+            return -1;
+        }
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    }
+    case CFG_ADDR:
+        if (parse_addr(value, field) < 0) {
+            snprintf(err, errlen,
+                     "\"%s\" is not an address (0x and 40 hex digits)", value);
+            return -1;
+        }
+        return 0;
+    case CFG_ADDR_OPT:
+        if (*value == '\0' || strcmp(value, "none") == 0) {
+            memset(field, 0, 20);
+            c->has_router = 0;
+            return 0;
+        }
+        if (parse_addr(value, field) < 0) {
+            snprintf(err, errlen,
+                     "\"%s\" is not an address (0x and 40 hex digits) or none",
+                     value);
+            return -1;
+        }
+        c->has_router = 1;
+        return 0;
+    case CFG_URLS:
+    case CFG_ADDRS:
+    case CFG_IPS:
+        if (*value == '\0' && k->type == CFG_URLS) {
+            snprintf(err, errlen, "needs at least one URL");
+            return -1;
+        }
+        return parse_list(field, value, k->type, err, errlen);
+    }
+    snprintf(err, errlen, "internal: unknown type");
+    return -1;
+}
+
+/* Applies a profile's values to every key not set explicitly. */
+static int cfg_apply_profile(struct cfg_state *st, char *err, size_t errlen)
+{
+    const struct profile *p = NULL;
+    static const char *const map[] = { "chain_id", "engine", "token",
+                                       "router", "rpc_urls" };
+    const char *vals[5];
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(profiles); i++)
+        if (strcmp(st->c->profile, profiles[i].name) == 0)
+            p = &profiles[i];
+    if (!p)
+        return 0;
+    vals[0] = p->chain_id;
+    vals[1] = p->engine;
+    vals[2] = p->token;
+    vals[3] = p->router;
+    vals[4] = p->rpc;
+    for (i = 0; i < ARRAY_SIZE(map); i++) {
+        const struct cfg_key *k = cfg_find("chain", map[i]);
+        size_t idx = (size_t)(k - cfg_keys);
+
+        if (st->set[idx])
+            continue;
+        if (cfg_apply(st->c, k, vals[i], err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void config_init_defaults(struct config *c)
+{
+    char err[256];
+    size_t i;
+
+    memset(c, 0, sizeof(*c));
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+        if (cfg_apply(c, &cfg_keys[i], cfg_keys[i].def, err, sizeof(err)) < 0)
+            fatalx("config: embedded default of %s: %s", cfg_keys[i].key,
+                   err);
+}
+
+int config_set(struct config *c, const char *section, const char *key,
+               const char *value, char *err, size_t errlen)
+{
+    const struct cfg_key *k = cfg_find(section, key);
+
+    if (!k) {
+        if (!cfg_section_known(section))
+            snprintf(err, errlen, "unknown section [%s]", section);
+        else
+            snprintf(err, errlen, "unknown key in [%s]", section);
+        return -1;
+    }
+    return cfg_apply(c, k, value, err, errlen);
+}
+
+/* Debian's libinih is built without INI_HANDLER_LINENO, so the reader counts
+ * lines itself: the handler runs right after the line it concerns is read. */
+struct cfg_reader {
+    FILE *f;
+    int line;
+};
+
+static char *cfg_ini_reader(char *str, int num, void *stream)
+{
+    struct cfg_reader *r = stream;
+    char *p = fgets(str, num, r->f);
+
+    if (p && strchr(p, '\n'))
+        r->line++;
+    else if (p)
+        r->line++; /* last line without a newline, or a very long line */
+    return p;
+}
+
+static int cfg_ini_handler(void *ud, const char *section, const char *key,
+                           const char *value)
+{
+    struct cfg_state *st = ud;
+    int lineno = st->reader ? st->reader->line : 0;
+    const struct cfg_key *k;
+    char why[512];
+
+    if (st->failed)
+        return 0;
+    k = cfg_find(section, key ? key : "");
+    if (!k) {
+        if (!cfg_section_known(section))
+            snprintf(st->err, st->errlen, "%s:%d: %s: unknown section [%s]",
+                     st->file, lineno, key ? key : "", section);
+        else
+            snprintf(st->err, st->errlen, "%s:%d: %s: unknown key in [%s]",
+                     st->file, lineno, key ? key : "", section);
+        st->failed = 1;
+        return 0;
+    }
+    if (cfg_apply(st->c, k, value, why, sizeof(why)) < 0) {
+        snprintf(st->err, st->errlen, "%s:%d: %s: %s", st->file, lineno, key,
+                 why);
+        st->failed = 1;
+        return 0;
+    }
+    st->set[k - cfg_keys] = 1;
+    return 1;
+}
+
+/* Environment: ARBIUSD_<SECTION>_<KEY>, upper case. */
+static int cfg_env(struct cfg_state *st)
+{
+    char **e;
+
+    for (e = environ; *e; e++) {
+        const char *name = *e, *eq = strchr(name, '=');
+        size_t i, nlen;
+        int known_section = 0;
+
+        if (!eq || strncmp(name, "ARBIUSD_", 8) != 0)
+            continue;
+        nlen = (size_t)(eq - name);
+        for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+            const struct cfg_key *k = &cfg_keys[i];
+            char want[128], why[512];
+            size_t j, n = 0;
+            int r;
+
+            r = snprintf(want, sizeof(want), "ARBIUSD_%s_", k->section);
+            for (j = 0; j < (size_t)r; j++)
+                want[j] = (char)toupper((unsigned char)want[j]);
+            if (nlen >= (size_t)r && strncmp(name, want, (size_t)r) == 0)
+                known_section = 1;
+            r = snprintf(want, sizeof(want), "ARBIUSD_%s_%s", k->section,
+                         k->key);
+            for (j = 0; j < (size_t)r; j++)
+                want[j] = (char)toupper((unsigned char)want[j]);
+            n = (size_t)r;
+            if (n != nlen || strncmp(name, want, n) != 0)
+                continue;
+            if (cfg_apply(st->c, k, eq + 1, why, sizeof(why)) < 0) {
+                snprintf(st->err, st->errlen, "env:%.*s: %s: %s", (int)nlen,
+                         name, k->key, why);
+                return -1;
+            }
+            st->set[i] = 1;
+            break;
+        }
+        if (i == ARRAY_SIZE(cfg_keys) && known_section) {
+            snprintf(st->err, st->errlen, "env:%.*s: unknown key", (int)nlen,
+                     name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int config_load_state(struct cfg_state *st, const char *path)
+{
+    if (path) {
+        FILE *f = fopen(path, "r");
+        struct cfg_reader rd = { .f = f, .line = 0 };
+        int r;
+
+        if (!f) {
+            snprintf(st->err, st->errlen, "%s:0: config: cannot open: %s",
+                     path, strerror(errno));
+            return -1;
+        }
+        st->file = path;
+        st->reader = &rd;
+        r = ini_parse_stream(cfg_ini_reader, &rd, cfg_ini_handler, st);
+        st->reader = NULL;
+        fclose(f);
+        if (st->failed)
+            return -1;
+        if (r > 0) {
+            snprintf(st->err, st->errlen, "%s:%d: syntax: not a key = value "
+                     "line or [section]", path, r);
+            return -1;
+        }
+        if (r < 0) {
+            snprintf(st->err, st->errlen, "%s:0: config: cannot read", path);
+            return -1;
+        }
+    }
+    if (cfg_env(st) < 0)
+        return -1;
+    return cfg_apply_profile(st, st->err, st->errlen);
+}
+
+int config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+    struct cfg_state st = { .c = c, .err = err, .errlen = errlen };
+
+    return config_load_state(&st, path);
+}
+
+int config_apply_env(struct config *c, char *err, size_t errlen)
+{
+    struct cfg_state st = { .c = c, .err = err, .errlen = errlen };
+
+    return cfg_env(&st);
+}
+
+static int dump_list(struct buf *out, const struct config_list *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (buf_addf(out, "%s%s", i ? "," : "", l->items[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int dump_addr(struct buf *out, const uint8_t a[20])
+{
+    size_t i;
+
+    if (buf_adds(out, "0x") < 0)
+        return -1;
+    for (i = 0; i < 20; i++)
+        if (buf_addf(out, "%02x", a[i]) < 0)
+            return -1;
+    return 0;
+}
+
+int config_dump(const struct config *c, struct buf *out)
+{
+    const char *section = "";
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+        const struct cfg_key *k = &cfg_keys[i];
+        const void *field = (const char *)c + k->off;
+        int r = 0;
+
+        if (strcmp(section, k->section) != 0) {
+            section = k->section;
+            if (buf_addf(out, "%s[%s]\n", i ? "\n" : "", section) < 0)
+                return -1;
+        }
+        if (buf_addf(out, "%s = ", k->key) < 0)
+            return -1;
+        switch (k->type) {
+        case CFG_U64:
+            r = buf_addf(out, "%llu",
+                         (unsigned long long)*(const uint64_t *)field);
+            break;
+        case CFG_ADDR:
+            r = dump_addr(out, field);
+            break;
+        case CFG_ADDR_OPT:
+            r = c->has_router ? dump_addr(out, field) : buf_adds(out, "none");
+            break;
+        case CFG_URLS:
+        case CFG_ADDRS:
+        case CFG_IPS:
+            r = dump_list(out, field);
+            break;
+        default:
+            r = buf_adds(out, *(char *const *)field);
+            break;
+        }
+        if (r < 0 || buf_addch(out, '\n') < 0)
+            return -1;
+    }
+    return 0;
+}
+
+void config_each_key(void (*fn)(const char *, const char *, const char *,
+                                const char *, void *),
+                     void *ud)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++)
+        fn(cfg_keys[i].section, cfg_keys[i].key, cfg_keys[i].def,
+           cfg_keys[i].doc, ud);
+}
+
+void config_release(struct config *c)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
+        const struct cfg_key *k = &cfg_keys[i];
+        void *field = (char *)c + k->off;
+
+        switch (k->type) {
+        case CFG_STR:
+        case CFG_DIR:
+        case CFG_URL_OPT:
+        case CFG_LISTEN:
+        case CFG_LEVEL:
+        case CFG_PROFILE:
+            free(*(char **)field);
+            *(char **)field = NULL;
+            break;
+        case CFG_URLS:
+        case CFG_ADDRS:
+        case CFG_IPS:
+            list_release(field);
+            break;
+        default:
+            break;
+        }
+    }
+}

@@ -1,0 +1,391 @@
+/*
+ * main.c - the arbiusd command line: global setup, commands, start/stop order.
+ *
+ * Exit codes (documented in --help and README): 0 success, 1 runtime failure,
+ * 2 usage error, 3 configuration error, 4 database error.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arbiusd/app.h"
+#include "arbiusd/buf.h"
+#include "arbiusd/config.h"
+#include "arbiusd/db.h"
+#include "arbiusd/http.h"
+#include "arbiusd/log.h"
+#include "arbiusd/migrate.h"
+#include "arbiusd/queries.h"
+#include "arbiusd/tmpl.h"
+#include "arbiusd/web.h"
+
+#ifndef ARBIUSD_VERSION
+#define ARBIUSD_VERSION "0.1.0"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(struct app *app, int argc, char **argv);
+    const char *summary;
+    const char *usage;   /* full --help text after the usage line */
+};
+
+static const struct command *commands(void);
+
+static void usage(FILE *f)
+{
+    const struct command *c;
+
+    fprintf(f, "usage: arbiusd [--config FILE] COMMAND [OPTIONS]\n\n"
+               "Indexes the Arbius engine into SQLite and serves the gallery, "
+               "dashboard and JSON API.\n\ncommands:\n");
+    for (c = commands(); c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f,
+            "\nglobal options:\n"
+            "  -c, --config FILE  INI configuration (default: embedded "
+            "defaults; see config.example.ini)\n"
+            "  -h, --help         this help; `arbiusd COMMAND --help` for a "
+            "command\n"
+            "\nEnvironment: ARBIUSD_<SECTION>_<KEY> overrides any key, e.g. "
+            "ARBIUSD_SERVER_LISTEN=0.0.0.0:8080.\n"
+            "Exit codes: 0 ok, 1 failure, 2 usage, 3 configuration, 4 "
+            "database.\n");
+}
+
+/* Parses a command's own options: only --help and the listed flags. */
+static int want_help(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+static int command_help(const struct command *c)
+{
+    printf("usage: arbiusd [--config FILE] %s\n\n%s\n", c->usage, c->summary);
+    return 0;
+}
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "arbiusd %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'arbiusd %s --help'.\n", cmd);
+    return APP_EXIT_USAGE;
+}
+
+/* ---- database ---- */
+
+int app_open_db(struct app *app, enum db_mode mode, int migrate,
+                struct db **outp)
+{
+    struct db *db = NULL;
+    int r;
+
+    if (db_open(app->cfg.db_path, mode, app->cfg.busy_timeout, &db) < 0)
+        return -1;
+    if (migrate) {
+        int from, to;
+
+        if (migrate_apply(db, &from, &to, 1) < 0) {
+            db_close(db);
+            return -1;
+        }
+    } else {
+        r = migrate_check(db);
+        if (r < 0) {
+            db_close(db);
+            return -1;
+        }
+        if (r > 0) {
+            log_warnx("db: %s: schema is older than this binary; run "
+                      "`arbiusd migrate`", app->cfg.db_path);
+            db_close(db);
+            return -1;
+        }
+    }
+    *outp = db;
+    return 0;
+}
+
+/* ---- commands ---- */
+
+static int cmd_version(struct app *app, int argc, char **argv)
+{
+    (void)app;
+    if (argc > 1)
+        return bad_usage("version", "unexpected argument '%s'", argv[1]);
+    printf("arbiusd %s (schema %d, sqlite %s, libcurl %s, jansson %s)\n",
+           ARBIUSD_VERSION, migrate_latest(), sqlite3_libversion(),
+           curl_version_info(CURLVERSION_NOW)->version, JANSSON_VERSION);
+    return 0;
+}
+
+static int cmd_migrate(struct app *app, int argc, char **argv)
+{
+    struct db *db = NULL;
+    int from = 0, to = 0;
+
+    if (argc > 1)
+        return bad_usage("migrate", "unexpected argument '%s'", argv[1]);
+    if (db_open(app->cfg.db_path, DB_READWRITE, app->cfg.busy_timeout, &db) <
+        0)
+        return APP_EXIT_DB;
+    if (migrate_apply(db, &from, &to, 1) < 0) {
+        db_close(db);
+        return APP_EXIT_DB;
+    }
+    if (from == to)
+        printf("%s: schema at version %d, up to date\n", app->cfg.db_path, to);
+    else
+        printf("%s: migrated schema from version %d to %d\n",
+               app->cfg.db_path, from, to);
+    db_close(db);
+    return 0;
+}
+
+static int cmd_config(struct app *app, int argc, char **argv)
+{
+    struct buf out = BUF_INIT(1 << 20);
+
+    if (argc > 1)
+        return bad_usage("config", "unexpected argument '%s'", argv[1]);
+    if (config_dump(&app->cfg, &out) < 0) {
+        buf_release(&out);
+        return 1;
+    }
+    fputs(out.data, stdout);
+    buf_release(&out);
+    return 0;
+}
+
+static int cmd_status(struct app *app, int argc, char **argv)
+{
+    struct db *db = NULL;
+    json_t *st = NULL;
+    int ret = APP_EXIT_DB;
+
+    if (argc > 1)
+        return bad_usage("status", "unexpected argument '%s'", argv[1]);
+    if (app_open_db(app, DB_READONLY, 0, &db) < 0)
+        return APP_EXIT_DB;
+    if (queries_status(db, &st) == 0) {
+        json_dumpf(st, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        putchar('\n');
+        ret = 0;
+    }
+    json_decref(st);
+    db_close(db);
+    return ret;
+}
+
+static int cmd_task(struct app *app, int argc, char **argv)
+{
+    struct db *db = NULL;
+    json_t *t = NULL;
+    int r, ret = APP_EXIT_DB;
+
+    if (argc != 2)
+        return bad_usage("task", "%s", "expected exactly one TASKID");
+    if (argv[1][0] == '-')
+        return bad_usage("task", "unknown option '%s'", argv[1]);
+    if (app_open_db(app, DB_READONLY, 0, &db) < 0)
+        return APP_EXIT_DB;
+    r = queries_task(db, argv[1], &t);
+    if (r == 0) {
+        json_dumpf(t, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+        putchar('\n');
+        ret = 0;
+    } else if (r == 1) {
+        fprintf(stderr, "arbiusd task: %s: no such task in the index\n",
+                argv[1]);
+        ret = 1;
+    } else if (r == 2) {
+        fprintf(stderr, "arbiusd task: '%s' is not a task id "
+                        "(0x and 64 hex digits)\n", argv[1]);
+        ret = APP_EXIT_USAGE;
+    }
+    json_decref(t);
+    db_close(db);
+    return ret;
+}
+
+static int cmd_serve(struct app *app, int argc, char **argv)
+{
+    struct http_ctx hctx;
+    struct http_server *srv = NULL;
+    struct db *db = NULL;
+    sigset_t set;
+    int i, sig = 0, ret = 1, read_only = 0;
+    char err[512];
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--read-only") == 0)
+            read_only = 1;
+        else
+            return bad_usage("serve", "unknown option '%s'", argv[i]);
+    }
+    /* All global setup happens before any thread exists. */
+    if (app_open_db(app, read_only ? DB_READONLY : DB_READWRITE, !read_only,
+                    &db) < 0)
+        return APP_EXIT_DB;
+    if (tmpl_set_load_dir(app->cfg.templates, &app->tmpl, err, sizeof(err)) <
+        0) {
+        log_error("templates: %s", err);
+        db_close(db);
+        return APP_EXIT_CONFIG;
+    }
+    memset(&hctx, 0, sizeof(hctx));
+    hctx.cfg = &app->cfg;
+    hctx.tmpl = app->tmpl;
+    hctx.db_path = app->cfg.db_path;
+    hctx.busy_timeout = app->cfg.busy_timeout;
+    hctx.started_at = util_wall_s();
+
+    /* SIGINT/SIGTERM are taken with sigwait() by this thread only: block
+     * them before starting threads so every thread inherits the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    if (http_server_start(&hctx, web_routes(), &srv) < 0)
+        goto out;
+    if (!read_only && app_scanner_start(app) < 0)
+        goto out;
+    log_info("arbiusd %s serving %s (%s)", ARBIUSD_VERSION, app->cfg.db_path,
+             read_only ? "read-only, no scanner" : "scanner running");
+    if (sigwait(&set, &sig) != 0)
+        sig = SIGTERM;
+    log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    ret = 0;
+out:
+    hctx.draining = 1;
+    http_server_stop(srv);
+    app_scanner_stop(app);
+    if (db && !read_only && db_checkpoint(db) < 0)
+        ret = 1;
+    db_close(db);
+    log_info("stopped");
+    return ret;
+}
+
+static const struct command command_table[] = {
+    { "serve", cmd_serve, "run the scanner and the HTTP server",
+      "serve [--read-only]\n\n"
+      "  --read-only  serve a database another process writes; no scanner, "
+      "no migrations\n\n"
+      "Stops gracefully on SIGTERM or SIGINT (exit 0)." },
+    { "scan", app_cmd_scan, "index a range of blocks once and exit",
+      APP_SCAN_USAGE },
+    { "task", cmd_task, "print one indexed task as JSON",
+      "task TASKID\n\n"
+      "Prints the object /api/v1/image/<taskid> serves. Exit 1 if the task is "
+      "not indexed." },
+    { "status", cmd_status, "print the scanner's state as JSON",
+      "status\n\nIndexed block, head, lag, coverage and last error." },
+    { "migrate", cmd_migrate, "apply database migrations and report",
+      "migrate\n\nApplies every migration the database lacks, each in its "
+      "own transaction." },
+    { "config", cmd_config, "print the effective configuration",
+      "config\n\nDefaults, then the file, then ARBIUSD_* variables." },
+    { "version", cmd_version, "print version information", "version" },
+    { NULL, NULL, NULL, NULL },
+};
+
+static const struct command *commands(void)
+{
+    return command_table;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const struct command *cmd;
+    const char *config_path = NULL;
+    struct app app;
+    char err[1024];
+    enum log_level lvl;
+    int ch, ret;
+
+    log_init(LOG_LVL_INFO);
+    signal(SIGPIPE, SIG_IGN);
+    /* '+' stops at the command name so its options stay its own. */
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            if (optopt == 'c')
+                fprintf(stderr, "arbiusd: --config needs a FILE\n");
+            else
+                fprintf(stderr, "arbiusd: unknown option '%s'\n",
+                        argv[optind - 1]);
+            usage(stderr);
+            return APP_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "arbiusd: missing COMMAND\n");
+        usage(stderr);
+        return APP_EXIT_USAGE;
+    }
+    for (cmd = commands(); cmd->name; cmd++)
+        if (strcmp(cmd->name, argv[optind]) == 0)
+            break;
+    if (!cmd->name) {
+        fprintf(stderr, "arbiusd: unknown command '%s'\n", argv[optind]);
+        usage(stderr);
+        return APP_EXIT_USAGE;
+    }
+    if (want_help(argc - optind, argv + optind))
+        return command_help(cmd);
+
+    memset(&app, 0, sizeof(app));
+    config_init_defaults(&app.cfg);
+    if (config_load(&app.cfg, config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "arbiusd: %s\n", err);
+        config_release(&app.cfg);
+        return APP_EXIT_CONFIG;
+    }
+    if (log_level_parse(app.cfg.log_level, &lvl) == 0)
+        log_init(lvl);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "arbiusd: curl_global_init failed\n");
+        config_release(&app.cfg);
+        return 1;
+    }
+    ret = cmd->run(&app, argc - optind, argv + optind);
+    tmpl_set_free(app.tmpl);
+    config_release(&app.cfg);
+    curl_global_cleanup();
+    return ret;
+}

@@ -1,0 +1,21 @@
+/*
+ * routes.c - the route table: every URL the server answers.
+ */
+#include "arbiusd/web.h"
+
+#include <stddef.h>
+
+static const struct http_route routes[] = {
+    { "GET", "/", pages_home },
+    { "GET", "/robots.txt", pages_robots },
+    { "GET", "/static/*", pages_static },
+    { "GET", "/health", api_health },
+    { "GET", "/api/v1/status", api_status },
+    { "GET", "/api/v1/image/*", api_task },
+    { NULL, NULL, NULL },
+};
+
+const struct http_route *web_routes(void)
+{
+    return routes;
+}
