@@ -54,6 +54,10 @@ int log_enabled(enum log_level level)
 
 static void log_emit(enum log_level level, int with_errno, int saved_errno,
                      const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static void log_emit(enum log_level level, int with_errno, int saved_errno,
+                     const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
     size_t n = 0;
