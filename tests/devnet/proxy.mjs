@@ -1,0 +1,471 @@
+#!/usr/bin/env node
+// A fault-injecting JSON-RPC HTTP proxy for the arbiusd tests. Listens on 127.0.0.1, forwards to
+// the devnet node and misbehaves on demand like real providers do (texts from rpc-errors.md).
+//
+// CLI
+//   node devnet/proxy.mjs --target http://127.0.0.1:8545 [--port P] [--mode M] [--<knob> V ...]
+//   prints "proxy ready <url>"; the mode can then be changed with HTTP:
+//     POST /__proxy/mode   {"mode":"429","retryAfter":2,"every":3}      one rule
+//     POST /__proxy/mode   {"rules":[{...},{...}]}                        several (first that fires wins)
+//     GET  /__proxy/mode   current rules        GET /__proxy/stats   counters
+//     POST /__proxy/reset  zero the counters (rules stay)
+//
+// Library
+//   import { startProxy, RANGE_TEXTS } from './proxy.mjs'
+//   const px = await startProxy({ target: rpcUrl, port: 0 })
+//   px.url; px.setMode({ mode: 'range-limit', maxRange: 1000, text: 'infura' }); px.stats(); await px.close()
+//
+// Modes (a rule is { mode, ...knobs }):
+//   ok                       forward unchanged
+//   429                      HTTP 429; retryAfter: seconds (omit for no Retry-After header)
+//   503 | 500 | 502          HTTP status with a provider-like body (body: override text)
+//   timeout                  hold the request ms (default 30000) then forward (then: "drop" closes
+//                            the socket instead of answering)
+//   truncated                forward, then cut the JSON body in half (style "body": consistent
+//                            Content-Length; "connection": full Content-Length, socket closed early)
+//   invalid-json             HTTP 200 with a non-JSON body (body: override)
+//   rpc-error                HTTP 200 with a JSON-RPC error per call (code, message; default
+//                            -32005 "rate limit exceeded")
+//   range-limit              eth_getLogs with toBlock-fromBlock+1 > maxRange (default 1000) gets a
+//                            provider error; text: a key of RANGE_TEXTS or a literal string;
+//                            hint: true adds/keeps "[0x.., 0x..]" suggestions, "same" suggests the
+//                            rejected range itself (a real trap), false strips them
+//   lagging-head             eth_blockNumber and "latest"/"pending" report head - lag (default 5);
+//                            blocks above that are unknown (null block, no logs, clamped toBlock)
+//   wrong-chain              eth_chainId/net_version answer chainId (default 42170)
+// Knobs on every rule: methods: [..] (only these JSON-RPC methods), every: N (every Nth matching
+// request), probability: p (with seed for a reproducible PRNG), times: N (only N times, then the
+// rule is spent).
+import http from 'node:http';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Provider texts for eth_getLogs limits (rpc-errors.md). {max},{from},{to},{hfrom},{hto} are
+ * filled in: max = the limit, from/to = the rejected range, hfrom/hto = a suggested range. */
+export const RANGE_TEXTS = {
+  arbitrum: { code: -32000, text: 'logs matched by query exceeds limit of 10000' },
+  infura: { code: -32005, text: 'query returned more than 10000 results. Try with this block range [{hfrom}, {hto}].' },
+  alchemy: {
+    code: -32602,
+    text: 'Log response size exceeded. You can make eth_getLogs requests with up to a 2K block range and no limit on the response size, or you can request any block range with a cap of 10K logs in the response. Based on your parameters, this block range should work: [{hfrom}, {hto}]',
+  },
+  avalanche: { code: -32000, text: 'requested too many blocks from {from_dec} to {to_dec}, maximum is set to {max}' },
+  cloudflare: { code: -32000, text: 'Max range: {max}' },
+  thirdweb: { code: -32000, text: 'Maximum allowed number of requested blocks is {max}' },
+  quicknode: { code: -32000, text: 'eth_getLogs is limited to a {max_commas} range' },
+  blockpi: { code: -32000, text: 'eth_getLogs is limited to {max_commas} block range' },
+  blast: { code: -32000, text: 'block range exceeds the range allowed for your plan ({span} > {max})' },
+  chainstack: { code: -32000, text: 'Block range limit exceeded.' },
+  coinbase: { code: -32000, text: 'please limit the query to at most {max} blocks' },
+  publicnode: { code: -32000, text: 'maximum block range: {max}' },
+  hyperliquid: { code: -32000, text: 'query exceeds max block range {max}' },
+  swell: { code: -32000, text: 'block range greater than {max} max' },
+  somnia: { code: -32000, text: 'block range exceeds {max}' },
+  merkle: { code: -32000, text: 'eth_getLogs range is too large, max is {max_k} blocks' },
+  harmony: { code: -32000, text: 'query must be smaller than size {max}' },
+  moonriver: { code: -32000, text: 'block range is too wide (maximum {max})' },
+  ankr: { code: -32000, text: 'block range is too wide' },
+  ankr2: { code: -32000, text: 'maximum [from, to] blocks distance: {max}' },
+  aurora: { code: -32000, text: 'up to a {max} block range' },
+  tron: { code: -32000, text: 'exceed max block range: {max}' },
+  zkevm: { code: -32000, text: 'query returned more than 10000 results' },
+  base: { code: -32000, text: 'block range too large' },
+  base_unhealthy: { code: -32000, text: 'no backend is currently healthy to serve traffic' },
+  optimism: { code: -32000, text: 'Block range is too large' },
+  optimism_size: { code: -32000, text: 'backend response too large' },
+  llamarpc: { code: -32000, text: 'query exceeds max results' },
+  onerpc_size: { code: -32000, text: 'response size should not greater than 10000000 bytes' },
+  drpc: { code: -32000, text: 'ranges over {max} blocks are not supported on freetier' },
+  erpc: { code: -32000, text: 'exceeded max allowed' },
+  erpc2: { code: -32000, text: 'range threshold exceeded' },
+  erpc3: { code: -32000, text: 'allowed block range threshold exceeded' },
+};
+
+const HTTP_MODES = new Set(['429', '500', '502', '503', 'timeout', 'truncated', 'invalid-json']);
+const CALL_MODES = new Set(['ok', 'rpc-error', 'range-limit', 'lagging-head', 'wrong-chain']);
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function normRule(r) {
+  const mode = String(r.mode ?? 'ok');
+  if (!HTTP_MODES.has(mode) && !CALL_MODES.has(mode)) throw new Error(`unknown proxy mode ${mode}`);
+  const rule = { ...r, mode, _seen: 0, _fired: 0 };
+  if (rule.methods && !Array.isArray(rule.methods)) rule.methods = String(rule.methods).split(',');
+  for (const k of ['every', 'times', 'ms', 'lag', 'maxRange', 'chainId', 'code', 'retryAfter', 'status']) {
+    if (rule[k] !== undefined && rule[k] !== null && rule[k] !== '') rule[k] = Number(rule[k]);
+  }
+  if (rule.probability !== undefined) rule.probability = Number(rule.probability);
+  rule._rand = mulberry32(Number(rule.seed ?? 1));
+  return rule;
+}
+
+const hex = (n) => '0x' + BigInt(n).toString(16);
+const commas = (n) => Number(n).toLocaleString('en-US');
+
+/** Fill a range-limit text. */
+export function rangeText(key, { max, from, to, hint = true }) {
+  const t = RANGE_TEXTS[key] ?? { code: -32000, text: String(key) };
+  let hfrom = from;
+  let hto = from + max - 1;
+  if (hint === 'same') hto = to;
+  const v = {
+    max: String(max),
+    max_commas: commas(max),
+    max_k: max % 1000 === 0 ? `${max / 1000}k` : String(max),
+    from: hex(from),
+    to: hex(to),
+    from_dec: String(from),
+    to_dec: String(to),
+    span: String(to - from + 1),
+    hfrom: hex(hfrom),
+    hto: hex(hto),
+  };
+  let text = t.text.replace(/\{(\w+)\}/g, (_, k) => v[k] ?? `{${k}}`);
+  if (hint === false) text = text.replace(/\s*(Try with this block range|Based on your parameters, this block range should work:)\s*\[[^\]]*\]\.?/, '').trim();
+  return { code: t.code, message: text };
+}
+
+export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {}) {
+  const tu = new URL(target);
+  if (tu.hostname !== '127.0.0.1' && tu.hostname !== 'localhost') throw new Error(`refusing non-local target ${target}`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  let current = [];
+  const stats = { http_requests: 0, batches: 0, calls: 0, by_method: {}, faults: {}, forwarded: 0 };
+
+  const setMode = (spec) => {
+    if (spec.rules) current = spec.rules.map(normRule);
+    else current = [normRule(spec)];
+    return getMode();
+  };
+  const getMode = () => current.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('_'))));
+  if (rules) setMode({ rules });
+  else setMode({ mode: mode ?? 'ok', ...knobs });
+
+  const fault = (name) => {
+    stats.faults[name] = (stats.faults[name] ?? 0) + 1;
+  };
+
+  // does the rule fire for a request that matches it? (every/probability/times)
+  const fires = (r) => {
+    if (r.mode === 'ok') return false;
+    if (r.times !== undefined && r._fired >= r.times) return false;
+    r._seen++;
+    if (r.every && r._seen % r.every !== 0) return false;
+    if (r.probability !== undefined && r._rand() >= r.probability) return false;
+    r._fired++;
+    return true;
+  };
+  const matches = (r, method) => !r.methods || r.methods.includes(method);
+
+  const upstream = (bodyBuf) =>
+    new Promise((res, rej) => {
+      const req = http.request(
+        { host: tu.hostname, port: tu.port, path: tu.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bodyBuf.length } },
+        (r) => {
+          const chunks = [];
+          r.on('data', (c) => chunks.push(c));
+          r.on('end', () => res({ status: r.statusCode, body: Buffer.concat(chunks) }));
+          r.on('error', rej);
+        },
+      );
+      req.on('error', rej);
+      req.end(bodyBuf);
+    });
+  const callUp = async (method, params) => {
+    const r = await upstream(Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params })));
+    const j = JSON.parse(r.body.toString());
+    if (j.error) throw new Error(j.error.message);
+    return j.result;
+  };
+
+  // per-call processing for call-level modes; returns a response object or null (forward)
+  async function processCall(call, ctx) {
+    const method = call?.method;
+    for (const r of current) {
+      if (!CALL_MODES.has(r.mode) || !matches(r, method)) continue;
+      if (r.mode === 'rpc-error') {
+        if (!fires(r)) continue;
+        fault('rpc-error');
+        return { jsonrpc: '2.0', id: call.id ?? null, error: { code: r.code ?? -32005, message: r.message ?? 'rate limit exceeded' } };
+      }
+      if (r.mode === 'range-limit' && method === 'eth_getLogs') {
+        const f = call.params?.[0] ?? {};
+        if (f.blockHash) continue;
+        const head = await ctx.head();
+        const toNum = (b, dflt) => (b === undefined || b === 'latest' || b === 'pending' || b === 'safe' || b === 'finalized' ? dflt : b === 'earliest' ? 0 : Number(BigInt(b)));
+        const from = toNum(f.fromBlock, head);
+        const to = toNum(f.toBlock, head);
+        const max = r.maxRange ?? 1000;
+        if (to - from + 1 <= max) continue;
+        if (!fires(r)) continue;
+        fault('range-limit');
+        const e = rangeText(r.text ?? 'infura', { max, from, to, hint: r.hint ?? true });
+        return { jsonrpc: '2.0', id: call.id ?? null, error: { code: r.code ?? e.code, message: e.message } };
+      }
+      if (r.mode === 'wrong-chain' && (method === 'eth_chainId' || method === 'net_version')) {
+        if (!fires(r)) continue;
+        fault('wrong-chain');
+        const id = r.chainId ?? 42170;
+        return { jsonrpc: '2.0', id: call.id ?? null, result: method === 'eth_chainId' ? hex(id) : String(id) };
+      }
+      if (r.mode === 'lagging-head') {
+        const lagTags = (b) => b === 'latest' || b === 'pending';
+        if (method === 'eth_blockNumber') {
+          if (!fires(r)) continue;
+          fault('lagging-head');
+          const head = await ctx.head();
+          return { jsonrpc: '2.0', id: call.id ?? null, result: hex(Math.max(0, head - (r.lag ?? 5))) };
+        }
+        if ((method === 'eth_getBlockByNumber' || method === 'eth_getLogs' || method === 'eth_call' || method === 'eth_getBalance') && call.params) {
+          const head = await ctx.head();
+          const lagged = hex(Math.max(0, head - (r.lag ?? 5)));
+          const p = structuredClone(call.params);
+          let touched = false;
+          const lagNum = Math.max(0, head - (r.lag ?? 5));
+          const above = (b) => typeof b === 'string' && b.startsWith('0x') && Number(BigInt(b)) > lagNum;
+          // a lagging node does not know the newer blocks: null / no logs / clamped ranges
+          if (method === 'eth_getBlockByNumber' && above(p[0])) {
+            if (!fires(r)) continue;
+            fault('lagging-head');
+            return { jsonrpc: '2.0', id: call.id ?? null, result: null };
+          }
+          if (method === 'eth_getLogs' && p[0] && !p[0].blockHash && above(p[0].fromBlock)) {
+            if (!fires(r)) continue;
+            fault('lagging-head');
+            return { jsonrpc: '2.0', id: call.id ?? null, result: [] };
+          }
+          if (method === 'eth_getLogs' && p[0] && above(p[0].toBlock)) [p[0].toBlock, touched] = [lagged, true];
+          if (method === 'eth_getBlockByNumber' && lagTags(p[0])) [p[0], touched] = [lagged, true];
+          if ((method === 'eth_call' || method === 'eth_getBalance') && lagTags(p[1])) [p[1], touched] = [lagged, true];
+          if (method === 'eth_getLogs' && p[0] && !p[0].blockHash) {
+            if (p[0].toBlock === undefined || lagTags(p[0].toBlock)) [p[0].toBlock, touched] = [lagged, true];
+            if (lagTags(p[0].fromBlock)) [p[0].fromBlock, touched] = [lagged, true];
+          }
+          if (!touched || !fires(r)) continue;
+          fault('lagging-head');
+          return { rewrite: { ...call, params: p } };
+        }
+      }
+    }
+    return null;
+  }
+
+  function send(res, status, headers, body) {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { 'content-length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  async function handleRpc(req, res, bodyBuf) {
+    stats.http_requests++;
+    let parsed;
+    try {
+      parsed = JSON.parse(bodyBuf.toString('utf8'));
+    } catch {
+      return send(res, 400, { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }));
+    }
+    const isBatch = Array.isArray(parsed);
+    const calls = isBatch ? parsed : [parsed];
+    if (isBatch) stats.batches++;
+    for (const c of calls) {
+      stats.calls++;
+      const m = c?.method ?? '(none)';
+      stats.by_method[m] = (stats.by_method[m] ?? 0) + 1;
+    }
+    const methods = calls.map((c) => c?.method);
+
+    // HTTP-level faults: the first matching rule that fires
+    let httpRule = null;
+    for (const r of current) {
+      if (!HTTP_MODES.has(r.mode)) continue;
+      if (r.methods && !methods.some((m) => r.methods.includes(m))) continue;
+      if (fires(r)) {
+        httpRule = r;
+        break;
+      }
+    }
+    if (httpRule) {
+      fault(httpRule.mode);
+      const r = httpRule;
+      switch (r.mode) {
+        case '429': {
+          const h = { 'content-type': 'application/json' };
+          if (r.retryAfter !== undefined && r.retryAfter !== null && !Number.isNaN(r.retryAfter)) h['retry-after'] = String(r.retryAfter);
+          return send(res, 429, h, r.body ?? JSON.stringify({ jsonrpc: '2.0', id: isBatch ? null : parsed?.id ?? null, error: { code: 429, message: 'Too Many Requests' } }));
+        }
+        case '500':
+          return send(res, 500, { 'content-type': 'text/plain' }, r.body ?? 'Internal Server Error');
+        case '502':
+          return send(res, 502, { 'content-type': 'text/html' }, r.body ?? '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n');
+        case '503':
+          return send(res, 503, { 'content-type': 'text/html' }, r.body ?? '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n');
+        case 'invalid-json':
+          return send(res, 200, { 'content-type': 'application/json' }, r.body ?? '<!DOCTYPE html><html><body>upstream connect error or disconnect/reset before headers</body></html>');
+        case 'timeout': {
+          await new Promise((ok) => {
+            const t = setTimeout(ok, r.ms ?? 30000);
+            res.on('close', () => {
+              clearTimeout(t);
+              ok();
+            });
+          });
+          if (res.destroyed) return;
+          if (r.then === 'drop') return req.socket.destroy();
+          break; // then forward normally
+        }
+        default:
+          break; // truncated: forward, cut below
+      }
+    }
+
+    // call-level processing
+    let headP = null;
+    const ctx = { head: () => (headP ??= callUp('eth_blockNumber', []).then((h) => Number(BigInt(h)))) };
+    const answers = new Array(calls.length).fill(null);
+    const fwd = [];
+    for (let i = 0; i < calls.length; i++) {
+      let a = null;
+      try {
+        a = await processCall(calls[i], ctx);
+      } catch (e) {
+        a = { jsonrpc: '2.0', id: calls[i]?.id ?? null, error: { code: -32603, message: `proxy: ${e.message}` } };
+      }
+      if (a && a.rewrite) fwd.push([i, a.rewrite]);
+      else if (a) answers[i] = a;
+      else fwd.push([i, calls[i]]);
+    }
+    let status = 200;
+    if (fwd.length) {
+      const upBody = Buffer.from(JSON.stringify(isBatch ? fwd.map(([, c]) => c) : fwd[0][1]));
+      let up;
+      try {
+        up = await upstream(upBody);
+      } catch (e) {
+        return send(res, 502, { 'content-type': 'text/plain' }, `proxy: upstream failed: ${e.message}`);
+      }
+      stats.forwarded += fwd.length;
+      status = up.status;
+      if (!isBatch && answers.every((x) => x === null)) {
+        return finish(res, status, up.body, httpRule);
+      }
+      let uj;
+      try {
+        uj = JSON.parse(up.body.toString());
+      } catch {
+        return finish(res, status, up.body, httpRule);
+      }
+      const list = Array.isArray(uj) ? uj : [uj];
+      const byId = new Map(list.map((x) => [JSON.stringify(x.id), x]));
+      for (const [i, c] of fwd) answers[i] = byId.get(JSON.stringify(c.id)) ?? { jsonrpc: '2.0', id: c.id ?? null, error: { code: -32603, message: 'proxy: no upstream answer' } };
+    }
+    const out = Buffer.from(JSON.stringify(isBatch ? answers : answers[0]));
+    return finish(res, status, out, httpRule);
+  }
+
+  function finish(res, status, body, httpRule) {
+    if (httpRule?.mode === 'truncated') {
+      const cut = body.subarray(0, Math.max(1, Math.floor(body.length / 2)));
+      if (httpRule.style === 'connection') {
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': body.length });
+        res.write(cut);
+        setTimeout(() => res.socket?.destroy(), 10);
+        return;
+      }
+      return send(res, status, { 'content-type': 'application/json' }, cut);
+    }
+    return send(res, status, { 'content-type': 'application/json' }, body);
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const path = req.url.split('?')[0];
+      try {
+        if (path.startsWith('/__proxy/')) {
+          const j = (o, s = 200) => send(res, s, { 'content-type': 'application/json' }, JSON.stringify(o, null, 1));
+          if (path === '/__proxy/stats') return j(stats);
+          if (path === '/__proxy/mode' && req.method === 'GET') return j({ rules: getMode() });
+          if (path === '/__proxy/mode' && req.method === 'POST') {
+            try {
+              return j({ rules: setMode(JSON.parse(body.toString() || '{}')) });
+            } catch (e) {
+              return j({ error: e.message }, 400);
+            }
+          }
+          if (path === '/__proxy/reset' && req.method === 'POST') {
+            resetStats();
+            return j(stats);
+          }
+          return j({ error: 'not found' }, 404);
+        }
+        if (req.method !== 'POST') return send(res, 405, { 'content-type': 'text/plain' }, 'POST JSON-RPC only\n');
+        await handleRpc(req, res, body);
+      } catch (e) {
+        send(res, 500, { 'content-type': 'text/plain' }, `proxy error: ${e.message}`);
+      }
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  const resetStats = () => {
+    Object.assign(stats, { http_requests: 0, batches: 0, calls: 0, by_method: {}, faults: {}, forwarded: 0 });
+  };
+  await new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', ok);
+  });
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    port: server.address().port,
+    setMode,
+    getMode,
+    stats: () => structuredClone(stats),
+    resetStats,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise((ok) => server.close(ok));
+      agent.destroy();
+    },
+  };
+}
+
+function parseArgs(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i++) {
+    if (!argv[i].startsWith('--')) continue;
+    const k = argv[i].slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    const n = argv[i + 1];
+    if (n === undefined || n.startsWith('--')) o[k] = true;
+    else o[k] = argv[++i];
+  }
+  return o;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { target, port, ...rest } = parseArgs(process.argv.slice(2));
+  if (!target) {
+    console.error('usage: proxy.mjs --target http://127.0.0.1:8545 [--port P] [--mode M] [--retry-after S] [--every N] ...');
+    process.exit(2);
+  }
+  if (rest.hint === 'false') rest.hint = false;
+  if (rest.hint === 'true') rest.hint = true;
+  const px = await startProxy({ target, port: Number(port || 0), ...rest });
+  console.log(`proxy ready ${px.url}`);
+  const stop = async () => {
+    await px.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
