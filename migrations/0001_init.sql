@@ -132,6 +132,8 @@ CREATE INDEX solutions_validator ON solutions(validator, block);
 CREATE INDEX solutions_cid ON solutions(cid_text);
 CREATE INDEX solutions_tx ON solutions(tx);
 CREATE INDEX solutions_claim ON solutions(claim_block) WHERE claim_block IS NOT NULL;
+CREATE INDEX solutions_time ON solutions(time);
+CREATE INDEX solutions_claim_time ON solutions(claim_time) WHERE claim_time IS NOT NULL;
 
 CREATE TABLE commitments (
     commitment TEXT NOT NULL,
@@ -317,3 +319,10 @@ BEGIN
     INSERT INTO prompts_fts(rowid, prompt)
         SELECT new.rowid, new.prompt WHERE new.prompt IS NOT NULL;
 END;
+
+-- The scanner's RPC endpoint counters, saved for /status and /metrics.
+CREATE TABLE rpc_stats (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    json       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;

@@ -39,7 +39,7 @@ int app_cmd_scan(struct app *app, int argc, char **argv);
 #define APP_SCAN_USAGE                                                     \
     "scan (--blocks N | --minutes N | --from A --to B | --deep-scan) "     \
     "[--quiet]\n\n"                                                        \
-    "  --blocks N     index the last N blocks up to the safe head\n"       \
+    "  --blocks N     index the last N blocks up to the head\n"       \
     "  --minutes N    index the blocks of the last N minutes (block "       \
     "timestamps)\n"                                                        \
     "  --from A --to B  index blocks A..B inclusive\n"                     \

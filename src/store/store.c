@@ -1,0 +1,1163 @@
+/*
+ * store.c - the scanner's writes: rows, derived tables, checkpoint, reorgs.
+ *
+ * Forward path: every inserted row moves the derived tables by an exact
+ * delta (O(1) per event).  Reorg path: rows above the ancestor are deleted
+ * and the derived rows they touched (days, owners, validators) recomputed
+ * from what remains, so both paths give the same tables as a clean index.
+ */
+#include "arbiusd/store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arbiusd/buf.h"
+#include "arbiusd/log.h"
+#include "arbiusd/u256.h"
+
+#define DAY 86400
+
+struct store {
+    struct db *db;
+    sqlite3 *h;
+};
+
+/* ---- small SQL helpers ---- */
+
+static sqlite3_stmt *prep(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (sqlite3_prepare_v3(st->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                           NULL) != SQLITE_OK) {
+        log_warnx("store: prepare: %s: %s", sqlite3_errmsg(st->h), sql);
+        sqlite3_finalize(s);
+        return NULL;
+    }
+    return s;
+}
+
+/*
+ * Runs sql with arguments described by fmt: 'i' int64, 't' text (NULL ok),
+ * 'T' text with a length (pointer + size_t), 'b' blob (pointer + size_t),
+ * 'd' double.  Returns changes() >= 0, or -1 (logged).
+ */
+static int run(struct store *st, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    va_list ap;
+    int i = 1, rc;
+
+    if (!s)
+        return -1;
+    va_start(ap, fmt);
+    for (; *fmt; fmt++, i++) {
+        if (*fmt == 'i') {
+            sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+        } else if (*fmt == 't') {
+            const char *t = va_arg(ap, const char *);
+
+            if (t)
+                sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, i);
+        } else if (*fmt == 'T') {
+            const char *t = va_arg(ap, const char *);
+            size_t n = va_arg(ap, size_t);
+
+            if (t)
+                sqlite3_bind_text64(s, i, t, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+            else
+                sqlite3_bind_null(s, i);
+        } else if (*fmt == 'b') {
+            const void *p = va_arg(ap, const void *);
+            size_t n = va_arg(ap, size_t);
+
+            if (p)
+                sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT);
+            else
+                sqlite3_bind_null(s, i);
+        } else if (*fmt == 'd') {
+            sqlite3_bind_double(s, i, va_arg(ap, double));
+        }
+    }
+    va_end(ap);
+    rc = sqlite3_step(s);
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
+        sqlite3_finalize(s);
+        return -1;
+    }
+    sqlite3_finalize(s);
+    return sqlite3_changes(st->h);
+}
+
+/* One-row, one-column integer query; *found = 0 when no row. */
+static int query_int(struct store *st, const char *sql, const char *key,
+                     int64_t *out, int *found)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    int rc;
+
+    if (!s)
+        return -1;
+    if (key)
+        sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
+        return -1;
+    }
+    return 0;
+}
+
+/* a + b for decimal uint256 text; a wrap is impossible for real fees but
+ * is reported rather than stored wrong. */
+static int dec_add(const char *a, const char *b, char out[ST_DEC_SIZE],
+                   int negate_b)
+{
+    struct u256 x, y, r;
+
+    if (u256_from_dec(a, strlen(a), &x) < 0 ||
+        u256_from_dec(b, strlen(b), &y) < 0)
+        return -1;
+    if (negate_b ? u256_sub(&x, &y, &r) : u256_add(&x, &y, &r))
+        return -1;
+    return u256_to_dec(&r, out, ST_DEC_SIZE);
+}
+
+/* ---- lifecycle ---- */
+
+int store_new(struct db *db, struct store **outp)
+{
+    struct store *st = xcalloc(1, sizeof(*st));
+
+    st->db = db;
+    st->h = db_sqlite(db);
+    *outp = st;
+    return 0;
+}
+
+void store_free(struct store *st)
+{
+    free(st);
+}
+
+int store_checkpoint(struct store *st, struct st_checkpoint *out)
+{
+    sqlite3_stmt *s = prep(st, "SELECT chain_id, start_block, indexed_block, "
+                               "indexed_hash, indexed_time FROM scan_state "
+                               "WHERE id = 1");
+    int rc;
+
+    if (!s)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        out->found = 1;
+        out->chain_id = (uint64_t)sqlite3_column_int64(s, 0);
+        out->start_block = (uint64_t)sqlite3_column_int64(s, 1);
+        out->block = (uint64_t)sqlite3_column_int64(s, 2);
+        snprintf(out->hash, sizeof(out->hash), "%s",
+                 (const char *)sqlite3_column_text(s, 3));
+        out->time = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warnx("store: checkpoint: %s", sqlite3_errmsg(st->h));
+        return -1;
+    }
+    return 0;
+}
+
+int store_init_checkpoint(struct store *st, uint64_t chain_id,
+                          const char *engine, uint64_t start_block,
+                          const char *hash, int64_t time)
+{
+    return run(st,
+               "INSERT INTO scan_state (id, chain_id, engine, start_block, "
+               "indexed_block, indexed_hash, indexed_time, updated_at) "
+               "VALUES (1, ?, ?, ?, ?, ?, ?, unixepoch())",
+               "itiiti", (int64_t)chain_id, engine, (int64_t)start_block,
+               (int64_t)start_block - 1, hash, time) < 0 ? -1 : 0;
+}
+
+int store_note_state(struct store *st, uint64_t head, int64_t head_time,
+                     uint64_t safe, const char *last_error)
+{
+    return run(st,
+               "UPDATE scan_state SET head_block = max(head_block, ?), "
+               "head_time = max(head_time, ?), safe_block = ?, "
+               "last_error = ?, updated_at = unixepoch() WHERE id = 1",
+               "iiit", (int64_t)head, head_time, (int64_t)safe,
+               last_error) < 0 ? -1 : 0;
+}
+
+int store_save_rpc_stats(struct store *st, const char *json)
+{
+    return run(st,
+               "INSERT INTO rpc_stats (id, json, updated_at) VALUES "
+               "(1, ?, unixepoch()) ON CONFLICT(id) DO UPDATE SET "
+               "json = excluded.json, updated_at = excluded.updated_at",
+               "t", json) < 0 ? -1 : 0;
+}
+
+/* ---- derived deltas ---- */
+
+static int totals_add(struct store *st, const char *col, int64_t d)
+{
+    char sql[128];
+
+    snprintf(sql, sizeof(sql),
+             "UPDATE totals SET %s = %s + ? WHERE id = 1", col, col);
+    return run(st, sql, "i", d) < 0 ? -1 : 0;
+}
+
+static int daily_add(struct store *st, int64_t day, const char *model,
+                     const char *col, int64_t d)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO daily (day, model, %s) VALUES (?, ?, ?) "
+             "ON CONFLICT(day, model) DO UPDATE SET %s = %s + excluded.%s",
+             col, col, col, col);
+    return run(st, sql, "iti", day, model, d) < 0 ? -1 : 0;
+}
+
+static int daily_add_fee(struct store *st, int64_t day, const char *model,
+                         const char *fee)
+{
+    sqlite3_stmt *s;
+    char cur[ST_DEC_SIZE] = "0", sum[ST_DEC_SIZE];
+    int rc;
+
+    if (strcmp(fee, "0") == 0)
+        return 0;
+    s = prep(st, "SELECT fees FROM daily WHERE day = ? AND model = ?");
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, day);
+    sqlite3_bind_text(s, 2, model, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        snprintf(cur, sizeof(cur), "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    if (dec_add(cur, fee, sum, 0) < 0) {
+        log_warnx("store: fee sum overflow for day %lld", (long long)day);
+        return -1;
+    }
+    return run(st,
+               "INSERT INTO daily (day, model, fees) VALUES (?, ?, ?) "
+               "ON CONFLICT(day, model) DO UPDATE SET fees = excluded.fees",
+               "itt", day, model, sum) < 0 ? -1 : 0;
+}
+
+/* Marks one task automine and moves every count it was in. */
+static int task_flip_automine(struct store *st, const char *id)
+{
+    sqlite3_stmt *s;
+    char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
+    int64_t tday, sday = -1;
+    int rc;
+
+    if (run(st, "UPDATE tasks SET automine = 1 WHERE id = ? AND automine = 0",
+            "t", id) != 1)
+        return 0;
+    s = prep(st, "SELECT t.model, t.owner, t.time / 86400, s.time / 86400 "
+                 "FROM tasks t LEFT JOIN solutions s ON s.task = t.id "
+                 "WHERE t.id = ?");
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(s);
+        return -1;
+    }
+    snprintf(model, sizeof(model), "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(owner, sizeof(owner), "%s", (const char *)sqlite3_column_text(s, 1));
+    tday = sqlite3_column_int64(s, 2);
+    if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+        sday = sqlite3_column_int64(s, 3);
+    sqlite3_finalize(s);
+    if (totals_add(st, "tasks_human", -1) < 0 ||
+        daily_add(st, tday, model, "tasks_human", -1) < 0 ||
+        run(st, "UPDATE users SET tasks_human = tasks_human - 1 "
+                "WHERE address = ?", "t", owner) < 0)
+        return -1;
+    if (sday >= 0 && daily_add(st, sday, model, "solved_human", -1) < 0)
+        return -1;
+    return 0;
+}
+
+/* A new miner: every task it owns becomes automine. */
+static int owner_became_miner(struct store *st, const char *addr)
+{
+    sqlite3_stmt *s = prep(st, "SELECT id FROM tasks WHERE owner = ? "
+                               "AND automine = 0");
+    char (*ids)[ST_HASH_SIZE] = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc, ret = 0;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            ids = xrealloc(ids, cap * sizeof(*ids));
+        }
+        snprintf(ids[n++], ST_HASH_SIZE, "%s",
+                 (const char *)sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        ret = -1;
+    for (i = 0; ret == 0 && i < n; i++)
+        if (task_flip_automine(st, ids[i]) < 0)
+            ret = -1;
+    free(ids);
+    return ret;
+}
+
+/* ---- row writers ---- */
+
+static int put_task(struct store *st, const struct st_event *ev)
+{
+    const struct st_task *t = &ev->u.task;
+    int64_t day = ev->pos.time / DAY, dummy;
+    int is_miner = 0, automine, r;
+    sqlite3_stmt *s;
+    char fees[ST_DEC_SIZE] = "0", sum[ST_DEC_SIZE];
+
+    if (query_int(st, "SELECT 1 FROM miners WHERE address = ?", t->owner,
+                  &dummy, &is_miner) < 0)
+        return -1;
+    automine = t->bulk_size > 1 || is_miner;
+    r = run(st,
+            "INSERT OR IGNORE INTO tasks (id, model, fee, fee_aius, owner, "
+            "sender, version, input, input_json, prompt, input_flags, cid, "
+            "via, bulk_size, automine, block, log_index, tx, time) VALUES "
+            "(?, ?, ?, ?, ?, ?, nullif(?, -1), ?, ?, ?, ?, nullif(?, ''), ?, "
+            "?, ?, ?, ?, ?, ?)",
+            "tttdttibtTittiiiiti", t->id, t->model, t->fee, t->fee_aius, t->owner,
+            t->sender, (int64_t)t->version, t->input, t->input_len,
+            t->input_json, t->prompt, t->prompt_len, (int64_t)t->input_flags, t->cid,
+            t->via, (int64_t)t->bulk_size, (int64_t)automine,
+            (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
+            ev->pos.time);
+    if (r <= 0)
+        return r;
+    if (totals_add(st, "tasks", 1) < 0 ||
+        totals_add(st, "tasks_human", !automine) < 0 ||
+        daily_add(st, day, t->model, "tasks", 1) < 0 ||
+        daily_add(st, day, t->model, "tasks_human", !automine) < 0 ||
+        daily_add_fee(st, day, t->model, t->fee) < 0)
+        return -1;
+    s = prep(st, "SELECT fees FROM users WHERE address = ?");
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, t->owner, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(fees, sizeof(fees), "%s",
+                 (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    if (dec_add(fees, t->fee, sum, 0) < 0)
+        return -1;
+    return run(st,
+               "INSERT INTO users (address, first_block, first_time, "
+               "last_time, tasks, tasks_human, fees) VALUES (?, ?, ?, ?, 1, ?, ?) "
+               "ON CONFLICT(address) DO UPDATE SET "
+               "first_block = min(first_block, excluded.first_block), "
+               "first_time = min(first_time, excluded.first_time), "
+               "last_time = max(last_time, excluded.last_time), "
+               "tasks = tasks + 1, tasks_human = tasks_human + "
+               "excluded.tasks_human, fees = excluded.fees",
+               "tiiiit", t->owner, (int64_t)ev->pos.block, ev->pos.time,
+               ev->pos.time, (int64_t)!automine, sum) < 0 ? -1 : 1;
+}
+
+/* The task's model and automine flag ("unknown"/0 if not indexed). */
+static int task_info(struct store *st, const char *id, char model[ST_HASH_SIZE],
+                     int *automine)
+{
+    sqlite3_stmt *s = prep(st, "SELECT model, automine FROM tasks WHERE id = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(model, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+        *automine = sqlite3_column_int(s, 1);
+    } else {
+        snprintf(model, ST_HASH_SIZE, "unknown");
+        *automine = 0;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int put_solution(struct store *st, const struct st_event *ev)
+{
+    const struct st_solution *so = &ev->u.solution;
+    char model[ST_HASH_SIZE];
+    int64_t dummy;
+    int known, automine, r;
+
+    r = run(st,
+            "INSERT OR IGNORE INTO solutions (task, validator, cid, cid_text, "
+            "cid_flags, block, log_index, tx, time) VALUES "
+            "(?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?)",
+            "ttttiiiti", so->task, so->validator, so->cid_hex, so->cid_text,
+            (int64_t)so->cid_flags, (int64_t)ev->pos.block,
+            (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
+    if (r <= 0)
+        return r;
+    if (query_int(st, "SELECT 1 FROM miners WHERE address = ?", so->validator,
+                  &dummy, &known) < 0)
+        return -1;
+    if (run(st,
+            "INSERT INTO miners (address, first_block, first_time, last_time, "
+            "solutions) VALUES (?, ?, ?, ?, 1) ON CONFLICT(address) DO UPDATE "
+            "SET first_block = min(first_block, excluded.first_block), "
+            "first_time = min(first_time, excluded.first_time), "
+            "last_time = max(last_time, excluded.last_time), "
+            "solutions = solutions + 1",
+            "tiii", so->validator, (int64_t)ev->pos.block, ev->pos.time,
+            ev->pos.time) < 0)
+        return -1;
+    if (!known && owner_became_miner(st, so->validator) < 0)
+        return -1;
+    if (task_info(st, so->task, model, &automine) < 0)
+        return -1;
+    if (totals_add(st, "solutions", 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, "solved", 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, "solved_human", !automine) < 0)
+        return -1;
+    return 1;
+}
+
+static int put_other_raw(struct store *st, const struct st_pos *p,
+                         const char *address, const char *name,
+                         const char *topic0, const char *args)
+{
+    return run(st,
+               "INSERT OR IGNORE INTO other_events (block, log_index, tx, time, "
+               "address, name, topic0, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
+               p->time, address, name, topic0, args);
+}
+
+static int put_claim(struct store *st, const struct st_event *ev)
+{
+    const struct st_pair *c = &ev->u.pair;
+    char model[ST_HASH_SIZE], args[256];
+    int automine, r;
+
+    r = run(st,
+            "UPDATE solutions SET claimed = 1, claim_block = ?, "
+            "claim_log_index = ?, claim_tx = ?, claim_time = ? "
+            "WHERE task = ? AND claimed = 0",
+            "iitit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+            ev->pos.tx, ev->pos.time, c->task);
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        int64_t dummy;
+        int exists;
+
+        /* Already claimed (a replay of this very range) or the solution
+         * predates the index: keep the log rather than lose it. */
+        if (query_int(st, "SELECT 1 FROM solutions WHERE task = ?", c->task,
+                      &dummy, &exists) < 0)
+            return -1;
+        if (exists)
+            return 0;
+        snprintf(args, sizeof(args), "{\"addr\":\"%s\",\"task\":\"%s\"}",
+                 c->addr, c->task);
+        return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
+    }
+    if (task_info(st, c->task, model, &automine) < 0)
+        return -1;
+    if (totals_add(st, "claims", 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, "claims", 1) < 0 ||
+        run(st, "UPDATE miners SET claims = claims + 1 WHERE address = "
+                "(SELECT validator FROM solutions WHERE task = ?)",
+            "t", c->task) < 0)
+        return -1;
+    return 1;
+}
+
+/* Every ContestationVoteFinish is kept as an event (a contestation may be
+ * finished in several batches); the contestation row shows the latest. */
+static int put_vote_finish(struct store *st, const struct st_event *ev)
+{
+    const struct st_vote_finish *f = &ev->u.finish;
+    char args[256];
+    int r;
+
+    snprintf(args, sizeof(args),
+             "{\"id\":\"%s\",\"start_idx\":%u,\"end_idx\":%u}", f->task,
+             f->start_idx, f->end_idx);
+    r = put_other_raw(st, &ev->pos, "", "ContestationVoteFinish", "", args);
+    if (r <= 0)
+        return r;
+    if (run(st,
+            "UPDATE contestations SET finish_block = ?1, finish_log_index = ?2, "
+            "finish_start = ?3, finish_end = ?4 WHERE task = ?5 AND "
+            "(finish_block IS NULL OR finish_block < ?1 OR "
+            "(finish_block = ?1 AND finish_log_index < ?2))",
+            "iiiit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+            (int64_t)f->start_idx, (int64_t)f->end_idx, f->task) < 0)
+        return -1;
+    return r;
+}
+
+/* Template fields of a model from its JSON template bytes. */
+static void template_fields(const uint8_t *b, size_t n, char **json,
+                            char **file, char **type, char **title)
+{
+    json_t *j = b ? json_loadb((const char *)b, n, 0, NULL) : NULL;
+    json_t *out0, *meta;
+
+    *json = *file = *type = *title = NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return;
+    }
+    *json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    out0 = json_array_get(json_object_get(j, "output"), 0);
+    if (json_is_string(json_object_get(out0, "filename")))
+        *file = xstrdup(json_string_value(json_object_get(out0, "filename")));
+    if (json_is_string(json_object_get(out0, "type")))
+        *type = xstrdup(json_string_value(json_object_get(out0, "type")));
+    meta = json_object_get(j, "meta");
+    if (json_is_string(json_object_get(meta, "title")))
+        *title = xstrdup(json_string_value(json_object_get(meta, "title")));
+    json_decref(j);
+}
+
+static int put_model(struct store *st, const struct st_event *ev)
+{
+    const struct st_model *m = &ev->u.model;
+    char *json, *file, *type, *title;
+    int r;
+
+    template_fields(m->template_bytes, m->template_len, &json, &file, &type,
+                    &title);
+    r = run(st,
+            "INSERT OR IGNORE INTO models (id, addr, fee, template, "
+            "template_json, output_file, output_type, title, cid, block, "
+            "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, "
+            "nullif(?, ''), ?, ?, ?, ?)",
+            "tttbttttt" "iiti", m->id, m->addr, m->fee, m->template_bytes,
+            m->template_len, json, file, type, title, m->cid,
+            (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
+            ev->pos.time);
+    free(json);
+    free(file);
+    free(type);
+    free(title);
+    return r;
+}
+
+static int put_model_change(struct store *st, const struct st_event *ev)
+{
+    const struct st_model_change *c = &ev->u.change;
+    char sql[128];
+    int r;
+
+    r = run(st,
+            "INSERT OR IGNORE INTO model_changes (block, log_index, tx, model, "
+            "kind, value) VALUES (?, ?, ?, ?, ?, ?)",
+            "iitttt", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+            ev->pos.tx, c->model, c->kind, c->value);
+    if (r <= 0)
+        return r;
+    snprintf(sql, sizeof(sql), "UPDATE models SET %s = ? WHERE id = ?",
+             strcmp(c->kind, "fee") == 0    ? "fee"
+             : strcmp(c->kind, "rate") == 0 ? "rate"
+                                            : "addr");
+    return run(st, sql, "tt", c->value, c->model) < 0 ? -1 : 1;
+}
+
+static int put_event(struct store *st, const struct st_event *ev)
+{
+    const struct st_pos *p = &ev->pos;
+    int r;
+
+    switch (ev->kind) {
+    case ST_TASK:
+        r = put_task(st, ev);
+        break;
+    case ST_SOLUTION:
+        r = put_solution(st, ev);
+        break;
+    case ST_CLAIM:
+        r = put_claim(st, ev);
+        break;
+    case ST_TASK_RETRACTED: {
+        char args[128];
+
+        snprintf(args, sizeof(args), "{\"id\":\"%s\"}", ev->u.pair.task);
+        r = put_other_raw(st, p, "", "TaskRetracted", "", args);
+        if (r > 0 && run(st, "UPDATE tasks SET retracted = 1 WHERE id = ?",
+                         "t", ev->u.pair.task) < 0)
+            r = -1;
+        break;
+    }
+    case ST_COMMITMENT:
+        r = run(st,
+                "INSERT OR IGNORE INTO commitments (commitment, addr, block, "
+                "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?)",
+                "ttiiti", ev->u.pair.task, ev->u.pair.addr, (int64_t)p->block,
+                (int64_t)p->log_index, p->tx, p->time);
+        break;
+    case ST_CONTESTATION:
+        r = run(st,
+                "INSERT OR IGNORE INTO contestations (task, contester, "
+                "suggested, block, log_index, tx, time) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?)",
+                "ttiiiti", ev->u.pair.task, ev->u.pair.addr,
+                (int64_t)ev->u.pair.flag, (int64_t)p->block,
+                (int64_t)p->log_index, p->tx, p->time);
+        if (r > 0 && totals_add(st, "contestations", 1) < 0)
+            r = -1;
+        break;
+    case ST_VOTE:
+        r = run(st,
+                "INSERT OR IGNORE INTO votes (task, voter, yea, block, "
+                "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "ttiiiti", ev->u.vote.task, ev->u.vote.voter,
+                (int64_t)ev->u.vote.yea, (int64_t)p->block,
+                (int64_t)p->log_index, p->tx, p->time);
+        break;
+    case ST_VOTE_FINISH:
+        r = put_vote_finish(st, ev);
+        break;
+    case ST_MODEL:
+        r = put_model(st, ev);
+        break;
+    case ST_MODEL_CHANGE:
+        r = put_model_change(st, ev);
+        break;
+    case ST_STAKE: {
+        const struct st_stake *k = &ev->u.stake;
+
+        r = run(st,
+                "INSERT OR IGNORE INTO stake_events (block, log_index, tx, "
+                "time, kind, addr, validator, count, amount, unlock_time) "
+                "VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
+                "nullif(?, ''), nullif(?, ''))",
+                "iititttttt", (int64_t)p->block, (int64_t)p->log_index, p->tx,
+                p->time, k->kind, k->addr, k->validator, k->count, k->amount,
+                k->unlock);
+        break;
+    }
+    case ST_PAYOUT: {
+        const struct st_payout *o = &ev->u.payout;
+
+        r = run(st,
+                "INSERT OR IGNORE INTO payouts (block, log_index, tx, time, "
+                "kind, era, task, model, validator, a0, a1, a2, a3) VALUES "
+                "(?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
+                "nullif(?, ''), ?, ?, ?, ?)",
+                "iititittttttt", (int64_t)p->block, (int64_t)p->log_index,
+                p->tx, p->time, o->kind, (int64_t)o->era, o->task, o->model,
+                o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
+        break;
+    }
+    case ST_TRANSFER:
+        r = run(st,
+                "INSERT OR IGNORE INTO transfers (block, log_index, tx, time, "
+                "src, dst, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "iititt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
+                p->time, ev->u.transfer.src, ev->u.transfer.dst,
+                ev->u.transfer.amount);
+        break;
+    case ST_INCENTIVE:
+        r = run(st,
+                "INSERT OR IGNORE INTO incentives (block, log_index, tx, time, "
+                "task, kind, recipient, amount) VALUES (?, ?, ?, ?, ?, ?, "
+                "nullif(?, ''), ?)",
+                "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
+                p->time, ev->u.incentive.task, ev->u.incentive.kind,
+                ev->u.incentive.recipient, ev->u.incentive.amount);
+        break;
+    case ST_OTHER:
+        r = put_other_raw(st, p, ev->u.other.address, ev->u.other.name,
+                          ev->u.other.topic0, ev->u.other.args_json);
+        break;
+    default:
+        log_warnx("store: unknown event kind %d", (int)ev->kind);
+        return -1;
+    }
+    if (r > 0 && totals_add(st, "events", 1) < 0)
+        return -1;
+    return r < 0 ? -1 : 0;
+}
+
+static int put_block(struct store *st, uint64_t n, const char *hash,
+                     const char *parent, int64_t time)
+{
+    return run(st,
+               "INSERT INTO blocks (number, hash, parent, time) VALUES "
+               "(?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET "
+               "hash = excluded.hash, parent = excluded.parent, "
+               "time = excluded.time",
+               "itti", (int64_t)n, hash, parent, time) < 0 ? -1 : 0;
+}
+
+int store_commit_range(struct store *st, const struct st_range *r,
+                       struct st_event *evs, size_t n)
+{
+    size_t i;
+    int changed;
+
+    if (db_begin(st->db) < 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (put_event(st, &evs[i]) < 0)
+            goto fail;
+    for (i = 0; i < r->nblocks; i++)
+        if (put_block(st, r->block_numbers[i], r->block_hashes[i],
+                      r->block_parents[i], r->block_times[i]) < 0)
+            goto fail;
+    if (put_block(st, r->to, r->to_hash, r->to_parent, r->to_time) < 0)
+        goto fail;
+    /* Keep the reorg window: blocks far below the head are final. */
+    if (r->to > 4096 &&
+        run(st, "DELETE FROM blocks WHERE number < ?", "i",
+            (int64_t)(r->to - 4096)) < 0)
+        goto fail;
+    /* Coverage: extend the row that ends just below, else start one. */
+    changed = run(st,
+                  "UPDATE coverage SET to_block = ?, logs = logs + ?, "
+                  "end_hash = ?, rpc = ?, fetched_at = unixepoch() "
+                  "WHERE to_block = ?",
+                  "iitti", (int64_t)r->to, (int64_t)n, r->to_hash, r->rpc,
+                  (int64_t)r->from - 1);
+    if (changed < 0)
+        goto fail;
+    if (changed == 0 &&
+        run(st,
+            "INSERT OR REPLACE INTO coverage (from_block, to_block, logs, "
+            "end_hash, rpc, fetched_at) VALUES (?, ?, ?, ?, ?, unixepoch())",
+            "iiitt", (int64_t)r->from, (int64_t)r->to, (int64_t)n, r->to_hash,
+            r->rpc) < 0)
+        goto fail;
+    if (r->advance &&
+        run(st,
+            "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
+            "indexed_time = ?, head_block = max(head_block, ?), "
+            "head_time = max(head_time, ?), safe_block = ?, last_error = NULL, "
+            "updated_at = unixepoch() WHERE id = 1",
+            "itiiii", (int64_t)r->to, r->to_hash, r->to_time, (int64_t)r->head,
+            r->head_time, (int64_t)r->safe) != 1)
+        goto fail;
+    if (db_commit(st->db) < 0)
+        goto fail;
+    return 0;
+fail:
+    db_rollback(st->db);
+    log_warnx("store: range %llu-%llu rolled back",
+              (unsigned long long)r->from, (unsigned long long)r->to);
+    return -1;
+}
+
+int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
+{
+    sqlite3_stmt *s = prep(st, "SELECT hash FROM blocks WHERE number = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, (int64_t)n);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        snprintf(hash, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
+                        size_t max, size_t *n)
+{
+    sqlite3_stmt *s = prep(st, "SELECT number FROM blocks WHERE number <= ? "
+                               "ORDER BY number DESC LIMIT ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    *n = 0;
+    sqlite3_bind_int64(s, 1, (int64_t)below);
+    sqlite3_bind_int64(s, 2, (int64_t)max);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        out[(*n)++] = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- recomputation (reorgs, rebuild) ---- */
+
+/* Recomputes the daily rows of one day from the base tables. */
+static int recompute_day(struct store *st, int64_t day)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (run(st, "DELETE FROM daily WHERE day = ?", "i", day) < 0 ||
+        run(st,
+            "INSERT INTO daily (day, model, tasks, tasks_human) "
+            "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
+            "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
+            "GROUP BY model",
+            "i", day) < 0 ||
+        run(st,
+            "INSERT INTO daily (day, model, solved, solved_human) "
+            "SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
+            "total(coalesce(t.automine, 0) = 0) FROM solutions s "
+            "LEFT JOIN tasks t ON t.id = s.task "
+            "WHERE s.time >= ?1 * 86400 AND s.time < (?1 + 1) * 86400 "
+            "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
+            "solved = excluded.solved, solved_human = excluded.solved_human",
+            "i", day) < 0 ||
+        run(st,
+            "INSERT INTO daily (day, model, claims) "
+            "SELECT ?1, coalesce(t.model, 'unknown'), count(*) FROM solutions s "
+            "LEFT JOIN tasks t ON t.id = s.task "
+            "WHERE s.claim_time >= ?1 * 86400 AND s.claim_time < (?1 + 1) * 86400 "
+            "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
+            "claims = excluded.claims",
+            "i", day) < 0)
+        return -1;
+    /* Fee sums, exact, in C. */
+    s = prep(st, "SELECT model, fee FROM tasks WHERE time >= ?1 * 86400 "
+                 "AND time < (?1 + 1) * 86400 AND fee != '0' ORDER BY model");
+    if (!s)
+        return -1;
+    sqlite3_bind_int64(s, 1, day);
+    {
+        char model[ST_HASH_SIZE] = "", sum[ST_DEC_SIZE] = "0";
+
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *m = (const char *)sqlite3_column_text(s, 0);
+            const char *f = (const char *)sqlite3_column_text(s, 1);
+
+            if (strcmp(m, model) != 0) {
+                if (model[0] && run(st, "UPDATE daily SET fees = ? WHERE "
+                                        "day = ? AND model = ?",
+                                    "tit", sum, day, model) < 0)
+                    goto fail;
+                snprintf(model, sizeof(model), "%s", m);
+                snprintf(sum, sizeof(sum), "0");
+            }
+            if (dec_add(sum, f, sum, 0) < 0)
+                goto fail;
+        }
+        if (rc != SQLITE_DONE)
+            goto fail;
+        if (model[0] && run(st, "UPDATE daily SET fees = ? WHERE day = ? AND "
+                                "model = ?", "tit", sum, day, model) < 0)
+            goto fail;
+    }
+    sqlite3_finalize(s);
+    return 0;
+fail:
+    sqlite3_finalize(s);
+    return -1;
+}
+
+static int recompute_user(struct store *st, const char *addr)
+{
+    sqlite3_stmt *s;
+    char sum[ST_DEC_SIZE] = "0";
+    int rc;
+
+    if (run(st, "DELETE FROM users WHERE address = ?", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO users (address, first_block, first_time, last_time, "
+            "tasks, tasks_human) SELECT owner, min(block), min(time), "
+            "max(time), count(*), total(automine = 0) FROM tasks "
+            "WHERE owner = ?1 GROUP BY owner",
+            "t", addr) < 0)
+        return -1;
+    s = prep(st, "SELECT fee FROM tasks WHERE owner = ? AND fee != '0'");
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum, 0) < 0)
+            break;
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return run(st, "UPDATE users SET fees = ? WHERE address = ?", "tt", sum,
+               addr) < 0 ? -1 : 0;
+}
+
+static int recompute_miner(struct store *st, const char *addr)
+{
+    if (run(st, "DELETE FROM miners WHERE address = ?", "t", addr) < 0)
+        return -1;
+    return run(st,
+               "INSERT INTO miners (address, first_block, first_time, "
+               "last_time, solutions, claims) SELECT validator, min(block), "
+               "min(time), max(time), count(*), total(claimed) FROM solutions "
+               "WHERE validator = ?1 GROUP BY validator",
+               "t", addr) < 0 ? -1 : 0;
+}
+
+static int recompute_totals(struct store *st)
+{
+    return run(st,
+               "UPDATE totals SET "
+               "tasks = (SELECT total(tasks) FROM daily), "
+               "tasks_human = (SELECT total(tasks_human) FROM daily), "
+               "solutions = (SELECT total(solved) FROM daily), "
+               "claims = (SELECT total(claims) FROM daily), "
+               "contestations = (SELECT count(*) FROM contestations) "
+               "WHERE id = 1", "") < 0 ? -1 : 0;
+}
+
+/* Collects distinct text values of a query into a temp table `keys`. */
+static int collect(struct store *st, const char *table, const char *select,
+                   int64_t block)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO temp.%s %s", table,
+             select);
+    return run(st, sql, "i", block) < 0 ? -1 : 0;
+}
+
+/* Runs fn for every row of a one-column temp table. */
+static int for_each_key(struct store *st, const char *sql,
+                        int (*fn)(struct store *, const char *))
+{
+    sqlite3_stmt *s = prep(st, sql);
+    char **keys = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc, ret = 0;
+
+    if (!s)
+        return -1;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            keys = xrealloc(keys, cap * sizeof(*keys));
+        }
+        keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        ret = -1;
+    for (i = 0; i < n; i++) {
+        if (ret == 0 && fn(st, keys[i]) < 0)
+            ret = -1;
+        free(keys[i]);
+    }
+    free(keys);
+    return ret;
+}
+
+static int recompute_day_key(struct store *st, const char *key)
+{
+    return recompute_day(st, strtoll(key, NULL, 10));
+}
+
+int store_rollback(struct store *st, uint64_t ancestor,
+                   const char *ancestor_hash, int64_t ancestor_time,
+                   const char *new_hash, uint64_t *removed)
+{
+    static const char *const plain[] = {
+        "commitments", "votes", "stake_events", "payouts", "transfers",
+        "incentives", "other_events", "model_changes",
+    };
+    int64_t a = (int64_t)ancestor, old_head = 0;
+    uint64_t gone = 0;
+    char old_hash[ST_HASH_SIZE] = "";
+    sqlite3_stmt *s;
+    size_t i;
+    int r;
+
+    if (db_begin(st->db) < 0)
+        return -1;
+    s = prep(st, "SELECT indexed_block, indexed_hash FROM scan_state WHERE id = 1");
+    if (!s)
+        goto fail;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        old_head = sqlite3_column_int64(s, 0);
+        snprintf(old_hash, sizeof(old_hash), "%s",
+                 (const char *)sqlite3_column_text(s, 1));
+    }
+    sqlite3_finalize(s);
+
+    if (db_exec(st->db,
+                "CREATE TEMP TABLE IF NOT EXISTS rb_days (k TEXT PRIMARY KEY);"
+                "CREATE TEMP TABLE IF NOT EXISTS rb_users (k TEXT PRIMARY KEY);"
+                "CREATE TEMP TABLE IF NOT EXISTS rb_miners (k TEXT PRIMARY KEY);"
+                "CREATE TEMP TABLE IF NOT EXISTS rb_models (k TEXT PRIMARY KEY);"
+                "DELETE FROM temp.rb_days; DELETE FROM temp.rb_users;"
+                "DELETE FROM temp.rb_miners; DELETE FROM temp.rb_models;") < 0)
+        goto fail;
+    /* What the doomed rows touched. */
+    if (collect(st, "rb_days", "SELECT time / 86400 FROM tasks WHERE block > ?", a) < 0 ||
+        collect(st, "rb_days", "SELECT time / 86400 FROM solutions WHERE block > ?", a) < 0 ||
+        collect(st, "rb_days", "SELECT claim_time / 86400 FROM solutions WHERE claim_block > ?", a) < 0 ||
+        collect(st, "rb_users", "SELECT owner FROM tasks WHERE block > ?", a) < 0 ||
+        collect(st, "rb_miners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0 ||
+        collect(st, "rb_models", "SELECT model FROM model_changes WHERE block > ?", a) < 0)
+        goto fail;
+
+    /* Delete and count. */
+    if ((r = run(st, "DELETE FROM tasks WHERE block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    if ((r = run(st, "DELETE FROM solutions WHERE block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    if ((r = run(st, "UPDATE solutions SET claimed = 0, claim_block = NULL, "
+                     "claim_log_index = NULL, claim_tx = NULL, "
+                     "claim_time = NULL WHERE claim_block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    if ((r = run(st, "DELETE FROM contestations WHERE block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    if ((r = run(st, "DELETE FROM models WHERE block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    for (i = 0; i < ARRAY_SIZE(plain); i++) {
+        char sql[128];
+
+        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE block > ?", plain[i]);
+        if ((r = run(st, sql, "i", a)) < 0)
+            goto fail;
+        gone += (uint64_t)r;
+    }
+    /* Flags and fields that the deleted rows had set (the finish events
+     * themselves were counted as other_events). */
+    if (run(st,
+            "UPDATE contestations SET (finish_block, finish_log_index, "
+            "finish_start, finish_end) = (SELECT block, log_index, "
+            "json_extract(args, '$.start_idx'), json_extract(args, '$.end_idx') "
+            "FROM other_events WHERE name = 'ContestationVoteFinish' AND "
+            "json_extract(args, '$.id') = contestations.task "
+            "ORDER BY block DESC, log_index DESC LIMIT 1) "
+            "WHERE finish_block > ?", "i", a) < 0)
+        goto fail;
+    if (run(st, "UPDATE tasks SET retracted = 0 WHERE retracted = 1 AND id NOT IN "
+                "(SELECT json_extract(args, '$.id') FROM other_events "
+                "WHERE name = 'TaskRetracted')", "") < 0)
+        goto fail;
+    if (run(st,
+            "UPDATE models SET "
+            "fee = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
+            "AND kind = 'fee' ORDER BY block DESC, log_index DESC LIMIT 1), "
+            "(SELECT fee FROM models m2 WHERE m2.id = models.id)), "
+            "rate = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
+            "AND kind = 'rate' ORDER BY block DESC, log_index DESC LIMIT 1), '0'), "
+            "addr = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
+            "AND kind = 'addr' ORDER BY block DESC, log_index DESC LIMIT 1), addr) "
+            "WHERE id IN (SELECT k FROM temp.rb_models)", "") < 0)
+        goto fail;
+
+    /* Miner status may be gone: recompute miners, then the automine flag of
+     * their tasks, collecting every day and owner whose counts move. */
+    if (for_each_key(st, "SELECT k FROM temp.rb_miners", recompute_miner) < 0)
+        goto fail;
+    if (collect(st, "rb_days",
+                "SELECT t.time / 86400 FROM tasks t WHERE t.owner IN "
+                "(SELECT k FROM temp.rb_miners) AND t.automine != "
+                "(t.bulk_size > 1 OR t.owner IN (SELECT address FROM miners)) "
+                "AND ? IS NOT NULL", a) < 0 ||
+        collect(st, "rb_days",
+                "SELECT s.time / 86400 FROM tasks t JOIN solutions s ON "
+                "s.task = t.id WHERE t.owner IN (SELECT k FROM temp.rb_miners) "
+                "AND t.automine != (t.bulk_size > 1 OR t.owner IN "
+                "(SELECT address FROM miners)) AND ? IS NOT NULL", a) < 0 ||
+        collect(st, "rb_users",
+                "SELECT k FROM temp.rb_miners WHERE ? IS NOT NULL", a) < 0)
+        goto fail;
+    if (run(st,
+            "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
+            "(SELECT address FROM miners)) WHERE owner IN "
+            "(SELECT k FROM temp.rb_miners)", "") < 0)
+        goto fail;
+    if (for_each_key(st, "SELECT k FROM temp.rb_users", recompute_user) < 0 ||
+        for_each_key(st, "SELECT k FROM temp.rb_days", recompute_day_key) < 0 ||
+        recompute_totals(st) < 0 ||
+        run(st, "UPDATE totals SET events = max(0, events - ?) WHERE id = 1",
+            "i", (int64_t)gone) < 0)
+        goto fail;
+
+    if (run(st, "DELETE FROM blocks WHERE number > ?", "i", a) < 0 ||
+        run(st, "DELETE FROM coverage WHERE from_block > ?", "i", a) < 0 ||
+        run(st, "UPDATE coverage SET to_block = ?1 WHERE to_block > ?1", "i",
+            a) < 0)
+        goto fail;
+    if (run(st,
+            "INSERT INTO reorgs (detected_at, ancestor_block, old_head, "
+            "old_hash, new_hash, depth, removed_rows) VALUES "
+            "(unixepoch(), ?, ?, ?, ?, ?, ?)",
+            "iitti" "i", a, old_head, old_hash, new_hash,
+            old_head - a, (int64_t)gone) < 0)
+        goto fail;
+    if (run(st,
+            "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
+            "indexed_time = ?, updated_at = unixepoch() WHERE id = 1",
+            "iti", a, ancestor_hash, ancestor_time) < 0)
+        goto fail;
+    if (db_commit(st->db) < 0)
+        goto fail;
+    if (removed)
+        *removed = gone;
+    return 0;
+fail:
+    db_rollback(st->db);
+    log_warnx("store: rollback to %llu failed", (unsigned long long)ancestor);
+    return -1;
+}
+
+int store_rebuild_derived(struct store *st)
+{
+    if (db_begin(st->db) < 0)
+        return -1;
+    if (db_exec(st->db,
+                "DELETE FROM miners; DELETE FROM users; DELETE FROM daily;") < 0 ||
+        run(st,
+            "INSERT INTO miners (address, first_block, first_time, last_time, "
+            "solutions, claims) SELECT validator, min(block), min(time), "
+            "max(time), count(*), total(claimed) FROM solutions "
+            "GROUP BY validator", "") < 0 ||
+        run(st,
+            "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
+            "(SELECT address FROM miners))", "") < 0 ||
+        for_each_key(st, "SELECT DISTINCT owner FROM tasks", recompute_user) < 0 ||
+        for_each_key(st,
+                     "SELECT DISTINCT time / 86400 FROM tasks UNION "
+                     "SELECT DISTINCT time / 86400 FROM solutions UNION "
+                     "SELECT DISTINCT claim_time / 86400 FROM solutions "
+                     "WHERE claim_time IS NOT NULL",
+                     recompute_day_key) < 0 ||
+        recompute_totals(st) < 0) {
+        db_rollback(st->db);
+        return -1;
+    }
+    return db_commit(st->db);
+}
