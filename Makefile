@@ -107,7 +107,7 @@ fuzz-replay: $(REPLAY_BIN)
 	done; exit $$fail
 
 integ: $(BUILD)/arbiusd
-	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node --test --test-concurrency=1 integ/
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node --test --test-concurrency=1 devnet/ integ/
 
 deps:
 	@tools/deps.sh runtime

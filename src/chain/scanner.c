@@ -129,7 +129,7 @@ static void note_error(struct scanner *sc, const char *what)
     char msg[768];
 
     snprintf(msg, sizeof(msg), "%s: %s", what,
-             sc->last_err.kind ? sc->last_err.message : "failed");
+             sc->last_err.message[0] ? sc->last_err.message : "failed");
     if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) < 0)
         log_warnx("scanner: could not record the error");
 }
@@ -1040,6 +1040,7 @@ int scanner_sync(struct scanner *sc)
     struct st_checkpoint cp;
     int r;
 
+    memset(&sc->last_err, 0, sizeof(sc->last_err));
     if (refresh_head(sc) < 0) {
         note_error(sc, "head");
         return -1;

@@ -121,3 +121,18 @@ export async function rawGet(host, port, rawPath) {
     s.on('error', reject);
   });
 }
+
+// runCli without blocking the event loop: needed when the test process
+// itself serves the daemon's peers (the fault proxy, the gateway stub).
+export function runCliAsync(args, opts = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(BIN, args, { env: { ...process.env, ...(opts.env || {}) }, cwd: opts.cwd || ROOT,
+                                 stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeout || 60000);
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.stderr.on('data', (d) => { stderr += d; });
+    p.on('exit', (code, signal) => { clearTimeout(t); resolve({ code, signal, stdout, stderr }); });
+  });
+}
