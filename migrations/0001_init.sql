@@ -300,13 +300,12 @@ CREATE TABLE totals (
 ) STRICT;
 INSERT INTO totals (id) VALUES (1);
 
--- Full-text search over prompts (gallery); rowid = tasks.rowid.
+-- Full-text search over prompts (gallery); rowid = tasks.rowid.  The
+-- scanner indexes a range's new prompts in one statement at its end (a
+-- per-row trigger would make every statement of the range pay for FTS5
+-- savepoints); deletes and edits are kept in step by triggers.
 CREATE VIRTUAL TABLE prompts_fts USING fts5(prompt, content='tasks',
     content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER tasks_fts_ai AFTER INSERT ON tasks WHEN new.prompt IS NOT NULL
-BEGIN
-    INSERT INTO prompts_fts(rowid, prompt) VALUES (new.rowid, new.prompt);
-END;
 CREATE TRIGGER tasks_fts_ad AFTER DELETE ON tasks WHEN old.prompt IS NOT NULL
 BEGIN
     INSERT INTO prompts_fts(prompts_fts, rowid, prompt)

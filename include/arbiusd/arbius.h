@@ -70,6 +70,26 @@ int arbius_solution_cid(const uint8_t *calldata, size_t len,
                         const char *task, const uint8_t **cid /* OUT */,
                         size_t *cid_len /* OUT */);
 
+/* One (task, cid) pair of solution calldata; cid borrowed. */
+struct arbius_cid_pair {
+    uint8_t task[32];
+    const uint8_t *cid;
+    size_t cid_len;
+};
+
+/*
+ * Decodes submitSolution / bulkSubmitSolution calldata once into pairs
+ * sorted by task (new array, caller frees; cids borrow calldata).  Returns
+ * 0, or -1 if it is not such a call.
+ */
+int arbius_solution_cids(const uint8_t *calldata, size_t len,
+                         struct arbius_cid_pair **outp /* OUT */,
+                         size_t *n /* OUT */);
+/* The pair for task (0x hex) in a sorted array, or NULL. */
+const struct arbius_cid_pair *
+arbius_cid_pair_find(const struct arbius_cid_pair *pairs, size_t n,
+                     const char *task);
+
 /* Decodes registerModel / registerModelWithAllowList calldata: template
  * bytes borrowed, addr and fee formatted.  0 or -1. */
 int arbius_decode_register(const uint8_t *calldata, size_t len,

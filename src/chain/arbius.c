@@ -713,6 +713,64 @@ int arbius_solution_cid(const uint8_t *cd, size_t len, const char *task,
     return ret;
 }
 
+static int cmp_pair(const void *a, const void *b)
+{
+    return memcmp(((const struct arbius_cid_pair *)a)->task,
+                  ((const struct arbius_cid_pair *)b)->task, 32);
+}
+
+int arbius_solution_cids(const uint8_t *cd, size_t len,
+                         struct arbius_cid_pair **outp, size_t *np)
+{
+    struct abi_value *v = NULL;
+    struct arbius_cid_pair *pairs = NULL;
+    size_t n = 0, i;
+
+    if (match_sel(cd, len, sel_solution)) {
+        if (abi_decode_call(t_solution, NULL, cd, len, &v) < 0)
+            return -1;
+        pairs = xcalloc(1, sizeof(*pairs));
+        if (abi_value_get_bytes32(abi_value_at(v, 0), pairs[0].task) == 0 &&
+            abi_value_get_slice(abi_value_at(v, 1), &pairs[0].cid,
+                                &pairs[0].cid_len) == 0)
+            n = 1;
+    } else if (match_sel(cd, len, sel_bulk_solution)) {
+        const struct abi_value *ids, *cids;
+
+        if (abi_decode_call(t_bulk_solution, NULL, cd, len, &v) < 0)
+            return -1;
+        ids = abi_value_at(v, 0);
+        cids = abi_value_at(v, 1);
+        pairs = xcalloc(ids && ids->count ? ids->count : 1, sizeof(*pairs));
+        for (i = 0; ids && cids && i < ids->count && i < cids->count; i++)
+            if (abi_value_get_bytes32(abi_value_at(ids, i), pairs[n].task) == 0 &&
+                abi_value_get_slice(abi_value_at(cids, i), &pairs[n].cid,
+                                    &pairs[n].cid_len) == 0)
+                n++;
+    } else {
+        return -1;
+    }
+    abi_value_free(v);
+    /* A task cannot be named twice in a transaction that succeeded: the
+     * engine refuses a second solution and the whole call reverts. */
+    qsort(pairs, n, sizeof(*pairs), cmp_pair);
+    *outp = pairs;
+    *np = n;
+    return 0;
+}
+
+const struct arbius_cid_pair *
+arbius_cid_pair_find(const struct arbius_cid_pair *pairs, size_t n,
+                     const char *task)
+{
+    struct arbius_cid_pair key;
+    size_t olen;
+
+    if (hex_decode(task, strlen(task), key.task, 32, &olen) < 0 || olen != 32)
+        return NULL;
+    return bsearch(&key, pairs, n, sizeof(*pairs), cmp_pair);
+}
+
 int arbius_decode_register(const uint8_t *cd, size_t len, const uint8_t **tmpl,
                            size_t *tmpl_len, char addr[ST_ADDR_SIZE],
                            char fee[ST_DEC_SIZE])

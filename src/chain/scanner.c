@@ -433,7 +433,25 @@ struct txdata {
     char hash[ST_HASH_SIZE];
     uint8_t *input;           /* owned calldata, NULL if not found */
     size_t len;
+    int decoded;              /* submit/pairs below are filled */
+    struct arbius_submit submit;
+    struct arbius_cid_pair *pairs; /* owned; borrow input */
+    size_t npairs;
 };
+
+/* Decodes a transaction's calldata once, however many events it holds. */
+static void tx_decode(struct txdata *t)
+{
+    if (t->decoded || !t->input)
+        return;
+    t->decoded = 1;
+    if (arbius_decode_submit(t->input, t->len, &t->submit) < 0)
+        t->submit.found = 0;
+    if (arbius_solution_cids(t->input, t->len, &t->pairs, &t->npairs) < 0) {
+        t->pairs = NULL;
+        t->npairs = 0;
+    }
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -516,10 +534,13 @@ static int fetch_calldata(struct scanner *sc, struct st_event *evs, size_t n,
     return 0;
 }
 
-static const struct txdata *find_tx(const struct txdata *txs, size_t n,
-                                    const char *hash)
+static struct txdata *find_tx(struct txdata *txs, size_t n, const char *hash)
 {
-    return bsearch(hash, txs, n, sizeof(*txs), cmp_str);
+    struct txdata *t = bsearch(hash, txs, n, sizeof(*txs), cmp_str);
+
+    if (t)
+        tx_decode(t);
+    return t;
 }
 
 /* eth_call of a view(bytes32) at the latest block: the raw return bytes. */
@@ -567,21 +588,22 @@ static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
         return -1;
     for (i = 0; i < n; i++) {
         struct st_event *e = &evs[i];
-        const struct txdata *tx = find_tx(txs, ntx, e->pos.tx);
+        struct txdata *tx = (e->kind == ST_TASK || e->kind == ST_SOLUTION ||
+                             e->kind == ST_MODEL)
+                                ? find_tx(txs, ntx, e->pos.tx)
+                                : NULL;
 
         if (e->kind == ST_TASK) {
             struct st_task *t = &e->u.task;
-            struct arbius_submit sub;
+            const struct arbius_submit *sub = tx ? &tx->submit : NULL;
 
-            if (tx && tx->input && arbius_decode_submit(tx->input, tx->len,
-                                                        &sub) == 0 &&
-                sub.found && strcmp(sub.model, t->model) == 0) {
-                memcpy(t->owner, sub.owner, ST_ADDR_SIZE);
-                t->version = sub.version;
-                t->via = sub.via;
-                t->bulk_size = sub.n > UINT32_MAX ? UINT32_MAX
-                                                  : (uint32_t)sub.n;
-                arbius_task_set_input(t, sub.input, sub.input_len);
+            if (sub && sub->found && strcmp(sub->model, t->model) == 0) {
+                memcpy(t->owner, sub->owner, ST_ADDR_SIZE);
+                t->version = sub->version;
+                t->via = sub->via;
+                t->bulk_size = sub->n > UINT32_MAX ? UINT32_MAX
+                                                   : (uint32_t)sub->n;
+                arbius_task_set_input(t, sub->input, sub->input_len);
             } else {
                 /* A contract called the engine: the owner is still in the
                  * tasks(id) view; the input is not recoverable here. */
@@ -598,13 +620,14 @@ static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
             }
         } else if (e->kind == ST_SOLUTION) {
             struct st_solution *so = &e->u.solution;
+            const struct arbius_cid_pair *pair =
+                tx ? arbius_cid_pair_find(tx->pairs, tx->npairs, so->task)
+                   : NULL;
             const uint8_t *cid = NULL;
             size_t cid_len = 0;
 
-            if (tx && tx->input &&
-                arbius_solution_cid(tx->input, tx->len, so->task, &cid,
-                                    &cid_len) == 0) {
-                arbius_solution_set_cid(so, cid, cid_len);
+            if (pair) {
+                arbius_solution_set_cid(so, pair->cid, pair->cid_len);
             } else {
                 uint8_t *ret_bytes = NULL;
                 size_t len = 0;
@@ -641,8 +664,10 @@ static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
     }
     ret = 0;
 out:
-    for (i = 0; i < ntx; i++)
+    for (i = 0; i < ntx; i++) {
         free(txs[i].input);
+        free(txs[i].pairs);
+    }
     free(txs);
     return ret;
 }

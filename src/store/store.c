@@ -19,24 +19,146 @@
 
 #define DAY 86400
 
+#define STORE_CACHE 128
+
+/* Prepared statements, kept for the life of the store: the scanner runs the
+ * same few dozen statements for every event, and preparing dominates. */
+struct stmt_cache {
+    char *sql;
+    sqlite3_stmt *s;
+};
+
+/*
+ * Derived-table deltas of the range being written, keyed "day|model" or an
+ * address, flushed once before the commit: a range of 10,000 tasks then
+ * costs one UPDATE per touched day and owner, not five per task.
+ */
+enum { D_TASKS, D_TASKS_HUMAN, D_SOLVED, D_SOLVED_HUMAN, D_CLAIMS, D_NCOLS };
+
+struct acc {
+    char key[ST_HASH_SIZE + 24];   /* "" = empty slot */
+    int64_t day;                   /* daily rows */
+    char model[ST_HASH_SIZE];
+    int64_t v[D_NCOLS];            /* users: tasks, tasks_human */
+    struct u256 fee;
+    int64_t first_block, first_time, last_time; /* users */
+};
+
+struct acc_map {
+    struct acc *slots;
+    size_t cap, n;
+};
+
 struct store {
     struct db *db;
     sqlite3 *h;
+    struct stmt_cache cache[STORE_CACHE];
+    size_t ncache;
+    int64_t totals[6];             /* tasks, tasks_human, solutions, claims,
+                                      contestations, events */
+    struct acc_map daily, users;
 };
+
+enum { T_TASKS, T_TASKS_HUMAN, T_SOLUTIONS, T_CLAIMS, T_CONTESTATIONS,
+       T_EVENTS };
+
+static uint64_t acc_hash(const char *k)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 1099511628211ull;
+    return h;
+}
+
+/* The entry for key, created empty if absent. */
+static struct acc *acc_get(struct acc_map *m, const char *key)
+{
+    size_t i;
+
+    if ((m->n + 1) * 2 > m->cap) {
+        struct acc_map bigger = { NULL, m->cap ? m->cap * 2 : 64, 0 };
+
+        bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+        for (i = 0; i < m->cap; i++) {
+            if (m->slots[i].key[0]) {
+                size_t j = acc_hash(m->slots[i].key) & (bigger.cap - 1);
+
+                while (bigger.slots[j].key[0])
+                    j = (j + 1) & (bigger.cap - 1);
+                bigger.slots[j] = m->slots[i];
+                bigger.n++;
+            }
+        }
+        free(m->slots);
+        *m = bigger;
+    }
+    i = acc_hash(key) & (m->cap - 1);
+    while (m->slots[i].key[0]) {
+        if (strcmp(m->slots[i].key, key) == 0)
+            return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    snprintf(m->slots[i].key, sizeof(m->slots[i].key), "%s", key);
+    m->slots[i].first_block = INT64_MAX;
+    m->slots[i].first_time = INT64_MAX;
+    m->slots[i].last_time = INT64_MIN;
+    m->n++;
+    return &m->slots[i];
+}
+
+static void reset_deltas(struct store *st);
+
+static void acc_clear(struct acc_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
 
 /* ---- small SQL helpers ---- */
 
 static sqlite3_stmt *prep(struct store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
+    size_t i;
 
+    for (i = 0; i < st->ncache; i++) {
+        if (strcmp(st->cache[i].sql, sql) == 0) {
+            sqlite3_reset(st->cache[i].s);
+            sqlite3_clear_bindings(st->cache[i].s);
+            return st->cache[i].s;
+        }
+    }
     if (sqlite3_prepare_v3(st->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
                            NULL) != SQLITE_OK) {
         log_warnx("store: prepare: %s: %s", sqlite3_errmsg(st->h), sql);
         sqlite3_finalize(s);
         return NULL;
     }
+    if (st->ncache < STORE_CACHE) {
+        st->cache[st->ncache].sql = xstrdup(sql);
+        st->cache[st->ncache].s = s;
+        st->ncache++;
+    } else {
+        log_warnx("store: statement cache full; %s not cached", sql);
+    }
     return s;
+}
+
+/* Releases a statement from prep(): cached ones are only reset. */
+static void done(struct store *st, sqlite3_stmt *s)
+{
+    size_t i;
+
+    for (i = 0; i < st->ncache; i++) {
+        if (st->cache[i].s == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            return;
+        }
+    }
+    sqlite3_finalize(s);
 }
 
 /*
@@ -89,10 +211,10 @@ static int run(struct store *st, const char *sql, const char *fmt, ...)
         rc = sqlite3_step(s);
     if (rc != SQLITE_DONE) {
         log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
-        sqlite3_finalize(s);
+        done(st, s);
         return -1;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return sqlite3_changes(st->h);
 }
 
@@ -111,7 +233,7 @@ static int query_int(struct store *st, const char *sql, const char *key,
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
         return -1;
@@ -148,6 +270,15 @@ int store_new(struct db *db, struct store **outp)
 
 void store_free(struct store *st)
 {
+    size_t i;
+
+    if (!st)
+        return;
+    for (i = 0; i < st->ncache; i++) {
+        sqlite3_finalize(st->cache[i].s);
+        free(st->cache[i].sql);
+    }
+    reset_deltas(st);
     free(st);
 }
 
@@ -171,7 +302,7 @@ int store_checkpoint(struct store *st, struct st_checkpoint *out)
                  (const char *)sqlite3_column_text(s, 3));
         out->time = sqlite3_column_int64(s, 4);
     }
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         log_warnx("store: checkpoint: %s", sqlite3_errmsg(st->h));
         return -1;
@@ -213,53 +344,158 @@ int store_save_rpc_stats(struct store *st, const char *json)
 
 /* ---- derived deltas ---- */
 
-static int totals_add(struct store *st, const char *col, int64_t d)
+static int totals_add(struct store *st, int col, int64_t d)
 {
-    char sql[128];
+    st->totals[col] += d;
+    return 0;
+}
 
-    snprintf(sql, sizeof(sql),
-             "UPDATE totals SET %s = %s + ? WHERE id = 1", col, col);
-    return run(st, sql, "i", d) < 0 ? -1 : 0;
+static struct acc *daily_acc(struct store *st, int64_t day, const char *model)
+{
+    char key[ST_HASH_SIZE + 24];
+    struct acc *a;
+
+    snprintf(key, sizeof(key), "%lld|%s", (long long)day, model);
+    a = acc_get(&st->daily, key);
+    a->day = day;
+    snprintf(a->model, sizeof(a->model), "%s", model);
+    return a;
 }
 
 static int daily_add(struct store *st, int64_t day, const char *model,
-                     const char *col, int64_t d)
+                     int col, int64_t d)
 {
-    char sql[256];
-
-    snprintf(sql, sizeof(sql),
-             "INSERT INTO daily (day, model, %s) VALUES (?, ?, ?) "
-             "ON CONFLICT(day, model) DO UPDATE SET %s = %s + excluded.%s",
-             col, col, col, col);
-    return run(st, sql, "iti", day, model, d) < 0 ? -1 : 0;
+    daily_acc(st, day, model)->v[col] += d;
+    return 0;
 }
 
 static int daily_add_fee(struct store *st, int64_t day, const char *model,
                          const char *fee)
 {
-    sqlite3_stmt *s;
-    char cur[ST_DEC_SIZE] = "0", sum[ST_DEC_SIZE];
-    int rc;
+    struct acc *a = daily_acc(st, day, model);
+    struct u256 f, sum;
 
-    if (strcmp(fee, "0") == 0)
-        return 0;
-    s = prep(st, "SELECT fees FROM daily WHERE day = ? AND model = ?");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, day);
-    sqlite3_bind_text(s, 2, model, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        snprintf(cur, sizeof(cur), "%s", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (dec_add(cur, fee, sum, 0) < 0) {
+    if (u256_from_dec(fee, strlen(fee), &f) < 0 || u256_add(&a->fee, &f, &sum)) {
         log_warnx("store: fee sum overflow for day %lld", (long long)day);
         return -1;
     }
-    return run(st,
-               "INSERT INTO daily (day, model, fees) VALUES (?, ?, ?) "
-               "ON CONFLICT(day, model) DO UPDATE SET fees = excluded.fees",
-               "itt", day, model, sum) < 0 ? -1 : 0;
+    a->fee = sum;
+    return 0;
+}
+
+/* A user's counts move; first/last only widen. */
+static int user_add(struct store *st, const char *addr, int64_t tasks,
+                    int64_t human, const char *fee, int64_t block,
+                    int64_t first_time, int64_t last_time)
+{
+    struct acc *a = acc_get(&st->users, addr);
+    struct u256 f, sum;
+
+    a->v[0] += tasks;
+    a->v[1] += human;
+    if (fee) {
+        if (u256_from_dec(fee, strlen(fee), &f) < 0 ||
+            u256_add(&a->fee, &f, &sum))
+            return -1;
+        a->fee = sum;
+    }
+    if (block < a->first_block)
+        a->first_block = block;
+    if (first_time < a->first_time)
+        a->first_time = first_time;
+    if (last_time > a->last_time)
+        a->last_time = last_time;
+    return 0;
+}
+
+/* Writes the range's deltas into totals, daily and users. */
+static int flush_deltas(struct store *st)
+{
+    size_t i;
+    int ret = -1;
+
+    if (run(st,
+            "UPDATE totals SET tasks = tasks + ?, tasks_human = tasks_human + ?, "
+            "solutions = solutions + ?, claims = claims + ?, "
+            "contestations = contestations + ?, events = events + ? "
+            "WHERE id = 1",
+            "iiiiii", st->totals[0], st->totals[1], st->totals[2],
+            st->totals[3], st->totals[4], st->totals[5]) < 0)
+        goto out;
+    for (i = 0; i < st->daily.cap; i++) {
+        struct acc *a = &st->daily.slots[i];
+        char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE], sum[ST_DEC_SIZE];
+        sqlite3_stmt *s;
+
+        if (!a->key[0])
+            continue;
+        s = prep(st, "SELECT fees FROM daily WHERE day = ? AND model = ?");
+        if (!s)
+            goto out;
+        sqlite3_bind_int64(s, 1, a->day);
+        sqlite3_bind_text(s, 2, a->model, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(cur, sizeof(cur), "%s",
+                     (const char *)sqlite3_column_text(s, 0));
+        done(st, s);
+        if (u256_to_dec(&a->fee, fee, sizeof(fee)) < 0 ||
+            dec_add(cur, fee, sum, 0) < 0)
+            goto out;
+        if (run(st,
+                "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
+                "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(day, model) DO UPDATE SET "
+                "tasks = tasks + excluded.tasks, "
+                "tasks_human = tasks_human + excluded.tasks_human, "
+                "solved = solved + excluded.solved, "
+                "solved_human = solved_human + excluded.solved_human, "
+                "claims = claims + excluded.claims, fees = excluded.fees",
+                "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
+                a->v[3], a->v[4], sum) < 0)
+            goto out;
+    }
+    for (i = 0; i < st->users.cap; i++) {
+        struct acc *a = &st->users.slots[i];
+        char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE], sum[ST_DEC_SIZE];
+        sqlite3_stmt *s;
+
+        if (!a->key[0])
+            continue;
+        s = prep(st, "SELECT fees FROM users WHERE address = ?");
+        if (!s)
+            goto out;
+        sqlite3_bind_text(s, 1, a->key, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(cur, sizeof(cur), "%s",
+                     (const char *)sqlite3_column_text(s, 0));
+        done(st, s);
+        if (u256_to_dec(&a->fee, fee, sizeof(fee)) < 0 ||
+            dec_add(cur, fee, sum, 0) < 0)
+            goto out;
+        if (run(st,
+                "INSERT INTO users (address, first_block, first_time, "
+                "last_time, tasks, tasks_human, fees) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
+                "first_block = min(first_block, excluded.first_block), "
+                "first_time = min(first_time, excluded.first_time), "
+                "last_time = max(last_time, excluded.last_time), "
+                "tasks = tasks + excluded.tasks, "
+                "tasks_human = tasks_human + excluded.tasks_human, "
+                "fees = excluded.fees",
+                "tiiiiit", a->key, a->first_block, a->first_time,
+                a->last_time, a->v[0], a->v[1], sum) < 0)
+            goto out;
+    }
+    ret = 0;
+out:
+    return ret;
+}
+
+static void reset_deltas(struct store *st)
+{
+    memset(st->totals, 0, sizeof(st->totals));
+    acc_clear(&st->daily);
+    acc_clear(&st->users);
 }
 
 /* Marks one task automine and moves every count it was in. */
@@ -281,7 +517,7 @@ static int task_flip_automine(struct store *st, const char *id)
     sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(s);
+        done(st, s);
         return -1;
     }
     snprintf(model, sizeof(model), "%s", (const char *)sqlite3_column_text(s, 0));
@@ -289,13 +525,12 @@ static int task_flip_automine(struct store *st, const char *id)
     tday = sqlite3_column_int64(s, 2);
     if (sqlite3_column_type(s, 3) != SQLITE_NULL)
         sday = sqlite3_column_int64(s, 3);
-    sqlite3_finalize(s);
-    if (totals_add(st, "tasks_human", -1) < 0 ||
-        daily_add(st, tday, model, "tasks_human", -1) < 0 ||
-        run(st, "UPDATE users SET tasks_human = tasks_human - 1 "
-                "WHERE address = ?", "t", owner) < 0)
+    done(st, s);
+    if (totals_add(st, T_TASKS_HUMAN, -1) < 0 ||
+        daily_add(st, tday, model, D_TASKS_HUMAN, -1) < 0 ||
+        user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
         return -1;
-    if (sday >= 0 && daily_add(st, sday, model, "solved_human", -1) < 0)
+    if (sday >= 0 && daily_add(st, sday, model, D_SOLVED_HUMAN, -1) < 0)
         return -1;
     return 0;
 }
@@ -320,7 +555,7 @@ static int owner_became_miner(struct store *st, const char *addr)
         snprintf(ids[n++], ST_HASH_SIZE, "%s",
                  (const char *)sqlite3_column_text(s, 0));
     }
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc != SQLITE_DONE)
         ret = -1;
     for (i = 0; ret == 0 && i < n; i++)
@@ -337,8 +572,6 @@ static int put_task(struct store *st, const struct st_event *ev)
     const struct st_task *t = &ev->u.task;
     int64_t day = ev->pos.time / DAY, dummy;
     int is_miner = 0, automine, r;
-    sqlite3_stmt *s;
-    char fees[ST_DEC_SIZE] = "0", sum[ST_DEC_SIZE];
 
     if (query_int(st, "SELECT 1 FROM miners WHERE address = ?", t->owner,
                   &dummy, &is_miner) < 0)
@@ -358,33 +591,15 @@ static int put_task(struct store *st, const struct st_event *ev)
             ev->pos.time);
     if (r <= 0)
         return r;
-    if (totals_add(st, "tasks", 1) < 0 ||
-        totals_add(st, "tasks_human", !automine) < 0 ||
-        daily_add(st, day, t->model, "tasks", 1) < 0 ||
-        daily_add(st, day, t->model, "tasks_human", !automine) < 0 ||
-        daily_add_fee(st, day, t->model, t->fee) < 0)
+    if (totals_add(st, T_TASKS, 1) < 0 ||
+        totals_add(st, T_TASKS_HUMAN, !automine) < 0 ||
+        daily_add(st, day, t->model, D_TASKS, 1) < 0 ||
+        daily_add(st, day, t->model, D_TASKS_HUMAN, !automine) < 0 ||
+        daily_add_fee(st, day, t->model, t->fee) < 0 ||
+        user_add(st, t->owner, 1, !automine, t->fee, (int64_t)ev->pos.block,
+                 ev->pos.time, ev->pos.time) < 0)
         return -1;
-    s = prep(st, "SELECT fees FROM users WHERE address = ?");
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, t->owner, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        snprintf(fees, sizeof(fees), "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (dec_add(fees, t->fee, sum, 0) < 0)
-        return -1;
-    return run(st,
-               "INSERT INTO users (address, first_block, first_time, "
-               "last_time, tasks, tasks_human, fees) VALUES (?, ?, ?, ?, 1, ?, ?) "
-               "ON CONFLICT(address) DO UPDATE SET "
-               "first_block = min(first_block, excluded.first_block), "
-               "first_time = min(first_time, excluded.first_time), "
-               "last_time = max(last_time, excluded.last_time), "
-               "tasks = tasks + 1, tasks_human = tasks_human + "
-               "excluded.tasks_human, fees = excluded.fees",
-               "tiiiit", t->owner, (int64_t)ev->pos.block, ev->pos.time,
-               ev->pos.time, (int64_t)!automine, sum) < 0 ? -1 : 1;
+    return 1;
 }
 
 /* The task's model and automine flag ("unknown"/0 if not indexed). */
@@ -405,7 +620,7 @@ static int task_info(struct store *st, const char *id, char model[ST_HASH_SIZE],
         snprintf(model, ST_HASH_SIZE, "unknown");
         *automine = 0;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -442,9 +657,9 @@ static int put_solution(struct store *st, const struct st_event *ev)
         return -1;
     if (task_info(st, so->task, model, &automine) < 0)
         return -1;
-    if (totals_add(st, "solutions", 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, "solved", 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, "solved_human", !automine) < 0)
+    if (totals_add(st, T_SOLUTIONS, 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, D_SOLVED, 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, D_SOLVED_HUMAN, !automine) < 0)
         return -1;
     return 1;
 }
@@ -491,8 +706,8 @@ static int put_claim(struct store *st, const struct st_event *ev)
     }
     if (task_info(st, c->task, model, &automine) < 0)
         return -1;
-    if (totals_add(st, "claims", 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, "claims", 1) < 0 ||
+    if (totals_add(st, T_CLAIMS, 1) < 0 ||
+        daily_add(st, ev->pos.time / DAY, model, D_CLAIMS, 1) < 0 ||
         run(st, "UPDATE miners SET claims = claims + 1 WHERE address = "
                 "(SELECT validator FROM solutions WHERE task = ?)",
             "t", c->task) < 0)
@@ -633,7 +848,7 @@ static int put_event(struct store *st, const struct st_event *ev)
                 "ttiiiti", ev->u.pair.task, ev->u.pair.addr,
                 (int64_t)ev->u.pair.flag, (int64_t)p->block,
                 (int64_t)p->log_index, p->tx, p->time);
-        if (r > 0 && totals_add(st, "contestations", 1) < 0)
+        if (r > 0 && totals_add(st, T_CONTESTATIONS, 1) < 0)
             r = -1;
         break;
     case ST_VOTE:
@@ -704,7 +919,7 @@ static int put_event(struct store *st, const struct st_event *ev)
         log_warnx("store: unknown event kind %d", (int)ev->kind);
         return -1;
     }
-    if (r > 0 && totals_add(st, "events", 1) < 0)
+    if (r > 0 && totals_add(st, T_EVENTS, 1) < 0)
         return -1;
     return r < 0 ? -1 : 0;
 }
@@ -723,14 +938,30 @@ static int put_block(struct store *st, uint64_t n, const char *hash,
 int store_commit_range(struct store *st, const struct st_range *r,
                        struct st_event *evs, size_t n)
 {
+    int64_t rowid_mark = 0;
     size_t i;
-    int changed;
+    int changed, found;
 
+    reset_deltas(st);
     if (db_begin(st->db) < 0)
         return -1;
+    /* Rows this range inserts get rowids above the current maximum. */
+    if (query_int(st, "SELECT coalesce(max(rowid), 0) FROM tasks", NULL,
+                  &rowid_mark, &found) < 0)
+        goto fail;
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
             goto fail;
+    if (flush_deltas(st) < 0)
+        goto fail;
+    reset_deltas(st);
+    /* New prompts into the full-text index, once for the range. */
+    if (n > 0 &&
+        run(st,
+            "INSERT INTO prompts_fts (rowid, prompt) SELECT rowid, prompt "
+            "FROM tasks WHERE rowid > ? AND prompt IS NOT NULL",
+            "i", rowid_mark) < 0)
+        goto fail;
     for (i = 0; i < r->nblocks; i++)
         if (put_block(st, r->block_numbers[i], r->block_hashes[i],
                       r->block_parents[i], r->block_times[i]) < 0)
@@ -771,6 +1002,7 @@ int store_commit_range(struct store *st, const struct st_range *r,
         goto fail;
     return 0;
 fail:
+    reset_deltas(st);
     db_rollback(st->db);
     log_warnx("store: range %llu-%llu rolled back",
               (unsigned long long)r->from, (unsigned long long)r->to);
@@ -788,7 +1020,7 @@ int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
         snprintf(hash, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc == SQLITE_ROW)
         return 0;
     return rc == SQLITE_DONE ? 1 : -1;
@@ -808,7 +1040,7 @@ int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
     sqlite3_bind_int64(s, 2, (int64_t)max);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         out[(*n)++] = (uint64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    done(st, s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -875,10 +1107,10 @@ static int recompute_day(struct store *st, int64_t day)
                                 "model = ?", "tit", sum, day, model) < 0)
             goto fail;
     }
-    sqlite3_finalize(s);
+    done(st, s);
     return 0;
 fail:
-    sqlite3_finalize(s);
+    done(st, s);
     return -1;
 }
 
@@ -903,7 +1135,7 @@ static int recompute_user(struct store *st, const char *addr)
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum, 0) < 0)
             break;
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc != SQLITE_DONE)
         return -1;
     return run(st, "UPDATE users SET fees = ? WHERE address = ?", "tt", sum,
@@ -963,7 +1195,7 @@ static int for_each_key(struct store *st, const char *sql,
         }
         keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
     }
-    sqlite3_finalize(s);
+    done(st, s);
     if (rc != SQLITE_DONE)
         ret = -1;
     for (i = 0; i < n; i++) {
@@ -1005,7 +1237,7 @@ int store_rollback(struct store *st, uint64_t ancestor,
         snprintf(old_hash, sizeof(old_hash), "%s",
                  (const char *)sqlite3_column_text(s, 1));
     }
-    sqlite3_finalize(s);
+    done(st, s);
 
     if (db_exec(st->db,
                 "CREATE TEMP TABLE IF NOT EXISTS rb_days (k TEXT PRIMARY KEY);"
