@@ -1074,7 +1074,9 @@ int scanner_sync(struct scanner *sc)
         note_error(sc, "start");
         return -1;
     }
-    if (sc->head < cp.block) {
+    /* cp.block is start-1, which wraps to UINT64_MAX for a chain indexed
+     * from block 0: compare the next block instead. */
+    if (sc->head + 1 < cp.block + 1) {
         /* A node behind us is lagging, not reorging. */
         log_warnx("scanner: %s reports head %" PRIu64 " below our %" PRIu64
                   "; trying another endpoint",
@@ -1139,7 +1141,7 @@ int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
     sc->prog.started_us = util_now_us();
     /* Blocks already indexed are re-read idempotently; the part that
      * continues the checkpoint advances it. */
-    if (from <= cp.block) {
+    if (from < cp.block + 1) {
         uint64_t mid = to < cp.block ? to : cp.block;
 
         if (scan_span(sc, from, mid, 0) < 0)
@@ -1162,7 +1164,7 @@ int scanner_deep_scan(struct scanner *sc, uint64_t *recovered)
 
     if (refresh_head(sc) < 0 || store_checkpoint(sc->store, &cp) < 0)
         return -1;
-    if (!cp.found || cp.block < cp.start_block) {
+    if (!cp.found || cp.block + 1 <= cp.start_block) {
         log_warnx("scanner: nothing indexed yet; run serve or scan first");
         return -1;
     }
