@@ -2,7 +2,8 @@
 #
 #   make            build build/arbiusd
 #   make run        install missing Debian packages, build, serve on defaults
-#   make check      install test dependencies, build, run every test
+#   make check      install test dependencies, build, run every test (plain,
+#                   then again under ASan+UBSan)
 #   make test       unit tests only
 #   make SANITIZE=address check   the same under ASan+UBSan (build-address/)
 #   make SANITIZE=thread check    the same under TSan (build-thread/)
@@ -14,6 +15,10 @@ SANITIZE  ?=
 BUILD     ?= build$(if $(SANITIZE),-$(SANITIZE))
 CC        ?= gcc
 PREFIX    ?= /usr/local
+# Where templates/ and static/ are found when the configured relative
+# defaults do not exist in the working directory (the source tree here;
+# make install builds with the installed location).
+DATADIR   ?= $(CURDIR)
 FUZZ_SECONDS ?= 60
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -35,7 +40,7 @@ else ifeq ($(SANITIZE),thread)
 endif
 
 CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-            -DARBIUSD_VERSION='"$(VERSION)"'
+            -DARBIUSD_VERSION='"$(VERSION)"' -DARBIUSD_DATADIR='"$(DATADIR)"'
 CFLAGS   += -std=c11 $(OPT) -pthread $(WARN) $(HARDEN) $(SAN) $(PKG_CFLAGS)
 LDFLAGS  += -pthread $(SAN)
 LDLIBS   += $(PKG_LIBS) -lm
@@ -115,9 +120,14 @@ deps:
 deps-test:
 	@tools/deps.sh test
 
+# The one test command: everything on the normal build, then everything
+# again under ASan+UBSan (which has caught real bugs the plain run passed).
 check: deps-test
 	$(MAKE) all test fuzz-replay
 	$(MAKE) integ
+ifeq ($(SANITIZE),)
+	$(MAKE) SANITIZE=address all test fuzz-replay integ
+endif
 
 run: deps
 	$(MAKE) all
@@ -125,6 +135,13 @@ run: deps
 
 tsan:
 	$(MAKE) SANITIZE=thread check
+
+# Benchmarks print figures; they are not timed tests.  BENCH_EVENTS scales
+# the devnet workload (default 100,000 events).
+BENCH_EVENTS ?= 100000
+bench: deps-test
+	$(MAKE) all
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
 
 fuzz:
 	@tools/deps.sh fuzz

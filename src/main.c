@@ -195,6 +195,31 @@ static int cmd_task(struct app *app, int argc, char **argv)
     return ret;
 }
 
+#ifndef ARBIUSD_DATADIR
+#define ARBIUSD_DATADIR "."
+#endif
+
+/*
+ * A relative templates/static directory that does not exist under the
+ * working directory is looked up under the data directory the binary was
+ * built for, so `arbiusd serve` works from anywhere.  *dirp may be replaced
+ * (the old string is freed).
+ */
+static void resolve_data_dir(char **dirp)
+{
+    struct buf b = BUF_INIT(4096);
+
+    if ((*dirp)[0] == '/' || access(*dirp, F_OK) == 0)
+        return;
+    if (buf_addf(&b, "%s/%s", ARBIUSD_DATADIR, *dirp) == 0 &&
+        access(b.data, F_OK) == 0) {
+        free(*dirp);
+        *dirp = buf_take(&b, NULL);
+        return;
+    }
+    buf_release(&b);
+}
+
 static int cmd_serve(struct app *app, int argc, char **argv)
 {
     struct http_ctx hctx;
@@ -211,12 +236,14 @@ static int cmd_serve(struct app *app, int argc, char **argv)
             return bad_usage("serve", "unknown option '%s'", argv[i]);
     }
     /* All global setup happens before any thread exists. */
+    resolve_data_dir(&app->cfg.templates);
+    resolve_data_dir(&app->cfg.static_dir);
     if (app_open_db(app, read_only ? DB_READONLY : DB_READWRITE, !read_only,
                     &db) < 0)
         return APP_EXIT_DB;
     if (tmpl_set_load_dir(app->cfg.templates, &app->tmpl, err, sizeof(err)) <
         0) {
-        log_error("templates: %s", err);
+        log_error("[server] templates = %s: %s", app->cfg.templates, err);
         db_close(db);
         return APP_EXIT_CONFIG;
     }

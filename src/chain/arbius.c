@@ -753,7 +753,8 @@ int arbius_solution_cids(const uint8_t *cd, size_t len,
     abi_value_free(v);
     /* A task cannot be named twice in a transaction that succeeded: the
      * engine refuses a second solution and the whole call reverts. */
-    qsort(pairs, n, sizeof(*pairs), cmp_pair);
+    if (n > 1)
+        qsort(pairs, n, sizeof(*pairs), cmp_pair);
     *outp = pairs;
     *np = n;
     return 0;
@@ -766,7 +767,8 @@ arbius_cid_pair_find(const struct arbius_cid_pair *pairs, size_t n,
     struct arbius_cid_pair key;
     size_t olen;
 
-    if (hex_decode(task, strlen(task), key.task, 32, &olen) < 0 || olen != 32)
+    if (n == 0 || hex_decode(task, strlen(task), key.task, 32, &olen) < 0 ||
+        olen != 32)
         return NULL;
     return bsearch(&key, pairs, n, sizeof(*pairs), cmp_pair);
 }

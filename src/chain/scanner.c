@@ -391,7 +391,8 @@ static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
             n++;
         }
     }
-    qsort(logs, n, sizeof(*logs), cmp_log);
+    if (n > 1)
+        qsort(logs, n, sizeof(*logs), cmp_log);
     /* The same log twice (a buggy node) would be ambiguous: refuse. */
     for (i = 1; i < n; i++) {
         if (logs[i].log.block == logs[i - 1].log.block &&
@@ -536,8 +537,11 @@ static int fetch_calldata(struct scanner *sc, struct st_event *evs, size_t n,
 
 static struct txdata *find_tx(struct txdata *txs, size_t n, const char *hash)
 {
-    struct txdata *t = bsearch(hash, txs, n, sizeof(*txs), cmp_str);
+    struct txdata *t;
 
+    if (n == 0)
+        return NULL;
+    t = bsearch(hash, txs, n, sizeof(*txs), cmp_str);
     if (t)
         tx_decode(t);
     return t;
