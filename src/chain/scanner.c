@@ -173,9 +173,19 @@ static int parse_header(const json_t *b, struct header *h)
     return 0;
 }
 
-/* Fetches headers of blocks nums[0..n) (batched).  0 or -1. */
-static int fetch_headers(struct scanner *sc, const uint64_t *nums, size_t n,
-                         struct header *out)
+/*
+ * Calls method for items 0..n-1 in batches of rpc_batch: params_fn builds
+ * item i's params, result_fn takes its result (borrowed; NULL when that item
+ * failed with err filled) and returns -1 to fail the whole call.  A
+ * transport failure of a batch fails the call with sc->last_err set.
+ */
+typedef json_t *(*batch_params_fn)(size_t i, void *ud);
+typedef int (*batch_result_fn)(size_t i, const json_t *res,
+                               const struct rpc_error *err, void *ud);
+
+static int batch_each(struct scanner *sc, const char *method, size_t n,
+                      batch_params_fn params_fn, batch_result_fn result_fn,
+                      void *ud)
 {
     size_t chunk = sc->cfg->rpc_batch, i, j;
 
@@ -188,23 +198,19 @@ static int fetch_headers(struct scanner *sc, const uint64_t *nums, size_t n,
         int rc, ok = 1;
 
         for (j = 0; j < m; j++) {
-            methods[j] = "eth_getBlockByNumber";
-            params[j] = json_pack("[o,b]", qty(nums[i + j]), 0);
+            methods[j] = method;
+            params[j] = params_fn(i + j, ud);
         }
         rc = rpc_batch(sc->rpc, m, methods, params, res, errs);
         sc->prog.requests++;
+        if (rc != RPC_OK) {
+            sc->last_err = errs[0];
+            ok = 0;
+        }
         for (j = 0; j < m; j++) {
-            if (ok && (rc != RPC_OK || !res[j] ||
-                       parse_header(res[j], &out[i + j]) < 0 ||
-                       out[i + j].number != nums[i + j])) {
-                sc->last_err = rc != RPC_OK ? errs[0] : errs[j];
-                if (sc->last_err.kind == RPC_OK) {
-                    sc->last_err.kind = RPC_ERR_BAD_REPLY;
-                    snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                             "block %" PRIu64 " missing or malformed",
-                             nums[i + j]);
-                    log_warnx("scanner: %s", sc->last_err.message);
-                }
+            if (ok && result_fn(i + j, res[j], &errs[j], ud) < 0) {
+                if (errs[j].kind != RPC_OK)
+                    sc->last_err = errs[j];
                 ok = 0;
             }
             json_decref(res[j]);
@@ -217,6 +223,48 @@ static int fetch_headers(struct scanner *sc, const uint64_t *nums, size_t n,
             return -1;
     }
     return 0;
+}
+
+struct headers_job {
+    struct scanner *sc;
+    const uint64_t *nums;
+    struct header *out;
+};
+
+static json_t *header_params(size_t i, void *ud)
+{
+    const struct headers_job *job = ud;
+
+    return json_pack("[o,b]", qty(job->nums[i]), 0);
+}
+
+static int header_result(size_t i, const json_t *res,
+                         const struct rpc_error *err, void *ud)
+{
+    struct headers_job *job = ud;
+    struct scanner *sc = job->sc;
+
+    if (res && parse_header(res, &job->out[i]) == 0 &&
+        job->out[i].number == job->nums[i])
+        return 0;
+    sc->last_err = *err;
+    if (sc->last_err.kind == RPC_OK) {
+        sc->last_err.kind = RPC_ERR_BAD_REPLY;
+        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
+                 "block %" PRIu64 " missing or malformed", job->nums[i]);
+        log_warnx("scanner: %s", sc->last_err.message);
+    }
+    return -1;
+}
+
+/* Fetches headers of blocks nums[0..n) (batched).  0 or -1. */
+static int fetch_headers(struct scanner *sc, const uint64_t *nums, size_t n,
+                         struct header *out)
+{
+    struct headers_job job = { sc, nums, out };
+
+    return batch_each(sc, "eth_getBlockByNumber", n, header_params,
+                      header_result, &job);
 }
 
 int scanner_head(struct scanner *sc, uint64_t *head)
@@ -459,13 +507,43 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(a, b);
 }
 
+static json_t *tx_params(size_t i, void *ud)
+{
+    const struct txdata *txs = ud;
+
+    return json_pack("[s]", txs[i].hash);
+}
+
+/* A transaction the node does not know (null) keeps input NULL: the task's
+ * owner then comes from the tasks(id) view.  Only a transport or reply
+ * problem fails the range. */
+static int tx_result(size_t i, const json_t *res, const struct rpc_error *err,
+                     void *ud)
+{
+    struct txdata *t = &((struct txdata *)ud)[i];
+    const char *in = json_string_value(json_object_get(res, "input"));
+
+    if (!res && err->kind != RPC_ERR_RPC)
+        return -1;
+    if (in) {
+        size_t len = strlen(in);
+
+        t->input = xmalloc(len / 2 + 1);
+        if (hex_decode(in, len, t->input, len / 2 + 1, &t->len) < 0) {
+            free(t->input);
+            t->input = NULL;
+        }
+    }
+    return 0;
+}
+
 /* Fetches calldata of every tx that needs it, one request per distinct tx,
  * batched. */
 static int fetch_calldata(struct scanner *sc, struct st_event *evs, size_t n,
                           struct txdata **outp, size_t *np)
 {
     struct txdata *txs = NULL;
-    size_t ntx = 0, i, j, chunk = sc->cfg->rpc_batch;
+    size_t ntx = 0, i, j;
 
     for (i = 0; i < n; i++) {
         enum st_kind k = evs[i].kind;
@@ -485,50 +563,12 @@ static int fetch_calldata(struct scanner *sc, struct st_event *evs, size_t n,
         if (j == 0 || strcmp(txs[j - 1].hash, txs[i].hash) != 0)
             txs[j++] = txs[i];
     ntx = j;
-    for (i = 0; i < ntx; i += chunk) {
-        size_t m = ntx - i < chunk ? ntx - i : chunk;
-        const char **methods = xcalloc(m, sizeof(*methods));
-        json_t **params = xcalloc(m, sizeof(*params));
-        json_t **res = xcalloc(m, sizeof(*res));
-        struct rpc_error *errs = xcalloc(m, sizeof(*errs));
-        int rc, ok = 1;
-
-        for (j = 0; j < m; j++) {
-            methods[j] = "eth_getTransactionByHash";
-            params[j] = json_pack("[s]", txs[i + j].hash);
-        }
-        rc = rpc_batch(sc->rpc, m, methods, params, res, errs);
-        sc->prog.requests++;
-        for (j = 0; j < m; j++) {
-            const char *in = json_string_value(json_object_get(res[j], "input"));
-            struct txdata *t = &txs[i + j];
-
-            if (rc != RPC_OK || (!res[j] && errs[j].kind != RPC_ERR_RPC)) {
-                /* A transport problem: the range is retried as a whole. */
-                if (ok)
-                    sc->last_err = rc != RPC_OK ? errs[0] : errs[j];
-                ok = 0;
-            } else if (in) {
-                size_t len = strlen(in);
-
-                t->input = xmalloc(len / 2 + 1);
-                if (hex_decode(in, len, t->input, len / 2 + 1, &t->len) < 0) {
-                    free(t->input);
-                    t->input = NULL;
-                }
-            }
-            json_decref(res[j]);
-        }
-        free(methods);
-        free(params);
-        free(res);
-        free(errs);
-        if (!ok) {
-            for (j = 0; j < ntx; j++)
-                free(txs[j].input);
-            free(txs);
-            return -1;
-        }
+    if (batch_each(sc, "eth_getTransactionByHash", ntx, tx_params,
+                   tx_result, txs) < 0) {
+        for (j = 0; j < ntx; j++)
+            free(txs[j].input);
+        free(txs);
+        return -1;
     }
     *outp = txs;
     *np = ntx;

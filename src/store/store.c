@@ -408,6 +408,25 @@ static int user_add(struct store *st, const char *addr, int64_t tasks,
     return 0;
 }
 
+/*
+ * Steps s (a bound one-column query of a stored decimal amount, no row =
+ * 0), releases it, and writes stored + add into sum.  0 or -1.
+ */
+static int stored_plus(struct store *st, sqlite3_stmt *s, const struct u256 *add,
+                       char sum[ST_DEC_SIZE])
+{
+    char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE];
+
+    if (sqlite3_step(s) == SQLITE_ROW)
+        snprintf(cur, sizeof(cur), "%s", (const char *)sqlite3_column_text(s, 0));
+    done(st, s);
+    if (u256_to_dec(add, fee, sizeof(fee)) < 0 || dec_add(cur, fee, sum, 0) < 0) {
+        log_warnx("store: amount sum overflow");
+        return -1;
+    }
+    return 0;
+}
+
 /* Writes the range's deltas into totals, daily and users. */
 static int flush_deltas(struct store *st)
 {
@@ -424,7 +443,7 @@ static int flush_deltas(struct store *st)
         goto out;
     for (i = 0; i < st->daily.cap; i++) {
         struct acc *a = &st->daily.slots[i];
-        char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE], sum[ST_DEC_SIZE];
+        char sum[ST_DEC_SIZE];
         sqlite3_stmt *s;
 
         if (!a->key[0])
@@ -434,12 +453,7 @@ static int flush_deltas(struct store *st)
             goto out;
         sqlite3_bind_int64(s, 1, a->day);
         sqlite3_bind_text(s, 2, a->model, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            snprintf(cur, sizeof(cur), "%s",
-                     (const char *)sqlite3_column_text(s, 0));
-        done(st, s);
-        if (u256_to_dec(&a->fee, fee, sizeof(fee)) < 0 ||
-            dec_add(cur, fee, sum, 0) < 0)
+        if (stored_plus(st, s, &a->fee, sum) < 0)
             goto out;
         if (run(st,
                 "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
@@ -456,7 +470,7 @@ static int flush_deltas(struct store *st)
     }
     for (i = 0; i < st->users.cap; i++) {
         struct acc *a = &st->users.slots[i];
-        char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE], sum[ST_DEC_SIZE];
+        char sum[ST_DEC_SIZE];
         sqlite3_stmt *s;
 
         if (!a->key[0])
@@ -465,12 +479,7 @@ static int flush_deltas(struct store *st)
         if (!s)
             goto out;
         sqlite3_bind_text(s, 1, a->key, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            snprintf(cur, sizeof(cur), "%s",
-                     (const char *)sqlite3_column_text(s, 0));
-        done(st, s);
-        if (u256_to_dec(&a->fee, fee, sizeof(fee)) < 0 ||
-            dec_add(cur, fee, sum, 0) < 0)
+        if (stored_plus(st, s, &a->fee, sum) < 0)
             goto out;
         if (run(st,
                 "INSERT INTO users (address, first_block, first_time, "
