@@ -13,11 +13,14 @@
 const struct http_route *web_routes(void);
 
 /* Handlers, grouped by file. */
-int pages_home(struct http_req *req, struct http_resp *resp);
 int pages_static(struct http_req *req, struct http_resp *resp);
 int pages_robots(struct http_req *req, struct http_resp *resp);
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_status(struct http_req *req, struct http_resp *resp);
 int api_task(struct http_req *req, struct http_resp *resp);
+/* dashboard.c: the dashboard page and its JSON. */
+int pages_dashboard(struct http_req *req, struct http_resp *resp);
+int api_stats(struct http_req *req, struct http_resp *resp);
+int api_charts_daily(struct http_req *req, struct http_resp *resp);
 
 #endif

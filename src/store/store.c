@@ -56,7 +56,7 @@ struct store {
     size_t ncache;
     int64_t totals[6];             /* tasks, tasks_human, solutions, claims,
                                       contestations, events */
-    struct acc_map daily, users;
+    struct acc_map daily, users, day_users;
 };
 
 enum { T_TASKS, T_TASKS_HUMAN, T_SOLUTIONS, T_CLAIMS, T_CONTESTATIONS,
@@ -427,6 +427,21 @@ static int stored_plus(struct store *st, sqlite3_stmt *s, const struct u256 *add
     return 0;
 }
 
+/* A task of owner on day moves daily_users (who was active on which day). */
+static void day_user_add(struct store *st, int64_t day, const char *owner,
+                         int64_t tasks, int64_t human)
+{
+    char key[ST_HASH_SIZE + 24];
+    struct acc *a;
+
+    snprintf(key, sizeof(key), "%lld|%s", (long long)day, owner);
+    a = acc_get(&st->day_users, key);
+    a->day = day;
+    snprintf(a->model, sizeof(a->model), "%s", owner);
+    a->v[0] += tasks;
+    a->v[1] += human;
+}
+
 /* Writes the range's deltas into totals, daily and users. */
 static int flush_deltas(struct store *st)
 {
@@ -495,6 +510,19 @@ static int flush_deltas(struct store *st)
                 a->last_time, a->v[0], a->v[1], sum) < 0)
             goto out;
     }
+    for (i = 0; i < st->day_users.cap; i++) {
+        struct acc *a = &st->day_users.slots[i];
+
+        if (!a->key[0])
+            continue;
+        if (run(st,
+                "INSERT INTO daily_users (day, address, tasks, tasks_human) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(day, address) DO UPDATE SET "
+                "tasks = tasks + excluded.tasks, "
+                "tasks_human = tasks_human + excluded.tasks_human",
+                "itii", a->day, a->model, a->v[0], a->v[1]) < 0)
+            goto out;
+    }
     ret = 0;
 out:
     return ret;
@@ -505,6 +533,7 @@ static void reset_deltas(struct store *st)
     memset(st->totals, 0, sizeof(st->totals));
     acc_clear(&st->daily);
     acc_clear(&st->users);
+    acc_clear(&st->day_users);
 }
 
 /* Marks one task automine and moves every count it was in. */
@@ -539,6 +568,7 @@ static int task_flip_automine(struct store *st, const char *id)
         daily_add(st, tday, model, D_TASKS_HUMAN, -1) < 0 ||
         user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
         return -1;
+    day_user_add(st, tday, owner, 0, -1);
     if (sday >= 0 && daily_add(st, sday, model, D_SOLVED_HUMAN, -1) < 0)
         return -1;
     return 0;
@@ -608,6 +638,7 @@ static int put_task(struct store *st, const struct st_event *ev)
         user_add(st, t->owner, 1, !automine, t->fee, (int64_t)ev->pos.block,
                  ev->pos.time, ev->pos.time) < 0)
         return -1;
+    day_user_add(st, day, t->owner, 1, !automine);
     return 1;
 }
 
@@ -1062,6 +1093,13 @@ static int recompute_day(struct store *st, int64_t day)
     int rc;
 
     if (run(st, "DELETE FROM daily WHERE day = ?", "i", day) < 0 ||
+        run(st, "DELETE FROM daily_users WHERE day = ?", "i", day) < 0 ||
+        run(st,
+            "INSERT INTO daily_users (day, address, tasks, tasks_human) "
+            "SELECT ?1, owner, count(*), total(automine = 0) FROM tasks "
+            "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
+            "GROUP BY owner",
+            "i", day) < 0 ||
         run(st,
             "INSERT INTO daily (day, model, tasks, tasks_human) "
             "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
@@ -1380,7 +1418,8 @@ int store_rebuild_derived(struct store *st)
     if (db_begin(st->db) < 0)
         return -1;
     if (db_exec(st->db,
-                "DELETE FROM miners; DELETE FROM users; DELETE FROM daily;") < 0 ||
+                "DELETE FROM miners; DELETE FROM users; DELETE FROM daily;"
+                " DELETE FROM daily_users;") < 0 ||
         run(st,
             "INSERT INTO miners (address, first_block, first_time, last_time, "
             "solutions, claims) SELECT validator, min(block), min(time), "

@@ -6,12 +6,14 @@
 #include <stddef.h>
 
 static const struct http_route routes[] = {
-    { "GET", "/", pages_home },
+    { "GET", "/", pages_dashboard },
     { "GET", "/robots.txt", pages_robots },
     { "GET", "/static/*", pages_static },
     { "GET", "/health", api_health },
     { "GET", "/api/v1/status", api_status },
     { "GET", "/api/v1/image/*", api_task },
+    { "GET", "/api/v1/stats", api_stats },
+    { "GET", "/api/v1/charts/daily", api_charts_daily },
     { NULL, NULL, NULL },
 };
 

@@ -36,7 +36,7 @@ export const CONTENT_TABLES = {
   votes: 'block, log_index', stake_events: 'block, log_index', payouts: 'block, log_index',
   transfers: 'block, log_index', incentives: 'block, log_index', other_events: 'block, log_index',
   models: 'id', model_changes: 'block, log_index', daily: 'day, model', users: 'address',
-  miners: 'address', totals: 'id',
+  miners: 'address', totals: 'id', daily_users: 'day, address',
 };
 
 export function dumpContent(dbPath) {

@@ -7,7 +7,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { ROOT, rawGet, runCli, startDaemon, testConfig, tmpDir } from './harness.mjs';
+import { ROOT, rawGet, runCli, startDaemon, testConfig, tmpDir, waitFor } from './harness.mjs';
 
 test('serve: health, a page, static, 404s, traversal, SIGTERM exit 0', async () => {
   const dir = tmpDir();
@@ -95,7 +95,8 @@ test('serve --read-only serves an existing database without a scanner', async ()
   assert.equal(m.code, 0, m.stderr);
   const d = await startDaemon({ configFile: cfg.file, args: ['--read-only'] });
   try {
-    assert.match(d.stderr, /read-only, no scanner/);
+    // The line after "listening on" may arrive in a later chunk.
+    await waitFor(() => /read-only, no scanner/.test(d.stderr), { timeoutMs: 5000, what: 'the read-only line' });
     const h = await fetch(`${d.url}/health`);
     assert.equal(h.status, 200);
   } finally {

@@ -46,6 +46,7 @@ static char *dump(struct db *db)
         "SELECT * FROM totals", "SELECT * FROM daily ORDER BY day, model",
         "SELECT * FROM users ORDER BY address",
         "SELECT * FROM miners ORDER BY address",
+        "SELECT * FROM daily_users ORDER BY day, address",
         "SELECT id, automine, owner FROM tasks ORDER BY id",
         "SELECT task, claimed FROM solutions ORDER BY task",
     };

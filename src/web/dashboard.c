@@ -1,0 +1,424 @@
+/*
+ * dashboard.c - the dashboard page (/) and its JSON (/api/v1/stats,
+ * /api/v1/charts/daily).
+ *
+ * Every reply describes the index "as of" its head, so ETag and
+ * Last-Modified come from scan_state (indexed block, hash, time): a client
+ * revalidating with If-None-Match gets 304 until the scanner commits a new
+ * range.  Parameters are checked against fixed lists; a bad value is a 400
+ * naming the parameter.  Links and charts are built here from validated
+ * parameters and numbers only, never from request text.
+ */
+#include "arbiusd/web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arbiusd/chart.h"
+#include "arbiusd/log.h"
+#include "arbiusd/stats.h"
+
+#define DASH_DEFAULT_DAYS 30      /* cumulative chart and /charts/daily */
+#define DASH_DEFAULT_BARS 25      /* daily chart when no days= is given */
+#define DASH_CHART_MAX ((size_t)4 << 20) /* bytes of one rendered chart */
+
+/* Parsed and validated query parameters. */
+struct dash_params {
+    int show_automine;            /* automine=show */
+    int64_t days;                 /* 7, 30, 90, 365; 0 = all */
+    int days_given;               /* days= was in the URL */
+    char model[67];               /* lower-case 0x + 64 hex, "" = all */
+};
+
+static const struct {
+    const char *text;
+    int64_t days;
+} DASH_RANGES[] = {
+    { "7", 7 }, { "30", 30 }, { "90", 90 }, { "365", 365 }, { "all", 0 },
+};
+
+#define DASH_P_DAYS 0x1u          /* dash_parse: read days= */
+#define DASH_P_MODEL 0x2u         /* dash_parse: read model= */
+
+/*
+ * Reads automine= and, as flags ask, days= and model=; other parameters are
+ * ignored.  Returns 0, or -1 with the 400 message naming the parameter in
+ * *msg (a static string).
+ */
+static int dash_parse(const struct http_req *req, unsigned flags,
+                      struct dash_params *out /* OUT */, const char **msg)
+{
+    struct dash_params p;
+    const char *v;
+    size_t i;
+
+    memset(&p, 0, sizeof(p));
+    p.days = DASH_DEFAULT_DAYS;
+    v = http_query(req, "automine");
+    if (v && strcmp(v, "show") == 0) {
+        p.show_automine = 1;
+    } else if (v && strcmp(v, "hide") != 0) {
+        *msg = "automine: expected hide or show";
+        return -1;
+    }
+    v = (flags & DASH_P_DAYS) ? http_query(req, "days") : NULL;
+    if (v) {
+        for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
+            if (strcmp(v, DASH_RANGES[i].text) == 0)
+                break;
+        if (i == ARRAY_SIZE(DASH_RANGES)) {
+            *msg = "days: expected 7, 30, 90, 365 or all";
+            return -1;
+        }
+        p.days = DASH_RANGES[i].days;
+        p.days_given = 1;
+    }
+    v = (flags & DASH_P_MODEL) ? http_query(req, "model") : NULL;
+    if (v && *v) {
+        if (strlen(v) != 66 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X')) {
+            *msg = "model: expected 0x and 64 hex digits";
+            return -1;
+        }
+        for (i = 0; i < 66; i++) {
+            char c = v[i];
+
+            if (i >= 2 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                            (c >= 'A' && c <= 'F'))) {
+                *msg = "model: expected 0x and 64 hex digits";
+                return -1;
+            }
+            p.model[i] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+        }
+        p.model[1] = 'x';
+        p.model[66] = '\0';
+    }
+    *out = p;
+    return 0;
+}
+
+/* The validator of a reply at head h: "b<block>-<16 hex of its hash>". */
+static void dash_etag(const struct stats_head *h, char *out, size_t outsz)
+{
+    if (!h->initialized)
+        snprintf(out, outsz, "\"empty\"");
+    else
+        snprintf(out, outsz, "\"b%lld-%.16s\"", (long long)h->block,
+                 strlen(h->hash) > 2 ? h->hash + 2 : "0");
+}
+
+/* The head a reply describes, from its as_of object. */
+static void dash_head_of(json_t *reply, struct stats_head *h)
+{
+    json_t *a = json_object_get(reply, "as_of");
+
+    memset(h, 0, sizeof(*h));
+    if (!json_is_object(a))
+        return;
+    h->initialized = 1;
+    h->block = (int64_t)json_integer_value(json_object_get(a, "block"));
+    h->time = (int64_t)json_integer_value(json_object_get(a, "time"));
+    snprintf(h->hash, sizeof(h->hash), "%s",
+             json_string_value(json_object_get(a, "hash"))
+                 ? json_string_value(json_object_get(a, "hash"))
+                 : "");
+}
+
+/* 1 if If-None-Match (a list, W/ prefixes, or *) names etag. */
+static int dash_etag_matches(const char *inm, const char *etag)
+{
+    const char *p = inm;
+    size_t elen = strlen(etag);
+
+    while (p && *p) {
+        const char *end;
+        size_t n;
+
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        end = strchr(p, ',');
+        n = end ? (size_t)(end - p) : strlen(p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 1 && p[0] == '*')
+            return 1;
+        if (n >= 2 && p[0] == 'W' && p[1] == '/') {
+            p += 2;
+            n -= 2;
+        }
+        if (n == elen && memcmp(p, etag, n) == 0)
+            return 1;
+        p = end;
+    }
+    return 0;
+}
+
+/* Adds ETag, Last-Modified and Cache-Control for head h. */
+static void dash_validators(struct http_resp *resp, const struct stats_head *h)
+{
+    char etag[64], date[64];
+    time_t t = (time_t)h->time;
+    struct tm tm;
+
+    dash_etag(h, etag, sizeof(etag));
+    http_resp_header(resp, "ETag", etag);
+    if (h->initialized && gmtime_r(&t, &tm) &&
+        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
+        http_resp_header(resp, "Last-Modified", date);
+    http_resp_header(resp, "Cache-Control", "no-cache");
+}
+
+/*
+ * The JSON routes' common path: 304 when If-None-Match names the current
+ * head's validator, else the summary (daily = 0) or the daily series, with
+ * the validators of the head the reply was read at.  Returns the handler
+ * result.
+ */
+static int dash_api_reply(struct http_req *req, struct http_resp *resp,
+                          const struct dash_params *p, int daily)
+{
+    struct db *db = http_db(req);
+    struct stats_head h;
+    const char *inm = http_header(req, "If-None-Match");
+    json_t *reply = NULL;
+    char etag[64];
+    int r;
+
+    if (!db || stats_head(db, &h) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    dash_etag(&h, etag, sizeof(etag));
+    if (inm && dash_etag_matches(inm, etag)) {
+        dash_validators(resp, &h);
+        resp->status = 304;
+        return 0;
+    }
+    if (daily)
+        r = stats_daily(db, p->days, p->model[0] ? p->model : NULL,
+                        p->show_automine, &reply);
+    else
+        r = stats_summary(db, p->show_automine, &reply);
+    if (r < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    /* The reply may be of a newer head than the one just checked. */
+    dash_head_of(reply, &h);
+    dash_validators(resp, &h);
+    return http_reply_json(resp, 200, reply);
+}
+
+int api_stats(struct http_req *req, struct http_resp *resp)
+{
+    struct dash_params p;
+    const char *msg = NULL;
+
+    if (dash_parse(req, 0, &p, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    return dash_api_reply(req, resp, &p, 0);
+}
+
+int api_charts_daily(struct http_req *req, struct http_resp *resp)
+{
+    struct dash_params p;
+    const char *msg = NULL;
+
+    if (dash_parse(req, DASH_P_DAYS | DASH_P_MODEL, &p, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    return dash_api_reply(req, resp, &p, 1);
+}
+
+/* ---- the page ---- */
+
+/* A card: figure key, label, value (integer, real or null), definition. */
+static void dash_card(json_t *cards, json_t *summary, const char *key,
+                      const char *label, const char *unit, const char *help)
+{
+    json_t *v = json_object_get(summary, key);
+    json_t *card = json_pack("{s:s,s:s,s:s}", "key", key, "label", label,
+                             "help", help);
+
+    if (json_is_integer(v)) {
+        char n[32];
+
+        snprintf(n, sizeof(n), "%lld%s%s", (long long)json_integer_value(v),
+                 unit ? " " : "", unit ? unit : "");
+        json_object_set_new(card, "value", json_string(n));
+    } else if (json_is_real(v)) {
+        char n[48];
+
+        snprintf(n, sizeof(n), "%.1f%s%s", json_real_value(v),
+                 unit ? " " : "", unit ? unit : "");
+        json_object_set_new(card, "value", json_string(n));
+    } else {
+        json_object_set_new(card, "value", json_string("–"));
+    }
+    json_array_append_new(cards, card);
+}
+
+/* Builds "/?automine=...&days=..." links: a plain link per state. */
+static json_t *dash_link(const char *label, int show, const char *days,
+                         int current)
+{
+    char href[64];
+
+    if (days)
+        snprintf(href, sizeof(href), "/?automine=%s&days=%s",
+                 show ? "show" : "hide", days);
+    else
+        snprintf(href, sizeof(href), "/?automine=%s", show ? "show" : "hide");
+    return json_pack("{s:s,s:s,s:b}", "label", label, "href", href, "current",
+                     current);
+}
+
+/* Days since 1970-01-01 of "YYYY-MM-DD" (0 if malformed), by Howard
+ * Hinnant's days_from_civil. */
+static int64_t dash_day_number(const char *s)
+{
+    int y, m, d;
+    int64_t era, yoe, doy, doe;
+
+    if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
+        d < 1 || d > 31)
+        return 0;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Renders points[from..] of a daily reply as an SVG chart into a string. */
+static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
+                          const char *id, const char *title)
+{
+    size_t n = json_array_size(points), i;
+    struct chart_point *cp;
+    struct buf b = BUF_INIT(DASH_CHART_MAX);
+    json_t *out = NULL;
+
+    if (from > n)
+        from = n;
+    cp = xcalloc(n - from + 1, sizeof(*cp));
+    for (i = from; i < n; i++) {
+        json_t *pt = json_array_get(points, i);
+        const char *day = json_string_value(json_object_get(pt, "day"));
+
+        cp[i - from].day = dash_day_number(day);
+        cp[i - from].value = (int64_t)json_integer_value(json_object_get(
+            pt, kind == CHART_LINE ? "cumulative" : "images"));
+    }
+    if (chart_svg(&b, kind, id, title, "images", cp, n - from) == 0)
+        out = json_stringn(b.data, b.len);
+    else
+        log_warnx("dashboard: chart %s too large", id);
+    buf_release(&b);
+    free(cp);
+    return out ? out : json_string("");
+}
+
+int pages_dashboard(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    struct dash_params p;
+    const char *msg = NULL, *days_text = NULL;
+    json_t *summary = NULL, *daily = NULL, *ctx = NULL, *cards, *ranges;
+    json_t *points;
+    size_t i, bars_from = 0;
+    int r = -1;
+
+    if (dash_parse(req, DASH_P_DAYS, &p, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    if (!db)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    if (stats_dashboard(db, p.days, p.show_automine, &summary, &daily) < 0) {
+        r = http_reply_error(req, resp, 503, "the database is unavailable");
+        goto out;
+    }
+    for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
+        if (DASH_RANGES[i].days == p.days)
+            days_text = DASH_RANGES[i].text;
+
+    cards = json_array();
+    dash_card(cards, summary, "images_total", "Images", NULL,
+              "Solved tasks of image models (output type image in the "
+              "model's template), all time.");
+    dash_card(cards, summary, "images_7d", "Images, 7 days", NULL,
+              "Images whose solution landed on the indexed head's UTC day "
+              "or the six days before it.");
+    dash_card(cards, summary, "images_24h", "New, 24 h", NULL,
+              "Images whose solution landed in the 24 hours before the "
+              "indexed head's block time.");
+    dash_card(cards, summary, "users_total", "Unique users", NULL,
+              "Distinct task owners, all time.");
+    dash_card(cards, summary, "users_7d", "Users, 7 days", NULL,
+              "Distinct owners of tasks submitted on the head's UTC day or "
+              "the six days before it.");
+    dash_card(cards, summary, "models", "Models", NULL,
+              "Models registered on the engine.");
+    dash_card(cards, summary, "tasks", "Tasks", NULL,
+              "Tasks submitted, all models, all time.");
+    dash_card(cards, summary, "solutions", "Solutions", NULL,
+              "Solutions submitted, all models, all time.");
+    dash_card(cards, summary, "miners_active_7d", "Active miners, 7 days",
+              NULL,
+              "Validators that submitted a solution on the head's UTC day "
+              "or the six days before it (not affected by the automine "
+              "toggle).");
+    dash_card(cards, summary, "median_solve_seconds", "Median solve time", "s",
+              "Median seconds from task to solution over the newest 1000 "
+              "solutions.");
+
+    ranges = json_array();
+    for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
+        json_array_append_new(
+            ranges, dash_link(DASH_RANGES[i].days ? DASH_RANGES[i].text : "all",
+                              p.show_automine, DASH_RANGES[i].text,
+                              p.days_given
+                                  ? DASH_RANGES[i].days == p.days
+                                  : DASH_RANGES[i].days == DASH_DEFAULT_DAYS));
+
+    points = json_object_get(daily, "points");
+    if (!p.days_given && json_array_size(points) > DASH_DEFAULT_BARS)
+        bars_from = json_array_size(points) - DASH_DEFAULT_BARS;
+
+    ctx = json_pack("{s:s,s:O,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:O}",
+                    "title", "Arbius index",
+                    "as_of", json_object_get(summary, "as_of"),
+                    "cards", cards,
+                    "ranges", ranges,
+                    "automine_shown", p.show_automine,
+                    "automine_toggle",
+                    dash_link(p.show_automine ? "Hide automine"
+                                              : "Show automine",
+                              !p.show_automine,
+                              p.days_given ? days_text : NULL, 0),
+                    "chart_cumulative",
+                    dash_chart(points, 0, CHART_LINE, "chart-cum",
+                               "Cumulative images per day"),
+                    "chart_daily",
+                    dash_chart(points, bars_from, CHART_BARS, "chart-day",
+                               "Images per day"),
+                    "range_cum",
+                    json_pack("{s:O,s:O}", "from",
+                              json_object_get(daily, "from"), "to",
+                              json_object_get(daily, "to")),
+                    "automine", json_object_get(summary, "automine"));
+    if (!ctx) {
+        r = http_reply_error(req, resp, 500, "internal error");
+        goto out;
+    }
+    json_object_set_new(ctx, "bars_days",
+                        json_integer((json_int_t)(json_array_size(points) -
+                                                  bars_from)));
+    json_object_set_new(ctx, "cum_days",
+                        json_integer((json_int_t)json_array_size(points)));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    r = http_reply_page(req, resp, "dashboard", ctx);
+out:
+    json_decref(ctx);
+    json_decref(summary);
+    json_decref(daily);
+    return r;
+}
