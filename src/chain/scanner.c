@@ -26,6 +26,7 @@
 
 #define SC_MIN_RANGE 1
 #define SC_MAX_WINDOW 1024
+#define SC_REORG_BATCH 32  /* window headers fetched per request */
 
 enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3 };
 
@@ -896,18 +897,22 @@ static int handle_reorg(struct scanner *sc, const struct st_checkpoint *cp)
         ancestor = cp->start_block ? cp->start_block - 1 : 0;
     } else {
         hdr = xcalloc(n, sizeof(*hdr));
-        /* Newest first: the first stored hash the chain still has is the
-         * common ancestor. */
-        for (i = 0; i < n && !found; i++) {
-            if (fetch_headers(sc, &nums[i], 1, &hdr[i]) < 0) {
+        /* Newest first, a batch at a time: the first stored hash the chain
+         * still has is the common ancestor (most reorgs need one batch). */
+        for (i = 0; i < n && !found; i += SC_REORG_BATCH) {
+            size_t m = n - i < SC_REORG_BATCH ? n - i : SC_REORG_BATCH, k;
+
+            if (fetch_headers(sc, &nums[i], m, &hdr[i]) < 0) {
                 free(hdr);
                 return -1;
             }
-            if (store_block_hash(sc->store, nums[i], stored) != 0)
-                continue;
-            if (strcmp(stored, hdr[i].hash) == 0) {
-                found = 1;
-                ancestor = nums[i];
+            for (k = i; k < i + m && !found; k++) {
+                if (store_block_hash(sc->store, nums[k], stored) != 0)
+                    continue;
+                if (strcmp(stored, hdr[k].hash) == 0) {
+                    found = 1;
+                    ancestor = nums[k];
+                }
             }
         }
         free(hdr);
