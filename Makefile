@@ -56,7 +56,8 @@ FUZZ_NAMES:= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
-.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak
+.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak \
+        bench-http bench-scale
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd
@@ -142,6 +143,30 @@ BENCH_EVENTS ?= 100000
 bench: deps-test
 	$(MAKE) all
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
+	$(MAKE) bench-http bench-scale
+
+# bench/http: wrk at 64 connections against a bare libmicrohttpd
+# hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:
+# /api/v1/stats latency on synthetic indexes of BENCH_SCALE tasks each.
+BENCH_SECONDS ?= 10
+BENCH_SCALE   ?= 10000,1000000
+$(BUILD)/bench/hello: bench/hello.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/bench/scale: bench/scale.c $(BUILD)/libarbiusd.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libarbiusd.a $(LDFLAGS) $(LDLIBS)
+
+bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/http.mjs \
+	    --duration $(BENCH_SECONDS) --hello $(CURDIR)/$(BUILD)/bench/hello
+
+bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \
+	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale
 
 fuzz:
 	@tools/deps.sh fuzz

@@ -24,6 +24,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/migrate.h"
 #include "arbiusd/queries.h"
+#include "arbiusd/stream.h"
 #include "arbiusd/tmpl.h"
 #include "arbiusd/web.h"
 
@@ -224,6 +225,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
 {
     struct http_ctx hctx;
     struct http_server *srv = NULL;
+    struct stream_hub *hub = NULL;
     struct db *db = NULL;
     sigset_t set;
     int i, sig = 0, ret = 1, read_only = 0;
@@ -261,6 +263,9 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    if (stream_new(&hctx, (size_t)app->cfg.sse_max_clients, &hub) < 0)
+        goto out;
+    hctx.stream = hub;
     if (http_server_start(&hctx, web_routes(), &srv) < 0)
         goto out;
     if (!read_only && app_scanner_start(app) < 0)
@@ -273,7 +278,9 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     ret = 0;
 out:
     hctx.draining = 1;
+    stream_shutdown(hub);   /* ends open streams before the daemon stops */
     http_server_stop(srv);
+    stream_free(hub);
     app_scanner_stop(app);
     if (db && !read_only && db_checkpoint(db) < 0)
         ret = 1;

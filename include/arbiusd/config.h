@@ -31,6 +31,7 @@ struct config {
     uint64_t threads;          /* HTTP worker pool size */
     uint64_t max_connections;
     uint64_t connection_timeout; /* seconds */
+    uint64_t sse_max_clients;  /* /api/v1/stream clients at once */
     char *templates;           /* directory of *.html templates */
     char *static_dir;          /* directory served under /static/ */
     char *public_url;          /* e.g. https://gallery.example.org ("" = none) */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "arbiusd/buf.h"
 #include "arbiusd/util.h"
@@ -22,6 +23,7 @@ struct config;
 struct db;
 struct tmpl_set;
 struct http_server;
+struct stream_hub;
 struct MHD_Connection;
 
 #define HTTP_MAX_BODY      ((size_t)64 << 10)   /* request bodies */
@@ -36,6 +38,7 @@ struct http_ctx {
     uint64_t busy_timeout;
     int64_t started_at;        /* wall seconds */
     volatile int draining;     /* set at shutdown */
+    struct stream_hub *stream; /* /api/v1/stream fan-out (NULL: none) */
 };
 
 struct http_req {
@@ -54,6 +57,20 @@ struct http_header {
     char *name, *value;        /* owned */
 };
 
+/*
+ * A streaming body of unknown length (chunked), produced on demand by the
+ * pool thread that sends it: fn(cls, pos, buf, max) writes at most max
+ * bytes and returns how many, HTTP_STREAM_END to finish the body,
+ * HTTP_STREAM_ERROR to abort the connection, or 0 after suspending the
+ * connection with http_conn_suspend() (never return 0 otherwise: the pool
+ * thread would call again at once).  free_fn(cls) runs exactly once, when
+ * the response is destroyed, also if it was never sent.
+ */
+#define HTTP_STREAM_END   ((ssize_t)-1)
+#define HTTP_STREAM_ERROR ((ssize_t)-2)
+typedef ssize_t (*http_stream_fn)(void *cls, uint64_t pos, char *buf,
+                                  size_t max);
+
 struct http_resp {
     int status;
     const char *content_type;  /* static string */
@@ -62,6 +79,9 @@ struct http_resp {
     uint64_t fd_size;
     struct http_header headers[8];
     size_t nheaders;
+    http_stream_fn stream_fn;  /* set: stream instead of body/fd */
+    void (*stream_free)(void *cls); /* called once with stream_cls */
+    void *stream_cls;          /* owned by the response once set */
 };
 
 typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);
@@ -89,6 +109,12 @@ struct db *http_db(const struct http_req *req);
 const char *http_query(const struct http_req *req, const char *name);
 /* Request header value or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
+
+/* Suspends / resumes a connection whose streaming response has nothing to
+ * send (see http_stream_fn).  Resume only a connection you suspended and
+ * that is still suspended; both may be called from any thread. */
+void http_conn_suspend(struct MHD_Connection *conn);
+void http_conn_resume(struct MHD_Connection *conn);
 
 /* Adds a response header (copied). */
 void http_resp_header(struct http_resp *resp, const char *name,

@@ -72,4 +72,17 @@ int stats_dashboard(struct db *db, int64_t days, int show_automine,
                     json_t **summaryp /* OUT */,
                     json_t **dailyp /* OUT */) WARN_UNUSED;
 
+/*
+ * What landed in blocks (after, upto]: the tasks and the solutions, oldest
+ * first, at most `limit` of each, for the live stream:
+ * {from:after+1, to:upto,
+ *  tasks:{items:[{id,model,owner,fee,via,automine,block,time,tx}], more},
+ *  solutions:{items:[{task,validator,cid,model,automine,block,time,tx}],
+ *             more}}
+ * where more is true when rows were left out.  Reads the (block,
+ * log_index) indexes only, so the cost is O(limit).  0 or -1 (logged).
+ */
+int stats_activity(struct db *db, int64_t after, int64_t upto, int limit,
+                   json_t **outp /* OUT */) WARN_UNUSED;
+
 #endif

@@ -51,6 +51,8 @@ static const struct cfg_key cfg_keys[] = {
       "HTTP worker threads" },
     { "server", "max_connections", CFG_U64, F(max_connections), "512", 4,
       65536, "simultaneous HTTP connections" },
+    { "server", "sse_max_clients", CFG_U64, F(sse_max_clients), "256", 1, 100000,
+      "simultaneous /api/v1/stream (Server-Sent Events) clients; more get 503" },
     { "server", "connection_timeout", CFG_U64, F(connection_timeout), "30", 1,
       3600, "seconds an idle HTTP connection is kept" },
     { "server", "templates", CFG_DIR, F(templates), "templates", 0, 0,

@@ -11,6 +11,7 @@
  */
 #include "arbiusd/stats.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,10 +72,51 @@ static void read_end(struct db *db)
         db_rollback(db);
 }
 
+/*
+ * stats_head() runs on every /api/v1/stats request (whose body is cached by
+ * head), so its statement is prepared once per thread and connection and
+ * kept: compiling it cost more than running it.  A thread's statement is
+ * finalized when the thread exits (sqlite3_close_v2 lets the connection
+ * close first) or when the thread's connection changes.
+ */
+static pthread_key_t head_key;
+static pthread_once_t head_key_once = PTHREAD_ONCE_INIT;
+
+static void head_stmt_destroy(void *p)
+{
+    sqlite3_finalize(p);
+}
+
+static void head_key_make(void)
+{
+    if (pthread_key_create(&head_key, head_stmt_destroy) != 0)
+        fatalx("stats: pthread_key_create failed");
+}
+
+/* The calling thread's scan_state statement for db, reset; NULL (logged)
+ * if it cannot be prepared.  Borrowed: never finalize it. */
+static sqlite3_stmt *head_stmt(struct db *db)
+{
+    sqlite3_stmt *st;
+
+    pthread_once(&head_key_once, head_key_make);
+    st = pthread_getspecific(head_key);
+    if (st && sqlite3_db_handle(st) == db_sqlite(db)) {
+        sqlite3_reset(st);
+        return st;
+    }
+    sqlite3_finalize(st);
+    pthread_setspecific(head_key, NULL);
+    st = prep(db, "SELECT indexed_block, indexed_time, indexed_hash "
+                  "FROM scan_state WHERE id = 1");
+    if (st)
+        pthread_setspecific(head_key, st);
+    return st;
+}
+
 int stats_head(struct db *db, struct stats_head *out)
 {
-    sqlite3_stmt *st = prep(db, "SELECT indexed_block, indexed_time, "
-                                "indexed_hash FROM scan_state WHERE id = 1");
+    sqlite3_stmt *st = head_stmt(db);
     struct stats_head h;
     int rc;
 
@@ -91,10 +133,11 @@ int stats_head(struct db *db, struct stats_head *out)
         snprintf(h.hash, sizeof(h.hash), "%s", hash ? hash : "");
     } else if (rc != SQLITE_DONE) {
         db_log_error(db, "stats: scan_state");
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         return -1;
     }
-    sqlite3_finalize(st);
+    /* Reset now so the statement holds no read transaction open. */
+    sqlite3_reset(st);
     *out = h;
     return 0;
 }
@@ -461,5 +504,107 @@ out:
     read_end(db);
     json_decref(s);
     json_decref(d);
+    return r;
+}
+
+/* A text column as a JSON string, or null. */
+static json_t *col_text(sqlite3_stmt *st, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(st, i);
+
+    return s ? json_string(s) : json_null();
+}
+
+/*
+ * Runs one activity query (?1 after, ?2 upto, ?3 limit + 1) and builds
+ * {items, more}; row_fn turns the current row into an object.  0 or -1.
+ */
+static int activity_rows(struct db *db, const char *sql, int64_t after,
+                         int64_t upto, int limit,
+                         json_t *(*row_fn)(sqlite3_stmt *st),
+                         json_t **outp /* OUT */)
+{
+    sqlite3_stmt *st = prep(db, sql);
+    json_t *items;
+    int n = 0, rc, more = 0;
+
+    if (!st)
+        return -1;
+    items = json_array();
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, upto);
+    sqlite3_bind_int64(st, 3, (int64_t)limit + 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == limit) {
+            more = 1;
+            break;
+        }
+        json_array_append_new(items, row_fn(st));
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_log_error(db, "stats: activity");
+        sqlite3_finalize(st);
+        json_decref(items);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    *outp = json_pack("{s:o,s:b}", "items", items, "more", more);
+    return 0;
+}
+
+static json_t *task_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o}",
+                     "id", col_text(st, 0), "model", col_text(st, 1),
+                     "owner", col_text(st, 2), "fee", col_text(st, 3),
+                     "via", col_text(st, 4),
+                     "automine", sqlite3_column_int(st, 5) != 0,
+                     "block", (json_int_t)sqlite3_column_int64(st, 6),
+                     "time", (json_int_t)sqlite3_column_int64(st, 7),
+                     "tx", col_text(st, 8));
+}
+
+static json_t *solution_row(sqlite3_stmt *st)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o}",
+                     "task", col_text(st, 0), "validator", col_text(st, 1),
+                     "cid", col_text(st, 2), "model", col_text(st, 3),
+                     "automine", sqlite3_column_int(st, 4) != 0,
+                     "block", (json_int_t)sqlite3_column_int64(st, 5),
+                     "time", (json_int_t)sqlite3_column_int64(st, 6),
+                     "tx", col_text(st, 7));
+}
+
+int stats_activity(struct db *db, int64_t after, int64_t upto, int limit,
+                   json_t **outp)
+{
+    json_t *tasks = NULL, *sols = NULL;
+    int r = -1;
+
+    if (read_begin(db) < 0)
+        return -1;
+    if (activity_rows(db,
+                      "SELECT id, model, owner, fee, via, automine, block, "
+                      "time, tx FROM tasks WHERE block > ?1 AND block <= ?2 "
+                      "ORDER BY block, log_index LIMIT ?3",
+                      after, upto, limit, task_row, &tasks) < 0 ||
+        activity_rows(db,
+                      "SELECT s.task, s.validator, s.cid_text, t.model, "
+                      "coalesce(t.automine, 0), s.block, s.time, s.tx "
+                      "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
+                      "WHERE s.block > ?1 AND s.block <= ?2 "
+                      "ORDER BY s.block, s.log_index LIMIT ?3",
+                      after, upto, limit, solution_row, &sols) < 0)
+        goto out;
+    *outp = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)(after + 1),
+                      "to", (json_int_t)upto, "tasks", tasks, "solutions",
+                      sols);
+    tasks = sols = NULL;
+    r = 0;
+out:
+    read_end(db);
+    json_decref(tasks);
+    json_decref(sols);
     return r;
 }

@@ -11,6 +11,7 @@
  */
 #include "arbiusd/web.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,60 @@ static void dash_validators(struct http_resp *resp, const struct stats_head *h)
 }
 
 /*
+ * /api/v1/stats bodies by head: every figure is a function of the indexed
+ * head (block and hash) alone, so the serialised summary of each automine
+ * mode is kept until the head moves and a request then costs one
+ * scan_state read, whatever the size of the index.  Shared by the pool
+ * threads under its mutex; the bodies live until exit.
+ */
+static struct {
+    pthread_mutex_t lock;
+    struct stats_head head[2];    /* what each body is as of */
+    char *text[2];                /* owned bodies (hide, show), or NULL */
+    size_t len[2];
+} dash_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int dash_head_eq(const struct stats_head *a, const struct stats_head *b)
+{
+    return a->initialized && b->initialized && a->block == b->block &&
+           strcmp(a->hash, b->hash) == 0;
+}
+
+/* Copies the cached body for (show, h) into out: 1, or 0 if none. */
+static int dash_cache_get(int show, const struct stats_head *h,
+                          struct buf *out)
+{
+    int hit = 0;
+
+    pthread_mutex_lock(&dash_cache.lock);
+    if (dash_cache.text[show] && dash_head_eq(&dash_cache.head[show], h)) {
+        buf_reset(out);
+        hit = buf_add(out, dash_cache.text[show], dash_cache.len[show]) == 0;
+    }
+    pthread_mutex_unlock(&dash_cache.lock);
+    return hit;
+}
+
+/* Keeps a copy of body as the reply for (show, h). */
+static void dash_cache_put(int show, const struct stats_head *h,
+                          const char *body, size_t len)
+{
+    char *copy;
+
+    if (!h->initialized)
+        return;
+    copy = xmalloc(len + 1);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    pthread_mutex_lock(&dash_cache.lock);
+    free(dash_cache.text[show]);
+    dash_cache.text[show] = copy;
+    dash_cache.len[show] = len;
+    dash_cache.head[show] = *h;
+    pthread_mutex_unlock(&dash_cache.lock);
+}
+
+/*
  * The JSON routes' common path: 304 when If-None-Match names the current
  * head's validator, else the summary (daily = 0) or the daily series, with
  * the validators of the head the reply was read at.  Returns the handler
@@ -195,6 +250,12 @@ static int dash_api_reply(struct http_req *req, struct http_resp *resp,
         resp->status = 304;
         return 0;
     }
+    if (!daily && dash_cache_get(p->show_automine, &h, &resp->body)) {
+        dash_validators(resp, &h);
+        resp->content_type = "application/json";
+        resp->status = 200;
+        return 0;
+    }
     if (daily)
         r = stats_daily(db, p->days, p->model[0] ? p->model : NULL,
                         p->show_automine, &reply);
@@ -205,7 +266,10 @@ static int dash_api_reply(struct http_req *req, struct http_resp *resp,
     /* The reply may be of a newer head than the one just checked. */
     dash_head_of(reply, &h);
     dash_validators(resp, &h);
-    return http_reply_json(resp, 200, reply);
+    r = http_reply_json(resp, 200, reply);
+    if (r == 0 && !daily)
+        dash_cache_put(p->show_automine, &h, resp->body.data, resp->body.len);
+    return r;
 }
 
 int api_stats(struct http_req *req, struct http_resp *resp)

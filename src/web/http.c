@@ -89,6 +89,21 @@ const char *http_header(const struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+_Static_assert(HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
+               "HTTP_STREAM_END is libmicrohttpd's end of stream");
+_Static_assert(HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
+               "HTTP_STREAM_ERROR is libmicrohttpd's end with error");
+
+void http_conn_suspend(struct MHD_Connection *conn)
+{
+    MHD_suspend_connection(conn);
+}
+
+void http_conn_resume(struct MHD_Connection *conn)
+{
+    MHD_resume_connection(conn);
+}
+
 void http_resp_header(struct http_resp *resp, const char *name,
                       const char *value)
 {
@@ -114,6 +129,10 @@ static void resp_release(struct http_resp *resp)
     if (resp->fd >= 0)
         close(resp->fd);
     resp->fd = -1;
+    if (resp->stream_fn && resp->stream_free)
+        resp->stream_free(resp->stream_cls);
+    resp->stream_fn = NULL;
+    resp->stream_cls = NULL;
 }
 
 /* ---- replies ---- */
@@ -345,7 +364,14 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn,
     enum MHD_Result ret;
     size_t i;
 
-    if (resp->fd >= 0) {
+    if (resp->stream_fn) {
+        mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                               resp->stream_fn,
+                                               resp->stream_cls,
+                                               resp->stream_free);
+        if (mr)
+            resp->stream_fn = NULL; /* MHD calls stream_free now */
+    } else if (resp->fd >= 0) {
         mr = MHD_create_response_from_fd((uint64_t)resp->fd_size, resp->fd);
         if (mr)
             resp->fd = -1; /* MHD owns it now */

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "arbiusd/stream.h"
+
 static const struct http_route routes[] = {
     { "GET", "/", pages_dashboard },
     { "GET", "/robots.txt", pages_robots },
@@ -14,6 +16,7 @@ static const struct http_route routes[] = {
     { "GET", "/api/v1/image/*", api_task },
     { "GET", "/api/v1/stats", api_stats },
     { "GET", "/api/v1/charts/daily", api_charts_daily },
+    { "GET", "/api/v1/stream", api_stream },
     { NULL, NULL, NULL },
 };
 

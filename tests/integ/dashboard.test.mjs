@@ -323,11 +323,13 @@ test('headless Chromium renders / at 1280 and 390 px wide', async () => {
   }
 });
 
-test('headless Chromium: the DOM, no CSP refusal or script error, the 15 s refresh', async () => {
+test('headless Chromium: the DOM, no CSP refusal or script error, the live stream', async () => {
   // A second read-only daemon on the same index, logging every request.
   const d = await startDaemon({ configFile: cfg.file, args: ['--read-only'], env: { ARBIUSD_LOG_LEVEL: 'debug' } });
   try {
-    const dom = await runChromium(['--enable-logging=stderr', '--v=0', '--virtual-time-budget=20000', '--dump-dom',
+    // Real time, not --virtual-time-budget: the open event stream would hold
+    // virtual time still.
+    const dom = await runChromium(['--enable-logging=stderr', '--v=0', '--timeout=6000', '--dump-dom',
       '--window-size=390,1600', `${d.url}/?automine=show`]);
     assert.equal(dom.code, 0, dom.stderr.slice(-2000));
     // Every card and both charts are in the DOM the browser built, and the
@@ -340,7 +342,7 @@ test('headless Chromium: the DOM, no CSP refusal or script error, the 15 s refre
     assert.doesNotMatch(dom.stderr, /Refused to|Uncaught|Content Security Policy/, 'no CSP refusal or script error');
     // The daemon's log lines may still be in its pipe: wait for them.
     await waitFor(() => /GET \/static\/dashboard\.js -> 200/.test(d.stderr), { timeoutMs: 5000, what: 'dashboard.js fetched' });
-    await waitFor(() => /GET \/api\/v1\/stats -> 200/.test(d.stderr), { timeoutMs: 5000, what: 'dashboard.js refreshed the figures' });
+    await waitFor(() => /GET \/api\/v1\/stream -> 200/.test(d.stderr), { timeoutMs: 5000, what: 'dashboard.js opened the event stream' });
   } finally {
     assert.equal((await d.stop()).code, 0);
   }

@@ -1,0 +1,271 @@
+/*
+ * scale.c - builds a synthetic index of N tasks through the store API, for
+ * bench/scale.mjs (which then measures /api/v1/stats against it).
+ *
+ *   scale DBPATH NTASKS
+ *
+ * The chain it describes: one image model and one text model, registered
+ * in block 1; then TASKS_PER_BLOCK tasks per block, spread evenly over
+ * SPAN_DAYS days ending "now", owners drawn from a fixed pool of OWNERS
+ * addresses (5% owned by one of the MINERS, 2% bulk: automine), and 90% of
+ * each block's tasks solved in the next block by one of the MINERS.  Rows
+ * go through store_commit_range() in ranges of BLOCKS_PER_RANGE blocks, as
+ * the scanner writes them, so every rollup is maintained exactly as in
+ * production.  The time span, owner and miner pools are the same at every
+ * size: only the number of tasks (their density) changes.
+ *
+ * Prints "built N tasks, M solutions, B blocks in S s (R tasks/s)", then
+ * "compute: stats_summary hide X ms, show Y ms": the median of 21 direct
+ * calls, i.e. what the first /api/v1/stats after a head move costs (later
+ * requests at the same head are served from the web layer's cache).
+ * The checkpoint is chain 42161 with the default engine, so a default
+ * configuration serves the file.  Exit 0, or 1 on any error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arbiusd/db.h"
+#include "arbiusd/log.h"
+#include "arbiusd/migrate.h"
+#include "arbiusd/stats.h"
+#include "arbiusd/store.h"
+#include "arbiusd/util.h"
+
+#define TASKS_PER_BLOCK  10
+#define BLOCKS_PER_RANGE 2000
+#define SPAN_DAYS        730
+#define OWNERS           2000
+#define MINERS           20
+#define ENGINE           "0x9b51ef044d3486a1fb0a2d55a6e0ceeadd323e66"
+#define MODEL_IMAGE      "0x00000000000000000000000000000000000000000000000000000000000000a1"
+#define MODEL_TEXT       "0x00000000000000000000000000000000000000000000000000000000000000b2"
+
+static const char TEMPLATE_IMAGE[] =
+    "{\"meta\":{\"title\":\"synthetic image\"},\"input\":[],"
+    "\"output\":[{\"filename\":\"out-1.png\",\"type\":\"image\"}]}";
+static const char TEMPLATE_TEXT[] =
+    "{\"meta\":{\"title\":\"synthetic text\"},\"input\":[],"
+    "\"output\":[{\"filename\":\"out-1.txt\",\"type\":\"text\"}]}";
+
+/* A cheap deterministic generator (xorshift64*). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+static void pos_set(struct st_pos *p, uint64_t block, uint32_t li,
+                    int64_t t)
+{
+    p->block = block;
+    p->log_index = li;
+    snprintf(p->tx, sizeof(p->tx), "0x%056llx%08x",
+             (unsigned long long)block, li);
+    p->time = t;
+}
+
+static void model_event(struct st_event *e, const char *id, const char *tpl)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = ST_MODEL;
+    snprintf(e->u.model.id, sizeof(e->u.model.id), "%s", id);
+    snprintf(e->u.model.addr, sizeof(e->u.model.addr), "0x%040x", 0xabc);
+    snprintf(e->u.model.fee, sizeof(e->u.model.fee), "0");
+    e->u.model.template_bytes = (uint8_t *)xstrdup(tpl);
+    e->u.model.template_len = strlen(tpl);
+}
+
+static void owner_addr(char out[ST_ADDR_SIZE], uint64_t i)
+{
+    snprintf(out, ST_ADDR_SIZE, "0x%040llx", (unsigned long long)(0x100000 + i));
+}
+
+static void miner_addr(char out[ST_ADDR_SIZE], uint64_t i)
+{
+    snprintf(out, ST_ADDR_SIZE, "0x%040llx", (unsigned long long)(0xf00000 + i));
+}
+
+/* Task n (1-based) of block b at log index li. */
+static void task_event(struct st_event *e, uint64_t n, uint64_t b,
+                       uint32_t li, int64_t t)
+{
+    uint64_t r = rng();
+    int bulk = r % 100 < 2;
+
+    memset(e, 0, sizeof(*e));
+    e->kind = ST_TASK;
+    pos_set(&e->pos, b, li, t);
+    snprintf(e->u.task.id, sizeof(e->u.task.id), "0x%064llx",
+             (unsigned long long)n);
+    snprintf(e->u.task.model, sizeof(e->u.task.model), "%s",
+             r % 10 < 8 ? MODEL_IMAGE : MODEL_TEXT);
+    if ((r >> 8) % 100 < 5)
+        miner_addr(e->u.task.owner, (r >> 16) % MINERS);
+    else
+        owner_addr(e->u.task.owner, (r >> 16) % OWNERS);
+    memcpy(e->u.task.sender, e->u.task.owner, ST_ADDR_SIZE);
+    snprintf(e->u.task.fee, sizeof(e->u.task.fee), "1000000000000000000");
+    e->u.task.fee_aius = 1.0;
+    e->u.task.version = 0;
+    e->u.task.input_flags = TASK_INPUT_MISSING;
+    e->u.task.via = bulk ? "bulk" : "engine";
+    e->u.task.bulk_size = bulk ? 10 : 1;
+}
+
+static void solution_event(struct st_event *e, uint64_t n, uint64_t b,
+                           uint32_t li, int64_t t)
+{
+    memset(e, 0, sizeof(*e));
+    e->kind = ST_SOLUTION;
+    pos_set(&e->pos, b, li, t);
+    snprintf(e->u.solution.task, sizeof(e->u.solution.task), "0x%064llx",
+             (unsigned long long)n);
+    miner_addr(e->u.solution.validator, rng() % MINERS);
+    e->u.solution.cid_flags = SOL_CID_MISSING;
+}
+
+static int commit(struct store *st, uint64_t from, uint64_t to, int64_t t,
+                  struct st_event *ev, size_t n)
+{
+    struct st_range r;
+    size_t i;
+    int ret;
+
+    memset(&r, 0, sizeof(r));
+    r.from = from;
+    r.to = to;
+    snprintf(r.to_hash, sizeof(r.to_hash), "0x%064llx", (unsigned long long)to);
+    snprintf(r.to_parent, sizeof(r.to_parent), "0x%064llx",
+             (unsigned long long)to - 1);
+    r.to_time = t;
+    r.head = r.safe = to;
+    r.head_time = t;
+    r.rpc = "bench/scale";
+    r.advance = 1;
+    ret = store_commit_range(st, &r, ev, n);
+    for (i = 0; i < n; i++)
+        st_event_release(&ev[i]);
+    return ret;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Median wall time of 21 stats_summary() calls, in ms.  0 or -1. */
+static int compute_ms(struct db *db, int show, double *out /* OUT */)
+{
+    double t[21];
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(t); i++) {
+        uint64_t t0 = util_now_us();
+        json_t *v = NULL;
+
+        if (stats_summary(db, show, &v) < 0)
+            return -1;
+        json_decref(v);
+        t[i] = (double)(util_now_us() - t0) / 1000.0;
+    }
+    qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_double);
+    *out = t[ARRAY_SIZE(t) / 2];
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct db *db = NULL;
+    struct store *st = NULL;
+    struct st_event *ev = NULL;
+    uint64_t ntasks, nblocks, b, from, made = 0, solved = 0;
+    uint64_t t0 = util_now_ms();
+    int64_t now = util_wall_s(), start, step;
+    size_t n = 0, cap;
+    double ms[2];
+    int ret = 1;
+
+    if (argc != 3 || util_parse_u64(argv[2], 1, UINT64_MAX / 2, &ntasks) < 0) {
+        fprintf(stderr, "usage: scale DBPATH NTASKS\n");
+        return 2;
+    }
+    log_init(LOG_LVL_WARN);
+    nblocks = (ntasks + TASKS_PER_BLOCK - 1) / TASKS_PER_BLOCK;
+    start = now - (int64_t)SPAN_DAYS * 86400;
+    step = (int64_t)SPAN_DAYS * 86400 / (int64_t)(nblocks + 1);
+    if (step < 1)
+        step = 1;
+    if (db_open(argv[1], DB_READWRITE, 60000, &db) < 0 ||
+        migrate_apply(db, NULL, NULL, 0) < 0 || store_new(db, &st) < 0 ||
+        store_init_checkpoint(st, 42161, ENGINE, 1, "0x00", start) < 0)
+        goto out;
+    /* Cheaper bulk load; the file is a throwaway benchmark input. */
+    if (db_exec(db, "PRAGMA synchronous = OFF") < 0)
+        goto out;
+    cap = (size_t)BLOCKS_PER_RANGE * TASKS_PER_BLOCK * 2 + 2;
+    ev = xcalloc(cap, sizeof(*ev));
+    model_event(&ev[n], MODEL_IMAGE, TEMPLATE_IMAGE);
+    pos_set(&ev[n].pos, 1, 0, start);
+    n++;
+    model_event(&ev[n], MODEL_TEXT, TEMPLATE_TEXT);
+    pos_set(&ev[n].pos, 1, 1, start);
+    n++;
+    from = 1;
+    for (b = 2; b < nblocks + 3; b++) {
+        int64_t t = start + (int64_t)(b - 1) * step;
+        uint32_t li = 0;
+        uint64_t k;
+
+        /* Solutions of the previous block's tasks (90% of them). */
+        if (b > 2)
+            for (k = 0; k < TASKS_PER_BLOCK; k++) {
+                uint64_t task = (b - 3) * TASKS_PER_BLOCK + k + 1;
+
+                if (task > made || rng() % 10 == 0)
+                    continue;
+                solution_event(&ev[n++], task, b, li++, t);
+                solved++;
+            }
+        for (k = 0; k < TASKS_PER_BLOCK && made < ntasks; k++)
+            task_event(&ev[n++], ++made, b, li++, t);
+        if (b - from + 1 >= BLOCKS_PER_RANGE || b == nblocks + 2) {
+            if (commit(st, from, b, t, ev, n) < 0)
+                goto out;
+            n = 0;
+            from = b + 1;
+        }
+    }
+    if (db_checkpoint(db) < 0)
+        goto out;
+    {
+        double s = (double)(util_now_ms() - t0) / 1000.0;
+
+        printf("built %llu tasks, %llu solutions, %llu blocks in %.1f s "
+               "(%.0f tasks/s)\n", (unsigned long long)made,
+               (unsigned long long)solved, (unsigned long long)b - 1, s,
+               s > 0 ? (double)made / s : 0.0);
+    }
+    if (compute_ms(db, 0, &ms[0]) < 0 || compute_ms(db, 1, &ms[1]) < 0)
+        goto out;
+    printf("compute: stats_summary hide %.3f ms, show %.3f ms\n", ms[0], ms[1]);
+    ret = 0;
+out:
+    if (ev) {
+        size_t i;
+
+        for (i = 0; i < n; i++)
+            st_event_release(&ev[i]);
+        free(ev);
+    }
+    store_free(st);
+    db_close(db);
+    return ret;
+}
