@@ -35,7 +35,8 @@ int buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3))) WARN_UNUSED;
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0))) WARN_UNUSED;
-/* Appends s with HTML escaping of & < > " ' ` and =. */
+/* Appends s HTML-escaped (& < > " ' / ` =): safe in text and in quoted or
+ * unquoted attribute values. */
 int buf_add_html(struct buf *b, const char *s, size_t n) WARN_UNUSED;
 /* Makes room for at least n more bytes; -1 past max. */
 int buf_grow(struct buf *b, size_t n) WARN_UNUSED;

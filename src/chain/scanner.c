@@ -1062,11 +1062,29 @@ static int find_deploy_block(struct scanner *sc, uint64_t head, uint64_t *out)
     return 0;
 }
 
+/* A fresh index that starts at block start: its checkpoint is start-1 with
+ * that block's hash (none before block 0). */
+static int init_checkpoint_at(struct scanner *sc, uint64_t start)
+{
+    char hash[ST_HASH_SIZE] = "";
+    int64_t t = 0;
+
+    if (start > 0) {
+        struct header h;
+        uint64_t prev = start - 1;
+
+        if (fetch_headers(sc, &prev, 1, &h) < 0)
+            return -1;
+        memcpy(hash, h.hash, ST_HASH_SIZE);
+        t = h.time;
+    }
+    return store_init_checkpoint(sc->store, sc->cfg->chain_id, sc->engine_hex,
+                                 start, hash, t);
+}
+
 static int ensure_checkpoint(struct scanner *sc, struct st_checkpoint *cp)
 {
     uint64_t start = sc->cfg->start_block;
-    char hash[ST_HASH_SIZE] = "";
-    int64_t t = 0;
 
     if (store_checkpoint(sc->store, cp) < 0)
         return -1;
@@ -1081,17 +1099,7 @@ static int ensure_checkpoint(struct scanner *sc, struct st_checkpoint *cp)
     }
     if (start == 0 && find_deploy_block(sc, sc->head, &start) < 0)
         return -1;
-    if (start > 0) {
-        struct header h;
-        uint64_t prev = start - 1;
-
-        if (fetch_headers(sc, &prev, 1, &h) < 0)
-            return -1;
-        memcpy(hash, h.hash, ST_HASH_SIZE);
-        t = h.time;
-    }
-    if (store_init_checkpoint(sc->store, sc->cfg->chain_id, sc->engine_hex,
-                              start, hash, t) < 0)
+    if (init_checkpoint_at(sc, start) < 0)
         return -1;
     log_info("scanner: new index from block %" PRIu64, start);
     return store_checkpoint(sc->store, cp);
@@ -1167,24 +1175,9 @@ int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
     }
     if (store_checkpoint(sc->store, &cp) < 0)
         return -1;
-    if (!cp.found) {
-        char hash[ST_HASH_SIZE] = "";
-        int64_t t = 0;
-
-        if (from > 0) {
-            struct header h;
-            uint64_t prev = from - 1;
-
-            if (fetch_headers(sc, &prev, 1, &h) < 0)
-                return -1;
-            memcpy(hash, h.hash, ST_HASH_SIZE);
-            t = h.time;
-        }
-        if (store_init_checkpoint(sc->store, sc->cfg->chain_id,
-                                  sc->engine_hex, from, hash, t) < 0 ||
-            store_checkpoint(sc->store, &cp) < 0)
-            return -1;
-    }
+    if (!cp.found &&
+        (init_checkpoint_at(sc, from) < 0 || store_checkpoint(sc->store, &cp) < 0))
+        return -1;
     sc->prog.from = from;
     sc->prog.to = to;
     sc->prog.started_us = util_now_us();

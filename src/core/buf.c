@@ -113,6 +113,7 @@ int buf_add_html(struct buf *b, const char *s, size_t n)
         case '>': rep = "&gt;"; break;
         case '"': rep = "&quot;"; break;
         case '\'': rep = "&#39;"; break;
+        case '/': rep = "&#47;"; break;
         case '`': rep = "&#96;"; break;
         case '=': rep = "&#61;"; break;
         default: continue;

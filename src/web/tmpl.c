@@ -810,33 +810,6 @@ static void tmpl_scalar(const json_t *v, char *num, size_t numlen,
     }
 }
 
-/* Appends s HTML-escaped, safe in text and in quoted or unquoted attribute
- * values.  Returns 0, or -1 past out->max. */
-static int tmpl_add_html(struct buf *out, const char *s, size_t n)
-{
-    size_t i, start = 0;
-
-    for (i = 0; i < n; i++) {
-        const char *rep;
-
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '"': rep = "&quot;"; break;
-        case '\'': rep = "&#39;"; break;
-        case '/': rep = "&#47;"; break;
-        case '`': rep = "&#96;"; break;
-        case '=': rep = "&#61;"; break;
-        default: continue;
-        }
-        if (buf_add(out, s + start, i - start) < 0 ||
-            buf_adds(out, rep) < 0)
-            return -1;
-        start = i + 1;
-    }
-    return buf_add(out, s + start, n - start);
-}
 
 /*
  * Appends s percent-encoded for a URL query component (RFC 3986 unreserved
@@ -946,7 +919,7 @@ static int tmpl_emit_var(struct tmpl_render *r, const struct tmpl_op *op,
     else if (op->raw)
         rc = buf_add(r->out, s, n);
     else
-        rc = tmpl_add_html(r->out, s, n);
+        rc = buf_add_html(r->out, s, n);
     if (rc < 0) {
         r->why = "output exceeds the buffer limit";
         return -1;

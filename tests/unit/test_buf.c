@@ -47,7 +47,7 @@ START_TEST(test_buf__html_escape)
 
     ck_assert_int_eq(buf_add_html(&b, s, strlen(s)), 0);
     ck_assert_str_eq(b.data, "&lt;script&gt;&quot;a&quot;&amp;&#39;b&#39;&#61;"
-                             "&#96;c&#96;&lt;/script&gt;");
+                             "&#96;c&#96;&lt;&#47;script&gt;");
     buf_release(&b);
 }
 END_TEST
