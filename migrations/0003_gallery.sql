@@ -28,7 +28,9 @@ CREATE TABLE ipfs_cids (
     ok_gateways  INTEGER NOT NULL DEFAULT 0,  -- of the last round
     latency_ms   INTEGER,             -- best of the last round
     content_type TEXT,
-    size         INTEGER
+    size         INTEGER,
+    text         TEXT                 -- text-output models: the first 64 KiB
+                                      -- of the output when valid UTF-8
 ) STRICT;
 CREATE INDEX ipfs_cids_due ON ipfs_cids(next_check) WHERE next_check IS NOT NULL;
 CREATE INDEX ipfs_cids_status ON ipfs_cids(status);

@@ -55,4 +55,18 @@ int cid_parse_v0(const char *s, size_t len,
 int cid_hash_content(const void *content, size_t n,
                      uint8_t out[CID_V0_LEN] /* OUT */) WARN_UNUSED;
 
+/*
+ * Appends to out the URL of a solution's output on an IPFS gateway:
+ *   gateway + "/ipfs/" + cid_text + "/" + file
+ * where gateway is a base URL as configured ("https://ipfs.arbius.org",
+ * with or without a trailing '/' or "/ipfs/"), cid_text the "Qm..." root
+ * directory and file the model template's output file name (NULL or "":
+ * the directory itself).  The file name is percent-encoded except for
+ * RFC 3986 unreserved characters and '/'.  Returns 0, or -1 if out is full
+ * (out then holds a prefix; callers reset it).
+ */
+struct buf;
+int cid_gateway_url(struct buf *out, const char *gateway,
+                    const char *cid_text, const char *file) WARN_UNUSED;
+
 #endif

@@ -12,6 +12,7 @@
 #include <openssl/sha.h>
 
 #include "arbiusd/base58.h"
+#include "arbiusd/buf.h"
 #include "arbiusd/log.h"
 
 #define CID_MH_SHA256 0x12     /* multihash code: sha2-256 */
@@ -123,4 +124,32 @@ int cid_hash_content(const void *content, size_t n,
 out:
     free(node);
     return ret;
+}
+
+int cid_gateway_url(struct buf *out, const char *gateway,
+                    const char *cid_text, const char *file)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    size_t n = strlen(gateway);
+    const unsigned char *p;
+
+    while (n > 0 && gateway[n - 1] == '/')
+        n--;
+    if (n >= 5 && memcmp(gateway + n - 5, "/ipfs", 5) == 0)
+        n -= 5;
+    if (buf_add(out, gateway, n) < 0 || buf_adds(out, "/ipfs/") < 0 ||
+        buf_adds(out, cid_text) < 0)
+        return -1;
+    if (file == NULL || *file == '\0')
+        return 0;
+    if (buf_addch(out, '/') < 0)
+        return -1;
+    for (p = (const unsigned char *)file; *p; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                   (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL;
+        if (keep ? buf_addch(out, (char)*p) < 0
+                 : buf_addf(out, "%%%c%c", hexd[*p >> 4], hexd[*p & 15]) < 0)
+            return -1;
+    }
+    return 0;
 }

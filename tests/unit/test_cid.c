@@ -5,8 +5,10 @@
 #include "arbiusd/cid.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "arbiusd/buf.h"
 #include "arbiusd/hex.h"
 #include "arbiusd/util.h"
 #include "unit.h"
@@ -326,6 +328,44 @@ START_TEST(test_cid__parse_rejects)
 }
 END_TEST
 
+/* The gallery URL shape of PROTOCOL.md section 4, from every way a gateway
+ * is written in configs, and file names that need encoding. */
+START_TEST(test_cid__gateway_url)
+{
+    static const char *cid = "QmQqzMTavQgT4f4T5v6PWBp7XNKtoPmC9jvn12WPT3gkSE";
+    static const char *gws[] = { "https://ipfs.arbius.org",
+                                 "https://ipfs.arbius.org/",
+                                 "https://ipfs.arbius.org/ipfs",
+                                 "https://ipfs.arbius.org/ipfs/" };
+    char want[160];
+    struct buf b = BUF_INIT(256), tiny = BUF_INIT(20);
+    size_t i;
+
+    snprintf(want, sizeof(want), "https://ipfs.arbius.org/ipfs/%s/out-1.png",
+             cid);
+    for (i = 0; i < sizeof(gws) / sizeof(gws[0]); i++) {
+        buf_reset(&b);
+        ck_assert_int_eq(cid_gateway_url(&b, gws[i], cid, "out-1.png"), 0);
+        ck_assert_str_eq(b.data, want);
+    }
+    buf_reset(&b);
+    ck_assert_int_eq(cid_gateway_url(&b, "http://127.0.0.1:8080", cid, NULL),
+                     0);
+    snprintf(want, sizeof(want), "http://127.0.0.1:8080/ipfs/%s", cid);
+    ck_assert_str_eq(b.data, want);
+    buf_reset(&b);
+    ck_assert_int_eq(cid_gateway_url(&b, "https://g", cid,
+                                      "a b/\xc3\xa9?#\"<x>.txt"), 0);
+    snprintf(want, sizeof(want),
+             "https://g/ipfs/%s/a%%20b/%%C3%%A9%%3F%%23%%22%%3Cx%%3E.txt", cid);
+    ck_assert_str_eq(b.data, want);
+    ck_assert_int_eq(cid_gateway_url(&tiny, "https://ipfs.arbius.org", cid,
+                                      "out-1.png"), -1);
+    buf_release(&b);
+    buf_release(&tiny);
+}
+END_TEST
+
 static Suite *cid_suite(void)
 {
     Suite *s = suite_create("cid");
@@ -339,6 +379,7 @@ static Suite *cid_suite(void)
     tcase_add_test(tc, test_cid__chain_samples);
     tcase_add_test(tc, test_cid__format_rejects);
     tcase_add_test(tc, test_cid__parse_rejects);
+    tcase_add_test(tc, test_cid__gateway_url);
     suite_add_tcase(s, tc);
     return s;
 }
