@@ -23,6 +23,12 @@ struct config_list {
     size_t n;
 };
 
+/* A token bucket: rate tokens per second, at most burst; rate 0 = off. */
+struct config_rate {
+    uint64_t rate;
+    uint64_t burst;
+};
+
 struct config {
     /* [server] */
     char *listen;              /* "host:port" as given */
@@ -36,6 +42,17 @@ struct config {
     char *static_dir;          /* directory served under /static/ */
     char *public_url;          /* e.g. https://gallery.example.org ("" = none) */
     struct config_list trusted_proxies;
+    uint64_t ready_max_lag;    /* blocks behind the head before /ready is 503 */
+    uint64_t ready_max_poll_age; /* seconds since the last good poll */
+    /* [ratelimit] per client IP */
+    struct config_rate rl_page;   /* HTML pages */
+    struct config_rate rl_api;    /* /api/, /health, /ready, /metrics */
+    struct config_rate rl_static; /* /static/ */
+    struct config_rate rl_stream; /* new /api/v1/stream connections */
+    /* [backup] */
+    char *backup_dir;          /* "" = no scheduled backups */
+    uint64_t backup_interval;  /* seconds */
+    uint64_t backup_keep;      /* files kept */
     /* [log] */
     char *log_level;
     /* [database] */

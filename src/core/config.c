@@ -29,6 +29,8 @@ enum cfg_type {
     CFG_ADDRS,    /* comma list of addresses */
     CFG_IPS,      /* comma list of IP addresses */
     CFG_URL_OPT,  /* one http(s) URL or "" */
+    CFG_STR_OPT,  /* any text, may be empty */
+    CFG_RATE,     /* "requests/s,burst" or "off" */
 };
 
 struct cfg_key {
@@ -63,6 +65,27 @@ static const struct cfg_key cfg_keys[] = {
       "public base URL used in feeds and share links (empty: from Host)" },
     { "server", "trusted_proxies", CFG_IPS, F(trusted_proxies), "", 0, 0,
       "comma list of proxy IPs whose X-Forwarded-For is believed" },
+    { "server", "ready_max_lag", CFG_U64, F(ready_max_lag), "100", 0, U64MAX,
+      "/ready answers 503 while the index is more blocks than this behind "
+      "the head" },
+    { "server", "ready_max_poll_age", CFG_U64, F(ready_max_poll_age), "300", 1,
+      U64MAX, "/ready answers 503 when the scanner's last successful poll is "
+      "older than this many seconds" },
+    { "ratelimit", "page", CFG_RATE, F(rl_page), "20,60", 0, 0,
+      "HTML pages per client IP: requests/s,burst (off: no limit)" },
+    { "ratelimit", "api", CFG_RATE, F(rl_api), "50,200", 0, 0,
+      "/api/ JSON routes per client IP: requests/s,burst (off: no limit)" },
+    { "ratelimit", "static", CFG_RATE, F(rl_static), "100,400", 0, 0,
+      "/static/ files per client IP: requests/s,burst (off: no limit)" },
+    { "ratelimit", "stream", CFG_RATE, F(rl_stream), "1,10", 0, 0,
+      "new /api/v1/stream connections per client IP: requests/s,burst "
+      "(off: no limit)" },
+    { "backup", "dir", CFG_STR_OPT, F(backup_dir), "", 0, 0,
+      "directory for scheduled online backups (empty: no scheduled backups)" },
+    { "backup", "interval", CFG_U64, F(backup_interval), "86400", 60, U64MAX,
+      "seconds between scheduled backups" },
+    { "backup", "keep", CFG_U64, F(backup_keep), "7", 1, 100000,
+      "scheduled backups kept; older ones are deleted" },
     { "log", "level", CFG_LEVEL, F(log_level), "info", 0, 0,
       "error, warn, info or debug" },
     { "database", "path", CFG_STR, F(db_path), "./arbiusd.db", 0, 0,
@@ -255,6 +278,40 @@ static int parse_listen(struct config *c, const char *s, char *err,
     return 0;
 }
 
+/* "R,B" (requests per second, burst) or "off"/"0": no limit. */
+static int parse_rate(struct config_rate *r, const char *s, char *err,
+                      size_t errlen)
+{
+    const char *comma = strchr(s, ',');
+    char num[32];
+    uint64_t rate, burst;
+    size_t n;
+
+    if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0) {
+        r->rate = 0;
+        r->burst = 0;
+        return 0;
+    }
+    n = comma ? (size_t)(comma - s) : strlen(s);
+    if (n == 0 || n >= sizeof(num))
+        goto bad;
+    memcpy(num, s, n);
+    num[n] = '\0';
+    if (util_parse_u64(num, 1, 1000000, &rate) < 0)
+        goto bad;
+    if (!comma)
+        burst = rate;
+    else if (util_parse_u64(comma + 1, 1, 10000000, &burst) < 0)
+        goto bad;
+    r->rate = rate;
+    r->burst = burst < rate ? rate : burst;
+    return 0;
+bad:
+    snprintf(err, errlen, "\"%s\" is not requests/s,burst (e.g. 20,60) "
+             "or off", s);
+    return -1;
+}
+
 static void list_release(struct config_list *l)
 {
     size_t i;
@@ -350,6 +407,12 @@ static int cfg_apply(struct config *c, const struct cfg_key *k,
         free(*sp);
         *sp = xstrdup(value);
         return 0;
+    case CFG_STR_OPT:
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
+    case CFG_RATE:
+        return parse_rate(field, value, err, errlen);
     case CFG_URL_OPT:
         if (*value && parse_url(value) < 0) {
             snprintf(err, errlen, "\"%s\" is not an http(s) URL", value);
@@ -698,6 +761,15 @@ int config_dump(const struct config *c, struct buf *out)
         case CFG_ADDR_OPT:
             r = c->has_router ? dump_addr(out, field) : buf_adds(out, "none");
             break;
+        case CFG_RATE: {
+            const struct config_rate *rt = field;
+
+            r = rt->rate ? buf_addf(out, "%llu,%llu",
+                                    (unsigned long long)rt->rate,
+                                    (unsigned long long)rt->burst)
+                         : buf_adds(out, "off");
+            break;
+        }
         case CFG_URLS:
         case CFG_ADDRS:
         case CFG_IPS:
@@ -736,6 +808,7 @@ void config_release(struct config *c)
         case CFG_STR:
         case CFG_DIR:
         case CFG_URL_OPT:
+        case CFG_STR_OPT:
         case CFG_LISTEN:
         case CFG_LEVEL:
         case CFG_PROFILE:
