@@ -10,7 +10,8 @@
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 #   make clean
 
-PKGS      := libmicrohttpd libcurl sqlite3 jansson libsecp256k1 libcrypto inih zlib
+PKGS      := libmicrohttpd libcurl sqlite3 jansson libsecp256k1 libcrypto inih zlib \
+             libsystemd
 SANITIZE  ?=
 BUILD     ?= build$(if $(SANITIZE),-$(SANITIZE))
 CC        ?= gcc
@@ -48,7 +49,7 @@ LDLIBS   += $(PKG_LIBS) -lm
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
 SRC       := $(sort $(wildcard src/*/*.c) $(filter-out src/main.c,$(wildcard src/*.c)))
-OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+OBJ       := $(SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -70,7 +71,7 @@ $(BUILD)/libarbiusd.a: $(OBJ)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(BUILD)/gen/migrations.h
+$(BUILD)/%.o: %.c $(BUILD)/gen/migrations.h $(BUILD)/gen/openapi.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -86,6 +87,14 @@ $(BUILD)/gen/migrations.c $(BUILD)/gen/migrations.h: $(BUILD)/tools/embed $(MIGR
 	$(BUILD)/tools/embed migrations $(BUILD)/gen/migrations $(MIGRATIONS)
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The OpenAPI document served at /api/v1/openapi.json, embedded the same way.
+$(BUILD)/gen/openapi.c $(BUILD)/gen/openapi.h: $(BUILD)/tools/embed docs/openapi.json
+	@mkdir -p $(BUILD)/gen
+	$(BUILD)/tools/embed openapi $(BUILD)/gen/openapi docs/openapi.json
+
+$(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Unit tests: one Check binary per tests/unit/test_<module>.c.

@@ -14,14 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arbiusd/app.h"
+#include "arbiusd/backup.h"
 #include "arbiusd/buf.h"
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/http.h"
 #include "arbiusd/log.h"
+#include "arbiusd/metrics.h"
 #include "arbiusd/migrate.h"
 #include "arbiusd/queries.h"
 #include "arbiusd/stream.h"
@@ -221,14 +225,55 @@ static void resolve_data_dir(char **dirp)
     buf_release(&b);
 }
 
+/*
+ * Waits for SIGINT/SIGTERM.  Under systemd with WatchdogSec= it wakes every
+ * half watchdog period and pings, after checking that the database can
+ * still be read (a wedged disk or a corrupt file stops the pings and lets
+ * systemd restart us).  Returns the signal.
+ */
+static int serve_wait(const sigset_t *set, const char *db_path,
+                      uint64_t busy_ms)
+{
+    uint64_t wd_usec = 0;
+    int sig;
+
+    if (sd_watchdog_enabled(0, &wd_usec) <= 0 || wd_usec == 0) {
+        if (sigwait(set, &sig) != 0)
+            sig = SIGTERM;
+        return sig;
+    }
+    log_info("systemd watchdog every %llu ms",
+             (unsigned long long)(wd_usec / 1000));
+    for (;;) {
+        struct timespec ts;
+        struct db *db = NULL;
+
+        ts.tv_sec = (time_t)(wd_usec / 2 / 1000000);
+        ts.tv_nsec = (long)(wd_usec / 2 % 1000000 * 1000);
+        sig = sigtimedwait(set, NULL, &ts);
+        if (sig > 0)
+            return sig;
+        if (errno != EAGAIN && errno != EINTR)
+            return SIGTERM;
+        if (db_open(db_path, DB_READONLY, busy_ms, &db) == 0) {
+            sd_notify(0, "WATCHDOG=1");
+            db_close(db);
+        } else {
+            log_warnx("watchdog: database unreadable; not pinging systemd");
+        }
+    }
+}
+
 static int cmd_serve(struct app *app, int argc, char **argv)
 {
     struct http_ctx hctx;
     struct http_server *srv = NULL;
     struct stream_hub *hub = NULL;
+    struct ops_sampler *ops = NULL;
+    struct backup_sched *bs = NULL;
     struct db *db = NULL;
     sigset_t set;
-    int i, sig = 0, ret = 1, read_only = 0;
+    int i, sig = 0, ret = 1, read_only = 0, lockfd = -1;
     char err[512];
 
     for (i = 1; i < argc; i++) {
@@ -243,10 +288,23 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     if (app_open_db(app, read_only ? DB_READONLY : DB_READWRITE, !read_only,
                     &db) < 0)
         return APP_EXIT_DB;
+    /* `arbiusd restore` refuses a database a daemon holds. */
+    lockfd = backup_lock_shared(app->cfg.db_path);
+    if (lockfd < 0) {
+        if (errno == EWOULDBLOCK)
+            log_error("%s: a restore is running on this database",
+                      app->cfg.db_path);
+        else
+            log_error("%s: cannot lock: %s", app->cfg.db_path,
+                      strerror(errno));
+        db_close(db);
+        return APP_EXIT_DB;
+    }
     if (tmpl_set_load_dir(app->cfg.templates, &app->tmpl, err, sizeof(err)) <
         0) {
         log_error("[server] templates = %s: %s", app->cfg.templates, err);
         db_close(db);
+        backup_unlock(lockfd);
         return APP_EXIT_CONFIG;
     }
     memset(&hctx, 0, sizeof(hctx));
@@ -255,6 +313,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     hctx.db_path = app->cfg.db_path;
     hctx.busy_timeout = app->cfg.busy_timeout;
     hctx.started_at = util_wall_s();
+    hctx.read_only = read_only;
 
     /* SIGINT/SIGTERM are taken with sigwait() by this thread only: block
      * them before starting threads so every thread inherits the mask. */
@@ -266,27 +325,87 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     if (stream_new(&hctx, (size_t)app->cfg.sse_max_clients, &hub) < 0)
         goto out;
     hctx.stream = hub;
+    if (ops_sampler_new(app->cfg.db_path, app->cfg.busy_timeout, &ops) < 0)
+        goto out;
+    hctx.ops = ops;
     if (http_server_start(&hctx, web_routes(), &srv) < 0)
         goto out;
     if (!read_only && app_scanner_start(app) < 0)
         goto out;
+    if (app->cfg.backup_dir[0] && backup_sched_new(&app->cfg, &bs) < 0)
+        goto out;
     log_info("arbiusd %s serving %s (%s)", ARBIUSD_VERSION, app->cfg.db_path,
              read_only ? "read-only, no scanner" : "scanner running");
-    if (sigwait(&set, &sig) != 0)
-        sig = SIGTERM;
+    sd_notifyf(0, "READY=1\nSTATUS=serving %s on port %u%s\nMAINPID=%lu",
+               app->cfg.db_path, (unsigned)http_server_port(srv),
+               read_only ? " (read-only)" : "", (unsigned long)getpid());
+    sig = serve_wait(&set, app->cfg.db_path, app->cfg.busy_timeout);
     log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    sd_notify(0, "STOPPING=1");
     ret = 0;
 out:
     hctx.draining = 1;
+    backup_sched_free(bs);
     stream_shutdown(hub);   /* ends open streams before the daemon stops */
     http_server_stop(srv);
     stream_free(hub);
+    ops_sampler_free(ops);
     app_scanner_stop(app);
     if (db && !read_only && db_checkpoint(db) < 0)
         ret = 1;
     db_close(db);
+    backup_unlock(lockfd);  /* after every connection is closed */
     log_info("stopped");
     return ret;
+}
+
+static int cmd_backup(struct app *app, int argc, char **argv)
+{
+    struct backup_info info;
+
+    if (argc != 2)
+        return bad_usage("backup", "%s", "expected exactly one FILE");
+    if (argv[1][0] == '-')
+        return bad_usage("backup", "unknown option '%s'", argv[1]);
+    if (backup_to_file(app->cfg.db_path, argv[1], app->cfg.busy_timeout,
+                       &info) < 0) {
+        fprintf(stderr, "arbiusd backup: backing up %s to %s failed\n",
+                app->cfg.db_path, argv[1]);
+        return APP_EXIT_DB;
+    }
+    printf("%s: backup of %s at checkpoint block %lld (%lld bytes, %llu ms)\n",
+           argv[1], app->cfg.db_path, (long long)info.indexed_block,
+           (long long)info.bytes, (unsigned long long)info.ms);
+    return 0;
+}
+
+static int cmd_restore(struct app *app, int argc, char **argv)
+{
+    struct backup_info info;
+    const char *file = NULL;
+    int i, force = 0, r;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0)
+            force = 1;
+        else if (argv[i][0] == '-')
+            return bad_usage("restore", "unknown option '%s'", argv[i]);
+        else if (file)
+            return bad_usage("restore", "%s", "expected exactly one FILE");
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return bad_usage("restore", "%s", "expected exactly one FILE");
+    r = backup_restore(file, app->cfg.db_path, force, app->cfg.busy_timeout,
+                       &info);
+    if (r != 0)
+        return r > 0 ? APP_EXIT_FAIL : APP_EXIT_DB;
+    printf("%s: restored from %s (checkpoint block %lld, %llu ms); start "
+           "arbiusd to continue from there\n",
+           app->cfg.db_path, file, (long long)info.indexed_block,
+           (unsigned long long)info.ms);
+    return 0;
 }
 
 static const struct command command_table[] = {
@@ -303,6 +422,19 @@ static const struct command command_table[] = {
       "not indexed." },
     { "status", cmd_status, "print the scanner's state as JSON",
       "status\n\nIndexed block, head, lag, coverage and last error." },
+    { "backup", cmd_backup, "write an online backup of the database",
+      "backup FILE\n\n"
+      "Copies the database with the SQLite backup API while a daemon may be "
+      "running\nand writing: the copy is one consistent snapshot (every "
+      "range committed\nbefore it), checked with PRAGMA integrity_check, "
+      "written beside FILE and\nrenamed into place.  Exit 4 on failure." },
+    { "restore", cmd_restore, "replace the database with a backup",
+      "restore [--force] FILE\n\n"
+      "Checks that FILE is an arbiusd database that passes PRAGMA "
+      "integrity_check,\nthen copies it over [database] path.  Refuses (exit "
+      "1) while an arbiusd\ndaemon uses the database; --force overwrites it "
+      "anyway (restart the daemon\nafterwards).  Exit 4 when FILE is "
+      "refused or the copy fails." },
     { "migrate", cmd_migrate, "apply database migrations and report",
       "migrate\n\nApplies every migration the database lacks, each in its "
       "own transaction." },

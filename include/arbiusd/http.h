@@ -39,6 +39,9 @@ struct http_ctx {
     int64_t started_at;        /* wall seconds */
     volatile int draining;     /* set at shutdown */
     struct stream_hub *stream; /* /api/v1/stream fan-out (NULL: none) */
+    struct http_server *server; /* set by http_server_start() */
+    struct ops_sampler *ops;   /* index progress sampler (NULL: none) */
+    int read_only;             /* serve --read-only: no scanner here */
 };
 
 struct http_req {
@@ -51,6 +54,8 @@ struct http_req {
     int is_api;                /* path under /api/ or a JSON route */
     const char *body;          /* request body (POST), NUL-terminated */
     size_t body_len;
+    const char *client_ip;     /* peer, or X-Forwarded-For from a trusted
+                                  proxy (textual IPv4/IPv6) */
 };
 
 struct http_header {
@@ -77,11 +82,14 @@ struct http_resp {
     struct buf body;
     int fd;                    /* >= 0: send this file instead of body */
     uint64_t fd_size;
-    struct http_header headers[8];
+    struct http_header headers[12];
     size_t nheaders;
     http_stream_fn stream_fn;  /* set: stream instead of body/fd */
     void (*stream_free)(void *cls); /* called once with stream_cls */
     void *stream_cls;          /* owned by the response once set */
+    const void *mem;           /* set: send these bytes (static storage */
+    size_t mem_len;            /*   owned by the server) instead of body */
+    int no_compress;           /* never gzip this response */
 };
 
 typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);
@@ -141,5 +149,28 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
 
 /* Content type for a file name by extension ("application/octet-stream"). */
 const char *http_mime_type(const char *name);
+
+/*
+ * Static assets: at start the server reads every file under static_dir
+ * into memory, names it by content (style.css -> style.<10 hex>.css, served
+ * with Cache-Control immutable for a year) and keeps a gzip copy of what
+ * compresses.  Templates reach the hashed names through the page context's
+ * "asset" object: {{asset.style_css}} is "/static/style.<hash>.css" (the
+ * relative path with '/', '.' and '-' turned into '_').  The plain name keeps
+ * working with a one-hour cache.
+ *
+ * Returns the URL of rel's hashed name, or NULL if rel is not cached;
+ * borrowed from the server.
+ */
+const char *http_asset_url(const struct http_server *srv, const char *rel);
+
+/* Appends the HTTP server's metrics in Prometheus text format: requests by
+ * route and status, latency histograms by route, rate-limited requests by
+ * class, open connections.  0 or -1 (buffer full). */
+int http_metrics_write(const struct http_server *srv, struct buf *out)
+    WARN_UNUSED;
+
+/* Prometheus label value escaping (\ \" \n) appended to out. */
+int http_prom_label(struct buf *out, const char *v) WARN_UNUSED;
 
 #endif

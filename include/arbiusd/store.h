@@ -230,7 +230,9 @@ int store_rollback(struct store *st, uint64_t ancestor,
                    const char *new_hash, uint64_t *removed /* OUT */)
     WARN_UNUSED;
 
-/* Records chain head/safe and an error (NULL clears) outside a range. */
+/* Records chain head/safe and an error (NULL clears) outside a range.
+ * scan_state.updated_at moves only when last_error is NULL, so it is the
+ * time of the last successful poll (/ready). */
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error) WARN_UNUSED;
 

@@ -18,6 +18,11 @@ int pages_robots(struct http_req *req, struct http_resp *resp);
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_status(struct http_req *req, struct http_resp *resp);
 int api_task(struct http_req *req, struct http_resp *resp);
+/* metrics.c: operations. */
+int api_metrics(struct http_req *req, struct http_resp *resp);
+int api_ready(struct http_req *req, struct http_resp *resp);
+int api_openapi(struct http_req *req, struct http_resp *resp);
+int pages_status(struct http_req *req, struct http_resp *resp);
 /* dashboard.c: the dashboard page and its JSON. */
 int pages_dashboard(struct http_req *req, struct http_resp *resp);
 int api_stats(struct http_req *req, struct http_resp *resp);

@@ -82,7 +82,7 @@ static const struct cfg_key cfg_keys[] = {
       "(off: no limit)" },
     { "backup", "dir", CFG_STR_OPT, F(backup_dir), "", 0, 0,
       "directory for scheduled online backups (empty: no scheduled backups)" },
-    { "backup", "interval", CFG_U64, F(backup_interval), "86400", 60, U64MAX,
+    { "backup", "interval", CFG_U64, F(backup_interval), "86400", 1, U64MAX,
       "seconds between scheduled backups" },
     { "backup", "keep", CFG_U64, F(backup_keep), "7", 1, 100000,
       "scheduled backups kept; older ones are deleted" },

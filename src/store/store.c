@@ -326,9 +326,10 @@ int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error)
 {
     return run(st,
-               "UPDATE scan_state SET head_block = max(head_block, ?), "
-               "head_time = max(head_time, ?), safe_block = ?, "
-               "last_error = ?, updated_at = unixepoch() WHERE id = 1",
+               "UPDATE scan_state SET head_block = max(head_block, ?1), "
+               "head_time = max(head_time, ?2), safe_block = ?3, "
+               "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
+               "unixepoch() ELSE updated_at END WHERE id = 1",
                "iiit", (int64_t)head, head_time, (int64_t)safe,
                last_error) < 0 ? -1 : 0;
 }

@@ -21,16 +21,6 @@ int api_health(struct http_req *req, struct http_resp *resp)
                   (json_int_t)(util_wall_s() - req->ctx->started_at)));
 }
 
-int api_status(struct http_req *req, struct http_resp *resp)
-{
-    struct db *db = http_db(req);
-    json_t *st = NULL;
-
-    if (!db || queries_status(db, &st) < 0)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    return http_reply_json(resp, 200, st);
-}
-
 int api_task(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);

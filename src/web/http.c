@@ -3,8 +3,13 @@
  */
 #include "arbiusd/http.h"
 
+#define ZLIB_CONST
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
+#include <math.h>
+#include <openssl/sha.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -15,17 +20,91 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
 #include "arbiusd/tmpl.h"
 
+/* ---- rate limiting: token buckets per client IP and route class ---- */
+
+enum rl_class { RL_PAGE, RL_API, RL_STATIC, RL_STREAM, RL_NCLASS };
+static const char *const rl_names[RL_NCLASS] = { "page", "api", "static",
+                                                  "stream" };
+
+/* A bounded table: RL_SHARDS locks, each over RL_SETS sets of RL_WAYS
+ * entries.  A client whose set is full evicts the entry idle longest; an
+ * evicted client starts again with a full bucket, so eviction can only
+ * loosen a limit, never tighten it.  Memory is fixed (about 1 MB). */
+#define RL_SHARDS 16
+#define RL_SETS   256
+#define RL_WAYS   4
+
+struct rl_entry {
+    uint8_t ip[16];               /* IPv4 as ::ffff:a.b.c.d */
+    int used;
+    uint64_t seen_us;             /* last request of any class */
+    uint64_t last_us[RL_NCLASS];  /* last refill per class (0: never) */
+    double tokens[RL_NCLASS];
+};
+
+struct rl_shard {
+    pthread_mutex_t mu;
+    struct rl_entry e[RL_SETS * RL_WAYS];
+};
+
+/* ---- metrics ---- */
+
+#define HTTP_NBUCKETS 13
+static const double lat_bounds[HTTP_NBUCKETS - 1] = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
+};
+
+struct route_stats {
+    _Atomic uint64_t status[500];        /* by status - 100 */
+    _Atomic uint64_t bucket[HTTP_NBUCKETS]; /* last one: above every bound */
+    _Atomic uint64_t sum_us;
+};
+
+/* ---- static assets held in memory ---- */
+
+struct asset {
+    char *name;                /* relative path under static/ */
+    char *hashed;              /* name with .<hash> before the extension */
+    char *url;                 /* "/static/" + hashed */
+    char etag[16];             /* "\"<hash>\"" */
+    const char *type;
+    unsigned char *data;
+    size_t len;
+    unsigned char *gz;         /* gzip copy, NULL if it does not help */
+    size_t gz_len;
+};
+
+#define HTTP_ASSET_MAX_FILE  ((size_t)8 << 20)
+#define HTTP_ASSET_MAX_TOTAL ((size_t)64 << 20)
+#define HTTP_GZIP_MIN        512   /* smaller bodies are sent as they are */
+
+struct proxy_addr {
+    uint8_t a[16];
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     struct http_ctx *ctx;
     const struct http_route *routes;
     uint16_t port;
+    size_t nroutes;
+    struct route_stats *rstats;   /* nroutes + 1 (the last: no route) */
+    _Atomic uint64_t limited[RL_NCLASS];
+    struct config_rate rates[RL_NCLASS];
+    struct rl_shard *rl;          /* RL_SHARDS, NULL when every class is off */
+    struct proxy_addr proxies[CONFIG_MAX_LIST];
+    size_t nproxies;
+    struct asset *assets;
+    size_t nassets;
+    size_t assets_bytes;
+    json_t *asset_obj;            /* {"style_css": "/static/style.<h>.css"} */
 };
 
 /* Per-request state: born in the first callback, freed in completed_cb. */
@@ -33,6 +112,9 @@ struct req_state {
     struct buf body;      /* POST body, capped at HTTP_MAX_BODY */
     int too_large;
     uint64_t start_us;
+    char ip[INET6_ADDRSTRLEN];   /* the client (see client_ip()) */
+    int limited;                 /* over its rate: answer 429 */
+    unsigned retry_after;        /* seconds, with limited */
 };
 
 static const char *const CSP =
@@ -135,6 +217,545 @@ static void resp_release(struct http_resp *resp)
     resp->stream_cls = NULL;
 }
 
+/* ---- client address and X-Forwarded-For ---- */
+
+/* Parses a textual IPv4/IPv6 address into 16 bytes (IPv4 mapped). */
+static int ip_parse(const char *s, uint8_t out[16])
+{
+    struct in_addr a4;
+
+    if (inet_pton(AF_INET6, s, out) == 1)
+        return 0;
+    if (inet_pton(AF_INET, s, &a4) != 1)
+        return -1;
+    memset(out, 0, 10);
+    out[10] = 0xff;
+    out[11] = 0xff;
+    memcpy(out + 12, &a4, 4);
+    return 0;
+}
+
+/* Formats 16 bytes as text, IPv4-mapped addresses as dotted quads. */
+static void ip_format(const uint8_t a[16], char *out, size_t n)
+{
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        0xff, 0xff };
+
+    if (memcmp(a, mapped, 12) == 0)
+        inet_ntop(AF_INET, a + 12, out, (socklen_t)n);
+    else
+        inet_ntop(AF_INET6, a, out, (socklen_t)n);
+}
+
+static int ip_is_proxy(const struct http_server *srv, const uint8_t a[16])
+{
+    size_t i;
+
+    for (i = 0; i < srv->nproxies; i++)
+        if (memcmp(srv->proxies[i].a, a, 16) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The client's address: the peer, unless the peer is a configured trusted
+ * proxy, in which case X-Forwarded-For is read from the right and the first
+ * address that is not itself a trusted proxy is the client (entries to its
+ * left were written by the client and prove nothing).  A malformed entry
+ * stops the walk at the last trusted hop.
+ */
+static void client_ip(const struct http_server *srv,
+                      struct MHD_Connection *conn, uint8_t out[16])
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const char *xff, *end;
+    uint8_t peer[16];
+
+    memset(peer, 0, sizeof(peer));
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+
+        if (sa->sa_family == AF_INET6) {
+            memcpy(peer, &((const struct sockaddr_in6 *)(const void *)sa)
+                              ->sin6_addr, 16);
+        } else if (sa->sa_family == AF_INET) {
+            peer[10] = 0xff;
+            peer[11] = 0xff;
+            memcpy(peer + 12,
+                   &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                   4);
+        }
+    }
+    memcpy(out, peer, 16);
+    if (srv->nproxies == 0 || !ip_is_proxy(srv, peer))
+        return;
+    xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                      "X-Forwarded-For");
+    if (!xff)
+        return;
+    end = xff + strlen(xff);
+    while (end > xff) {
+        const char *start = end;
+        char item[INET6_ADDRSTRLEN + 8];
+        uint8_t a[16];
+        size_t n;
+
+        while (start > xff && start[-1] != ',')
+            start--;
+        while (start < end && (*start == ' ' || *start == '\t'))
+            start++;
+        n = (size_t)(end - start);
+        while (n && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+            n--;
+        if (n == 0 || n >= sizeof(item))
+            return;
+        memcpy(item, start, n);
+        item[n] = '\0';
+        if (ip_parse(item, a) < 0)
+            return;
+        memcpy(out, a, 16);
+        if (!ip_is_proxy(srv, a))
+            return;
+        end = start;
+        while (end > xff && end[-1] != ',')
+            end--;
+        if (end > xff)
+            end--; /* the comma */
+    }
+}
+
+static enum rl_class rl_class_of(const char *url)
+{
+    if (strncmp(url, "/static/", 8) == 0)
+        return RL_STATIC;
+    if (strcmp(url, "/api/v1/stream") == 0)
+        return RL_STREAM;
+    if (strncmp(url, "/api/", 5) == 0 || strcmp(url, "/health") == 0 ||
+        strcmp(url, "/ready") == 0 || strcmp(url, "/metrics") == 0)
+        return RL_API;
+    return RL_PAGE;
+}
+
+/* Takes a token for ip in class c.  0 if allowed, else the seconds until a
+ * token is available (>= 1). */
+static unsigned rl_take(struct http_server *srv, const uint8_t ip[16],
+                        enum rl_class c)
+{
+    const struct config_rate *r = &srv->rates[c];
+    uint64_t h = 1469598103934665603ull, now = util_now_us();
+    struct rl_shard *sh;
+    struct rl_entry *set, *e = NULL;
+    unsigned wait = 0;
+    size_t i;
+
+    if (!r->rate || !srv->rl)
+        return 0;
+    for (i = 0; i < 16; i++)
+        h = (h ^ ip[i]) * 1099511628211ull;
+    sh = &srv->rl[h % RL_SHARDS];
+    pthread_mutex_lock(&sh->mu);
+    set = &sh->e[((h / RL_SHARDS) % RL_SETS) * RL_WAYS];
+    for (i = 0; i < RL_WAYS; i++)
+        if (set[i].used && memcmp(set[i].ip, ip, 16) == 0) {
+            e = &set[i];
+            break;
+        }
+    if (!e) {
+        e = &set[0];
+        for (i = 0; i < RL_WAYS; i++) {
+            if (!set[i].used) {
+                e = &set[i];
+                break;
+            }
+            if (set[i].seen_us < e->seen_us)
+                e = &set[i];
+        }
+        memset(e, 0, sizeof(*e));
+        memcpy(e->ip, ip, 16);
+        e->used = 1;
+    }
+    e->seen_us = now;
+    if (!e->last_us[c]) {
+        e->tokens[c] = (double)r->burst;
+    } else {
+        e->tokens[c] += (double)(now - e->last_us[c]) * (double)r->rate / 1e6;
+        if (e->tokens[c] > (double)r->burst)
+            e->tokens[c] = (double)r->burst;
+    }
+    e->last_us[c] = now;
+    if (e->tokens[c] >= 1.0) {
+        e->tokens[c] -= 1.0;
+    } else {
+        double secs = (1.0 - e->tokens[c]) / (double)r->rate;
+
+        wait = (unsigned)ceil(secs);
+        if (wait < 1)
+            wait = 1;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return wait;
+}
+
+/* ---- gzip ---- */
+
+/* Compresses n bytes into a new gzip buffer; 0, or -1 if zlib failed or the
+ * result is not smaller. */
+static int gzip_bytes(const void *in, size_t n, int level,
+                      unsigned char **outp /* OUT */, size_t *outlen)
+{
+    z_stream z;
+    unsigned char *out;
+    size_t cap;
+
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    cap = deflateBound(&z, (uLong)n) + 32;
+    out = xmalloc(cap);
+    z.next_in = in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END || z.total_out >= n) {
+        deflateEnd(&z);
+        free(out);
+        return -1;
+    }
+    *outlen = z.total_out;
+    deflateEnd(&z);
+    *outp = out;
+    return 0;
+}
+
+/* Accept-Encoding allows gzip (a "gzip" or "*" token without q=0). */
+static int accepts_gzip(const char *ae)
+{
+    const char *p = ae;
+
+    if (!ae)
+        return 0;
+    while (*p) {
+        const char *end = strchr(p, ','), *semi;
+        size_t n;
+        int match;
+
+        if (!end)
+            end = p + strlen(p);
+        while (p < end && (*p == ' ' || *p == '\t'))
+            p++;
+        semi = memchr(p, ';', (size_t)(end - p));
+        n = (size_t)((semi ? semi : end) - p);
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        match = (n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+                (n == 1 && *p == '*');
+        if (match) {
+            const char *q = semi ? strstr(semi, "q=") : NULL;
+
+            if (!q || q > end)
+                return 1;
+            return strtod(q + 2, NULL) > 0;
+        }
+        if (!*end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+static int type_compressible(const char *type)
+{
+    return type && (strncmp(type, "text/", 5) == 0 ||
+                    strncmp(type, "application/json", 16) == 0 ||
+                    strncmp(type, "application/xml", 15) == 0 ||
+                    strncmp(type, "application/manifest+json", 25) == 0 ||
+                    strncmp(type, "image/svg+xml", 13) == 0);
+}
+
+/* ---- static assets ---- */
+
+static void asset_free_all(struct http_server *srv)
+{
+    size_t i;
+
+    for (i = 0; i < srv->nassets; i++) {
+        free(srv->assets[i].name);
+        free(srv->assets[i].hashed);
+        free(srv->assets[i].url);
+        free(srv->assets[i].data);
+        free(srv->assets[i].gz);
+    }
+    free(srv->assets);
+    srv->assets = NULL;
+    srv->nassets = 0;
+    json_decref(srv->asset_obj);
+    srv->asset_obj = NULL;
+}
+
+/* Reads one file into the table (skipped quietly when too large). */
+static void asset_add(struct http_server *srv, const char *full,
+                      const char *rel)
+{
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    struct asset *a;
+    struct stat st;
+    char hex[11], key[512];
+    const char *base, *dot;
+    unsigned char *data;
+    size_t i, got = 0;
+    int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0)
+        return;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (size_t)st.st_size > HTTP_ASSET_MAX_FILE ||
+        srv->assets_bytes + (size_t)st.st_size > HTTP_ASSET_MAX_TOTAL ||
+        strlen(rel) >= sizeof(key)) {
+        close(fd);
+        return;
+    }
+    data = xmalloc((size_t)st.st_size + 1);
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
+
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != (size_t)st.st_size) {
+        free(data);
+        return;
+    }
+    SHA256(data, got, md);
+    for (i = 0; i < 5; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    srv->assets = xrealloc(srv->assets,
+                           (srv->nassets + 1) * sizeof(*srv->assets));
+    a = &srv->assets[srv->nassets++];
+    memset(a, 0, sizeof(*a));
+    a->name = xstrdup(rel);
+    a->data = data;
+    a->len = got;
+    a->type = http_mime_type(rel);
+    snprintf(a->etag, sizeof(a->etag), "\"%s\"", hex);
+    base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    dot = strrchr(base, '.');
+    {
+        struct buf b = BUF_INIT(4096);
+
+        int r;
+
+        /* rel is shorter than 512 bytes: these cannot overflow b. */
+        if (dot && dot != base)
+            r = buf_addf(&b, "%.*s.%s%s", (int)(dot - rel), rel, hex, dot);
+        else
+            r = buf_addf(&b, "%s.%s", rel, hex);
+        if (r < 0)
+            fatalx("http: asset name too long: %s", rel);
+        a->hashed = buf_take(&b, NULL);
+    }
+    {
+        struct buf b = BUF_INIT(4096);
+
+        if (buf_addf(&b, "/static/%s", a->hashed) < 0)
+            fatalx("http: asset name too long: %s", rel);
+        a->url = buf_take(&b, NULL);
+    }
+    if (type_compressible(a->type) && got >= HTTP_GZIP_MIN &&
+        gzip_bytes(data, got, 9, &a->gz, &a->gz_len) < 0)
+        a->gz = NULL;
+    srv->assets_bytes += got + a->gz_len;
+    for (i = 0; rel[i]; i++)
+        key[i] = (rel[i] == '/' || rel[i] == '.' || rel[i] == '-') ? '_'
+                                                                   : rel[i];
+    key[i] = '\0';
+    json_object_set_new(srv->asset_obj, key, json_string(a->url));
+}
+
+/* Walks dir (relative prefix rel) depth-first, at most 4 levels. */
+static void asset_walk(struct http_server *srv, const char *dir,
+                       const char *rel, int depth)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+
+    if (!d)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        struct buf full = BUF_INIT(4096), r = BUF_INIT(4096);
+        struct stat st;
+
+        if (de->d_name[0] == '.')
+            continue;
+        if (buf_addf(&full, "%s/%s", dir, de->d_name) == 0 &&
+            buf_addf(&r, "%s%s%s", rel, *rel ? "/" : "", de->d_name) == 0 &&
+            lstat(full.data, &st) == 0) {
+            if (S_ISDIR(st.st_mode) && depth < 4)
+                asset_walk(srv, full.data, r.data, depth + 1);
+            else if (S_ISREG(st.st_mode))
+                asset_add(srv, full.data, r.data);
+        }
+        buf_release(&full);
+        buf_release(&r);
+    }
+    closedir(d);
+}
+
+static const struct asset *asset_find(const struct http_server *srv,
+                                      const char *rel, int *hashed)
+{
+    size_t i;
+
+    for (i = 0; srv && i < srv->nassets; i++) {
+        if (strcmp(srv->assets[i].hashed, rel) == 0) {
+            *hashed = 1;
+            return &srv->assets[i];
+        }
+        if (strcmp(srv->assets[i].name, rel) == 0) {
+            *hashed = 0;
+            return &srv->assets[i];
+        }
+    }
+    return NULL;
+}
+
+const char *http_asset_url(const struct http_server *srv, const char *rel)
+{
+    size_t i;
+
+    for (i = 0; srv && i < srv->nassets; i++)
+        if (strcmp(srv->assets[i].name, rel) == 0)
+            return srv->assets[i].url;
+    return NULL;
+}
+
+/* ---- metrics ---- */
+
+int http_prom_label(struct buf *out, const char *v)
+{
+    for (; *v; v++) {
+        int r;
+
+        if (*v == '\\')
+            r = buf_adds(out, "\\\\");
+        else if (*v == '"')
+            r = buf_adds(out, "\\\"");
+        else if (*v == '\n')
+            r = buf_adds(out, "\\n");
+        else
+            r = buf_addch(out, *v);
+        if (r < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *route_label(const struct http_server *srv, size_t i)
+{
+    return i < srv->nroutes ? srv->routes[i].pattern : "unmatched";
+}
+
+static void metrics_record(struct http_server *srv,
+                           const struct http_route *route, int status,
+                           uint64_t us)
+{
+    size_t i = route ? (size_t)(route - srv->routes) : srv->nroutes;
+    struct route_stats *rs = &srv->rstats[i];
+    double secs = (double)us / 1e6;
+    size_t b;
+
+    if (status >= 100 && status < 600)
+        atomic_fetch_add_explicit(&rs->status[status - 100], 1,
+                                  memory_order_relaxed);
+    for (b = 0; b < HTTP_NBUCKETS - 1; b++)
+        if (secs <= lat_bounds[b])
+            break;
+    atomic_fetch_add_explicit(&rs->bucket[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&rs->sum_us, us, memory_order_relaxed);
+}
+
+int http_metrics_write(const struct http_server *srv, struct buf *out)
+{
+    const union MHD_DaemonInfo *info;
+    size_t i, b;
+    int s;
+
+#define OUT(...) do { if (buf_addf(out, __VA_ARGS__) < 0) return -1; } while (0)
+#define LABEL(v) do { if (http_prom_label(out, (v)) < 0) return -1; } while (0)
+    OUT("# HELP arbiusd_http_requests_total HTTP requests answered, by route "
+        "pattern and status.\n# TYPE arbiusd_http_requests_total counter\n");
+    for (i = 0; i <= srv->nroutes; i++)
+        for (s = 0; s < 500; s++) {
+            uint64_t n = atomic_load_explicit(&srv->rstats[i].status[s],
+                                              memory_order_relaxed);
+
+            if (!n)
+                continue;
+            OUT("arbiusd_http_requests_total{route=\"");
+            LABEL(route_label(srv, i));
+            OUT("\",status=\"%d\"} %llu\n", s + 100, (unsigned long long)n);
+        }
+    OUT("# HELP arbiusd_http_request_duration_seconds Time from the request's "
+        "arrival to its response being queued, by route pattern.\n"
+        "# TYPE arbiusd_http_request_duration_seconds histogram\n");
+    for (i = 0; i <= srv->nroutes; i++) {
+        uint64_t cum = 0, counts[HTTP_NBUCKETS];
+
+        for (b = 0; b < HTTP_NBUCKETS; b++) {
+            counts[b] = atomic_load_explicit(&srv->rstats[i].bucket[b],
+                                             memory_order_relaxed);
+            cum += counts[b];
+        }
+        if (!cum)
+            continue;
+        cum = 0;
+        for (b = 0; b < HTTP_NBUCKETS; b++) {
+            cum += counts[b];
+            OUT("arbiusd_http_request_duration_seconds_bucket{route=\"");
+            LABEL(route_label(srv, i));
+            if (b < HTTP_NBUCKETS - 1)
+                OUT("\",le=\"%g\"} %llu\n", lat_bounds[b],
+                    (unsigned long long)cum);
+            else
+                OUT("\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+        }
+        OUT("arbiusd_http_request_duration_seconds_sum{route=\"");
+        LABEL(route_label(srv, i));
+        OUT("\"} %.6f\n",
+            (double)atomic_load_explicit(&srv->rstats[i].sum_us,
+                                         memory_order_relaxed) / 1e6);
+        OUT("arbiusd_http_request_duration_seconds_count{route=\"");
+        LABEL(route_label(srv, i));
+        OUT("\"} %llu\n", (unsigned long long)cum);
+    }
+    OUT("# HELP arbiusd_http_rate_limited_total Requests answered 429 by the "
+        "per-IP rate limiter, by route class.\n"
+        "# TYPE arbiusd_http_rate_limited_total counter\n");
+    for (i = 0; i < RL_NCLASS; i++)
+        OUT("arbiusd_http_rate_limited_total{class=\"%s\"} %llu\n",
+            rl_names[i],
+            (unsigned long long)atomic_load_explicit(&srv->limited[i],
+                                                     memory_order_relaxed));
+    info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    OUT("# HELP arbiusd_http_connections Open HTTP connections.\n"
+        "# TYPE arbiusd_http_connections gauge\n"
+        "arbiusd_http_connections %u\n", info ? info->num_connections : 0);
+    OUT("# HELP arbiusd_http_connections_max Configured connection limit.\n"
+        "# TYPE arbiusd_http_connections_max gauge\n"
+        "arbiusd_http_connections_max %llu\n",
+        (unsigned long long)srv->ctx->cfg->max_connections);
+    OUT("# HELP arbiusd_static_assets_bytes Static files held in memory "
+        "(plain and gzip).\n# TYPE arbiusd_static_assets_bytes gauge\n"
+        "arbiusd_static_assets_bytes %zu\n", srv->assets_bytes);
+#undef OUT
+#undef LABEL
+    return 0;
+}
+
 /* ---- replies ---- */
 
 int http_reply_json(struct http_resp *resp, int status, json_t *v)
@@ -201,13 +822,17 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
 
     buf_reset(&resp->body);
     resp->content_type = "text/html; charset=utf-8";
-    if (tmpl_render(req->ctx->tmpl, name, ctx, &inner) < 0) {
-        log_warnx("http: rendering %s failed", name);
-        goto fail;
-    }
     page = json_deep_copy(ctx);
     if (!page)
         page = json_object();
+    if (req->ctx->server && req->ctx->server->asset_obj)
+        json_object_set_new(page, "asset",
+                            json_deep_copy(req->ctx->server->asset_obj));
+    if (tmpl_render(req->ctx->tmpl, name, page, &inner) < 0) {
+        json_decref(page);
+        log_warnx("http: rendering %s failed", name);
+        goto fail;
+    }
     json_object_set_new(page, "body", json_stringn(inner.data, inner.len));
     json_object_set_new(page, "path", json_string(req->path));
     json_object_set_new(page, "chain_id",
@@ -298,6 +923,37 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
 
     if (!static_path_ok(rel))
         return http_reply_error(req, resp, 404, "no such file");
+    {
+        const struct asset *a;
+        int hashed = 0;
+
+        a = asset_find(req->ctx->server, rel, &hashed);
+        if (a) {
+            http_resp_header(resp, "ETag", a->etag);
+            http_resp_header(resp, "Cache-Control",
+                             hashed ? "public, max-age=31536000, immutable"
+                                    : "public, max-age=3600");
+            if (a->gz || type_compressible(a->type))
+                http_resp_header(resp, "Vary", "Accept-Encoding");
+            resp->content_type = a->type;
+            resp->no_compress = 1;
+            inm = http_header(req, "If-None-Match");
+            if (inm && strcmp(inm, a->etag) == 0) {
+                resp->status = 304;
+                return 0;
+            }
+            if (a->gz && accepts_gzip(http_header(req, "Accept-Encoding"))) {
+                http_resp_header(resp, "Content-Encoding", "gzip");
+                resp->mem = a->gz;
+                resp->mem_len = a->gz_len;
+            } else {
+                resp->mem = a->data;
+                resp->mem_len = a->len;
+            }
+            resp->status = 200;
+            return 0;
+        }
+    }
     if ((size_t)snprintf(path, sizeof(path), "%s/%s",
                          req->ctx->cfg->static_dir, rel) >= sizeof(path))
         return http_reply_error(req, resp, 404, "no such file");
@@ -357,6 +1013,32 @@ static const struct http_route *route_find(const struct http_route *routes,
     return NULL;
 }
 
+/* Compresses a buffered body in place when the client takes gzip and it is
+ * worth it; adds Vary for every compressible type either way. */
+static void maybe_gzip(struct MHD_Connection *conn, struct http_resp *resp)
+{
+    unsigned char *gz;
+    size_t gzlen;
+
+    if (resp->no_compress || resp->stream_fn || resp->fd >= 0 || resp->mem ||
+        !type_compressible(resp->content_type) || resp->status == 304)
+        return;
+    http_resp_header(resp, "Vary", "Accept-Encoding");
+    if (resp->body.len < HTTP_GZIP_MIN ||
+        !accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                  "Accept-Encoding")))
+        return;
+    if (gzip_bytes(resp->body.data, resp->body.len, 5, &gz, &gzlen) < 0)
+        return;
+    buf_reset(&resp->body);
+    if (buf_add(&resp->body, gz, gzlen) < 0) {
+        free(gz);
+        return;
+    }
+    free(gz);
+    http_resp_header(resp, "Content-Encoding", "gzip");
+}
+
 static enum MHD_Result send_resp(struct MHD_Connection *conn,
                                  struct http_resp *resp)
 {
@@ -364,7 +1046,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn,
     enum MHD_Result ret;
     size_t i;
 
-    if (resp->stream_fn) {
+    maybe_gzip(conn, resp);
+    if (resp->mem) {
+        mr = MHD_create_response_from_buffer(resp->mem_len,
+                                             (void *)(uintptr_t)resp->mem,
+                                             MHD_RESPMEM_PERSISTENT);
+    } else if (resp->stream_fn) {
         mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
                                                resp->stream_fn,
                                                resp->stream_cls,
@@ -417,13 +1104,33 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 
     (void)version;
     if (!st) {
+        uint8_t ip[16];
+        unsigned wait;
+
         st = xcalloc(1, sizeof(*st));
         buf_init(&st->body, HTTP_MAX_BODY);
         st->start_us = util_now_us();
+        client_ip(srv, conn, ip);
+        ip_format(ip, st->ip, sizeof(st->ip));
+        if (!srv->ctx->draining) {
+            enum rl_class c = rl_class_of(url);
+
+            wait = rl_take(srv, ip, c);
+            if (wait) {
+                st->limited = 1;
+                st->retry_after = wait;
+                atomic_fetch_add_explicit(&srv->limited[c], 1,
+                                          memory_order_relaxed);
+            }
+        }
         *req_cls = st;
         return MHD_YES;
     }
     if (*upload_size) {
+        if (st->limited) {
+            *upload_size = 0; /* answered 429 anyway: do not keep it */
+            return MHD_YES;
+        }
         if (!st->too_large && buf_add(&st->body, upload, *upload_size) < 0) {
             st->too_large = 1;
             buf_release(&st->body);
@@ -445,8 +1152,19 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                  strcmp(url, "/ready") == 0;
     req.body = st->body.data;
     req.body_len = st->body.len;
+    req.client_ip = st->ip;
+    route = NULL;
 
-    if (st->too_large) {
+    if (st->limited) {
+        char ra[16];
+
+        snprintf(ra, sizeof(ra), "%u", st->retry_after);
+        http_resp_header(&resp, "Retry-After", ra);
+        http_resp_header(&resp, "Cache-Control", "no-store");
+        http_reply_error(&req, &resp, 429,
+                         "too many requests from your address; retry after "
+                         "the number of seconds in Retry-After");
+    } else if (st->too_large) {
         http_reply_error(&req, &resp, 413, "request body too large");
     } else {
         route = route_find(srv->routes, method, url, &param, &known);
@@ -463,9 +1181,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
             http_reply_error(&req, &resp, 404, "no such page");
         }
     }
-    if (log_enabled(LOG_LVL_DEBUG))
-        log_debug("http: %s %s -> %d (%llu us)", method, url, resp.status,
-                  (unsigned long long)(util_now_us() - st->start_us));
+    {
+        uint64_t us = util_now_us() - st->start_us;
+
+        metrics_record(srv, route, resp.status, us);
+        if (log_enabled(LOG_LVL_DEBUG))
+            log_debug("http: %s %s %s -> %d (%llu us)", st->ip, method, url,
+                      resp.status, (unsigned long long)us);
+    }
     ret = send_resp(conn, &resp);
     resp_release(&resp);
     return ret;
@@ -493,6 +1216,20 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     vsnprintf(msg, sizeof(msg), fmt, ap);
     log_warnx("http: %s", msg);
+}
+
+static void server_free(struct http_server *srv)
+{
+    size_t i;
+
+    if (srv->rl) {
+        for (i = 0; i < RL_SHARDS; i++)
+            pthread_mutex_destroy(&srv->rl[i].mu);
+        free(srv->rl);
+    }
+    asset_free_all(srv);
+    free(srv->rstats);
+    free(srv);
 }
 
 int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
@@ -524,6 +1261,34 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
     }
     srv->ctx = ctx;
     srv->routes = routes;
+    while (routes[srv->nroutes].pattern)
+        srv->nroutes++;
+    srv->rstats = xcalloc(srv->nroutes + 1, sizeof(*srv->rstats));
+    srv->rates[RL_PAGE] = cfg->rl_page;
+    srv->rates[RL_API] = cfg->rl_api;
+    srv->rates[RL_STATIC] = cfg->rl_static;
+    srv->rates[RL_STREAM] = cfg->rl_stream;
+    if (cfg->rl_page.rate || cfg->rl_api.rate || cfg->rl_static.rate ||
+        cfg->rl_stream.rate) {
+        size_t i;
+
+        srv->rl = xcalloc(RL_SHARDS, sizeof(*srv->rl));
+        for (i = 0; i < RL_SHARDS; i++)
+            pthread_mutex_init(&srv->rl[i].mu, NULL);
+    }
+    {
+        size_t i;
+
+        for (i = 0; i < cfg->trusted_proxies.n; i++)
+            if (ip_parse(cfg->trusted_proxies.items[i],
+                         srv->proxies[srv->nproxies].a) == 0)
+                srv->nproxies++;
+    }
+    srv->asset_obj = json_object();
+    asset_walk(srv, cfg->static_dir, "", 0);
+    log_info("http: %zu static files in memory (%zu bytes with gzip copies)",
+             srv->nassets, srv->assets_bytes);
+    ctx->server = srv;
     srv->d = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, access_cb, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -537,7 +1302,8 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
         MHD_OPTION_END);
     if (!srv->d) {
         log_warn("http: cannot listen on %s", cfg->listen);
-        free(srv);
+        ctx->server = NULL;
+        server_free(srv);
         return -1;
     }
     info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -549,7 +1315,7 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
     return 0;
 bad:
     log_warnx("http: bad listen address %s", cfg->listen);
-    free(srv);
+    server_free(srv);
     return -1;
 }
 
@@ -563,5 +1329,6 @@ void http_server_stop(struct http_server *srv)
     if (!srv)
         return;
     MHD_stop_daemon(srv->d);
-    free(srv);
+    srv->ctx->server = NULL;
+    server_free(srv);
 }

@@ -461,6 +461,18 @@ static void *watcher_main(void *arg)
 
 /* ---- lifecycle ---- */
 
+size_t stream_clients(struct stream_hub *hub)
+{
+    size_t n;
+
+    if (!hub)
+        return 0;
+    pthread_mutex_lock(&hub->lock);
+    n = hub->nclients;
+    pthread_mutex_unlock(&hub->lock);
+    return n;
+}
+
 int stream_new(const struct http_ctx *ctx, size_t max_clients,
                struct stream_hub **outp)
 {

@@ -1,0 +1,31 @@
+/*
+ * metrics.h - operations endpoints: /metrics (Prometheus text format),
+ * /ready, /status, /api/v1/status and /api/v1/openapi.json, and the
+ * sampler that measures indexing speed for them.
+ *
+ * Everything about the chain side is read from the database (monitor.h):
+ * the same handlers work in a daemon running its scanner and in a
+ * `serve --read-only` replica of a database another process writes.
+ */
+#ifndef ARBIUSD_METRICS_H
+#define ARBIUSD_METRICS_H
+
+#include "arbiusd/http.h"
+
+#define OPS_SAMPLE_MS      1000   /* progress sampling period */
+#define OPS_SAMPLES        61     /* one minute of samples */
+
+struct ops_sampler;
+
+/* Starts a thread that reads the indexed block once a second on its own
+ * read-only connection to db_path, so blocks/s and the ETA can be shown
+ * while backfilling.  0, or -1 after logging. */
+int ops_sampler_new(const char *db_path, uint64_t busy_ms,
+                    struct ops_sampler **outp /* OUT */) WARN_UNUSED;
+/* Stops and frees; NULL is a no-op. */
+void ops_sampler_free(struct ops_sampler *s);
+/* Indexing speed over the last minute of samples, blocks per second; -1
+ * when fewer than 5 seconds have been sampled. */
+double ops_sampler_rate(struct ops_sampler *s);
+
+#endif

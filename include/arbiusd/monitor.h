@@ -1,0 +1,79 @@
+/*
+ * monitor.h - read-side SQL for operations: the scanner's state, the RPC
+ * counters it saves, the reorg journal, the IPFS monitor's counts and the
+ * database's size, for /metrics, /ready, /status and /api/v1/status.
+ *
+ * The scanner (chain/) and the HTTP side (web/) meet only in the database:
+ * everything here is read from scan_state, rpc_stats, reorgs, coverage,
+ * totals, ipfs_cids and ipfs_checks.  All functions read through the given
+ * connection and return 0, or -1 after logging a database error.
+ */
+#ifndef ARBIUSD_MONITOR_H
+#define ARBIUSD_MONITOR_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "arbiusd/db.h"
+
+/* The fixed label sets of the IPFS tables (migrations/0003_gallery.sql). */
+#define MONITOR_IPFS_STATUSES { "pending", "ok", "slow", "missing", "error" }
+#define MONITOR_IPFS_NSTATUS  5
+#define MONITOR_IPFS_RESULTS  { "ok", "slow", "missing", "timeout", "error" }
+#define MONITOR_IPFS_NRESULT  5
+
+/* Plain figures, cheap to read (no scan of a large table except the
+ * ipfs_checks result counts). */
+struct monitor_snap {
+    int initialized;           /* scan_state has its row */
+    int64_t start_block;
+    int64_t indexed_block;     /* last block whose logs are stored */
+    int64_t indexed_time;      /* its timestamp */
+    int64_t head_block;        /* chain head the scanner last saw */
+    int64_t head_time;
+    int64_t safe_block;
+    int64_t updated_at;        /* wall time of the last successful poll */
+    int has_error;             /* the last poll failed (last_error set) */
+    int64_t lag_blocks;        /* head - indexed, >= 0 */
+    int64_t lag_seconds;       /* head_time - indexed_time, >= 0 */
+    int64_t tasks, solutions, claims, contestations, events; /* totals */
+    int64_t reorgs;            /* journal rows */
+    int64_t reorg_depth_sum;   /* sum of depths */
+    int64_t reorg_removed_rows;
+    int64_t coverage_ranges;   /* merged contiguous ranges */
+    int64_t db_pages, page_size, freelist_pages;
+    int64_t ipfs_cids[MONITOR_IPFS_NSTATUS];   /* by MONITOR_IPFS_STATUSES */
+    int64_t ipfs_cids_other;
+    int64_t ipfs_checks[MONITOR_IPFS_NRESULT]; /* by MONITOR_IPFS_RESULTS */
+    int64_t ipfs_checks_other;
+    int64_t rpc_stats_at;      /* when the scanner saved its counters */
+};
+
+/* Everything in struct monitor_snap. */
+int monitor_snapshot(struct db *db, struct monitor_snap *out /* OUT */)
+    WARN_UNUSED;
+/* Only the scan_state fields (initialized .. lag_seconds), one row read;
+ * the other fields of *out are left as they were. */
+int monitor_state(struct db *db, struct monitor_snap *out /* OUT */)
+    WARN_UNUSED;
+
+/* Indexed block and head only (-1 each when not initialised). */
+int monitor_progress(struct db *db, int64_t *indexed /* OUT */,
+                     int64_t *head /* OUT */) WARN_UNUSED;
+
+/* The scanner's per-endpoint RPC counters (rpc_stats_json()'s array, see
+ * rpc.h), a new array; empty when none were saved yet. */
+int monitor_rpc(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
+
+/* The newest `limit` reorg journal rows, newest first, as a new array of
+ * {id, detected_at, ancestor_block, old_head, old_hash, new_hash, depth,
+ * removed_rows}. */
+int monitor_reorgs(struct db *db, int limit, json_t **outp /* OUT */)
+    WARN_UNUSED;
+
+/* Coverage ledger: merged contiguous ranges [[from, to], ...] and the gaps
+ * between them, as two new arrays. */
+int monitor_coverage(struct db *db, json_t **ranges /* OUT */,
+                     json_t **gaps /* OUT */) WARN_UNUSED;
+
+#endif

@@ -1,0 +1,650 @@
+/*
+ * metrics.c - /metrics, /ready, /status, /api/v1/status,
+ * /api/v1/openapi.json (see metrics.h).
+ */
+#include "arbiusd/metrics.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "arbiusd/config.h"
+#include "arbiusd/db.h"
+#include "arbiusd/log.h"
+#include "arbiusd/monitor.h"
+#include "arbiusd/queries.h"
+#include "arbiusd/stream.h"
+#include "arbiusd/web.h"
+#include "openapi.h"
+
+#ifndef ARBIUSD_VERSION
+#define ARBIUSD_VERSION "0.1.0"
+#endif
+
+/* ---- progress sampler ---- */
+
+struct ops_sample {
+    uint64_t ms;               /* monotonic */
+    int64_t indexed;
+};
+
+struct ops_sampler {
+    pthread_t tid;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    char *db_path;
+    uint64_t busy_ms;
+    struct ops_sample ring[OPS_SAMPLES];
+    size_t n, next;            /* samples held, next slot */
+};
+
+static void *sampler_main(void *arg)
+{
+    struct ops_sampler *s = arg;
+    struct db *db = NULL;
+
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        struct timespec ts;
+        int64_t indexed = -1, head = -1;
+
+        pthread_mutex_unlock(&s->mu);
+        if (!db && db_open(s->db_path, DB_READONLY, s->busy_ms, &db) < 0)
+            db = NULL;
+        if (db && monitor_progress(db, &indexed, &head) < 0) {
+            db_close(db); /* reopen next time: the file may be replaced */
+            db = NULL;
+        }
+        pthread_mutex_lock(&s->mu);
+        if (indexed >= 0) {
+            s->ring[s->next].ms = util_now_ms();
+            s->ring[s->next].indexed = indexed;
+            s->next = (s->next + 1) % OPS_SAMPLES;
+            if (s->n < OPS_SAMPLES)
+                s->n++;
+        }
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += OPS_SAMPLE_MS / 1000;
+        while (!s->stop &&
+               pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&s->mu);
+    db_close(db);
+    return NULL;
+}
+
+int ops_sampler_new(const char *db_path, uint64_t busy_ms,
+                    struct ops_sampler **outp)
+{
+    struct ops_sampler *s = xcalloc(1, sizeof(*s));
+
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->db_path = xstrdup(db_path);
+    s->busy_ms = busy_ms;
+    if (pthread_create(&s->tid, NULL, sampler_main, s) != 0) {
+        log_warnx("ops: cannot start the progress sampler");
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->cv);
+        free(s->db_path);
+        free(s);
+        return -1;
+    }
+    *outp = s;
+    return 0;
+}
+
+void ops_sampler_free(struct ops_sampler *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->tid, NULL);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
+    free(s->db_path);
+    free(s);
+}
+
+double ops_sampler_rate(struct ops_sampler *s)
+{
+    double rate = -1;
+
+    if (!s)
+        return -1;
+    pthread_mutex_lock(&s->mu);
+    if (s->n >= 2) {
+        const struct ops_sample *last =
+            &s->ring[(s->next + OPS_SAMPLES - 1) % OPS_SAMPLES];
+        const struct ops_sample *first =
+            &s->ring[(s->next + OPS_SAMPLES - s->n) % OPS_SAMPLES];
+        uint64_t dt = last->ms - first->ms;
+
+        if (dt >= 5000)
+            rate = last->indexed > first->indexed
+                       ? (double)(last->indexed - first->indexed) * 1000.0 /
+                             (double)dt
+                       : 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rate;
+}
+
+/* ---- shared figures ---- */
+
+/* Bytes of a file, 0 if it does not exist. */
+static int64_t file_size(const char *path, const char *suffix)
+{
+    char p[4096];
+    struct stat st;
+
+    if ((size_t)snprintf(p, sizeof(p), "%s%s", path, suffix) >= sizeof(p) ||
+        stat(p, &st) < 0)
+        return 0;
+    return (int64_t)st.st_size;
+}
+
+/* Readiness from scan_state: NULL when ready, else why not.  reasons gets
+ * one string per failed condition when given. */
+static const char *ready_check(const struct http_ctx *ctx,
+                               const struct monitor_snap *s, json_t *reasons)
+{
+    const char *why = NULL;
+    int64_t age = util_wall_s() - s->updated_at;
+
+    if (!s->initialized) {
+        why = "the index is not initialised yet";
+        if (reasons)
+            json_array_append_new(reasons, json_string(why));
+        return why;
+    }
+    if ((uint64_t)s->lag_blocks > ctx->cfg->ready_max_lag) {
+        why = "the index lags the chain head by more than "
+              "[server] ready_max_lag blocks";
+        if (reasons)
+            json_array_append_new(reasons, json_string(why));
+    }
+    if (age > 0 && (uint64_t)age > ctx->cfg->ready_max_poll_age) {
+        const char *w = "the last successful poll is older than "
+                        "[server] ready_max_poll_age seconds";
+
+        if (!why)
+            why = w;
+        if (reasons)
+            json_array_append_new(reasons, json_string(w));
+    }
+    return why;
+}
+
+/* ---- /ready ---- */
+
+int api_ready(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    struct monitor_snap s;
+    json_t *reasons, *o;
+    int ok;
+
+    http_resp_header(resp, "Cache-Control", "no-store");
+    memset(&s, 0, sizeof(s));
+    if (!db || monitor_state(db, &s) < 0)
+        return http_reply_json(
+            resp, 503,
+            json_pack("{s:s,s:[s]}", "status", "not ready", "reasons",
+                      "the database cannot be read"));
+    reasons = json_array();
+    ok = ready_check(req->ctx, &s, reasons) == NULL;
+    o = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
+                  ok ? "ready" : "not ready", "reasons", reasons,
+                  "indexed_block", (json_int_t)s.indexed_block, "head_block",
+                  (json_int_t)s.head_block, "lag_blocks",
+                  (json_int_t)s.lag_blocks, "lag_seconds",
+                  (json_int_t)s.lag_seconds, "poll_age_seconds",
+                  (json_int_t)(s.initialized ? util_wall_s() - s.updated_at
+                                             : 0),
+                  "max_lag_blocks", (json_int_t)req->ctx->cfg->ready_max_lag,
+                  "max_poll_age_seconds",
+                  (json_int_t)req->ctx->cfg->ready_max_poll_age);
+    return http_reply_json(resp, ok ? 200 : 503, o);
+}
+
+/* ---- /api/v1/status and /status ---- */
+
+static const char *const ipfs_statuses[] = MONITOR_IPFS_STATUSES;
+static const char *const ipfs_results[] = MONITOR_IPFS_RESULTS;
+
+/* The whole status object; new reference in *outp.  0 or -1 (logged). */
+static int status_build(struct http_req *req, json_t **outp)
+{
+    struct db *db = http_db(req);
+    struct monitor_snap s;
+    json_t *o = NULL, *rpc = NULL, *reorgs = NULL, *cids, *checks, *reasons;
+    double bps;
+    int64_t total;
+    size_t i;
+
+    if (!db || queries_status(db, &o) < 0)
+        return -1;
+    if (monitor_snapshot(db, &s) < 0 || monitor_rpc(db, &rpc) < 0 ||
+        monitor_reorgs(db, 20, &reorgs) < 0) {
+        json_decref(o);
+        json_decref(rpc);
+        return -1;
+    }
+    reasons = json_array();
+    json_object_set_new(o, "ready",
+                        json_boolean(ready_check(req->ctx, &s, reasons) ==
+                                     NULL));
+    json_object_set_new(o, "not_ready_reasons", reasons);
+    json_object_set_new(o, "last_poll_ok_at",
+                        s.initialized ? json_integer(s.updated_at)
+                                      : json_null());
+    json_object_set_new(o, "poll_age_seconds",
+                        s.initialized
+                            ? json_integer(util_wall_s() - s.updated_at)
+                            : json_null());
+    bps = ops_sampler_rate(req->ctx->ops);
+    json_object_set_new(o, "blocks_per_second",
+                        bps >= 0 ? json_real((double)(int64_t)(bps * 10) / 10)
+                                 : json_null());
+    json_object_set_new(o, "eta_seconds",
+                        bps > 0 && s.lag_blocks > 0
+                            ? json_integer((json_int_t)((double)s.lag_blocks /
+                                                        bps + 0.5))
+                            : json_null());
+    json_object_set_new(o, "backfilling",
+                        json_boolean((uint64_t)s.lag_blocks >
+                                     req->ctx->cfg->ready_max_lag));
+    json_object_set_new(o, "read_only", json_boolean(req->ctx->read_only));
+    json_object_set_new(o, "uptime_seconds",
+                        json_integer(util_wall_s() - req->ctx->started_at));
+    json_object_set_new(o, "version", json_string(ARBIUSD_VERSION));
+    json_object_set_new(o, "rpc",
+                        json_pack("{s:o,s:o}", "updated_at",
+                                  s.rpc_stats_at ? json_integer(s.rpc_stats_at)
+                                                 : json_null(),
+                                  "endpoints", rpc));
+    json_object_set_new(o, "reorgs",
+                        json_pack("{s:I,s:I,s:o}", "count",
+                                  (json_int_t)s.reorgs, "removed_rows",
+                                  (json_int_t)s.reorg_removed_rows, "recent",
+                                  reorgs));
+    cids = json_object();
+    total = s.ipfs_cids_other;
+    for (i = 0; i < MONITOR_IPFS_NSTATUS; i++) {
+        json_object_set_new(cids, ipfs_statuses[i],
+                            json_integer(s.ipfs_cids[i]));
+        total += s.ipfs_cids[i];
+    }
+    json_object_set_new(cids, "total", json_integer(total));
+    checks = json_object();
+    total = s.ipfs_checks_other;
+    for (i = 0; i < MONITOR_IPFS_NRESULT; i++) {
+        json_object_set_new(checks, ipfs_results[i],
+                            json_integer(s.ipfs_checks[i]));
+        total += s.ipfs_checks[i];
+    }
+    json_object_set_new(checks, "total", json_integer(total));
+    json_object_set_new(o, "ipfs",
+                        json_pack("{s:o,s:o}", "cids", cids, "checks", checks));
+    json_object_set_new(
+        o, "database",
+        json_pack("{s:I,s:I,s:I}", "size_bytes",
+                  (json_int_t)file_size(req->ctx->db_path, ""), "wal_bytes",
+                  (json_int_t)file_size(req->ctx->db_path, "-wal"),
+                  "free_bytes", (json_int_t)(s.freelist_pages * s.page_size)));
+    *outp = o;
+    return 0;
+}
+
+int api_status(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    http_resp_header(resp, "Cache-Control", "no-store");
+    if (status_build(req, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    return http_reply_json(resp, 200, o);
+}
+
+/* "3 h 12 min" style durations for the page. */
+static json_t *duration_text(int64_t secs)
+{
+    char b[64];
+
+    if (secs < 0)
+        secs = 0;
+    if (secs < 120)
+        snprintf(b, sizeof(b), "%lld s", (long long)secs);
+    else if (secs < 7200)
+        snprintf(b, sizeof(b), "%lld min", (long long)(secs / 60));
+    else if (secs < 172800)
+        snprintf(b, sizeof(b), "%lld h %lld min", (long long)(secs / 3600),
+                 (long long)(secs % 3600 / 60));
+    else
+        snprintf(b, sizeof(b), "%lld days %lld h", (long long)(secs / 86400),
+                 (long long)(secs % 86400 / 3600));
+    return json_string(b);
+}
+
+static json_t *time_text(json_t *t)
+{
+    char b[64];
+    struct tm tm;
+    time_t tt;
+
+    if (!json_is_integer(t) || json_integer_value(t) <= 0)
+        return json_string("never");
+    tt = (time_t)json_integer_value(t);
+    gmtime_r(&tt, &tm);
+    strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return json_string(b);
+}
+
+int pages_status(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v, *eps, *ep, *cov, *r;
+    size_t i;
+    int ret;
+
+    if (status_build(req, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    http_resp_header(resp, "Cache-Control", "no-store");
+    /* Presentation-only fields for the template. */
+    json_object_set_new(o, "title", json_string("Status"));
+    json_object_set_new(o, "lag_text",
+                        duration_text(json_integer_value(
+                            json_object_get(o, "lag_seconds"))));
+    json_object_set_new(o, "poll_text",
+                        duration_text(json_integer_value(
+                            json_object_get(o, "poll_age_seconds"))));
+    v = json_object_get(o, "eta_seconds");
+    if (json_is_integer(v))
+        json_object_set_new(o, "eta_text",
+                            duration_text(json_integer_value(v)));
+    json_object_set_new(o, "indexed_time_text",
+                        time_text(json_object_get(o, "indexed_time")));
+    json_object_set_new(o, "head_time_text",
+                        time_text(json_object_get(o, "head_time")));
+    json_object_set_new(o, "poll_ok_text",
+                        time_text(json_object_get(o, "last_poll_ok_at")));
+    json_object_set_new(o, "has_gaps",
+                        json_boolean(json_array_size(json_object_get(o, "gaps"))
+                                     > 0));
+    cov = json_object_get(o, "coverage");
+    json_array_foreach(cov, i, r)
+        json_array_append_new(r, json_integer(
+                                     json_integer_value(json_array_get(r, 1)) -
+                                     json_integer_value(json_array_get(r, 0)) +
+                                     1));
+    eps = json_object_get(json_object_get(o, "rpc"), "endpoints");
+    json_array_foreach(eps, i, ep) {
+        json_object_set_new(ep, "last_ok_text",
+                            time_text(json_object_get(ep, "last_ok_at")));
+        json_object_set_new(ep, "last_error_text",
+                            time_text(json_object_get(ep, "last_error_at")));
+    }
+    json_array_foreach(json_object_get(json_object_get(o, "reorgs"), "recent"),
+                       i, r)
+        json_object_set_new(r, "detected_text",
+                            time_text(json_object_get(r, "detected_at")));
+    ret = http_reply_page(req, resp, "status", o);
+    json_decref(o);
+    return ret;
+}
+
+/* ---- /api/v1/openapi.json ---- */
+
+int api_openapi(struct http_req *req, struct http_resp *resp)
+{
+    (void)req;
+    resp->status = 200;
+    resp->content_type = "application/json";
+    http_resp_header(resp, "Cache-Control", "public, max-age=3600");
+    resp->mem = openapi_files[0].data;
+    resp->mem_len = openapi_files[0].len;
+    return 0;
+}
+
+/* ---- /metrics ---- */
+
+#define OUT(...)                                                            \
+    do {                                                                    \
+        if (buf_addf(out, __VA_ARGS__) < 0)                                 \
+            return -1;                                                      \
+    } while (0)
+
+static int prom_head(struct buf *out, const char *name, const char *type,
+                     const char *help)
+{
+    OUT("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    return 0;
+}
+
+static int prom_gauge(struct buf *out, const char *name, const char *help,
+                      double v)
+{
+    if (prom_head(out, name, "gauge", help) < 0)
+        return -1;
+    OUT("%s %.17g\n", name, v);
+    return 0;
+}
+
+/* One sample per RPC endpoint of a numeric field of rpc_stats. */
+static int prom_rpc(struct buf *out, json_t *eps, const char *name,
+                    const char *type, const char *help, const char *field,
+                    const char *sub, double scale)
+{
+    json_t *ep;
+    size_t i;
+
+    if (prom_head(out, name, type, help) < 0)
+        return -1;
+    json_array_foreach(eps, i, ep) {
+        json_t *v = json_object_get(ep, field);
+        const char *url = json_string_value(json_object_get(ep, "url"));
+
+        if (sub)
+            v = json_object_get(v, sub);
+        if (!json_is_number(v) && !json_is_boolean(v))
+            continue;
+        OUT("%s{endpoint=\"", name);
+        if (http_prom_label(out, url ? url : "") < 0)
+            return -1;
+        OUT("\"} %.17g\n",
+            (json_is_boolean(v) ? (json_is_true(v) ? 1.0 : 0.0)
+                                : json_number_value(v)) * scale);
+    }
+    return 0;
+}
+
+static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
+{
+    struct monitor_snap s;
+    json_t *eps = NULL;
+    size_t i;
+    int ret = -1;
+    double bps;
+
+    if (monitor_snapshot(db, &s) < 0 || monitor_rpc(db, &eps) < 0)
+        return 1;
+    if (prom_gauge(out, "arbiusd_database_up",
+                   "1 when the database could be read for this scrape.",
+                   1) < 0 ||
+        prom_gauge(out, "arbiusd_index_initialized",
+                   "1 once the scanner has written its first checkpoint.",
+                   s.initialized) < 0 ||
+        prom_gauge(out, "arbiusd_scanner_head_block",
+                   "Chain head block the scanner last saw.",
+                   (double)s.head_block) < 0 ||
+        prom_gauge(out, "arbiusd_indexed_block",
+                   "Last block whose events are stored (the checkpoint).",
+                   (double)s.indexed_block) < 0 ||
+        prom_gauge(out, "arbiusd_safe_block",
+                   "Rows at or below this block are final.",
+                   (double)s.safe_block) < 0 ||
+        prom_gauge(out, "arbiusd_index_lag_blocks",
+                   "Blocks between the chain head and the checkpoint.",
+                   (double)s.lag_blocks) < 0 ||
+        prom_gauge(out, "arbiusd_index_lag_seconds",
+                   "Seconds between the head's and the checkpoint's block "
+                   "timestamps.", (double)s.lag_seconds) < 0 ||
+        prom_gauge(out, "arbiusd_scanner_last_success_timestamp_seconds",
+                   "Wall time of the scanner's last successful poll.",
+                   (double)s.updated_at) < 0 ||
+        prom_gauge(out, "arbiusd_scanner_error",
+                   "1 while the scanner's last poll failed.",
+                   s.has_error) < 0 ||
+        prom_gauge(out, "arbiusd_ready",
+                   "1 when /ready answers 200.",
+                   ready_check(req->ctx, &s, NULL) == NULL) < 0)
+        goto out;
+    bps = ops_sampler_rate(req->ctx->ops);
+    if (prom_gauge(out, "arbiusd_index_blocks_per_second",
+                   "Indexing speed over the last minute.",
+                   bps > 0 ? bps : 0) < 0)
+        goto out;
+    if (prom_head(out, "arbiusd_indexed_events", "gauge",
+                  "Events held in the index by type (falls on reorgs).") < 0)
+        goto out;
+    if (buf_addf(out,
+                 "arbiusd_indexed_events{type=\"task\"} %lld\n"
+                 "arbiusd_indexed_events{type=\"solution\"} %lld\n"
+                 "arbiusd_indexed_events{type=\"claim\"} %lld\n"
+                 "arbiusd_indexed_events{type=\"contestation\"} %lld\n"
+                 "arbiusd_indexed_events{type=\"all\"} %lld\n",
+                 (long long)s.tasks, (long long)s.solutions,
+                 (long long)s.claims, (long long)s.contestations,
+                 (long long)s.events) < 0)
+        goto out;
+    if (prom_head(out, "arbiusd_reorgs_total", "counter",
+                  "Chain reorganisations rolled back (the reorg journal).") <
+            0 ||
+        buf_addf(out, "arbiusd_reorgs_total %lld\n", (long long)s.reorgs) < 0 ||
+        prom_head(out, "arbiusd_reorg_blocks_total", "counter",
+                  "Blocks rolled back by reorgs.") < 0 ||
+        buf_addf(out, "arbiusd_reorg_blocks_total %lld\n",
+                 (long long)s.reorg_depth_sum) < 0 ||
+        prom_head(out, "arbiusd_reorg_removed_rows_total", "counter",
+                  "Rows removed by reorg rollbacks.") < 0 ||
+        buf_addf(out, "arbiusd_reorg_removed_rows_total %lld\n",
+                 (long long)s.reorg_removed_rows) < 0)
+        goto out;
+    if (prom_rpc(out, eps, "arbiusd_rpc_requests_total", "counter",
+                 "HTTP requests to each JSON-RPC endpoint (scanner run).",
+                 "requests", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_calls_total", "counter",
+                 "JSON-RPC calls to each endpoint, batches counted per call.",
+                 "calls", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_errors_total", "counter",
+                 "Failed requests to each endpoint.", "errors", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_throttled_total", "counter",
+                 "Requests each endpoint throttled (429, -32005, ...).",
+                 "throttled", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_requests_today", "gauge",
+                 "Calls to each endpoint since UTC midnight.",
+                 "requests_today", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_budget_per_day", "gauge",
+                 "Configured daily call budget per endpoint.", "budget", NULL,
+                 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_latency_avg_seconds", "gauge",
+                 "Mean request latency of each endpoint.", "latency_ms", "avg",
+                 0.001) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_latency_last_seconds", "gauge",
+                 "Latency of each endpoint's last request.", "latency_ms",
+                 "last", 0.001) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_last_ok_timestamp_seconds", "gauge",
+                 "Wall time of each endpoint's last successful request.",
+                 "last_ok_at", NULL, 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_endpoint_current", "gauge",
+                 "1 for the endpoint the scanner is using.", "current", NULL,
+                 1) < 0 ||
+        prom_rpc(out, eps, "arbiusd_rpc_endpoint_disabled", "gauge",
+                 "1 for an endpoint refused (wrong chain).", "disabled", NULL,
+                 1) < 0)
+        goto out;
+    if (prom_gauge(out, "arbiusd_rpc_stats_timestamp_seconds",
+                   "When the scanner last saved its RPC counters.",
+                   (double)s.rpc_stats_at) < 0)
+        goto out;
+    if (prom_head(out, "arbiusd_ipfs_cids", "gauge",
+                  "Solution outputs by the IPFS monitor's status.") < 0)
+        goto out;
+    for (i = 0; i < MONITOR_IPFS_NSTATUS; i++)
+        if (buf_addf(out, "arbiusd_ipfs_cids{status=\"%s\"} %lld\n",
+                     ipfs_statuses[i], (long long)s.ipfs_cids[i]) < 0)
+            goto out;
+    if (buf_addf(out, "arbiusd_ipfs_cids{status=\"other\"} %lld\n",
+                 (long long)s.ipfs_cids_other) < 0)
+        goto out;
+    if (prom_head(out, "arbiusd_ipfs_checks_total", "counter",
+                  "IPFS gateway checks by result.") < 0)
+        goto out;
+    for (i = 0; i < MONITOR_IPFS_NRESULT; i++)
+        if (buf_addf(out, "arbiusd_ipfs_checks_total{result=\"%s\"} %lld\n",
+                     ipfs_results[i], (long long)s.ipfs_checks[i]) < 0)
+            goto out;
+    if (buf_addf(out, "arbiusd_ipfs_checks_total{result=\"other\"} %lld\n",
+                 (long long)s.ipfs_checks_other) < 0)
+        goto out;
+    if (prom_gauge(out, "arbiusd_database_size_bytes",
+                   "Size of the SQLite database file.",
+                   (double)file_size(req->ctx->db_path, "")) < 0 ||
+        prom_gauge(out, "arbiusd_database_wal_size_bytes",
+                   "Size of the SQLite write-ahead log.",
+                   (double)file_size(req->ctx->db_path, "-wal")) < 0 ||
+        prom_gauge(out, "arbiusd_database_free_bytes",
+                   "Free pages inside the database file.",
+                   (double)(s.freelist_pages * s.page_size)) < 0)
+        goto out;
+    ret = 0;
+out:
+    json_decref(eps);
+    return ret;
+}
+
+int api_metrics(struct http_req *req, struct http_resp *resp)
+{
+    struct buf *out = &resp->body;
+    struct db *db = http_db(req);
+    int r;
+
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    http_resp_header(resp, "Cache-Control", "no-store");
+    if (buf_addf(out,
+                 "# HELP arbiusd_build_info Version of the running binary.\n"
+                 "# TYPE arbiusd_build_info gauge\n"
+                 "arbiusd_build_info{version=\"%s\"} 1\n",
+                 ARBIUSD_VERSION) < 0 ||
+        prom_gauge(out, "arbiusd_start_time_seconds",
+                   "Wall time the process started.",
+                   (double)req->ctx->started_at) < 0 ||
+        prom_gauge(out, "arbiusd_read_only",
+                   "1 when serving a database another process writes.",
+                   req->ctx->read_only) < 0 ||
+        prom_gauge(out, "arbiusd_sse_clients",
+                   "Open /api/v1/stream connections.",
+                   (double)stream_clients(req->ctx->stream)) < 0 ||
+        http_metrics_write(req->ctx->server, out) < 0)
+        goto fail;
+    r = db ? metrics_db(req, out, db) : 1;
+    if (r < 0)
+        goto fail;
+    if (r > 0 && prom_gauge(out, "arbiusd_database_up",
+                            "1 when the database could be read for this "
+                            "scrape.", 0) < 0)
+        goto fail;
+    resp->status = 200;
+    return 0;
+fail:
+    return http_reply_error(req, resp, 500, "metrics too large");
+}
