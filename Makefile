@@ -57,7 +57,7 @@ FUZZ_NAMES:= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
-.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak \
+.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
         bench-http bench-scale
 .DEFAULT_GOAL := all
 
@@ -181,11 +181,48 @@ fuzz:
 	@tools/deps.sh fuzz
 	$(MAKE) -f fuzz/Makefile FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+# make install: binary, templates, static files, unit, example config.
+# The binary is rebuilt with DATADIR pointing at the installed data so
+# `arbiusd serve` finds templates/ and static/ from any directory.
+# DESTDIR stages the tree (packaging); as root without DESTDIR it also
+# creates the arbiusd system user.
+BINDIR     ?= $(PREFIX)/bin
+SHAREDIR   ?= $(PREFIX)/share/arbiusd
+DOCDIR     ?= $(PREFIX)/share/doc/arbiusd
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /etc/systemd/system
+install:
+	$(MAKE) BUILD=build-install DATADIR=$(SHAREDIR) build-install/arbiusd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/templates \
+	    $(DESTDIR)$(SHAREDIR)/static $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/arbiusd
+	install -m 0755 build-install/arbiusd $(DESTDIR)$(BINDIR)/arbiusd
+	install -m 0644 templates/*.html $(DESTDIR)$(SHAREDIR)/templates/
+	cp -R static/. $(DESTDIR)$(SHAREDIR)/static/
+	install -m 0644 README.md config.example.ini docs/openapi.json $(DESTDIR)$(DOCDIR)/
+	sed 's|/usr/local/bin/arbiusd|$(BINDIR)/arbiusd|; s|/usr/local/share/doc/arbiusd|$(DOCDIR)|' \
+	    contrib/arbiusd.service > $(DESTDIR)$(UNITDIR)/arbiusd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/arbiusd.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/arbiusd/arbiusd.ini ]; then \
+	    echo "  keeping $(DESTDIR)$(SYSCONFDIR)/arbiusd/arbiusd.ini"; \
+	    install -m 0644 contrib/arbiusd.ini $(DESTDIR)$(SYSCONFDIR)/arbiusd/arbiusd.ini.example; \
+	else install -m 0644 contrib/arbiusd.ini $(DESTDIR)$(SYSCONFDIR)/arbiusd/arbiusd.ini; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && ! getent passwd arbiusd >/dev/null; then \
+	    useradd --system --user-group --home-dir /var/lib/arbiusd \
+	        --shell /usr/sbin/nologin arbiusd && echo "  created system user arbiusd"; fi
+	@if [ -z "$(DESTDIR)" ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+	    systemctl daemon-reload; fi
+	@echo "installed; start with: systemctl enable --now arbiusd"
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/arbiusd $(DESTDIR)$(UNITDIR)/arbiusd.service
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
+
 lint:
 	@! grep -rnE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' src include tests/unit fuzz \
 	    || { echo "lint: banned function (use buf_addf/snprintf/strtol)"; exit 1; }
 
 clean:
-	rm -rf build build-address build-thread build-fuzz
+	rm -rf build build-address build-thread build-fuzz build-install
 
 -include $(OBJ:.o=.d) $(BUILD)/src/main.d

@@ -2,17 +2,18 @@
 # deps.sh - install what arbiusd needs on Debian, only what is missing.
 #
 #   tools/deps.sh runtime   libraries and headers to build and run
-#   tools/deps.sh test      + Check, Node.js/npm test tools, Chromium
+#   tools/deps.sh test      + Check, Node.js/npm test tools, Chromium,
+#                           systemd (systemd-analyze), promtool
 #   tools/deps.sh fuzz      + clang for libFuzzer
 set -eu
 kind=${1:-runtime}
 
 pkgs="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev
       libsqlite3-dev libjansson-dev libsecp256k1-dev libssl-dev libinih-dev
-      zlib1g-dev ca-certificates"
+      zlib1g-dev libsystemd-dev ca-certificates"
 case "$kind" in
 runtime) ;;
-test) pkgs="$pkgs check nodejs npm sqlite3 chromium wrk" ;;
+test) pkgs="$pkgs check nodejs npm sqlite3 chromium wrk systemd" ;;
 fuzz) pkgs="$pkgs clang" ;;
 *) echo "usage: tools/deps.sh runtime|test|fuzz" >&2; exit 2 ;;
 esac
@@ -34,10 +35,28 @@ if [ -n "$missing" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 fi
 
+if [ "$kind" = test ] && ! command -v promtool >/dev/null 2>&1; then
+    # promtool comes from Debian's prometheus package, whose maintainer
+    # scripts start a Prometheus server: take only the binary out of it.
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "deps: extracting promtool from the Debian prometheus package"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download prometheus >/dev/null 2>&1 ||
+        { $sudo apt-get update -qq && apt-get download prometheus; })
+    dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
+    $sudo install -m 0755 "$tmp/x/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$tmp"
+fi
+
 if [ "$kind" = test ]; then
     # Node test tools (hardhat devnet, ethers, solc) pinned by the lockfile.
     here=$(cd "$(dirname "$0")/.." && pwd)
-    if [ -f "$here/tests/package-lock.json" ]; then
+    # A symlinked node_modules is a shared install (worktrees): npm ci
+    # would empty the directory it points to, so leave it alone.
+    if [ -L "$here/tests/node_modules" ]; then
+        :
+    elif [ -f "$here/tests/package-lock.json" ]; then
         if [ ! -d "$here/tests/node_modules" ] ||
            [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
             echo "deps: npm ci in tests/"
