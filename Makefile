@@ -61,7 +61,7 @@ MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
         bench-http bench-scale
 .DEFAULT_GOAL := all
 
-all: $(BUILD)/arbiusd
+all: $(BUILD)/arbiusd $(BUILD)/tests/notify_listen
 
 $(BUILD)/arbiusd: $(BUILD)/src/main.o $(BUILD)/libarbiusd.a
 	@echo "  LINK    $@"
@@ -121,7 +121,13 @@ fuzz-replay: $(REPLAY_BIN)
 	    $(BUILD)/fuzz/replay_$$n fuzz/corpus/$$n || fail=1; \
 	done; exit $$fail
 
-integ: $(BUILD)/arbiusd
+# The NOTIFY_SOCKET listener of tests/integ/ops.test.mjs.
+$(BUILD)/tests/notify_listen: tests/notify/notify_listen.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+integ: $(BUILD)/arbiusd $(BUILD)/tests/notify_listen
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node --test --test-concurrency=1 devnet/ integ/
 
 deps:

@@ -410,9 +410,8 @@ int api_openapi(struct http_req *req, struct http_resp *resp)
     resp->status = 200;
     resp->content_type = "application/json";
     http_resp_header(resp, "Cache-Control", "public, max-age=3600");
-    resp->mem = openapi_files[0].data;
-    resp->mem_len = openapi_files[0].len;
-    return 0;
+    /* Copied so that it is compressed like any JSON body. */
+    return buf_add(&resp->body, openapi_files[0].data, openapi_files[0].len);
 }
 
 /* ---- /metrics ---- */
