@@ -60,7 +60,11 @@ async function main() {
     const r = await runCliAsync(['--config', cfg.file, 'scan', '--quiet', '--from', String(net.deploy.start_block), '--to', String(truth.head.number)], { timeout: 300000 });
     if (r.code !== 0) throw new Error(`scan failed: ${r.stderr}`);
     // log level info so the harness sees "listening"; no per-request lines at info.
-    const cfg2 = devnetConfig(dir, net.deploy, net.rpcUrl, { server: { threads: THREADS } });
+    // wrk from 127.0.0.1 is one client: the per-IP rate limits are off here.
+    const cfg2 = devnetConfig(dir, net.deploy, net.rpcUrl, {
+      server: { threads: THREADS },
+      ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' },
+    });
     daemon = await startDaemon({ configFile: cfg2.file, args: ['--read-only'] });
     hello = await startHello();
     const tasks = execFileSync('sqlite3', [cfg.dbPath, 'SELECT count(*) FROM tasks'], { encoding: 'utf8' }).trim();

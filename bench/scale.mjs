@@ -57,7 +57,8 @@ const t0 = Date.now();
 const rows = [];
 for (const n of SIZES) {
   const dir = tmpDir('arbiusd-scale-');
-  const cfg = testConfig(dir, { server: { threads: 4 } });
+  const cfg = testConfig(dir, { server: { threads: 4 },
+                                ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' } });
   const b0 = Date.now();
   const out = execFileSync(BUILDER, [cfg.dbPath, String(n)], { encoding: 'utf8' }).trim().split('\n');
   const built = out[0];

@@ -156,7 +156,9 @@ const char *http_mime_type(const char *name);
  * with Cache-Control immutable for a year) and keeps a gzip copy of what
  * compresses.  Templates reach the hashed names through the page context's
  * "asset" object: {{asset.style_css}} is "/static/style.<hash>.css" (the
- * relative path with '/', '.' and '-' turned into '_').  The plain name keeps
+ * relative path with '/', '.' and '-' turned into '_'; only files named
+ * with [A-Za-z0-9._-] are taken, so templates may print the URL raw with
+ * {{{asset.style_css}}}).  The plain name keeps
  * working with a one-hour cache.
  *
  * Returns the URL of rel's hashed name, or NULL if rel is not cached;

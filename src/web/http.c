@@ -507,6 +507,13 @@ static void asset_add(struct http_server *srv, const char *full,
     size_t i, got = 0;
     int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
+    /* Only plain names: the URL is written into pages unescaped. */
+    if (strspn(rel, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                    "0123456789._-/") != strlen(rel)) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
     if (fd < 0)
         return;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||

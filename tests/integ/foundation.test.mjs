@@ -28,7 +28,8 @@ test('serve: health, a page, static, 404s, traversal, SIGTERM exit 0', async () 
     assert.equal(home.headers.get('x-content-type-options'), 'nosniff');
     const html = await home.text();
     assert.match(html, /<title>Arbius index · arbiusd<\/title>/);
-    assert.match(html, /<link rel="stylesheet" href="\/static\/style.css">/);
+    // The layout links the content-hashed name (immutable; see ops.test.mjs).
+    assert.match(html, /<link rel="stylesheet" href="\/static\/style\.[0-9a-f]{10}\.css">/);
 
     const css = await fetch(`${d.url}/static/style.css`);
     assert.equal(css.status, 200);
