@@ -27,6 +27,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/metrics.h"
 #include "arbiusd/migrate.h"
+#include "arbiusd/monitor.h"
 #include "arbiusd/queries.h"
 #include "arbiusd/stream.h"
 #include "arbiusd/tmpl.h"
@@ -256,7 +257,15 @@ static int serve_wait(const sigset_t *set, const char *db_path,
         if (errno != EAGAIN && errno != EINTR)
             return SIGTERM;
         if (db_open(db_path, DB_READONLY, busy_ms, &db) == 0) {
-            sd_notify(0, "WATCHDOG=1");
+            int64_t indexed = -1, head = -1;
+
+            if (monitor_progress(db, &indexed, &head) == 0 && indexed >= 0)
+                sd_notifyf(0, "WATCHDOG=1\nSTATUS=indexed block %lld of "
+                              "%lld (%lld behind)",
+                           (long long)indexed, (long long)head,
+                           (long long)(head > indexed ? head - indexed : 0));
+            else
+                sd_notify(0, "WATCHDOG=1");
             db_close(db);
         } else {
             log_warnx("watchdog: database unreadable; not pinging systemd");

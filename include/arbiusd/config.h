@@ -36,6 +36,7 @@ struct config {
     uint16_t listen_port;
     uint64_t threads;          /* HTTP worker pool size */
     uint64_t max_connections;
+    uint64_t max_connections_per_ip; /* 0 = no limit */
     uint64_t connection_timeout; /* seconds */
     uint64_t sse_max_clients;  /* /api/v1/stream clients at once */
     char *templates;           /* directory of *.html templates */

@@ -53,6 +53,9 @@ static const struct cfg_key cfg_keys[] = {
       "HTTP worker threads" },
     { "server", "max_connections", CFG_U64, F(max_connections), "512", 4,
       65536, "simultaneous HTTP connections" },
+    { "server", "max_connections_per_ip", CFG_U64, F(max_connections_per_ip),
+      "0", 0, 65536, "simultaneous HTTP connections from one peer address "
+      "(0: no limit; keep 0 behind a reverse proxy)" },
     { "server", "sse_max_clients", CFG_U64, F(sse_max_clients), "256", 1, 100000,
       "simultaneous /api/v1/stream (Server-Sent Events) clients; more get 503" },
     { "server", "connection_timeout", CFG_U64, F(connection_timeout), "30", 1,
@@ -77,7 +80,7 @@ static const struct cfg_key cfg_keys[] = {
       "/api/ JSON routes per client IP: requests/s,burst (off: no limit)" },
     { "ratelimit", "static", CFG_RATE, F(rl_static), "100,400", 0, 0,
       "/static/ files per client IP: requests/s,burst (off: no limit)" },
-    { "ratelimit", "stream", CFG_RATE, F(rl_stream), "1,10", 0, 0,
+    { "ratelimit", "stream", CFG_RATE, F(rl_stream), "5,60", 0, 0,
       "new /api/v1/stream connections per client IP: requests/s,burst "
       "(off: no limit)" },
     { "backup", "dir", CFG_STR_OPT, F(backup_dir), "", 0, 0,
