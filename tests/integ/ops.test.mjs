@@ -23,6 +23,7 @@ import { BIN, ROOT, runCliAsync, startDaemon, testConfig, tmpDir, waitFor } from
 const quiet = () => {};
 let net;
 let px;
+let indexedCfg; // a database indexed to the devnet head by the first test
 
 before(async () => {
   net = await startDevnet({});
@@ -61,6 +62,7 @@ function which(cmd) {
 test('/metrics passes promtool and carries every family', async () => {
   const dir = tmpDir();
   const cfg = devnetConfig(dir, net.deploy, net.rpcUrl);
+  indexedCfg = cfg;
   const d = await startDaemon({ configFile: cfg.file });
   try {
     const head = await headOf();
@@ -98,6 +100,42 @@ test('/metrics passes promtool and carries every family', async () => {
   }
 });
 
+function runChromium(args) {
+  return new Promise((resolve) => {
+    const p = spawn('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${tmpDir('chromium-')}`, ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const t = setTimeout(() => p.kill('SIGKILL'), 60000);
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    p.on('exit', (code) => { clearTimeout(t); resolve({ code, stdout, stderr }); });
+  });
+}
+
+test('headless Chromium renders /status: hashed stylesheet under the CSP, the figures', async (t) => {
+  if (!which('chromium')) {
+    t.skip('chromium is not installed');
+    return;
+  }
+  const d = await startDaemon({ configFile: indexedCfg.file, args: ['--read-only'], env: { ARBIUSD_LOG_LEVEL: 'debug' } });
+  try {
+    const dom = await runChromium(['--enable-logging=stderr', '--v=0', '--timeout=4000', '--dump-dom',
+      '--window-size=390,1600', `${d.url}/status`]);
+    assert.equal(dom.code, 0, dom.stderr.slice(-2000));
+    const st = sql(indexedCfg.dbPath, 'SELECT indexed_block FROM scan_state')[0];
+    assert.match(dom.stdout, new RegExp(`data-status="indexed_block">${st.indexed_block}<`));
+    assert.match(dom.stdout, /RPC endpoints/);
+    assert.match(dom.stdout, /Coverage/);
+    assert.doesNotMatch(dom.stderr, /Refused to|Uncaught|Content Security Policy/);
+    await waitFor(() => /GET \/static\/style\.[0-9a-f]{10}\.css -> 200/.test(d.stderr),
+                  { timeoutMs: 5000, what: 'hashed stylesheet fetched' });
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+  }
+});
+
 test('/ready: 503 while the head runs ahead beyond the bound, 200 once caught up; stale polls', async () => {
   const dir = tmpDir();
   const cfg = devnetConfig(dir, net.deploy, px.url, {
@@ -119,16 +157,19 @@ test('/ready: 503 while the head runs ahead beyond the bound, 200 once caught up
     const behind = await waitFor(async () => {
       const r = await fetch(`${d.url}/ready`);
       const j = await r.json();
-      return r.status === 503 && j.lag_blocks > 20 ? j : null;
+      return r.status === 503 && j.lag_blocks > 20 && j.head_block >= head ? j : null;
     }, { what: '503 while lagging', timeoutMs: 30000, intervalMs: 50 });
     assert.equal(behind.status, 'not ready');
     assert.ok(behind.reasons.some((x) => /ready_max_lag/.test(x)), JSON.stringify(behind));
     const m = await (await fetch(`${d.url}/metrics`)).text();
     assert.match(m, /^arbiusd_ready 0$/m);
     px.setMode({ mode: 'ok' });
+    // (200 may also show briefly between polls while the scanner has not
+    // seen the newest head yet: wait for the one about the final head.)
     const ok = await waitFor(async () => {
       const r = await fetch(`${d.url}/ready`);
-      return r.status === 200 ? r.json() : null;
+      const j = await r.json();
+      return r.status === 200 && j.head_block >= head ? j : null;
     }, { what: '200 after catching up', timeoutMs: 60000 });
     assert.ok(ok.indexed_block >= head - 20);
     const st = await (await fetch(`${d.url}/api/v1/status`)).json();
