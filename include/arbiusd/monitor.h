@@ -21,9 +21,14 @@
 #define MONITOR_IPFS_NSTATUS  5
 #define MONITOR_IPFS_RESULTS  { "ok", "slow", "missing", "timeout", "error" }
 #define MONITOR_IPFS_NRESULT  5
+/* Checks are never deleted and grow without bound: the breakdown by result
+ * is over the newest MONITOR_IPFS_WINDOW (the gateways' current health) so
+ * that a scrape costs the same at any age. */
+#define MONITOR_IPFS_WINDOW   10000
+#define MONITOR_IPFS_WINDOW_SQL "10000"
 
-/* Plain figures, cheap to read (no scan of a large table except the
- * ipfs_checks result counts). */
+/* Plain figures, cheap to read: no scan of a table that grows with the
+ * chain (ipfs_cids by status is a covering scan of its status index). */
 struct monitor_snap {
     int initialized;           /* scan_state has its row */
     int64_t start_block;
@@ -44,8 +49,13 @@ struct monitor_snap {
     int64_t db_pages, page_size, freelist_pages;
     int64_t ipfs_cids[MONITOR_IPFS_NSTATUS];   /* by MONITOR_IPFS_STATUSES */
     int64_t ipfs_cids_other;
-    int64_t ipfs_checks[MONITOR_IPFS_NRESULT]; /* by MONITOR_IPFS_RESULTS */
-    int64_t ipfs_checks_other;
+    int64_t ipfs_checks_total; /* checks ever recorded (max(id): O(1)) */
+    int64_t ipfs_recent[MONITOR_IPFS_NRESULT]; /* newest MONITOR_IPFS_WINDOW
+                                                  checks by result */
+    int64_t ipfs_recent_other;
+    int64_t ipfs_due;          /* CIDs whose next check is due */
+    int64_t ipfs_given_up;     /* missing/error past the last retry */
+    int64_t ipfs_last_check;   /* wall time of the newest check, -1: none */
     int64_t rpc_stats_at;      /* when the scanner saved its counters */
 };
 

@@ -147,11 +147,25 @@ int monitor_snapshot(struct db *db, struct monitor_snap *out)
     if (count_by(db, "SELECT status, count(*) FROM ipfs_cids GROUP BY status",
                  statuses, MONITOR_IPFS_NSTATUS, s.ipfs_cids,
                  &s.ipfs_cids_other) < 0 ||
-        count_by(db, "SELECT result, count(*) FROM ipfs_checks "
-                     "GROUP BY result",
-                 results, MONITOR_IPFS_NRESULT, s.ipfs_checks,
-                 &s.ipfs_checks_other) < 0)
+        count_by(db, "SELECT result, count(*) FROM (SELECT result FROM "
+                     "ipfs_checks ORDER BY id DESC LIMIT "
+                     MONITOR_IPFS_WINDOW_SQL ") GROUP BY result",
+                 results, MONITOR_IPFS_NRESULT, s.ipfs_recent,
+                 &s.ipfs_recent_other) < 0)
         return -1;
+    memset(v, 0, sizeof(v));
+    v[3] = -1;
+    if (one_row(db, "SELECT (SELECT coalesce(max(id), 0) FROM ipfs_checks), "
+                    "(SELECT count(*) FROM ipfs_cids WHERE next_check <= "
+                    "unixepoch()), (SELECT count(*) FROM ipfs_cids WHERE "
+                    "status IN ('missing', 'error') AND next_check IS NULL), "
+                    "(SELECT coalesce((SELECT time FROM ipfs_checks ORDER BY "
+                    "id DESC LIMIT 1), -1))", v, 4) < 0)
+        return -1;
+    s.ipfs_checks_total = v[0];
+    s.ipfs_due = v[1];
+    s.ipfs_given_up = v[2];
+    s.ipfs_last_check = v[3];
     *out = s;
     return 0;
 }

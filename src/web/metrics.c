@@ -287,15 +287,22 @@ static int status_build(struct http_req *req, json_t **outp)
     }
     json_object_set_new(cids, "total", json_integer(total));
     checks = json_object();
-    total = s.ipfs_checks_other;
+    total = s.ipfs_recent_other;
     for (i = 0; i < MONITOR_IPFS_NRESULT; i++) {
         json_object_set_new(checks, ipfs_results[i],
-                            json_integer(s.ipfs_checks[i]));
-        total += s.ipfs_checks[i];
+                            json_integer(s.ipfs_recent[i]));
+        total += s.ipfs_recent[i];
     }
     json_object_set_new(checks, "total", json_integer(total));
-    json_object_set_new(o, "ipfs",
-                        json_pack("{s:o,s:o}", "cids", cids, "checks", checks));
+    json_object_set_new(
+        o, "ipfs",
+        json_pack("{s:o,s:{s:I,s:i,s:o},s:I,s:I,s:o}", "cids", cids, "checks",
+                  "total", (json_int_t)s.ipfs_checks_total, "window",
+                  MONITOR_IPFS_WINDOW, "recent", checks, "due",
+                  (json_int_t)s.ipfs_due, "given_up",
+                  (json_int_t)s.ipfs_given_up, "last_check",
+                  s.ipfs_last_check >= 0 ? json_integer(s.ipfs_last_check)
+                                         : json_null()));
     json_object_set_new(
         o, "database",
         json_pack("{s:I,s:I,s:I}", "size_bytes",
@@ -586,14 +593,29 @@ static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
                  (long long)s.ipfs_cids_other) < 0)
         goto out;
     if (prom_head(out, "arbiusd_ipfs_checks_total", "counter",
-                  "IPFS gateway checks by result.") < 0)
+                  "IPFS gateway checks ever recorded.") < 0 ||
+        buf_addf(out, "arbiusd_ipfs_checks_total %lld\n",
+                 (long long)s.ipfs_checks_total) < 0 ||
+        prom_head(out, "arbiusd_ipfs_recent_checks", "gauge",
+                  "The newest " MONITOR_IPFS_WINDOW_SQL " IPFS gateway checks "
+                  "by result.") < 0)
         goto out;
     for (i = 0; i < MONITOR_IPFS_NRESULT; i++)
-        if (buf_addf(out, "arbiusd_ipfs_checks_total{result=\"%s\"} %lld\n",
-                     ipfs_results[i], (long long)s.ipfs_checks[i]) < 0)
+        if (buf_addf(out, "arbiusd_ipfs_recent_checks{result=\"%s\"} %lld\n",
+                     ipfs_results[i], (long long)s.ipfs_recent[i]) < 0)
             goto out;
-    if (buf_addf(out, "arbiusd_ipfs_checks_total{result=\"other\"} %lld\n",
-                 (long long)s.ipfs_checks_other) < 0)
+    if (buf_addf(out, "arbiusd_ipfs_recent_checks{result=\"other\"} %lld\n",
+                 (long long)s.ipfs_recent_other) < 0 ||
+        prom_gauge(out, "arbiusd_ipfs_due_cids",
+                   "Solution outputs whose next check is due.",
+                   (double)s.ipfs_due) < 0 ||
+        prom_gauge(out, "arbiusd_ipfs_given_up_cids",
+                   "Missing or failing outputs past their last retry.",
+                   (double)s.ipfs_given_up) < 0 ||
+        prom_gauge(out, "arbiusd_ipfs_last_check_timestamp_seconds",
+                   "Wall time of the newest IPFS check (0: none).",
+                   (double)(s.ipfs_last_check > 0 ? s.ipfs_last_check : 0)) <
+            0)
         goto out;
     if (prom_gauge(out, "arbiusd_database_size_bytes",
                    "Size of the SQLite database file.",

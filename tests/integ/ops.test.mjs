@@ -80,7 +80,7 @@ test('/metrics passes promtool and carries every family', async () => {
       'arbiusd_index_lag_seconds', 'arbiusd_indexed_events{type="task"}', 'arbiusd_reorgs_total',
       'arbiusd_rpc_requests_total{endpoint=', 'arbiusd_rpc_errors_total{endpoint=',
       'arbiusd_rpc_latency_avg_seconds{endpoint=', 'arbiusd_ipfs_cids{status="ok"}',
-      'arbiusd_ipfs_checks_total{result="timeout"}', 'arbiusd_sse_clients', 'arbiusd_database_size_bytes',
+      'arbiusd_ipfs_checks_total', 'arbiusd_ipfs_recent_checks{result="timeout"}', 'arbiusd_sse_clients', 'arbiusd_database_size_bytes',
       'arbiusd_http_rate_limited_total{class="api"}']) {
       assert.ok(text.includes(fam), `missing ${fam}`);
     }
