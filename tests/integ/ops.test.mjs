@@ -136,6 +136,61 @@ test('headless Chromium renders /status: hashed stylesheet under the CSP, the fi
   }
 });
 
+test('/status, /api/v1/status and /metrics show the reorg journal, the IPFS monitor and coverage gaps', async () => {
+  // A copy of the indexed database with rows the scanner (reorgs, coverage)
+  // and the IPFS monitor (ipfs_cids, ipfs_checks) write, served read-only.
+  const dir = tmpDir();
+  const db = path.join(dir, 'copy.db');
+  const b = await runCliAsync(['--config', indexedCfg.file, 'backup', db]);
+  assert.equal(b.code, 0, b.stderr);
+  const cids = sql(db, 'SELECT cid_text FROM solutions WHERE cid_text IS NOT NULL ORDER BY task LIMIT 4').map((r) => r.cid_text);
+  assert.equal(cids.length, 4);
+  const st = sql(db, 'SELECT indexed_block, start_block FROM scan_state')[0];
+  execFileSync('sqlite3', [db, `
+    INSERT INTO reorgs (detected_at, ancestor_block, old_head, old_hash, new_hash, depth, removed_rows)
+      VALUES (1700000000, ${st.indexed_block - 5}, ${st.indexed_block - 2}, '0xold', '0xnew', 3, 11);
+    INSERT INTO ipfs_cids (cid, status, first_seen, next_check) VALUES
+      ('${cids[0]}', 'ok', 1, NULL), ('${cids[1]}', 'ok', 1, NULL), ('${cids[2]}', 'missing', 1, 1), ('${cids[3]}', 'pending', 1, 1);
+    INSERT INTO ipfs_checks (cid, gateway, time, method, http_status, result) VALUES
+      ('${cids[0]}', 'http://g', 1700000100, 'HEAD', 200, 'ok'),
+      ('${cids[2]}', 'http://g', 1700000200, 'HEAD', NULL, 'timeout'),
+      ('${cids[2]}', 'http://g', 1700000300, 'GET', 404, 'missing');
+    UPDATE coverage SET from_block = from_block + 3 WHERE from_block = (SELECT min(from_block) FROM coverage);
+    INSERT INTO coverage VALUES (${st.start_block}, ${st.start_block + 1}, 0, '0x', 'test', 0);`]);
+  const cfg = testConfig(dir, { database: { path: db } });
+  const d = await startDaemon({ configFile: cfg.file, args: ['--read-only'] });
+  try {
+    const j = await (await fetch(`${d.url}/api/v1/status`)).json();
+    assert.equal(j.reorgs.count, 1);
+    assert.equal(j.reorgs.recent[0].depth, 3);
+    assert.equal(j.reorgs.recent[0].removed_rows, 11);
+    assert.deepEqual(j.ipfs.cids, { pending: 1, ok: 2, slow: 0, missing: 1, error: 0, total: 4 });
+    assert.equal(j.ipfs.checks.total, 3);
+    assert.deepEqual(j.ipfs.checks.recent, { ok: 1, slow: 0, missing: 1, timeout: 1, error: 0, total: 3 });
+    assert.equal(j.ipfs.due, 2);
+    assert.equal(j.ipfs.last_check, 1700000300);
+    assert.deepEqual(j.gaps, [[st.start_block + 2, st.start_block + 2]]);
+    assert.equal(j.coverage.length, 2);
+    const m = await (await fetch(`${d.url}/metrics`)).text();
+    assert.match(m, /^arbiusd_reorgs_total 1$/m);
+    assert.match(m, /^arbiusd_reorg_removed_rows_total 11$/m);
+    assert.match(m, /^arbiusd_ipfs_cids\{status="ok"\} 2$/m);
+    assert.match(m, /^arbiusd_ipfs_checks_total 3$/m);
+    assert.match(m, /^arbiusd_ipfs_recent_checks\{result="timeout"\} 1$/m);
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: m, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const page = await (await fetch(`${d.url}/status`)).text();
+    assert.match(page, /The index has gaps/);
+    assert.match(page, new RegExp(`<td>${st.start_block + 2}</td><td>${st.start_block + 2}</td>`));
+    assert.match(page, /1 reorganisations rolled back, 11 rows removed/);
+    assert.match(page, /data-ipfs="ok">2</);
+    assert.match(page, /data-ipfs="missing">1</);
+    assert.match(page, /read-only replica/i);
+  } finally {
+    assert.equal((await d.stop()).code, 0);
+  }
+});
+
 test('/ready: 503 while the head runs ahead beyond the bound, 200 once caught up; stale polls', async () => {
   const dir = tmpDir();
   const cfg = devnetConfig(dir, net.deploy, px.url, {
@@ -163,6 +218,13 @@ test('/ready: 503 while the head runs ahead beyond the bound, 200 once caught up
     assert.ok(behind.reasons.some((x) => /ready_max_lag/.test(x)), JSON.stringify(behind));
     const m = await (await fetch(`${d.url}/metrics`)).text();
     assert.match(m, /^arbiusd_ready 0$/m);
+    // While backfilling, the status says how fast and how long.
+    const prog = await waitFor(async () => {
+      const j = await (await fetch(`${d.url}/api/v1/status`)).json();
+      return j.blocks_per_second > 0 && j.eta_seconds > 0 && j.backfilling ? j : null;
+    }, { what: 'blocks/s and ETA while backfilling', timeoutMs: 15000, intervalMs: 100 });
+    assert.equal(prog.ready, false);
+    assert.ok(prog.lag_blocks > 20);
     px.setMode({ mode: 'ok' });
     // (200 may also show briefly between polls while the scanner has not
     // seen the newest head yet: wait for the one about the final head.)
