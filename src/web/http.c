@@ -36,7 +36,8 @@ static const char *const rl_names[RL_NCLASS] = { "page", "api", "static",
 /* A bounded table: RL_SHARDS locks, each over RL_SETS sets of RL_WAYS
  * entries.  A client whose set is full evicts the entry idle longest; an
  * evicted client starts again with a full bucket, so eviction can only
- * loosen a limit, never tighten it.  Memory is fixed (about 1 MB). */
+ * loosen a limit, never tighten it.  Memory is fixed: 16384 entries of 96
+ * bytes, 1.5 MB. */
 #define RL_SHARDS 16
 #define RL_SETS   256
 #define RL_WAYS   4
