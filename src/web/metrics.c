@@ -343,6 +343,25 @@ static json_t *duration_text(int64_t secs)
     return json_string(b);
 }
 
+/* "1.5 MiB" style sizes for the page. */
+static json_t *size_text(json_t *v)
+{
+    static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+    double n = (double)json_integer_value(v);
+    size_t u = 0;
+    char b[64];
+
+    while (n >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+        n /= 1024;
+        u++;
+    }
+    if (u == 0)
+        snprintf(b, sizeof(b), "%.0f bytes", n);
+    else
+        snprintf(b, sizeof(b), "%.1f %s", n, units[u]);
+    return json_string(b);
+}
+
 static json_t *time_text(json_t *t)
 {
     char b[64];
@@ -384,6 +403,14 @@ int pages_status(struct http_req *req, struct http_resp *resp)
                         time_text(json_object_get(o, "head_time")));
     json_object_set_new(o, "poll_ok_text",
                         time_text(json_object_get(o, "last_poll_ok_at")));
+    json_object_set_new(o, "uptime_text",
+                        duration_text(json_integer_value(
+                            json_object_get(o, "uptime_seconds"))));
+    v = json_object_get(o, "database");
+    json_object_set_new(o, "db_size_text",
+                        size_text(json_object_get(v, "size_bytes")));
+    json_object_set_new(o, "wal_size_text",
+                        size_text(json_object_get(v, "wal_bytes")));
     json_object_set_new(o, "has_gaps",
                         json_boolean(json_array_size(json_object_get(o, "gaps"))
                                      > 0));
