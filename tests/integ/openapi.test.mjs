@@ -113,30 +113,22 @@ function jsonRoutes() {
   return out;
 }
 
-// "/api/v1/image/*" is described by "/api/v1/image/{taskid}" (one segment);
-// "/api/v1/miner/*/tasks"-like patterns are not used by the router.
-function describedBy(pattern) {
-  const prefix = pattern.endsWith('*') ? pattern.slice(0, -1) : null;
-  return Object.keys(doc.paths).filter((p) => (prefix ? p.startsWith(prefix) && /^\{[^}]+\}/.test(p.slice(prefix.length)) || p.startsWith(prefix) : p === pattern));
-}
+// A route pattern's '*' stands for one path parameter: "/api/v1/image/*"
+// is described by "/api/v1/image/{taskid}", "/api/v1/image/*/vote" by
+// "/api/v1/image/{taskid}/vote".
+const canonical = (docPath) => docPath.replace(/\{[^}]+\}/g, '*');
 
 test('every /api/ route in src/web/routes.c is in docs/openapi.json', () => {
   const routes = jsonRoutes();
   assert.ok(routes.length >= 6, JSON.stringify(routes));
-  const missing = [];
-  for (const r of routes) {
-    const paths = describedBy(r.pattern).filter((p) => doc.paths[p][r.method.toLowerCase()]);
-    if (!paths.length) missing.push(`${r.method} ${r.pattern}`);
-  }
+  const described = new Set();
+  for (const [p, ops] of Object.entries(doc.paths)) for (const m of Object.keys(ops)) described.add(`${m.toUpperCase()} ${canonical(p)}`);
+  const missing = routes.map((r) => `${r.method} ${r.pattern}`).filter((k) => !described.has(k));
   assert.deepEqual(missing, [], `not described in docs/openapi.json: ${missing.join(', ')}`);
   // and nothing is described that the server does not route
-  for (const [p, ops] of Object.entries(doc.paths)) {
-    for (const method of Object.keys(ops)) {
-      const hit = routes.some((r) => r.method.toLowerCase() === method &&
-        (r.pattern === p || (r.pattern.endsWith('*') && p.startsWith(r.pattern.slice(0, -1)))));
-      assert.ok(hit, `${method.toUpperCase()} ${p} is described but not routed`);
-    }
-  }
+  const routed = new Set(routes.map((r) => `${r.method} ${r.pattern}`));
+  const extra = [...described].filter((k) => !routed.has(k));
+  assert.deepEqual(extra, [], `described but not routed: ${extra.join(', ')}`);
 });
 
 test('/api/v1/openapi.json serves the document', async () => {
@@ -192,8 +184,9 @@ test('real responses match the documented schemas', async () => {
     const op = ops.get;
     if (!op || p === '/api/v1/stream') continue;
     const st = await check(concrete(p), op);
-    assert.equal(st, p === '/ready' || p === '/health' ? 200 : st);
-    assert.ok(st < 400, `${p}: ${st}`);
+    // Routes that need a signed-in wallet answer their documented 401/403.
+    if (op.security?.length) assert.ok(st < 400 || st === 401 || st === 403, `${p}: ${st}`);
+    else assert.ok(st < 400, `${p}: ${st}`);
     checked++;
   }
   assert.ok(checked >= 7);
