@@ -109,6 +109,10 @@ START_TEST(test_config__errors_have_location)
         { "[admin]\nwallets = alice\n", ":2: wallets: \"alice\" is not a 0x address" },
         { "[server]\nthis is not ini\n", ":2: syntax" },
         { "[chain]\nprofile = mainnet\n", ":2: profile: \"mainnet\" is not one of" },
+        { "[ratelimit]\napi = fast\n",
+          ":2: api: \"fast\" is not requests/s,burst" },
+        { "[ratelimit]\npage = 10,\n", ":2: page: \"10,\" is not requests/s,burst" },
+        { "[backup]\ninterval = 0\n", ":2: interval: \"0\" is not a whole number" },
     };
     size_t i;
 
@@ -126,6 +130,31 @@ START_TEST(test_config__errors_have_location)
         config_release(&c);
         unlink(path);
     }
+}
+END_TEST
+
+/* [ratelimit] values: "R,B", "R" (burst = R), "off"; burst never below R. */
+START_TEST(test_config__rate_values)
+{
+    struct config c;
+    char err[512];
+
+    config_init_defaults(&c);
+    ck_assert_uint_eq(c.rl_api.rate, 50);
+    ck_assert_uint_eq(c.rl_api.burst, 200);
+    ck_assert_int_eq(config_set(&c, "ratelimit", "api", "7", err, sizeof(err)), 0);
+    ck_assert_uint_eq(c.rl_api.rate, 7);
+    ck_assert_uint_eq(c.rl_api.burst, 7);
+    ck_assert_int_eq(config_set(&c, "ratelimit", "api", "9,3", err, sizeof(err)), 0);
+    ck_assert_uint_eq(c.rl_api.burst, 9);
+    ck_assert_int_eq(config_set(&c, "ratelimit", "page", "off", err, sizeof(err)), 0);
+    ck_assert_uint_eq(c.rl_page.rate, 0);
+    ck_assert_int_eq(config_set(&c, "ratelimit", "page", "0", err, sizeof(err)), 0);
+    ck_assert_uint_eq(c.rl_page.rate, 0);
+    ck_assert_int_eq(config_set(&c, "ratelimit", "page", "-1,2", err, sizeof(err)), -1);
+    ck_assert_int_eq(config_set(&c, "backup", "dir", "", err, sizeof(err)), 0);
+    ck_assert_str_eq(c.backup_dir, "");
+    config_release(&c);
 }
 END_TEST
 
@@ -258,6 +287,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config__file_and_lists);
     tcase_add_test(tc, test_config__errors_have_location);
     tcase_add_test(tc, test_config__missing_file);
+    tcase_add_test(tc, test_config__rate_values);
     tcase_add_test(tc, test_config__env_overrides);
     tcase_add_test(tc, test_config__profile);
     tcase_add_test(tc, test_config__example_matches_table);
