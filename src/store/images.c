@@ -508,17 +508,22 @@ static int lookup_one(struct db *db, const char *sql, const char *arg,
 
 int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
 {
-    char key[80], id[80];
+    char key[80], id[80], raw[80];
     uint8_t mh[CID_V0_LEN];
+    size_t n;
     int r;
 
-    while (*q == ' ')
+    while (*q == ' ' || *q == '\t')
         q++;
-    if (strlen(q) >= sizeof(key))
+    n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+        n--;
+    if (n >= sizeof(key))
         return 2;
+    memcpy(raw, q, n);
+    raw[n] = '\0';
+    q = raw;
     lower_copy(q, key, sizeof(key) - 1);
-    while (strlen(key) && key[strlen(key) - 1] == ' ')
-        key[strlen(key) - 1] = '\0';
     if (is_hex_n(key, 64)) {
         r = lookup_one(db, "SELECT id FROM tasks WHERE id = ?1 AND hidden = 0",
                        key, id, sizeof(id));

@@ -660,12 +660,13 @@ fail:
  * Appends s as XML character data: & < > " ' escaped; bytes XML 1.0 cannot
  * hold (C0 controls but tab, LF, CR) become U+FFFD.
  */
-static int xml_add(struct buf *b, const char *s)
+static int xml_addn(struct buf *b, const char *s, size_t n)
 {
+    size_t i;
     int r = 0;
 
-    for (; s && *s && !r; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (i = 0; s && i < n && !r; i++) {
+        unsigned char c = (unsigned char)s[i];
 
         switch (c) {
         case '&': r = buf_adds(b, "&amp;"); break;
@@ -681,6 +682,11 @@ static int xml_add(struct buf *b, const char *s)
         }
     }
     return r ? -1 : 0;
+}
+
+static int xml_add(struct buf *b, const char *s)
+{
+    return xml_addn(b, s, s ? strlen(s) : 0);
 }
 
 int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
@@ -731,7 +737,8 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
     r |= buf_adds(&resp->body, "</updated>\n<generator>arbiusd</generator>\n");
     json_array_foreach(pg.items, i, it) {
         const char *id = json_string_value(json_object_get(it, "id"));
-        const char *prompt = json_string_value(json_object_get(it, "prompt"));
+        json_t *pv = json_object_get(it, "prompt");
+        const char *prompt = json_string_value(pv);
         const char *url = json_string_value(json_object_get(it, "image_url"));
         const char *creator = json_string_value(json_object_get(it, "creator"));
         json_t *title = truncated(prompt && *prompt ? prompt : "(no prompt)", 120);
@@ -762,9 +769,9 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
         }
         r |= buf_adds(&html, "<p>");
         if (prompt)
-            r |= buf_add_html(&html, prompt, strlen(prompt));
+            r |= buf_add_html(&html, prompt, json_string_length(pv));
         r |= buf_adds(&html, "</p>");
-        r |= xml_add(&resp->body, html.data);
+        r |= xml_addn(&resp->body, html.data, html.len);
         r |= buf_adds(&resp->body, "</content>\n</entry>\n");
         json_decref(title);
         json_decref(t);
@@ -795,27 +802,40 @@ struct csv_stream {
 /* Appends one CSV field (RFC 4180): quoted when it holds , " CR or LF;
  * a field starting with = + - @ (or tab, CR) gets a leading ' so a
  * spreadsheet never runs it as a formula. */
-static int csv_add(struct buf *b, const char *s, int last)
+static int csv_addn(struct buf *b, const char *s, size_t n, int last)
 {
-    int quote, r = 0;
-    const char *p;
+    int quote = 0, r = 0;
+    size_t i;
 
     if (!s)
-        s = "";
-    quote = strpbrk(s, ",\"\r\n") != NULL;
+        n = 0;
+    for (i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            quote = 1;
     if (quote)
         r |= buf_addch(b, '"');
-    if (strchr("=+-@\t\r", s[0]) && s[0])
+    if (n && strchr("=+-@\t\r", s[0]) && s[0])
         r |= buf_addch(b, '\'');
-    for (p = s; *p; p++) {
-        if (*p == '"')
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
             r |= buf_addch(b, '"');
-        r |= buf_addch(b, *p);
+        r |= buf_addch(b, s[i]);
     }
     if (quote)
         r |= buf_addch(b, '"');
     r |= buf_adds(b, last ? "\r\n" : ",");
     return r ? -1 : 0;
+}
+
+static int csv_add(struct buf *b, const char *s, int last)
+{
+    return csv_addn(b, s, s ? strlen(s) : 0, last);
+}
+
+/* A JSON string value as a field (NUL bytes kept), null as empty. */
+static int csv_json(struct buf *b, json_t *v, int last)
+{
+    return csv_addn(b, json_string_value(v), json_string_length(v), last);
 }
 
 static int csv_int(struct buf *b, json_t *v, int last)
@@ -851,7 +871,7 @@ static int csv_fill(struct csv_stream *cs)
         r |= csv_add(&cs->out, json_string_value(json_object_get(it, "cid")), 0);
         r |= csv_add(&cs->out, json_string_value(json_object_get(it, "image_url")), 0);
         r |= csv_add(&cs->out, json_string_value(json_object_get(it, "ipfs_status")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "prompt")), 1);
+        r |= csv_json(&cs->out, json_object_get(it, "prompt"), 1);
         json_decref(t);
     }
     if (pg.has_next) {
