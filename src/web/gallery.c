@@ -350,15 +350,17 @@ static const char *first_gateway(const struct http_req *req)
 
 /* ---- text helpers ---- */
 
-/* s cut to at most max bytes on a UTF-8 boundary, "…" added if cut. */
-static json_t *truncated(const char *s, size_t max)
+/* s[0..n) cut to at most max bytes on a UTF-8 boundary, "…" added if
+ * cut (NUL bytes inside s are kept). */
+static json_t *truncatedn(const char *s, size_t n, size_t max)
 {
-    size_t n = strlen(s);
     struct buf b = BUF_INIT(max + 8);
     json_t *v;
 
-    if (n <= max)
-        return json_string(s);
+    if (n <= max) {
+        v = json_stringn(s, n);
+        return v ? v : json_string("");
+    }
     n = max;
     while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
         n--;
@@ -369,6 +371,11 @@ static json_t *truncated(const char *s, size_t max)
     v = json_stringn(b.data, b.len);
     buf_release(&b);
     return v ? v : json_string("");
+}
+
+static json_t *truncated(const char *s, size_t max)
+{
+    return truncatedn(s, strlen(s), max);
 }
 
 static json_t *age_text(int64_t then, int64_t now)
@@ -449,8 +456,11 @@ static json_t *card_of(json_t *it, int64_t now)
     snprintf(h, sizeof(h), "/image/%s", id ? id : "");
     json_object_set_new(c, "href", json_string(h));
     json_object_set(c, "image_url", json_object_get(it, "image_url"));
-    json_object_set_new(c, "prompt", prompt ? truncated(prompt, GALLERY_PROMPT_CARD)
-                                            : json_string(""));
+    json_object_set_new(c, "prompt",
+                        prompt ? truncatedn(prompt,
+                                            json_string_length(json_object_get(it, "prompt")),
+                                            GALLERY_PROMPT_CARD)
+                               : json_string(""));
     json_object_set_new(c, "no_prompt", json_boolean(!prompt || !*prompt));
     json_object_set(c, "model", json_object_get(it, "model"));
     json_object_set_new(c, "model_title",
