@@ -11,6 +11,7 @@
  */
 #include "arbiusd/web.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,6 +482,149 @@ static json_t *card_of(json_t *it, int64_t now)
     return c;
 }
 
+/* ---- response cache ----
+ *
+ * Rendering a page of 24 cards costs far more than serving it, and most
+ * requests ask for the same few pages.  Each HTTP thread keeps its last
+ * GCACHE_SLOTS replies keyed by route and canonical parameters (rebuilt
+ * from the parsed ones, so two spellings share an entry).  An entry is
+ * served while its thread's connection reports the same PRAGMA
+ * data_version (no other connection, i.e. the scanner, the IPFS monitor or
+ * a vote, has committed since) and for at most GCACHE_TTL seconds (cards
+ * say "5 min ago").  Per thread, so no lock; freed when the thread exits.
+ */
+#define GCACHE_SLOTS 32
+#define GCACHE_TTL 30             /* seconds */
+#define GCACHE_MAX_BODY ((size_t)1 << 20)
+
+struct gcache_entry {
+    char *key;                    /* owned, NULL = empty slot */
+    char *body;                   /* owned */
+    size_t len;
+    int64_t version;              /* data_version when rendered */
+    int64_t made;                 /* wall seconds */
+    const char *ctype;            /* static */
+};
+
+struct gcache {
+    struct gcache_entry e[GCACHE_SLOTS];
+    size_t next;                  /* slot to overwrite next */
+};
+
+static pthread_key_t gcache_key;
+static pthread_once_t gcache_once = PTHREAD_ONCE_INIT;
+
+static void gcache_destroy(void *p)
+{
+    struct gcache *c = p;
+    size_t i;
+
+    for (i = 0; i < GCACHE_SLOTS; i++) {
+        free(c->e[i].key);
+        free(c->e[i].body);
+    }
+    free(c);
+}
+
+static void gcache_make_key(void)
+{
+    if (pthread_key_create(&gcache_key, gcache_destroy) != 0)
+        fatalx("gallery: pthread_key_create failed");
+}
+
+static struct gcache *gcache_get(void)
+{
+    struct gcache *c;
+
+    pthread_once(&gcache_once, gcache_make_key);
+    c = pthread_getspecific(gcache_key);
+    if (!c) {
+        c = xcalloc(1, sizeof(*c));
+        pthread_setspecific(gcache_key, c);
+    }
+    return c;
+}
+
+/* Answers resp from the cache; 1 on a hit, 0 on a miss. */
+static int gcache_serve(struct db *db, const char *key, struct http_resp *resp)
+{
+    struct gcache *c = gcache_get();
+    int64_t v, now = util_wall_s();
+    size_t i;
+
+    if (db_data_version(db, &v) < 0)
+        return 0;
+    for (i = 0; i < GCACHE_SLOTS; i++) {
+        struct gcache_entry *e = &c->e[i];
+
+        if (!e->key || strcmp(e->key, key) != 0)
+            continue;
+        if (e->version != v || now - e->made >= GCACHE_TTL ||
+            now < e->made)
+            return 0;
+        buf_reset(&resp->body);
+        if (buf_add(&resp->body, e->body, e->len) < 0)
+            return 0;
+        resp->status = 200;
+        resp->content_type = e->ctype;
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 1;
+    }
+    return 0;
+}
+
+/* Keeps a copy of a 200 reply under key (taken: the cache frees it). */
+static void gcache_store(struct db *db, char *key, const struct http_resp *resp)
+{
+    struct gcache *c = gcache_get();
+    struct gcache_entry *e;
+    int64_t v;
+    size_t i;
+
+    if (resp->status != 200 || resp->body.len > GCACHE_MAX_BODY ||
+        db_data_version(db, &v) < 0) {
+        free(key);
+        return;
+    }
+    e = NULL;
+    for (i = 0; i < GCACHE_SLOTS && !e; i++)
+        if (c->e[i].key && strcmp(c->e[i].key, key) == 0)
+            e = &c->e[i];
+    if (!e) {
+        e = &c->e[c->next];
+        c->next = (c->next + 1) % GCACHE_SLOTS;
+    }
+    free(e->key);
+    free(e->body);
+    e->key = key;
+    e->body = xmalloc(resp->body.len + 1);
+    memcpy(e->body, resp->body.data, resp->body.len);
+    e->len = resp->body.len;
+    e->version = v;
+    e->made = util_wall_s();
+    e->ctype = resp->content_type;
+}
+
+/* The cache key of a reply: route, canonical parameters, page size and
+ * extra (the site origin where the reply holds absolute URLs).  New string. */
+static char *gallery_key(const char *route, const struct gallery_params *p,
+                         const char *extra)
+{
+    char *q = gallery_href("", p, p->f.has_cursor ? &p->f.cursor : NULL, 1);
+    struct buf b = BUF_INIT(16384);
+    char *k;
+
+    if (buf_addf(&b, "%s\n%s\n%d\n%s", route, q, p->f.limit,
+                 extra ? extra : "") < 0) {
+        buf_release(&b);
+        k = xstrdup("");
+    } else {
+        k = buf_take(&b, NULL);
+    }
+    free(q);
+    return k;
+}
+
 /* ---- /gallery ---- */
 
 /* Answers an exact lookup (task id, tx, CID, address) with a redirect.
@@ -507,7 +651,7 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
     json_t *ctx = NULL, *cards, *models = NULL, *sorts, *it;
     int64_t now = util_wall_s();
     size_t i;
-    char *href;
+    char *href, *key;
     int ret, r;
 
     memset(&pg, 0, sizeof(pg));
@@ -519,9 +663,16 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
         gallery_params_release(&p);
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
+    key = gallery_key("page", &p, NULL);
+    if (gcache_serve(db, key, resp)) {
+        free(key);
+        gallery_params_release(&p);
+        return 0;
+    }
     if (p.q[0] && !p.f.has_cursor) {
         r = gallery_lookup(resp, db, p.q);
         if (r != 0) {
+            free(key);
             gallery_params_release(&p);
             return r < 0 ? http_reply_error(req, resp, 503,
                                             "the database is unavailable")
@@ -530,6 +681,7 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
     }
     if (images_list(db, &p.f, first_gateway(req), &pg) < 0 ||
         images_models(db, &models) < 0) {
+        free(key);
         images_page_release(&pg);
         gallery_params_release(&p);
         return http_reply_error(req, resp, 503, "the database is unavailable");
@@ -585,6 +737,10 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
     free(href);
     http_resp_header(resp, "Cache-Control", "no-cache");
     ret = http_reply_page(req, resp, "gallery", ctx);
+    if (ret == 0)
+        gcache_store(db, key, resp);
+    else
+        free(key);
     json_decref(ctx);
     images_page_release(&pg);
     gallery_params_release(&p);
@@ -602,6 +758,7 @@ int api_images(struct http_req *req, struct http_resp *resp)
     json_t *o;
     char *href;
     char text[CURSOR_TEXT_SIZE];
+    char *key;
     int r;
 
     memset(&pg, 0, sizeof(pg));
@@ -612,6 +769,12 @@ int api_images(struct http_req *req, struct http_resp *resp)
     if (!db) {
         gallery_params_release(&p);
         return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    key = gallery_key("api", &p, NULL);
+    if (gcache_serve(db, key, resp)) {
+        free(key);
+        gallery_params_release(&p);
+        return 0;
     }
     o = json_object();
     if (p.q[0] && !p.f.has_cursor) {
@@ -626,6 +789,7 @@ int api_images(struct http_req *req, struct http_resp *resp)
             json_object_set_new(o, "items", json_array());
             json_object_set_new(o, "next_cursor", json_null());
             json_object_set_new(o, "prev_cursor", json_null());
+            free(key);
             gallery_params_release(&p);
             return http_reply_json(resp, 200, o);
         }
@@ -656,8 +820,14 @@ int api_images(struct http_req *req, struct http_resp *resp)
         json_object_set_new(o, "next", json_null());
     }
     gallery_params_release(&p);
-    return http_reply_json(resp, 200, o);
+    r = http_reply_json(resp, 200, o);
+    if (r == 0)
+        gcache_store(db, key, resp);
+    else
+        free(key);
+    return r;
 fail:
+    free(key);
     json_decref(o);
     images_page_release(&pg);
     gallery_params_release(&p);

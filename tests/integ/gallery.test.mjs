@@ -400,3 +400,22 @@ function parseCsv(text) {
   if (f || row.length) { row.push(f); rows.push(row); }
   return rows;
 }
+
+test('cached pages follow the database at once (another connection commits: new data_version)', async () => {
+  const path = '/api/v1/images?automine=show&limit=3';
+  const a = await json(path);
+  const id = a.items[0].id;
+  assert.deepEqual((await json(path)).items, a.items, 'same reply while nothing changes');
+  const html0 = await (await get('/gallery?automine=show')).text();
+  sql(cfg.dbPath, `UPDATE tasks SET upvotes = 77 WHERE id = '${id}'`); // TEST-ONLY: as a vote would
+  try {
+    for (let i = 0; i < 4; i++) { // every pool thread has its own cache
+      assert.equal((await json(path)).items[0].upvotes, 77);
+      const html = await (await get('/gallery?automine=show')).text();
+      assert.ok(html !== html0 && html.includes('▲ 77'));
+    }
+  } finally {
+    sql(cfg.dbPath, `UPDATE tasks SET upvotes = ${upvotesOf(id)} WHERE id = '${id}'`);
+  }
+  assert.equal((await json(path)).items[0].upvotes, upvotesOf(id));
+});
