@@ -123,7 +123,17 @@ struct seg {
     enum seg_kind kind;
     int desc;                     /* descending order */
     int keyed;                    /* start after the cursor's key */
+    int by_miner;                 /* drive from the miner's solutions */
 };
+
+/*
+ * A miner filter walks tasks in page order and skips other miners' rows,
+ * which is cheap for a miner with a fair share of the solutions and slow
+ * for a rare one.  Below this many solutions, the page is read from the
+ * miner's own rows (solutions_validator) and sorted instead: at most this
+ * many rows, whatever the index size.
+ */
+#define IMAGES_RARE_MINER 20000
 
 struct row_key {
     int64_t block, log_index, upvotes;
@@ -145,13 +155,17 @@ static int build_sql(struct buf *b, const struct images_filter *f,
     int r = 0;
 
     r |= buf_adds(b, "SELECT " ITEM_COLS);
-    if (fts)
+    if (!fts && sg->by_miner)
+        r |= buf_adds(b, ", 0.0 FROM solutions so CROSS JOIN tasks t "
+                         "ON t.id = so.task ");
+    else if (fts)
         r |= buf_adds(b, ", f.rank FROM prompts_fts f CROSS JOIN tasks t "
                          "ON t.rowid = f.rowid ");
     else
         r |= buf_adds(b, ", 0.0 FROM tasks t ");
-    r |= buf_adds(b, "CROSS JOIN solutions so ON so.task = t.id "
-                     "CROSS JOIN models m ON m.id = t.model "
+    if (fts || !sg->by_miner)
+        r |= buf_adds(b, "CROSS JOIN solutions so ON so.task = t.id ");
+    r |= buf_adds(b, "CROSS JOIN models m ON m.id = t.model "
                      "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
                      "WHERE m.output_type = 'image' ");
     if (fts)
@@ -305,6 +319,28 @@ out:
     return ret;
 }
 
+/* 1 if miner has fewer than IMAGES_RARE_MINER solutions, 0 if not,
+ * -1 on error. */
+static int miner_is_rare(struct db *db, const char *miner)
+{
+    sqlite3_stmt *st = prep(db, "SELECT solutions FROM miners "
+                                "WHERE address = ?1");
+    int rc, ret = -1;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, miner, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = sqlite3_column_int64(st, 0) < IMAGES_RARE_MINER;
+    else if (rc == SQLITE_DONE)
+        ret = 1;
+    else
+        db_log_error(db, "images: miner");
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static void key_cursor(const struct row_key *k, enum cursor_sort sort,
                        int before, struct cursor *c)
 {
@@ -345,18 +381,26 @@ int images_list(struct db *db, const struct images_filter *f,
     } else if (!before) {
         /* Upvoted rows first (the partial index), then the rest. */
         if (!f->has_cursor || f->cursor.upvotes > 0) {
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 1, f->has_cursor };
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 0 };
+            segs[nseg++] = (struct seg){ SEG_UPVOTED, 1, f->has_cursor, 0 };
+            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 0, 0 };
         } else {
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 1 };
+            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 1, 0 };
         }
     } else {
         if (f->cursor.upvotes == 0) {
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 0, 1 };
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 0 };
+            segs[nseg++] = (struct seg){ SEG_UNVOTED, 0, 1, 0 };
+            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 0, 0 };
         } else {
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 1 };
+            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 1, 0 };
         }
+    }
+    if (f->miner[0] && !f->match) {
+        int rare = miner_is_rare(db, f->miner);
+
+        if (rare < 0)
+            goto out;
+        for (i = 0; i < nseg; i++)
+            segs[i].by_miner = rare;
     }
     for (i = 0; i < nseg && got < want; i++) {
         n = run_seg(db, f, &segs[i], want - got, gateway, items, keys,
