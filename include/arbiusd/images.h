@@ -47,7 +47,7 @@ struct images_filter {
     int64_t from_time;            /* task time >= this; -1 = open */
     int64_t to_time;              /* task time < this; -1 = open */
     enum cursor_sort sort;        /* RELEVANCE only with match */
-    const char *match;            /* FTS5 expression (images_fts_query) or NULL */
+    const char *match;            /* images_fts_query() text or NULL */
     int has_cursor;
     struct cursor cursor;         /* sort must equal .sort */
     int limit;                    /* 1 .. IMAGES_MAX_LIMIT */

@@ -657,23 +657,23 @@ int images_detail(struct db *db, const char *id, const char *const *gateways,
     r = queries_task(db, id, &o);
     if (r != 0)
         return r;
-    st = prep(db,
-              "SELECT t.hidden, t.upvotes, t.retracted, m.id, m.title, "
-              "m.output_type, m.output_file, so.cid_text, "
-              "ic.status, ic.first_seen, ic.last_check, ic.next_check, "
-              "ic.attempts, ic.ok_gateways, ic.latency_ms, ic.content_type, "
-              "ic.size, ic.text, "
-              "s.safe_block, so.block, so.time, t.time, so.claim_time, "
-              "c.contester, c.block, c.tx, c.time, c.finish_block, "
-              "(SELECT count(*) FROM votes v WHERE v.task = t.id AND v.yea), "
-              "(SELECT count(*) FROM votes v WHERE v.task = t.id AND NOT v.yea), "
-              "so.task IS NOT NULL, ic.cid IS NOT NULL "
-              "FROM tasks t LEFT JOIN models m ON m.id = t.model "
-              "LEFT JOIN solutions so ON so.task = t.id "
-              "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
-              "LEFT JOIN contestations c ON c.task = t.id "
-              "LEFT JOIN scan_state s ON s.id = 1 "
-              "WHERE t.id = ?1");
+    st = prep(
+        db, "SELECT t.hidden, t.upvotes, t.retracted, m.id, m.title, "
+            "m.output_type, m.output_file, so.cid_text, "
+            "ic.status, ic.first_seen, ic.last_check, ic.next_check, "
+            "ic.attempts, ic.ok_gateways, ic.latency_ms, ic.content_type, "
+            "ic.size, ic.text, "
+            "s.safe_block, so.block, so.time, t.time, so.claim_time, "
+            "c.contester, c.block, c.tx, c.time, c.finish_block, "
+            "(SELECT count(*) FROM votes v WHERE v.task = t.id AND v.yea), "
+            "(SELECT count(*) FROM votes v WHERE v.task = t.id AND NOT v.yea), "
+            "so.task IS NOT NULL, ic.cid IS NOT NULL "
+            "FROM tasks t LEFT JOIN models m ON m.id = t.model "
+            "LEFT JOIN solutions so ON so.task = t.id "
+            "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
+            "LEFT JOIN contestations c ON c.task = t.id "
+            "LEFT JOIN scan_state s ON s.id = 1 "
+            "WHERE t.id = ?1");
     if (!st)
         goto out;
     sqlite3_bind_text(st, 1, json_string_value(json_object_get(o, "id")), -1,
@@ -740,15 +740,15 @@ int images_detail(struct db *db, const char *id, const char *const *gateways,
 
         json_object_set_new(
             o, "finality",
-            json_pack("{s:s,s:s?}", "task",
-                      (int64_t)json_integer_value(json_object_get(o, "block")) <=
-                              safe
-                          ? "final"
-                          : "unconfirmed",
-                      "solution",
-                      !solved ? NULL
-                      : sqlite3_column_int64(st, 19) <= safe ? "final"
-                                                             : "unconfirmed"));
+            json_pack(
+                "{s:s,s:s?}", "task",
+                (int64_t)json_integer_value(json_object_get(o, "block")) <= safe
+                    ? "final"
+                    : "unconfirmed",
+                "solution",
+                !solved                                ? NULL
+                : sqlite3_column_int64(st, 19) <= safe ? "final"
+                                                       : "unconfirmed"));
         json_object_set_new(
             o, "solve_seconds",
             solved ? json_integer(sqlite3_column_int64(st, 20) -

@@ -84,7 +84,7 @@ static int parse_hex(const char *v, size_t n, char *out)
 static int parse_day(const char *v, int64_t *out)
 {
     int y, m, d, i;
-    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int64_t days;
 
     if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
@@ -457,11 +457,12 @@ static json_t *card_of(json_t *it, int64_t now)
     snprintf(h, sizeof(h), "/image/%s", id ? id : "");
     json_object_set_new(c, "href", json_string(h));
     json_object_set(c, "image_url", json_object_get(it, "image_url"));
-    json_object_set_new(c, "prompt",
-                        prompt ? truncatedn(prompt,
-                                            json_string_length(json_object_get(it, "prompt")),
-                                            GALLERY_PROMPT_CARD)
-                               : json_string(""));
+    json_object_set_new(
+        c, "prompt",
+        prompt ? truncatedn(prompt,
+                            json_string_length(json_object_get(it, "prompt")),
+                            GALLERY_PROMPT_CARD)
+               : json_string(""));
     json_object_set_new(c, "no_prompt", json_boolean(!prompt || !*prompt));
     json_object_set(c, "model", json_object_get(it, "model"));
     json_object_set_new(c, "model_title",
@@ -475,9 +476,11 @@ static json_t *card_of(json_t *it, int64_t now)
     json_object_set_new(c, "age", age_text(t, now));
     json_object_set_new(c, "time_iso", iso_time(t));
     json_object_set_new(c, "status", json_string(st ? st : "unchecked"));
-    json_object_set_new(c, "status_label", json_string(status_label(st, &broken)));
-    json_object_set_new(c, "broken", json_boolean(broken || !json_is_string(
-                                                      json_object_get(it, "image_url"))));
+    json_object_set_new(c, "status_label",
+                        json_string(status_label(st, &broken)));
+    json_object_set_new(c, "broken",
+                        json_boolean(broken || !json_is_string(json_object_get(
+                                                   it, "image_url"))));
     json_object_set(c, "upvotes", json_object_get(it, "upvotes"));
     return c;
 }
@@ -692,11 +695,12 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
     json_array_foreach(pg.items, i, it)
         json_array_append_new(cards, card_of(it, now));
     json_object_set_new(ctx, "cards", cards);
-    json_object_set_new(ctx, "empty", json_boolean(json_array_size(cards) == 0));
-    json_array_foreach(models, i, it)
-        json_object_set_new(it, "selected",
-                            json_boolean(strcmp(json_string_value(json_object_get(it, "id")),
-                                                p.f.model) == 0));
+    json_object_set_new(ctx, "empty",
+                        json_boolean(json_array_size(cards) == 0));
+    json_array_foreach(models, i, it) json_object_set_new(
+        it, "selected",
+        json_boolean(strcmp(json_string_value(json_object_get(it, "id")),
+                            p.f.model) == 0));
     json_object_set_new(ctx, "models", models);
     sorts = json_array();
     for (i = 0; i < ARRAY_SIZE(SORTS); i++) {
@@ -921,8 +925,10 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
         const char *prompt = json_string_value(pv);
         const char *url = json_string_value(json_object_get(it, "image_url"));
         const char *creator = json_string_value(json_object_get(it, "creator"));
-        json_t *title = truncated(prompt && *prompt ? prompt : "(no prompt)", 120);
-        json_t *t = iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
+        json_t *title =
+            truncated(prompt && *prompt ? prompt : "(no prompt)", 120);
+        json_t *t =
+            iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
 
         r |= buf_adds(&resp->body, "<entry>\n<id>");
         r |= xml_add(&resp->body, origin);
@@ -1037,20 +1043,29 @@ static int csv_fill(struct csv_stream *cs)
     if (images_list(cs->db, &cs->p.f, cs->gateway, &pg) < 0)
         return -1;
     json_array_foreach(pg.items, i, it) {
-        json_t *t = iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
+        json_t *t =
+            iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
 
         r |= csv_add(&cs->out, json_string_value(json_object_get(it, "id")), 0);
         r |= csv_add(&cs->out, json_string_value(t), 0);
         r |= csv_int(&cs->out, json_object_get(it, "block"), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "model")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "model_title")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "creator")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "miner")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "fee")), 0);
+        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "model")),
+                     0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "model_title")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "creator")), 0);
+        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "miner")),
+                     0);
+        r |=
+            csv_add(&cs->out, json_string_value(json_object_get(it, "fee")), 0);
         r |= csv_int(&cs->out, json_object_get(it, "upvotes"), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "cid")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "image_url")), 0);
-        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "ipfs_status")), 0);
+        r |=
+            csv_add(&cs->out, json_string_value(json_object_get(it, "cid")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "image_url")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "ipfs_status")), 0);
         r |= csv_json(&cs->out, json_object_get(it, "prompt"), 1);
         json_decref(t);
     }
@@ -1122,8 +1137,9 @@ int api_images_csv(struct http_req *req, struct http_resp *resp)
     }
     buf_init(&cs->out, (size_t)64 << 20);
     cs->gateway = gw ? xstrdup(gw) : NULL;
-    if (buf_adds(&cs->out, "id,time,block,model,model_title,creator,miner,"
-                           "fee,upvotes,cid,image_url,ipfs_status,prompt\r\n") < 0) {
+    if (buf_adds(&cs->out,
+                 "id,time,block,model,model_title,creator,miner,"
+                 "fee,upvotes,cid,image_url,ipfs_status,prompt\r\n") < 0) {
         csv_free(cs);
         return http_reply_error(req, resp, 500, "internal error");
     }
@@ -1155,7 +1171,8 @@ static int detail_load(struct http_req *req, struct http_resp *resp,
                       (const char *const *)cfg->gateways.items,
                       cfg->gateways.n, outp);
     if (r == 2)
-        http_reply_error(req, resp, 400, "taskid: expected 0x and 64 hex digits");
+        http_reply_error(req, resp, 400,
+                         "taskid: expected 0x and 64 hex digits");
     else if (r == 1)
         http_reply_error(req, resp, 404, "no such task in the index");
     else if (r < 0)
@@ -1238,8 +1255,8 @@ int pages_image(struct http_req *req, struct http_resp *resp)
                         json_string(status_label(status, &broken)));
     json_object_set_new(ctx, "status", json_string(status ? status : ""));
     json_object_set_new(ctx, "broken",
-                        json_boolean(broken ||
-                                     !json_is_string(json_object_get(d, "output_url"))));
+                        json_boolean(broken || !json_is_string(json_object_get(
+                                                   d, "output_url"))));
     json_object_set_new(ctx, "model_title",
                         json_is_string(json_object_get(mi, "title"))
                             ? json_incref(json_object_get(mi, "title"))
@@ -1247,8 +1264,9 @@ int pages_image(struct http_req *req, struct http_resp *resp)
     /* Every input field, as text. */
     fields = json_array();
     json_object_foreach(json_object_get(d, "input"), key, v) {
-        char *s = json_is_string(v) ? NULL
-                                    : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *s = json_is_string(v)
+                      ? NULL
+                      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
         json_array_append_new(
             fields, json_pack("{s:s,s:s}", "key", key, "value",
@@ -1256,8 +1274,9 @@ int pages_image(struct http_req *req, struct http_resp *resp)
         free(s);
     }
     json_object_set_new(ctx, "fields", fields);
-    json_object_set(ctx, "negative_prompt",
-                    json_object_get(json_object_get(d, "input"), "negative_prompt"));
+    json_object_set(
+        ctx, "negative_prompt",
+        json_object_get(json_object_get(d, "input"), "negative_prompt"));
     v = json_object_get(json_object_get(d, "input"), "seed");
     if (v && !json_is_null(v)) {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -1267,30 +1286,40 @@ int pages_image(struct http_req *req, struct http_resp *resp)
                                                          : (s ? s : "")));
         free(s);
     }
-    json_object_set_new(ctx, "task_time_iso",
-                        iso_time((int64_t)json_integer_value(json_object_get(d, "time"))));
+    json_object_set_new(
+        ctx, "task_time_iso",
+        iso_time((int64_t)json_integer_value(json_object_get(d, "time"))));
     if (json_is_object(sol)) {
         json_object_set_new(ctx, "solution_time_iso",
-                            iso_time((int64_t)json_integer_value(json_object_get(sol, "time"))));
+                            iso_time((int64_t)json_integer_value(
+                                json_object_get(sol, "time"))));
         if (json_is_integer(json_object_get(sol, "claim_time")))
             json_object_set_new(ctx, "claim_time_iso",
                                 iso_time((int64_t)json_integer_value(
                                     json_object_get(sol, "claim_time"))));
-        json_object_set_new(ctx, "solution_tx_url",
-                            explorer_link(xb, "tx", json_string_value(json_object_get(sol, "tx"))));
-        json_object_set_new(ctx, "claim_tx_url",
-                            explorer_link(xb, "tx", json_string_value(json_object_get(sol, "claim_tx"))));
+        json_object_set_new(
+            ctx, "solution_tx_url",
+            explorer_link(xb, "tx",
+                          json_string_value(json_object_get(sol, "tx"))));
+        json_object_set_new(
+            ctx, "claim_tx_url",
+            explorer_link(xb, "tx",
+                          json_string_value(json_object_get(sol, "claim_tx"))));
     }
-    json_object_set_new(ctx, "task_tx_url",
-                        explorer_link(xb, "tx", json_string_value(json_object_get(d, "tx"))));
-    json_object_set_new(ctx, "solve_text", duration_text(json_object_get(d, "solve_seconds")));
-    json_object_set_new(ctx, "claim_text", duration_text(json_object_get(d, "claim_seconds")));
+    json_object_set_new(
+        ctx, "task_tx_url",
+        explorer_link(xb, "tx", json_string_value(json_object_get(d, "tx"))));
+    json_object_set_new(ctx, "solve_text",
+                        duration_text(json_object_get(d, "solve_seconds")));
+    json_object_set_new(ctx, "claim_text",
+                        duration_text(json_object_get(d, "claim_seconds")));
     hist = json_array();
     json_array_foreach(json_object_get(ipfs, "history"), i, h) {
         json_t *row = json_deep_copy(h);
 
-        json_object_set_new(row, "time_iso",
-                            iso_time((int64_t)json_integer_value(json_object_get(h, "time"))));
+        json_object_set_new(
+            row, "time_iso",
+            iso_time((int64_t)json_integer_value(json_object_get(h, "time"))));
         json_array_append_new(hist, row);
     }
     json_object_set_new(ctx, "history", hist);

@@ -26,7 +26,8 @@ START_TEST(test_cursor__roundtrip)
     for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
         ck_assert_int_eq(cursor_encode(&in[i], text, sizeof(text)), 0);
         ck_assert_uint_le(strlen(text), CURSOR_MAX_TEXT);
-        ck_assert(strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == strlen(text));
+        ck_assert(strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                               "vwxyz0123456789-_") == strlen(text));
         ck_assert_int_eq(cursor_decode(text, strlen(text), &out), 0);
         ck_assert_int_eq(out.sort, in[i].sort);
         ck_assert_int_eq(out.before, in[i].before);
