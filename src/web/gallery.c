@@ -138,6 +138,29 @@ static int gallery_parse(const struct http_req *req, unsigned flags,
     p->f.to_time = -1;
     p->f.limit = IMAGES_DEFAULT_LIMIT;
     p->f.sort = CURSOR_NEWEST;
+    {
+        /* A value past HTTP_MAX_QUERY reads as absent: name it instead. */
+        static const char *const names[] = {
+            "model", "creator", "miner", "automine", "from", "to",
+            "sort", "limit",
+        };
+        static const char *const msgs[] = {
+            "model: expected 0x and 64 hex digits",
+            "creator: expected an address, 0x and 40 hex digits",
+            "miner: expected an address, 0x and 40 hex digits",
+            "automine: expected hide or show",
+            "from: expected a date YYYY-MM-DD",
+            "to: expected a date YYYY-MM-DD",
+            "sort: expected newest, oldest, upvoted or relevance",
+            "limit: expected a number from 1 to 100",
+        };
+
+        for (i = 0; i < ARRAY_SIZE(names); i++)
+            if (http_query_too_long(req, names[i])) {
+                *msg = msgs[i];
+                return -1;
+            }
+    }
     v = http_query(req, "model");
     if (v && *v && parse_hex(v, 64, p->f.model) < 0) {
         *msg = "model: expected 0x and 64 hex digits";

@@ -342,7 +342,8 @@ test('/gallery HTML: cards of the first page, broken images marked, plain next/p
   // Bad parameters are 400s naming the parameter.
   for (const [qs, name] of [['cursor=!!', 'cursor'], ['model=0x1', 'model'], ['creator=bob', 'creator'], ['miner=0x', 'miner'],
     ['automine=maybe', 'automine'], ['from=2024-02-30', 'from'], ['to=yesterday', 'to'], ['sort=best', 'sort'],
-    ['sort=relevance', 'sort'], [`q=${'x'.repeat(300)}`, 'q'], [`cursor=${'A'.repeat(3000)}`, 'cursor']]) {
+    ['sort=relevance', 'sort'], [`q=${'x'.repeat(300)}`, 'q'], [`q=${'x'.repeat(3000)}`, 'q'],
+    [`cursor=${'A'.repeat(3000)}`, 'cursor'], [`model=0x${'a'.repeat(3000)}`, 'model'], [`limit=${'1'.repeat(3000)}`, 'limit']]) {
     const a = await get(`/api/v1/images?${qs}`);
     assert.equal(a.status, 400, qs);
     assert.match((await a.json()).error.message, new RegExp(`^${name}:`), qs);
