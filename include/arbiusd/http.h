@@ -121,6 +121,11 @@ const char *http_query(const struct http_req *req, const char *name);
 int http_query_too_long(const struct http_req *req, const char *name);
 /* Request header value or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
+/* The client's IP address as text (req->client_ip): the peer, or from
+ * X-Forwarded-For, read from the right past every trusted proxy, when the
+ * peer is one of [server] trusted_proxies. */
+void http_client_ip(const struct http_req *req, char *out /* OUT */,
+                    size_t outsz);
 
 /* Suspends / resumes a connection whose streaming response has nothing to
  * send (see http_stream_fn).  Resume only a connection you suspended and

@@ -215,6 +215,11 @@ const char *http_header(const struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+void http_client_ip(const struct http_req *req, char *out, size_t outsz)
+{
+    snprintf(out, outsz, "%s", req->client_ip ? req->client_ip : "unknown");
+}
+
 _Static_assert(HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
                "HTTP_STREAM_END is libmicrohttpd's end of stream");
 _Static_assert(HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
