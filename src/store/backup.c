@@ -23,7 +23,9 @@
 
 #define BACKUP_PREFIX "arbiusd-"
 #define BACKUP_SUFFIX ".db"
-#define BACKUP_NAME_LEN (sizeof(BACKUP_PREFIX) - 1 + 16 + sizeof(BACKUP_SUFFIX) - 1)
+/* arbiusd-YYYYmmddTHHMMSSZ.db */
+#define BACKUP_NAME_LEN                                                     \
+    (sizeof(BACKUP_PREFIX) - 1 + 16 + sizeof(BACKUP_SUFFIX) - 1)
 
 /* Copies everything of src into dst in one step (one read transaction on
  * src: a consistent snapshot), retrying while either side is busy. */

@@ -229,8 +229,9 @@ int monitor_reorgs(struct db *db, int limit, json_t **outp)
                             json_integer(sqlite3_column_int64(st, 2)));
         json_object_set_new(o, "old_head",
                             json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(o, "old_hash",
-                            json_string((const char *)sqlite3_column_text(st, 4)));
+        json_object_set_new(
+            o, "old_hash",
+            json_string((const char *)sqlite3_column_text(st, 4)));
         json_object_set_new(o, "new_hash",
                             sqlite3_column_type(st, 5) == SQLITE_TEXT
                                 ? json_string((const char *)

@@ -179,7 +179,8 @@ START_TEST(test_http__monitor_snapshot)
         "('Qd', 'weird', 1);"
         "INSERT INTO ipfs_checks (cid, gateway, time, method, result) VALUES "
         "('Qa', 'g', 1, 'HEAD', 'ok'), ('Qc', 'g', 1, 'HEAD', 'timeout');"
-        "INSERT INTO rpc_stats VALUES (1, '[{\"url\":\"u\",\"errors\":2}]', 77);"),
+        "INSERT INTO rpc_stats VALUES "
+        "(1, '[{\"url\":\"u\",\"errors\":2}]', 77);"),
         0);
     ck_assert_int_eq(monitor_snapshot(db, &s), 0);
     ck_assert_int_eq(s.initialized, 1);
