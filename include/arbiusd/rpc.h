@@ -54,6 +54,11 @@
 #define RPC_RETRY_AFTER_MAX_MS 120000    /* longest Retry-After we honour */
 #define RPC_SLEEP_SLICE_MS 50            /* stop flag checked this often */
 #define RPC_URL_TEXT_SIZE 256            /* sanitized URL, with its NUL */
+/* Upper bounds (ms) of the per-endpoint request latency histogram; one more
+ * bucket counts what is slower than the last. */
+#define RPC_LATENCY_BOUNDS_MS { 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, \
+                                10000 }
+#define RPC_LATENCY_NBOUNDS 10
 
 enum rpc_err {
     RPC_OK = 0,
@@ -177,7 +182,9 @@ const char *rpc_endpoint(const struct rpc_client *c);
  * Returns a new JSON array (caller decrefs), one object per endpoint: url
  * (sanitized), requests (HTTP requests), calls (JSON-RPC calls), errors,
  * throttled, requests_today (calls since UTC midnight, what providers bill),
- * budget (null if none), over_budget, latency_ms {avg, last}, last_error,
+ * budget (null if none), over_budget, latency_ms {avg, last, sum, le:
+ * [RPC_LATENCY_BOUNDS_MS], buckets: [count per bound, then above the last]},
+ * last_error,
  * last_error_at, last_ok_at (unix seconds or null), disabled (wrong chain),
  * supports_batch (null while unknown), current.
  */

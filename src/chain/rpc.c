@@ -45,6 +45,8 @@ struct rpc_endpoint {
     int64_t budget_warned;         /* day the over-budget line was logged */
     uint64_t latency_sum_ms;       /* over all requests, for the average */
     uint64_t latency_last_ms;      /* of the latest request */
+    uint64_t latency_hist[RPC_LATENCY_NBOUNDS + 1]; /* by bucket, not
+                                                      cumulative */
     char last_error[640];          /* "kind: message" of the latest failure */
     int64_t last_error_at;         /* unix seconds, 0 = never */
     int64_t last_ok_at;            /* unix seconds, 0 = never */
@@ -1005,6 +1007,14 @@ static int rpc_http_post(struct rpc_client *c, struct rpc_endpoint *ep,
     ms = util_now_ms() - t0;
     ep->latency_last_ms = ms;
     ep->latency_sum_ms += ms;
+    {
+        static const uint64_t bounds[] = RPC_LATENCY_BOUNDS_MS;
+        size_t b;
+
+        for (b = 0; b < RPC_LATENCY_NBOUNDS && ms > bounds[b]; b++)
+            ;
+        ep->latency_hist[b]++;
+    }
     switch (cc) {
     case CURLE_OK:
         break;
@@ -1586,6 +1596,19 @@ json_t *rpc_stats_json(const struct rpc_client *c)
         json_object_set_new(lat, "avg", rpc_json_u64(
             ep->requests ? ep->latency_sum_ms / ep->requests : 0));
         json_object_set_new(lat, "last", rpc_json_u64(ep->latency_last_ms));
+        json_object_set_new(lat, "sum", rpc_json_u64(ep->latency_sum_ms));
+        {
+            static const uint64_t bounds[] = RPC_LATENCY_BOUNDS_MS;
+            json_t *le = json_array(), *bk = json_array();
+            size_t b;
+
+            for (b = 0; b < RPC_LATENCY_NBOUNDS; b++)
+                json_array_append_new(le, rpc_json_u64(bounds[b]));
+            for (b = 0; b <= RPC_LATENCY_NBOUNDS; b++)
+                json_array_append_new(bk, rpc_json_u64(ep->latency_hist[b]));
+            json_object_set_new(lat, "le", le);
+            json_object_set_new(lat, "buckets", bk);
+        }
         json_object_set_new(o, "url", json_string(ep->name));
         json_object_set_new(o, "requests", rpc_json_u64(ep->requests));
         json_object_set_new(o, "calls", rpc_json_u64(ep->calls));

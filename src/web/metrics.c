@@ -500,6 +500,51 @@ static int prom_rpc(struct buf *out, json_t *eps, const char *name,
     return 0;
 }
 
+/* arbiusd_rpc_request_duration_seconds from each endpoint's latency_ms
+ * {le, buckets, sum} (rpc.h); endpoints without a histogram are skipped. */
+static int prom_rpc_histogram(struct buf *out, json_t *eps)
+{
+    json_t *ep;
+    size_t i, b;
+
+    if (prom_head(out, "arbiusd_rpc_request_duration_seconds", "histogram",
+                  "JSON-RPC request latency per endpoint (scanner run).") < 0)
+        return -1;
+    json_array_foreach(eps, i, ep) {
+        json_t *lat = json_object_get(ep, "latency_ms");
+        json_t *le = json_object_get(lat, "le");
+        json_t *bk = json_object_get(lat, "buckets");
+        const char *url = json_string_value(json_object_get(ep, "url"));
+        uint64_t cum = 0;
+
+        if (!json_is_array(le) || !json_is_array(bk) ||
+            json_array_size(bk) != json_array_size(le) + 1)
+            continue;
+        for (b = 0; b < json_array_size(bk); b++) {
+            cum += (uint64_t)json_integer_value(json_array_get(bk, b));
+            OUT("arbiusd_rpc_request_duration_seconds_bucket{endpoint=\"");
+            if (http_prom_label(out, url ? url : "") < 0)
+                return -1;
+            if (b < json_array_size(le))
+                OUT("\",le=\"%g\"} %llu\n",
+                    (double)json_integer_value(json_array_get(le, b)) / 1000,
+                    (unsigned long long)cum);
+            else
+                OUT("\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+        }
+        OUT("arbiusd_rpc_request_duration_seconds_sum{endpoint=\"");
+        if (http_prom_label(out, url ? url : "") < 0)
+            return -1;
+        OUT("\"} %g\n",
+            (double)json_integer_value(json_object_get(lat, "sum")) / 1000);
+        OUT("arbiusd_rpc_request_duration_seconds_count{endpoint=\"");
+        if (http_prom_label(out, url ? url : "") < 0)
+            return -1;
+        OUT("\"} %llu\n", (unsigned long long)cum);
+    }
+    return 0;
+}
+
 static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
 {
     struct monitor_snap s;
@@ -604,6 +649,8 @@ static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
         prom_rpc(out, eps, "arbiusd_rpc_endpoint_disabled", "gauge",
                  "1 for an endpoint refused (wrong chain).", "disabled", NULL,
                  1) < 0)
+        goto out;
+    if (prom_rpc_histogram(out, eps) < 0)
         goto out;
     if (prom_gauge(out, "arbiusd_rpc_stats_timestamp_seconds",
                    "When the scanner last saved its RPC counters.",

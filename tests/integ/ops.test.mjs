@@ -91,6 +91,13 @@ test('/metrics passes promtool and carries every family', async () => {
     assert.equal(metric('arbiusd_indexed_block'), st.indexed_block);
     assert.equal(metric('arbiusd_indexed_events{type="task"}'), tasks);
     assert.equal(metric('arbiusd_database_size_bytes'), fs.statSync(cfg.dbPath).size);
+    // The RPC latency histogram counts every request of the endpoint.
+    const ep = /arbiusd_rpc_requests_total\{endpoint="([^"]+)"\} (\d+)/.exec(text);
+    assert.ok(ep, 'rpc requests');
+    const cnt = new RegExp(`^arbiusd_rpc_request_duration_seconds_count\\{endpoint="${ep[1].replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}"\\} (\\d+)$`, 'm').exec(text);
+    assert.ok(cnt, 'rpc latency histogram');
+    assert.equal(Number(cnt[1]), Number(ep[2]));
+    assert.match(text, /^arbiusd_rpc_request_duration_seconds_bucket\{endpoint="[^"]+",le="\+Inf"\} \d+$/m);
     // The status page shows the same head, coverage without gaps.
     const page = await (await fetch(`${d.url}/status`)).text();
     assert.match(page, new RegExp(`data-status="indexed_block">${st.indexed_block}<`));
