@@ -249,24 +249,46 @@ test('/api/v1/status reports the monitor counts', async () => {
   assert.equal(st.ipfs.given_up, 2);
 });
 
-test('SIGTERM stops the daemon promptly with the monitor running', async () => {
-  // Make a check hang in flight: a slow CID rechecked needs the CLI, so use
-  // timing only: the monitor polls its stop flag every 100 ms.
+test('SIGTERM stops the daemon promptly while a check is in flight', async () => {
+  // A new solution whose output the stubs answer only after 30 s: the
+  // monitor's HEAD is in flight when the signal comes.
+  const d = await Driver.create({ rpcUrl: net.rpcUrl, deploy: net.deploy });
+  const cidHex = fakeSolutionCid(`ipfs hang ${Date.now()}`);
+  const hang = cidQm(cidHex);
+  gwA.set(hang, { slowMs: 30000 });
+  gwB.set(hang, { slowMs: 30000 });
+  const task = await d.submitTask(d.acc.users[1], { model: 'image', input: utf8Hex(JSON.stringify({ prompt: 'hang' })) });
+  await d.submitSolution(d.acc.miners[0], task, cidHex);
+  await d.mineEmpty(3);
+  await waitFor(() => (gwA.stats().by_cid[hang] ?? 0) + (gwB.stats().by_cid[hang] ?? 0) > 0,
+                { timeoutMs: 30000, what: 'a request for the hanging CID' });
   const t = Date.now();
   const r = await daemon.stop('SIGTERM');
+  const ms = Date.now() - t;
   assert.equal(r.code, 0);
-  assert.ok(Date.now() - t < 3000, `stopped in ${Date.now() - t} ms`);
+  assert.ok(ms < 2000, `stopped in ${ms} ms`);
   daemon = null;
+  // The interrupted round wrote nothing: the CID is still pending.
+  const row = sql(cfg.dbPath, `SELECT status, attempts FROM ipfs_cids WHERE cid = ${q(hang)}`)[0];
+  assert.deepEqual(row, { status: 'pending', attempts: 0 });
+  gwA.set(hang, 'present');
+  gwB.set(hang, 'present');
 });
 
 test('arbiusd ipfs --recheck works on the stopped daemon\'s database', async () => {
   // The missing CID is now served by B, the error one still fails.
   gwB.set(missingCid, 'present');
-  const before = rows();
-  const nChecks = sql(cfg.dbPath, 'SELECT count(*) AS n FROM ipfs_checks')[0].n;
+  // Without --recheck only what is due: the CID the SIGTERM interrupted.
+  const pending = sql(cfg.dbPath, "SELECT cid FROM ipfs_cids WHERE status = 'pending'").map((x) => x.cid);
+  assert.equal(pending.length, 1);
   let r = await runCliAsync(['--config', cfg.file, 'ipfs']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /checked 0 CIDs/, 'nothing due without --recheck');
+  assert.match(r.stdout, /checked 1 CIDs/);
+  assert.equal(rows().get(pending[0]).status, 'ok');
+  r = await runCliAsync(['--config', cfg.file, 'ipfs']);
+  assert.match(r.stdout, /checked 0 CIDs/, 'nothing due now');
+  const before = rows();
+  const nChecks = sql(cfg.dbPath, 'SELECT count(*) AS n FROM ipfs_checks')[0].n;
   r = await runCliAsync(['--config', cfg.file, 'ipfs', '--recheck']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`ipfs: ${before.size}/${before.size} CIDs`), 'progress line');
