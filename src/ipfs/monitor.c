@@ -689,6 +689,7 @@ int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
     m->tokens_ms = util_now_ms();
     for (;;) {
         int still = 0, wait_ms = IPFS_POLL_MS;
+        bool throttled;
 
         if (atomic_load(m->stop)) {
             ret = 1;
@@ -705,6 +706,7 @@ int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
                 exhausted = true;
         }
         bucket_refill(m);
+        throttled = false;
         while (m->running < conc && (m->glen || m->qlen)) {
             struct req r;
 
@@ -714,15 +716,22 @@ int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
 
                 wait_ms = ms < 1 ? 1 : ms > IPFS_POLL_MS ? IPFS_POLL_MS
                                                          : (int)ms;
+                throttled = true;
                 break;
             }
             r = m->glen ? pop(m->gets, &m->ghead, &m->glen)
                         : pop(m->queue, &m->qhead, &m->qlen);
             start_req(m, r);
         }
+        /* Wait for activity (curl's own timers shorten the wait), then
+         * drive the transfers; a freed slot is refilled next turn without
+         * waiting.  Only a bandwidth debt with nothing in flight sleeps. */
         if (m->running) {
+            curl_multi_poll(m->multi, NULL, 0, wait_ms, NULL);
             curl_multi_perform(m->multi, &still);
             reap(m);
+        } else if (throttled) {
+            usleep((useconds_t)wait_ms * 1000);
         }
         if (m->nfinished &&
             (m->nfinished >= IPFS_FLUSH_CIDS ||
@@ -739,10 +748,6 @@ int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
         if (m->running == 0 && !m->qlen && !m->glen && m->live == 0 &&
             exhausted)
             break;
-        if (m->running)
-            curl_multi_poll(m->multi, NULL, 0, wait_ms, NULL);
-        else if (m->glen || m->qlen)
-            usleep((useconds_t)wait_ms * 1000);
     }
     ret = 0;
 out:

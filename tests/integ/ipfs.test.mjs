@@ -150,13 +150,11 @@ test('checks are recorded per gateway: HEAD, then a ranged GET when found', asyn
   const checks = sql(cfg.dbPath, 'SELECT * FROM ipfs_checks ORDER BY id');
   const gws = [gwA.url, `${gwB.url}/ipfs`];
   const okCid = [...expect].find(([, e]) => e.status === 'ok' && e.okGateways === 2 && e.type === 'image')[0];
-  const firstRound = (cid) => {
-    const c = checks.filter((x) => x.cid === cid);
-    const t = Math.min(...c.map((x) => x.time));
-    return c.filter((x) => x.time <= t + 1 && x.id <= Math.min(...c.map((y) => y.id)) + 4);
-  };
+  // A round's checks all come before the next round's (>= RETRY[0] s later):
+  // the first n by id are the first round.
+  const firstRound = (cid, n) => checks.filter((x) => x.cid === cid).slice(0, n);
   // A present CID: HEAD 200 + GET 206 on each gateway.
-  let c = firstRound(okCid);
+  let c = firstRound(okCid, 4);
   for (const g of gws) {
     const mine = c.filter((x) => x.gateway === g);
     assert.deepEqual(mine.map((x) => [x.method, x.http_status, x.result]), [['HEAD', 200, 'ok'], ['GET', 206, 'ok']], `${g} ${okCid}`);
@@ -164,14 +162,14 @@ test('checks are recorded per gateway: HEAD, then a ranged GET when found', asyn
     assert.equal(mine[1].bytes, pngFor(`${okCid}/${expect.get(okCid).file}`).length);
   }
   // Missing on A only: A answers HEAD 404 and gets no GET; B serves it.
-  c = firstRound(halfCid);
+  c = firstRound(halfCid, 3);
   assert.deepEqual(c.filter((x) => x.gateway === gws[0]).map((x) => [x.method, x.http_status, x.result]), [['HEAD', 404, 'missing']]);
   assert.deepEqual(c.filter((x) => x.gateway === gws[1]).map((x) => [x.method, x.http_status]), [['HEAD', 200], ['GET', 206]]);
   // Error (504) and slow.
-  c = firstRound(errorCid);
+  c = firstRound(errorCid, 2);
   assert.deepEqual(c.map((x) => [x.method, x.http_status, x.result]).sort(), [['HEAD', 504, 'error'], ['HEAD', 504, 'error']]);
   assert.ok(c.every((x) => x.error === 'HTTP 504'));
-  c = firstRound(slowCid);
+  c = firstRound(slowCid, 4);
   assert.equal(c.filter((x) => x.method === 'GET' && x.result === 'slow').length, 2);
   assert.ok(c.every((x) => x.latency_ms >= SLOW_STUB_MS - 50), 'slow latencies measured');
   // Every check names one of the configured gateways.
@@ -311,6 +309,74 @@ test('arbiusd ipfs --recheck works on the stopped daemon\'s database', async () 
   r = await runCliAsync(['--config', cfg.file, 'ipfs', '--help']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /--recheck/);
+});
+
+test('gateway quirks: Range ignored, HEAD refused, timeouts (CLI)', async () => {
+  const oks = [...expect].filter(([c, e]) => e.status === 'ok' && e.okGateways === 2 && e.type === 'image').map(([c]) => c);
+  const [noRange, noHead, slowOne] = oks;
+  const BIG = 200000;
+  for (const gw of [gwA, gwB]) {
+    gw.configure({ noRange: [noRange], bytes: { [noRange]: BIG }, noHead: [noHead], slow: { [slowOne]: 4000 } });
+  }
+  const before = rows();
+  const r = await runCliAsync(['--config', cfg.file, 'ipfs', '--recheck', '--quiet'],
+                              { env: { ARBIUSD_IPFS_TIMEOUT: '1', ARBIUSD_IPFS_RANGE_BYTES: '1024' } });
+  assert.equal(r.code, 0, r.stderr);
+  const after = rows();
+  const checksOf = (cid) => sql(cfg.dbPath, `SELECT * FROM ipfs_checks WHERE cid = ${q(cid)} ORDER BY id`)
+    .slice(-4);
+  // A gateway ignoring Range: 200, the transfer is cut near the cap, the
+  // size comes from Content-Length.
+  assert.equal(after.get(noRange).status, 'ok');
+  assert.equal(after.get(noRange).size, BIG);
+  const gets = checksOf(noRange).filter((x) => x.method === 'GET');
+  assert.equal(gets.length, 2);
+  for (const g of gets) {
+    assert.equal(g.http_status, 200);
+    assert.equal(g.result, 'ok');
+    assert.ok(g.bytes >= 1024 && g.bytes <= 65536, `cut at the cap: ${g.bytes} bytes`);
+  }
+  // HEAD refused (405): the GET decides.
+  assert.equal(after.get(noHead).status, 'ok');
+  const nh = checksOf(noHead);
+  assert.equal(nh.filter((x) => x.method === 'HEAD' && x.http_status === 405).length, 2);
+  assert.equal(nh.filter((x) => x.method === 'GET' && x.http_status === 206 && x.result === 'ok').length, 2);
+  // Slower than [ipfs] timeout on every gateway: timeouts, so missing,
+  // and scheduled for a retry (the attempts continue from before).
+  const so = after.get(slowOne);
+  assert.equal(so.status, 'missing');
+  assert.equal(so.attempts, before.get(slowOne).attempts + 1);
+  const t = checksOf(slowOne).filter((x) => x.time >= so.last_check);
+  assert.equal(t.length, 2);
+  for (const x of t) {
+    assert.equal(x.result, 'timeout');
+    assert.equal(x.http_status, null);
+    assert.ok(x.latency_ms >= 900 && x.latency_ms < 2500, `timeout after ${x.latency_ms} ms`);
+    assert.ok(x.error);
+  }
+  for (const gw of [gwA, gwB]) gw.set(slowOne, 'present');
+});
+
+test('bandwidth cap holds the received bytes per second (CLI)', async (t) => {
+  const run = async (bw) => {
+    const t0 = Date.now();
+    const r = await runCliAsync(['--config', cfg.file, 'ipfs', '--recheck'],
+                                { env: { ARBIUSD_IPFS_BANDWIDTH: String(bw), ARBIUSD_IPFS_RANGE_BYTES: '1024' } });
+    assert.equal(r.code, 0, r.stderr);
+    const m = /\((\d+) requests, ([\d.]+) checks\/s, (\d+) bytes received\)/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    return { ms: Date.now() - t0, requests: Number(m[1]), cps: Number(m[2]), bytes: Number(m[3]) };
+  };
+  const free = await run(0);
+  const BW = 8000;
+  const capped = await run(BW);
+  t.diagnostic(`uncapped: ${free.requests} requests, ${free.bytes} bytes in ${free.ms} ms (${free.cps} checks/s); ` +
+               `capped at ${BW} B/s: ${capped.bytes} bytes in ${capped.ms} ms`);
+  // One second of burst is allowed; the rest must take bytes/BW seconds.
+  const minMs = ((capped.bytes - BW) / BW) * 1000;
+  assert.ok(capped.bytes > 2 * BW, `enough traffic to measure (${capped.bytes} bytes)`);
+  assert.ok(capped.ms >= minMs * 0.9, `${capped.bytes} bytes took ${capped.ms} ms, cap needs >= ${minMs}`);
+  assert.ok(capped.ms > free.ms, 'the cap slows the pass down');
 });
 
 test('config: the monitor can be turned off, bad values stop startup', async () => {
