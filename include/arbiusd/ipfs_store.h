@@ -93,13 +93,18 @@ int ipfs_store_rounds(struct db *db, const struct ipfs_round_row *r,
 /*
  * Counts for /status and /api/v1/status:
  *   {"cids": {"total", "pending", "ok", "slow", "missing", "error"},
- *    "due": n, "given_up": n,
- *    "checks": {"total", "ok", "slow", "missing", "timeout", "error"},
- *    "last_check": wall seconds or null}
- * Cost: covering-index scans of ipfs_cids (status, next_check) and one
- * scan of ipfs_checks; see the figures in the report of the ipfs branch.
- * Returns 0 and a new object in *out.
+ *    "checks": {"total": checks ever recorded, "window": W,
+ *               "recent": {"total", "ok", "slow", "missing", "timeout",
+ *                          "error"} of the newest W checks},
+ *    "due": CIDs whose next check is due now,
+ *    "given_up": missing/error CIDs past the last retry,
+ *    "last_check": wall seconds of the newest check, or null}
+ * Cost: checks are O(W); cids is a covering scan of the status index
+ * (about 70 ms at 1M CIDs on the 2-core dev machine); due and given_up are
+ * index ranges.  Returns 0 and a new object in *out, or -1.
  */
+#define IPFS_COUNTS_WINDOW 10000
+#define IPFS_COUNTS_WINDOW_SQL "10000"
 int ipfs_counts_json(struct db *db, json_t **out /* OUT */) WARN_UNUSED;
 
 #endif

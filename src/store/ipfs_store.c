@@ -363,17 +363,26 @@ int ipfs_counts_json(struct db *db, json_t **out)
                                             "missing", "error" };
     static const char *const results[] = { "ok", "slow", "missing",
                                            "timeout", "error" };
-    json_t *o = json_object(), *cids = json_object(), *checks = json_object();
-    int64_t due, given_up, last;
+    json_t *o = json_object(), *cids = json_object(), *checks = json_object(),
+           *recent = json_object();
+    int64_t due, given_up, last, total;
 
     json_object_set_new(o, "cids", cids);
     json_object_set_new(o, "checks", checks);
+    json_object_set_new(checks, "recent", recent);
+    /* Checks are never deleted, so max(id) is their number: O(1) where a
+     * count(*) of millions of rows is not.  The breakdown by result is of
+     * the newest IPFS_COUNTS_WINDOW checks: the gateways' current health,
+     * at a bounded cost. */
     if (group_counts(db, "SELECT status, count(*) FROM ipfs_cids "
                          "GROUP BY status", statuses, ARRAY_SIZE(statuses),
                      cids) < 0 ||
-        group_counts(db, "SELECT result, count(*) FROM ipfs_checks "
-                         "GROUP BY result", results, ARRAY_SIZE(results),
-                     checks) < 0 ||
+        group_counts(db, "SELECT result, count(*) FROM (SELECT result FROM "
+                         "ipfs_checks ORDER BY id DESC LIMIT "
+                         IPFS_COUNTS_WINDOW_SQL ") GROUP BY result",
+                     results, ARRAY_SIZE(results), recent) < 0 ||
+        query_i64(db, "SELECT coalesce(max(id), 0) FROM ipfs_checks", 0, 0,
+                  &total) < 0 ||
         query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE next_check <= ?1",
                   1, util_wall_s(), &due) < 0 ||
         query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE status IN "
@@ -384,6 +393,8 @@ int ipfs_counts_json(struct db *db, json_t **out)
         json_decref(o);
         return -1;
     }
+    json_object_set_new(checks, "total", json_integer(total));
+    json_object_set_new(checks, "window", json_integer(IPFS_COUNTS_WINDOW));
     json_object_set_new(o, "due", json_integer(due));
     json_object_set_new(o, "given_up", json_integer(given_up));
     json_object_set_new(o, "last_check",

@@ -244,7 +244,12 @@ test('/api/v1/status reports the monitor counts', async () => {
   for (const { status, n } of db) assert.equal(st.ipfs.cids[status], n, status);
   const checks = sql(cfg.dbPath, 'SELECT count(*) AS n FROM ipfs_checks')[0].n;
   assert.equal(st.ipfs.checks.total, checks);
+  assert.ok(checks < st.ipfs.checks.window);
+  const byResult = sql(cfg.dbPath, 'SELECT result, count(*) AS n FROM ipfs_checks GROUP BY result');
+  for (const { result, n } of byResult) assert.equal(st.ipfs.checks.recent[result], n, result);
+  assert.equal(st.ipfs.checks.recent.total, checks);
   assert.equal(st.ipfs.given_up, 2);
+  assert.equal(st.ipfs.due, sql(cfg.dbPath, `SELECT count(*) AS n FROM ipfs_cids WHERE next_check <= ${Math.floor(Date.now() / 1000)}`)[0].n);
 });
 
 test('SIGTERM stops the daemon promptly while a check is in flight', async () => {

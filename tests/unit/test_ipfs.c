@@ -357,9 +357,15 @@ START_TEST(test_ipfs__store_discover_due_rounds)
     ck_assert_int_eq(json_integer_value(json_object_get(
         json_object_get(counts, "cids"), "total")), 3);
     ck_assert_int_eq(json_integer_value(json_object_get(
-        json_object_get(counts, "checks"), "timeout")), 1);
+        json_object_get(json_object_get(counts, "checks"), "recent"),
+        "timeout")), 1);
     ck_assert_int_eq(json_integer_value(json_object_get(
-        json_object_get(counts, "checks"), "slow")), 0);
+        json_object_get(json_object_get(counts, "checks"), "recent"),
+        "slow")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+        json_object_get(counts, "checks"), "total")), 2);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+        json_object_get(counts, "checks"), "window")), IPFS_COUNTS_WINDOW);
     ck_assert_int_eq(json_integer_value(json_object_get(counts,
                                                         "last_check")), 1000);
     json_decref(counts);
