@@ -37,7 +37,7 @@
 
 #include "arbiusd/util.h"
 
-#define IPFS_TEXT_MAX 65536      /* bytes of a text output kept (ipfs_cids.text) */
+#define IPFS_TEXT_MAX 65536      /* text output bytes kept (ipfs_cids.text) */
 #define IPFS_CTYPE_MAX 128       /* longest content type stored */
 
 /* Result of one request (ipfs_checks.result) and of one gateway. */
@@ -187,8 +187,9 @@ int ipfs_cmd(struct app *app, int argc, char **argv);
     "  --quiet    no progress line and no summary\n\n"                       \
     "Finds solution CIDs not yet monitored, checks them on every [ipfs] "    \
     "gateway\n(HEAD, then a ranged GET) and records the results like the "   \
-    "monitor of\n`serve` does. Safe to run while a `serve` writes the same "  \
-    "database.\n"                                                            \
+    "monitor of\n`serve` does. It may run next to a `serve` on the same "     \
+    "database (the\ndaemon's monitor may then check the same due CIDs "       \
+    "too).\n"                                                               \
     "Exit codes: 0 done, 1 interrupted or database failure, 2 usage, 4 "     \
     "database."
 

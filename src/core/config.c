@@ -30,7 +30,7 @@ enum cfg_type {
     CFG_IPS,      /* comma list of IP addresses */
     CFG_URL_OPT,  /* one http(s) URL or "" */
     CFG_BOOL,     /* on/off, true/false, yes/no, 1/0 */
-    CFG_NUMS,     /* comma list of whole numbers in [min, max], ascending */
+    CFG_NUMS,     /* comma list of whole numbers in [min, max], never down */
 };
 
 struct cfg_key {
@@ -115,7 +115,8 @@ static const struct cfg_key cfg_keys[] = {
     { "ipfs", "retry", CFG_NUMS, F(ipfs_retry),
       "60,300,1800,7200,21600,86400", 1, 31536000,
       "seconds before re-checking a missing or failed CID after its 1st, "
-      "2nd, ... check (ascending; empty: never); after the last: given up" },
+      "2nd, ... check (never decreasing; empty: never); after the last: "
+      "given up" },
     { "ipfs", "slow_ms", CFG_U64, F(ipfs_slow_ms), "5000", 1, 600000,
       "milliseconds after which a served output counts as slow" },
     { "ipfs", "range_bytes", CFG_U64, F(ipfs_range_bytes), "4096", 1,
@@ -352,7 +353,7 @@ fail:
     return -1;
 }
 
-/* "60, 300,1800" -> ascending whole numbers in [min, max]; "" -> none. */
+/* "60, 300,1800" -> non-decreasing numbers in [min, max]; "" -> none. */
 static int parse_nums(struct config_nums *out, const char *s, uint64_t min,
                       uint64_t max, char *err, size_t errlen)
 {

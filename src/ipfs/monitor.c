@@ -354,7 +354,8 @@ static void start_req(struct ipfs_mon *m, struct req r)
     }
     curl_easy_setopt(x->h, CURLOPT_URL, x->url.data);
     curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS, (long)(cfg->ipfs_timeout * 1000));
+    curl_easy_setopt(x->h, CURLOPT_TIMEOUT_MS,
+                     (long)(cfg->ipfs_timeout * 1000));
     curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, 3L);
     curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
