@@ -384,6 +384,39 @@ test('bandwidth cap holds the received bytes per second (CLI)', async (t) => {
   assert.ok(capped.ms > free.ms, 'the cap slows the pass down');
 });
 
+test('restart-safe: a restarted daemon resumes the schedule and rechecks nothing served', async () => {
+  const d = await Driver.create({ rpcUrl: net.rpcUrl, deploy: net.deploy });
+  const cidHex = fakeSolutionCid(`ipfs restart ${Date.now()}`);
+  const cid = cidQm(cidHex);
+  gwA.set(cid, 'missing');
+  gwB.set(cid, 'missing');
+  const task = await d.submitTask(d.acc.users[2], { model: 'text', input: utf8Hex(JSON.stringify({ prompt: 'restart' })) });
+  await d.submitSolution(d.acc.miners[1], task, cidHex);
+  await d.mineEmpty(3);
+  const servedBefore = sql(cfg.dbPath, "SELECT count(*) AS n FROM ipfs_checks c JOIN ipfs_cids i ON i.cid = c.cid WHERE i.status IN ('ok', 'slow')")[0].n;
+  let dm = await startDaemon({ configFile: cfg.file });
+  const first = await waitFor(() => {
+    const r = sql(cfg.dbPath, `SELECT * FROM ipfs_cids WHERE cid = ${q(cid)}`)[0];
+    return r?.attempts === 1 ? r : null;
+  }, { timeoutMs: 30000, what: 'the first round of the new CID' });
+  assert.equal((await dm.stop()).code, 0);
+  assert.equal(first.status, 'missing');
+  assert.equal(first.next_check, first.last_check + RETRY[0]);
+  gwA.set(cid, 'present');
+  dm = await startDaemon({ configFile: cfg.file });
+  const done = await waitFor(() => {
+    const r = sql(cfg.dbPath, `SELECT * FROM ipfs_cids WHERE cid = ${q(cid)}`)[0];
+    return r?.status === 'ok' ? r : null;
+  }, { timeoutMs: 20000, what: 'the CID ok after the restart' });
+  assert.equal((await dm.stop()).code, 0);
+  assert.equal(done.attempts, 2);
+  assert.ok(done.last_check >= first.next_check, 'not checked before its retry was due');
+  assert.match(done.content_type, /^text\/plain/);
+  assert.equal(done.text, TEXT_BODY(cid));
+  const servedAfter = sql(cfg.dbPath, `SELECT count(*) AS n FROM ipfs_checks c JOIN ipfs_cids i ON i.cid = c.cid WHERE i.status IN ('ok', 'slow') AND c.cid <> ${q(cid)}`)[0].n;
+  assert.equal(servedAfter, servedBefore, 'the restarted daemon rechecked no served CID');
+});
+
 test('config: the monitor can be turned off, bad values stop startup', async () => {
   const d2 = tmpDir('arbiusd-ipfs-off-');
   const c2 = devnetConfig(d2, net.deploy, net.rpcUrl, { ipfs: { gateways: gwA.url, monitor: 'off' } });
