@@ -306,10 +306,10 @@ static void xfer_free(struct xfer *x)
     free(x);
 }
 
-/* Starts request r; on a setup failure records an error check at once. */
 static void gw_finish(struct ipfs_mon *m, struct item *it, size_t g,
                       enum ipfs_result res);
 
+/* A request that could not even start is an error check of its own. */
 static void record_setup_error(struct ipfs_mon *m, struct req r,
                                const char *why)
 {
@@ -326,6 +326,7 @@ static void record_setup_error(struct ipfs_mon *m, struct req r,
     gw_finish(m, r.it, r.gw, IPFS_ERROR);
 }
 
+/* Starts request r on the multi handle, charging the bandwidth bucket. */
 static void start_req(struct ipfs_mon *m, struct req r)
 {
     const struct config *cfg = m->cfg;
