@@ -357,6 +357,44 @@ static int group_counts(struct db *db, const char *sql,
     return 0;
 }
 
+/* {gateway: {result: n, ..., "total": n}} over the newest checks. */
+static int gateway_counts(struct db *db, json_t *o)
+{
+    sqlite3_stmt *st = prep(db, "SELECT gateway, result, count(*) FROM "
+                                "(SELECT gateway, result FROM ipfs_checks "
+                                "ORDER BY id DESC LIMIT "
+                                IPFS_COUNTS_WINDOW_SQL ") "
+                                "GROUP BY gateway, result");
+    int r;
+
+    if (!st)
+        return -1;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *gw = (const char *)sqlite3_column_text(st, 0);
+        const char *res = (const char *)sqlite3_column_text(st, 1);
+        json_int_t n = sqlite3_column_int64(st, 2);
+        json_t *g;
+
+        if (!gw || !res)
+            continue;
+        g = json_object_get(o, gw);
+        if (!g) {
+            g = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 0, "slow", 0,
+                          "missing", 0, "timeout", 0, "error", 0, "total", 0);
+            json_object_set_new(o, gw, g);
+        }
+        json_object_set_new(g, res, json_integer(n));
+        json_object_set_new(g, "total", json_integer(json_integer_value(
+            json_object_get(g, "total")) + n));
+    }
+    sqlite3_finalize(st);
+    if (r != SQLITE_DONE) {
+        db_log_error(db, "ipfs: gateway counts");
+        return -1;
+    }
+    return 0;
+}
+
 int ipfs_counts_json(struct db *db, json_t **out)
 {
     static const char *const statuses[] = { "pending", "ok", "slow",
@@ -364,12 +402,13 @@ int ipfs_counts_json(struct db *db, json_t **out)
     static const char *const results[] = { "ok", "slow", "missing",
                                            "timeout", "error" };
     json_t *o = json_object(), *cids = json_object(), *checks = json_object(),
-           *recent = json_object();
+           *recent = json_object(), *gateways = json_object();
     int64_t due, given_up, last, total;
 
     json_object_set_new(o, "cids", cids);
     json_object_set_new(o, "checks", checks);
     json_object_set_new(checks, "recent", recent);
+    json_object_set_new(checks, "gateways", gateways);
     /* Checks are never deleted, so max(id) is their number: O(1) where a
      * count(*) of millions of rows is not.  The breakdown by result is of
      * the newest IPFS_COUNTS_WINDOW checks: the gateways' current health,
@@ -381,6 +420,7 @@ int ipfs_counts_json(struct db *db, json_t **out)
                          "ipfs_checks ORDER BY id DESC LIMIT "
                          IPFS_COUNTS_WINDOW_SQL ") GROUP BY result",
                      results, ARRAY_SIZE(results), recent) < 0 ||
+        gateway_counts(db, gateways) < 0 ||
         query_i64(db, "SELECT coalesce(max(id), 0) FROM ipfs_checks", 0, 0,
                   &total) < 0 ||
         query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE next_check <= ?1",

@@ -248,6 +248,9 @@ test('/api/v1/status reports the monitor counts', async () => {
   const byResult = sql(cfg.dbPath, 'SELECT result, count(*) AS n FROM ipfs_checks GROUP BY result');
   for (const { result, n } of byResult) assert.equal(st.ipfs.checks.recent[result], n, result);
   assert.equal(st.ipfs.checks.recent.total, checks);
+  const byGw = sql(cfg.dbPath, 'SELECT gateway, result, count(*) AS n FROM ipfs_checks GROUP BY gateway, result');
+  assert.deepEqual(Object.keys(st.ipfs.checks.gateways).sort(), [gwA.url, `${gwB.url}/ipfs`].sort());
+  for (const { gateway, result, n } of byGw) assert.equal(st.ipfs.checks.gateways[gateway][result], n, `${gateway} ${result}`);
   assert.equal(st.ipfs.given_up, 2);
   assert.equal(st.ipfs.due, sql(cfg.dbPath, `SELECT count(*) AS n FROM ipfs_cids WHERE next_check <= ${Math.floor(Date.now() / 1000)}`)[0].n);
 });

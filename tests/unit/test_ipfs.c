@@ -368,6 +368,18 @@ START_TEST(test_ipfs__store_discover_due_rounds)
         json_object_get(counts, "checks"), "window")), IPFS_COUNTS_WINDOW);
     ck_assert_int_eq(json_integer_value(json_object_get(counts,
                                                         "last_check")), 1000);
+    {
+        json_t *g = json_object_get(json_object_get(counts, "checks"),
+                                    "gateways");
+
+        ck_assert_uint_eq(json_object_size(g), 2);
+        ck_assert_int_eq(json_integer_value(json_object_get(
+            json_object_get(g, "http://a"), "missing")), 1);
+        ck_assert_int_eq(json_integer_value(json_object_get(
+            json_object_get(g, "http://b"), "timeout")), 1);
+        ck_assert_int_eq(json_integer_value(json_object_get(
+            json_object_get(g, "http://b"), "total")), 1);
+    }
     json_decref(counts);
     {
         sqlite3_stmt *st;
