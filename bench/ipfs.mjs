@@ -92,9 +92,13 @@ sqlite(db, `UPDATE ipfs_cids SET status = CASE WHEN rowid % 10 = 0 THEN 'missing
   ORDER BY c.next_check, c.rowid LIMIT 64;`);
 console.log(`scale: due query (64 of ${SCALE / 10} missing, keyset mid-way): ${ms.toFixed(1)} ms`);
 [ms] = timed(db, "SELECT status, count(*) FROM ipfs_cids GROUP BY status;");
-console.log(`scale: counts by status over ${SCALE} CIDs: ${ms.toFixed(0)} ms`);
+console.log(`scale: naive GROUP BY status over ${SCALE} CIDs: ${ms.toFixed(0)} ms`);
+[ms] = timed(db, `SELECT max(rowid) FROM ipfs_cids; ${['pending', 'slow', 'missing', 'error'].map((x) => `SELECT count(*) FROM ipfs_cids WHERE status = '${x}';`).join(' ')}`);
+console.log(`scale: ipfs_counts_json's status counts (max(rowid) + non-ok index ranges, ${SCALE / 10} missing): ${ms.toFixed(0)} ms`);
 [ms, out] = timed(db, "SELECT result, count(*) FROM ipfs_checks GROUP BY result; SELECT count(*) FROM ipfs_checks;");
-console.log(`scale: checks by result over ${out.split('\n').pop()} checks: ${ms.toFixed(0)} ms`);
+console.log(`scale: naive GROUP BY result over ${out.split('\n').pop()} checks: ${ms.toFixed(0)} ms`);
+[ms] = timed(db, `SELECT max(id) FROM ipfs_checks; SELECT gateway, result, count(*) FROM (SELECT gateway, result FROM ipfs_checks ORDER BY id DESC LIMIT 10000) GROUP BY gateway, result;`);
+console.log(`scale: ipfs_counts_json's check counts (max(id) + newest 10000 by gateway/result): ${ms.toFixed(0)} ms`);
 [ms] = timed(db, "SELECT 1;");
 console.log(`scale: (sqlite3 process start alone: ${ms.toFixed(1)} ms)`);
 void path;

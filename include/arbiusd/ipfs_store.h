@@ -100,8 +100,9 @@ int ipfs_store_rounds(struct db *db, const struct ipfs_round_row *r,
  *    "due": CIDs whose next check is due now,
  *    "given_up": missing/error CIDs past the last retry,
  *    "last_check": wall seconds of the newest check, or null}
- * Cost: checks are O(W); cids is a covering scan of the status index
- * (about 70 ms at 1M CIDs on the 2-core dev machine); due and given_up are
+ * Cost: O(W) for checks; O(CIDs not ok) for cids (totals come from
+ * max(rowid)/max(id): the monitor never deletes rows of either table, and
+ * nothing else may); due and given_up are
  * index ranges.  Returns 0 and a new object in *out, or -1.
  */
 #define IPFS_COUNTS_WINDOW 10000
