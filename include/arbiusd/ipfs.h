@@ -190,7 +190,7 @@ int ipfs_cmd(struct app *app, int argc, char **argv);
     "monitor of\n`serve` does. It may run next to a `serve` on the same "     \
     "database (the\ndaemon's monitor may then check the same due CIDs "       \
     "too).\n"                                                               \
-    "Exit codes: 0 done, 1 interrupted or database failure, 2 usage, 4 "     \
-    "database."
+    "Exit codes: 0 done, 1 interrupted or database failure, 2 usage, 3 "     \
+    "configuration, 4 database."
 
 #endif
