@@ -17,8 +17,8 @@ import { devnetConfig, sql } from './chain.mjs';
 import { runCliAsync, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
 const RETRY = [3, 5, 7];           // seconds, short for the test
-const SLOW_STUB_MS = 1500;         // what the stub waits for "slow" CIDs
-const SLOW_MS = 700;               // the daemon's slow threshold
+const SLOW_STUB_MS = 2500;         // what the stub waits for "slow" CIDs
+const SLOW_MS = 1200;              // the daemon's slow threshold (far from both)
 const TEXT_BODY = (cid) => `devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`;
 
 let net;
@@ -207,7 +207,8 @@ test('a CID that appears later is found, then becomes ok when served', async () 
   assert.equal(done.next_check, null);
   const times = sql(cfg.dbPath, `SELECT time FROM ipfs_checks WHERE cid = ${q(lateCid)} AND method = 'HEAD' AND gateway = ${q(gwA.url)} ORDER BY id`).map((x) => x.time);
   assert.equal(times.length, 2);
-  assert.ok(Math.abs(times[1] - times[0] - RETRY[0]) <= 1, `retry after ${RETRY[0]} s: ${times}`);
+  const gap = times[1] - times[0];
+  assert.ok(gap >= RETRY[0] - 1 && gap <= RETRY[0] + 2, `retry after ${RETRY[0]} s: ${times}`);
 });
 
 test('missing and error CIDs are retried exactly on the schedule, then given up', async () => {
@@ -225,7 +226,9 @@ test('missing and error CIDs are retried exactly on the schedule, then given up'
       assert.equal(times.length, RETRY.length + 1, `${cid} on ${g}: ${times}`);
       for (let i = 0; i < RETRY.length; i++) {
         const gap = times[i + 1] - times[i];
-        assert.ok(gap >= RETRY[i] - 1 && gap <= RETRY[i] + 1, `gap ${i} of ${cid}: ${gap} s, want ${RETRY[i]} (${times})`);
+        // Never early (1 s of slack: whole-second times of two gateways'
+        // requests); late by at most 2 s on a loaded machine.
+        assert.ok(gap >= RETRY[i] - 1 && gap <= RETRY[i] + 2, `gap ${i} of ${cid}: ${gap} s, want ${RETRY[i]} (${times})`);
       }
     }
   }
@@ -255,6 +258,23 @@ test('/api/v1/status reports the monitor counts', async () => {
   assert.equal(st.ipfs.due, sql(cfg.dbPath, `SELECT count(*) AS n FROM ipfs_cids WHERE next_check <= ${Math.floor(Date.now() / 1000)}`)[0].n);
 });
 
+test('the gallery API shows the monitor\'s status, text and history per task', async () => {
+  const taskOf = new Map();
+  for (const s of truth.solutions) if (s.cid_qm && !taskOf.has(s.cid_qm)) taskOf.set(s.cid_qm, s.task);
+  const db = rows();
+  for (const [cid, e] of expect) {
+    const r = await fetch(`${daemon.url}/api/v1/image/${taskOf.get(cid)}`);
+    if (r.status === 404) continue; // a hidden task: not the monitor's business
+    const d = await r.json();
+    assert.equal(d.ipfs.status, e.status, cid);
+    assert.equal(d.ipfs.attempts, db.get(cid).attempts, cid);
+    const n = sql(cfg.dbPath, `SELECT count(*) AS n FROM ipfs_checks WHERE cid = ${q(cid)}`)[0].n;
+    assert.equal(d.ipfs.history.length, Math.min(n, 50), cid);
+    if (e.type === 'text' && e.status === 'ok') assert.equal(d.ipfs.text, TEXT_BODY(cid));
+    if (e.status === 'missing') assert.ok(d.ipfs.history.every((h) => h.result === 'missing'), cid);
+  }
+});
+
 test('SIGTERM stops the daemon promptly while a check is in flight', async () => {
   // A new solution whose output the stubs answer only after 30 s: the
   // monitor's HEAD is in flight when the signal comes.
@@ -272,7 +292,7 @@ test('SIGTERM stops the daemon promptly while a check is in flight', async () =>
   const r = await daemon.stop('SIGTERM');
   const ms = Date.now() - t;
   assert.equal(r.code, 0);
-  assert.ok(ms < 2000, `stopped in ${ms} ms`);
+  assert.ok(ms < 3000, `stopped in ${ms} ms`);
   daemon = null;
   // The interrupted round wrote nothing: the CID is still pending.
   const row = sql(cfg.dbPath, `SELECT status, attempts FROM ipfs_cids WHERE cid = ${q(hang)}`)[0];
@@ -359,7 +379,7 @@ test('gateway quirks: Range ignored, HEAD refused, timeouts (CLI)', async () => 
   for (const x of t) {
     assert.equal(x.result, 'timeout');
     assert.equal(x.http_status, null);
-    assert.ok(x.latency_ms >= 900 && x.latency_ms < 2500, `timeout after ${x.latency_ms} ms`);
+    assert.ok(x.latency_ms >= 900 && x.latency_ms < 4000, `timeout after ${x.latency_ms} ms`);
     assert.ok(x.error);
   }
   for (const gw of [gwA, gwB]) gw.set(slowOne, 'present');
