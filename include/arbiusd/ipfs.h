@@ -164,12 +164,18 @@ void ipfs_mon_set_progress(struct ipfs_mon *m, ipfs_progress_fn *fn,
 int ipfs_mon_discover(struct ipfs_mon *m, int full,
                       uint64_t *added /* OUT */) WARN_UNUSED;
 
+enum ipfs_run {
+    IPFS_RUN_DUE = 0,   /* the CIDs due when the pass starts */
+    IPFS_RUN_ALL,       /* every CID (--recheck) */
+    IPFS_RUN_FOLLOW,    /* due ones, and those falling due while it runs,
+                         * until nothing is due or in flight (the thread) */
+};
+
 /*
- * One pass: a round for every CID due now (next_check <= now), or with
- * all=1 for every CID.  Fills *out (may be NULL).  Returns 0, 1 when
- * stopped early, -1 on a database error.
+ * One pass of rounds over the CIDs mode selects.  Fills *out (may be
+ * NULL).  Returns 0, 1 when stopped early, -1 on a database error.
  */
-int ipfs_mon_run(struct ipfs_mon *m, int all,
+int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
                  struct ipfs_pass *out /* OUT */) WARN_UNUSED;
 
 /* Starts/stops the monitor thread of `serve` (own DB connection). */

@@ -36,6 +36,7 @@
 #define IPFS_LOOKBACK 4096       /* solution rowids re-read each poll */
 #define IPFS_DISCOVER_CHUNK 50000 /* solution rowids per full-scan step */
 #define IPFS_HDR_COST 512        /* bandwidth charged for a HEAD up front */
+#define IPFS_FOLLOW_MS 250       /* a following pass looks for due CIDs */
 
 /* A gateway's part of a round. */
 struct gw_state {
@@ -674,12 +675,15 @@ static void reap(struct ipfs_mon *m)
     }
 }
 
-int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
+int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
+                 struct ipfs_pass *out)
 {
     const struct config *cfg = m->cfg;
     size_t conc = (size_t)cfg->ipfs_concurrency;
     int64_t now = util_wall_s(), knc = INT64_MIN, krow = 0;
-    uint64_t last_flush = util_now_ms(), last_progress = 0;
+    uint64_t last_flush = util_now_ms(), last_progress = 0, last_look = 0;
+    uint64_t last_discover = util_now_ms();
+    int all = mode == IPFS_RUN_ALL;
     bool exhausted = false;
     int ret = -1;
 
@@ -700,12 +704,35 @@ int ipfs_mon_run(struct ipfs_mon *m, int all, struct ipfs_pass *out)
         /* Keep a few batches alive: enough to fill every slot, few
          * enough that an interrupted pass loses little. */
         if (!exhausted && m->qlen < conc * 2 && m->live < conc * 4 + 64) {
-            int got = refill(m, all, now, &knc, &krow);
+            int got;
 
+            /* Following, a CID that falls due while slow rounds are in
+             * flight joins this pass: the keyset stays valid because a
+             * checked CID's next_check is later than the one it had. */
+            if (mode == IPFS_RUN_FOLLOW)
+                now = util_wall_s();
+            got = refill(m, all, now, &knc, &krow);
             if (got < 0)
                 goto out;
-            if (got < IPFS_BATCH)
+            if (got < IPFS_BATCH) {
                 exhausted = true;
+                last_look = util_now_ms();
+            }
+        }
+        if (mode == IPFS_RUN_FOLLOW && exhausted && m->live > 0 &&
+            util_now_ms() - last_look >= IPFS_FOLLOW_MS)
+            exhausted = false;
+        /* A long following pass still finds new CIDs every interval (they
+         * are due now, so after the keyset position). */
+        if (mode == IPFS_RUN_FOLLOW &&
+            util_now_ms() - last_discover >= cfg->ipfs_interval * 1000) {
+            uint64_t added = 0;
+
+            last_discover = util_now_ms();
+            if (ipfs_mon_discover(m, 0, &added) == 0 && added) {
+                log_info("ipfs: %" PRIu64 " new CIDs to check", added);
+                exhausted = false;
+            }
         }
         bucket_refill(m);
         throttled = false;
@@ -873,7 +900,7 @@ static void *ipfs_main(void *arg)
             if (added)
                 log_info("ipfs: %" PRIu64 " new CIDs to check", added);
         }
-        r = ipfs_mon_run(t->mon, 0, &p);
+        r = ipfs_mon_run(t->mon, IPFS_RUN_FOLLOW, &p);
         if (r == 0 && p.cids)
             log_info("ipfs: checked %" PRIu64 " CIDs (%" PRIu64
                      " requests): ok %" PRIu64 ", slow %" PRIu64
@@ -1022,7 +1049,7 @@ int ipfs_cmd(struct app *app, int argc, char **argv)
         cp.tty = isatty(STDERR_FILENO);
         ipfs_mon_set_progress(mon, progress_line, &cp);
     }
-    r = ipfs_mon_run(mon, recheck, &p);
+    r = ipfs_mon_run(mon, recheck ? IPFS_RUN_ALL : IPFS_RUN_DUE, &p);
     if (!quiet && cp.tty)
         fputc('\n', stderr);
     if (r < 0)
