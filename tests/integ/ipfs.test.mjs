@@ -17,7 +17,8 @@ import { devnetConfig, sql } from './chain.mjs';
 import { runCliAsync, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
 const RETRY = [3, 5, 7];           // seconds, short for the test
-const SLOW_STUB_MS = 2500;         // what the stub waits for "slow" CIDs
+const SLOW_STUB_MS = 3500;         // what the stub waits for "slow" CIDs (HEAD + GET: 7 s,
+                                   // longer than the first retry: retries must not wait for it)
 const SLOW_MS = 1200;              // the daemon's slow threshold (far from both)
 const TEXT_BODY = (cid) => `devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`;
 
