@@ -420,3 +420,24 @@ test('cached pages follow the database at once (another connection commits: new 
   }
   assert.equal((await json(path)).items[0].upvotes, upvotesOf(id));
 });
+
+test('a "newer" cursor at the very top shows the first page; a page past the end offers the way back', async () => {
+  const exp = expected({});
+  const top = task(exp[0]);
+  const b = Buffer.alloc(15);
+  b[0] = 1; b[1] = 0; b[2] = 1; // version 1, newest, before
+  b.writeBigUInt64BE(BigInt(top.block), 3);
+  b.writeUInt32BE(top.log_index, 11);
+  const page = await json(`/api/v1/images?limit=4&cursor=${b.toString('base64url')}`);
+  assert.deepEqual(page.items.map((x) => x.id), exp.slice(0, 4));
+  assert.equal(page.prev_cursor, null);
+  const last = task(exp.at(-1));
+  b[2] = 0;
+  b.writeBigUInt64BE(BigInt(last.block), 3);
+  b.writeUInt32BE(last.log_index, 11);
+  const end = await json(`/api/v1/images?limit=4&cursor=${b.toString('base64url')}`);
+  assert.deepEqual(end.items, []);
+  assert.equal(end.next_cursor, null);
+  const back = await json(`/api/v1/images?limit=4&cursor=${end.prev_cursor}`);
+  assert.deepEqual(back.items.map((x) => x.id), exp.slice(-5, -1));
+});
