@@ -24,6 +24,7 @@
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/http.h"
+#include "arbiusd/ipfs.h"
 #include "arbiusd/log.h"
 #include "arbiusd/metrics.h"
 #include "arbiusd/migrate.h"
@@ -343,6 +344,8 @@ static int cmd_serve(struct app *app, int argc, char **argv)
         goto out;
     if (app->cfg.backup_dir[0] && backup_sched_new(&app->cfg, &bs) < 0)
         goto out;
+    if (!read_only && app->cfg.ipfs_monitor && ipfs_monitor_start(app) < 0)
+        goto out;
     log_info("arbiusd %s serving %s (%s)", ARBIUSD_VERSION, app->cfg.db_path,
              read_only ? "read-only, no scanner" : "scanner running");
     sd_notifyf(0, "READY=1\nSTATUS=serving %s on port %u%s\nMAINPID=%lu",
@@ -359,6 +362,7 @@ out:
     http_server_stop(srv);
     stream_free(hub);
     ops_sampler_free(ops);
+    ipfs_monitor_stop(app);
     app_scanner_stop(app);
     if (db && !read_only && db_checkpoint(db) < 0)
         ret = 1;
@@ -425,6 +429,8 @@ static const struct command command_table[] = {
       "Stops gracefully on SIGTERM or SIGINT (exit 0)." },
     { "scan", app_cmd_scan, "index a range of blocks once and exit",
       APP_SCAN_USAGE },
+    { "ipfs", ipfs_cmd, "check solution CIDs on the IPFS gateways once",
+      IPFS_CMD_USAGE },
     { "task", cmd_task, "print one indexed task as JSON",
       "task TASKID\n\n"
       "Prints the object /api/v1/image/<taskid> serves. Exit 1 if the task is "

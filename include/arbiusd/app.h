@@ -18,11 +18,13 @@ enum app_exit {
 
 struct tmpl_set;
 struct scanner;
+struct ipfs_thread;
 
 struct app {
     struct config cfg;          /* loaded before any command runs */
     struct tmpl_set *tmpl;      /* serve only */
     struct scanner *scanner;    /* serve only, NULL when read-only */
+    struct ipfs_thread *ipfs;   /* serve only: the IPFS monitor (ipfs.h) */
 };
 
 /* Opens the database; migrate=1 applies migrations, else refuses a schema

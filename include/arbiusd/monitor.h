@@ -1,11 +1,12 @@
 /*
  * monitor.h - read-side SQL for operations: the scanner's state, the RPC
- * counters it saves, the reorg journal, the IPFS monitor's counts and the
- * database's size, for /metrics, /ready, /status and /api/v1/status.
+ * counters it saves, the reorg journal and the database's size, for
+ * /metrics, /ready, /status and /api/v1/status.
  *
  * The scanner (chain/) and the HTTP side (web/) meet only in the database:
  * everything here is read from scan_state, rpc_stats, reorgs, coverage,
- * totals, ipfs_cids and ipfs_checks.  All functions read through the given
+ * and totals (the IPFS monitor's counts come from ipfs_counts_json(),
+ * ipfs_store.h).  All functions read through the given
  * connection and return 0, or -1 after logging a database error.
  */
 #ifndef ARBIUSD_MONITOR_H
@@ -16,19 +17,8 @@
 
 #include "arbiusd/db.h"
 
-/* The fixed label sets of the IPFS tables (migrations/0003_gallery.sql). */
-#define MONITOR_IPFS_STATUSES { "pending", "ok", "slow", "missing", "error" }
-#define MONITOR_IPFS_NSTATUS  5
-#define MONITOR_IPFS_RESULTS  { "ok", "slow", "missing", "timeout", "error" }
-#define MONITOR_IPFS_NRESULT  5
-/* Checks are never deleted and grow without bound: the breakdown by result
- * is over the newest MONITOR_IPFS_WINDOW (the gateways' current health) so
- * that a scrape costs the same at any age. */
-#define MONITOR_IPFS_WINDOW   10000
-#define MONITOR_IPFS_WINDOW_SQL "10000"
-
 /* Plain figures, cheap to read: no scan of a table that grows with the
- * chain (ipfs_cids by status is a covering scan of its status index). */
+ * chain. */
 struct monitor_snap {
     int initialized;           /* scan_state has its row */
     int64_t start_block;
@@ -47,15 +37,6 @@ struct monitor_snap {
     int64_t reorg_removed_rows;
     int64_t coverage_ranges;   /* merged contiguous ranges */
     int64_t db_pages, page_size, freelist_pages;
-    int64_t ipfs_cids[MONITOR_IPFS_NSTATUS];   /* by MONITOR_IPFS_STATUSES */
-    int64_t ipfs_cids_other;
-    int64_t ipfs_checks_total; /* checks ever recorded (max(id): O(1)) */
-    int64_t ipfs_recent[MONITOR_IPFS_NRESULT]; /* newest MONITOR_IPFS_WINDOW
-                                                  checks by result */
-    int64_t ipfs_recent_other;
-    int64_t ipfs_due;          /* CIDs whose next check is due */
-    int64_t ipfs_given_up;     /* missing/error past the last retry */
-    int64_t ipfs_last_check;   /* wall time of the newest check, -1: none */
     int64_t rpc_stats_at;      /* when the scanner saved its counters */
 };
 

@@ -41,36 +41,6 @@ static int one_row(struct db *db, const char *sql, int64_t *out, int n)
     return ret;
 }
 
-/* Counts rows grouped by a text column into the slots named by labels;
- * anything else goes to *other. */
-static int count_by(struct db *db, const char *sql, const char *const *labels,
-                    int nlabels, int64_t *counts, int64_t *other)
-{
-    sqlite3_stmt *st = prep(db, sql);
-    int rc, i;
-
-    if (!st)
-        return -1;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        int64_t n = sqlite3_column_int64(st, 1);
-
-        for (i = 0; i < nlabels; i++)
-            if (k && strcmp(k, labels[i]) == 0)
-                break;
-        if (i < nlabels)
-            counts[i] += n;
-        else
-            *other += n;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        db_log_error(db, "monitor counts");
-        return -1;
-    }
-    return 0;
-}
-
 int monitor_state(struct db *db, struct monitor_snap *s)
 {
     sqlite3_stmt *st;
@@ -107,8 +77,6 @@ int monitor_state(struct db *db, struct monitor_snap *s)
 
 int monitor_snapshot(struct db *db, struct monitor_snap *out)
 {
-    static const char *const statuses[] = MONITOR_IPFS_STATUSES;
-    static const char *const results[] = MONITOR_IPFS_RESULTS;
     struct monitor_snap s;
     int64_t v[5];
 
@@ -144,28 +112,6 @@ int monitor_snapshot(struct db *db, struct monitor_snap *out)
     if (one_row(db, "SELECT updated_at FROM rpc_stats WHERE id = 1", v, 1) < 0)
         return -1;
     s.rpc_stats_at = v[0];
-    if (count_by(db, "SELECT status, count(*) FROM ipfs_cids GROUP BY status",
-                 statuses, MONITOR_IPFS_NSTATUS, s.ipfs_cids,
-                 &s.ipfs_cids_other) < 0 ||
-        count_by(db, "SELECT result, count(*) FROM (SELECT result FROM "
-                     "ipfs_checks ORDER BY id DESC LIMIT "
-                     MONITOR_IPFS_WINDOW_SQL ") GROUP BY result",
-                 results, MONITOR_IPFS_NRESULT, s.ipfs_recent,
-                 &s.ipfs_recent_other) < 0)
-        return -1;
-    memset(v, 0, sizeof(v));
-    v[3] = -1;
-    if (one_row(db, "SELECT (SELECT coalesce(max(id), 0) FROM ipfs_checks), "
-                    "(SELECT count(*) FROM ipfs_cids WHERE next_check <= "
-                    "unixepoch()), (SELECT count(*) FROM ipfs_cids WHERE "
-                    "status IN ('missing', 'error') AND next_check IS NULL), "
-                    "(SELECT coalesce((SELECT time FROM ipfs_checks ORDER BY "
-                    "id DESC LIMIT 1), -1))", v, 4) < 0)
-        return -1;
-    s.ipfs_checks_total = v[0];
-    s.ipfs_due = v[1];
-    s.ipfs_given_up = v[2];
-    s.ipfs_last_check = v[3];
     *out = s;
     return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
+#include "arbiusd/ipfs_store.h"
 #include "arbiusd/log.h"
 #include "arbiusd/monitor.h"
 #include "arbiusd/queries.h"
@@ -219,18 +220,18 @@ int api_ready(struct http_req *req, struct http_resp *resp)
 
 /* ---- /api/v1/status and /status ---- */
 
-static const char *const ipfs_statuses[] = MONITOR_IPFS_STATUSES;
-static const char *const ipfs_results[] = MONITOR_IPFS_RESULTS;
+static const char *const ipfs_statuses[] = { "pending", "ok", "slow",
+                                             "missing", "error" };
+static const char *const ipfs_results[] = { "ok", "slow", "missing",
+                                            "timeout", "error" };
 
 /* The whole status object; new reference in *outp.  0 or -1 (logged). */
 static int status_build(struct http_req *req, json_t **outp)
 {
     struct db *db = http_db(req);
     struct monitor_snap s;
-    json_t *o = NULL, *rpc = NULL, *reorgs = NULL, *cids, *checks, *reasons;
+    json_t *o = NULL, *rpc = NULL, *reorgs = NULL, *ipfs = NULL, *reasons;
     double bps;
-    int64_t total;
-    size_t i;
 
     if (!db || queries_status(db, &o) < 0)
         return -1;
@@ -278,31 +279,10 @@ static int status_build(struct http_req *req, json_t **outp)
                                   (json_int_t)s.reorgs, "removed_rows",
                                   (json_int_t)s.reorg_removed_rows, "recent",
                                   reorgs));
-    cids = json_object();
-    total = s.ipfs_cids_other;
-    for (i = 0; i < MONITOR_IPFS_NSTATUS; i++) {
-        json_object_set_new(cids, ipfs_statuses[i],
-                            json_integer(s.ipfs_cids[i]));
-        total += s.ipfs_cids[i];
-    }
-    json_object_set_new(cids, "total", json_integer(total));
-    checks = json_object();
-    total = s.ipfs_recent_other;
-    for (i = 0; i < MONITOR_IPFS_NRESULT; i++) {
-        json_object_set_new(checks, ipfs_results[i],
-                            json_integer(s.ipfs_recent[i]));
-        total += s.ipfs_recent[i];
-    }
-    json_object_set_new(checks, "total", json_integer(total));
-    json_object_set_new(
-        o, "ipfs",
-        json_pack("{s:o,s:{s:I,s:i,s:o},s:I,s:I,s:o}", "cids", cids, "checks",
-                  "total", (json_int_t)s.ipfs_checks_total, "window",
-                  MONITOR_IPFS_WINDOW, "recent", checks, "due",
-                  (json_int_t)s.ipfs_due, "given_up",
-                  (json_int_t)s.ipfs_given_up, "last_check",
-                  s.ipfs_last_check >= 0 ? json_integer(s.ipfs_last_check)
-                                         : json_null()));
+    /* The IPFS monitor's own counting (ipfs_store.h): null if it fails. */
+    if (ipfs_counts_json(db, &ipfs) < 0)
+        ipfs = json_null();
+    json_object_set_new(o, "ipfs", ipfs);
     json_object_set_new(
         o, "database",
         json_pack("{s:I,s:I,s:I}", "size_bytes",
@@ -545,11 +525,93 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
     return 0;
 }
 
+/* One sample of an integer member of o (0 when missing). */
+static int prom_member(struct buf *out, const char *metric, const char *label,
+                       const char *value, json_t *o, const char *key)
+{
+    OUT("%s{%s=\"", metric, label);
+    if (http_prom_label(out, value) < 0)
+        return -1;
+    OUT("\"} %lld\n",
+        (long long)json_integer_value(json_object_get(o, key)));
+    return 0;
+}
+
+/* The IPFS monitor's counts (ipfs_counts_json()); nothing when they cannot
+ * be read. */
+static int prom_ipfs(struct buf *out, struct db *db)
+{
+    json_t *c = NULL, *cids, *checks, *recent, *gws, *g;
+    const char *url;
+    int ret = -1;
+    size_t i;
+
+    if (ipfs_counts_json(db, &c) < 0)
+        return 0;
+    cids = json_object_get(c, "cids");
+    checks = json_object_get(c, "checks");
+    recent = json_object_get(checks, "recent");
+    gws = json_object_get(checks, "gateways");
+    if (prom_head(out, "arbiusd_ipfs_cids", "gauge",
+                  "Solution outputs by the IPFS monitor's status.") < 0)
+        goto out;
+    for (i = 0; i < ARRAY_SIZE(ipfs_statuses); i++)
+        if (prom_member(out, "arbiusd_ipfs_cids", "status", ipfs_statuses[i],
+                        cids, ipfs_statuses[i]) < 0)
+            goto out;
+    if (prom_head(out, "arbiusd_ipfs_checks_total", "counter",
+                  "IPFS gateway checks ever recorded.") < 0 ||
+        buf_addf(out, "arbiusd_ipfs_checks_total %lld\n",
+                 (long long)json_integer_value(json_object_get(checks,
+                                                               "total"))) < 0 ||
+        prom_head(out, "arbiusd_ipfs_recent_checks", "gauge",
+                  "The newest " IPFS_COUNTS_WINDOW_SQL " IPFS gateway checks "
+                  "by result.") < 0)
+        goto out;
+    for (i = 0; i < ARRAY_SIZE(ipfs_results); i++)
+        if (prom_member(out, "arbiusd_ipfs_recent_checks", "result",
+                        ipfs_results[i], recent, ipfs_results[i]) < 0)
+            goto out;
+    if (prom_head(out, "arbiusd_ipfs_gateway_recent_checks", "gauge",
+                  "The newest IPFS checks by gateway and result.") < 0)
+        goto out;
+    json_object_foreach(gws, url, g) {
+        size_t r;
+
+        for (r = 0; r < ARRAY_SIZE(ipfs_results); r++) {
+            if (buf_adds(out, "arbiusd_ipfs_gateway_recent_checks{gateway=\"") <
+                    0 ||
+                http_prom_label(out, url) < 0 ||
+                buf_addf(out, "\",result=\"%s\"} %lld\n", ipfs_results[r],
+                         (long long)json_integer_value(
+                             json_object_get(g, ipfs_results[r]))) < 0)
+                goto out;
+        }
+    }
+    if (prom_gauge(out, "arbiusd_ipfs_due_cids",
+                   "Solution outputs whose next check is due.",
+                   (double)json_integer_value(json_object_get(c, "due"))) < 0 ||
+        prom_gauge(out, "arbiusd_ipfs_given_up_cids",
+                   "Missing or failing outputs past their last retry.",
+                   (double)json_integer_value(json_object_get(c,
+                                                              "given_up"))) <
+            0 ||
+        prom_gauge(out, "arbiusd_ipfs_last_check_timestamp_seconds",
+                   "Wall time of the newest IPFS check (0: none).",
+                   (double)json_integer_value(json_object_get(c,
+                                                              "last_check"))) <
+            0)
+        goto out;
+    ret = 0;
+out:
+    json_decref(c);
+    return ret;
+}
+
 static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
 {
     struct monitor_snap s;
     json_t *eps = NULL;
-    size_t i;
     int ret = -1;
     double bps;
 
@@ -656,40 +718,7 @@ static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
                    "When the scanner last saved its RPC counters.",
                    (double)s.rpc_stats_at) < 0)
         goto out;
-    if (prom_head(out, "arbiusd_ipfs_cids", "gauge",
-                  "Solution outputs by the IPFS monitor's status.") < 0)
-        goto out;
-    for (i = 0; i < MONITOR_IPFS_NSTATUS; i++)
-        if (buf_addf(out, "arbiusd_ipfs_cids{status=\"%s\"} %lld\n",
-                     ipfs_statuses[i], (long long)s.ipfs_cids[i]) < 0)
-            goto out;
-    if (buf_addf(out, "arbiusd_ipfs_cids{status=\"other\"} %lld\n",
-                 (long long)s.ipfs_cids_other) < 0)
-        goto out;
-    if (prom_head(out, "arbiusd_ipfs_checks_total", "counter",
-                  "IPFS gateway checks ever recorded.") < 0 ||
-        buf_addf(out, "arbiusd_ipfs_checks_total %lld\n",
-                 (long long)s.ipfs_checks_total) < 0 ||
-        prom_head(out, "arbiusd_ipfs_recent_checks", "gauge",
-                  "The newest " MONITOR_IPFS_WINDOW_SQL " IPFS gateway checks "
-                  "by result.") < 0)
-        goto out;
-    for (i = 0; i < MONITOR_IPFS_NRESULT; i++)
-        if (buf_addf(out, "arbiusd_ipfs_recent_checks{result=\"%s\"} %lld\n",
-                     ipfs_results[i], (long long)s.ipfs_recent[i]) < 0)
-            goto out;
-    if (buf_addf(out, "arbiusd_ipfs_recent_checks{result=\"other\"} %lld\n",
-                 (long long)s.ipfs_recent_other) < 0 ||
-        prom_gauge(out, "arbiusd_ipfs_due_cids",
-                   "Solution outputs whose next check is due.",
-                   (double)s.ipfs_due) < 0 ||
-        prom_gauge(out, "arbiusd_ipfs_given_up_cids",
-                   "Missing or failing outputs past their last retry.",
-                   (double)s.ipfs_given_up) < 0 ||
-        prom_gauge(out, "arbiusd_ipfs_last_check_timestamp_seconds",
-                   "Wall time of the newest IPFS check (0: none).",
-                   (double)(s.ipfs_last_check > 0 ? s.ipfs_last_check : 0)) <
-            0)
+    if (prom_ipfs(out, db) < 0)
         goto out;
     if (prom_gauge(out, "arbiusd_database_size_bytes",
                    "Size of the SQLite database file.",

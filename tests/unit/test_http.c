@@ -189,15 +189,6 @@ START_TEST(test_http__monitor_snapshot)
     ck_assert_int_eq(s.updated_at, 5000);
     ck_assert_int_eq(s.reorgs, 1);
     ck_assert_int_eq(s.reorg_removed_rows, 7);
-    ck_assert_int_eq(s.ipfs_cids[1], 2);   /* ok */
-    ck_assert_int_eq(s.ipfs_cids[3], 1);   /* missing */
-    ck_assert_int_eq(s.ipfs_cids_other, 1);
-    ck_assert_int_eq(s.ipfs_recent[0], 1); /* ok */
-    ck_assert_int_eq(s.ipfs_recent[3], 1); /* timeout */
-    ck_assert_int_eq(s.ipfs_checks_total, 2);
-    ck_assert_int_eq(s.ipfs_last_check, 1);
-    ck_assert_int_eq(s.ipfs_given_up, 1);  /* Qc: missing, no next check */
-    ck_assert_int_eq(s.ipfs_due, 0);
     ck_assert_int_eq(s.rpc_stats_at, 77);
     ck_assert_int_eq(monitor_rpc(db, &rpc), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rpc, 0),
