@@ -463,8 +463,9 @@ int ipfs_counts_json(struct db *db, json_t **out)
         query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE status IN "
                       "('missing', 'error') AND next_check IS NULL",
                   0, 0, &given_up) < 0 ||
-        query_i64(db, "SELECT time FROM ipfs_checks ORDER BY id DESC "
-                      "LIMIT 1", 0, 0, &last) < 0) {
+        /* A subquery: one row (NULL) also before the first check. */
+        query_i64(db, "SELECT (SELECT time FROM ipfs_checks ORDER BY id "
+                      "DESC LIMIT 1)", 0, 0, &last) < 0) {
         json_decref(o);
         return -1;
     }

@@ -7,6 +7,7 @@
 
 #include <zlib.h>
 
+#include "arbiusd/ipfs_store.h"
 #include "arbiusd/migrate.h"
 #include "arbiusd/monitor.h"
 #include "unit.h"
@@ -165,6 +166,16 @@ START_TEST(test_http__monitor_snapshot)
     ck_assert_int_eq(migrate_apply(db, NULL, NULL, 0), 0);
     ck_assert_int_eq(monitor_snapshot(db, &s), 0);
     ck_assert_int_eq(s.initialized, 0);
+    /* The IPFS counts of /status before the monitor's first check. */
+    {
+        json_t *c = NULL;
+
+        ck_assert_int_eq(ipfs_counts_json(db, &c), 0);
+        ck_assert(json_is_null(json_object_get(c, "last_check")));
+        ck_assert_int_eq(json_integer_value(json_object_get(
+                             json_object_get(c, "checks"), "total")), 0);
+        json_decref(c);
+    }
     ck_assert_int_eq(db_exec(db,
         "INSERT INTO scan_state (id, chain_id, engine, start_block, "
         "indexed_block, indexed_hash, indexed_time, head_block, head_time, "
