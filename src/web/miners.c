@@ -1,0 +1,588 @@
+/*
+ * miners.c - /miners, /miner/<addr>, /users, /user/<addr>, /models,
+ * /model/<id> and their JSON twins under /api/v1/.
+ *
+ * The JSON is what analytics.c builds (its header defines every figure);
+ * pages render the same objects after adding display text (whole AIUS,
+ * dates, image URLs, SVG charts) built here from numbers and validated ids
+ * only.  Bad parameters are 400s naming the parameter, unknown addresses
+ * and ids 404s.  Leaderboards depend on the indexed head alone, so their
+ * JSON is kept per (window, sort) until the head moves.
+ */
+#include "arbiusd/web.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arbiusd/analytics.h"
+#include "arbiusd/chart.h"
+#include "arbiusd/cid.h"
+#include "arbiusd/config.h"
+#include "arbiusd/log.h"
+#include "arbiusd/stats.h"
+
+#define MW_CHART_MAX ((size_t)4 << 20)
+
+static int64_t active_window(const struct http_req *req)
+{
+    return (int64_t)req->ctx->cfg->miners_active_window * 3600;
+}
+
+static char *const *name_items(const struct http_req *req, size_t *n)
+{
+    *n = req->ctx->cfg->model_names.n;
+    return req->ctx->cfg->model_names.items;
+}
+
+/* "0x" + hexdigits hex digits, any case -> lower case into out.  0 or -1. */
+static int hex_param(const char *s, size_t hexdigits, char *out)
+{
+    size_t i;
+
+    if (!s || strlen(s) != hexdigits + 2 || s[0] != '0' ||
+        (s[1] != 'x' && s[1] != 'X'))
+        return -1;
+    for (i = 2; i < hexdigits + 2; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return -1;
+    for (i = 0; i < hexdigits + 2; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[hexdigits + 2] = '\0';
+    return 0;
+}
+
+/* ---- display helpers ---- */
+
+static void time_text(json_t *o, const char *key, const char *outkey)
+{
+    json_t *v = json_object_get(o, key);
+    char txt[32];
+    time_t t;
+    struct tm tm;
+
+    if (!json_is_integer(v))
+        return;
+    t = (time_t)json_integer_value(v);
+    if (gmtime_r(&t, &tm) && strftime(txt, sizeof(txt), "%Y-%m-%d %H:%M", &tm))
+        json_object_set_new(o, outkey, json_string(txt));
+}
+
+/* Adds "<key>_aius" (whole AIUS text) beside a wei string field. */
+static void aius_text(json_t *o, const char *key)
+{
+    const char *wei = json_string_value(json_object_get(o, key));
+    char k[64], txt[96];
+
+    if (!wei)
+        return;
+    analytics_aius_text(wei, txt, sizeof(txt));
+    snprintf(k, sizeof(k), "%s_aius", key);
+    if (!json_object_get(o, k))
+        json_object_set_new(o, k, json_string(txt));
+}
+
+/* Adds "image_url" for an object with cid and output_file, and "is_image"
+ * for image outputs. */
+static void image_url(const struct http_req *req, json_t *o)
+{
+    const struct config *cfg = req->ctx->cfg;
+    const char *cid = json_string_value(json_object_get(o, "cid"));
+    const char *file = json_string_value(json_object_get(o, "output_file"));
+    const char *type = json_string_value(json_object_get(o, "output_type"));
+    struct buf b = BUF_INIT(4096);
+
+    if (!cid || cfg->gateways.n == 0)
+        return;
+    if (cid_gateway_url(&b, cfg->gateways.items[0], cid, file) == 0)
+        json_object_set_new(o, "image_url", json_stringn(b.data, b.len));
+    buf_release(&b);
+    json_object_set_new(o, "is_image",
+                        json_boolean(type && strcmp(type, "image") == 0));
+}
+
+static json_t *chart(json_t *points, const char *key, enum chart_kind kind,
+                     const char *id, const char *title, const char *unit)
+{
+    size_t n = json_array_size(points), i;
+    struct chart_point *cp = xcalloc(n + 1, sizeof(*cp));
+    struct buf b = BUF_INIT(MW_CHART_MAX);
+    json_t *out = NULL;
+
+    for (i = 0; i < n; i++) {
+        json_t *p = json_array_get(points, i);
+
+        cp[i].day = (int64_t)json_integer_value(json_object_get(p, "day"));
+        cp[i].value = (int64_t)json_integer_value(json_object_get(p, key));
+    }
+    if (chart_svg(&b, kind, id, title, unit, cp, n) == 0)
+        out = json_stringn(b.data, b.len);
+    else
+        log_warnx("miners: chart %s too large", id);
+    buf_release(&b);
+    free(cp);
+    return out ? out : json_string("");
+}
+
+static void day_texts(json_t *points)
+{
+    size_t i;
+    json_t *p;
+
+    json_array_foreach(points, i, p) {
+        char txt[32];
+
+        chart_day_text((int64_t)json_integer_value(json_object_get(p, "day")),
+                       txt, sizeof(txt));
+        json_object_set_new(p, "date", json_string(txt));
+        aius_text(p, "fees");
+        aius_text(p, "rewards");
+    }
+}
+
+/* Common reply of a lookup: status from the analytics result. */
+static int lookup_error(struct http_req *req, struct http_resp *resp, int r,
+                        const char *what)
+{
+    if (r == 1)
+        return http_reply_error(req, resp, 404, what);
+    return http_reply_error(req, resp, 503, "the database is unavailable");
+}
+
+/* ---- leaderboard cache ---- */
+
+static struct {
+    pthread_mutex_t lock;
+    struct stats_head head[4][3];
+    char *text[4][3];
+    size_t len[4][3];
+} lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The leaderboard's JSON text for (w, s) at the current head, into out. */
+static int leaderboard_text(struct http_req *req, enum an_window w,
+                            enum an_sort s, struct buf *out)
+{
+    struct db *db = http_db(req);
+    struct stats_head h;
+    json_t *v = NULL;
+    char *text;
+    int hit = 0;
+
+    if (!db || stats_head(db, &h) < 0)
+        return -1;
+    pthread_mutex_lock(&lb_cache.lock);
+    if (h.initialized && lb_cache.text[w][s] &&
+        lb_cache.head[w][s].block == h.block &&
+        strcmp(lb_cache.head[w][s].hash, h.hash) == 0) {
+        buf_reset(out);
+        hit = buf_add(out, lb_cache.text[w][s], lb_cache.len[w][s]) == 0;
+    }
+    pthread_mutex_unlock(&lb_cache.lock);
+    if (hit)
+        return 0;
+    if (analytics_miners(db, w, s, active_window(req), &v) < 0)
+        return -1;
+    text = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    if (!text)
+        return -1;
+    buf_reset(out);
+    if (buf_adds(out, text) < 0) {
+        free(text);
+        return -1;
+    }
+    /* Keep it only if the head did not move while it was read. */
+    if (h.initialized && stats_head(db, &h) == 0 && h.initialized) {
+        const char *hash = NULL;
+        json_t *chk = json_loads(text, 0, NULL);
+
+        hash = json_string_value(json_object_get(json_object_get(chk, "as_of"),
+                                                 "hash"));
+        if (hash && strcmp(hash, h.hash) == 0) {
+            pthread_mutex_lock(&lb_cache.lock);
+            free(lb_cache.text[w][s]);
+            lb_cache.text[w][s] = text;
+            lb_cache.len[w][s] = strlen(text);
+            lb_cache.head[w][s] = h;
+            pthread_mutex_unlock(&lb_cache.lock);
+            text = NULL;
+        }
+        json_decref(chk);
+    }
+    free(text);
+    return 0;
+}
+
+/* window= and sort= (defaults all, solutions), or a 400 message. */
+static int lb_params(const struct http_req *req, enum an_window *w,
+                     enum an_sort *s, const char **msg)
+{
+    const char *v = http_query(req, "window");
+
+    *w = AN_ALL;
+    *s = AN_BY_SOLUTIONS;
+    if (v && analytics_window_parse(v, w) < 0) {
+        *msg = "window: expected 24h, 7d, 30d or all";
+        return -1;
+    }
+    v = http_query(req, "sort");
+    if (v && analytics_sort_parse(v, s) < 0) {
+        *msg = "sort: expected solutions, earnings or latency";
+        return -1;
+    }
+    return 0;
+}
+
+int api_miners(struct http_req *req, struct http_resp *resp)
+{
+    enum an_window w;
+    enum an_sort s;
+    const char *msg = NULL;
+
+    if (lb_params(req, &w, &s, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    if (leaderboard_text(req, w, s, &resp->body) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    resp->status = 200;
+    resp->content_type = "application/json";
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    return 0;
+}
+
+int pages_miners(struct http_req *req, struct http_resp *resp)
+{
+    static const char *const wl[] = { "24h", "7d", "30d", "all" };
+    static const char *const sl[] = { "solutions", "earnings", "latency" };
+    struct buf text = BUF_INIT(HTTP_MAX_RESPONSE);
+    enum an_window w;
+    enum an_sort s;
+    const char *msg = NULL;
+    json_t *ctx = NULL, *links, *m;
+    size_t i;
+    int r;
+
+    if (lb_params(req, &w, &s, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    if (leaderboard_text(req, w, s, &text) < 0 ||
+        !(ctx = json_loads(text.data, 0, NULL))) {
+        buf_release(&text);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    buf_release(&text);
+    json_array_foreach(json_object_get(ctx, "miners"), i, m) {
+        time_text(m, "last_seen", "last_seen_text");
+        time_text(m, "first_seen", "first_seen_text");
+    }
+    aius_text(json_object_get(ctx, "totals"), "earnings");
+    links = json_array();
+    for (i = 0; i < 4; i++) {
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[i],
+                 sl[s]);
+        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", wl[i],
+                                               "href", href, "current",
+                                               (int)i == (int)w));
+    }
+    json_object_set_new(ctx, "windows", links);
+    links = json_array();
+    for (i = 0; i < 3; i++) {
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[w],
+                 sl[i]);
+        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", sl[i],
+                                               "href", href, "current",
+                                               (int)i == (int)s));
+    }
+    json_object_set_new(ctx, "sorts", links);
+    json_object_set_new(ctx, "title", json_string("Miners"));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    r = http_reply_page(req, resp, "miners", ctx);
+    json_decref(ctx);
+    return r;
+}
+
+/* ---- one miner ---- */
+
+static int miner_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    char addr[43];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 40, addr) < 0) {
+        http_reply_error(req, resp, 400,
+                         "address: expected 0x and 40 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_miner(db, addr, active_window(req), names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such miner in the index");
+        return -1;
+    }
+    return 0;
+}
+
+int api_miner(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (miner_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+int pages_miner(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v, *daily;
+    size_t i;
+    int r;
+
+    if (miner_load(req, resp, &o) < 0)
+        return 0;
+    time_text(o, "first_seen", "first_seen_text");
+    time_text(o, "last_seen", "last_seen_text");
+    v = json_object_get(o, "earnings");
+    aius_text(v, "fees");
+    aius_text(v, "rewards");
+    json_array_foreach(json_object_get(v, "eras"), i, v) {
+        aius_text(v, "fees");
+        aius_text(v, "rewards");
+    }
+    json_array_foreach(json_object_get(o, "recent"), i, v) {
+        image_url(req, v);
+        time_text(v, "time", "time_text");
+    }
+    json_array_foreach(json_object_get(o, "stake_events"), i, v) {
+        time_text(v, "time", "time_text");
+        aius_text(v, "amount");
+    }
+    daily = json_object_get(o, "daily");
+    day_texts(daily);
+    json_object_set_new(o, "chart_solutions",
+                        chart(daily, "solutions", CHART_BARS, "chart-sol",
+                              "Solutions per day", "solutions"));
+    json_object_set_new(o, "chart_claims",
+                        chart(daily, "claims", CHART_BARS, "chart-claims",
+                              "Claims per day", "claims"));
+    json_object_set_new(o, "title", json_string("Miner"));
+    r = http_reply_page(req, resp, "miner", o);
+    json_decref(o);
+    return r;
+}
+
+/* ---- users ---- */
+
+static int users_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    const char *sort = http_query(req, "sort");
+
+    if (!sort)
+        sort = "tasks";
+    if (strcmp(sort, "tasks") != 0 && strcmp(sort, "fees") != 0 &&
+        strcmp(sort, "recent") != 0) {
+        http_reply_error(req, resp, 400, "sort: expected tasks, fees or recent");
+        return -1;
+    }
+    if (!db || analytics_users(db, sort, outp) < 0) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    return 0;
+}
+
+int api_users(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (users_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+int pages_users(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v;
+    size_t i;
+    int r;
+
+    if (users_load(req, resp, &o) < 0)
+        return 0;
+    json_array_foreach(json_object_get(o, "users"), i, v) {
+        time_text(v, "first_seen", "first_seen_text");
+        time_text(v, "last_seen", "last_seen_text");
+    }
+    json_object_set_new(o, "title", json_string("Users"));
+    r = http_reply_page(req, resp, "users", o);
+    json_decref(o);
+    return r;
+}
+
+static int user_load(struct http_req *req, struct http_resp *resp,
+                     json_t **outp)
+{
+    struct db *db = http_db(req);
+    char addr[43];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 40, addr) < 0) {
+        http_reply_error(req, resp, 400,
+                         "address: expected 0x and 40 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_user(db, addr, names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such user in the index");
+        return -1;
+    }
+    return 0;
+}
+
+int api_user(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (user_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+int pages_user(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v;
+    size_t i;
+    int r;
+
+    if (user_load(req, resp, &o) < 0)
+        return 0;
+    time_text(o, "first_seen", "first_seen_text");
+    time_text(o, "last_seen", "last_seen_text");
+    json_array_foreach(json_object_get(o, "recent"), i, v) {
+        image_url(req, v);
+        time_text(v, "time", "time_text");
+        aius_text(v, "fee");
+    }
+    json_object_set_new(o, "title", json_string("User"));
+    r = http_reply_page(req, resp, "user", o);
+    json_decref(o);
+    return r;
+}
+
+/* ---- models ---- */
+
+int api_models(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    json_t *o = NULL;
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+
+    if (!db || analytics_models(db, names, nn, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    return http_reply_json(resp, 200, o);
+}
+
+int pages_models(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    json_t *o = NULL;
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (!db || analytics_models(db, names, nn, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    json_object_set_new(o, "title", json_string("Models"));
+    r = http_reply_page(req, resp, "models", o);
+    json_decref(o);
+    return r;
+}
+
+static int model_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    char id[67];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 64, id) < 0) {
+        http_reply_error(req, resp, 400, "id: expected 0x and 64 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_model(db, id, names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such model in the index");
+        return -1;
+    }
+    return 0;
+}
+
+int api_model(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (model_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+int pages_model(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v, *daily, *f;
+    size_t i;
+    int r;
+
+    if (model_load(req, resp, &o) < 0)
+        return 0;
+    daily = json_object_get(o, "daily");
+    day_texts(daily);
+    json_object_set_new(o, "chart_tasks",
+                        chart(daily, "tasks", CHART_BARS, "chart-tasks",
+                              "Tasks per day", "tasks"));
+    json_object_set_new(o, "chart_solutions",
+                        chart(daily, "solutions", CHART_BARS, "chart-sol",
+                              "Solutions per day", "solutions"));
+    json_array_foreach(json_object_get(json_object_get(o, "template"),
+                                       "fields"), i, f) {
+        v = json_object_get(f, "default");
+        if (v && !json_is_null(v) && !json_is_string(v)) {
+            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            if (t)
+                json_object_set_new(f, "default_text", json_string(t));
+            free(t);
+        } else if (json_is_string(v)) {
+            json_object_set(f, "default_text", v);
+        }
+    }
+    time_text(json_object_get(o, "registered"), "time", "time_text");
+    json_object_set_new(o, "title", json_string("Model"));
+    r = http_reply_page(req, resp, "model", o);
+    json_decref(o);
+    return r;
+}
