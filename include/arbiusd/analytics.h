@@ -119,6 +119,23 @@ int analytics_paid_between(struct db *db, int64_t t0, int64_t t1,
                            int show_automine,
                            char out[80] /* OUT */) WARN_UNUSED;
 
+/*
+ * Miners seen in the `seconds` before the head: {as_of, seconds,
+ *  miners:[{address, solutions, claims (both in the period), total_solutions,
+ *  total_claims, first_seen, last_seen, active}]} by solutions.
+ */
+int analytics_miners_recent(struct db *db, int64_t seconds,
+                            int64_t active_window,
+                            json_t **outp /* OUT */) WARN_UNUSED;
+
+/*
+ * The validator earnings table of one miner (or all when addr is NULL):
+ * {rows:[{address, era, fees, rewards}]} by address then era, and
+ * {totals:{fees, rewards, earnings}}.
+ */
+int analytics_earnings(struct db *db, const char *addr,
+                       json_t **outp /* OUT */) WARN_UNUSED;
+
 /* "1.5" from wei text (trailing zeros trimmed); "?" if not a number. */
 void analytics_aius_text(const char *wei, char *out, size_t outsz);
 

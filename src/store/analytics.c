@@ -1350,3 +1350,102 @@ int analytics_paid_between(struct db *db, int64_t t0, int64_t t1, int show,
         return -1;
     return 0;
 }
+
+int analytics_miners_recent(struct db *db, int64_t seconds, int64_t window,
+                            json_t **outp)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *o = json_object(), *arr = json_array();
+    int64_t t;
+    int rc, ret = -1;
+
+    json_object_set_new(o, "miners", arr);
+    if (read_begin(db) < 0) {
+        json_decref(o);
+        return -1;
+    }
+    if (as_of(db, o, &t) < 0)
+        goto out;
+    json_object_set_new(o, "seconds", json_integer(seconds));
+    st = prep(db,
+              "SELECT m.address, "
+              "(SELECT count(*) FROM solutions s WHERE s.validator = "
+              "m.address AND s.time > ?1), "
+              "(SELECT count(*) FROM solutions s WHERE s.validator = "
+              "m.address AND s.claim_time > ?1), "
+              "m.solutions, m.claims, m.first_time, m.last_time, "
+              "m.last_time > ?2 FROM miners m WHERE m.last_time > ?1 "
+              "ORDER BY 2 DESC, 1");
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, t - seconds);
+    sqlite3_bind_int64(st, 2, t - window);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack(
+            "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "address", col_text(st, 0),
+            "solutions", col_int(st, 1), "claims", col_int(st, 2),
+            "total_solutions", col_int(st, 3), "total_claims", col_int(st, 4),
+            "first_seen", col_int(st, 5), "last_seen", col_int(st, 6),
+            "active", sqlite3_column_int(st, 7)));
+    if (step_done(db, rc) < 0)
+        goto out;
+    *outp = o;
+    o = NULL;
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    read_end(db);
+    json_decref(o);
+    return ret;
+}
+
+int analytics_earnings(struct db *db, const char *addr, json_t **outp)
+{
+    sqlite3_stmt *st = NULL;
+    json_t *o = json_object(), *arr = json_array();
+    struct u256 f = { { 0 } }, r = { { 0 } }, tot;
+    int64_t t;
+    int rc, ret = -1;
+
+    json_object_set_new(o, "rows", arr);
+    if (read_begin(db) < 0) {
+        json_decref(o);
+        return -1;
+    }
+    if (as_of(db, o, &t) < 0)
+        goto out;
+    st = prep(db, "SELECT address, era, fees, rewards FROM earnings_totals "
+                  "WHERE role = 'validator' AND (?1 IS NULL OR address = ?1) "
+                  "ORDER BY address, era");
+    if (!st)
+        goto out;
+    if (addr)
+        sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (dec_add_into(&f, (const char *)sqlite3_column_text(st, 2)) < 0 ||
+            dec_add_into(&r, (const char *)sqlite3_column_text(st, 3)) < 0) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+        json_array_append_new(arr, json_pack("{s:o,s:o,s:o,s:o}", "address",
+                                             col_text(st, 0), "era",
+                                             col_int(st, 1), "fees",
+                                             col_text(st, 2), "rewards",
+                                             col_text(st, 3)));
+    }
+    if (step_done(db, rc) < 0 || u256_add(&f, &r, &tot))
+        goto out;
+    json_object_set_new(o, "totals",
+                        json_pack("{s:o,s:o,s:o,s:o}", "fees", u256_json(&f),
+                                  "rewards", u256_json(&r), "earnings",
+                                  u256_json(&tot), "earnings_aius",
+                                  u256_aius_json(&tot)));
+    *outp = o;
+    o = NULL;
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    read_end(db);
+    json_decref(o);
+    return ret;
+}
