@@ -1990,7 +1990,7 @@ int store_rollback(struct store *st, uint64_t ancestor,
 {
     static const char *const plain[] = {
         "commitments", "votes", "stake_events", "payouts", "transfers",
-        "incentives", "other_events", "model_changes", "earnings",
+        "incentives", "other_events", "model_changes",
     };
     int64_t a = (int64_t)ancestor, old_head = 0;
     uint64_t gone = 0;
@@ -2058,6 +2058,9 @@ int store_rollback(struct store *st, uint64_t ancestor,
             goto fail;
         gone += (uint64_t)r;
     }
+    /* Earnings are derived rows, not chain events: not counted. */
+    if (run(st, "DELETE FROM earnings WHERE block > ?", "i", a) < 0)
+        goto fail;
     /* Flags and fields that the deleted rows had set (the finish events
      * themselves were counted as other_events). */
     if (run(st,
