@@ -64,7 +64,8 @@ int analytics_miners(struct db *db, enum an_window w, enum an_sort s,
     WARN_UNUSED;
 
 /*
- * One miner: {as_of, address, active, first_seen, last_seen, solutions,
+ * One miner: {as_of, address, active, task_owner (also owns tasks),
+ *  first_seen, last_seen, solutions,
  *  claims, unclaimed, commitments, contestations_against,
  *  contestations_by, votes, median_solve_seconds, median_claim_lag_seconds,
  *  earnings:{fees, rewards, total, total_aius, eras:[{era, fees, rewards}]},

@@ -712,6 +712,9 @@ static int miner_in_txn(struct db *db, const char *addr, int64_t window,
     sqlite3_finalize(st);
     st = NULL;
 
+    if (one_int(db, "SELECT count(*) FROM users WHERE address = ?1", addr, &v) < 0)
+        goto out;
+    json_object_set_new(o, "task_owner", json_boolean(v > 0));
     if (one_int(db, "SELECT count(*) FROM commitments WHERE addr = ?1", addr, &v) < 0)
         goto out;
     json_object_set_new(o, "commitments", json_integer(v));

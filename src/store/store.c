@@ -1252,9 +1252,13 @@ static int put_solution(struct store *st, const struct st_event *ev)
             "tiii", so->validator, (int64_t)ev->pos.block, ev->pos.time,
             ev->pos.time) < 0)
         return -1;
-    if (!known && owner_became_miner(st, so->validator) < 0)
-        return -1;
+    /* The task's flag before this solution makes its owner a miner: a
+     * flip below takes the solution's human count back out, so it must be
+     * counted as it stood (its own task's first solution by a new miner
+     * would otherwise be subtracted without having been added). */
     if (task_info(st, so->task, model, &automine, &ttime) < 0)
+        return -1;
+    if (!known && owner_became_miner(st, so->validator) < 0)
         return -1;
     miner_day_add(st, ev->pos.time / DAY, so->validator, model, 1, 0);
     if (ttime >= 0)
