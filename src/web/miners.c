@@ -7,7 +7,9 @@
  * dates, image URLs, SVG charts) built here from numbers and validated ids
  * only.  Bad parameters are 400s naming the parameter, unknown addresses
  * and ids 404s.  Leaderboards depend on the indexed head alone, so their
- * JSON is kept per (window, sort) until the head moves.
+ * JSON is kept per (window, sort) until the head moves, and so is the
+ * rendered /miners page for requests without a cookie (a page that may
+ * show a session is never shared).
  */
 #include "arbiusd/web.h"
 
@@ -159,7 +161,16 @@ static struct {
     struct stats_head head[4][3];
     char *text[4][3];
     size_t len[4][3];
+    struct stats_head page_head[4][3];  /* the rendered /miners pages */
+    char *page[4][3];
+    size_t page_len[4][3];
 } lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int head_same(const struct stats_head *a, const struct stats_head *b)
+{
+    return a->initialized && b->initialized && a->block == b->block &&
+           strcmp(a->hash, b->hash) == 0;
+}
 
 /* The leaderboard's JSON text for (w, s) at the current head, into out. */
 static int leaderboard_text(struct http_req *req, enum an_window w,
@@ -264,8 +275,33 @@ int pages_miners(struct http_req *req, struct http_resp *resp)
     size_t i;
     int r;
 
+    struct stats_head h;
+    struct db *db;
+    int hit = 0;
+    /* Only anonymous requests share a rendered page: whatever the layout
+     * shows of a session (a cookie) must never reach another client. */
+    int shared = http_header(req, "Cookie") == NULL;
+
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
+    /* The page is a function of (window, sort, head) too. */
+    db = http_db(req);
+    if (!db || stats_head(db, &h) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    pthread_mutex_lock(&lb_cache.lock);
+    if (shared && lb_cache.page[w][s] &&
+        head_same(&lb_cache.page_head[w][s], &h)) {
+        buf_reset(&resp->body);
+        hit = buf_add(&resp->body, lb_cache.page[w][s],
+                      lb_cache.page_len[w][s]) == 0;
+    }
+    pthread_mutex_unlock(&lb_cache.lock);
+    if (hit) {
+        resp->status = 200;
+        resp->content_type = "text/html; charset=utf-8";
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 0;
+    }
     if (leaderboard_text(req, w, s, &text) < 0 ||
         !(ctx = json_loads(text.data, 0, NULL))) {
         buf_release(&text);
@@ -302,6 +338,21 @@ int pages_miners(struct http_req *req, struct http_resp *resp)
     json_object_set_new(ctx, "title", json_string("Miners"));
     http_resp_header(resp, "Cache-Control", "no-cache");
     r = http_reply_page(req, resp, "miners", ctx);
+    /* Kept only when the body is of the head read above. */
+    m = json_object_get(json_object_get(ctx, "as_of"), "hash");
+    if (shared && r == 0 && resp->status == 200 && json_is_string(m) &&
+        strcmp(json_string_value(m), h.hash) == 0) {
+        char *copy = xmalloc(resp->body.len + 1);
+
+        memcpy(copy, resp->body.data, resp->body.len);
+        copy[resp->body.len] = '\0';
+        pthread_mutex_lock(&lb_cache.lock);
+        free(lb_cache.page[w][s]);
+        lb_cache.page[w][s] = copy;
+        lb_cache.page_len[w][s] = resp->body.len;
+        lb_cache.page_head[w][s] = h;
+        pthread_mutex_unlock(&lb_cache.lock);
+    }
     json_decref(ctx);
     return r;
 }
