@@ -1020,12 +1020,12 @@ static int settle(struct store *st, const struct settlement *z,
             if (earn_put(st, fees, PART_VALIDATOR, anchor, era, z->via,
                          z->task, model, z->validator, 0, o->a[3]) < 0)
                 return -1;
-            /* The model owner's part: modelFee - treasuryFee, paid by a
-             * Transfer just before FeesPaid when it is not zero. */
+            /* The model owner's part: modelFee - treasuryFee, paid by the
+             * settlement's first Transfer (before FeesPaid; era 5 then
+             * transfers the validator fee) when it is not zero. */
             if (dec_add(o->a[0], o->a[1], mpart, 1) == 0 &&
                 earn_put(st, fees, PART_MODEL, anchor, era, z->via, z->task,
-                         model,
-                         fees_at > 0 ? tr[fees_at - 1]->u.transfer.dst : maddr,
+                         model, fees_at > 0 ? tr[0]->u.transfer.dst : maddr,
                          0, mpart) < 0)
                 return -1;
         }

@@ -241,6 +241,25 @@ test('users, models and model names equal the truth; unknown model shows its id'
       assert.equal(detail.output_file, tj.output?.[0]?.filename ?? null);
     }
   }
+  // Every party's earnings by role, to the wei (the model owner's fee share,
+  // task-owner rewards, treasury rewards where the address is known).
+  const want = new Map();
+  const add = (addr, role, v) => {
+    if (B(v) === 0n) return;
+    const k = `${lc(addr)}|${role}`;
+    want.set(k, (want.get(k) ?? 0n) + B(v));
+  };
+  for (const p of truth.payouts) {
+    add(p.paid.validator.addr, 'validator', B(p.paid.validator.fee) + B(p.paid.validator.reward));
+    add(p.paid.task_owner.addr, 'task_owner', p.paid.task_owner.reward);
+    add(p.paid.model.addr, 'model', p.paid.model.fee);
+  }
+  const got = new Map();
+  for (const r of sql(cfg.dbPath, "SELECT address, role, fees, rewards FROM earnings_totals WHERE role != 'treasury'")) {
+    const k = `${r.address}|${r.role}`;
+    got.set(k, (got.get(k) ?? 0n) + B(r.fees) + B(r.rewards));
+  }
+  assert.deepEqual(new Map([...got].filter(([, v]) => v !== 0n)), want, 'earnings by address and role');
   const byId = (id) => models.models.find((x) => x.id === id);
   assert.equal(byId(net.deploy.models.image.id).name, 'WAI SDXL (NSFW) / WAI-NSFW-illustrious-SDXL-v120');
   assert.equal(byId(net.deploy.models.text.id).name, 'Qwen QwQ 32b');
