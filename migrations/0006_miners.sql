@@ -73,7 +73,8 @@ CREATE TABLE miner_latency (
     day       INTEGER NOT NULL,
     secs      INTEGER NOT NULL,
     n         INTEGER NOT NULL,
-    PRIMARY KEY (address, kind, day, secs)
+    PRIMARY KEY (day, address, kind, secs)   -- day first: windows and
+                                             -- the all-time rows are ranges
 ) STRICT, WITHOUT ROWID;
 
 -- The validator's earnings on the miners row (all eras), and a REAL in
