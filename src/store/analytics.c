@@ -530,6 +530,50 @@ out:
     return ret;
 }
 
+/*
+ * Per UTC day d0..d1 over every miner: solutions, claims and the
+ * validators' fees and rewards (exact), from miner_daily.
+ */
+static int daily_totals(struct db *db, int64_t d0, int64_t d1, json_t *arr)
+{
+    sqlite3_stmt *st = prep(db, "SELECT day, solutions, claims, fees, "
+                                "rewards FROM miner_daily WHERE day BETWEEN "
+                                "?1 AND ?2 ORDER BY day");
+    int64_t day = INT64_MIN, ns = 0, nc = 0;
+    struct u256 df = { { 0 } }, dr = { { 0 } };
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, d0);
+    sqlite3_bind_int64(st, 2, d1);
+    for (;;) {
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != day) {
+            if (day != INT64_MIN)
+                json_array_append_new(arr, json_pack(
+                    "{s:I,s:I,s:I,s:o,s:o}", "day", (json_int_t)day,
+                    "solutions", (json_int_t)ns, "claims", (json_int_t)nc,
+                    "fees", u256_json(&df), "rewards", u256_json(&dr)));
+            if (rc != SQLITE_ROW)
+                break;
+            day = sqlite3_column_int64(st, 0);
+            ns = nc = 0;
+            memset(&df, 0, sizeof(df));
+            memset(&dr, 0, sizeof(dr));
+        }
+        ns += sqlite3_column_int64(st, 1);
+        nc += sqlite3_column_int64(st, 2);
+        if (dec_add_into(&df, (const char *)sqlite3_column_text(st, 3)) < 0 ||
+            dec_add_into(&dr, (const char *)sqlite3_column_text(st, 4)) < 0) {
+            rc = SQLITE_ERROR;
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return step_done(db, rc);
+}
+
 static int miners_in_txn(struct db *db, enum an_window w, enum an_sort s,
                          int64_t active_window, json_t **outp)
 {
@@ -588,6 +632,17 @@ static int miners_in_txn(struct db *db, enum an_window w, enum an_sort s,
            : w == AN_7D ? (t / DAY - 6) * DAY
            : w == AN_30D ? (t / DAY - 29) * DAY
                          : 0;
+    /* Per-day totals of the window's days (the 24 h window is not whole
+     * days: none). */
+    {
+        json_t *days = json_array();
+
+        json_object_set_new(o, "daily", days);
+        if (w != AN_24H &&
+            daily_totals(db, w == AN_ALL ? INT64_MIN : from / DAY, t / DAY,
+                         days) < 0)
+            goto out;
+    }
     if (u256_add(&tf, &tr, &tot))
         goto out;
     json_object_set_new(o, "window", json_string(WINDOW_TEXT[w]));

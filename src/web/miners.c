@@ -313,6 +313,12 @@ int pages_miners(struct http_req *req, struct http_resp *resp)
         time_text(m, "first_seen", "first_seen_text");
     }
     aius_text(json_object_get(ctx, "totals"), "earnings");
+    if (json_array_size(json_object_get(ctx, "daily")) > 0)
+        json_object_set_new(ctx, "chart_daily",
+                            chart(json_object_get(ctx, "daily"), "solutions",
+                                  CHART_BARS, "chart-miners",
+                                  "Solutions per day, all miners",
+                                  "solutions"));
     links = json_array();
     for (i = 0; i < 4; i++) {
         char href[96];
