@@ -81,6 +81,9 @@ static void print_recent(json_t *o, long long hours)
     printf("%zu miners seen in the last %lld hours (solutions and claims "
            "counted in that period)\n",
            json_array_size(json_object_get(o, "miners")), hours);
+    json_array_foreach(json_object_get(o, "committers"), i, m)
+        printf("committer without solutions: %s (%lld commitments)\n",
+               jstr(m, "address"), jint(m, "commitments"));
 }
 
 int app_cmd_miners(struct app *app, int argc, char **argv)

@@ -124,7 +124,9 @@ int analytics_paid_between(struct db *db, int64_t t0, int64_t t1,
 /*
  * Miners seen in the `seconds` before the head: {as_of, seconds,
  *  miners:[{address, solutions, claims (both in the period), total_solutions,
- *  total_claims, first_seen, last_seen, active}]} by solutions.
+ *  total_claims, first_seen, last_seen, active}]} by solutions, and
+ *  committers:[{address, commitments, last_seen}]: addresses that signalled
+ *  commitments in the period but never submitted a solution.
  */
 int analytics_miners_recent(struct db *db, int64_t seconds,
                             int64_t active_window,

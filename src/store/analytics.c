@@ -1447,6 +1447,24 @@ int analytics_miners_recent(struct db *db, int64_t seconds, int64_t window,
             "active", sqlite3_column_int(st, 7)));
     if (step_done(db, rc) < 0)
         goto out;
+    sqlite3_finalize(st);
+    /* Commitments without a solution: would-be miners, or helper
+     * contracts that signal for them (SignalCommitment.addr). */
+    arr = json_array();
+    json_object_set_new(o, "committers", arr);
+    st = prep(db, "SELECT addr, count(*), max(time) FROM commitments "
+                  "WHERE time > ?1 AND addr NOT IN (SELECT address FROM "
+                  "miners) GROUP BY addr ORDER BY 2 DESC, 1");
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, t - seconds);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack("{s:o,s:o,s:o}", "address",
+                                             col_text(st, 0), "commitments",
+                                             col_int(st, 1), "last_seen",
+                                             col_int(st, 2)));
+    if (step_done(db, rc) < 0)
+        goto out;
     *outp = o;
     o = NULL;
     ret = 0;

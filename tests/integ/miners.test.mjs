@@ -393,6 +393,11 @@ test('CLI: tokens --all --force rederives the same earnings; miners --hours list
   r = await runCliAsync(['--config', c2.file, 'miners', '--hours', '48']);
   assert.equal(r.code, 0, r.stderr);
   for (const m of expectedMiners().keys()) assert.ok(r.stdout.includes(m), `${m} listed`);
+  // Identification from commitments: addresses that committed, never solved.
+  const solvers = new Set(truth.solutions.map((x) => lc(x.validator)));
+  const committers = [...new Set(truth.commitments.map((c) => lc(c.addr)))].filter((a) => !solvers.has(a));
+  assert.ok(committers.length > 0, 'the scenario has a commitment helper');
+  for (const a of committers) assert.match(r.stdout, new RegExp(`committer without solutions: ${a}`));
   r = await runCliAsync(['--config', c2.file, 'miners', '--mark-inactive']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`${expectedMiners().size} miners, ${expectedMiners().size} active`));
