@@ -352,26 +352,33 @@ const char *analytics_sort_text(enum an_sort s)
     return SORT_TEXT[s];
 }
 
-static enum an_sort g_sort;      /* qsort has no context argument */
-
-static int cmp_mrow(const void *a, const void *b)
+/* Orders of the leaderboard (one comparator each: qsort has no context
+ * argument, and a shared "current sort" would race between threads). */
+static int cmp_by_solutions(const void *a, const void *b)
 {
     const struct mrow *x = a, *y = b;
+    int c = (y->solutions > x->solutions) - (y->solutions < x->solutions);
+
+    return c ? c : strcmp(x->addr, y->addr);
+}
+
+static int cmp_by_earnings(const void *a, const void *b)
+{
+    const struct mrow *x = a, *y = b;
+    struct u256 tx, ty;
     int c = 0;
 
-    if (g_sort == AN_BY_SOLUTIONS)
-        c = (y->solutions > x->solutions) - (y->solutions < x->solutions);
-    else if (g_sort == AN_BY_EARNINGS) {
-        struct u256 tx, ty;
+    if (!u256_add(&x->fees, &x->rewards, &tx) &&
+        !u256_add(&y->fees, &y->rewards, &ty))
+        c = u256_cmp(&ty, &tx);
+    return c ? c : strcmp(x->addr, y->addr);
+}
 
-        if (u256_add(&x->fees, &x->rewards, &tx) ||
-            u256_add(&y->fees, &y->rewards, &ty))
-            c = 0;
-        else
-            c = u256_cmp(&ty, &tx);
-    } else {
-        c = (x->sort_lat > y->sort_lat) - (x->sort_lat < y->sort_lat);
-    }
+static int cmp_by_latency(const void *a, const void *b)
+{
+    const struct mrow *x = a, *y = b;
+    int c = (x->sort_lat > y->sort_lat) - (x->sort_lat < y->sort_lat);
+
     return c ? c : strcmp(x->addr, y->addr);
 }
 
@@ -592,9 +599,11 @@ static int miners_in_txn(struct db *db, enum an_window w, enum an_sort s,
 
         json_decref(hist_median(&r->lat[0], &r->sort_lat));
     }
-    g_sort = s;
     if (m.n > 1)
-        qsort(m.rows, m.n, sizeof(*m.rows), cmp_mrow);
+        qsort(m.rows, m.n, sizeof(*m.rows),
+              s == AN_BY_SOLUTIONS  ? cmp_by_solutions
+              : s == AN_BY_EARNINGS ? cmp_by_earnings
+                                    : cmp_by_latency);
     for (i = 0; i < m.n; i++) {
         struct mrow *r = &m.rows[i];
         json_t *e;
