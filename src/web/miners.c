@@ -402,7 +402,7 @@ int api_miner(struct http_req *req, struct http_resp *resp)
 
 int pages_miner(struct http_req *req, struct http_resp *resp)
 {
-    json_t *o = NULL, *v, *daily;
+    json_t *o = NULL, *v, *e, *daily;
     size_t i;
     int r;
 
@@ -410,10 +410,10 @@ int pages_miner(struct http_req *req, struct http_resp *resp)
         return 0;
     time_text(o, "first_seen", "first_seen_text");
     time_text(o, "last_seen", "last_seen_text");
-    v = json_object_get(o, "earnings");
-    aius_text(v, "fees");
-    aius_text(v, "rewards");
-    json_array_foreach(json_object_get(v, "eras"), i, v) {
+    e = json_object_get(o, "earnings");
+    aius_text(e, "fees");
+    aius_text(e, "rewards");
+    json_array_foreach(json_object_get(e, "eras"), i, v) {
         aius_text(v, "fees");
         aius_text(v, "rewards");
     }

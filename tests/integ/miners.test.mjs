@@ -360,6 +360,15 @@ test('pages in Chromium: leaderboard, miner thumbnails linking /image/<task>, na
     }
     assert.ok(thumbs.some((t) => t.img), 'image models show thumbnails');
     assert.equal(await page.$$eval('svg', (s) => s.length) >= 2, true, 'history charts');
+    const eraRows = await page.$$eval('#eras tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+    for (const [era, feesA, rewA, fees, rew] of eraRows) {
+      const want = top.eras[era];
+      assert.equal(B(fees), want.fees, `era ${era} fees`);
+      assert.equal(B(rew), want.rewards, `era ${era} rewards`);
+      assert.equal(feesA, aiusText(want.fees));
+      assert.equal(rewA, aiusText(want.rewards));
+    }
+    assert.equal(eraRows.length, Object.keys(top.eras).length);
     const text = await page.$eval('[data-stat=earnings]', (e) => e.dataset.wei);
     assert.equal(B(text), top.fees + top.rewards);
     for (const p of ['/users', '/models', `/model/${net.deploy.models.image.id}`, `/user/${lc(truth.tasks[0].owner)}`]) {
