@@ -782,8 +782,11 @@ static int miner_in_txn(struct db *db, const char *addr, int64_t window,
     if (one_int(db, "SELECT count(*) FROM commitments WHERE addr = ?1", addr, &v) < 0)
         goto out;
     json_object_set_new(o, "commitments", json_integer(v));
-    if (one_int(db, "SELECT count(*) FROM contestations c JOIN solutions s "
-                    "ON s.task = c.task WHERE s.validator = ?1", addr, &v) < 0)
+    /* CROSS JOIN: from the (few) contestations, not the miner's
+     * solutions. */
+    if (one_int(db, "SELECT count(*) FROM contestations c CROSS JOIN "
+                    "solutions s ON s.task = c.task WHERE s.validator = ?1",
+                addr, &v) < 0)
         goto out;
     json_object_set_new(o, "contestations_against", json_integer(v));
     if (one_int(db, "SELECT count(*) FROM contestations WHERE contester = ?1",
