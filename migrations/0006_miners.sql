@@ -108,3 +108,14 @@ INSERT INTO miner_latency (address, kind, day, secs, n)
 INSERT INTO miner_latency (address, kind, day, secs, n)
     SELECT validator, 1, claim_time / 86400, claim_time - time, count(*)
     FROM solutions WHERE claim_time IS NOT NULL GROUP BY 1, 3, 4;
+
+-- Derived: per task owner, its solved tasks and the solved tasks of image
+-- models (the user page's "images"), kept with the solutions.
+ALTER TABLE users ADD COLUMN solved INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN images INTEGER NOT NULL DEFAULT 0;
+UPDATE users SET
+    solved = (SELECT count(*) FROM tasks t JOIN solutions s ON s.task = t.id
+              WHERE t.owner = users.address),
+    images = (SELECT count(*) FROM tasks t JOIN solutions s ON s.task = t.id
+              JOIN models m ON m.id = t.model
+              WHERE t.owner = users.address AND m.output_type = 'image');

@@ -88,7 +88,8 @@ int analytics_users(struct db *db, const char *sort,
                     json_t **outp /* OUT */) WARN_UNUSED;
 
 /*
- * One user: {as_of, address, tasks, tasks_human, solved, fees, fees_aius,
+ * One user: {as_of, address, tasks, tasks_human, solved, images (solved
+ *  tasks of image models), fees, fees_aius,
  *  owner_rewards, first_seen, last_seen, miner, models:[{id, name,
  *  tasks}], recent:[{task, model, model_name, fee, time, prompt, cid,
  *  output_file, output_type, solved}]}.  1 if the address owns no task.

@@ -1071,10 +1071,12 @@ static int user_in_txn(struct db *db, const char *addr, char *const *names,
     json_object_set_new(o, "miner", json_boolean(sqlite3_column_int(st, 5)));
     sqlite3_finalize(st);
     st = NULL;
-    if (one_int(db, "SELECT count(*) FROM tasks t JOIN solutions s ON "
-                    "s.task = t.id WHERE t.owner = ?1", addr, &v) < 0)
+    if (one_int(db, "SELECT solved FROM users WHERE address = ?1", addr, &v) < 0)
         goto out;
     json_object_set_new(o, "solved", json_integer(v));
+    if (one_int(db, "SELECT images FROM users WHERE address = ?1", addr, &v) < 0)
+        goto out;
+    json_object_set_new(o, "images", json_integer(v));
     st = prep(db, "SELECT rewards FROM earnings_totals WHERE address = ?1 "
                   "AND role = 'task_owner'");
     if (!st)

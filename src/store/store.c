@@ -39,7 +39,8 @@ struct acc {
     char key[ST_HASH_SIZE + 24];   /* "" = empty slot */
     int64_t day;                   /* daily rows */
     char model[ST_HASH_SIZE];
-    int64_t v[D_NCOLS];            /* users: tasks, tasks_human */
+    int64_t v[D_NCOLS];            /* users: tasks, tasks_human, solved,
+                                      images */
     struct u256 fee;
     int64_t first_block, first_time, last_time; /* users */
 };
@@ -561,16 +562,17 @@ static int flush_deltas(struct store *st)
             goto out;
         if (run(st,
                 "INSERT INTO users (address, first_block, first_time, "
-                "last_time, tasks, tasks_human, fees) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
+                "last_time, tasks, tasks_human, fees, solved, images) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
                 "first_block = min(first_block, excluded.first_block), "
                 "first_time = min(first_time, excluded.first_time), "
                 "last_time = max(last_time, excluded.last_time), "
                 "tasks = tasks + excluded.tasks, "
                 "tasks_human = tasks_human + excluded.tasks_human, "
-                "fees = excluded.fees",
-                "tiiiiit", a->key, a->first_block, a->first_time,
-                a->last_time, a->v[0], a->v[1], sum) < 0)
+                "fees = excluded.fees, solved = solved + excluded.solved, "
+                "images = images + excluded.images",
+                "tiiiiitii", a->key, a->first_block, a->first_time,
+                a->last_time, a->v[0], a->v[1], sum, a->v[2], a->v[3]) < 0)
             goto out;
     }
     for (i = 0; i < st->day_users.cap; i++) {
@@ -1159,6 +1161,30 @@ out:
     return ret;
 }
 
+/* The owner of a solved task gains a solved task (and an image when the
+ * model's output is one). */
+static int owner_solved(struct store *st, const char *task)
+{
+    sqlite3_stmt *s = prep(st, "SELECT t.owner, coalesce(m.output_type = "
+                               "'image', 0) FROM tasks t LEFT JOIN models m "
+                               "ON m.id = t.model WHERE t.id = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        struct acc *a = acc_get(&st->users,
+                                (const char *)sqlite3_column_text(s, 0));
+
+        a->v[2]++;
+        a->v[3] += sqlite3_column_int(s, 1) ? 1 : 0;
+    }
+    done(st, s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- row writers ---- */
 
 static int put_task(struct store *st, const struct st_event *ev)
@@ -1259,6 +1285,8 @@ static int put_solution(struct store *st, const struct st_event *ev)
     if (task_info(st, so->task, model, &automine, &ttime) < 0)
         return -1;
     if (!known && owner_became_miner(st, so->validator) < 0)
+        return -1;
+    if (ttime >= 0 && owner_solved(st, so->task) < 0)
         return -1;
     miner_day_add(st, ev->pos.time / DAY, so->validator, model, 1, 0);
     if (ttime >= 0)
@@ -1765,8 +1793,14 @@ static int recompute_user(struct store *st, const char *addr)
     done(st, s);
     if (rc != SQLITE_DONE)
         return -1;
-    return run(st, "UPDATE users SET fees = ? WHERE address = ?", "tt", sum,
-               addr) < 0 ? -1 : 0;
+    return run(st,
+               "UPDATE users SET fees = ?1, "
+               "solved = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+               "s.task = t.id WHERE t.owner = ?2), "
+               "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+               "s.task = t.id JOIN models m ON m.id = t.model WHERE "
+               "t.owner = ?2 AND m.output_type = 'image') "
+               "WHERE address = ?2", "tt", sum, addr) < 0 ? -1 : 0;
 }
 
 static int recompute_miner(struct store *st, const char *addr)
@@ -2030,6 +2064,7 @@ int store_rollback(struct store *st, uint64_t ancestor,
         collect(st, "rb_days", "SELECT time / 86400 FROM solutions WHERE block > ?", a) < 0 ||
         collect(st, "rb_days", "SELECT claim_time / 86400 FROM solutions WHERE claim_block > ?", a) < 0 ||
         collect(st, "rb_users", "SELECT owner FROM tasks WHERE block > ?", a) < 0 ||
+        collect(st, "rb_users", "SELECT t.owner FROM solutions s JOIN tasks t ON t.id = s.task WHERE s.block > ?", a) < 0 ||
         collect(st, "rb_miners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0 ||
         collect(st, "rb_models", "SELECT model FROM model_changes WHERE block > ?", a) < 0 ||
         collect(st, "rb_earners", "SELECT addr FROM earnings WHERE block > ? AND addr != ''", a) < 0 ||

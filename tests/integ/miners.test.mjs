@@ -231,6 +231,10 @@ test('users, models and model names equal the truth; unknown model shows its id'
     assert.equal(j.tasks, e.tasks);
     assert.equal(B(j.fees), e.fees);
     assert.equal(j.solved, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved).length);
+    const imageModels = new Set(truth.models.filter((m) => {
+      try { return JSON.parse(m.template)?.output?.[0]?.type === 'image'; } catch { return false; }
+    }).map((m) => lc(m.id)));
+    assert.equal(j.images, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved && imageModels.has(lc(t.model))).length);
     const ownerRewards = truth.payouts.filter((p) => lc(p.paid.task_owner.addr) === addr).reduce((a, p) => a + B(p.paid.task_owner.reward), 0n);
     assert.equal(B(j.owner_rewards), ownerRewards, `${addr} owner rewards`);
   }
