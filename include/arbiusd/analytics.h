@@ -63,6 +63,11 @@ const char *analytics_sort_text(enum an_sort s);
 int analytics_miners(struct db *db, enum an_window w, enum an_sort s,
                      int64_t active_window, json_t **outp /* OUT */)
     WARN_UNUSED;
+/* The same read once, in all three orders: outs[AN_BY_SOLUTIONS] etc.
+ * each a new value.  0 or -1 (outs untouched). */
+int analytics_miners_sorts(struct db *db, enum an_window w,
+                           int64_t active_window,
+                           json_t *outs[3] /* OUT */) WARN_UNUSED;
 
 /*
  * One miner: {as_of, address, active, task_owner (also owns tasks),

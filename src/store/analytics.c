@@ -581,41 +581,23 @@ static int daily_totals(struct db *db, int64_t d0, int64_t d1, json_t *arr)
     return step_done(db, rc);
 }
 
-static int miners_in_txn(struct db *db, enum an_window w, enum an_sort s,
-                         int64_t active_window, json_t **outp)
+/* The entries of m (already sorted) as the "miners" array, with ranks;
+ * miners with nothing in the window are left out. */
+static json_t *miners_list(struct mset *m, int64_t t, int64_t active_window)
 {
-    struct mset m = { 0 };
-    struct u256 tf = { { 0 } }, tr = { { 0 } }, tot;
-    json_t *o = json_object(), *list = json_array(), *med[2];
-    int64_t t, tsol = 0, tcl = 0, from;
+    json_t *list = json_array(), *med[2];
+    struct u256 tot;
     size_t i, rank = 0;
-    int ret = -1;
 
-    json_object_set_new(o, "miners", list);
-    if (as_of(db, o, &t) < 0 || miners_collect(db, w, t, &m) < 0)
-        goto out;
-    for (i = 0; i < m.n; i++) {
-        struct mrow *r = &m.rows[i];
-
-        json_decref(hist_median(&r->lat[0], &r->sort_lat));
-    }
-    if (m.n > 1)
-        qsort(m.rows, m.n, sizeof(*m.rows),
-              s == AN_BY_SOLUTIONS  ? cmp_by_solutions
-              : s == AN_BY_EARNINGS ? cmp_by_earnings
-                                    : cmp_by_latency);
-    for (i = 0; i < m.n; i++) {
-        struct mrow *r = &m.rows[i];
+    for (i = 0; i < m->n; i++) {
+        struct mrow *r = &m->rows[i];
         json_t *e;
 
         if (r->solutions == 0 && r->claims == 0 && u256_is_zero(&r->fees) &&
             u256_is_zero(&r->rewards))
             continue;
-        if (u256_add(&r->fees, &r->rewards, &tot) || u256_add(&tf, &r->fees, &tf) ||
-            u256_add(&tr, &r->rewards, &tr))
-            goto out;
-        tsol += r->solutions;
-        tcl += r->claims;
+        if (u256_add(&r->fees, &r->rewards, &tot))
+            memset(&tot, 0, sizeof(tot));
         med[0] = hist_median(&r->lat[0], NULL);
         med[1] = hist_median(&r->lat[1], NULL);
         e = json_pack("{s:I,s:s,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:o}",
@@ -637,40 +619,74 @@ static int miners_in_txn(struct db *db, enum an_window w, enum an_sort s,
                                          r->last > t - active_window));
         json_array_append_new(list, e);
     }
+    return list;
+}
+
+/* The leaderboard of window w in all three orders (outs[an_sort]). */
+static int miners_in_txn(struct db *db, enum an_window w,
+                         int64_t active_window, json_t *outs[3])
+{
+    static int (*const cmp[3])(const void *, const void *) = {
+        cmp_by_solutions, cmp_by_earnings, cmp_by_latency,
+    };
+    struct mset m = { 0 };
+    struct u256 tf = { { 0 } }, tr = { { 0 } }, tot;
+    json_t *o = json_object(), *days = json_array();
+    int64_t t, tsol = 0, tcl = 0, from, listed = 0;
+    size_t i;
+    int k, ret = -1;
+
+    json_object_set_new(o, "daily", days);
+    if (as_of(db, o, &t) < 0 || miners_collect(db, w, t, &m) < 0)
+        goto out;
+    for (i = 0; i < m.n; i++) {
+        struct mrow *r = &m.rows[i];
+
+        json_decref(hist_median(&r->lat[0], &r->sort_lat));
+        if (r->solutions == 0 && r->claims == 0 && u256_is_zero(&r->fees) &&
+            u256_is_zero(&r->rewards))
+            continue;
+        if (u256_add(&tf, &r->fees, &tf) || u256_add(&tr, &r->rewards, &tr))
+            goto out;
+        tsol += r->solutions;
+        tcl += r->claims;
+        listed++;
+    }
     from = w == AN_24H ? t - DAY
            : w == AN_7D ? (t / DAY - 6) * DAY
            : w == AN_30D ? (t / DAY - 29) * DAY
                          : 0;
     /* Per-day totals of the window's days (the 24 h window is not whole
      * days: none). */
-    {
-        json_t *days = json_array();
-
-        json_object_set_new(o, "daily", days);
-        if (w != AN_24H &&
-            daily_totals(db, w == AN_ALL ? INT64_MIN : from / DAY, t / DAY,
-                         days) < 0)
-            goto out;
-    }
+    if (w != AN_24H &&
+        daily_totals(db, w == AN_ALL ? INT64_MIN : from / DAY, t / DAY,
+                     days) < 0)
+        goto out;
     if (u256_add(&tf, &tr, &tot))
         goto out;
     json_object_set_new(o, "window", json_string(WINDOW_TEXT[w]));
-    json_object_set_new(o, "sort", json_string(SORT_TEXT[s]));
     json_object_set_new(o, "active_window_hours",
                         json_integer(active_window / 3600));
     json_object_set_new(o, "from", w == AN_ALL ? json_null() : json_integer(from));
     json_object_set_new(o, "to", json_integer(t));
     json_object_set_new(o, "totals",
                         json_pack("{s:I,s:I,s:I,s:o,s:o,s:o,s:o}",
-                                  "miners", (json_int_t)rank,
+                                  "miners", (json_int_t)listed,
                                   "solutions", (json_int_t)tsol,
                                   "claims", (json_int_t)tcl,
                                   "fees", u256_json(&tf),
                                   "rewards", u256_json(&tr),
                                   "earnings", u256_json(&tot),
                                   "earnings_aius", u256_aius_json(&tot)));
-    *outp = o;
-    o = NULL;
+    /* One read, three orders: the shared members are referenced, not
+     * copied (the replies are serialised on this thread). */
+    for (k = 0; k < 3; k++) {
+        if (m.n > 1)
+            qsort(m.rows, m.n, sizeof(*m.rows), cmp[k]);
+        outs[k] = json_copy(o);
+        json_object_set_new(outs[k], "sort", json_string(SORT_TEXT[k]));
+        json_object_set_new(outs[k], "miners", miners_list(&m, t, active_window));
+    }
     ret = 0;
 out:
     mset_release(&m);
@@ -678,16 +694,33 @@ out:
     return ret;
 }
 
-int analytics_miners(struct db *db, enum an_window w, enum an_sort s,
-                     int64_t active_window, json_t **outp)
+int analytics_miners_sorts(struct db *db, enum an_window w,
+                           int64_t active_window, json_t *outs[3])
 {
     int r;
 
     if (read_begin(db) < 0)
         return -1;
-    r = miners_in_txn(db, w, s, active_window, outp);
+    r = miners_in_txn(db, w, active_window, outs);
     read_end(db);
     return r;
+}
+
+int analytics_miners(struct db *db, enum an_window w, enum an_sort s,
+                     int64_t active_window, json_t **outp)
+{
+    json_t *outs[3] = { NULL, NULL, NULL };
+    int k;
+
+    if (analytics_miners_sorts(db, w, active_window, outs) < 0)
+        return -1;
+    for (k = 0; k < 3; k++) {
+        if (k == (int)s)
+            *outp = outs[k];
+        else
+            json_decref(outs[k]);
+    }
+    return 0;
 }
 
 /* ---- one miner ---- */

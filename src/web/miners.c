@@ -172,59 +172,61 @@ static int head_same(const struct stats_head *a, const struct stats_head *b)
            strcmp(a->hash, b->hash) == 0;
 }
 
-/* The leaderboard's JSON text for (w, s) at the current head, into out. */
+/* The leaderboard's JSON text for (w, s) at the current head, into out.
+ * A miss reads the window once and keeps all three orders. */
 static int leaderboard_text(struct http_req *req, enum an_window w,
                             enum an_sort s, struct buf *out)
 {
     struct db *db = http_db(req);
-    struct stats_head h;
-    json_t *v = NULL;
-    char *text;
-    int hit = 0;
+    struct stats_head h, h2;
+    json_t *v[3] = { NULL, NULL, NULL };
+    char *text[3] = { NULL, NULL, NULL };
+    int hit = 0, k, ret = -1, keep;
 
     if (!db || stats_head(db, &h) < 0)
         return -1;
     pthread_mutex_lock(&lb_cache.lock);
-    if (h.initialized && lb_cache.text[w][s] &&
-        lb_cache.head[w][s].block == h.block &&
-        strcmp(lb_cache.head[w][s].hash, h.hash) == 0) {
+    if (lb_cache.text[w][s] && head_same(&lb_cache.head[w][s], &h)) {
         buf_reset(out);
         hit = buf_add(out, lb_cache.text[w][s], lb_cache.len[w][s]) == 0;
     }
     pthread_mutex_unlock(&lb_cache.lock);
     if (hit)
         return 0;
-    if (analytics_miners(db, w, s, active_window(req), &v) < 0)
+    if (analytics_miners_sorts(db, w, active_window(req), v) < 0)
         return -1;
-    text = json_dumps(v, JSON_COMPACT);
-    json_decref(v);
-    if (!text)
-        return -1;
+    for (k = 0; k < 3; k++)
+        if (!(text[k] = json_dumps(v[k], JSON_COMPACT)))
+            goto out;
     buf_reset(out);
-    if (buf_adds(out, text) < 0) {
-        free(text);
-        return -1;
-    }
-    /* Keep it only if the head did not move while it was read. */
-    if (h.initialized && stats_head(db, &h) == 0 && h.initialized) {
-        const char *hash = NULL;
-        json_t *chk = json_loads(text, 0, NULL);
+    if (buf_adds(out, text[s]) < 0)
+        goto out;
+    /* Kept only if the reply is of the head read above and still current. */
+    {
+        const char *hash = json_string_value(
+            json_object_get(json_object_get(v[s], "as_of"), "hash"));
 
-        hash = json_string_value(json_object_get(json_object_get(chk, "as_of"),
-                                                 "hash"));
-        if (hash && strcmp(hash, h.hash) == 0) {
-            pthread_mutex_lock(&lb_cache.lock);
-            free(lb_cache.text[w][s]);
-            lb_cache.text[w][s] = text;
-            lb_cache.len[w][s] = strlen(text);
-            lb_cache.head[w][s] = h;
-            pthread_mutex_unlock(&lb_cache.lock);
-            text = NULL;
-        }
-        json_decref(chk);
+        keep = hash && h.initialized && strcmp(hash, h.hash) == 0 &&
+               stats_head(db, &h2) == 0 && head_same(&h, &h2);
     }
-    free(text);
-    return 0;
+    if (keep) {
+        pthread_mutex_lock(&lb_cache.lock);
+        for (k = 0; k < 3; k++) {
+            free(lb_cache.text[w][k]);
+            lb_cache.text[w][k] = text[k];
+            lb_cache.len[w][k] = strlen(text[k]);
+            lb_cache.head[w][k] = h;
+            text[k] = NULL;
+        }
+        pthread_mutex_unlock(&lb_cache.lock);
+    }
+    ret = 0;
+out:
+    for (k = 0; k < 3; k++) {
+        free(text[k]);
+        json_decref(v[k]);
+    }
+    return ret;
 }
 
 /* window= and sort= (defaults all, solutions), or a 400 message. */
