@@ -51,7 +51,8 @@ const char *analytics_sort_text(enum an_sort s);
  * The leaderboard: {as_of, window, sort, active_window_hours,
  *  from, to (seconds, the window's bounds), totals:{miners, solutions,
  *  claims, fees, rewards, earnings}, daily:[{day, solutions, claims,
- *  fees, rewards}] (every miner, UTC days of the window; none for 24h),
+ *  fees, rewards}] (every miner, the UTC days of 7d and 30d; empty for
+ *  24h and all),
  *  miners:[{rank, address, solutions, claims, fees, rewards, earnings,
  *           earnings_aius, median_solve_seconds, median_claim_lag_seconds,
  *           first_seen, last_seen, active}]}

@@ -656,11 +656,11 @@ static int miners_in_txn(struct db *db, enum an_window w,
            : w == AN_7D ? (t / DAY - 6) * DAY
            : w == AN_30D ? (t / DAY - 29) * DAY
                          : 0;
-    /* Per-day totals of the window's days (the 24 h window is not whole
-     * days: none). */
-    if (w != AN_24H &&
-        daily_totals(db, w == AN_ALL ? INT64_MIN : from / DAY, t / DAY,
-                     days) < 0)
+    /* Per-day totals of the 7d and 30d windows' days (24h is not whole
+     * days; all-time daily series are on the miner and model pages, and
+     * would make this reply grow with the index's age). */
+    if ((w == AN_7D || w == AN_30D) &&
+        daily_totals(db, from / DAY, t / DAY, days) < 0)
         goto out;
     if (u256_add(&tf, &tr, &tot))
         goto out;
