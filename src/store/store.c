@@ -837,6 +837,18 @@ static int flush_miner_deltas(struct store *st)
 
         if (!a->key[0])
             continue;
+        /* Counts only (most ranges): no amount to read and add. */
+        if (u256_is_zero(&a->f) && u256_is_zero(&a->r)) {
+            if (run(st,
+                    "INSERT INTO miner_daily (day, address, model, solutions, "
+                    "claims) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(address, day, model) DO UPDATE SET "
+                    "solutions = solutions + excluded.solutions, "
+                    "claims = claims + excluded.claims",
+                    "ittii", a->i0, a->addr, a->str, a->v[0], a->v[1]) < 0)
+                return -1;
+            continue;
+        }
         s = prep(st, "SELECT fees, rewards FROM miner_daily WHERE "
                      "address = ? AND day = ? AND model = ?");
         if (!s)
