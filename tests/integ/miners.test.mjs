@@ -474,6 +474,10 @@ test('a reorg that removes a claim removes its earnings (live sync), and ends eq
     assert.ok(sql(live.dbPath, 'SELECT count(*) AS n FROM reorgs')[0].n >= 1);
     const fresh = freshIndex(liveDir, net.deploy, net.rpcUrl, status(live.dbPath).indexed_block);
     assert.deepEqual(dumpContent(live.dbPath), dumpContent(fresh));
+  } catch (e) {
+    // The daemon's own account of the reorg, for whoever reads the failure.
+    e.message += `\n--- daemon log (tail) ---\n${ld.stderr.slice(-4000)}`;
+    throw e;
   } finally {
     assert.equal((await ld.stop()).code, 0);
   }
