@@ -393,7 +393,7 @@ static int miner_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-int api_miner(struct http_req *req, struct http_resp *resp)
+static int produce_api_miner(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -402,7 +402,7 @@ int api_miner(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int pages_miner(struct http_req *req, struct http_resp *resp)
+static int produce_pages_miner(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v, *e, *daily;
     size_t i;
@@ -463,7 +463,7 @@ static int users_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-int api_users(struct http_req *req, struct http_resp *resp)
+static int produce_api_users(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -472,7 +472,7 @@ int api_users(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int pages_users(struct http_req *req, struct http_resp *resp)
+static int produce_pages_users(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v;
     size_t i;
@@ -516,7 +516,7 @@ static int user_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-int api_user(struct http_req *req, struct http_resp *resp)
+static int produce_api_user(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -525,7 +525,7 @@ int api_user(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int pages_user(struct http_req *req, struct http_resp *resp)
+static int produce_pages_user(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v;
     size_t i;
@@ -548,7 +548,7 @@ int pages_user(struct http_req *req, struct http_resp *resp)
 
 /* ---- models ---- */
 
-int api_models(struct http_req *req, struct http_resp *resp)
+static int produce_api_models(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     json_t *o = NULL;
@@ -560,7 +560,7 @@ int api_models(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int pages_models(struct http_req *req, struct http_resp *resp)
+static int produce_pages_models(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     json_t *o = NULL;
@@ -601,7 +601,7 @@ static int model_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-int api_model(struct http_req *req, struct http_resp *resp)
+static int produce_api_model(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -610,7 +610,7 @@ int api_model(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int pages_model(struct http_req *req, struct http_resp *resp)
+static int produce_pages_model(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v, *daily, *f;
     size_t i;
@@ -645,3 +645,112 @@ int pages_model(struct http_req *req, struct http_resp *resp)
     json_decref(o);
     return r;
 }
+
+/* ---- detail and list replies, kept per indexed head ---- */
+
+#define RC_SLOTS 64                 /* replies kept */
+#define RC_MAX_BODY ((size_t)512 << 10) /* larger replies are not kept */
+
+/*
+ * Every reply below is a function of the URL (validated by its producer)
+ * and the indexed head, so a 200 reply is kept until the head moves:
+ * repeated requests cost one scan_state read and a copy.  Pages are kept
+ * and served only for requests without a cookie (nothing of a session is
+ * ever shared).  Least recently used slot goes first.
+ */
+static struct {
+    pthread_mutex_t lock;
+    uint64_t tick;
+    struct {
+        char key[192];              /* "" = empty */
+        struct stats_head head;
+        char *body;
+        size_t len;
+        const char *ctype;          /* static */
+        uint64_t used;
+    } e[RC_SLOTS];
+} rc_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int cached_reply(struct http_req *req, struct http_resp *resp,
+                        int page,
+                        int (*produce)(struct http_req *, struct http_resp *))
+{
+    struct db *db = http_db(req);
+    const char *sort = http_query(req, "sort");
+    struct stats_head h, h2;
+    char key[192];
+    size_t i, victim = 0;
+    int hit = 0, r, n;
+
+    if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
+        !h.initialized)
+        return produce(req, resp);
+    n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return produce(req, resp);
+    pthread_mutex_lock(&rc_cache.lock);
+    for (i = 0; i < RC_SLOTS; i++) {
+        if (rc_cache.e[i].key[0] && strcmp(rc_cache.e[i].key, key) == 0 &&
+            head_same(&rc_cache.e[i].head, &h)) {
+            buf_reset(&resp->body);
+            hit = buf_add(&resp->body, rc_cache.e[i].body,
+                          rc_cache.e[i].len) == 0;
+            resp->content_type = rc_cache.e[i].ctype;
+            rc_cache.e[i].used = ++rc_cache.tick;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&rc_cache.lock);
+    if (hit) {
+        resp->status = 200;
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 0;
+    }
+    r = produce(req, resp);
+    if (r != 0 || resp->status != 200 || resp->stream_fn || resp->fd >= 0 ||
+        resp->body.len > RC_MAX_BODY || stats_head(db, &h2) < 0 ||
+        !head_same(&h, &h2))
+        return r;
+    {
+        char *copy = xmalloc(resp->body.len + 1);
+
+        memcpy(copy, resp->body.data, resp->body.len);
+        copy[resp->body.len] = '\0';
+        pthread_mutex_lock(&rc_cache.lock);
+        for (i = 0; i < RC_SLOTS; i++) {
+            if (!rc_cache.e[i].key[0] || strcmp(rc_cache.e[i].key, key) == 0) {
+                victim = i;
+                break;
+            }
+            if (rc_cache.e[i].used < rc_cache.e[victim].used)
+                victim = i;
+        }
+        free(rc_cache.e[victim].body);
+        snprintf(rc_cache.e[victim].key, sizeof(rc_cache.e[victim].key), "%s",
+                 key);
+        rc_cache.e[victim].head = h;
+        rc_cache.e[victim].body = copy;
+        rc_cache.e[victim].len = resp->body.len;
+        rc_cache.e[victim].ctype = resp->content_type;
+        rc_cache.e[victim].used = ++rc_cache.tick;
+        pthread_mutex_unlock(&rc_cache.lock);
+    }
+    return r;
+}
+
+#define CACHED(name, page)                                                  \
+    int name(struct http_req *req, struct http_resp *resp)                 \
+    {                                                                       \
+        return cached_reply(req, resp, page, produce_##name);               \
+    }
+
+CACHED(api_miner, 0)
+CACHED(pages_miner, 1)
+CACHED(api_users, 0)
+CACHED(pages_users, 1)
+CACHED(api_user, 0)
+CACHED(pages_user, 1)
+CACHED(api_models, 0)
+CACHED(pages_models, 1)
+CACHED(api_model, 0)
+CACHED(pages_model, 1)
