@@ -9,7 +9,8 @@
  * and ids 404s.  Leaderboards depend on the indexed head alone, so their
  * JSON is kept per (window, sort) until the head moves, and so is the
  * rendered /miners page for requests without a cookie (a page that may
- * show a session is never shared).
+ * show a session is never shared); the detail and list replies are kept
+ * the same way in a small LRU (cached_reply).
  */
 #include "arbiusd/web.h"
 
