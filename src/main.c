@@ -431,6 +431,12 @@ static const struct command command_table[] = {
       APP_SCAN_USAGE },
     { "ipfs", ipfs_cmd, "check solution CIDs on the IPFS gateways once",
       IPFS_CMD_USAGE },
+    { "miners", app_cmd_miners,
+      "identify miners, list recent ones, apply the active window",
+      APP_MINERS_USAGE },
+    { "tokens", app_cmd_tokens,
+      "derive miners' earnings per era from the stored rows",
+      APP_TOKENS_USAGE },
     { "task", cmd_task, "print one indexed task as JSON",
       "task TASKID\n\n"
       "Prints the object /api/v1/image/<taskid> serves. Exit 1 if the task is "

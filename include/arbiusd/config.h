@@ -93,6 +93,10 @@ struct config {
     uint64_t ipfs_interval;    /* seconds between looks for new CIDs */
     /* [admin] */
     struct config_list admin_wallets; /* lower-case 0x addresses */
+    /* [miners] */
+    uint64_t miners_active_window; /* hours */
+    /* [models] */
+    struct config_list model_names; /* "0x<id lower-case>=Name" items */
 };
 
 /* Fills c with the embedded defaults (Arbitrum One).  Release with

@@ -33,6 +33,7 @@ enum cfg_type {
     CFG_RATE,     /* "requests/s,burst" or "off" */
     CFG_BOOL,     /* on/off, true/false, yes/no, 1/0 */
     CFG_NUMS,     /* comma list of whole numbers in [min, max], never down */
+    CFG_NAMES,    /* comma list of 0x<64 hex>=Name (model names) */
 };
 
 struct cfg_key {
@@ -154,6 +155,12 @@ static const struct cfg_key cfg_keys[] = {
       "seconds between looks for new solution CIDs" },
     { "admin", "wallets", CFG_ADDRS, F(admin_wallets), "", 0, 0,
       "comma list of admin wallet addresses (sign in with Ethereum)" },
+    { "miners", "active_window", CFG_U64, F(miners_active_window), "24", 1,
+      87600, "hours since a miner's last solution during which it counts "
+      "as active" },
+    { "models", "names", CFG_NAMES, F(model_names), "", 0, 0,
+      "comma list of 0x<model id>=Name overriding the built-in model names "
+      "(names up to 64 characters, no commas or '=')" },
 };
 
 struct profile {
@@ -388,6 +395,30 @@ static int parse_list(struct config_list *l, const char *s, enum cfg_type t,
             }
             for (i = 0; item[i]; i++)
                 item[i] = (char)tolower((unsigned char)item[i]);
+        } else if (t == CFG_NAMES) {
+            const char *eq = strchr(item, '=');
+            size_t i, nl;
+
+            for (i = 0; eq && i < 66 && item[i] != '='; i++)
+                if (i >= 2 && hexval((unsigned char)item[i]) < 0)
+                    break;
+            if (!eq || eq - item != 66 || item[0] != '0' ||
+                (item[1] != 'x' && item[1] != 'X') || i != 66) {
+                snprintf(err, errlen,
+                         "\"%s\" is not 0x<64 hex digits>=Name", item);
+                goto fail;
+            }
+            nl = strlen(eq + 1);
+            while (nl && isspace((unsigned char)eq[nl]))
+                nl--;
+            if (nl == 0 || nl > 64 || strchr(eq + 1, '=')) {
+                snprintf(err, errlen,
+                         "\"%s\": the name must be 1 to 64 characters "
+                         "without '='", item);
+                goto fail;
+            }
+            for (i = 0; i < 66; i++)
+                item[i] = (char)tolower((unsigned char)item[i]);
         } else if (t == CFG_IPS) {
             unsigned char a[16];
 
@@ -593,6 +624,7 @@ static int cfg_apply(struct config *c, const struct cfg_key *k,
     case CFG_URLS:
     case CFG_ADDRS:
     case CFG_IPS:
+    case CFG_NAMES:
         if (*value == '\0' && k->type == CFG_URLS) {
             snprintf(err, errlen, "needs at least one URL");
             return -1;
@@ -869,6 +901,7 @@ int config_dump(const struct config *c, struct buf *out)
         case CFG_URLS:
         case CFG_ADDRS:
         case CFG_IPS:
+        case CFG_NAMES:
             r = dump_list(out, field);
             break;
         case CFG_BOOL:
@@ -926,6 +959,7 @@ void config_release(struct config *c)
         case CFG_URLS:
         case CFG_ADDRS:
         case CFG_IPS:
+        case CFG_NAMES:
             list_release(field);
             break;
         default:

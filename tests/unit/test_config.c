@@ -113,6 +113,14 @@ START_TEST(test_config__errors_have_location)
           ":2: api: \"fast\" is not requests/s,burst" },
         { "[ratelimit]\npage = 10,\n", ":2: page: \"10,\" is not requests/s,burst" },
         { "[backup]\ninterval = 0\n", ":2: interval: \"0\" is not a whole number" },
+        { "[models]\nnames = 0x12=Short\n", ":2: names: \"0x12=Short\" is not 0x<64 hex digits>=Name" },
+        { "[models]\nnames = 0x" "a473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0\n",
+          "is not 0x<64 hex digits>=Name" },
+        { "[models]\nnames = 0x" "a473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=\n",
+          "the name must be 1 to 64 characters" },
+        { "[models]\nnames = 0x" "g473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=X\n",
+          "is not 0x<64 hex digits>=Name" },
+        { "[miners]\nactive_window = 0\n", ":2: active_window: \"0\" is not a whole number from 1" },
     };
     size_t i;
 
@@ -155,6 +163,26 @@ START_TEST(test_config__rate_values)
     ck_assert_int_eq(config_set(&c, "backup", "dir", "", err, sizeof(err)), 0);
     ck_assert_str_eq(c.backup_dir, "");
     config_release(&c);
+}
+END_TEST
+
+START_TEST(test_config__model_names)
+{
+    struct config c;
+    char err[512];
+    const char *path;
+
+    ck_assert_int_eq(load_text(&c,
+                               "[models]\nnames = 0xA473C70E9D7C872AC948D20546BC79DB55FA64CA325A4B229AAFFDDB7F86AAE0=WAI v120 ,"
+                               " 0x89c39001e3b23d2092bd998b62f07b523d23deb55e1627048b4ed47a4a38d5cc=Qwen\n"
+                               "[miners]\nactive_window = 48\n",
+                               err, sizeof(err), &path), 0);
+    ck_assert_uint_eq(c.model_names.n, 2);
+    ck_assert_str_eq(c.model_names.items[0],
+                     "0xa473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=WAI v120");
+    ck_assert_uint_eq(c.miners_active_window, 48);
+    config_release(&c);
+    unlink(path);
 }
 END_TEST
 
@@ -288,6 +316,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config__errors_have_location);
     tcase_add_test(tc, test_config__missing_file);
     tcase_add_test(tc, test_config__rate_values);
+    tcase_add_test(tc, test_config__model_names);
     tcase_add_test(tc, test_config__env_overrides);
     tcase_add_test(tc, test_config__profile);
     tcase_add_test(tc, test_config__example_matches_table);
