@@ -8,6 +8,8 @@
 #   make SANITIZE=address check   the same under ASan+UBSan (build-address/)
 #   make SANITIZE=thread check    the same under TSan (build-thread/)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make soak       reliability soak (kills, reorgs, faults, wrk); soak-quick
+#   make bench      every benchmark, written to docs/BENCHMARKS.md
 #   make clean
 
 PKGS      := libmicrohttpd libcurl sqlite3 jansson libsecp256k1 libcrypto inih zlib
@@ -57,7 +59,7 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak \
-        bench-http bench-scale
+        soak-quick bench-http bench-scale
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd
@@ -167,6 +169,23 @@ bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
 bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \
 	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale
+
+# Reliability soak, tests/soak/soak.mjs: SOAK_KILLS SIGKILLs, SOAK_REORGS
+# random reorgs, the fault-proxy matrix under live sync, wrk at
+# SOAK_WRK_CONNECTIONS for SOAK_WRK_SECONDS; prints a table, exits non-zero
+# on any failure.  SOAK_SEED reproduces a run.  soak-quick: a few minutes.
+SOAK_KILLS ?= 50
+SOAK_REORGS ?= 100
+SOAK_WRK_SECONDS ?= 600
+SOAK_WRK_CONNECTIONS ?= 256
+soak: deps-test
+	$(MAKE) all
+	cd tests && SOAK_KILLS=$(SOAK_KILLS) SOAK_REORGS=$(SOAK_REORGS) \
+	    SOAK_WRK_SECONDS=$(SOAK_WRK_SECONDS) SOAK_WRK_CONNECTIONS=$(SOAK_WRK_CONNECTIONS) \
+	    ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node soak/soak.mjs
+
+soak-quick:
+	$(MAKE) soak SOAK_KILLS=10 SOAK_REORGS=10 SOAK_WRK_SECONDS=60 SOAK_FAULT_SECONDS=4
 
 fuzz:
 	@tools/deps.sh fuzz

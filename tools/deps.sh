@@ -37,7 +37,11 @@ fi
 if [ "$kind" = test ]; then
     # Node test tools (hardhat devnet, ethers, solc) pinned by the lockfile.
     here=$(cd "$(dirname "$0")/.." && pwd)
-    if [ -f "$here/tests/package-lock.json" ]; then
+    # A symlinked node_modules is a shared install: never reinstall it from
+    # here (a fresh checkout's lockfile is always newer than it).
+    if [ -L "$here/tests/node_modules" ]; then
+        :
+    elif [ -f "$here/tests/package-lock.json" ]; then
         if [ ! -d "$here/tests/node_modules" ] ||
            [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
             echo "deps: npm ci in tests/"
