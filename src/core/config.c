@@ -600,11 +600,34 @@ static int cfg_env(struct cfg_state *st)
     return 0;
 }
 
+/* Parses INI text from f, named name in messages. */
+static int cfg_parse_stream(struct cfg_state *st, FILE *f, const char *name)
+{
+    struct cfg_reader rd = { .f = f, .line = 0 };
+    int r;
+
+    st->file = name;
+    st->reader = &rd;
+    r = ini_parse_stream(cfg_ini_reader, &rd, cfg_ini_handler, st);
+    st->reader = NULL;
+    if (st->failed)
+        return -1;
+    if (r > 0) {
+        snprintf(st->err, st->errlen, "%s:%d: syntax: not a key = value "
+                 "line or [section]", name, r);
+        return -1;
+    }
+    if (r < 0) {
+        snprintf(st->err, st->errlen, "%s:0: config: cannot read", name);
+        return -1;
+    }
+    return 0;
+}
+
 static int config_load_state(struct cfg_state *st, const char *path)
 {
     if (path) {
         FILE *f = fopen(path, "r");
-        struct cfg_reader rd = { .f = f, .line = 0 };
         int r;
 
         if (!f) {
@@ -612,22 +635,10 @@ static int config_load_state(struct cfg_state *st, const char *path)
                      path, strerror(errno));
             return -1;
         }
-        st->file = path;
-        st->reader = &rd;
-        r = ini_parse_stream(cfg_ini_reader, &rd, cfg_ini_handler, st);
-        st->reader = NULL;
+        r = cfg_parse_stream(st, f, path);
         fclose(f);
-        if (st->failed)
+        if (r < 0)
             return -1;
-        if (r > 0) {
-            snprintf(st->err, st->errlen, "%s:%d: syntax: not a key = value "
-                     "line or [section]", path, r);
-            return -1;
-        }
-        if (r < 0) {
-            snprintf(st->err, st->errlen, "%s:0: config: cannot read", path);
-            return -1;
-        }
     }
     if (cfg_env(st) < 0)
         return -1;
@@ -639,6 +650,35 @@ int config_load(struct config *c, const char *path, char *err, size_t errlen)
     struct cfg_state st = { .c = c, .err = err, .errlen = errlen };
 
     return config_load_state(&st, path);
+}
+
+int config_load_text(struct config *c, const char *name, const char *text,
+                     size_t len, char *err, size_t errlen)
+{
+    struct cfg_state st = { .c = c, .err = err, .errlen = errlen };
+
+    if (len > 0) {
+        char *copy = xmalloc(len);
+        FILE *f;
+        int r;
+
+        memcpy(copy, text, len);
+        f = fmemopen(copy, len, "r");
+        if (!f) {
+            snprintf(err, errlen, "%s:0: config: cannot read: %s", name,
+                     strerror(errno));
+            free(copy);
+            return -1;
+        }
+        r = cfg_parse_stream(&st, f, name);
+        fclose(f);
+        free(copy);
+        if (r < 0)
+            return -1;
+    }
+    if (cfg_env(&st) < 0)
+        return -1;
+    return cfg_apply_profile(&st, err, errlen);
 }
 
 int config_apply_env(struct config *c, char *err, size_t errlen)

@@ -129,6 +129,53 @@ START_TEST(test_config__errors_have_location)
 }
 END_TEST
 
+/* config_load_text() reads text as config_load() reads a file: same
+ * values, errors named after the given name, and config_dump() output loads
+ * back to the same dump (the fuzzer checks this on every accepted input). */
+START_TEST(test_config__text_and_dump_round_trip)
+{
+    static const char text[] =
+        "; comment\n[server]\nlisten = [::1]:8081\nthreads=3\n"
+        "trusted_proxies = 10.0.0.1, ::1\n[chain]\nprofile = arbitrum-nova-v2\n"
+        "rpc_urls = http://127.0.0.1:1/ , https://x.example/rpc//\n"
+        "[admin]\nwallets = 0xABCDEF0123456789abcdef0123456789ABCDEF01\n";
+    struct config a, b;
+    struct buf d1 = BUF_INIT(1 << 16), d2 = BUF_INIT(1 << 16);
+    char err[512];
+
+    config_init_defaults(&a);
+    ck_assert_int_eq(config_load_text(&a, "mem", text, sizeof(text) - 1, err,
+                                      sizeof(err)), 0);
+    ck_assert_str_eq(a.listen_host, "::1");
+    ck_assert_uint_eq(a.threads, 3);
+    ck_assert_uint_eq(a.chain_id, 42170);
+    ck_assert_uint_eq(a.rpc_urls.n, 2);
+    ck_assert_str_eq(a.rpc_urls.items[1], "https://x.example/rpc");
+    ck_assert_int_eq(config_dump(&a, &d1), 0);
+    config_init_defaults(&b);
+    ck_assert_int_eq(config_load_text(&b, "dump", d1.data, d1.len, err,
+                                      sizeof(err)), 0);
+    ck_assert_int_eq(config_dump(&b, &d2), 0);
+    ck_assert_uint_eq(d1.len, d2.len);
+    ck_assert_int_eq(memcmp(d1.data, d2.data, d1.len), 0);
+    config_release(&a);
+    config_release(&b);
+    buf_release(&d1);
+    buf_release(&d2);
+
+    /* Errors carry the name and the line; empty text is the defaults. */
+    config_init_defaults(&a);
+    ck_assert_int_eq(config_load_text(&a, "mem", "[chain]\n\nmax_range = 0\n",
+                                      22, err, sizeof(err)), -1);
+    ck_assert_msg(strncmp(err, "mem:3: max_range:", 17) == 0, "%s", err);
+    config_release(&a);
+    config_init_defaults(&a);
+    ck_assert_int_eq(config_load_text(&a, "mem", "", 0, err, sizeof(err)), 0);
+    ck_assert_uint_eq(a.chain_id, 42161);
+    config_release(&a);
+}
+END_TEST
+
 START_TEST(test_config__missing_file)
 {
     struct config c;
@@ -258,6 +305,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config__file_and_lists);
     tcase_add_test(tc, test_config__errors_have_location);
     tcase_add_test(tc, test_config__missing_file);
+    tcase_add_test(tc, test_config__text_and_dump_round_trip);
     tcase_add_test(tc, test_config__env_overrides);
     tcase_add_test(tc, test_config__profile);
     tcase_add_test(tc, test_config__example_matches_table);
