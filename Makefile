@@ -178,11 +178,14 @@ SOAK_KILLS ?= 50
 SOAK_REORGS ?= 100
 SOAK_WRK_SECONDS ?= 600
 SOAK_WRK_CONNECTIONS ?= 256
+# The soak runs a copy of the binary, so that a rebuild meanwhile cannot
+# pull it from under a long run.
 soak: deps-test
 	$(MAKE) all
+	cp $(BUILD)/arbiusd $(BUILD)/arbiusd-soak
 	cd tests && SOAK_KILLS=$(SOAK_KILLS) SOAK_REORGS=$(SOAK_REORGS) \
 	    SOAK_WRK_SECONDS=$(SOAK_WRK_SECONDS) SOAK_WRK_CONNECTIONS=$(SOAK_WRK_CONNECTIONS) \
-	    ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node soak/soak.mjs
+	    ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd-soak node soak/soak.mjs
 
 soak-quick:
 	$(MAKE) soak SOAK_KILLS=10 SOAK_REORGS=10 SOAK_WRK_SECONDS=60 SOAK_FAULT_SECONDS=4

@@ -24,6 +24,8 @@
 //           RSS flat (max of the last window <= max of the first window *
 //           (1 + SOAK_RSS_TOLERANCE (0.10)) + 4 MiB; window = min(60 s, 1/4 of
 //           the run)); the database equals a clean index afterwards.
+//           The server runs with max_connections SOAK_MAX_CONNECTIONS (2048),
+//           see P.maxConns.
 //
 // SOAK_SEED (default: time) makes the random choices reproducible; a failure
 // prints the seed and the iteration.  Every loop is bounded by count and by
@@ -54,6 +56,11 @@ const P = {
   wrkConns: env('SOAK_WRK_CONNECTIONS', 256),
   wrkThreads: env('SOAK_WRK_THREADS', 2),
   wrkTimeout: env('SOAK_WRK_TIMEOUT', 10),
+  // libmicrohttpd splits [server] max_connections evenly over the pool
+  // threads (512 / 4 = 128 each) and refuses a connection past a thread's
+  // share, so 256 wrk connections at the default 512 see resets when the
+  // accepts land unevenly.  The soak raises it and says so in its notes.
+  maxConns: env('SOAK_MAX_CONNECTIONS', 2048),
   rssTolerance: env('SOAK_RSS_TOLERANCE', 0.10),
   partMinutes: env('SOAK_PART_MINUTES', 90),
   verbose: !!process.env.SOAK_VERBOSE,
@@ -248,7 +255,7 @@ export class Chaos {
 function traffic(chaos, r, { pauseMs = [100, 700], burst = [5, 40], burstChance = 0.1 } = {}) {
   let running = true;
   let blocks = 0;
-  let error = null;
+  const errors = [];
   const done = (async () => {
     while (running) {
       try {
@@ -261,19 +268,24 @@ function traffic(chaos, r, { pauseMs = [100, 700], burst = [5, 40], burstChance 
           blocks++;
         }
       } catch (e) {
-        error = e;
-        running = false;
-        break;
+        // A driver-side hiccup (the node closing a keep-alive socket under
+        // load) is not the daemon's failure: whatever landed on chain is
+        // what the clean index compares against.  Resynchronise and go on.
+        errors.push(e.message);
+        if (errors.length > 20) throw new Error(`traffic: too many driver errors: ${errors.slice(-3).join(' | ')}`);
+        chaos.open = [];
+        chaos.solved = [];
+        await chaos.d.rpc.call('evm_setAutomine', [true]).catch(() => {});
       }
       await sleep(r.int(pauseMs[0], pauseMs[1]));
     }
   })();
   return {
     get blocks() { return blocks; },
+    get errors() { return errors; },
     async stop() {
       running = false;
       await done;
-      if (error) throw error;
     },
   };
 }
@@ -346,7 +358,7 @@ async function partKill(r, dl) {
     }
     if (tr) {
       await tr.stop();
-      notes.push(`${tr.blocks} live blocks`);
+      notes.push(`${tr.blocks} live blocks${tr.errors.length ? `, ${tr.errors.length} driver errors (${tr.errors[0]})` : ''}`);
       tr = null;
     }
     const dm = await startQuiet();
@@ -476,6 +488,7 @@ async function partFaults(r, dl) {
   const failures = [];
   const notes = [];
   const unhit = [];
+  let driverErrors = 0;
   let runs = 0;
   let dm = null;
   let px = null;
@@ -502,6 +515,7 @@ async function partFaults(r, dl) {
       tr = traffic(chaos, r, { pauseMs: [200, 900], burst: [15, 45], burstChance: 0.35 });
       await sleep(P.faultSeconds * 1000);
       await tr.stop();
+      driverErrors += tr.errors.length;
       tr = null;
       const hit = faultCount(px.stats());
       px.setMode({ mode: 'ok' });
@@ -516,6 +530,7 @@ async function partFaults(r, dl) {
       vlog(`fault ${name}: ${hit} faults injected`);
       runs++;
     }
+    if (driverErrors) notes.push(`${driverErrors} driver errors`);
     if (unhit.length) notes.push(`no fault injected for: ${unhit.join(', ')}`);
     else notes.push(`${FAULTS.length} modes, every one injected faults`);
   } finally {
@@ -583,7 +598,7 @@ async function partWrk(r, dl) {
     await runScenario({ rpcUrl: net.rpcUrl, deploy: net.deploy, scenario: 'full', log: quiet });
     const d = await Driver.create({ rpcUrl: net.rpcUrl, deploy: net.deploy });
     const chaos = await Chaos.create(d, r);
-    const cfg = devnetConfig(dir, net.deploy, net.rpcUrl, { server: { threads: 4 } });
+    const cfg = devnetConfig(dir, net.deploy, net.rpcUrl, { server: { threads: 4, max_connections: P.maxConns } });
     dm = await startDaemon({ configFile: cfg.file });
     await waitSynced(cfg.dbPath, d.rpc);
     // A real task id for the per-task route.
@@ -591,7 +606,7 @@ async function partWrk(r, dl) {
     const cands = [...CANDIDATES, ...(some ? [`/api/v1/image/${some}`] : [])];
     const routes = [];
     for (const p of cands) if ((await probe(dm.url, p)) === 200) routes.push(p);
-    notes.push(`${routes.length} routes: ${routes.join(' ')}`);
+    notes.push(`server threads 4, max_connections ${P.maxConns}; ${routes.length} routes: ${routes.join(' ')}`);
     const lua = path.join(dir, 'rotate.lua');
     fs.writeFileSync(lua, wrkLua(routes));
     tr = traffic(chaos, r, { pauseMs: [300, 1500], burst: [2, 10], burstChance: 0.05 });
@@ -604,6 +619,7 @@ async function partWrk(r, dl) {
     clearInterval(sampler);
     samples.push({ t: (Date.now() - t0) / 1000, kib: rssKiB(dm.proc.pid) });
     await tr.stop();
+    if (tr.errors.length) notes.push(`${tr.errors.length} driver errors`);
     tr = null;
     runs = 1;
     if (w.code !== 0) failures.push(`wrk exited ${w.code}: ${w.err.slice(-500)}`);
@@ -630,11 +646,12 @@ async function partWrk(r, dl) {
     if (!flat) failures.push(`RSS grew: last-window max ${(l / 1024).toFixed(1)} MiB > first-window max ${(f / 1024).toFixed(1)} MiB * ${1 + P.rssTolerance} + 4 MiB`);
     notes.push(`${secs} s, ${P.wrkConns} conns: ${requests} requests, ${rps.toFixed(0)} req/s, p99 ${p99}, non-2xx ${non2xx}, 5xx ${s5}, socket errors ${sockTotal}; ` +
       `RSS ${(f / 1024).toFixed(1)} MiB (first ${win.toFixed(0)} s max) -> ${(l / 1024).toFixed(1)} MiB (last ${win.toFixed(0)} s max), ` +
-      `overall ${(Math.min(...samples.filter((s) => s.kib).map((s) => s.kib)) / 1024).toFixed(1)}-${(Math.max(...samples.filter((s) => s.kib).map((s) => s.kib)) / 1024).toFixed(1)} MiB, ${flat ? 'flat' : 'NOT flat'}; ${tr ? '' : ''}scanner head moved ${samples.length} samples`);
+      `overall ${(Math.min(...samples.filter((s) => s.kib).map((s) => s.kib)) / 1024).toFixed(1)}-${(Math.max(...samples.filter((s) => s.kib).map((s) => s.kib)) / 1024).toFixed(1)} MiB, ${flat ? 'flat' : 'NOT flat'} (${samples.length} samples)`);
     const head = await waitSynced(cfg.dbPath, d.rpc);
     const diff = await compareClean(dir, net, cfg.dbPath, head.number, 'clean');
     if (diff) failures.push(`after the load the database differs from a clean index: ${diff}`);
     fs.writeFileSync(path.join(dir, 'wrk.txt'), w.out + w.err);
+    fs.writeFileSync(path.join(dir, 'daemon.log'), dm.stderr);
     fs.writeFileSync(path.join(dir, 'rss.json'), JSON.stringify(samples));
   } finally {
     if (tr) await tr.stop().catch(() => {});
