@@ -59,7 +59,7 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak \
-        soak-quick bench-http bench-scale
+        soak-quick bench-backfill bench-http bench-scale
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd
@@ -139,13 +139,22 @@ run: deps
 tsan:
 	$(MAKE) SANITIZE=thread check
 
-# Benchmarks print figures; they are not timed tests.  BENCH_EVENTS scales
-# the devnet workload (default 100,000 events).
+# Benchmarks print figures; they are not timed tests.  `make bench` runs
+# backfill, HTTP and scale once (bench/report.mjs) and writes
+# docs/BENCHMARKS.md: every figure next to its reference from the same run,
+# with the machine and workload sizes.  BENCH_EVENTS scales the devnet
+# workload (default 100,000 events).
 BENCH_EVENTS ?= 100000
+BENCH_CONNECTIONS ?= 64
 bench: deps-test
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/hello $(BUILD)/bench/scale
+	cd tests && node ../bench/report.mjs --bin $(CURDIR)/$(BUILD)/arbiusd \
+	    --hello $(CURDIR)/$(BUILD)/bench/hello --builder $(CURDIR)/$(BUILD)/bench/scale \
+	    --events $(BENCH_EVENTS) --seconds $(BENCH_SECONDS) --connections $(BENCH_CONNECTIONS) \
+	    --sizes $(BENCH_SCALE) --out $(CURDIR)/docs/BENCHMARKS.md
+
+bench-backfill: $(BUILD)/arbiusd
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
-	$(MAKE) bench-http bench-scale
 
 # bench/http: wrk at 64 connections against a bare libmicrohttpd
 # hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:

@@ -97,3 +97,8 @@ console.log('goal: latency within 1.2x across sizes: %s (worst median ratio %sx,
 console.log('p50/p99/wrk: served requests (the body is cached per indexed head); compute: stats_summary itself,');
 console.log('median of 21 direct calls = the cost of the first request after each head move.');
 console.log('elapsed: %s s', ((Date.now() - t0) / 1000).toFixed(1));
+if (opt('json')) {
+  fs.writeFileSync(opt('json'), JSON.stringify({ requests: REQUESTS, warmup: WARMUP, wrk_seconds: WRK_SECONDS,
+    rows: rows.map((r) => ({ tasks: r.n, build_s: r.buildS, db_bytes: r.size, p50: r.seq.p50, p99: r.seq.p99,
+      wrk_rps: r.w.rps, wrk_p99: r.w.p99, wrk_non2xx: r.w.non2xx, wrk_errors: r.w.errors, compute_hide_ms: r.compute[0], compute_show_ms: r.compute[1] })) }, null, 1));
+}
