@@ -710,9 +710,16 @@ static int dump_addr(struct buf *out, const uint8_t a[20])
     return 0;
 }
 
+/* Types stored as one string (config_dump's default case). */
+static int cfg_is_text(enum cfg_type t)
+{
+    return t == CFG_STR || t == CFG_DIR || t == CFG_LISTEN ||
+           t == CFG_LEVEL || t == CFG_PROFILE || t == CFG_URL_OPT;
+}
+
 int config_dump(const struct config *c, struct buf *out)
 {
-    const char *section = "";
+    const char *section = "", *sep;
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
@@ -725,7 +732,13 @@ int config_dump(const struct config *c, struct buf *out)
             if (buf_addf(out, "%s[%s]\n", i ? "\n" : "", section) < 0)
                 return -1;
         }
-        if (buf_addf(out, "%s = ", k->key) < 0)
+        /* libinih takes " ;" for the start of a comment, so a text value
+         * that begins with ';' goes right after the '=' (found by
+         * fuzz/fuzz_config.c: "static =;x" dumped as "static = ;x"). */
+        sep = " = ";
+        if (cfg_is_text(k->type) && (*(char *const *)field)[0] == ';')
+            sep = " =";
+        if (buf_addf(out, "%s%s", k->key, sep) < 0)
             return -1;
         switch (k->type) {
         case CFG_U64:

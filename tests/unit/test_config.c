@@ -163,6 +163,22 @@ START_TEST(test_config__text_and_dump_round_trip)
     buf_release(&d1);
     buf_release(&d2);
 
+    /* A value that begins with ';' survives the dump (libinih reads " ;"
+     * as a comment; found by the config fuzzer). */
+    config_init_defaults(&a);
+    ck_assert_int_eq(config_load_text(&a, "mem", "[server]\nstatic =;x\n", 21,
+                                      err, sizeof(err)), 0);
+    ck_assert_str_eq(a.static_dir, ";x");
+    ck_assert_int_eq(config_dump(&a, &d1), 0);
+    ck_assert_ptr_nonnull(strstr(d1.data, "\nstatic =;x\n"));
+    config_init_defaults(&b);
+    ck_assert_int_eq(config_load_text(&b, "dump", d1.data, d1.len, err,
+                                      sizeof(err)), 0);
+    ck_assert_str_eq(b.static_dir, ";x");
+    config_release(&a);
+    config_release(&b);
+    buf_release(&d1);
+
     /* Errors carry the name and the line; empty text is the defaults. */
     config_init_defaults(&a);
     ck_assert_int_eq(config_load_text(&a, "mem", "[chain]\n\nmax_range = 0\n",
