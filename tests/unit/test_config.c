@@ -103,6 +103,8 @@ START_TEST(test_config__errors_have_location)
           ":2: poll_interval: \"0\" is not a whole number from 1 to 3600" },
         { "[chain]\nrpc_urls = ftp://x\n", ":2: rpc_urls: \"ftp://x\" is not an http(s) URL" },
         { "[chain]\nrpc_urls = http://a,,http://b\n", ":2: rpc_urls: empty item" },
+        { "[ipfs]\ngateways = https://g/\f/\n", ":2: gateways: \"https://g/\f\" is not an http(s) URL" },
+        { "[server]\npublic_url = https://a\x01b\n", ":2: public_url: \"https://a\x01b\" is not" },
         { "[chain]\nbogus = 1\n", ":2: bogus: unknown key in [chain]" },
         { "[nope]\nx = 1\n", ":2: x: unknown section [nope]" },
         { "[log]\nlevel = loud\n", ":2: level: \"loud\" is not one of" },
