@@ -22,6 +22,18 @@ static const struct http_route routes[] = {
     { "GET", "/api/v1/stats", api_stats },
     { "GET", "/api/v1/charts/daily", api_charts_daily },
     { "GET", "/api/v1/stream", api_stream },
+    { "GET", "/miners", pages_miners },
+    { "GET", "/miner/*", pages_miner },
+    { "GET", "/users", pages_users },
+    { "GET", "/user/*", pages_user },
+    { "GET", "/models", pages_models },
+    { "GET", "/model/*", pages_model },
+    { "GET", "/api/v1/miners", api_miners },
+    { "GET", "/api/v1/miner/*", api_miner },
+    { "GET", "/api/v1/users", api_users },
+    { "GET", "/api/v1/user/*", api_user },
+    { "GET", "/api/v1/models", api_models },
+    { "GET", "/api/v1/model/*", api_model },
     { NULL, NULL, NULL },
 };
 
