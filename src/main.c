@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "arbiusd/app.h"
+#include "arbiusd/auth.h"
 #include "arbiusd/buf.h"
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
@@ -24,6 +25,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/migrate.h"
 #include "arbiusd/queries.h"
+#include "arbiusd/social.h"
 #include "arbiusd/stream.h"
 #include "arbiusd/tmpl.h"
 #include "arbiusd/web.h"
@@ -263,6 +265,13 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    /* The social write side (sign-in, votes, comments) has a connection
+     * of its own; --read-only serves without it (writes answer 503). */
+    if (!read_only && social_open(app->cfg.db_path, app->cfg.busy_timeout,
+                                  &hctx.social) < 0)
+        goto out;
+    if (auth_init(&hctx) < 0)
+        goto out;
     if (stream_new(&hctx, (size_t)app->cfg.sse_max_clients, &hub) < 0)
         goto out;
     hctx.stream = hub;
@@ -282,6 +291,7 @@ out:
     http_server_stop(srv);
     stream_free(hub);
     app_scanner_stop(app);
+    social_free(hctx.social);
     if (db && !read_only && db_checkpoint(db) < 0)
         ret = 1;
     db_close(db);

@@ -63,6 +63,16 @@ struct config {
     uint64_t ipfs_concurrency;
     /* [admin] */
     struct config_list admin_wallets; /* lower-case 0x addresses */
+    /* [auth] */
+    uint64_t session_lifetime;     /* seconds */
+    uint64_t nonce_lifetime;       /* seconds */
+    uint64_t clock_skew;           /* seconds */
+    char *session_secret;          /* "" = random per database */
+    uint64_t comment_max_length;   /* characters */
+    uint64_t comment_edit_window;  /* seconds */
+    uint64_t comment_rate_window;  /* seconds */
+    uint64_t comment_rate_wallet;  /* comments per window */
+    uint64_t comment_rate_ip;      /* comments per window */
 };
 
 /* Fills c with the embedded defaults (Arbitrum One).  Release with

@@ -49,6 +49,9 @@ void stream_shutdown(struct stream_hub *hub);
 /* Frees the hub after http_server_stop().  NULL is a no-op. */
 void stream_free(struct stream_hub *hub);
 
+/* Streams open right now (for /admin); NULL counts 0. */
+size_t stream_clients(struct stream_hub *hub);
+
 /* GET /api/v1/stream (the route handler). */
 int api_stream(struct http_req *req, struct http_resp *resp);
 

@@ -22,5 +22,21 @@ int api_task(struct http_req *req, struct http_resp *resp);
 int pages_dashboard(struct http_req *req, struct http_resp *resp);
 int api_stats(struct http_req *req, struct http_resp *resp);
 int api_charts_daily(struct http_req *req, struct http_resp *resp);
+/* auth.c: Sign-In with Ethereum. */
+int api_auth_nonce(struct http_req *req, struct http_resp *resp);
+int api_auth_verify(struct http_req *req, struct http_resp *resp);
+int api_auth_logout(struct http_req *req, struct http_resp *resp);
+int api_auth_session(struct http_req *req, struct http_resp *resp);
+/* social.c: votes, reactions, comments, moderation, /admin. */
+int api_image_social(struct http_req *req, struct http_resp *resp);
+int api_image_comments(struct http_req *req, struct http_resp *resp);
+int api_image_vote(struct http_req *req, struct http_resp *resp);
+int api_image_react(struct http_req *req, struct http_resp *resp);
+int api_image_comment_post(struct http_req *req, struct http_resp *resp);
+int api_comment_edit(struct http_req *req, struct http_resp *resp);
+int api_admin_hide(struct http_req *req, struct http_resp *resp);
+int api_admin_system(struct http_req *req, struct http_resp *resp);
+int api_admin_audit(struct http_req *req, struct http_resp *resp);
+int pages_admin(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -89,6 +89,91 @@ const char *http_header(const struct http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+const char *http_cookie(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+/* inet_pton-normalised comparison of two textual IP addresses. */
+static int ip_equal(const char *a, const char *b)
+{
+    unsigned char x[16], y[16];
+
+    if (inet_pton(AF_INET, a, x) == 1)
+        return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
+    if (inet_pton(AF_INET6, a, x) == 1)
+        return inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
+    return 0;
+}
+
+static int peer_trusted(const struct http_req *req, const char *peer)
+{
+    const struct config_list *l = &req->ctx->cfg->trusted_proxies;
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (ip_equal(l->items[i], peer))
+            return 1;
+    return 0;
+}
+
+static void peer_ip(const struct http_req *req, char *out, size_t outsz)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, outsz, "unknown");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                  out, (socklen_t)outsz);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                  out, (socklen_t)outsz);
+}
+
+void http_client_ip(const struct http_req *req, char *out, size_t outsz)
+{
+    const char *xff, *last;
+    char hop[64];
+    size_t n;
+
+    peer_ip(req, out, outsz);
+    if (!peer_trusted(req, out))
+        return;
+    xff = http_header(req, "X-Forwarded-For");
+    if (!xff)
+        return;
+    last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    n = strcspn(last, " ");
+    if (n == 0 || n >= sizeof(hop))
+        return;
+    memcpy(hop, last, n);
+    hop[n] = '\0';
+    if (ip_equal(hop, hop))
+        snprintf(out, outsz, "%s", hop);
+}
+
+int http_is_tls(const struct http_req *req)
+{
+    const char *pu = req->ctx->cfg->public_url, *xfp;
+    char peer[64];
+
+    if (pu && strncmp(pu, "https://", 8) == 0)
+        return 1;
+    xfp = http_header(req, "X-Forwarded-Proto");
+    if (!xfp || strcasecmp(xfp, "https") != 0)
+        return 0;
+    peer_ip(req, peer, sizeof(peer));
+    return peer_trusted(req, peer);
+}
+
 _Static_assert(HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
                "HTTP_STREAM_END is libmicrohttpd's end of stream");
 _Static_assert(HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
@@ -329,28 +414,55 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
 
 /* ---- dispatch ---- */
 
+/*
+ * Matches path against pattern: exact, a trailing '*' (prefix; *param gets
+ * the rest) or one inner '*' matching one non-empty segment without '/'
+ * (copied into segment, at most segsz - 1 bytes).
+ */
+static int route_match(const char *pattern, const char *path,
+                       const char **param, char *segment, size_t segsz)
+{
+    const char *star = strchr(pattern, '*');
+    size_t pre, seg;
+    const char *rest;
+
+    *param = NULL;
+    if (!star)
+        return strcmp(path, pattern) == 0;
+    pre = (size_t)(star - pattern);
+    if (strncmp(path, pattern, pre) != 0)
+        return 0;
+    if (star[1] == '\0') {
+        *param = path + pre;
+        return 1;
+    }
+    rest = strchr(path + pre, '/');
+    seg = rest ? (size_t)(rest - (path + pre)) : strlen(path + pre);
+    if (seg == 0 || seg >= segsz || !rest || strcmp(rest, star + 1) != 0)
+        return 0;
+    memcpy(segment, path + pre, seg);
+    segment[seg] = '\0';
+    return 1;
+}
+
 static const struct http_route *route_find(const struct http_route *routes,
                                            const char *method,
                                            const char *path,
-                                           const char **param, int *path_known)
+                                           const char **param, char *segment,
+                                           size_t segsz, int *path_known)
 {
     const struct http_route *r;
 
     *path_known = 0;
     for (r = routes; r->pattern; r++) {
-        size_t n = strlen(r->pattern);
-        int match;
+        const char *p = NULL;
 
-        if (n && r->pattern[n - 1] == '*')
-            match = strncmp(path, r->pattern, n - 1) == 0;
-        else
-            match = strcmp(path, r->pattern) == 0;
-        if (!match)
+        if (!route_match(r->pattern, path, &p, segment, segsz))
             continue;
         *path_known = 1;
         if (strcmp(r->method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-            *param = (n && r->pattern[n - 1] == '*') ? path + n - 1 : NULL;
+            *param = p;
             return r;
         }
     }
@@ -449,7 +561,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     if (st->too_large) {
         http_reply_error(&req, &resp, 413, "request body too large");
     } else {
-        route = route_find(srv->routes, method, url, &param, &known);
+        route = route_find(srv->routes, method, url, &param, req.segment,
+                           sizeof(req.segment), &known);
         if (route) {
             req.param = param;
             if (route->fn(&req, &resp) < 0 && resp.status == 0)

@@ -518,6 +518,18 @@ void stream_shutdown(struct stream_hub *hub)
     pthread_mutex_unlock(&hub->lock);
 }
 
+size_t stream_clients(struct stream_hub *hub)
+{
+    size_t n;
+
+    if (!hub)
+        return 0;
+    pthread_mutex_lock(&hub->lock);
+    n = hub->nclients;
+    pthread_mutex_unlock(&hub->lock);
+    return n;
+}
+
 void stream_free(struct stream_hub *hub)
 {
     if (!hub)
