@@ -442,7 +442,7 @@ int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
     }
 
     /* URI */
-    if (next_line(&c, &line) != 1 || field(&line, "URI", &v) < 0) {
+    if (next_line(&c, &line) < 0 || field(&line, "URI", &v) < 0) {
         fail(err, errlen, "URI: missing");
         return -1;
     }
@@ -452,7 +452,7 @@ int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
     }
     m.uri = v;
     /* Version */
-    if (next_line(&c, &line) != 1 || field(&line, "Version", &v) < 0) {
+    if (next_line(&c, &line) < 0 || field(&line, "Version", &v) < 0) {
         fail(err, errlen, "Version: missing");
         return -1;
     }
@@ -461,7 +461,7 @@ int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
         return -1;
     }
     /* Chain ID */
-    if (next_line(&c, &line) != 1 || field(&line, "Chain ID", &v) < 0) {
+    if (next_line(&c, &line) < 0 || field(&line, "Chain ID", &v) < 0) {
         fail(err, errlen, "Chain ID: missing");
         return -1;
     }
@@ -470,7 +470,7 @@ int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
         return -1;
     }
     /* Nonce */
-    if (next_line(&c, &line) != 1 || field(&line, "Nonce", &v) < 0) {
+    if (next_line(&c, &line) < 0 || field(&line, "Nonce", &v) < 0) {
         fail(err, errlen, "Nonce: missing");
         return -1;
     }
