@@ -389,16 +389,19 @@ int api_admin_hide(struct http_req *req, struct http_resp *resp)
         return auth_reply_error(resp, 400, "kind",
                                 "kind: expected \"image\" or \"comment\"");
     }
-    json_decref(b);
+    /* kind is borrowed from b: answer before releasing it. */
     if (r < 0)
-        return db_down(resp);
-    if (r > 0)
-        return auth_reply_error(resp, 404, "not_found",
-                                "no such image or comment");
-    return http_reply_json(resp, 200,
-                           json_pack("{s:s,s:s,s:b,s:b}", "kind", kind, "id",
-                                     id, "hidden", hidden, "changed",
-                                     changed));
+        r = db_down(resp);
+    else if (r > 0)
+        r = auth_reply_error(resp, 404, "not_found",
+                             "no such image or comment");
+    else
+        r = http_reply_json(resp, 200,
+                            json_pack("{s:s,s:s,s:b,s:b}", "kind", kind, "id",
+                                      id, "hidden", hidden, "changed",
+                                      changed));
+    json_decref(b);
+    return r;
 }
 
 /* ---- /admin ---- */
