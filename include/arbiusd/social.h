@@ -26,6 +26,8 @@
 
 #define SOCIAL_SECRET_LEN 32
 #define SOCIAL_NONCE_MAX_OUTSTANDING 100000 /* unexpired nonces at once */
+#define SOCIAL_NONCE_MAX_PER_IP 20     /* unused unexpired nonces per IP */
+#define SOCIAL_FAILED_PER_MINUTE 30    /* audited failed sign-ins per IP */
 
 /* The fixed reaction set: name (API) and emoji (UI). */
 struct social_reaction {
@@ -50,7 +52,7 @@ int social_secret(struct social *s,
                   uint8_t out[SOCIAL_SECRET_LEN] /* OUT */) WARN_UNUSED;
 
 /* Stores a new nonce valid until now + ttl, and prunes expired ones.
- * 1: too many outstanding nonces. */
+ * 1: too many outstanding nonces, 2: too many unused ones for this IP. */
 int social_nonce_issue(struct social *s, const char *nonce, const char *ip,
                        int64_t now, int64_t ttl) WARN_UNUSED;
 /* Marks nonce used.  1: unknown, 2: already used, 3: expired. */
@@ -110,6 +112,10 @@ int social_hide_comment(struct social *s, int64_t id, int hidden,
                         int *changed /* OUT */) WARN_UNUSED;
 
 /* ---- reads on a thread's own connection ---- */
+
+/* Failed sign-ins audited for ip since `since` (bounds the audit log). */
+int social_failed_signins(struct db *db, const char *ip, int64_t since,
+                          int64_t *out /* OUT */) WARN_UNUSED;
 
 struct social_session {
     char address[43];        /* lower-case */

@@ -257,6 +257,15 @@ int social_nonce_issue(struct social *s, const char *nonce, const char *ip,
         ret = 1;
         goto out;
     }
+    if (one_int(s->db, &n, &found,
+                "SELECT count(*) FROM social_nonces WHERE ip = ? AND "
+                "used_at IS NULL AND expires_at > ?",
+                "ti", ip, now) < 0)
+        goto out;
+    if (n >= SOCIAL_NONCE_MAX_PER_IP) {
+        ret = 2;
+        goto out;
+    }
     if (run(s->db,
             "INSERT INTO social_nonces (nonce, ip, created_at, expires_at) "
             "VALUES (?, ?, ?, ?)",
@@ -601,6 +610,17 @@ out:
 }
 
 /* ---- reads ---- */
+
+int social_failed_signins(struct db *db, const char *ip, int64_t since,
+                          int64_t *out)
+{
+    int found;
+
+    return one_int(db, out, &found,
+                   "SELECT count(*) FROM social_audit WHERE ip = ? AND "
+                   "action = 'signin_failed' AND time >= ?",
+                   "ti", ip, since);
+}
 
 int social_session_get(struct db *db, const char *id_hash, int64_t now,
                        struct social_session *out)

@@ -223,7 +223,11 @@ int api_auth_nonce(struct http_req *req, struct http_resp *resp)
                                 "the database is unavailable");
     if (r > 0)
         return auth_reply_error(resp, 429, "too_many_nonces",
-                                "too many sign-ins in progress; retry later");
+                                r == 1 ? "too many sign-ins in progress; "
+                                         "retry later"
+                                       : "too many unused nonces from this "
+                                         "address; use one or wait for them "
+                                         "to expire");
     iso_time(now, now_s);
     iso_time(now + (int64_t)cfg->nonce_lifetime, exp_s);
     snprintf(uri, sizeof(uri), "%s://%s", http_is_tls(req) ? "https" : "http",
@@ -303,7 +307,8 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
     char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65], csrf[65], ip[64];
     char cookie[512];
     int64_t now = util_wall_s(), skew = (int64_t)cfg->clock_skew;
-    int64_t life = (int64_t)cfg->session_lifetime;
+    int64_t life = (int64_t)cfg->session_lifetime, failed = 0;
+    struct db *db;
     size_t siglen, msglen;
     int r, ret;
 
@@ -311,6 +316,19 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
         return auth_reply_error(resp, 503, "read_only",
                                 "this server runs with --read-only: sign-in "
                                 "is unavailable");
+    /* Failed sign-ins are audited, so a flood from one address is cut
+     * off before it can grow the log without bound. */
+    http_client_ip(req, ip, sizeof(ip));
+    db = http_db(req);
+    if (!db || social_failed_signins(db, ip, now - 60, &failed) < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
+    if (failed >= SOCIAL_FAILED_PER_MINUTE) {
+        http_resp_header(resp, "Retry-After", "60");
+        return auth_reply_error(resp, 429, "too_many_failures",
+                                "too many failed sign-ins from this address; "
+                                "wait a minute");
+    }
     if (!host || !*host)
         return refuse(req, resp, 400, "host", NULL, "Host header missing");
     if (origin && !origin_ok(origin, host))
@@ -345,6 +363,20 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
         ret = refuse(req, resp, 400, "signature_malformed", actor,
                      "signature: expected 0x and 130 hex digits (65 bytes: "
                      "r, s, v)");
+        goto out;
+    }
+    /* The nonce is spent by any attempt that names it, refused or not. */
+    r = social_nonce_consume(req->ctx->social, m.nonce.p, m.nonce.len, now,
+                             NULL);
+    if (r != 0) {
+        ret = r < 0 ? auth_reply_error(resp, 503, "database",
+                                       "the database is unavailable")
+            : r == 1 ? refuse(req, resp, 401, "nonce_unknown", actor,
+                              "Nonce: not issued by this server")
+            : r == 2 ? refuse(req, resp, 401, "nonce_used", actor,
+                              "Nonce: already used; request a new one")
+                     : refuse(req, resp, 401, "nonce_expired", actor,
+                              "Nonce: expired; request a new one");
         goto out;
     }
     if (!slice_eq_ci(&m.domain, host)) {
@@ -388,19 +420,6 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
                      "Issued At: older than the nonce lifetime");
         goto out;
     }
-    r = social_nonce_consume(req->ctx->social, m.nonce.p, m.nonce.len, now,
-                             NULL);
-    if (r != 0) {
-        ret = r < 0 ? auth_reply_error(resp, 503, "database",
-                                       "the database is unavailable")
-            : r == 1 ? refuse(req, resp, 401, "nonce_unknown", actor,
-                              "Nonce: not issued by this server")
-            : r == 2 ? refuse(req, resp, 401, "nonce_used", actor,
-                              "Nonce: already used; request a new one")
-                     : refuse(req, resp, 401, "nonce_expired", actor,
-                              "Nonce: expired; request a new one");
-        goto out;
-    }
     r = siwe_recover(msg, msglen, sig, rec);
     if (r != SIWE_SIG_OK) {
         snprintf(text, sizeof(text), "signature: %s", siwe_sig_strerror(r));
@@ -428,7 +447,6 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
         ret = auth_reply_error(resp, 500, "random", "no randomness");
         goto out;
     }
-    http_client_ip(req, ip, sizeof(ip));
     if (social_session_create(req->ctx->social, hash, actor, csrf, now,
                               now + life, ip) < 0 ||
         social_audit(req->ctx->social, now, actor, "signin", NULL, ip,

@@ -463,3 +463,19 @@ test('serve --read-only refuses writes with 503 and a clear error', async () => 
     assert.equal((await ro.stop()).code, 0);
   }
 });
+
+test('nonces and failed sign-ins are bounded per client address', async () => {
+  const ip = { 'X-Forwarded-For': '10.9.9.9' };
+  for (let i = 0; i < 20; i++) assert.equal((await call('GET', '/api/v1/auth/nonce', { headers: ip })).status, 200);
+  let r = await call('GET', '/api/v1/auth/nonce', { headers: ip });
+  assert.equal(r.status, 429);
+  assert.equal(r.json.error.reason, 'too_many_nonces');
+  assert.equal((await call('GET', '/api/v1/auth/nonce', { headers: { 'X-Forwarded-For': '10.9.9.10' } })).status, 200);
+  // Failed sign-ins are audited, at most 30 a minute per address.
+  const bad = { 'X-Forwarded-For': '10.8.8.8' };
+  for (let i = 0; i < 30; i++) assert.equal((await call('POST', '/api/v1/auth/verify', { body: '{}', headers: bad })).status, 400);
+  r = await call('POST', '/api/v1/auth/verify', { body: '{}', headers: bad });
+  assert.equal(r.status, 429);
+  assert.equal(r.json.error.reason, 'too_many_failures');
+  assert.equal(audits("ip = '10.8.8.8'").length, 30);
+});
