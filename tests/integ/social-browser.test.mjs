@@ -90,7 +90,7 @@ const visible = (page, sel) => page.$eval(sel, (e) => !e.hidden && !e.closest('[
 test('sign in, upvote, react and comment through the image page', async () => {
   const id = truth.tasks[0].id.toLowerCase();
   const { page, problems, signed } = await walletPage();
-  const res = await page.goto(daemon.url + pagePath(id), { waitUntil: 'networkidle0' });
+  const res = await page.goto(daemon.url + pagePath(id), { waitUntil: 'load' });
   assert.equal(res.status(), 200);
   await page.waitForSelector('html[data-social-ready="1"]');
   assert.equal(await page.$eval('#social', (e) => e.dataset.task), id);
@@ -139,7 +139,7 @@ test('sign in, upvote, react and comment through the image page', async () => {
   assert.deepEqual(rows, [{ body: hostile, address: wallet.address.toLowerCase() }]);
 
   // A reload keeps the session and shows the same state from the server.
-  await page.reload({ waitUntil: 'networkidle0' });
+  await page.reload({ waitUntil: 'load' });
   await page.waitForSelector('html[data-social-ready="1"]');
   await page.waitForSelector('#s-comments li.s-comment');
   assert.equal(await text(page, '#s-upvotes'), '1');
@@ -158,7 +158,7 @@ test('sign in, upvote, react and comment through the image page', async () => {
 
 test('without a wallet the page says so instead of failing', async () => {
   const page = await browser.newPage();
-  await page.goto(daemon.url + pagePath(truth.tasks[0].id.toLowerCase()), { waitUntil: 'networkidle0' });
+  await page.goto(daemon.url + pagePath(truth.tasks[0].id.toLowerCase()), { waitUntil: 'load' });
   await page.waitForSelector('html[data-social-ready="1"]');
   await page.click('#auth-signin');
   await page.waitForFunction(() => document.getElementById('auth-msg').textContent.length > 0);
