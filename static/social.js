@@ -263,6 +263,17 @@
   // ---- /admin moderation form ----
 
   function wireAdmin() {
+    for (const b of document.querySelectorAll('.admin-unhide')) {
+      b.addEventListener('click', async () => {
+        const id = b.dataset.kind === 'comment' ? Number(b.dataset.id) : b.dataset.id;
+        try {
+          await api('POST', '/api/v1/admin/hide', { kind: b.dataset.kind, id, hidden: false });
+          b.closest('tr').remove();
+        } catch (e) {
+          b.textContent = e.message;
+        }
+      });
+    }
     const form = $('admin-hide');
     if (!form) return;
     form.addEventListener('submit', async (ev) => {

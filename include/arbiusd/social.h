@@ -144,6 +144,10 @@ int social_comments_json(struct db *db, const char *task, const char *viewer,
 /* The newest audit entries with id < before (0: newest), at most limit. */
 int social_audit_json(struct db *db, int64_t before, int64_t limit,
                       json_t **outp /* OUT */) WARN_UNUSED;
+/* What admins hid: {images:[{task, hidden_by, hidden_at, reason}],
+ * comments:[{id, task, address, body, hidden_by, hidden_at}]}, newest
+ * first, at most 500 each. */
+int social_hidden_json(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
 /* Database figures for /admin: size, page counts, per-table row counts,
  * social counts, ipfs_cids by status. */
 int social_system_json(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;

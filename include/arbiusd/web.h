@@ -37,6 +37,7 @@ int api_comment_edit(struct http_req *req, struct http_resp *resp);
 int api_admin_hide(struct http_req *req, struct http_resp *resp);
 int api_admin_system(struct http_req *req, struct http_resp *resp);
 int api_admin_audit(struct http_req *req, struct http_resp *resp);
+int api_admin_hidden(struct http_req *req, struct http_resp *resp);
 int pages_admin(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -940,6 +940,51 @@ out:
     return ret;
 }
 
+int social_hidden_json(struct db *db, json_t **outp)
+{
+    sqlite3_stmt *st = prep(db, "SELECT task, hidden_by, hidden_at, reason "
+                                "FROM social_moderation ORDER BY hidden_at "
+                                "DESC LIMIT 500");
+    json_t *images = json_array(), *comments = json_array();
+    int rc;
+
+    if (!st)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            images, json_pack("{s:o,s:o,s:I,s:o}", "task", col_str(st, 0),
+                              "hidden_by", col_str(st, 1), "hidden_at",
+                              (json_int_t)sqlite3_column_int64(st, 2),
+                              "reason", col_str(st, 3)));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        goto fail_logged;
+    st = prep(db, "SELECT id, task, address, body, hidden_by, hidden_at FROM "
+                  "social_comments WHERE hidden = 1 ORDER BY hidden_at DESC "
+                  "LIMIT 500");
+    if (!st)
+        goto fail;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            comments,
+            json_pack("{s:I,s:o,s:o,s:o,s:o,s:o}", "id",
+                      (json_int_t)sqlite3_column_int64(st, 0), "task",
+                      col_str(st, 1), "address", col_str(st, 2), "body",
+                      col_str(st, 3), "hidden_by", col_str(st, 4),
+                      "hidden_at", col_int_or_null(st, 5)));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        goto fail_logged;
+    *outp = json_pack("{s:o,s:o}", "images", images, "comments", comments);
+    return *outp ? 0 : -1;
+fail_logged:
+    db_log_error(db, "social: hidden");
+fail:
+    json_decref(images);
+    json_decref(comments);
+    return -1;
+}
+
 int social_reapply(struct db *db, int64_t rowid_mark)
 {
     return run(db,

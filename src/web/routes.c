@@ -31,6 +31,7 @@ static const struct http_route routes[] = {
     { "POST", "/api/v1/admin/hide", api_admin_hide },
     { "GET", "/api/v1/admin/system", api_admin_system },
     { "GET", "/api/v1/admin/audit", api_admin_audit },
+    { "GET", "/api/v1/admin/hidden", api_admin_hidden },
     { "GET", "/admin", pages_admin },
     { NULL, NULL, NULL },
 };

@@ -509,13 +509,28 @@ int api_admin_audit(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, json_pack("{s:o}", "entries", arr));
 }
 
+int api_admin_hidden(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    struct db *db;
+    json_t *o = NULL;
+
+    if (auth_require(req, resp, 1, 0, 0, &u))
+        return 0;
+    db = http_db(req);
+    if (!db || social_hidden_json(db, &o) < 0)
+        return db_down(resp);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
 /* GET /admin: 401 without a session, 403 for a wallet that is not an
  * admin (as HTML pages: a sign-in prompt / a refusal). */
 int pages_admin(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     struct db *db;
-    json_t *ctx, *sys, *audit = NULL;
+    json_t *ctx, *sys, *audit = NULL, *hidden = NULL;
     char ts[32];
     size_t i;
     int r, ret;
@@ -533,8 +548,10 @@ int pages_admin(struct http_req *req, struct http_resp *resp)
     db = http_db(req);
     sys = system_info(req);
     if (!db || !sys ||
-        social_audit_json(db, 0, SOCIAL_AUDIT_PAGE, &audit) < 0) {
+        social_audit_json(db, 0, SOCIAL_AUDIT_PAGE, &audit) < 0 ||
+        social_hidden_json(db, &hidden) < 0) {
         json_decref(sys);
+        json_decref(audit);
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     for (i = 0; i < json_array_size(audit); i++) {
@@ -551,8 +568,9 @@ int pages_admin(struct http_req *req, struct http_resp *resp)
                             json_boolean(act &&
                                          strcmp(act, "signin_failed") == 0));
     }
-    ctx = json_pack("{s:s,s:o,s:o,s:s,s:s}", "title", "Admin", "system", sys,
-                    "audit", audit, "admin", u.address, "system_json", "");
+    ctx = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s}", "title", "Admin", "system",
+                    sys, "audit", audit, "hidden", hidden, "admin", u.address,
+                    "system_json", "");
     {
         char *pretty = json_dumps(sys, JSON_INDENT(2) | JSON_SORT_KEYS |
                                            JSON_ENSURE_ASCII);

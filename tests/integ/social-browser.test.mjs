@@ -151,17 +151,48 @@ test('sign in, upvote, react and comment through the image page', async () => {
   assert.equal(sql(cfg.dbPath, `SELECT upvotes FROM tasks WHERE id = '${id}'`)[0].upvotes, 0);
   await page.click('#auth-signout');
   await page.waitForFunction(() => !document.getElementById('auth-signin').hidden);
-  assert.equal(await visible(page, '#s-form'), false);
+  await page.waitForFunction(() => document.getElementById('s-form').hidden);
+  assert.equal(await page.$eval('#s-vote', (e) => e.disabled), true);
   assert.deepEqual(problems, [], 'no console errors, no CSP violations');
   await page.close();
 });
 
+test('an admin signs in on /admin and hides, then unhides, an image', async () => {
+  const id = truth.tasks[1].id.toLowerCase();
+  const { page, problems } = await walletPage();
+  let res = await page.goto(`${daemon.url}/admin`, { waitUntil: 'load' });
+  assert.equal(res.status(), 401, 'the sign-in prompt, from the layout header');
+  await page.waitForSelector('html[data-social-ready="1"]');
+  await page.click('#auth-signin');
+  await page.waitForFunction(() => !document.getElementById('nav-admin').hidden);
+  res = await page.goto(`${daemon.url}/admin`, { waitUntil: 'load' });
+  assert.equal(res.status(), 200);
+  await page.waitForSelector('html[data-social-ready="1"]');
+  await page.select('#ah-kind', 'image');
+  await page.type('#ah-id', id);
+  await page.select('#ah-hidden', 'true');
+  await page.click('#admin-hide button[type="submit"]');
+  await page.waitForFunction(() => /hidden/.test(document.getElementById('ah-status').textContent));
+  assert.equal(sql(cfg.dbPath, `SELECT hidden FROM tasks WHERE id = '${id}'`)[0].hidden, 1);
+  assert.equal((await fetch(`${daemon.url}/api/v1/image/${id}/social`)).status, 404);
+  // The page lists it with an Unhide button; the audit table shows the action.
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('html[data-social-ready="1"]');
+  assert.match(await text(page, '#audit'), /hide_image/);
+  await page.click(`.admin-unhide[data-id="${id}"]`);
+  await page.waitForFunction((t) => !document.querySelector(`.admin-unhide[data-id="${t}"]`), {}, id);
+  assert.equal(sql(cfg.dbPath, `SELECT hidden FROM tasks WHERE id = '${id}'`)[0].hidden, 0);
+  assert.deepEqual(problems.filter((p) => !/401/.test(p)), [], 'no console errors but the 401 of the first load');
+  await page.close();
+});
+
 test('without a wallet the page says so instead of failing', async () => {
-  const page = await browser.newPage();
+  const ctx = await browser.createBrowserContext();   // no cookies: signed out
+  const page = await ctx.newPage();
   await page.goto(daemon.url + pagePath(truth.tasks[0].id.toLowerCase()), { waitUntil: 'load' });
   await page.waitForSelector('html[data-social-ready="1"]');
   await page.click('#auth-signin');
   await page.waitForFunction(() => document.getElementById('auth-msg').textContent.length > 0);
   assert.match(await text(page, '#auth-msg'), /No Ethereum wallet/);
-  await page.close();
+  await ctx.close();
 });

@@ -422,6 +422,12 @@ test('admins hide and unhide images and comments; /admin shows system info and t
   assert.match(r.text, /signin_failed/);
   assert.match(r.text, /hide_image/);
   assert.ok(!r.text.includes('<script>alert'), 'escaped');
+  r = await call('GET', '/api/v1/admin/hidden', { cookie: ad.cookie });
+  assert.deepEqual(r.json.images, [], 'the image was unhidden');
+  assert.equal(r.json.comments.length, 1);
+  assert.equal(r.json.comments[0].id, cid);
+  assert.equal(r.json.comments[0].body, 'spam');
+  assert.equal((await call('GET', '/api/v1/admin/hidden', { cookie: a.cookie })).status, 403);
   r = await call('GET', '/api/v1/admin/audit?limit=2', { cookie: ad.cookie });
   assert.equal(r.json.entries.length, 2);
   assert.equal(r.json.entries[0].action, 'unhide_image');
