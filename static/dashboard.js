@@ -1,7 +1,8 @@
 // dashboard.js - keeps the dashboard's figures live: the `stats` events of
 // /api/v1/stream (Server-Sent Events; EventSource reconnects by itself and
 // sends Last-Event-ID), or, where EventSource is missing, /api/v1/stats
-// every 15 s.  No framework; the page works fully without it (CSP: 'self').
+// every 15 s; and the charts, re-fetched when the indexed head moves.  No
+// framework; the page works fully without it (CSP: 'self').
 (function () {
   'use strict';
   var root = document.getElementById('dash');
@@ -41,6 +42,43 @@
       if (s) apply(s);
     }).catch(function () { /* keep the figures shown */ });
   }
+
+  // The charts and the per-model table are rendered on the server (SVG that
+  // reads without JavaScript); when the indexed head moves, this page's own
+  // URL is fetched again and those parts are swapped in, at most every 10 s.
+  var shownBlock = null, chartTimer = null, lastCharts = 0;
+  var asof = root.querySelector('[data-asof-block]');
+  if (asof) shownBlock = asof.textContent;
+
+  function swapCharts() {
+    chartTimer = null;
+    lastCharts = Date.now();
+    if (!window.DOMParser) return;
+    fetch(location.href, { cache: 'no-cache' }).then(function (r) {
+      return r.status === 200 ? r.text() : null;
+    }).then(function (html) {
+      if (!html) return;
+      var doc = new DOMParser().parseFromString(html, 'text/html');
+      ['charts', 'by-model'].forEach(function (id) {
+        var now = document.getElementById(id), next = doc.getElementById(id);
+        if (now && next) now.replaceWith(document.importNode(next, true));
+      });
+      root.setAttribute('data-charts-block', shownBlock || '');
+    }).catch(function () { /* keep the charts shown */ });
+  }
+
+  function chartsFor(s) {
+    if (!s || !s.as_of) return;
+    var b = String(s.as_of.block);
+    if (b === shownBlock) return;
+    shownBlock = b;
+    if (chartTimer) return;
+    var wait = Math.max(0, 10000 - (Date.now() - lastCharts));
+    chartTimer = setTimeout(swapCharts, wait);
+  }
+
+  var applyFigures = apply;
+  apply = function (s) { applyFigures(s); chartsFor(s); };
 
   if (window.EventSource) {
     var es = new EventSource('/api/v1/stream?automine=' + mode);

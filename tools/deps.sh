@@ -38,10 +38,14 @@ if [ "$kind" = test ]; then
     # Node test tools (hardhat devnet, ethers, solc) pinned by the lockfile.
     here=$(cd "$(dirname "$0")/.." && pwd)
     if [ -f "$here/tests/package-lock.json" ]; then
-        if [ ! -d "$here/tests/node_modules" ] ||
-           [ "$here/tests/package-lock.json" -nt "$here/tests/node_modules/.package-lock.json" ]; then
+        # By content, not mtime: a fresh checkout of the same lockfile is
+        # newer than the install and must not reinstall it.
+        want=$(sha256sum < "$here/tests/package-lock.json" | cut -d' ' -f1)
+        stamp="$here/tests/node_modules/.arbiusd-lock-sha256"
+        if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
             echo "deps: npm ci in tests/"
             (cd "$here/tests" && npm ci --no-audit --no-fund --loglevel=error)
+            echo "$want" > "$stamp"
         fi
     fi
 fi

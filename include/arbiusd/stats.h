@@ -59,18 +59,28 @@ int stats_summary(struct db *db, int show_automine,
  * (model: lower-case 0x + 64 hex, or NULL).  Reads only the daily rollup.
  * {as_of, automine, days:"30"|"all", model, from, to, before,
  *  points:[{day:"YYYY-MM-DD", images, cumulative}]} where before is the
- * all-time count before the window and cumulative starts from it.
+ * all-time count before the window and cumulative starts from it.  Without
+ * a model, also the per-model breakdown
+ *  by_model:[{model, title|null, images (in the window), total (all time
+ *  up to the head)}], most images in the window first.
  */
 int stats_daily(struct db *db, int64_t days, const char *model,
                 int show_automine, json_t **outp /* OUT */) WARN_UNUSED;
 
 /*
- * Both of the above (summary, and the daily series of all models for days)
- * from one snapshot, for the dashboard page.  0 with two new values, or -1.
+ * Both of the above (summary, and the daily series for days of one model or
+ * of all) from one snapshot, for the dashboard page.  0 with two new
+ * values, or -1.
  */
-int stats_dashboard(struct db *db, int64_t days, int show_automine,
+int stats_dashboard(struct db *db, int64_t days, const char *model,
+                    int show_automine,
                     json_t **summaryp /* OUT */,
                     json_t **dailyp /* OUT */) WARN_UNUSED;
+
+/* The template title of model id as a new JSON string, or JSON null when the
+ * model is unknown or has none.  0 or -1 (logged). */
+int stats_model_title(struct db *db, const char *model,
+                      json_t **outp /* OUT */) WARN_UNUSED;
 
 /*
  * What landed in blocks (after, upto]: the tasks and the solutions, oldest

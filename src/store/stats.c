@@ -38,6 +38,8 @@ static sqlite3_stmt *prep(struct db *db, const char *sql)
  * Runs sql with the integer parameters args[0..n) bound to ?1..?n and reads
  * column 0 of the first row as an integer (NULL or no row: 0).  0 or -1.
  */
+static json_t *col_text(sqlite3_stmt *st, int i);
+
 static int one_i64(struct db *db, const char *sql, const int64_t *args,
                    int n, int64_t *out /* OUT */)
 {
@@ -335,6 +337,52 @@ static void day_text(int64_t day, char out[32])
         snprintf(out, 32, "%lld", (long long)day);
 }
 
+/*
+ * Sets o.by_model: every image model with an image in the window [first,
+ * last] or before it, most images in the window first:
+ * [{model, title, images, total}], from the daily rollup only.
+ */
+static int by_model_in_txn(struct db *db, int64_t first, int64_t last,
+                           int show, json_t *o)
+{
+    sqlite3_stmt *st;
+    json_t *arr = json_array();
+    int rc;
+
+    st = prep(db, "SELECT d.model, m.title, "
+                  "sum(CASE WHEN d.day BETWEEN ?1 AND ?2 THEN "
+                  "CASE WHEN ?3 THEN d.solved ELSE d.solved_human END "
+                  "ELSE 0 END) AS win, "
+                  "sum(CASE WHEN ?3 THEN d.solved ELSE d.solved_human END) "
+                  "AS total "
+                  "FROM daily d JOIN models m ON m.id = d.model "
+                  "WHERE m.output_type = 'image' AND d.day <= ?2 "
+                  "GROUP BY d.model HAVING total > 0 "
+                  "ORDER BY win DESC, total DESC, d.model");
+    if (!st) {
+        json_decref(arr);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, first);
+    sqlite3_bind_int64(st, 2, last);
+    sqlite3_bind_int(st, 3, show);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(
+            arr, json_pack("{s:s,s:o,s:I,s:I}", "model",
+                           (const char *)sqlite3_column_text(st, 0), "title",
+                           col_text(st, 1), "images",
+                           (json_int_t)sqlite3_column_int64(st, 2), "total",
+                           (json_int_t)sqlite3_column_int64(st, 3)));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_log_error(db, "stats: by model");
+        json_decref(arr);
+        return -1;
+    }
+    json_object_set_new(o, "by_model", arr);
+    return 0;
+}
+
 /* stats_daily inside the caller's read transaction. */
 static int daily_in_txn(struct db *db, int64_t days, const char *model,
                         int show, json_t **outp)
@@ -462,6 +510,12 @@ static int daily_in_txn(struct db *db, int64_t days, const char *model,
     day_text(last, txt);
     json_object_set_new(o, "to", json_string(txt));
     json_object_set_new(o, "before", json_integer(before));
+    if (!model) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if (by_model_in_txn(db, first, last, show, o) < 0)
+            goto out;
+    }
 done:
     *outp = o;
     o = NULL;
@@ -485,7 +539,7 @@ int stats_daily(struct db *db, int64_t days, const char *model, int show,
     return r;
 }
 
-int stats_dashboard(struct db *db, int64_t days, int show,
+int stats_dashboard(struct db *db, int64_t days, const char *model, int show,
                     json_t **summaryp, json_t **dailyp)
 {
     json_t *s = NULL, *d = NULL;
@@ -494,7 +548,7 @@ int stats_dashboard(struct db *db, int64_t days, int show,
     if (read_begin(db) < 0)
         return -1;
     if (summary_in_txn(db, show, &s) < 0 ||
-        daily_in_txn(db, days, NULL, show, &d) < 0)
+        daily_in_txn(db, days, model, show, &d) < 0)
         goto out;
     *summaryp = s;
     *dailyp = d;
@@ -607,4 +661,26 @@ out:
     json_decref(tasks);
     json_decref(sols);
     return r;
+}
+
+int stats_model_title(struct db *db, const char *model, json_t **outp)
+{
+    sqlite3_stmt *st = prep(db, "SELECT title FROM models WHERE id = ?");
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *outp = col_text(st, 0);
+    } else if (rc == SQLITE_DONE) {
+        *outp = json_null();
+    } else {
+        db_log_error(db, "stats: model title");
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return 0;
 }

@@ -320,19 +320,67 @@ static void dash_card(json_t *cards, json_t *summary, const char *key,
     json_array_append_new(cards, card);
 }
 
-/* Builds "/?automine=...&days=..." links: a plain link per state. */
+/* Builds "/?automine=...[&days=...][&model=...]" links: a plain link per
+ * state, from validated values only. */
 static json_t *dash_link(const char *label, int show, const char *days,
-                         int current)
+                         const char *model, int current)
 {
-    char href[64];
+    char href[192];
+    int n;
 
+    n = snprintf(href, sizeof(href), "/?automine=%s", show ? "show" : "hide");
     if (days)
-        snprintf(href, sizeof(href), "/?automine=%s&days=%s",
-                 show ? "show" : "hide", days);
-    else
-        snprintf(href, sizeof(href), "/?automine=%s", show ? "show" : "hide");
+        n += snprintf(href + n, sizeof(href) - (size_t)n, "&days=%s", days);
+    if (model && *model)
+        snprintf(href + n, sizeof(href) - (size_t)n, "&model=%s", model);
     return json_pack("{s:s,s:s,s:b}", "label", label, "href", href, "current",
                      current);
+}
+
+/* A model's display name: its template title, else its id shortened. */
+static void dash_model_name(json_t *title, const char *id, char *out,
+                            size_t outsz)
+{
+    if (json_is_string(title) && json_string_length(title) > 0)
+        snprintf(out, outsz, "%s", json_string_value(title));
+    else
+        snprintf(out, outsz, "%.10s…%s", id, id + strlen(id) - 4);
+}
+
+/*
+ * The per-model table of the page from daily.by_model: name, images in the
+ * window and their share, all-time images, and a link that narrows the
+ * charts to the model.
+ */
+static json_t *dash_by_model(json_t *daily, int show, const char *days)
+{
+    json_t *rows = json_array(), *e;
+    json_int_t sum = 0;
+    size_t i;
+
+    json_array_foreach(json_object_get(daily, "by_model"), i, e)
+        sum += json_integer_value(json_object_get(e, "images"));
+    json_array_foreach(json_object_get(daily, "by_model"), i, e) {
+        const char *id = json_string_value(json_object_get(e, "model"));
+        json_int_t n = json_integer_value(json_object_get(e, "images"));
+        char name[160], share[16];
+        json_t *link;
+
+        if (!id || strlen(id) < 14)
+            continue;
+        dash_model_name(json_object_get(e, "title"), id, name, sizeof(name));
+        snprintf(share, sizeof(share), "%.1f%%",
+                 sum > 0 ? 100.0 * (double)n / (double)sum : 0.0);
+        link = dash_link(name, show, days, id, 0);
+        json_array_append_new(
+            rows, json_pack("{s:s,s:s,s:I,s:I,s:s,s:O}", "model", id, "name",
+                            name, "images", n, "total",
+                            json_integer_value(json_object_get(e, "total")),
+                            "share", share, "href",
+                            json_object_get(link, "href")));
+        json_decref(link);
+    }
+    return rows;
 }
 
 /* Days since 1970-01-01 of "YYYY-MM-DD" (0 if malformed), by Howard
@@ -392,11 +440,12 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
     size_t i, bars_from = 0;
     int r = -1;
 
-    if (dash_parse(req, DASH_P_DAYS, &p, &msg) < 0)
+    if (dash_parse(req, DASH_P_DAYS | DASH_P_MODEL, &p, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
     if (!db)
         return http_reply_error(req, resp, 503, "the database is unavailable");
-    if (stats_dashboard(db, p.days, p.show_automine, &summary, &daily) < 0) {
+    if (stats_dashboard(db, p.days, p.model[0] ? p.model : NULL,
+                        p.show_automine, &summary, &daily) < 0) {
         r = http_reply_error(req, resp, 503, "the database is unavailable");
         goto out;
     }
@@ -438,7 +487,7 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
     for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
         json_array_append_new(
             ranges, dash_link(DASH_RANGES[i].days ? DASH_RANGES[i].text : "all",
-                              p.show_automine, DASH_RANGES[i].text,
+                              p.show_automine, DASH_RANGES[i].text, p.model,
                               p.days_given
                                   ? DASH_RANGES[i].days == p.days
                                   : DASH_RANGES[i].days == DASH_DEFAULT_DAYS));
@@ -457,7 +506,7 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
                     dash_link(p.show_automine ? "Hide automine"
                                               : "Show automine",
                               !p.show_automine,
-                              p.days_given ? days_text : NULL, 0),
+                              p.days_given ? days_text : NULL, p.model, 0),
                     "chart_cumulative",
                     dash_chart(points, 0, CHART_LINE, "chart-cum",
                                "Cumulative images per day"),
@@ -472,6 +521,29 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
     if (!ctx) {
         r = http_reply_error(req, resp, 500, "internal error");
         goto out;
+    }
+    if (p.model[0]) {
+        /* The charts are narrowed to one model: name it and offer the way
+         * back.  The name comes from the model table, not the URL. */
+        json_t *title = NULL, *all;
+        const char *key;
+        char name[160];
+
+        if (stats_model_title(db, p.model, &title) < 0)
+            title = NULL;
+        dash_model_name(title, p.model, name, sizeof(name));
+        json_decref(title);
+        key = p.days_given ? days_text : NULL;
+        all = dash_link("All models", p.show_automine, key, NULL, 0);
+        json_object_set_new(ctx, "model_filter",
+                            json_pack("{s:s,s:s,s:O}", "model", p.model,
+                                      "name", name, "all_href",
+                                      json_object_get(all, "href")));
+        json_decref(all);
+    } else {
+        json_object_set_new(ctx, "by_model",
+                            dash_by_model(daily, p.show_automine,
+                                          p.days_given ? days_text : NULL));
     }
     json_object_set_new(ctx, "bars_days",
                         json_integer((json_int_t)(json_array_size(points) -

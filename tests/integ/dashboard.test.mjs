@@ -123,11 +123,36 @@ function expectedDaily(days, show, modelId) {
     cum += n;
     points.push({ day: dayText(d), images: n, cumulative: cum });
   }
-  return {
+  const out = {
     as_of: { block: truth.head.number, hash: truth.head.hash, time: truth.head.timestamp },
     automine: show ? 'show' : 'hide', days: String(days), model: modelId ?? null,
     from: dayText(first), to: dayText(D), before, points,
   };
+  if (!modelId) out.by_model = expectedByModel(first, D, show);
+  return out;
+}
+
+// Images per image model in days [first, last] and all time, as the
+// dashboard's per-model breakdown orders them.
+function expectedByModel(first, last, show) {
+  const { imageModels, tasks, automine } = model();
+  const per = new Map();
+  for (const s of truth.solutions) {
+    const t = tasks.get(lc(s.task));
+    if (!imageModels.has(lc(t.model)) || (!show && automine(t))) continue;
+    const d = Math.floor(s.time / DAY);
+    if (d > last) continue;
+    const e = per.get(lc(t.model)) ?? { images: 0, total: 0 };
+    e.total += 1;
+    if (d >= first) e.images += 1;
+    per.set(lc(t.model), e);
+  }
+  const title = (id) => {
+    const m = truth.models.find((x) => lc(x.id) === id);
+    try { return JSON.parse(m.template)?.meta?.title ?? null; } catch { return null; }
+  };
+  return [...per.entries()].map(([id, e]) => ({ model: id, title: title(id), images: e.images, total: e.total }))
+    .sort((a, b) => b.images - a.images || b.total - a.total || (a.model < b.model ? -1 : 1));
 }
 
 async function getJson(p, headers = {}) {
@@ -266,6 +291,25 @@ test('/ is the dashboard: figures with definitions, toggle links, range links, S
   const all = expectedDaily('all', true, null);
   const s2 = shown.match(/<svg class="chart"[\s\S]*?<\/svg>/g);
   assert.equal((s2[1].match(/class="chart-bar"/g) || []).length, all.points.length, 'days=all: both charts show the range');
+  // The per-model breakdown: one row per image model, figures from the truth,
+  // each a link that narrows the charts to that model.
+  const byModel = expectedByModel(Math.floor(truth.head.timestamp / DAY) - 29, Math.floor(truth.head.timestamp / DAY), false);
+  assert.ok(byModel.length >= 1, 'the scenario has images');
+  const rows = html.match(/<section class="by-model"[\s\S]*?<\/section>/)[0].match(/<tr><td>[\s\S]*?<\/tr>/g);
+  assert.equal(rows.length, byModel.length);
+  byModel.forEach((e, i) => {
+    assert.match(rows[i], new RegExp(`href="/\\?automine=hide&model=${e.model}"`), `row ${i} links its model`);
+    assert.match(rows[i], new RegExp(`data-model-images="${e.model}">${e.images}<`));
+    assert.match(rows[i], new RegExp(`data-model-total="${e.model}">${e.total}<`));
+  });
+  const one = decodeAttrs(await (await fetch(`${daemon.url}/?automine=hide&model=${byModel[0].model}`)).text());
+  assert.match(one, /class="model-filter"[\s\S]*href="\/\?automine=hide">All models</);
+  assert.doesNotMatch(one, /class="by-model"/);
+  const oneDaily = expectedDaily('30', false, byModel[0].model);
+  const lastOne = oneDaily.points[oneDaily.points.length - 1];
+  assert.match(one.match(/<svg class="chart"[\s\S]*?<\/svg>/g)[0], new RegExp(`<title>${lastOne.day}: ${lastOne.cumulative} images</title>`), 'the charts follow the model');
+  assert.equal((await fetch(`${daemon.url}/?model=0x12`)).status, 400);
+
   const js = await fetch(`${daemon.url}/static/dashboard.js`);
   assert.equal(js.status, 200);
   assert.match(js.headers.get('content-type'), /javascript/);

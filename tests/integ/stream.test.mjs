@@ -2,7 +2,8 @@
 // scanner on the devnet: a new solution reaches a connected client within
 // one poll interval; a client that never reads holds nobody up; the
 // connection limit answers 503; Last-Event-ID replays what happened after
-// that block; SIGTERM with clients connected exits 0.
+// that block; the page in Chromium follows new images live; SIGTERM with
+// clients connected exits 0.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
@@ -218,6 +219,48 @@ test('a bad automine value is a 400 naming it', async () => {
   const r = await fetch(`${daemon.url}/api/v1/stream?automine=maybe`);
   assert.equal(r.status, 400);
   assert.match((await r.json()).error.message, /^automine/);
+});
+
+test('the page in Chromium: cards, charts and the per-model table follow a new image without reload', async () => {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    await page.goto(`${daemon.url}/?automine=show`, { waitUntil: 'domcontentloaded' });
+    const figures = () => page.evaluate(() => {
+      const cell = document.querySelector('#by-model [data-model-total]');
+      return {
+        images: Number(document.querySelector('[data-stat="images_total"]').textContent),
+        model: cell && cell.getAttribute('data-model-total'),
+        modelTotal: cell ? Number(cell.textContent) : null,
+      };
+    });
+    const b = await figures();
+    assert.ok(b.model, 'the per-model table is on the page');
+    const cumBefore = await page.evaluate(() => document.querySelector('#charts svg').outerHTML);
+    const task = await newTask('page');
+    await driver.submitSolution(driver.acc.miners[1], task, fakeSolutionCid(`page ${task}`));
+    // The image count the server computes after the solution, per model.
+    const now = await waitFor(async () => {
+      const d = await (await fetch(`${daemon.url}/api/v1/charts/daily?automine=show`)).json();
+      const e = d.by_model.find((x) => x.model === b.model);
+      return e && e.total > b.modelTotal ? { d, e } : null;
+    }, { timeoutMs: 15000, what: 'the solution indexed' });
+    await waitFor(async () => {
+      const f = await figures();
+      return f.images === b.images + 1 && f.modelTotal === now.e.total ? f : null;
+    }, { timeoutMs: 20000, intervalMs: 250, what: 'the page to show the new image (cards and table)' });
+    const last = now.d.points[now.d.points.length - 1];
+    const cumAfter = await page.evaluate(() => document.querySelector('#charts svg').outerHTML);
+    assert.notEqual(cumAfter, cumBefore, 'the cumulative chart was redrawn');
+    assert.match(cumAfter, new RegExp(`<title>${last.day}: ${last.cumulative} images</title>`));
+    assert.deepEqual(problems, [], 'no script error or CSP refusal');
+  } finally {
+    await browser.close();
+  }
 });
 
 test('SIGTERM with stream clients connected exits 0', async () => {
