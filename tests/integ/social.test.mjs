@@ -413,7 +413,12 @@ test('admins hide and unhide images and comments; /admin shows system info and t
   assert.ok(sys.uptime_seconds >= 0);
   assert.equal(sys.sse_clients, 0);
   assert.equal(sys.scanner.indexed_block >= truth.head.number, true);
-  assert.ok(sys.rpc === null || Array.isArray(sys.rpc.endpoints));
+  // The scanner saved its RPC counters (the scan command and the serving
+  // scanner both did requests): the same endpoints as the table holds.
+  const saved = JSON.parse(sql(cfg.dbPath, 'SELECT json FROM rpc_stats')[0].json);
+  assert.deepEqual(sys.rpc.endpoints.map((e) => e.url), saved.map((e) => e.url));
+  assert.ok(sys.rpc.endpoints[0].requests > 0);
+  assert.ok('budget' in sys.rpc.endpoints[0] && 'errors' in sys.rpc.endpoints[0]);
   assert.ok(typeof sys.ipfs.checks === 'number');
   // The page renders, with the failed sign-ins in its audit table.
   r = await call('GET', '/admin', { cookie: ad.cookie });
