@@ -7,7 +7,9 @@
 // Indexes the devnet's `full` scenario into a fresh database, serves it
 // read-only (no scanner, so the head stays put), and runs wrk with the same
 // connection count and duration against: the hello-world, /api/v1/stats,
-// and / (the dashboard page).  Prints requests/s and p99 for each, side by
+// / (the dashboard page), /gallery (the gallery page) and /api/v1/images at
+// its deepest cursor (the last page, reached by following next_cursor; the
+// latency at 1,000,000 images is bench/scale's).  Prints requests/s and p99 for each, side by
 // side, with the machine it ran on.  wrk and the servers share the CPUs.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,13 +67,25 @@ async function main() {
     hello = await startHello();
     const tasks = execFileSync('sqlite3', [cfg.dbPath, 'SELECT count(*) FROM tasks'], { encoding: 'utf8' }).trim();
 
+    // The deepest cursor of the default view: follow next_cursor to the end.
+    let deep = null;
+    for (let c = null, i = 0; i < 1000; i++) {
+      const b = await (await fetch(`${daemon.url}/api/v1/images?limit=5${c ? `&cursor=${c}` : ''}`)).json();
+      if (!b.next_cursor) break;
+      deep = c = b.next_cursor;
+    }
+    const deepUrl = `${daemon.url}/api/v1/images${deep ? `?cursor=${deep}` : ''}`;
     const warm = (u) => wrk(u, { duration: 1 });
     warm(`${hello.url}/`);
     warm(`${daemon.url}/api/v1/stats`);
     warm(`${daemon.url}/`);
+    warm(`${daemon.url}/gallery`);
+    warm(deepUrl);
     const h = wrk(`${hello.url}/`, { duration: DURATION, connections: CONNS });
     const s = wrk(`${daemon.url}/api/v1/stats`, { duration: DURATION, connections: CONNS });
     const p = wrk(`${daemon.url}/`, { duration: DURATION, connections: CONNS });
+    const g = wrk(`${daemon.url}/gallery`, { duration: DURATION, connections: CONNS });
+    const gd = wrk(deepUrl, { duration: DURATION, connections: CONNS });
 
     console.log('bench/http: wrk, %d connections, 2 wrk threads, %d s per target, server pool %d threads', CONNS, DURATION, THREADS);
     console.log('machine: %s', machine());
@@ -81,11 +95,14 @@ async function main() {
     console.log(row('hello-world (MHD)', h));
     console.log(row('/api/v1/stats', s, h));
     console.log(row('/ (dashboard page)', p, h));
+    console.log(row('/gallery (page)', g, h));
+    console.log(row('/api/v1/images deep', gd, h));
     console.log('');
     const okRate = s.rps >= h.rps / 2;
     const okP99 = s.p99 < 10;
     console.log('goal: /api/v1/stats >= half the hello-world rate: %s (%s); p99 < 10 ms: %s (%s ms)',
       okRate ? 'met' : 'NOT met', (s.rps / h.rps).toFixed(2), okP99 ? 'met' : 'NOT met', s.p99.toFixed(2));
+    console.log('goal: /gallery >= a quarter of the hello-world rate: %s (%s)', g.rps >= h.rps / 4 ? 'met' : 'NOT met', (g.rps / h.rps).toFixed(2));
     console.log('elapsed: %s s', ((Date.now() - t0) / 1000).toFixed(1));
   } finally {
     hello?.proc.kill('SIGTERM');

@@ -10,6 +10,14 @@
 // sequential keep-alive GET /api/v1/stats (after a warm-up) and one wrk run
 // at 64 connections.  Prints the build rate, median and p99 latency, and the
 // ratio of each size to the smallest (goal: within 1.2x).
+//
+// The gallery (keyset paging): for each size it also times GET
+// /api/v1/images and /gallery with cursors at the top of the default view
+// (newest first, automine hidden: positions 1..R) and deep in it (positions
+// D..D+R, D = min(--deep 1000000, images - R - 25)), R = --gallery-requests
+// sequential requests, every one with a different cursor so none is served
+// from the per-thread reply cache: this is the query and render cost.
+// Goal: the deep pages within 1.2x of the top ones.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -27,6 +35,8 @@ const BUILDER = path.resolve(opt('builder', path.join(ROOT, 'build/bench/scale')
 const WRK_SECONDS = Number(opt('wrk-seconds', 5));
 // The client's own warm-up (JIT) otherwise shows as a faster later size.
 const WARMUP = Number(opt('warmup', 3000));
+const DEEP = Number(opt('deep', 1000000));
+const GREQ = Number(opt('gallery-requests', 500));
 
 function get(agent, url) {
   return new Promise((resolve, reject) => {
@@ -43,11 +53,45 @@ function get(agent, url) {
 
 const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
-async function measure(url) {
+async function measure(url, requests = REQUESTS, warmup = WARMUP) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  for (let i = 0; i < WARMUP; i++) await get(agent, url);
+  for (let i = 0; i < warmup; i++) await get(agent, url);
   const xs = [];
-  for (let i = 0; i < REQUESTS; i++) xs.push(await get(agent, url));
+  for (let i = 0; i < requests; i++) xs.push(await get(agent, url));
+  agent.destroy();
+  xs.sort((a, b) => a - b);
+  return { p50: q(xs, 0.5), p99: q(xs, 0.99) };
+}
+
+// The gallery's opaque cursor (src/codec/cursor.c): version 1, sort
+// newest (0), direction after (0), block and log index big-endian.
+function cursorNewest(block, logIndex) {
+  const b = Buffer.alloc(15);
+  b[0] = 1;
+  b.writeBigUInt64BE(BigInt(block), 3);
+  b.writeUInt32BE(logIndex, 11);
+  return b.toString('base64url');
+}
+
+// Cursors of the images at positions from..from+n-1 of the default view.
+function cursorsAt(dbPath, from, n) {
+  const where = "FROM tasks t CROSS JOIN solutions so ON so.task = t.id CROSS JOIN models m ON m.id = t.model " +
+    "WHERE m.output_type = 'image' AND t.automine = 0 AND t.hidden = 0";
+  return execFileSync('sqlite3', [dbPath,
+    `SELECT t.block, t.log_index ${where} ORDER BY t.block DESC, t.log_index DESC LIMIT ${n} OFFSET ${from}`],
+  { encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').map((l) => { const [b, li] = l.split('|').map(Number); return cursorNewest(b, li); });
+}
+
+function imageCount(dbPath) {
+  return Number(execFileSync('sqlite3', [dbPath, "SELECT count(*) FROM tasks t CROSS JOIN solutions so ON so.task = t.id " +
+    "CROSS JOIN models m ON m.id = t.model WHERE m.output_type = 'image' AND t.automine = 0 AND t.hidden = 0"], { encoding: 'utf8' }).trim());
+}
+
+// Sequential keep-alive GETs of distinct URLs: {p50, p99}.
+async function measureUrls(urls) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const xs = [];
+  for (const u of urls) xs.push(await get(agent, u));
   agent.destroy();
   xs.sort((a, b) => a - b);
   return { p50: q(xs, 0.5), p99: q(xs, 0.99) };
@@ -55,6 +99,7 @@ async function measure(url) {
 
 const t0 = Date.now();
 const rows = [];
+const grows = [];
 for (const n of SIZES) {
   const dir = tmpDir('arbiusd-scale-');
   const cfg = testConfig(dir, { server: { threads: 4 } });
@@ -71,6 +116,23 @@ for (const n of SIZES) {
     const w = wrk(url, { duration: WRK_SECONDS });
     const stats = JSON.parse(execFileSync('curl', ['-s', url], { encoding: 'utf8' }));
     rows.push({ n, built, buildS, size, seq, w, tasks: stats.tasks, compute: compute ? [Number(compute[1]), Number(compute[2])] : [NaN, NaN] });
+    const images = imageCount(cfg.dbPath);
+    const pos = Math.max(0, Math.min(DEEP, images - 2 * GREQ - 25));
+    const top = cursorsAt(cfg.dbPath, 1, 2 * GREQ);
+    const deep = cursorsAt(cfg.dbPath, pos, 2 * GREQ);
+    const g = { n, images, pos };
+    const urls = (base, cs) => cs.map((c) => `${d.url}${base}?cursor=${c}`);
+    // Warm-up on the second half of each list, measure on the first.
+    await measureUrls(urls('/api/v1/images', top.slice(GREQ)));
+    await measureUrls(urls('/api/v1/images', deep.slice(GREQ)));
+    g.apiFirst = await measureUrls(urls('/api/v1/images', top.slice(0, GREQ)));
+    g.apiDeep = await measureUrls(urls('/api/v1/images', deep.slice(0, GREQ)));
+    g.pageFirst = await measureUrls(urls('/gallery', top.slice(0, GREQ)));
+    g.pageDeep = await measureUrls(urls('/gallery', deep.slice(0, GREQ)));
+    g.served = await measure(`${d.url}/gallery`, GREQ, 200);
+    const check = JSON.parse(execFileSync('curl', ['-s', `${d.url}/api/v1/images?cursor=${deep[0]}`], { encoding: 'utf8' }));
+    g.deepItems = check.items.length;
+    grows.push(g);
     console.log(`  ${n}: ${built}; ${(size / 2 ** 20).toFixed(0)} MiB; stats p50 ${seq.p50.toFixed(3)} ms`);
   } finally {
     await d.stop();
@@ -96,4 +158,14 @@ console.log('goal: latency within 1.2x across sizes: %s (worst median ratio %sx,
   worst <= 1.2 && worstRps <= 1.2 ? 'met' : 'NOT met', worst.toFixed(2), worstRps.toFixed(2));
 console.log('p50/p99/wrk: served requests (the body is cached per indexed head); compute: stats_summary itself,');
 console.log('median of 21 direct calls = the cost of the first request after each head move.');
+console.log('');
+console.log('gallery: %d sequential keep-alive requests per row, each with its own cursor (uncached): top = images #1.., deep = images #pos..; served = /gallery repeated (cached)', GREQ);
+console.log(`${'tasks'.padStart(10)} ${'images'.padStart(9)} ${'deep pos'.padStart(9)} ${'api top p50'.padStart(14)} ${'api deep p50'.padStart(13)} ${'ratio'.padStart(6)} ${'page top p50'.padStart(15)} ${'page deep p50'.padStart(14)} ${'ratio'.padStart(6)} ${'p99 api/page deep'.padStart(18)} ${'served p50'.padStart(10)}`);
+for (const g of grows) {
+  console.log(`${String(g.n).padStart(10)} ${String(g.images).padStart(9)} ${String(g.pos).padStart(9)} ${g.apiFirst.p50.toFixed(3).padStart(14)} ${g.apiDeep.p50.toFixed(3).padStart(13)} ` +
+    `${(g.apiDeep.p50 / g.apiFirst.p50).toFixed(2).padStart(6)} ${g.pageFirst.p50.toFixed(3).padStart(15)} ${g.pageDeep.p50.toFixed(3).padStart(14)} ` +
+    `${(g.pageDeep.p50 / g.pageFirst.p50).toFixed(2).padStart(6)} ${(g.apiDeep.p99.toFixed(2) + ' / ' + g.pageDeep.p99.toFixed(2)).padStart(18)} ${g.served.p50.toFixed(3).padStart(10)}  (${g.deepItems} items)`);
+}
+const gworst = Math.max(...grows.map((g) => Math.max(g.apiDeep.p50 / g.apiFirst.p50, g.pageDeep.p50 / g.pageFirst.p50)));
+console.log('goal: deep cursor pages within 1.2x of the top ones: %s (worst ratio %sx)', gworst <= 1.2 ? 'met' : 'NOT met', gworst.toFixed(2));
 console.log('elapsed: %s s', ((Date.now() - t0) / 1000).toFixed(1));

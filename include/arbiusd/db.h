@@ -43,6 +43,10 @@ void db_rollback(struct db *db);             /* never fails visibly */
 int db_checkpoint(struct db *db) WARN_UNUSED;
 /* PRAGMA user_version. */
 int db_user_version(struct db *db, int *out /* OUT */) WARN_UNUSED;
+/* PRAGMA data_version: changes whenever another connection has committed
+ * since this connection last asked (values of two connections are not
+ * comparable).  Lets a reader keep a per-connection cache. */
+int db_data_version(struct db *db, int64_t *out /* OUT */) WARN_UNUSED;
 
 /* Logs "what: sqlite message" for the handle's last error. */
 void db_log_error(struct db *db, const char *what);

@@ -113,6 +113,10 @@ struct db *http_db(const struct http_req *req);
 
 /* Query parameter value (decoded) or NULL; borrowed until the request ends. */
 const char *http_query(const struct http_req *req, const char *name);
+/* 1 if the query parameter is present but longer than HTTP_MAX_QUERY
+ * (http_query then returns NULL), else 0: lets a handler name it in a 400
+ * instead of treating it as absent. */
+int http_query_too_long(const struct http_req *req, const char *name);
 /* Request header value or NULL. */
 const char *http_header(const struct http_req *req, const char *name);
 /* Cookie value or NULL; borrowed until the request ends. */

@@ -17,7 +17,13 @@ int pages_static(struct http_req *req, struct http_resp *resp);
 int pages_robots(struct http_req *req, struct http_resp *resp);
 int api_health(struct http_req *req, struct http_resp *resp);
 int api_status(struct http_req *req, struct http_resp *resp);
+/* gallery.c: the gallery, its feeds and the detail of one task. */
+int pages_gallery(struct http_req *req, struct http_resp *resp);
+int pages_gallery_atom(struct http_req *req, struct http_resp *resp);
+int pages_image(struct http_req *req, struct http_resp *resp);
 int api_task(struct http_req *req, struct http_resp *resp);
+int api_images(struct http_req *req, struct http_resp *resp);
+int api_images_csv(struct http_req *req, struct http_resp *resp);
 /* dashboard.c: the dashboard page and its JSON. */
 int pages_dashboard(struct http_req *req, struct http_resp *resp);
 int api_stats(struct http_req *req, struct http_resp *resp);

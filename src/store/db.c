@@ -158,3 +158,21 @@ out:
     sqlite3_finalize(st);
     return ret;
 }
+
+int db_data_version(struct db *db, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int ret = -1;
+
+    if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        db_log_error(db, "data_version");
+        goto out;
+    }
+    *out = sqlite3_column_int64(st, 0);
+    ret = 0;
+out:
+    sqlite3_finalize(st);
+    return ret;
+}

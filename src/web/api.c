@@ -30,22 +30,3 @@ int api_status(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     return http_reply_json(resp, 200, st);
 }
-
-int api_task(struct http_req *req, struct http_resp *resp)
-{
-    struct db *db = http_db(req);
-    json_t *t = NULL;
-    int r;
-
-    if (!db)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    r = queries_task(db, req->param, &t);
-    if (r == 2)
-        return http_reply_error(req, resp, 400,
-                                "taskid: expected 0x and 64 hex digits");
-    if (r == 1)
-        return http_reply_error(req, resp, 404, "no such task in the index");
-    if (r < 0)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    return http_reply_json(resp, 200, t);
-}

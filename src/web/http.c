@@ -26,6 +26,7 @@ struct http_server {
     struct http_ctx *ctx;
     const struct http_route *routes;
     uint16_t port;
+    char *csp;                 /* Content-Security-Policy, built at start */
 };
 
 /* Per-request state: born in the first callback, freed in completed_cb. */
@@ -35,11 +36,45 @@ struct req_state {
     uint64_t start_us;
 };
 
-static const char *const CSP =
-    "default-src 'self'; img-src 'self' https: data:; "
-    "style-src 'self'; script-src 'self'; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'";
+#define CSP_HEAD "default-src 'self'; img-src 'self' https: data:"
+#define CSP_TAIL "; style-src 'self'; script-src 'self'; connect-src 'self'; " \
+    "object-src 'none'; base-uri 'none'; form-action 'self'; "            \
+    "frame-ancestors 'none'"
+
+/*
+ * The policy: CSP_HEAD, then the origin of every configured plain-http
+ * IPFS gateway (a local node or test stub; https: is already allowed) so
+ * gallery images load, then CSP_TAIL.  An origin is added only when it is
+ * made of host characters, so no configuration can inject a directive.
+ * Returns a new string, caller frees.
+ */
+static char *csp_build(const struct config *cfg)
+{
+    struct buf b = BUF_INIT(4096);
+    size_t i;
+    int r = buf_adds(&b, CSP_HEAD);
+
+    for (i = 0; i < cfg->gateways.n; i++) {
+        const char *g = cfg->gateways.items[i];
+        size_t n;
+
+        if (strncmp(g, "http://", 7) != 0)
+            continue;
+        n = 7 + strcspn(g + 7, "/?#");
+        if (n == 7 || strspn(g + 7, "abcdefghijklmnopqrstuvwxyz"
+                                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") <
+                          n - 7)
+            continue;
+        r |= buf_addch(&b, ' ');
+        r |= buf_add(&b, g, n);
+    }
+    r |= buf_adds(&b, CSP_TAIL);
+    if (r) {
+        buf_release(&b);
+        return xstrdup(CSP_HEAD CSP_TAIL);
+    }
+    return buf_take(&b, NULL);
+}
 
 /* ---- per-thread database connections ---- */
 
@@ -82,6 +117,14 @@ const char *http_query(const struct http_req *req, const char *name)
     if (v && strlen(v) > HTTP_MAX_QUERY)
         return NULL;
     return v;
+}
+
+int http_query_too_long(const struct http_req *req, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(req->conn,
+                                                MHD_GET_ARGUMENT_KIND, name);
+
+    return v && strlen(v) > HTTP_MAX_QUERY;
 }
 
 const char *http_header(const struct http_req *req, const char *name)
@@ -469,7 +512,8 @@ static const struct http_route *route_find(const struct http_route *routes,
     return NULL;
 }
 
-static enum MHD_Result send_resp(struct MHD_Connection *conn,
+static enum MHD_Result send_resp(const struct http_server *srv,
+                                 struct MHD_Connection *conn,
                                  struct http_resp *resp)
 {
     struct MHD_Response *mr;
@@ -500,7 +544,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *conn,
     if (resp->content_type && resp->status != 304)
         MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 resp->content_type);
-    MHD_add_response_header(mr, "Content-Security-Policy", CSP);
+    MHD_add_response_header(mr, "Content-Security-Policy", srv->csp);
     MHD_add_response_header(mr, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(mr, "Referrer-Policy",
                             "strict-origin-when-cross-origin");
@@ -579,7 +623,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     if (log_enabled(LOG_LVL_DEBUG))
         log_debug("http: %s %s -> %d (%llu us)", method, url, resp.status,
                   (unsigned long long)(util_now_us() - st->start_us));
-    ret = send_resp(conn, &resp);
+    ret = send_resp(srv, conn, &resp);
     resp_release(&resp);
     return ret;
 }
@@ -637,6 +681,7 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
     }
     srv->ctx = ctx;
     srv->routes = routes;
+    srv->csp = csp_build(cfg);
     srv->d = MHD_start_daemon(
         flags, cfg->listen_port, NULL, NULL, access_cb, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -650,6 +695,7 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
         MHD_OPTION_END);
     if (!srv->d) {
         log_warn("http: cannot listen on %s", cfg->listen);
+        free(srv->csp);
         free(srv);
         return -1;
     }
@@ -676,5 +722,6 @@ void http_server_stop(struct http_server *srv)
     if (!srv)
         return;
     MHD_stop_daemon(srv->d);
+    free(srv->csp);
     free(srv);
 }

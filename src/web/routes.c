@@ -13,6 +13,9 @@ static const struct http_route routes[] = {
     { "GET", "/static/*", pages_static },
     { "GET", "/health", api_health },
     { "GET", "/api/v1/status", api_status },
+    { "GET", "/gallery", pages_gallery },
+    { "GET", "/gallery.atom", pages_gallery_atom },
+    { "GET", "/image/*", pages_image },
     /* Inner-star routes come before the image prefix route. */
     { "GET", "/api/v1/image/*/social", api_image_social },
     { "GET", "/api/v1/image/*/comments", api_image_comments },
@@ -20,6 +23,8 @@ static const struct http_route routes[] = {
     { "POST", "/api/v1/image/*/vote", api_image_vote },
     { "POST", "/api/v1/image/*/react", api_image_react },
     { "GET", "/api/v1/image/*", api_task },
+    { "GET", "/api/v1/images", api_images },
+    { "GET", "/api/v1/images.csv", api_images_csv },
     { "GET", "/api/v1/stats", api_stats },
     { "GET", "/api/v1/charts/daily", api_charts_daily },
     { "GET", "/api/v1/stream", api_stream },

@@ -1,0 +1,1374 @@
+/*
+ * gallery.c - the gallery: /gallery (HTML grid), /image/<taskid> (detail),
+ * /gallery.atom, /api/v1/images (JSON page), /api/v1/images.csv (streamed)
+ * and the detail JSON of /api/v1/image/<taskid>.
+ *
+ * What is listed, and in which order, is defined once in images.h.  Every
+ * parameter is checked against a fixed form and a bad one is a 400 naming
+ * it; links are rebuilt from the parsed parameters, never copied from the
+ * request.  Prompts are hostile: HTML goes through the templates' escaping,
+ * JSON through jansson, Atom through xml_add() and CSV through csv_add().
+ */
+#include "arbiusd/web.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arbiusd/config.h"
+#include "arbiusd/cursor.h"
+#include "arbiusd/db.h"
+#include "arbiusd/images.h"
+#include "arbiusd/log.h"
+
+#define GALLERY_ATOM_ENTRIES 50   /* entries of /gallery.atom */
+#define GALLERY_CSV_BATCH 500     /* rows per query of the CSV stream */
+#define GALLERY_PROMPT_CARD 160   /* bytes of a prompt on a card */
+#define GALLERY_PROMPT_META 200   /* bytes of a prompt in og:description */
+#define DAY 86400
+
+/* Parsed and validated query parameters. */
+struct gallery_params {
+    struct images_filter f;
+    char q[IMAGES_MAX_Q + 1];     /* search text as given, "" = none */
+    char from[11], to[11];        /* YYYY-MM-DD as given, "" = open */
+    int sort_given;               /* sort= was in the URL */
+    struct buf match;             /* FTS expression of q */
+};
+
+static const struct {
+    const char *name;
+    const char *label;
+    enum cursor_sort sort;
+} SORTS[] = {
+    { "newest", "Newest", CURSOR_NEWEST },
+    { "oldest", "Oldest", CURSOR_OLDEST },
+    { "upvoted", "Most upvoted", CURSOR_UPVOTES },
+    { "relevance", "Best match", CURSOR_RELEVANCE },
+};
+
+static const char *sort_name(enum cursor_sort s)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(SORTS); i++)
+        if (SORTS[i].sort == s)
+            return SORTS[i].name;
+    return "newest";
+}
+
+/* Lower-cases 0x + n hex digits of v into out; 0 or -1. */
+static int parse_hex(const char *v, size_t n, char *out)
+{
+    size_t i;
+
+    if (strlen(v) != n + 2 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X'))
+        return -1;
+    for (i = 2; i < n + 2; i++) {
+        char c = v[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+              (c >= 'A' && c <= 'F')))
+            return -1;
+        out[i] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
+    }
+    out[0] = '0';
+    out[1] = 'x';
+    out[n + 2] = '\0';
+    return 0;
+}
+
+/* Seconds since the epoch of a YYYY-MM-DD day (UTC); 0 or -1. */
+static int parse_day(const char *v, int64_t *out)
+{
+    int y, m, d, i;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t days;
+
+    if (strlen(v) != 10 || v[4] != '-' || v[7] != '-')
+        return -1;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (v[i] < '0' || v[i] > '9'))
+            return -1;
+    y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 +
+        (v[3] - '0');
+    m = (v[5] - '0') * 10 + (v[6] - '0');
+    d = (v[8] - '0') * 10 + (v[9] - '0');
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return -1;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return -1;
+    /* Days from civil (Howard Hinnant's algorithm). */
+    {
+        int yy = m <= 2 ? y - 1 : y;
+        int era = yy / 400;
+        int yoe = yy - era * 400;
+        int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+        int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+        days = (int64_t)era * 146097 + doe - 719468;
+    }
+    *out = days * DAY;
+    return 0;
+}
+
+#define GP_LIMIT 0x1u             /* gallery_parse: read limit= */
+#define GP_CURSOR 0x2u            /* gallery_parse: read cursor= */
+
+static void gallery_params_release(struct gallery_params *p)
+{
+    buf_release(&p->match);
+}
+
+/*
+ * Reads every gallery parameter.  Returns 0, or -1 with the 400 message
+ * naming the parameter in *msg (static).  p is initialised either way.
+ */
+static int gallery_parse(const struct http_req *req, unsigned flags,
+                         struct gallery_params *p, const char **msg)
+{
+    const char *v;
+    size_t i;
+
+    memset(p, 0, sizeof(*p));
+    buf_init(&p->match, 4 * IMAGES_MAX_Q);
+    p->f.from_time = -1;
+    p->f.to_time = -1;
+    p->f.limit = IMAGES_DEFAULT_LIMIT;
+    p->f.sort = CURSOR_NEWEST;
+    {
+        /* A value past HTTP_MAX_QUERY reads as absent: name it instead. */
+        static const char *const names[] = {
+            "model", "creator", "miner", "automine", "from", "to",
+            "sort", "limit",
+        };
+        static const char *const msgs[] = {
+            "model: expected 0x and 64 hex digits",
+            "creator: expected an address, 0x and 40 hex digits",
+            "miner: expected an address, 0x and 40 hex digits",
+            "automine: expected hide or show",
+            "from: expected a date YYYY-MM-DD",
+            "to: expected a date YYYY-MM-DD",
+            "sort: expected newest, oldest, upvoted or relevance",
+            "limit: expected a number from 1 to 100",
+        };
+
+        for (i = 0; i < ARRAY_SIZE(names); i++)
+            if (http_query_too_long(req, names[i])) {
+                *msg = msgs[i];
+                return -1;
+            }
+    }
+    v = http_query(req, "model");
+    if (v && *v && parse_hex(v, 64, p->f.model) < 0) {
+        *msg = "model: expected 0x and 64 hex digits";
+        return -1;
+    }
+    v = http_query(req, "creator");
+    if (v && *v && parse_hex(v, 40, p->f.creator) < 0) {
+        *msg = "creator: expected an address, 0x and 40 hex digits";
+        return -1;
+    }
+    v = http_query(req, "miner");
+    if (v && *v && parse_hex(v, 40, p->f.miner) < 0) {
+        *msg = "miner: expected an address, 0x and 40 hex digits";
+        return -1;
+    }
+    v = http_query(req, "automine");
+    if (v && strcmp(v, "show") == 0) {
+        p->f.show_automine = 1;
+    } else if (v && *v && strcmp(v, "hide") != 0) {
+        *msg = "automine: expected hide or show";
+        return -1;
+    }
+    v = http_query(req, "from");
+    if (v && *v) {
+        if (parse_day(v, &p->f.from_time) < 0) {
+            *msg = "from: expected a date YYYY-MM-DD";
+            return -1;
+        }
+        snprintf(p->from, sizeof(p->from), "%s", v);
+    }
+    v = http_query(req, "to");
+    if (v && *v) {
+        if (parse_day(v, &p->f.to_time) < 0) {
+            *msg = "to: expected a date YYYY-MM-DD";
+            return -1;
+        }
+        p->f.to_time += DAY; /* the whole day is included */
+        snprintf(p->to, sizeof(p->to), "%s", v);
+    }
+    v = http_query(req, "q");
+    if (http_query_too_long(req, "q")) {
+        *msg = "q: at most 256 bytes";
+        return -1;
+    }
+    if (v && *v) {
+        if (strlen(v) > IMAGES_MAX_Q) {
+            *msg = "q: at most 256 bytes";
+            return -1;
+        }
+        snprintf(p->q, sizeof(p->q), "%s", v);
+        if (images_fts_query(v, &p->match) == 0) {
+            p->f.match = p->match.data;
+            p->f.sort = CURSOR_RELEVANCE;
+        } else if (strspn(v, " \t\r\n\f\v") != strlen(v)) {
+            *msg = "q: at most 16 words";
+            return -1;
+        } else {
+            p->q[0] = '\0';
+        }
+    }
+    v = http_query(req, "sort");
+    if (v && *v) {
+        for (i = 0; i < ARRAY_SIZE(SORTS); i++)
+            if (strcmp(v, SORTS[i].name) == 0)
+                break;
+        if (i == ARRAY_SIZE(SORTS)) {
+            *msg = "sort: expected newest, oldest, upvoted or relevance";
+            return -1;
+        }
+        if (SORTS[i].sort == CURSOR_RELEVANCE && !p->f.match) {
+            *msg = "sort: relevance needs a search text q";
+            return -1;
+        }
+        if (SORTS[i].sort == CURSOR_UPVOTES && p->f.match) {
+            *msg = "sort: upvoted cannot be combined with a search text q";
+            return -1;
+        }
+        p->f.sort = SORTS[i].sort;
+        p->sort_given = 1;
+    }
+    v = (flags & GP_LIMIT) ? http_query(req, "limit") : NULL;
+    if (v && *v) {
+        uint64_t n;
+
+        if (util_parse_u64(v, 1, IMAGES_MAX_LIMIT, &n) < 0) {
+            *msg = "limit: expected a number from 1 to 100";
+            return -1;
+        }
+        p->f.limit = (int)n;
+    }
+    v = (flags & GP_CURSOR) ? http_query(req, "cursor") : NULL;
+    if ((flags & GP_CURSOR) && http_query_too_long(req, "cursor")) {
+        *msg = "cursor: not a cursor of this gallery";
+        return -1;
+    }
+    if (v && *v) {
+        if (cursor_decode(v, strlen(v), &p->f.cursor) < 0) {
+            *msg = "cursor: not a cursor of this gallery";
+            return -1;
+        }
+        if (p->f.cursor.sort != p->f.sort) {
+            *msg = "cursor: made for another sort order";
+            return -1;
+        }
+        p->f.has_cursor = 1;
+    }
+    return 0;
+}
+
+/* ---- links, rebuilt from parsed parameters only ---- */
+
+/* Appends "k=v" (v percent-encoded) with the right separator. */
+static int qs_add(struct buf *b, const char *k, const char *v)
+{
+    size_t i;
+    int r;
+
+    r = buf_addch(b, strchr(b->data, '?') ? '&' : '?');
+    r |= buf_adds(b, k);
+    r |= buf_addch(b, '=');
+    for (i = 0; v[i]; i++) {
+        unsigned char c = (unsigned char)v[i];
+
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~')
+            r |= buf_addch(b, (char)c);
+        else
+            r |= buf_addf(b, "%%%02X", c);
+    }
+    return r ? -1 : 0;
+}
+
+/*
+ * base + the filters of p (+ sort unless default, + cursor c when given)
+ * into a new string (caller frees).
+ */
+static char *gallery_href(const char *base, const struct gallery_params *p,
+                          const struct cursor *c, int with_sort)
+{
+    struct buf b = BUF_INIT(8192);
+    int r = buf_adds(&b, base);
+
+    if (p->q[0])
+        r |= qs_add(&b, "q", p->q);
+    if (p->f.model[0])
+        r |= qs_add(&b, "model", p->f.model);
+    if (p->f.creator[0])
+        r |= qs_add(&b, "creator", p->f.creator);
+    if (p->f.miner[0])
+        r |= qs_add(&b, "miner", p->f.miner);
+    if (p->f.show_automine)
+        r |= qs_add(&b, "automine", "show");
+    if (p->from[0])
+        r |= qs_add(&b, "from", p->from);
+    if (p->to[0])
+        r |= qs_add(&b, "to", p->to);
+    if (with_sort && p->sort_given)
+        r |= qs_add(&b, "sort", sort_name(p->f.sort));
+    if (c) {
+        char text[CURSOR_TEXT_SIZE];
+
+        if (cursor_encode(c, text, sizeof(text)) == 0)
+            r |= qs_add(&b, "cursor", text);
+    }
+    if (r) {
+        buf_release(&b);
+        return xstrdup(base);
+    }
+    return buf_take(&b, NULL);
+}
+
+/* The site's absolute origin: public_url, else http://Host (checked). */
+static void site_origin(const struct http_req *req, char *out, size_t outsz)
+{
+    const char *pub = req->ctx->cfg->public_url;
+    const char *host = http_header(req, "Host");
+    size_t n;
+
+    if (pub && *pub) {
+        n = strlen(pub);
+        while (n && pub[n - 1] == '/')
+            n--;
+        snprintf(out, outsz, "%.*s", (int)n, pub);
+        return;
+    }
+    if (!host || !*host || strlen(host) > 255 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789.-:[]") != strlen(host))
+        host = "localhost";
+    snprintf(out, outsz, "http://%s", host);
+}
+
+/* The explorer of the configured chain, or NULL. */
+static const char *explorer_base(uint64_t chain_id)
+{
+    switch (chain_id) {
+    case 42161: return "https://arbiscan.io";
+    case 42170: return "https://nova.arbiscan.io";
+    case 421614: return "https://sepolia.arbiscan.io";
+    default: return NULL;
+    }
+}
+
+static const char *first_gateway(const struct http_req *req)
+{
+    const struct config *cfg = req->ctx->cfg;
+
+    return cfg->gateways.n ? cfg->gateways.items[0] : NULL;
+}
+
+/* ---- text helpers ---- */
+
+/* s[0..n) cut to at most max bytes on a UTF-8 boundary, "…" added if
+ * cut (NUL bytes inside s are kept). */
+static json_t *truncatedn(const char *s, size_t n, size_t max)
+{
+    struct buf b = BUF_INIT(max + 8);
+    json_t *v;
+
+    if (n <= max) {
+        v = json_stringn(s, n);
+        return v ? v : json_string("");
+    }
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    if (buf_add(&b, s, n) < 0 || buf_adds(&b, "\xe2\x80\xa6") < 0) {
+        buf_release(&b);
+        return json_string("");
+    }
+    v = json_stringn(b.data, b.len);
+    buf_release(&b);
+    return v ? v : json_string("");
+}
+
+static json_t *truncated(const char *s, size_t max)
+{
+    return truncatedn(s, strlen(s), max);
+}
+
+static json_t *age_text(int64_t then, int64_t now)
+{
+    int64_t d = now - then;
+    char t[48];
+
+    if (d < 60)
+        snprintf(t, sizeof(t), "just now");
+    else if (d < 3600)
+        snprintf(t, sizeof(t), "%lld min ago", (long long)(d / 60));
+    else if (d < DAY)
+        snprintf(t, sizeof(t), "%lld h ago", (long long)(d / 3600));
+    else if (d < 365 * DAY)
+        snprintf(t, sizeof(t), "%lld d ago", (long long)(d / DAY));
+    else
+        snprintf(t, sizeof(t), "%lld y ago", (long long)(d / (365 * DAY)));
+    return json_string(t);
+}
+
+static json_t *iso_time(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[32];
+
+    if (!gmtime_r(&tt, &tm) ||
+        strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return json_string("");
+    return json_string(s);
+}
+
+static json_t *short_addr(const char *a)
+{
+    char s[16];
+
+    if (!a || strlen(a) < 12)
+        return json_string(a ? a : "");
+    snprintf(s, sizeof(s), "%.6s\xe2\x80\xa6%s", a, a + strlen(a) - 4);
+    return json_string(s);
+}
+
+/* Badge of an IPFS status: label and whether the output is broken. */
+static const char *status_label(const char *s, int *broken)
+{
+    *broken = 0;
+    if (!s)
+        return "unchecked";
+    if (strcmp(s, "ok") == 0)
+        return "on IPFS";
+    if (strcmp(s, "slow") == 0)
+        return "slow";
+    if (strcmp(s, "pending") == 0 || strcmp(s, "unchecked") == 0)
+        return "not checked yet";
+    *broken = 1;
+    if (strcmp(s, "missing") == 0)
+        return "missing on IPFS";
+    if (strcmp(s, "invalid_cid") == 0)
+        return "invalid CID";
+    return "gateway error";
+}
+
+/* The template context of one card from an images_list item. */
+static json_t *card_of(json_t *it, int64_t now)
+{
+    json_t *c = json_object();
+    const char *id = json_string_value(json_object_get(it, "id"));
+    const char *prompt = json_string_value(json_object_get(it, "prompt"));
+    const char *creator = json_string_value(json_object_get(it, "creator"));
+    const char *miner = json_string_value(json_object_get(it, "miner"));
+    const char *st = json_string_value(json_object_get(it, "ipfs_status"));
+    const char *title = json_string_value(json_object_get(it, "model_title"));
+    int64_t t = (int64_t)json_integer_value(json_object_get(it, "time"));
+    int broken;
+    char h[160];
+
+    json_object_set(c, "id", json_object_get(it, "id"));
+    snprintf(h, sizeof(h), "/image/%s", id ? id : "");
+    json_object_set_new(c, "href", json_string(h));
+    json_object_set(c, "image_url", json_object_get(it, "image_url"));
+    json_object_set_new(
+        c, "prompt",
+        prompt ? truncatedn(prompt,
+                            json_string_length(json_object_get(it, "prompt")),
+                            GALLERY_PROMPT_CARD)
+               : json_string(""));
+    json_object_set_new(c, "no_prompt", json_boolean(!prompt || !*prompt));
+    json_object_set(c, "model", json_object_get(it, "model"));
+    json_object_set_new(c, "model_title",
+                        title ? json_string(title)
+                              : short_addr(json_string_value(
+                                    json_object_get(it, "model"))));
+    json_object_set(c, "creator", json_object_get(it, "creator"));
+    json_object_set_new(c, "creator_short", short_addr(creator));
+    json_object_set(c, "miner", json_object_get(it, "miner"));
+    json_object_set_new(c, "miner_short", short_addr(miner));
+    json_object_set_new(c, "age", age_text(t, now));
+    json_object_set_new(c, "time_iso", iso_time(t));
+    json_object_set_new(c, "status", json_string(st ? st : "unchecked"));
+    json_object_set_new(c, "status_label",
+                        json_string(status_label(st, &broken)));
+    json_object_set_new(c, "broken",
+                        json_boolean(broken || !json_is_string(json_object_get(
+                                                   it, "image_url"))));
+    json_object_set(c, "upvotes", json_object_get(it, "upvotes"));
+    return c;
+}
+
+/* ---- response cache ----
+ *
+ * Rendering a page of 24 cards costs far more than serving it, and most
+ * requests ask for the same few pages.  Each HTTP thread keeps its last
+ * GCACHE_SLOTS replies keyed by route and canonical parameters (rebuilt
+ * from the parsed ones, so two spellings share an entry).  An entry is
+ * served while its thread's connection reports the same PRAGMA
+ * data_version (no other connection, i.e. the scanner, the IPFS monitor or
+ * a vote, has committed since) and for at most GCACHE_TTL seconds (cards
+ * say "5 min ago").  Per thread, so no lock; freed when the thread exits.
+ */
+#define GCACHE_SLOTS 32
+#define GCACHE_TTL 30             /* seconds */
+#define GCACHE_MAX_BODY ((size_t)1 << 20)
+
+struct gcache_entry {
+    char *key;                    /* owned, NULL = empty slot */
+    char *body;                   /* owned */
+    size_t len;
+    int64_t version;              /* data_version when rendered */
+    int64_t made;                 /* wall seconds */
+    const char *ctype;            /* static */
+};
+
+struct gcache {
+    struct gcache_entry e[GCACHE_SLOTS];
+    size_t next;                  /* slot to overwrite next */
+};
+
+static pthread_key_t gcache_key;
+static pthread_once_t gcache_once = PTHREAD_ONCE_INIT;
+
+static void gcache_destroy(void *p)
+{
+    struct gcache *c = p;
+    size_t i;
+
+    for (i = 0; i < GCACHE_SLOTS; i++) {
+        free(c->e[i].key);
+        free(c->e[i].body);
+    }
+    free(c);
+}
+
+static void gcache_make_key(void)
+{
+    if (pthread_key_create(&gcache_key, gcache_destroy) != 0)
+        fatalx("gallery: pthread_key_create failed");
+}
+
+static struct gcache *gcache_get(void)
+{
+    struct gcache *c;
+
+    pthread_once(&gcache_once, gcache_make_key);
+    c = pthread_getspecific(gcache_key);
+    if (!c) {
+        c = xcalloc(1, sizeof(*c));
+        pthread_setspecific(gcache_key, c);
+    }
+    return c;
+}
+
+/* Answers resp from the cache; 1 on a hit, 0 on a miss. */
+static int gcache_serve(struct db *db, const char *key, struct http_resp *resp)
+{
+    struct gcache *c = gcache_get();
+    int64_t v, now = util_wall_s();
+    size_t i;
+
+    if (db_data_version(db, &v) < 0)
+        return 0;
+    for (i = 0; i < GCACHE_SLOTS; i++) {
+        struct gcache_entry *e = &c->e[i];
+
+        if (!e->key || strcmp(e->key, key) != 0)
+            continue;
+        if (e->version != v || now - e->made >= GCACHE_TTL ||
+            now < e->made)
+            return 0;
+        buf_reset(&resp->body);
+        if (buf_add(&resp->body, e->body, e->len) < 0)
+            return 0;
+        resp->status = 200;
+        resp->content_type = e->ctype;
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 1;
+    }
+    return 0;
+}
+
+/* Keeps a copy of a 200 reply under key (taken: the cache frees it). */
+static void gcache_store(struct db *db, char *key, const struct http_resp *resp)
+{
+    struct gcache *c = gcache_get();
+    struct gcache_entry *e;
+    int64_t v;
+    size_t i;
+
+    if (resp->status != 200 || resp->body.len > GCACHE_MAX_BODY ||
+        db_data_version(db, &v) < 0) {
+        free(key);
+        return;
+    }
+    e = NULL;
+    for (i = 0; i < GCACHE_SLOTS && !e; i++)
+        if (c->e[i].key && strcmp(c->e[i].key, key) == 0)
+            e = &c->e[i];
+    if (!e) {
+        e = &c->e[c->next];
+        c->next = (c->next + 1) % GCACHE_SLOTS;
+    }
+    free(e->key);
+    free(e->body);
+    e->key = key;
+    e->body = xmalloc(resp->body.len + 1);
+    memcpy(e->body, resp->body.data, resp->body.len);
+    e->len = resp->body.len;
+    e->version = v;
+    e->made = util_wall_s();
+    e->ctype = resp->content_type;
+}
+
+/* The cache key of a reply: route, canonical parameters, page size and
+ * extra (the site origin where the reply holds absolute URLs).  New string. */
+static char *gallery_key(const char *route, const struct gallery_params *p,
+                         const char *extra)
+{
+    char *q = gallery_href("", p, p->f.has_cursor ? &p->f.cursor : NULL, 1);
+    struct buf b = BUF_INIT(16384);
+    char *k;
+
+    if (buf_addf(&b, "%s\n%s\n%d\n%s", route, q, p->f.limit,
+                 extra ? extra : "") < 0) {
+        buf_release(&b);
+        k = xstrdup("");
+    } else {
+        k = buf_take(&b, NULL);
+    }
+    free(q);
+    return k;
+}
+
+/* ---- /gallery ---- */
+
+/* Answers an exact lookup (task id, tx, CID, address) with a redirect.
+ * Returns 1 if it answered, 0 if q is not such a lookup, -1 on error. */
+static int gallery_lookup(struct http_resp *resp, struct db *db, const char *q)
+{
+    char url[160];
+    int r = images_lookup(db, q, url, sizeof(url));
+
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    http_resp_header(resp, "Location", url);
+    resp->status = 302;
+    resp->content_type = "text/plain; charset=utf-8";
+    return buf_addf(&resp->body, "See %s\n", url) < 0 ? -1 : 1;
+}
+
+int pages_gallery(struct http_req *req, struct http_resp *resp)
+{
+    struct gallery_params p;
+    struct images_page pg;
+    struct db *db = http_db(req);
+    const char *msg = NULL;
+    json_t *ctx = NULL, *cards, *models = NULL, *sorts, *it;
+    int64_t now = util_wall_s();
+    size_t i;
+    char *href, *key;
+    int ret, r;
+
+    memset(&pg, 0, sizeof(pg));
+    if (gallery_parse(req, GP_CURSOR, &p, &msg) < 0) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 400, msg);
+    }
+    if (!db) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    key = gallery_key("page", &p, NULL);
+    if (gcache_serve(db, key, resp)) {
+        free(key);
+        gallery_params_release(&p);
+        return 0;
+    }
+    if (p.q[0] && !p.f.has_cursor) {
+        r = gallery_lookup(resp, db, p.q);
+        if (r != 0) {
+            free(key);
+            gallery_params_release(&p);
+            return r < 0 ? http_reply_error(req, resp, 503,
+                                            "the database is unavailable")
+                         : 0;
+        }
+    }
+    if (images_list(db, &p.f, first_gateway(req), &pg) < 0 ||
+        images_models(db, &models) < 0) {
+        free(key);
+        images_page_release(&pg);
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    ctx = json_object();
+    json_object_set_new(ctx, "title", json_string("Gallery"));
+    cards = json_array();
+    json_array_foreach(pg.items, i, it)
+        json_array_append_new(cards, card_of(it, now));
+    json_object_set_new(ctx, "cards", cards);
+    json_object_set_new(ctx, "empty",
+                        json_boolean(json_array_size(cards) == 0));
+    json_array_foreach(models, i, it) json_object_set_new(
+        it, "selected",
+        json_boolean(strcmp(json_string_value(json_object_get(it, "id")),
+                            p.f.model) == 0));
+    json_object_set_new(ctx, "models", models);
+    sorts = json_array();
+    for (i = 0; i < ARRAY_SIZE(SORTS); i++) {
+        if (SORTS[i].sort == CURSOR_RELEVANCE && !p.f.match)
+            continue;
+        if (SORTS[i].sort == CURSOR_UPVOTES && p.f.match)
+            continue;
+        json_array_append_new(sorts, json_pack("{s:s,s:s,s:b}", "value",
+                                               SORTS[i].name, "label",
+                                               SORTS[i].label, "selected",
+                                               SORTS[i].sort == p.f.sort));
+    }
+    json_object_set_new(ctx, "sorts", sorts);
+    json_object_set_new(ctx, "q", json_string(p.q));
+    json_object_set_new(ctx, "creator", json_string(p.f.creator));
+    json_object_set_new(ctx, "miner", json_string(p.f.miner));
+    json_object_set_new(ctx, "from", json_string(p.from));
+    json_object_set_new(ctx, "to", json_string(p.to));
+    json_object_set_new(ctx, "automine_show", json_boolean(p.f.show_automine));
+    if (pg.has_next) {
+        href = gallery_href("/gallery", &p, &pg.next, 1);
+        json_object_set_new(ctx, "next_href", json_string(href));
+        free(href);
+    }
+    if (pg.has_prev) {
+        href = gallery_href("/gallery", &p, &pg.prev, 1);
+        json_object_set_new(ctx, "prev_href", json_string(href));
+        free(href);
+    }
+    href = gallery_href("/gallery.atom", &p, NULL, 1);
+    json_object_set_new(ctx, "feed", json_string(href));
+    free(href);
+    href = gallery_href("/api/v1/images", &p, NULL, 1);
+    json_object_set_new(ctx, "api_href", json_string(href));
+    free(href);
+    href = gallery_href("/api/v1/images.csv", &p, NULL, 1);
+    json_object_set_new(ctx, "csv_href", json_string(href));
+    free(href);
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    ret = http_reply_page(req, resp, "gallery", ctx);
+    if (ret == 0)
+        gcache_store(db, key, resp);
+    else
+        free(key);
+    json_decref(ctx);
+    images_page_release(&pg);
+    gallery_params_release(&p);
+    return ret;
+}
+
+/* ---- /api/v1/images ---- */
+
+int api_images(struct http_req *req, struct http_resp *resp)
+{
+    struct gallery_params p;
+    struct images_page pg;
+    struct db *db = http_db(req);
+    const char *msg = NULL;
+    json_t *o;
+    char *href;
+    char text[CURSOR_TEXT_SIZE];
+    char *key;
+    int r;
+
+    memset(&pg, 0, sizeof(pg));
+    if (gallery_parse(req, GP_CURSOR | GP_LIMIT, &p, &msg) < 0) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 400, msg);
+    }
+    if (!db) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    key = gallery_key("api", &p, NULL);
+    if (gcache_serve(db, key, resp)) {
+        free(key);
+        gallery_params_release(&p);
+        return 0;
+    }
+    o = json_object();
+    if (p.q[0] && !p.f.has_cursor) {
+        char url[160];
+
+        r = images_lookup(db, p.q, url, sizeof(url));
+        if (r < 0)
+            goto fail;
+        if (r == 0) {
+            /* An exact match: where it lives, no text search. */
+            json_object_set_new(o, "lookup", json_string(url));
+            json_object_set_new(o, "items", json_array());
+            json_object_set_new(o, "next_cursor", json_null());
+            json_object_set_new(o, "prev_cursor", json_null());
+            free(key);
+            gallery_params_release(&p);
+            return http_reply_json(resp, 200, o);
+        }
+    }
+    if (images_list(db, &p.f, first_gateway(req), &pg) < 0)
+        goto fail;
+    json_object_set_new(o, "lookup", json_null());
+    json_object_set_new(o, "sort", json_string(sort_name(p.f.sort)));
+    json_object_set_new(o, "automine",
+                        json_string(p.f.show_automine ? "show" : "hide"));
+    json_object_set_new(o, "items", pg.items);
+    pg.items = NULL;
+    json_object_set_new(o, "next_cursor",
+                        pg.has_next && cursor_encode(&pg.next, text,
+                                                     sizeof(text)) == 0
+                            ? json_string(text)
+                            : json_null());
+    json_object_set_new(o, "prev_cursor",
+                        pg.has_prev && cursor_encode(&pg.prev, text,
+                                                     sizeof(text)) == 0
+                            ? json_string(text)
+                            : json_null());
+    if (pg.has_next) {
+        href = gallery_href("/api/v1/images", &p, &pg.next, 1);
+        json_object_set_new(o, "next", json_string(href));
+        free(href);
+    } else {
+        json_object_set_new(o, "next", json_null());
+    }
+    gallery_params_release(&p);
+    r = http_reply_json(resp, 200, o);
+    if (r == 0)
+        gcache_store(db, key, resp);
+    else
+        free(key);
+    return r;
+fail:
+    free(key);
+    json_decref(o);
+    images_page_release(&pg);
+    gallery_params_release(&p);
+    return http_reply_error(req, resp, 503, "the database is unavailable");
+}
+
+/* ---- /gallery.atom ---- */
+
+/*
+ * Appends s as XML character data: & < > " ' escaped; bytes XML 1.0 cannot
+ * hold (C0 controls but tab, LF, CR) become U+FFFD.
+ */
+static int xml_addn(struct buf *b, const char *s, size_t n)
+{
+    size_t i;
+    int r = 0;
+
+    for (i = 0; s && i < n && !r; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        switch (c) {
+        case '&': r = buf_adds(b, "&amp;"); break;
+        case '<': r = buf_adds(b, "&lt;"); break;
+        case '>': r = buf_adds(b, "&gt;"); break;
+        case '"': r = buf_adds(b, "&quot;"); break;
+        case '\'': r = buf_adds(b, "&#39;"); break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                r = buf_adds(b, "\xef\xbf\xbd");
+            else
+                r = buf_addch(b, (char)c);
+        }
+    }
+    return r ? -1 : 0;
+}
+
+static int xml_add(struct buf *b, const char *s)
+{
+    return xml_addn(b, s, s ? strlen(s) : 0);
+}
+
+int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
+{
+    struct gallery_params p;
+    struct images_page pg;
+    struct db *db = http_db(req);
+    struct buf html = BUF_INIT((size_t)1 << 20);
+    const char *msg = NULL;
+    char origin[300];
+    char *self;
+    json_t *it;
+    size_t i;
+    int r = 0;
+
+    memset(&pg, 0, sizeof(pg));
+    if (gallery_parse(req, 0, &p, &msg) < 0) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 400, msg);
+    }
+    p.f.limit = GALLERY_ATOM_ENTRIES;
+    if (!db || images_list(db, &p.f, first_gateway(req), &pg) < 0) {
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    site_origin(req, origin, sizeof(origin));
+    self = gallery_href("/gallery.atom", &p, NULL, 1);
+    resp->status = 200;
+    resp->content_type = "application/atom+xml; charset=utf-8";
+    r |= buf_adds(&resp->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                               "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                               "<title>Arbius gallery</title>\n<id>");
+    r |= xml_add(&resp->body, origin);
+    r |= xml_add(&resp->body, self);
+    r |= buf_adds(&resp->body, "</id>\n<link rel=\"self\" href=\"");
+    r |= xml_add(&resp->body, origin);
+    r |= xml_add(&resp->body, self);
+    r |= buf_adds(&resp->body, "\"/>\n<updated>");
+    it = json_array_get(pg.items, 0);
+    {
+        json_t *t = iso_time(it ? (int64_t)json_integer_value(
+                                      json_object_get(it, "time"))
+                                : 0);
+
+        r |= buf_adds(&resp->body, json_string_value(t));
+        json_decref(t);
+    }
+    r |= buf_adds(&resp->body, "</updated>\n<generator>arbiusd</generator>\n");
+    json_array_foreach(pg.items, i, it) {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        json_t *pv = json_object_get(it, "prompt");
+        const char *prompt = json_string_value(pv);
+        const char *url = json_string_value(json_object_get(it, "image_url"));
+        const char *creator = json_string_value(json_object_get(it, "creator"));
+        json_t *title =
+            truncated(prompt && *prompt ? prompt : "(no prompt)", 120);
+        json_t *t =
+            iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
+
+        r |= buf_adds(&resp->body, "<entry>\n<id>");
+        r |= xml_add(&resp->body, origin);
+        r |= buf_adds(&resp->body, "/image/");
+        r |= xml_add(&resp->body, id);
+        r |= buf_adds(&resp->body, "</id>\n<title>");
+        r |= xml_add(&resp->body, json_string_value(title));
+        r |= buf_adds(&resp->body, "</title>\n<link href=\"");
+        r |= xml_add(&resp->body, origin);
+        r |= buf_adds(&resp->body, "/image/");
+        r |= xml_add(&resp->body, id);
+        r |= buf_adds(&resp->body, "\"/>\n<updated>");
+        r |= buf_adds(&resp->body, json_string_value(t));
+        r |= buf_adds(&resp->body, "</updated>\n<author><name>");
+        r |= xml_add(&resp->body, creator);
+        r |= buf_adds(&resp->body, "</name></author>\n<content type=\"html\">");
+        /* The content is HTML (escaped once) carried as XML text (escaped
+         * again): a prompt is data at both levels. */
+        buf_reset(&html);
+        if (url) {
+            r |= buf_adds(&html, "<p><img src=\"");
+            r |= buf_add_html(&html, url, strlen(url));
+            r |= buf_adds(&html, "\" alt=\"\"></p>");
+        }
+        r |= buf_adds(&html, "<p>");
+        if (prompt)
+            r |= buf_add_html(&html, prompt, json_string_length(pv));
+        r |= buf_adds(&html, "</p>");
+        r |= xml_addn(&resp->body, html.data, html.len);
+        r |= buf_adds(&resp->body, "</content>\n</entry>\n");
+        json_decref(title);
+        json_decref(t);
+    }
+    r |= buf_adds(&resp->body, "</feed>\n");
+    free(self);
+    buf_release(&html);
+    images_page_release(&pg);
+    gallery_params_release(&p);
+    if (r) {
+        buf_reset(&resp->body);
+        return http_reply_error(req, resp, 500, "feed too large");
+    }
+    return 0;
+}
+
+/* ---- /api/v1/images.csv (streamed) ---- */
+
+struct csv_stream {
+    struct db *db;                /* own connection, closed in free */
+    struct gallery_params p;      /* p.f.match points into p.match */
+    char *gateway;                /* owned copy, or NULL */
+    struct buf out;               /* rendered, not yet sent */
+    size_t off;                   /* sent bytes of out */
+    int done;                     /* no more rows to fetch */
+};
+
+/* Appends one CSV field (RFC 4180): quoted when it holds , " CR or LF;
+ * a field starting with = + - @ (or tab, CR) gets a leading ' so a
+ * spreadsheet never runs it as a formula. */
+static int csv_addn(struct buf *b, const char *s, size_t n, int last)
+{
+    int quote = 0, r = 0;
+    size_t i;
+
+    if (!s)
+        n = 0;
+    for (i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+            quote = 1;
+    if (quote)
+        r |= buf_addch(b, '"');
+    if (n && strchr("=+-@\t\r", s[0]) && s[0])
+        r |= buf_addch(b, '\'');
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
+            r |= buf_addch(b, '"');
+        r |= buf_addch(b, s[i]);
+    }
+    if (quote)
+        r |= buf_addch(b, '"');
+    r |= buf_adds(b, last ? "\r\n" : ",");
+    return r ? -1 : 0;
+}
+
+static int csv_add(struct buf *b, const char *s, int last)
+{
+    return csv_addn(b, s, s ? strlen(s) : 0, last);
+}
+
+/* A JSON string value as a field (NUL bytes kept), null as empty. */
+static int csv_json(struct buf *b, json_t *v, int last)
+{
+    return csv_addn(b, json_string_value(v), json_string_length(v), last);
+}
+
+static int csv_int(struct buf *b, json_t *v, int last)
+{
+    char t[32];
+
+    snprintf(t, sizeof(t), "%lld", (long long)json_integer_value(v));
+    return csv_add(b, json_is_integer(v) ? t : "", last);
+}
+
+/* Renders the next batch of rows into cs->out; 0 or -1. */
+static int csv_fill(struct csv_stream *cs)
+{
+    struct images_page pg;
+    json_t *it;
+    size_t i;
+    int r = 0;
+
+    if (images_list(cs->db, &cs->p.f, cs->gateway, &pg) < 0)
+        return -1;
+    json_array_foreach(pg.items, i, it) {
+        json_t *t =
+            iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
+
+        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "id")), 0);
+        r |= csv_add(&cs->out, json_string_value(t), 0);
+        r |= csv_int(&cs->out, json_object_get(it, "block"), 0);
+        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "model")),
+                     0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "model_title")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "creator")), 0);
+        r |= csv_add(&cs->out, json_string_value(json_object_get(it, "miner")),
+                     0);
+        r |=
+            csv_add(&cs->out, json_string_value(json_object_get(it, "fee")), 0);
+        r |= csv_int(&cs->out, json_object_get(it, "upvotes"), 0);
+        r |=
+            csv_add(&cs->out, json_string_value(json_object_get(it, "cid")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "image_url")), 0);
+        r |= csv_add(&cs->out,
+                     json_string_value(json_object_get(it, "ipfs_status")), 0);
+        r |= csv_json(&cs->out, json_object_get(it, "prompt"), 1);
+        json_decref(t);
+    }
+    if (pg.has_next) {
+        cs->p.f.cursor = pg.next;
+        cs->p.f.has_cursor = 1;
+    } else {
+        cs->done = 1;
+    }
+    images_page_release(&pg);
+    return r ? -1 : 0;
+}
+
+static ssize_t csv_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct csv_stream *cs = cls;
+    size_t n;
+
+    (void)pos;
+    while (cs->off == cs->out.len) {
+        if (cs->done)
+            return HTTP_STREAM_END;
+        buf_reset(&cs->out);
+        cs->off = 0;
+        if (csv_fill(cs) < 0) {
+            log_warnx("gallery: csv export aborted");
+            return HTTP_STREAM_ERROR;
+        }
+    }
+    n = cs->out.len - cs->off;
+    if (n > max)
+        n = max;
+    memcpy(buf, cs->out.data + cs->off, n);
+    cs->off += n;
+    return (ssize_t)n;
+}
+
+static void csv_free(void *cls)
+{
+    struct csv_stream *cs = cls;
+
+    db_close(cs->db);
+    gallery_params_release(&cs->p);
+    buf_release(&cs->out);
+    free(cs->gateway);
+    free(cs);
+}
+
+int api_images_csv(struct http_req *req, struct http_resp *resp)
+{
+    struct csv_stream *cs = xcalloc(1, sizeof(*cs));
+    const char *msg = NULL;
+    const char *gw = first_gateway(req);
+
+    if (gallery_parse(req, GP_CURSOR, &cs->p, &msg) < 0) {
+        gallery_params_release(&cs->p);
+        free(cs);
+        return http_reply_error(req, resp, 400, msg);
+    }
+    /* The match buffer moved with the struct: point at it again. */
+    if (cs->p.f.match)
+        cs->p.f.match = cs->p.match.data;
+    cs->p.f.limit = GALLERY_CSV_BATCH;
+    if (db_open(req->ctx->db_path, DB_READONLY, req->ctx->busy_timeout,
+                &cs->db) < 0) {
+        gallery_params_release(&cs->p);
+        free(cs);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    buf_init(&cs->out, (size_t)64 << 20);
+    cs->gateway = gw ? xstrdup(gw) : NULL;
+    if (buf_adds(&cs->out,
+                 "id,time,block,model,model_title,creator,miner,"
+                 "fee,upvotes,cid,image_url,ipfs_status,prompt\r\n") < 0) {
+        csv_free(cs);
+        return http_reply_error(req, resp, 500, "internal error");
+    }
+    resp->status = 200;
+    resp->content_type = "text/csv; charset=utf-8";
+    http_resp_header(resp, "Content-Disposition",
+                     "attachment; filename=\"arbius-images.csv\"");
+    resp->stream_fn = csv_read;
+    resp->stream_free = csv_free;
+    resp->stream_cls = cs;
+    return 0;
+}
+
+/* ---- /image/<taskid> and /api/v1/image/<taskid> ---- */
+
+/* The detail of req->param, or an answered error (returns 1 then). */
+static int detail_load(struct http_req *req, struct http_resp *resp,
+                       json_t **outp)
+{
+    const struct config *cfg = req->ctx->cfg;
+    struct db *db = http_db(req);
+    int r;
+
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return 1;
+    }
+    r = images_detail(db, req->param,
+                      (const char *const *)cfg->gateways.items,
+                      cfg->gateways.n, outp);
+    if (r == 2)
+        http_reply_error(req, resp, 400,
+                         "taskid: expected 0x and 64 hex digits");
+    else if (r == 1)
+        http_reply_error(req, resp, 404, "no such task in the index");
+    else if (r < 0)
+        http_reply_error(req, resp, 503, "the database is unavailable");
+    return r == 0 ? 0 : 1;
+}
+
+int api_task(struct http_req *req, struct http_resp *resp)
+{
+    json_t *d = NULL;
+
+    if (detail_load(req, resp, &d) != 0)
+        return 0;
+    return http_reply_json(resp, 200, d);
+}
+
+static json_t *explorer_link(const char *base, const char *kind,
+                             const char *v)
+{
+    char u[256];
+
+    if (!base || !v)
+        return json_null();
+    snprintf(u, sizeof(u), "%s/%s/%s", base, kind, v);
+    return json_string(u);
+}
+
+static json_t *duration_text(json_t *secs)
+{
+    json_int_t s;
+    char t[64];
+
+    if (!json_is_integer(secs))
+        return json_null();
+    s = json_integer_value(secs);
+    if (s < 120)
+        snprintf(t, sizeof(t), "%lld s", (long long)s);
+    else if (s < 7200)
+        snprintf(t, sizeof(t), "%lld min %lld s", (long long)(s / 60),
+                 (long long)(s % 60));
+    else
+        snprintf(t, sizeof(t), "%lld h %lld min", (long long)(s / 3600),
+                 (long long)(s % 3600 / 60));
+    return json_string(t);
+}
+
+int pages_image(struct http_req *req, struct http_resp *resp)
+{
+    const char *xb = explorer_base(req->ctx->cfg->chain_id);
+    json_t *d = NULL, *ctx, *sol, *mi, *ipfs, *fields, *v, *hist, *h;
+    const char *key, *prompt, *otype, *status, *id;
+    char origin[300], buf[400];
+    size_t i;
+    int broken, ret;
+
+    if (detail_load(req, resp, &d) != 0)
+        return 0;
+    ctx = json_object();
+    json_object_set(ctx, "d", d);
+    id = json_string_value(json_object_get(d, "id"));
+    json_object_set_new(ctx, "id", json_string(id));
+    sol = json_object_get(d, "solution");
+    mi = json_object_get(d, "model_info");
+    ipfs = json_object_get(d, "ipfs");
+    prompt = json_string_value(json_object_get(d, "prompt"));
+    otype = json_string_value(json_object_get(mi, "output_type"));
+    status = json_string_value(json_object_get(ipfs, "status"));
+    json_object_set_new(ctx, "title",
+                        prompt && *prompt ? truncated(prompt, 70)
+                                          : json_string("Task"));
+    json_object_set(ctx, "upvotes", json_object_get(d, "upvotes"));
+    json_object_set_new(ctx, "solved", json_boolean(json_is_object(sol)));
+    json_object_set_new(ctx, "is_image",
+                        json_boolean(otype && strcmp(otype, "image") == 0));
+    json_object_set_new(ctx, "is_other",
+                        json_boolean(!otype || strcmp(otype, "image") != 0));
+    json_object_set(ctx, "output_url", json_object_get(d, "output_url"));
+    json_object_set(ctx, "text", json_object_get(ipfs, "text"));
+    json_object_set_new(ctx, "status_label",
+                        json_string(status_label(status, &broken)));
+    json_object_set_new(ctx, "status", json_string(status ? status : ""));
+    json_object_set_new(ctx, "broken",
+                        json_boolean(broken || !json_is_string(json_object_get(
+                                                   d, "output_url"))));
+    json_object_set_new(ctx, "model_title",
+                        json_is_string(json_object_get(mi, "title"))
+                            ? json_incref(json_object_get(mi, "title"))
+                            : json_incref(json_object_get(d, "model")));
+    /* Every input field, as text. */
+    fields = json_array();
+    json_object_foreach(json_object_get(d, "input"), key, v) {
+        char *s = json_is_string(v)
+                      ? NULL
+                      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+        json_array_append_new(
+            fields, json_pack("{s:s,s:s}", "key", key, "value",
+                              s ? s : json_string_value(v)));
+        free(s);
+    }
+    json_object_set_new(ctx, "fields", fields);
+    json_object_set(
+        ctx, "negative_prompt",
+        json_object_get(json_object_get(d, "input"), "negative_prompt"));
+    v = json_object_get(json_object_get(d, "input"), "seed");
+    if (v && !json_is_null(v)) {
+        char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+        json_object_set_new(ctx, "seed", json_string(json_is_string(v)
+                                                         ? json_string_value(v)
+                                                         : (s ? s : "")));
+        free(s);
+    }
+    json_object_set_new(
+        ctx, "task_time_iso",
+        iso_time((int64_t)json_integer_value(json_object_get(d, "time"))));
+    if (json_is_object(sol)) {
+        json_object_set_new(ctx, "solution_time_iso",
+                            iso_time((int64_t)json_integer_value(
+                                json_object_get(sol, "time"))));
+        if (json_is_integer(json_object_get(sol, "claim_time")))
+            json_object_set_new(ctx, "claim_time_iso",
+                                iso_time((int64_t)json_integer_value(
+                                    json_object_get(sol, "claim_time"))));
+        json_object_set_new(
+            ctx, "solution_tx_url",
+            explorer_link(xb, "tx",
+                          json_string_value(json_object_get(sol, "tx"))));
+        json_object_set_new(
+            ctx, "claim_tx_url",
+            explorer_link(xb, "tx",
+                          json_string_value(json_object_get(sol, "claim_tx"))));
+    }
+    json_object_set_new(
+        ctx, "task_tx_url",
+        explorer_link(xb, "tx", json_string_value(json_object_get(d, "tx"))));
+    json_object_set_new(ctx, "solve_text",
+                        duration_text(json_object_get(d, "solve_seconds")));
+    json_object_set_new(ctx, "claim_text",
+                        duration_text(json_object_get(d, "claim_seconds")));
+    hist = json_array();
+    json_array_foreach(json_object_get(ipfs, "history"), i, h) {
+        json_t *row = json_deep_copy(h);
+
+        json_object_set_new(
+            row, "time_iso",
+            iso_time((int64_t)json_integer_value(json_object_get(h, "time"))));
+        json_array_append_new(hist, row);
+    }
+    json_object_set_new(ctx, "history", hist);
+    /* OpenGraph / Twitter card: absolute URLs, escaped by the layout. */
+    site_origin(req, origin, sizeof(origin));
+    snprintf(buf, sizeof(buf), "%s/image/%s", origin, id ? id : "");
+    json_object_set_new(
+        ctx, "og",
+        json_pack("{s:o,s:o,s:s,s:O,s:s}", "title",
+                  prompt && *prompt ? truncated(prompt, 90)
+                                    : json_string("Arbius task"),
+                  "description",
+                  prompt && *prompt ? truncated(prompt, GALLERY_PROMPT_META)
+                                    : json_string("An Arbius task"),
+                  "url", buf, "image",
+                  otype && strcmp(otype, "image") == 0
+                      ? json_object_get(d, "output_url")
+                      : json_null(),
+                  "card",
+                  otype && strcmp(otype, "image") == 0 &&
+                          json_is_string(json_object_get(d, "output_url"))
+                      ? "summary_large_image"
+                      : "summary"));
+    json_decref(d);
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    ret = http_reply_page(req, resp, "image", ctx);
+    json_decref(ctx);
+    return ret;
+}
