@@ -62,7 +62,14 @@ after(async () => {
 async function walletPage() {
   const page = await browser.newPage();
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // Gallery images load from the configured IPFS gateway, which this
+    // offline test cannot reach: only this server's own resources count.
+    const url = m.location()?.url || '';
+    if (/^Failed to load resource/.test(m.text()) && !url.startsWith(daemon.url)) return;
+    problems.push(`${m.text()} ${url}`);
+  });
   page.on('pageerror', (e) => problems.push(String(e)));
   const signed = [];
   await page.exposeFunction('__arbiusdTestSign', async (hexMessage, account) => {
