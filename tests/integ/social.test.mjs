@@ -237,7 +237,7 @@ test('a truncated signature is refused', async () => {
 });
 
 test('a vote needs a session and the CSRF token; upvotes count wallets', async () => {
-  const [t] = taskIds();
+  const t = truth.solutions[0].task.toLowerCase();   // solved: in the gallery
   const a = await signIn(alice);
   const b = await signIn(bob);
   let r = await call('POST', `/api/v1/image/${t}/vote`, {});
@@ -271,6 +271,13 @@ test('a vote needs a session and the CSRF token; upvotes count wallets', async (
   r = await call('POST', `/api/v1/image/${t}/vote`, { cookie: a.cookie, csrf: a.json.csrf, body: { up: 'yes' } });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.reason, 'up');
+  // The gallery's JSON and its "most upvoted" sort read the same count.
+  r = await call('GET', `/api/v1/image/${t}`);
+  assert.equal(r.json.upvotes, 1);
+  r = await call('GET', '/api/v1/images?sort=upvoted&automine=show');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.items[0].id, t);
+  assert.equal(r.json.items[0].upvotes, 1);
   // The social JSON shows it per viewer.
   r = await call('GET', `/api/v1/image/${t}/social`, { cookie: b.cookie });
   assert.equal(r.json.upvotes, 1);
@@ -388,9 +395,12 @@ test('admins hide and unhide images and comments; /admin shows system info and t
   assert.equal((await call('GET', `/api/v1/image/${t}/social`, { cookie: a.cookie })).status, 404);
   assert.equal((await call('POST', `/api/v1/image/${t}/vote`, { cookie: a.cookie, csrf: a.json.csrf })).status, 404);
   assert.equal((await call('GET', `/api/v1/image/${t}/social`, { cookie: ad.cookie })).json.hidden, true);
+  assert.equal((await call('GET', `/api/v1/image/${t}`)).status, 404, 'the gallery JSON hides it too');
+  assert.equal((await call('GET', `/image/${t}`)).status, 404, 'and the page');
   r = await call('POST', '/api/v1/admin/hide', { cookie: ad.cookie, csrf: ad.json.csrf, body: { kind: 'image', id: t, hidden: false } });
   assert.equal(r.status, 200);
   assert.equal(sql(cfg.dbPath, `SELECT hidden, upvotes FROM tasks WHERE id = '${t}'`)[0].hidden, 0);
+  assert.equal((await call('GET', `/api/v1/image/${t}`)).status, 200);
   r = await call('POST', '/api/v1/admin/hide', { cookie: ad.cookie, csrf: ad.json.csrf, body: { kind: 'video', id: t } });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.reason, 'kind');
