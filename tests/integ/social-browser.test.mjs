@@ -18,8 +18,8 @@ import { devnetConfig, sql } from './chain.mjs';
 import { runCliAsync, startDaemon, tmpDir } from './harness.mjs';
 
 const quiet = () => {};
-// Where the social partial is shown: the gallery's image page by default.
-const pagePath = (id) => (process.env.SOCIAL_PAGE || '/image/{id}').replace('{id}', id);
+// The gallery's image page, which includes the social partial.
+const pagePath = (id) => `/image/${id}`;
 
 let net;
 let truth;
@@ -35,7 +35,6 @@ before(async () => {
   const dir = tmpDir();
   cfg = devnetConfig(dir, net.deploy, net.rpcUrl, {
     admin: { wallets: wallet.address },
-    ...(process.env.SOCIAL_STATIC ? { server: { static: process.env.SOCIAL_STATIC } } : {}),
   });
   const r = await runCliAsync(['--config', cfg.file, 'scan', '--quiet', '--from',
                                String(net.deploy.start_block), '--to', String(truth.head.number)],
