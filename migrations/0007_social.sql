@@ -89,6 +89,7 @@ CREATE TABLE social_audit (
     time    INTEGER NOT NULL,
     actor   TEXT,                 -- wallet (NULL: unknown, e.g. unparsable)
     action  TEXT NOT NULL,        -- signin | signin_failed | signout |
+                                  -- signin_throttled |
                                   -- hide_image | unhide_image |
                                   -- hide_comment | unhide_comment
     target  TEXT,

@@ -74,6 +74,12 @@ int social_audit(struct social *s, int64_t now, const char *actor,
                  const char *action, const char *target, const char *ip,
                  const char *detail) WARN_UNUSED;
 
+/* One 'signin_throttled' entry per IP and minute, written when failed
+ * sign-ins from ip exceed SOCIAL_FAILED_PER_MINUTE (the attempts past the
+ * limit are refused without an entry each). */
+int social_audit_throttled(struct social *s, int64_t now,
+                           const char *ip) WARN_UNUSED;
+
 /* Upvotes (up=1) or withdraws the upvote (up=0) of address on task;
  * *count is the task's upvotes afterwards.  1: no such task (or hidden). */
 int social_vote(struct social *s, const char *task, const char *address,

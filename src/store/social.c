@@ -379,6 +379,26 @@ int social_audit(struct social *s, int64_t now, const char *actor,
     return tx_end(s, audit_row(s->db, now, actor, action, target, ip, detail));
 }
 
+int social_audit_throttled(struct social *s, int64_t now, const char *ip)
+{
+    int64_t x = 0;
+    int found, ret = -1;
+
+    if (tx_begin(s) < 0)
+        return -1;
+    if (one_int(s->db, &x, &found,
+                "SELECT 1 FROM social_audit WHERE ip = ? AND action = "
+                "'signin_throttled' AND time > ? LIMIT 1",
+                "ti", ip, now - 60) < 0)
+        goto out;
+    ret = found ? 0
+                : audit_row(s->db, now, NULL, "signin_throttled", NULL, ip,
+                            "failed sign-ins over the limit of a minute; "
+                            "further attempts refused without an entry each");
+out:
+    return tx_end(s, ret);
+}
+
 /* 0 when the task is indexed and not hidden, 1 otherwise, -1 on error. */
 static int task_visible(struct db *db, const char *task)
 {

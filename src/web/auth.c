@@ -324,6 +324,8 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
         return auth_reply_error(resp, 503, "database",
                                 "the database is unavailable");
     if (failed >= SOCIAL_FAILED_PER_MINUTE) {
+        if (social_audit_throttled(req->ctx->social, now, ip) < 0)
+            log_warnx("auth: could not audit throttled sign-ins");
         http_resp_header(resp, "Retry-After", "60");
         return auth_reply_error(resp, 429, "too_many_failures",
                                 "too many failed sign-ins from this address; "

@@ -498,5 +498,8 @@ test('nonces and failed sign-ins are bounded per client address', async () => {
   r = await call('POST', '/api/v1/auth/verify', { body: '{}', headers: bad });
   assert.equal(r.status, 429);
   assert.equal(r.json.error.reason, 'too_many_failures');
-  assert.equal(audits("ip = '10.8.8.8'").length, 30);
+  await call('POST', '/api/v1/auth/verify', { body: '{}', headers: bad });
+  const rows = audits("ip = '10.8.8.8'");
+  assert.equal(rows.filter((x) => x.action === 'signin_failed').length, 30);
+  assert.equal(rows.filter((x) => x.action === 'signin_throttled').length, 1, 'one entry for the throttled attempts');
 });
