@@ -436,24 +436,23 @@ int images_list(struct db *db, const struct images_filter *f,
     } else if (f->has_cursor) {
         out->has_prev = 1;
     }
+    if (got == 0 && before) {
+        /* Nothing precedes the key: it is on the first page, show that. */
+        struct images_filter first = *f;
+
+        first.has_cursor = 0;
+        json_decref(items);
+        items = NULL;
+        free(keys);
+        return images_list(db, &first, gateway, out);
+    }
     if (got == 0) {
-        /* An empty page past either end: offer the way back only. */
-        if (before) {
-            out->has_next = 0;
-            out->has_prev = 0;
-            if (f->has_cursor) {
-                out->has_next = 1;
-                out->next = f->cursor;
-                out->next.before = 0;
-                /* Rows after the key start at the key itself; step back. */
-            }
-        } else {
-            out->has_prev = 0;
-            if (f->has_cursor) {
-                out->has_prev = 1;
-                out->prev = f->cursor;
-                out->prev.before = 1;
-            }
+        /* An empty page past the end (rows went away): the way back. */
+        out->has_prev = 0;
+        if (f->has_cursor) {
+            out->has_prev = 1;
+            out->prev = f->cursor;
+            out->prev.before = 1;
         }
     } else {
         if (out->has_next)

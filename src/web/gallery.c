@@ -530,6 +530,7 @@ struct gcache_entry {
     int64_t version;              /* data_version when rendered */
     int64_t made;                 /* wall seconds */
     const char *ctype;            /* static */
+    char etag[24];                /* "\"g-<FNV-1a 64 of body>\"" */
 };
 
 struct gcache {
@@ -571,9 +572,27 @@ static struct gcache *gcache_get(void)
     return c;
 }
 
-/* Answers resp from the cache; 1 on a hit, 0 on a miss. */
-static int gcache_serve(struct db *db, const char *key, struct http_resp *resp)
+/* The ETag of a body: FNV-1a 64, the same for the same bytes on every
+ * thread, so a client revalidating gets 304 until the reply changes. */
+static void gcache_etag(const char *p, size_t n, char out[24])
 {
+    uint64_t h = 0xcbf29ce484222325ull;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ull;
+    }
+    snprintf(out, 24, "\"g-%016llx\"", (unsigned long long)h);
+}
+
+/* Answers resp from the cache (304 when If-None-Match names the entry's
+ * ETag); 1 on a hit, 0 on a miss. */
+static int gcache_serve(struct http_req *req, struct db *db, const char *key,
+                        struct http_resp *resp)
+{
+    const char *inm = http_header(req, "If-None-Match");
+
     struct gcache *c = gcache_get();
     int64_t v, now = util_wall_s();
     size_t i;
@@ -589,18 +608,23 @@ static int gcache_serve(struct db *db, const char *key, struct http_resp *resp)
             now < e->made)
             return 0;
         buf_reset(&resp->body);
+        resp->content_type = e->ctype;
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        http_resp_header(resp, "ETag", e->etag);
+        if (inm && strstr(inm, e->etag)) {
+            resp->status = 304;
+            return 1;
+        }
         if (buf_add(&resp->body, e->body, e->len) < 0)
             return 0;
         resp->status = 200;
-        resp->content_type = e->ctype;
-        http_resp_header(resp, "Cache-Control", "no-cache");
         return 1;
     }
     return 0;
 }
 
 /* Keeps a copy of a 200 reply under key (taken: the cache frees it). */
-static void gcache_store(struct db *db, char *key, const struct http_resp *resp)
+static void gcache_store(struct db *db, char *key, struct http_resp *resp)
 {
     struct gcache *c = gcache_get();
     struct gcache_entry *e;
@@ -629,6 +653,8 @@ static void gcache_store(struct db *db, char *key, const struct http_resp *resp)
     e->version = v;
     e->made = util_wall_s();
     e->ctype = resp->content_type;
+    gcache_etag(e->body, e->len, e->etag);
+    http_resp_header(resp, "ETag", e->etag);
 }
 
 /* The cache key of a reply: route, canonical parameters, page size and
@@ -690,7 +716,7 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     key = gallery_key("page", &p, NULL);
-    if (gcache_serve(db, key, resp)) {
+    if (gcache_serve(req, db, key, resp)) {
         free(key);
         gallery_params_release(&p);
         return 0;
@@ -798,7 +824,7 @@ int api_images(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     key = gallery_key("api", &p, NULL);
-    if (gcache_serve(db, key, resp)) {
+    if (gcache_serve(req, db, key, resp)) {
         free(key);
         gallery_params_release(&p);
         return 0;
@@ -904,7 +930,7 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
     struct buf html = BUF_INIT((size_t)1 << 20);
     const char *msg = NULL;
     char origin[300];
-    char *self;
+    char *self, *key;
     json_t *it;
     size_t i;
     int r = 0;
@@ -915,11 +941,22 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 400, msg);
     }
     p.f.limit = GALLERY_ATOM_ENTRIES;
-    if (!db || images_list(db, &p.f, first_gateway(req), &pg) < 0) {
+    if (!db) {
         gallery_params_release(&p);
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     site_origin(req, origin, sizeof(origin));
+    key = gallery_key("atom", &p, origin);
+    if (gcache_serve(req, db, key, resp)) {
+        free(key);
+        gallery_params_release(&p);
+        return 0;
+    }
+    if (images_list(db, &p.f, first_gateway(req), &pg) < 0) {
+        free(key);
+        gallery_params_release(&p);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
     self = gallery_href("/gallery.atom", &p, NULL, 1);
     resp->status = 200;
     resp->content_type = "application/atom+xml; charset=utf-8";
@@ -991,9 +1028,11 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
     images_page_release(&pg);
     gallery_params_release(&p);
     if (r) {
+        free(key);
         buf_reset(&resp->body);
         return http_reply_error(req, resp, 500, "feed too large");
     }
+    gcache_store(db, key, resp);
     return 0;
 }
 

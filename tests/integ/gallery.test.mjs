@@ -421,3 +421,59 @@ test('cached pages follow the database at once (another connection commits: new 
   }
   assert.equal((await json(path)).items[0].upvotes, upvotesOf(id));
 });
+
+test('a "newer" cursor at the very top shows the first page; a page past the end offers the way back', async () => {
+  const exp = expected({});
+  const top = task(exp[0]);
+  const b = Buffer.alloc(15);
+  b[0] = 1; b[1] = 0; b[2] = 1; // version 1, newest, before
+  b.writeBigUInt64BE(BigInt(top.block), 3);
+  b.writeUInt32BE(top.log_index, 11);
+  const page = await json(`/api/v1/images?limit=4&cursor=${b.toString('base64url')}`);
+  assert.deepEqual(page.items.map((x) => x.id), exp.slice(0, 4));
+  assert.equal(page.prev_cursor, null);
+  const last = task(exp.at(-1));
+  b[2] = 0;
+  b.writeBigUInt64BE(BigInt(last.block), 3);
+  b.writeUInt32BE(last.log_index, 11);
+  const end = await json(`/api/v1/images?limit=4&cursor=${b.toString('base64url')}`);
+  assert.deepEqual(end.items, []);
+  assert.equal(end.next_cursor, null);
+  const back = await json(`/api/v1/images?limit=4&cursor=${end.prev_cursor}`);
+  assert.deepEqual(back.items.map((x) => x.id), exp.slice(-5, -1));
+});
+
+test('gallery replies carry an ETag; If-None-Match answers 304 until the reply changes', async () => {
+  for (const path of ['/gallery?automine=show', '/api/v1/images?automine=show&limit=3', '/gallery.atom?automine=show']) {
+    const a = await get(path);
+    assert.equal(a.status, 200);
+    await a.text();
+    let etag = a.headers.get('etag');
+    for (let i = 0; i < 4 && !etag; i++) { const x = await get(path); await x.text(); etag = x.headers.get('etag'); }
+    assert.match(etag, /^"g-[0-9a-f]{16}"$/, path);
+    let hits = 0;
+    for (let i = 0; i < 8; i++) { // every pool thread: a 200 filling its cache or a 304
+      const r = await get(path, { headers: { 'If-None-Match': etag } });
+      assert.ok(r.status === 304 || r.status === 200, path);
+      if (r.status === 200) assert.equal(r.headers.get('etag'), etag, 'same bytes, same ETag on every thread');
+      hits += r.status === 304;
+      await r.text();
+    }
+    assert.ok(hits > 0, path);
+  }
+  // A change: the old ETag no longer matches.
+  const path = '/api/v1/images?automine=show&limit=3';
+  const a = await get(path);
+  const body = await a.json();
+  const etag = a.headers.get('etag');
+  const id = body.items[0].id;
+  sql(cfg.dbPath, `UPDATE tasks SET upvotes = 55 WHERE id = '${id}'`); // TEST-ONLY: as a vote would
+  try {
+    const r = await get(path, { headers: { 'If-None-Match': etag } });
+    assert.equal(r.status, 200);
+    assert.notEqual(r.headers.get('etag'), etag);
+    assert.equal((await r.json()).items[0].upvotes, 55);
+  } finally {
+    sql(cfg.dbPath, `UPDATE tasks SET upvotes = ${upvotesOf(id)} WHERE id = '${id}'`);
+  }
+});
