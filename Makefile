@@ -147,9 +147,10 @@ bench: deps-test
 
 # bench/http: wrk at 64 connections against a bare libmicrohttpd
 # hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:
-# /api/v1/stats latency on synthetic indexes of BENCH_SCALE tasks each.
+# /api/v1/stats, /api/v1/miners and /miners latency on synthetic indexes of
+# BENCH_SCALE tasks each (1,120,000 tasks: about 1M solutions).
 BENCH_SECONDS ?= 10
-BENCH_SCALE   ?= 10000,1000000
+BENCH_SCALE   ?= 10000,1120000
 $(BUILD)/bench/hello: bench/hello.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -164,9 +165,9 @@ bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/http.mjs \
 	    --duration $(BENCH_SECONDS) --hello $(CURDIR)/$(BUILD)/bench/hello
 
-bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale
+bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \
-	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale
+	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale --hello $(CURDIR)/$(BUILD)/bench/hello
 
 fuzz:
 	@tools/deps.sh fuzz

@@ -8,7 +8,10 @@
  * in block 1; then TASKS_PER_BLOCK tasks per block, spread evenly over
  * SPAN_DAYS days ending "now", owners drawn from a fixed pool of OWNERS
  * addresses (5% owned by one of the MINERS, 2% bulk: automine), and 90% of
- * each block's tasks solved in the next block by one of the MINERS.  Rows
+ * each block's tasks solved in the next block by one of the MINERS; block
+ * times carry a random jitter below one step, so solve latencies vary.
+ * Half of each block's solutions are claimed in the next block with V6
+ * FeesPaid/RewardsPaid (era-6 earnings for the miners pages).  Rows
  * go through store_commit_range() in ranges of BLOCKS_PER_RANGE blocks, as
  * the scanner writes them, so every rollup is maintained exactly as in
  * production.  The time span, owner and miner pools are the same at every
@@ -19,7 +22,9 @@
  * Prints "built N tasks, M solutions, B blocks in S s (R tasks/s)", then
  * "compute: stats_summary hide X ms, show Y ms": the median of 21 direct
  * calls, i.e. what the first /api/v1/stats after a head move costs (later
- * requests at the same head are served from the web layer's cache).
+ * requests at the same head are served from the web layer's cache), and
+ * "compute: miners all X ms, 30d Y ms, 24h Z ms": the same for the
+ * /api/v1/miners leaderboard (analytics_miners).
  * The checkpoint is chain 42161 with the default engine, so a default
  * configuration serves the file.  Exit 0, or 1 on any error.
  */
@@ -28,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arbiusd/analytics.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
@@ -163,6 +169,41 @@ static void solution_event(struct st_event *e, uint64_t n, uint64_t b,
     }
 }
 
+/* A claim of task by validator, with V6 FeesPaid and RewardsPaid. */
+static size_t claim_events(struct st_event *e, uint64_t task,
+                           const char *validator, uint64_t b, uint32_t *li,
+                           int64_t t)
+{
+    char id[ST_HASH_SIZE];
+    size_t k;
+
+    snprintf(id, sizeof(id), "0x%064llx", (unsigned long long)task);
+    memset(e, 0, 3 * sizeof(*e));
+    e[0].kind = ST_CLAIM;
+    pos_set(&e[0].pos, b, (*li)++, t);
+    memcpy(e[0].u.pair.task, id, ST_HASH_SIZE);
+    memcpy(e[0].u.pair.addr, validator, ST_ADDR_SIZE);
+    for (k = 1; k < 3; k++) {
+        struct st_payout *o = &e[k].u.payout;
+
+        e[k].kind = ST_PAYOUT;
+        e[k].pos = e[0].pos;
+        e[k].pos.log_index = (*li)++;
+        o->kind = k == 1 ? "fees" : "rewards";
+        o->era = 6;
+        memcpy(o->task, id, ST_HASH_SIZE);
+        snprintf(o->model, sizeof(o->model), "%s", MODEL_IMAGE);
+        memcpy(o->validator, validator, ST_ADDR_SIZE);
+        snprintf(o->a[0], ST_DEC_SIZE, "%s", k == 1 ? "0" : "1000000000000000000");
+        snprintf(o->a[1], ST_DEC_SIZE, "%s", k == 1 ? "0" : "100000000000000000");
+        snprintf(o->a[2], ST_DEC_SIZE, "%s", k == 1 ? "100000000000000000" : "100000000000000000");
+        snprintf(o->a[3], ST_DEC_SIZE, "%llu",
+                 (unsigned long long)(k == 1 ? 900000000000000000ull + rng() % 1000
+                                             : 800000000000000000ull + rng() % 1000));
+    }
+    return 3;
+}
+
 static int commit(struct store *st, uint64_t from, uint64_t to, int64_t t,
                   struct st_event *ev, size_t n)
 {
@@ -214,16 +255,40 @@ static int compute_ms(struct db *db, int show, double *out /* OUT */)
     return 0;
 }
 
+/* The same for analytics_miners(window, by earnings). */
+static int miners_ms(struct db *db, enum an_window w, double *out /* OUT */)
+{
+    double t[11];
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(t); i++) {
+        uint64_t t0 = util_now_us();
+        json_t *v = NULL;
+
+        if (analytics_miners(db, w, AN_BY_EARNINGS, 86400, &v) < 0)
+            return -1;
+        json_decref(v);
+        t[i] = (double)(util_now_us() - t0) / 1000.0;
+    }
+    qsort(t, ARRAY_SIZE(t), sizeof(t[0]), cmp_double);
+    *out = t[ARRAY_SIZE(t) / 2];
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct db *db = NULL;
     struct store *st = NULL;
     struct st_event *ev = NULL;
-    uint64_t ntasks, nblocks, b, from, made = 0, solved = 0;
+    uint64_t ntasks, nblocks, b, from, made = 0, solved = 0, claimed = 0;
+    uint64_t prev_task[TASKS_PER_BLOCK], cur_task[TASKS_PER_BLOCK];
+    char prev_val[TASKS_PER_BLOCK][ST_ADDR_SIZE];
+    char cur_val[TASKS_PER_BLOCK][ST_ADDR_SIZE];
+    size_t nprev = 0, ncur;
     uint64_t t0 = util_now_ms();
     int64_t now = util_wall_s(), start, step;
     size_t n = 0, cap;
-    double ms[2];
+    double ms[2], mm[3];
     int ret = 1;
 
     if (argc != 3 || util_parse_u64(argv[2], 1, UINT64_MAX / 2, &ntasks) < 0) {
@@ -243,7 +308,7 @@ int main(int argc, char **argv)
     /* Cheaper bulk load; the file is a throwaway benchmark input. */
     if (db_exec(db, "PRAGMA synchronous = OFF") < 0)
         goto out;
-    cap = (size_t)BLOCKS_PER_RANGE * TASKS_PER_BLOCK * 2 + 2;
+    cap = (size_t)BLOCKS_PER_RANGE * TASKS_PER_BLOCK * 5 + 2;
     ev = xcalloc(cap, sizeof(*ev));
     model_event(&ev[n], MODEL_IMAGE, TEMPLATE_IMAGE);
     pos_set(&ev[n].pos, 1, 0, start);
@@ -253,20 +318,37 @@ int main(int argc, char **argv)
     n++;
     from = 1;
     for (b = 2; b < nblocks + 3; b++) {
-        int64_t t = start + (int64_t)(b - 1) * step;
+        int64_t t = start + (int64_t)(b - 1) * step +
+                    (int64_t)(rng() % (uint64_t)step);
         uint32_t li = 0;
         uint64_t k;
 
+        /* Claims of half the previous block's solutions. */
+        for (k = 0; k < nprev; k++) {
+            if (rng() % 2)
+                continue;
+            n += claim_events(&ev[n], prev_task[k], prev_val[k], b, &li, t);
+            claimed++;
+        }
         /* Solutions of the previous block's tasks (90% of them). */
+        ncur = 0;
         if (b > 2)
             for (k = 0; k < TASKS_PER_BLOCK; k++) {
                 uint64_t task = (b - 3) * TASKS_PER_BLOCK + k + 1;
 
                 if (task > made || rng() % 10 == 0)
                     continue;
-                solution_event(&ev[n++], task, b, li++, t);
+                solution_event(&ev[n], task, b, li++, t);
+                cur_task[ncur] = task;
+                memcpy(cur_val[ncur], ev[n].u.solution.validator,
+                       ST_ADDR_SIZE);
+                ncur++;
+                n++;
                 solved++;
             }
+        memcpy(prev_task, cur_task, sizeof(prev_task));
+        memcpy(prev_val, cur_val, sizeof(prev_val));
+        nprev = ncur;
         for (k = 0; k < TASKS_PER_BLOCK && made < ntasks; k++)
             task_event(&ev[n++], ++made, b, li++, t);
         if (b - from + 1 >= BLOCKS_PER_RANGE || b == nblocks + 2) {
@@ -281,14 +363,20 @@ int main(int argc, char **argv)
     {
         double s = (double)(util_now_ms() - t0) / 1000.0;
 
-        printf("built %llu tasks, %llu solutions, %llu blocks in %.1f s "
-               "(%.0f tasks/s)\n", (unsigned long long)made,
-               (unsigned long long)solved, (unsigned long long)b - 1, s,
+        printf("built %llu tasks, %llu solutions, %llu claims, %llu blocks "
+               "in %.1f s (%.0f tasks/s)\n", (unsigned long long)made,
+               (unsigned long long)solved, (unsigned long long)claimed,
+               (unsigned long long)b - 1, s,
                s > 0 ? (double)made / s : 0.0);
     }
     if (compute_ms(db, 0, &ms[0]) < 0 || compute_ms(db, 1, &ms[1]) < 0)
         goto out;
     printf("compute: stats_summary hide %.3f ms, show %.3f ms\n", ms[0], ms[1]);
+    if (miners_ms(db, AN_ALL, &mm[0]) < 0 || miners_ms(db, AN_30D, &mm[1]) < 0 ||
+        miners_ms(db, AN_24H, &mm[2]) < 0)
+        goto out;
+    printf("compute: miners all %.3f ms, 30d %.3f ms, 24h %.3f ms\n", mm[0],
+           mm[1], mm[2]);
     ret = 0;
 out:
     if (ev) {

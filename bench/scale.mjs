@@ -1,8 +1,10 @@
-// bench/scale.mjs - /api/v1/stats latency against synthetic indexes of
-// growing size: it must not grow with the number of tasks.
+// bench/scale.mjs - /api/v1/stats, /api/v1/miners and /miners latency
+// against synthetic indexes of growing size: it must not grow with the
+// number of tasks (1,120,000 tasks make about 1M solutions).
 //
-//   cd tests && node ../bench/scale.mjs [--sizes 10000,1000000,10000000]
+//   cd tests && node ../bench/scale.mjs [--sizes 10000,1120000,10000000]
 //       [--requests 2000] [--builder ../build/bench/scale] [--keep DIR]
+//       [--hello ../build/bench/hello] [--paths /api/v1/stats,/miners]
 //
 // For each size, bench/scale.c writes N tasks (and ~0.9 N solutions) through
 // the store API into a fresh database (the same rollups the scanner keeps),
@@ -18,7 +20,7 @@
 // sequential requests, every one with a different cursor so none is served
 // from the per-thread reply cache: this is the query and render cost.
 // Goal: the deep pages within 1.2x of the top ones.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -33,6 +35,10 @@ const SIZES = opt('sizes', '10000,1000000').split(',').map(Number);
 const REQUESTS = Number(opt('requests', 2000));
 const BUILDER = path.resolve(opt('builder', path.join(ROOT, 'build/bench/scale')));
 const WRK_SECONDS = Number(opt('wrk-seconds', 5));
+const HELLO = path.resolve(opt('hello', path.join(ROOT, 'build/bench/hello')));
+const PATHS = opt('paths', '/api/v1/stats,/api/v1/miners?window=all&sort=solutions,' +
+  '/api/v1/miners?window=30d&sort=earnings,/api/v1/miners?window=24h&sort=latency,' +
+  '/miners?window=7d&sort=earnings').split(',');
 // The client's own warm-up (JIT) otherwise shows as a faster later size.
 const WARMUP = Number(opt('warmup', 3000));
 const DEEP = Number(opt('deep', 1000000));
@@ -111,11 +117,19 @@ for (const n of SIZES) {
   const size = fs.statSync(cfg.dbPath).size;
   const d = await startDaemon({ configFile: cfg.file, args: ['--read-only'] });
   try {
-    const url = `${d.url}/api/v1/stats`;
-    const seq = await measure(url);
-    const w = wrk(url, { duration: WRK_SECONDS });
-    const stats = JSON.parse(execFileSync('curl', ['-s', url], { encoding: 'utf8' }));
-    rows.push({ n, built, buildS, size, seq, w, tasks: stats.tasks, compute: compute ? [Number(compute[1]), Number(compute[2])] : [NaN, NaN] });
+    const res = {};
+    for (const p of PATHS) {
+      const url = `${d.url}${p}`;
+      const seq = await measure(url);
+      const w = wrk(url, { duration: WRK_SECONDS });
+      res[p] = { seq, w };
+      console.log(`  ${n} ${p}: p50 ${seq.p50.toFixed(3)} ms, p99 ${seq.p99.toFixed(3)} ms, wrk ${w.rps.toFixed(0)} req/s p99 ${w.p99.toFixed(2)} ms${w.non2xx ? ` non-2xx ${w.non2xx}` : ''}`);
+    }
+    const stats = JSON.parse(execFileSync('curl', ['-s', `${d.url}/api/v1/stats`], { encoding: 'utf8' }));
+    const minersCompute = /miners all ([\d.]+) ms, 30d ([\d.]+) ms, 24h ([\d.]+) ms/.exec(out[2] ?? '');
+    rows.push({ n, built, buildS, size, res, tasks: stats.tasks, solutions: stats.solutions,
+                compute: compute ? [Number(compute[1]), Number(compute[2])] : [NaN, NaN],
+                minersCompute: minersCompute ? minersCompute.slice(1).map(Number) : [NaN, NaN, NaN] });
     const images = imageCount(cfg.dbPath);
     const pos = Math.max(0, Math.min(DEEP, images - 2 * GREQ - 25));
     const top = cursorsAt(cfg.dbPath, 1, 2 * GREQ);
@@ -133,10 +147,31 @@ for (const n of SIZES) {
     const check = JSON.parse(execFileSync('curl', ['-s', `${d.url}/api/v1/images?cursor=${deep[0]}`], { encoding: 'utf8' }));
     g.deepItems = check.items.length;
     grows.push(g);
-    console.log(`  ${n}: ${built}; ${(size / 2 ** 20).toFixed(0)} MiB; stats p50 ${seq.p50.toFixed(3)} ms`);
+    console.log(`  ${n}: ${built}; ${(size / 2 ** 20).toFixed(0)} MiB`);
   } finally {
     await d.stop();
     if (!opt('keep')) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The bare libmicrohttpd hello-world on this machine, same run.
+let hello = null;
+if (fs.existsSync(HELLO)) {
+  const h = await new Promise((resolve, reject) => {
+    const p = spawn(HELLO, ['4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let o = '';
+    p.stdout.on('data', (x) => {
+      o += x;
+      const m = /port (\d+)/.exec(o);
+      if (m) resolve({ proc: p, url: `http://127.0.0.1:${m[1]}/` });
+    });
+    p.on('exit', (code) => reject(new Error(`hello exited ${code}`)));
+  });
+  try {
+    wrk(h.url, { duration: 1 });
+    hello = wrk(h.url, { duration: WRK_SECONDS });
+  } finally {
+    h.proc.kill('SIGTERM');
   }
 }
 
@@ -144,20 +179,37 @@ console.log('');
 console.log('bench/scale: GET /api/v1/stats, %d sequential keep-alive requests per size (after %d warm-up), then wrk %d s at 64 connections', REQUESTS, WARMUP, WRK_SECONDS);
 console.log('machine: %s', machine());
 console.log('');
-console.log(`${'tasks'.padStart(10)} ${'build s'.padStart(8)} ${'tasks/s'.padStart(8)} ${'DB MiB'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p50 x'.padStart(6)} ${'wrk req/s'.padStart(10)} ${'wrk p99'.padStart(8)} ${'compute ms (hide/show)'.padStart(23)}`);
+if (hello) console.log('hello-world (bare libmicrohttpd, 4 threads): wrk %s req/s, p99 %s ms', hello.rps.toFixed(0), hello.p99.toFixed(2));
+console.log('');
+console.log(`${'tasks'.padStart(9)} ${'solutions'.padStart(9)} ${'build s'.padStart(7)} ${'DB MiB'.padStart(6)}  path`);
+for (const r of rows) console.log(`${String(r.n).padStart(9)} ${String(r.solutions).padStart(9)} ${r.buildS.toFixed(1).padStart(7)} ${(r.size / 2 ** 20).toFixed(0).padStart(6)}  compute ms: stats ${r.compute[0].toFixed(2)}/${r.compute[1].toFixed(2)}, miners all ${r.minersCompute[0].toFixed(2)}, 30d ${r.minersCompute[1].toFixed(2)}, 24h ${r.minersCompute[2].toFixed(2)}`);
+console.log('');
+console.log(`${'path'.padEnd(42)} ${'tasks'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p50 x'.padStart(6)} ${'wrk req/s'.padStart(10)} ${'vs hello'.padStart(8)} ${'wrk p99'.padStart(8)}`);
 const base = rows[0];
-for (const r of rows) {
-  console.log(`${String(r.n).padStart(10)} ${r.buildS.toFixed(1).padStart(8)} ${(r.n / r.buildS).toFixed(0).padStart(8)} ${(r.size / 2 ** 20).toFixed(0).padStart(7)} ` +
-    `${r.seq.p50.toFixed(3).padStart(8)} ${r.seq.p99.toFixed(3).padStart(8)} ${(r.seq.p50 / base.seq.p50).toFixed(2).padStart(6)} ` +
-    `${r.w.rps.toFixed(0).padStart(10)} ${r.w.p99.toFixed(2).padStart(8)} ${(r.compute[0].toFixed(2) + ' / ' + r.compute[1].toFixed(2)).padStart(23)}`);
+let worst = 0;
+let worstRps = 0;
+let minHello = Infinity;
+let maxP99 = 0;
+for (const p of PATHS) {
+  for (const r of rows) {
+    const x = r.res[p];
+    const b = base.res[p];
+    worst = Math.max(worst, x.seq.p50 / b.seq.p50);
+    worstRps = Math.max(worstRps, b.w.rps / x.w.rps);
+    maxP99 = Math.max(maxP99, x.w.p99);
+    if (hello) minHello = Math.min(minHello, x.w.rps / hello.rps);
+    console.log(`${p.padEnd(42)} ${String(r.n).padStart(9)} ${x.seq.p50.toFixed(3).padStart(8)} ${x.seq.p99.toFixed(3).padStart(8)} ` +
+      `${(x.seq.p50 / b.seq.p50).toFixed(2).padStart(6)} ${x.w.rps.toFixed(0).padStart(10)} ` +
+      `${(hello ? (x.w.rps / hello.rps).toFixed(2) + 'x' : '-').padStart(8)} ${x.w.p99.toFixed(2).padStart(8)}`);
+  }
 }
-const worst = Math.max(...rows.map((r) => r.seq.p50 / base.seq.p50));
-const worstRps = Math.max(...rows.map((r) => base.w.rps / r.w.rps));
 console.log('');
 console.log('goal: latency within 1.2x across sizes: %s (worst median ratio %sx, worst wrk throughput ratio %sx)',
   worst <= 1.2 && worstRps <= 1.2 ? 'met' : 'NOT met', worst.toFixed(2), worstRps.toFixed(2));
-console.log('p50/p99/wrk: served requests (the body is cached per indexed head); compute: stats_summary itself,');
-console.log('median of 21 direct calls = the cost of the first request after each head move.');
+console.log('goal: wrk p99 under 10 ms: %s (worst %s ms)', maxP99 < 10 ? 'met' : 'NOT met', maxP99.toFixed(2));
+if (hello) console.log('goal: JSON at least half the hello-world rate (HTML pages a quarter): worst ratio %sx', minHello.toFixed(2));
+console.log('p50/p99/wrk: served requests (leaderboard and stats bodies are cached per indexed head); compute: the');
+console.log('store/analytics call itself = the cost of the first request after each head move.');
 console.log('');
 console.log('gallery: %d sequential keep-alive requests per row, each with its own cursor (uncached): top = images #1.., deep = images #pos..; served = /gallery repeated (cached)', GREQ);
 console.log(`${'tasks'.padStart(10)} ${'images'.padStart(9)} ${'deep pos'.padStart(9)} ${'api top p50'.padStart(14)} ${'api deep p50'.padStart(13)} ${'ratio'.padStart(6)} ${'page top p50'.padStart(15)} ${'page deep p50'.padStart(14)} ${'ratio'.padStart(6)} ${'p99 api/page deep'.padStart(18)} ${'served p50'.padStart(10)}`);

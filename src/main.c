@@ -22,6 +22,7 @@
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/http.h"
+#include "arbiusd/ipfs.h"
 #include "arbiusd/log.h"
 #include "arbiusd/migrate.h"
 #include "arbiusd/queries.h"
@@ -279,6 +280,8 @@ static int cmd_serve(struct app *app, int argc, char **argv)
         goto out;
     if (!read_only && app_scanner_start(app) < 0)
         goto out;
+    if (!read_only && app->cfg.ipfs_monitor && ipfs_monitor_start(app) < 0)
+        goto out;
     log_info("arbiusd %s serving %s (%s)", ARBIUSD_VERSION, app->cfg.db_path,
              read_only ? "read-only, no scanner" : "scanner running");
     if (sigwait(&set, &sig) != 0)
@@ -290,6 +293,7 @@ out:
     stream_shutdown(hub);   /* ends open streams before the daemon stops */
     http_server_stop(srv);
     stream_free(hub);
+    ipfs_monitor_stop(app);
     app_scanner_stop(app);
     social_free(hctx.social);
     if (db && !read_only && db_checkpoint(db) < 0)
@@ -307,6 +311,14 @@ static const struct command command_table[] = {
       "Stops gracefully on SIGTERM or SIGINT (exit 0)." },
     { "scan", app_cmd_scan, "index a range of blocks once and exit",
       APP_SCAN_USAGE },
+    { "ipfs", ipfs_cmd, "check solution CIDs on the IPFS gateways once",
+      IPFS_CMD_USAGE },
+    { "miners", app_cmd_miners,
+      "identify miners, list recent ones, apply the active window",
+      APP_MINERS_USAGE },
+    { "tokens", app_cmd_tokens,
+      "derive miners' earnings per era from the stored rows",
+      APP_TOKENS_USAGE },
     { "task", cmd_task, "print one indexed task as JSON",
       "task TASKID\n\n"
       "Prints the object /api/v1/image/<taskid> serves. Exit 1 if the task is "

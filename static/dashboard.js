@@ -16,6 +16,7 @@
     if (key === 'median_solve_seconds') {
       return (Number.isInteger(v) ? String(v) : v.toFixed(1)) + ' s';
     }
+    if (key === 'aius_paid_24h_aius') return String(v) + ' AIUS';
     return String(v);
   }
 

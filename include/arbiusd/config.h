@@ -23,6 +23,12 @@ struct config_list {
     size_t n;
 };
 
+/* A comma list of whole numbers (the IPFS retry schedule, seconds). */
+struct config_nums {
+    uint64_t v[CONFIG_MAX_LIST];
+    size_t n;
+};
+
 struct config {
     /* [server] */
     char *listen;              /* "host:port" as given */
@@ -61,8 +67,18 @@ struct config {
     struct config_list gateways;
     uint64_t ipfs_timeout;     /* seconds */
     uint64_t ipfs_concurrency;
+    int ipfs_monitor;          /* 1: `serve` runs the IPFS monitor thread */
+    struct config_nums ipfs_retry; /* seconds after round 1, 2, ... */
+    uint64_t ipfs_slow_ms;     /* served later than this: "slow" */
+    uint64_t ipfs_range_bytes; /* bytes=0-(N-1) of each GET (image models) */
+    uint64_t ipfs_bandwidth;   /* bytes/s received, all checks (0 = no cap) */
+    uint64_t ipfs_interval;    /* seconds between looks for new CIDs */
     /* [admin] */
     struct config_list admin_wallets; /* lower-case 0x addresses */
+    /* [miners] */
+    uint64_t miners_active_window; /* hours */
+    /* [models] */
+    struct config_list model_names; /* "0x<id lower-case>=Name" items */
     /* [auth] */
     uint64_t session_lifetime;     /* seconds */
     uint64_t nonce_lifetime;       /* seconds */

@@ -1,6 +1,6 @@
 /*
  * social.h - the SQL of wallet sign-in, upvotes, reactions, comments,
- * moderation and the audit log (migrations/0007_social.sql).
+ * moderation and the audit log (migrations/0006_social.sql).
  *
  * Two sides:
  *   - struct social, the write side: its own read-write connection (WAL,

@@ -9,7 +9,14 @@
  *   miner    the validator of a solution;
  *   automine a task of a bulk submission or of an owner that is a miner
  *            (tasks.automine); with automine hidden those tasks, their
- *            solutions and owners with only such tasks are left out.
+ *            solutions and owners with only such tasks are left out;
+ *   AIUS paid the fees and rewards the engine credited to anyone in the
+ *            claims and rejected-contestation finishes whose block time is
+ *            in (head time - 86400, head time]: validator fee and reward,
+ *            task-owner reward, treasury reward, model owner's fee share
+ *            (treasury fee shares that only accrue in the engine are not
+ *            payouts); with automine hidden, settlements of automine tasks
+ *            are left out.
  * Windows are anchored at the indexed head, never at the wall clock: "7
  * days" is the head's UTC day and the six before it, "24 h" is
  * (head time - 86400, head time].
@@ -46,7 +53,8 @@ int stats_head(struct db *db, struct stats_head *out /* OUT */) WARN_UNUSED;
 /*
  * The headline figures (see the file comment) with show_automine 0 or 1:
  * {as_of:{block,hash,time}|null, automine:"hide"|"show", images_total,
- *  images_7d, images_24h, users_total, users_7d, models, tasks, solutions,
+ *  images_7d, images_24h, aius_paid_24h (wei, decimal string),
+ *  aius_paid_24h_aius (the same in whole AIUS, exact text), users_total, users_7d, models, tasks, solutions,
  *  miners_active_7d, median_solve_seconds (number or null), solve_sample,
  *  windows:{recent_days, new_seconds, solve_sample_max}}.
  */

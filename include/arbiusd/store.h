@@ -237,7 +237,45 @@ int store_note_state(struct store *st, uint64_t head, int64_t head_time,
 /* Saves the RPC endpoint counters (JSON array text) for /status. */
 int store_save_rpc_stats(struct store *st, const char *json) WARN_UNUSED;
 
-/* Recomputes every derived table from the rows (deep scan, tests). */
+/* Recomputes every derived table from the rows (deep scan, tests,
+ * `arbiusd miners --initial-scan`). */
 int store_rebuild_derived(struct store *st) WARN_UNUSED;
+
+/*
+ * Miners and earnings (migrations/0005_miners.sql says what the tables
+ * hold).  The scanner keeps them in each range's transaction; these are
+ * the commands' entry points.
+ */
+
+/* Each committed range then sets miners.active = last solution within
+ * `seconds` of the indexed head's time (0: leave the flag alone). */
+void store_set_active_window(struct store *st, int64_t seconds);
+
+/* Applies the window (seconds) to every miner now, in one transaction:
+ * *active gets the active miners, *changed the flags flipped.  0 or -1. */
+int store_mark_inactive(struct store *st, int64_t window,
+                        int64_t *active /* OUT */,
+                        int64_t *changed /* OUT */) WARN_UNUSED;
+
+struct st_recompute {
+    int64_t txs;          /* settlement transactions visited */
+    int64_t rows;         /* earnings rows they hold afterwards */
+    int64_t addresses;    /* addresses whose totals were recomputed */
+};
+
+/*
+ * Derives the earnings rows again from the stored claims, transfers,
+ * payouts and contestation finishes (of one validator, or all when miner
+ * is NULL), then recomputes the totals of every address they touch, in one
+ * transaction.  Without force a transaction that already has earnings rows
+ * is left as it is; with force its rows are deleted and derived again.
+ * progress(done, total, ud) is called now and then (may be NULL).
+ * 0 or -1 (rolled back, logged).
+ */
+int store_recompute_earnings(struct store *st, const char *miner, int force,
+                             void (*progress)(size_t done, size_t total,
+                                              void *ud),
+                             void *ud, struct st_recompute *out /* OUT */)
+    WARN_UNUSED;
 
 #endif

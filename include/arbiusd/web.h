@@ -28,6 +28,19 @@ int api_images_csv(struct http_req *req, struct http_resp *resp);
 int pages_dashboard(struct http_req *req, struct http_resp *resp);
 int api_stats(struct http_req *req, struct http_resp *resp);
 int api_charts_daily(struct http_req *req, struct http_resp *resp);
+/* miners.c: miners, users and models pages and their JSON. */
+int pages_miners(struct http_req *req, struct http_resp *resp);
+int pages_miner(struct http_req *req, struct http_resp *resp);
+int pages_users(struct http_req *req, struct http_resp *resp);
+int pages_user(struct http_req *req, struct http_resp *resp);
+int pages_models(struct http_req *req, struct http_resp *resp);
+int pages_model(struct http_req *req, struct http_resp *resp);
+int api_miners(struct http_req *req, struct http_resp *resp);
+int api_miner(struct http_req *req, struct http_resp *resp);
+int api_users(struct http_req *req, struct http_resp *resp);
+int api_user(struct http_req *req, struct http_resp *resp);
+int api_models(struct http_req *req, struct http_resp *resp);
+int api_model(struct http_req *req, struct http_resp *resp);
 /* auth.c: Sign-In with Ethereum. */
 int api_auth_nonce(struct http_req *req, struct http_resp *resp);
 int api_auth_verify(struct http_req *req, struct http_resp *resp);

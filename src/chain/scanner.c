@@ -84,6 +84,8 @@ int scanner_new(const struct config *cfg, struct db *db,
         scanner_free(sc);
         return -1;
     }
+    store_set_active_window(sc->store,
+                            (int64_t)cfg->miners_active_window * 3600);
     memcpy(sc->addrs.engine, cfg->engine, 20);
     memcpy(sc->addrs.token, cfg->token, 20);
     memcpy(sc->addrs.router, cfg->router, 20);

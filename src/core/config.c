@@ -29,6 +29,9 @@ enum cfg_type {
     CFG_ADDRS,    /* comma list of addresses */
     CFG_IPS,      /* comma list of IP addresses */
     CFG_URL_OPT,  /* one http(s) URL or "" */
+    CFG_BOOL,     /* on/off, true/false, yes/no, 1/0 */
+    CFG_NUMS,     /* comma list of whole numbers in [min, max], never down */
+    CFG_NAMES,    /* comma list of 0x<64 hex>=Name (model names) */
     CFG_SECRET,   /* "" or at least 32 characters; never printed */
 };
 
@@ -108,8 +111,32 @@ static const struct cfg_key cfg_keys[] = {
       "seconds per gateway check" },
     { "ipfs", "concurrency", CFG_U64, F(ipfs_concurrency), "4", 1, 64,
       "gateway checks in flight at once" },
+    { "ipfs", "monitor", CFG_BOOL, F(ipfs_monitor), "on", 0, 0,
+      "on: `serve` checks every new solution CID on the gateways (off: only "
+      "`arbiusd ipfs` does)" },
+    { "ipfs", "retry", CFG_NUMS, F(ipfs_retry),
+      "60,300,1800,7200,21600,86400", 1, 31536000,
+      "seconds before re-checking a missing or failed CID after its 1st, "
+      "2nd, ... check (never decreasing; empty: never); after the last: "
+      "given up" },
+    { "ipfs", "slow_ms", CFG_U64, F(ipfs_slow_ms), "5000", 1, 600000,
+      "milliseconds after which a served output counts as slow" },
+    { "ipfs", "range_bytes", CFG_U64, F(ipfs_range_bytes), "4096", 1,
+      1048576, "bytes fetched by each ranged GET (text models: at least "
+      "65536, kept as the text)" },
+    { "ipfs", "bandwidth", CFG_U64, F(ipfs_bandwidth), "1048576", 0, U64MAX,
+      "bytes per second all checks may receive together (0: no cap)" },
+    { "ipfs", "interval", CFG_U64, F(ipfs_interval), "5", 1, 3600,
+      "seconds between looks for new solution CIDs" },
     { "admin", "wallets", CFG_ADDRS, F(admin_wallets), "", 0, 0,
-      "comma list of admin wallet addresses (sign in with Ethereum)" },    { "auth", "session_lifetime", CFG_U64, F(session_lifetime), "604800", 60,
+      "comma list of admin wallet addresses (sign in with Ethereum)" },
+    { "miners", "active_window", CFG_U64, F(miners_active_window), "24", 1,
+      87600, "hours since a miner's last solution during which it counts "
+      "as active" },
+    { "models", "names", CFG_NAMES, F(model_names), "", 0, 0,
+      "comma list of 0x<model id>=Name overriding the built-in model names "
+      "(names up to 64 characters, no commas or '=')" },
+    { "auth", "session_lifetime", CFG_U64, F(session_lifetime), "604800", 60,
       31536000, "seconds a wallet session lasts after sign-in" },
     { "auth", "nonce_lifetime", CFG_U64, F(nonce_lifetime), "300", 10, 86400,
       "seconds a sign-in nonce stays usable (once)" },
@@ -328,6 +355,30 @@ static int parse_list(struct config_list *l, const char *s, enum cfg_type t,
             }
             for (i = 0; item[i]; i++)
                 item[i] = (char)tolower((unsigned char)item[i]);
+        } else if (t == CFG_NAMES) {
+            const char *eq = strchr(item, '=');
+            size_t i, nl;
+
+            for (i = 0; eq && i < 66 && item[i] != '='; i++)
+                if (i >= 2 && hexval((unsigned char)item[i]) < 0)
+                    break;
+            if (!eq || eq - item != 66 || item[0] != '0' ||
+                (item[1] != 'x' && item[1] != 'X') || i != 66) {
+                snprintf(err, errlen,
+                         "\"%s\" is not 0x<64 hex digits>=Name", item);
+                goto fail;
+            }
+            nl = strlen(eq + 1);
+            while (nl && isspace((unsigned char)eq[nl]))
+                nl--;
+            if (nl == 0 || nl > 64 || strchr(eq + 1, '=')) {
+                snprintf(err, errlen,
+                         "\"%s\": the name must be 1 to 64 characters "
+                         "without '='", item);
+                goto fail;
+            }
+            for (i = 0; i < 66; i++)
+                item[i] = (char)tolower((unsigned char)item[i]);
         } else if (t == CFG_IPS) {
             unsigned char a[16];
 
@@ -351,6 +402,60 @@ static int parse_list(struct config_list *l, const char *s, enum cfg_type t,
 fail:
     list_release(&tmp);
     return -1;
+}
+
+/* "60, 300,1800" -> non-decreasing numbers in [min, max]; "" -> none. */
+static int parse_nums(struct config_nums *out, const char *s, uint64_t min,
+                      uint64_t max, char *err, size_t errlen)
+{
+    struct config_nums tmp = { .n = 0 };
+    const char *p = s;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char item[32];
+
+        while (n && isspace((unsigned char)p[n - 1]))
+            n--;
+        while (n && isspace((unsigned char)*p)) {
+            p++;
+            n--;
+        }
+        if (n == 0 || n >= sizeof(item)) {
+            snprintf(err, errlen, n ? "number too long" : "empty item in list");
+            return -1;
+        }
+        if (tmp.n == CONFIG_MAX_LIST) {
+            snprintf(err, errlen, "more than %d items", CONFIG_MAX_LIST);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (util_parse_u64(item, min, max, &tmp.v[tmp.n]) < 0) {
+            snprintf(err, errlen,
+                     "\"%s\" is not a whole number from %llu to %llu", item,
+                     (unsigned long long)min, (unsigned long long)max);
+            return -1;
+        }
+        if (tmp.n > 0 && tmp.v[tmp.n] < tmp.v[tmp.n - 1]) {
+            snprintf(err, errlen, "%s after %llu: the list must not "
+                     "decrease", item, (unsigned long long)tmp.v[tmp.n - 1]);
+            return -1;
+        }
+        tmp.n++;
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '\0') {
+            snprintf(err, errlen, "trailing comma");
+            return -1;
+        }
+    }
+    *out = tmp;
+    return 0;
 }
 
 static int cfg_apply(struct config *c, const struct cfg_key *k,
@@ -458,9 +563,30 @@ static int cfg_apply(struct config *c, const struct cfg_key *k,
         }
         c->has_router = 1;
         return 0;
+    case CFG_BOOL: {
+        static const char *const yes[] = { "on", "true", "yes", "1" };
+        static const char *const no[] = { "off", "false", "no", "0" };
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(yes); i++) {
+            if (strcmp(value, yes[i]) == 0) {
+                *(int *)field = 1;
+                return 0;
+            }
+            if (strcmp(value, no[i]) == 0) {
+                *(int *)field = 0;
+                return 0;
+            }
+        }
+        snprintf(err, errlen, "\"%s\" is not on or off", value);
+        return -1;
+    }
+    case CFG_NUMS:
+        return parse_nums(field, value, k->min, k->max, err, errlen);
     case CFG_URLS:
     case CFG_ADDRS:
     case CFG_IPS:
+    case CFG_NAMES:
         if (*value == '\0' && k->type == CFG_URLS) {
             snprintf(err, errlen, "needs at least one URL");
             return -1;
@@ -728,8 +854,21 @@ int config_dump(const struct config *c, struct buf *out)
         case CFG_URLS:
         case CFG_ADDRS:
         case CFG_IPS:
+        case CFG_NAMES:
             r = dump_list(out, field);
             break;
+        case CFG_BOOL:
+            r = buf_adds(out, *(const int *)field ? "on" : "off");
+            break;
+        case CFG_NUMS: {
+            const struct config_nums *nl = field;
+            size_t j;
+
+            for (j = 0; j < nl->n && r == 0; j++)
+                r = buf_addf(out, "%s%llu", j ? "," : "",
+                             (unsigned long long)nl->v[j]);
+            break;
+        }
         case CFG_SECRET:
             r = buf_adds(out, **(char *const *)field ? "(set, not shown)" : "");
             break;
@@ -776,6 +915,7 @@ void config_release(struct config *c)
         case CFG_URLS:
         case CFG_ADDRS:
         case CFG_IPS:
+        case CFG_NAMES:
             list_release(field);
             break;
         default:

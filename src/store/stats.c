@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "arbiusd/analytics.h"
 #include "arbiusd/log.h"
+#include "arbiusd/u256.h"
 
 #define DAY 86400
 
@@ -259,6 +261,17 @@ static int summary_in_txn(struct db *db, int show, json_t **outp)
                 a, 3, &v) < 0)
         goto out;
     json_object_set_new(o, "images_24h", json_integer(v));
+
+    {
+        char paid[80], aius[U256_UNITS_SIZE];
+
+        if (analytics_paid_between(db, t - STATS_NEW_SECONDS, t, show,
+                                   paid) < 0)
+            goto out;
+        analytics_aius_text(paid, aius, sizeof(aius));
+        json_object_set_new(o, "aius_paid_24h", json_string(paid));
+        json_object_set_new(o, "aius_paid_24h_aius", json_string(aius));
+    }
 
     a[0] = show;
     if (one_i64(db, "SELECT count(*) FROM users WHERE ?1 OR tasks_human > 0",

@@ -40,13 +40,34 @@ struct acc {
     char key[ST_HASH_SIZE + 24];   /* "" = empty slot */
     int64_t day;                   /* daily rows */
     char model[ST_HASH_SIZE];
-    int64_t v[D_NCOLS];            /* users: tasks, tasks_human */
+    int64_t v[D_NCOLS];            /* users: tasks, tasks_human, solved,
+                                      images */
     struct u256 fee;
     int64_t first_block, first_time, last_time; /* users */
 };
 
 struct acc_map {
     struct acc *slots;
+    size_t cap, n;
+};
+
+/*
+ * The miners' and earnings' deltas: like struct acc with a longer key and
+ * two exact amounts.  mdaily "day|addr|model" (v: solutions, claims; f, r:
+ * fees, rewards); mlat "addr|kind|day|secs" (v[0]: n); etot
+ * "addr|role|era"; mearn "addr" (validator fees and rewards).
+ */
+struct macc {
+    char key[192];                 /* "" = empty slot */
+    char addr[ST_ADDR_SIZE];
+    char str[ST_HASH_SIZE];        /* model or role */
+    int64_t i0, i1;                /* day / kind / era, secs */
+    int64_t v[2];
+    struct u256 f, r;
+};
+
+struct macc_map {
+    struct macc *slots;
     size_t cap, n;
 };
 
@@ -58,6 +79,9 @@ struct store {
     int64_t totals[6];             /* tasks, tasks_human, solutions, claims,
                                       contestations, events */
     struct acc_map daily, users, day_users;
+    struct macc_map mdaily, mlat, etot, mearn; /* see "miners and earnings" */
+    int64_t active_window;         /* seconds; 0 = leave miners.active */
+    int no_deltas;                 /* settle(): rows only (tokens --force) */
 };
 
 enum { T_TASKS, T_TASKS_HUMAN, T_SOLUTIONS, T_CLAIMS, T_CONTESTATIONS,
@@ -106,6 +130,46 @@ static struct acc *acc_get(struct acc_map *m, const char *key)
     m->slots[i].last_time = INT64_MIN;
     m->n++;
     return &m->slots[i];
+}
+
+/* The entry for key in m, created zeroed if absent. */
+static struct macc *macc_get(struct macc_map *m, const char *key)
+{
+    size_t i;
+
+    if ((m->n + 1) * 2 > m->cap) {
+        struct macc_map bigger = { NULL, m->cap ? m->cap * 2 : 64, 0 };
+
+        bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
+        for (i = 0; i < m->cap; i++) {
+            if (m->slots[i].key[0]) {
+                size_t j = acc_hash(m->slots[i].key) & (bigger.cap - 1);
+
+                while (bigger.slots[j].key[0])
+                    j = (j + 1) & (bigger.cap - 1);
+                bigger.slots[j] = m->slots[i];
+                bigger.n++;
+            }
+        }
+        free(m->slots);
+        *m = bigger;
+    }
+    i = acc_hash(key) & (m->cap - 1);
+    while (m->slots[i].key[0]) {
+        if (strcmp(m->slots[i].key, key) == 0)
+            return &m->slots[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    snprintf(m->slots[i].key, sizeof(m->slots[i].key), "%s", key);
+    m->n++;
+    return &m->slots[i];
+}
+
+static void macc_clear(struct macc_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
 }
 
 static void reset_deltas(struct store *st);
@@ -499,16 +563,17 @@ static int flush_deltas(struct store *st)
             goto out;
         if (run(st,
                 "INSERT INTO users (address, first_block, first_time, "
-                "last_time, tasks, tasks_human, fees) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
+                "last_time, tasks, tasks_human, fees, solved, images) VALUES "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
                 "first_block = min(first_block, excluded.first_block), "
                 "first_time = min(first_time, excluded.first_time), "
                 "last_time = max(last_time, excluded.last_time), "
                 "tasks = tasks + excluded.tasks, "
                 "tasks_human = tasks_human + excluded.tasks_human, "
-                "fees = excluded.fees",
-                "tiiiiit", a->key, a->first_block, a->first_time,
-                a->last_time, a->v[0], a->v[1], sum) < 0)
+                "fees = excluded.fees, solved = solved + excluded.solved, "
+                "images = images + excluded.images",
+                "tiiiiitii", a->key, a->first_block, a->first_time,
+                a->last_time, a->v[0], a->v[1], sum, a->v[2], a->v[3]) < 0)
             goto out;
     }
     for (i = 0; i < st->day_users.cap; i++) {
@@ -535,6 +600,10 @@ static void reset_deltas(struct store *st)
     acc_clear(&st->daily);
     acc_clear(&st->users);
     acc_clear(&st->day_users);
+    macc_clear(&st->mdaily);
+    macc_clear(&st->mlat);
+    macc_clear(&st->etot);
+    macc_clear(&st->mearn);
 }
 
 /* Marks one task automine and moves every count it was in. */
@@ -605,6 +674,530 @@ static int owner_became_miner(struct store *st, const char *addr)
     return ret;
 }
 
+/* ---- miners and earnings: deltas ---- */
+
+/* Solutions / claims of a validator on a day for a model. */
+static void miner_day_add(struct store *st, int64_t day, const char *addr,
+                          const char *model, int64_t sols, int64_t claims)
+{
+    char key[192];
+    struct macc *a;
+
+    snprintf(key, sizeof(key), "%lld|%s|%s", (long long)day, addr, model);
+    a = macc_get(&st->mdaily, key);
+    a->i0 = day;
+    snprintf(a->addr, sizeof(a->addr), "%s", addr);
+    snprintf(a->str, sizeof(a->str), "%s", model);
+    a->v[0] += sols;
+    a->v[1] += claims;
+}
+
+/* One more latency sample (kind 0 solve, 1 claim lag) on day and all time. */
+static void lat_add(struct store *st, const char *addr, int kind, int64_t day,
+                    int64_t secs)
+{
+    int64_t days[2] = { -1, day };
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        char key[192];
+        struct macc *a;
+
+        snprintf(key, sizeof(key), "%s|%d|%lld|%lld", addr, kind,
+                 (long long)days[i], (long long)secs);
+        a = macc_get(&st->mlat, key);
+        snprintf(a->addr, sizeof(a->addr), "%s", addr);
+        a->i0 = kind;
+        a->i1 = days[i];
+        a->v[1] = secs;
+        a->v[0]++;
+    }
+}
+
+/* The validator and time of the solution of task (*time -1 if none). */
+static int solution_of(struct store *st, const char *task,
+                       char validator[ST_ADDR_SIZE], int64_t *time)
+{
+    sqlite3_stmt *s = prep(st, "SELECT validator, time FROM solutions "
+                               "WHERE task = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    validator[0] = '\0';
+    *time = -1;
+    if (rc == SQLITE_ROW) {
+        snprintf(validator, ST_ADDR_SIZE, "%s",
+                 (const char *)sqlite3_column_text(s, 0));
+        *time = sqlite3_column_int64(s, 1);
+    }
+    done(st, s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- miners and earnings: rows, flush ---- */
+
+/* amount (decimal) into *acc, exactly.  0 or -1. */
+static int u256_add_dec(struct u256 *acc, const char *amount)
+{
+    struct u256 v, sum;
+
+    if (u256_from_dec(amount, strlen(amount), &v) < 0 ||
+        u256_add(acc, &v, &sum)) {
+        log_warnx("store: amount %s does not add up", amount);
+        return -1;
+    }
+    *acc = sum;
+    return 0;
+}
+
+/* The earning's moves of the derived tables. */
+static int earn_deltas(struct store *st, int64_t time, int era,
+                       const char *model, const char *addr, const char *role,
+                       int rewards, const char *amount)
+{
+    char key[192];
+    struct macc *a;
+
+    if (!addr[0])
+        return 0;
+    snprintf(key, sizeof(key), "%s|%s|%d", addr, role, era);
+    a = macc_get(&st->etot, key);
+    snprintf(a->addr, sizeof(a->addr), "%s", addr);
+    snprintf(a->str, sizeof(a->str), "%s", role);
+    a->i0 = era;
+    if (u256_add_dec(rewards ? &a->r : &a->f, amount) < 0)
+        return -1;
+    if (strcmp(role, "validator") != 0)
+        return 0;
+    miner_day_add(st, time / DAY, addr, model, 0, 0);
+    snprintf(key, sizeof(key), "%lld|%s|%s", (long long)(time / DAY), addr,
+             model);
+    a = macc_get(&st->mdaily, key);
+    if (u256_add_dec(rewards ? &a->r : &a->f, amount) < 0)
+        return -1;
+    a = macc_get(&st->mearn, addr);
+    snprintf(a->addr, sizeof(a->addr), "%s", addr);
+    return u256_add_dec(rewards ? &a->r : &a->f, amount);
+}
+
+/* Stored decimal text + add, into out.  0 or -1. */
+static int dec_plus(const char *stored, const struct u256 *add,
+                    char out[ST_DEC_SIZE])
+{
+    char a[ST_DEC_SIZE];
+
+    if (u256_to_dec(add, a, sizeof(a)) < 0 || dec_add(stored, a, out, 0) < 0) {
+        log_warnx("store: amount sum overflow");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads two decimal columns of one row (no row: "0", "0"). */
+static int two_amounts(struct store *st, sqlite3_stmt *s,
+                       char f[ST_DEC_SIZE], char r[ST_DEC_SIZE])
+{
+    int rc = sqlite3_step(s);
+
+    snprintf(f, ST_DEC_SIZE, "0");
+    snprintf(r, ST_DEC_SIZE, "0");
+    if (rc == SQLITE_ROW) {
+        snprintf(f, ST_DEC_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(r, ST_DEC_SIZE, "%s", (const char *)sqlite3_column_text(s, 1));
+    }
+    done(st, s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warnx("store: %s", sqlite3_errmsg(st->h));
+        return -1;
+    }
+    return 0;
+}
+
+/* Whole AIUS of fees + rewards (decimal wei), for sorting only. */
+static double aius_of(const char *f, const char *r)
+{
+    struct u256 a, b, sum;
+
+    if (u256_from_dec(f, strlen(f), &a) < 0 ||
+        u256_from_dec(r, strlen(r), &b) < 0 || u256_add(&a, &b, &sum))
+        return 0;
+    return u256_to_double(&sum) / 1e18;
+}
+
+static int flush_miner_deltas(struct store *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->mdaily.cap; i++) {
+        struct macc *a = &st->mdaily.slots[i];
+        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
+        sqlite3_stmt *s;
+
+        if (!a->key[0])
+            continue;
+        /* Counts only (most ranges): no amount to read and add. */
+        if (u256_is_zero(&a->f) && u256_is_zero(&a->r)) {
+            if (run(st,
+                    "INSERT INTO miner_daily (day, address, model, solutions, "
+                    "claims) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(address, day, model) DO UPDATE SET "
+                    "solutions = solutions + excluded.solutions, "
+                    "claims = claims + excluded.claims",
+                    "ittii", a->i0, a->addr, a->str, a->v[0], a->v[1]) < 0)
+                return -1;
+            continue;
+        }
+        s = prep(st, "SELECT fees, rewards FROM miner_daily WHERE "
+                     "address = ? AND day = ? AND model = ?");
+        if (!s)
+            return -1;
+        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 2, a->i0);
+        sqlite3_bind_text(s, 3, a->str, -1, SQLITE_TRANSIENT);
+        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
+            dec_plus(r, &a->r, nr) < 0)
+            return -1;
+        if (run(st,
+                "INSERT INTO miner_daily (day, address, model, solutions, "
+                "claims, fees, rewards) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(address, day, model) DO UPDATE SET "
+                "solutions = solutions + excluded.solutions, "
+                "claims = claims + excluded.claims, fees = excluded.fees, "
+                "rewards = excluded.rewards",
+                "ittiitt", a->i0, a->addr, a->str, a->v[0], a->v[1], nf,
+                nr) < 0)
+            return -1;
+    }
+    for (i = 0; i < st->mlat.cap; i++) {
+        struct macc *a = &st->mlat.slots[i];
+
+        if (!a->key[0])
+            continue;
+        if (run(st,
+                "INSERT INTO miner_latency (address, kind, day, secs, n) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(address, kind, day, secs) "
+                "DO UPDATE SET n = n + excluded.n",
+                "tiiii", a->addr, a->i0, a->i1, a->v[1], a->v[0]) < 0)
+            return -1;
+    }
+    for (i = 0; i < st->etot.cap; i++) {
+        struct macc *a = &st->etot.slots[i];
+        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
+        sqlite3_stmt *s;
+
+        if (!a->key[0])
+            continue;
+        s = prep(st, "SELECT fees, rewards FROM earnings_totals WHERE "
+                     "address = ? AND role = ? AND era = ?");
+        if (!s)
+            return -1;
+        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, 2, a->str, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(s, 3, a->i0);
+        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
+            dec_plus(r, &a->r, nr) < 0)
+            return -1;
+        if (run(st,
+                "INSERT OR REPLACE INTO earnings_totals (address, role, era, "
+                "fees, rewards) VALUES (?, ?, ?, ?, ?)",
+                "ttitt", a->addr, a->str, a->i0, nf, nr) < 0)
+            return -1;
+    }
+    for (i = 0; i < st->mearn.cap; i++) {
+        struct macc *a = &st->mearn.slots[i];
+        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
+        sqlite3_stmt *s;
+
+        if (!a->key[0])
+            continue;
+        s = prep(st, "SELECT fees, rewards FROM miners WHERE address = ?");
+        if (!s)
+            return -1;
+        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
+        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
+            dec_plus(r, &a->r, nr) < 0)
+            return -1;
+        /* A validator whose solutions predate the index has no row: its
+         * earnings stay in earnings_totals. */
+        if (run(st, "UPDATE miners SET fees = ?, rewards = ?, "
+                    "earned_aius = ? WHERE address = ?",
+                "ttdt", nf, nr, aius_of(nf, nr), a->addr) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- settlements: claims and rejected contestations -> earnings ---- */
+
+#define SETTLE_MAX_LOGS 64   /* payout logs of one settlement */
+
+struct settlement {
+    const char *via;                /* "claim" | "contestation" */
+    char task[ST_HASH_SIZE];
+    char validator[ST_ADDR_SIZE];
+    const struct st_event *logs[SETTLE_MAX_LOGS]; /* transfers, payouts */
+    size_t n;
+};
+
+enum { PART_VALIDATOR, PART_OWNER, PART_TREASURY, PART_MODEL };
+static const char *const PART_ROLE[] = { "validator", "task_owner",
+                                         "treasury", "model" };
+
+/* One earnings row (skipped when the amount is zero), with its deltas when
+ * it is new. */
+static int earn_put(struct store *st, const struct st_event *src, int part,
+                    const struct st_event *anchor, int era, const char *via,
+                    const char *task, const char *model, const char *addr,
+                    int rewards, const char *amount)
+{
+    int r;
+
+    if (strcmp(amount, "0") == 0)
+        return 0;
+    r = run(st,
+            "INSERT OR IGNORE INTO earnings (block, log_index, part, tx, time, "
+            "era, via, task, model, addr, role, kind, amount) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "iiitiittttttt", (int64_t)src->pos.block,
+            (int64_t)src->pos.log_index, (int64_t)part, src->pos.tx,
+            anchor->pos.time, (int64_t)era, via, task, model, addr,
+            PART_ROLE[part], rewards ? "rewards" : "fees", amount);
+    if (r <= 0 || st->no_deltas)
+        return r < 0 ? -1 : 0;
+    return earn_deltas(st, anchor->pos.time, era, model, addr,
+                       PART_ROLE[part], rewards, amount);
+}
+
+/* The owner and model of a task, and the model's payee. */
+static int task_parties(struct store *st, const char *task,
+                        char owner[ST_ADDR_SIZE], char model[ST_HASH_SIZE],
+                        char model_addr[ST_ADDR_SIZE])
+{
+    sqlite3_stmt *s = prep(st, "SELECT t.owner, t.model, m.addr FROM tasks t "
+                               "LEFT JOIN models m ON m.id = t.model "
+                               "WHERE t.id = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
+    owner[0] = model_addr[0] = '\0';
+    snprintf(model, ST_HASH_SIZE, "unknown");
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(owner, ST_ADDR_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(model, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 1));
+        if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+            snprintf(model_addr, ST_ADDR_SIZE, "%s",
+                     (const char *)sqlite3_column_text(s, 2));
+    }
+    done(st, s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Turns one settlement (its anchor: the SolutionClaimed or the
+ * ContestationVoteFinish) into earnings rows; see 0005_miners.sql. */
+static int settle(struct store *st, const struct settlement *z,
+                  const struct st_event *anchor)
+{
+    const struct st_event *fees = NULL, *rew = NULL, *tr[SETTLE_MAX_LOGS];
+    char owner[ST_ADDR_SIZE], model[ST_HASH_SIZE], maddr[ST_ADDR_SIZE];
+    size_t i, nt = 0, fees_at = 0;
+
+    if (z->n == 0)
+        return 0;
+    if (task_parties(st, z->task, owner, model, maddr) < 0)
+        return -1;
+    for (i = 0; i < z->n; i++) {
+        const struct st_event *e = z->logs[i];
+
+        if (e->kind == ST_TRANSFER) {
+            tr[nt++] = e;
+        } else if (strcmp(e->u.payout.kind, "fees") == 0) {
+            if (!fees) {
+                fees = e;
+                fees_at = nt;
+            }
+        } else if (!rew) {
+            rew = e;
+        }
+    }
+    if (fees || rew) {
+        int era = fees ? fees->u.payout.era : rew->u.payout.era;
+
+        if (fees) {
+            const struct st_payout *o = &fees->u.payout;
+            char mpart[ST_DEC_SIZE];
+
+            if (earn_put(st, fees, PART_VALIDATOR, anchor, era, z->via,
+                         z->task, model, z->validator, 0, o->a[3]) < 0)
+                return -1;
+            /* The model owner's part: modelFee - treasuryFee, paid by the
+             * settlement's first Transfer (before FeesPaid; era 5 then
+             * transfers the validator fee) when it is not zero. */
+            if (dec_add(o->a[0], o->a[1], mpart, 1) == 0 &&
+                earn_put(st, fees, PART_MODEL, anchor, era, z->via, z->task,
+                         model, fees_at > 0 ? tr[0]->u.transfer.dst : maddr,
+                         0, mpart) < 0)
+                return -1;
+        }
+        if (rew) {
+            const struct st_payout *o = &rew->u.payout;
+
+            if (earn_put(st, rew, PART_VALIDATOR, anchor, era, z->via,
+                         z->task, model, z->validator, 1, o->a[3]) < 0 ||
+                earn_put(st, rew, PART_OWNER, anchor, era, z->via, z->task,
+                         model, owner, 1, o->a[2]) < 0 ||
+                earn_put(st, rew, PART_TREASURY, anchor, era, z->via, z->task,
+                         model, "", 1, o->a[1]) < 0)
+                return -1;
+        }
+        return 0;
+    }
+    /* Era 4: transfers only.  Fees are at most two (model, validator), so
+     * three or more transfers end with the rewards. */
+    if (nt >= 3) {
+        static const int parts[3] = { PART_TREASURY, PART_OWNER,
+                                      PART_VALIDATOR };
+
+        for (i = 0; i < 3; i++) {
+            const struct st_event *t = tr[nt - 3 + i];
+
+            if (earn_put(st, t, parts[i], anchor, 4, z->via, z->task, model,
+                         t->u.transfer.dst, 1, t->u.transfer.amount) < 0)
+                return -1;
+        }
+        nt -= 3;
+    }
+    for (i = 0; i < nt; i++) {
+        const struct st_event *t = tr[i];
+        int part = nt == 2 ? (i == 0 ? PART_MODEL : PART_VALIDATOR)
+                   : strcmp(t->u.transfer.dst, z->validator) == 0
+                       ? PART_VALIDATOR
+                       : PART_MODEL;
+
+        if (earn_put(st, t, part, anchor, 4, z->via, z->task, model,
+                     t->u.transfer.dst, 0, t->u.transfer.amount) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* 1 if the contestation of task was rejected (yeas <= nays), 0 if upheld
+ * or not indexed, -1 on error. */
+static int contestation_rejected(struct store *st, const char *task)
+{
+    int64_t v;
+    int found;
+
+    if (query_int(st,
+                  "SELECT (SELECT count(*) FROM votes WHERE task = ?1 AND "
+                  "yea = 1) <= (SELECT count(*) FROM votes WHERE task = ?1 "
+                  "AND yea = 0) FROM contestations WHERE task = ?1",
+                  task, &v, &found) < 0)
+        return -1;
+    return found && v ? 1 : 0;
+}
+
+/*
+ * Walks events in chain order and settles every claim and every finished
+ * rejected contestation, as truth.mjs does: payout logs after a
+ * SolutionClaimed (until the next one or the end of the transaction)
+ * belong to it; payout logs not after a claim belong to the next
+ * ContestationVoteFinish of the transaction with start index 0.
+ */
+static int settle_events(struct store *st, const struct st_event *evs,
+                         size_t n)
+{
+    struct settlement *cur = xcalloc(1, sizeof(*cur));
+    struct settlement *pend = xcalloc(1, sizeof(*pend));
+    const struct st_event *anchor = NULL;
+    const char *tx = "";
+    size_t i;
+    int ret = -1;
+
+    for (i = 0; i < n; i++) {
+        const struct st_event *e = &evs[i];
+
+        if (strcmp(e->pos.tx, tx) != 0) {
+            if (anchor && settle(st, cur, anchor) < 0)
+                goto out;
+            anchor = NULL;
+            cur->n = pend->n = 0;
+            tx = e->pos.tx;
+        }
+        if (e->kind == ST_CLAIM) {
+            if (anchor && settle(st, cur, anchor) < 0)
+                goto out;
+            anchor = e;
+            cur->n = 0;
+            cur->via = "claim";
+            snprintf(cur->task, sizeof(cur->task), "%s", e->u.pair.task);
+            snprintf(cur->validator, sizeof(cur->validator), "%s",
+                     e->u.pair.addr);
+        } else if (e->kind == ST_TRANSFER || e->kind == ST_PAYOUT) {
+            struct settlement *z = anchor ? cur : pend;
+
+            if (z->n < SETTLE_MAX_LOGS)
+                z->logs[z->n++] = e;
+            else
+                log_warnx("store: tx %s: more than %d payout logs in one "
+                          "settlement", e->pos.tx, SETTLE_MAX_LOGS);
+        } else if (e->kind == ST_VOTE_FINISH) {
+            int64_t stime;
+            int rej = 0;
+
+            if (e->u.finish.start_idx == 0 &&
+                (rej = contestation_rejected(st, e->u.finish.task)) < 0)
+                goto out;
+            if (rej) {
+                pend->via = "contestation";
+                snprintf(pend->task, sizeof(pend->task), "%s",
+                         e->u.finish.task);
+                if (solution_of(st, e->u.finish.task, pend->validator,
+                                &stime) < 0 ||
+                    settle(st, pend, e) < 0)
+                    goto out;
+            }
+            pend->n = 0;
+        }
+    }
+    if (anchor && settle(st, cur, anchor) < 0)
+        goto out;
+    ret = 0;
+out:
+    free(cur);
+    free(pend);
+    return ret;
+}
+
+/* The owner of a solved task gains a solved task (and an image when the
+ * model's output is one). */
+static int owner_solved(struct store *st, const char *task)
+{
+    sqlite3_stmt *s = prep(st, "SELECT t.owner, coalesce(m.output_type = "
+                               "'image', 0) FROM tasks t LEFT JOIN models m "
+                               "ON m.id = t.model WHERE t.id = ?");
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        struct acc *a = acc_get(&st->users,
+                                (const char *)sqlite3_column_text(s, 0));
+
+        a->v[2]++;
+        a->v[3] += sqlite3_column_int(s, 1) ? 1 : 0;
+    }
+    done(st, s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* ---- row writers ---- */
 
 static int put_task(struct store *st, const struct st_event *ev)
@@ -643,11 +1236,13 @@ static int put_task(struct store *st, const struct st_event *ev)
     return 1;
 }
 
-/* The task's model and automine flag ("unknown"/0 if not indexed). */
+/* The task's model, automine flag and time ("unknown"/0/-1 if not
+ * indexed). */
 static int task_info(struct store *st, const char *id, char model[ST_HASH_SIZE],
-                     int *automine)
+                     int *automine, int64_t *time)
 {
-    sqlite3_stmt *s = prep(st, "SELECT model, automine FROM tasks WHERE id = ?");
+    sqlite3_stmt *s = prep(st, "SELECT model, automine, time FROM tasks "
+                               "WHERE id = ?");
     int rc;
 
     if (!s)
@@ -657,9 +1252,11 @@ static int task_info(struct store *st, const char *id, char model[ST_HASH_SIZE],
     if (rc == SQLITE_ROW) {
         snprintf(model, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
         *automine = sqlite3_column_int(s, 1);
+        *time = sqlite3_column_int64(s, 2);
     } else {
         snprintf(model, ST_HASH_SIZE, "unknown");
         *automine = 0;
+        *time = -1;
     }
     done(st, s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -669,7 +1266,7 @@ static int put_solution(struct store *st, const struct st_event *ev)
 {
     const struct st_solution *so = &ev->u.solution;
     char model[ST_HASH_SIZE];
-    int64_t dummy;
+    int64_t dummy, ttime;
     int known, automine, r;
 
     r = run(st,
@@ -694,10 +1291,20 @@ static int put_solution(struct store *st, const struct st_event *ev)
             "tiii", so->validator, (int64_t)ev->pos.block, ev->pos.time,
             ev->pos.time) < 0)
         return -1;
+    /* The task's flag before this solution makes its owner a miner: a
+     * flip below takes the solution's human count back out, so it must be
+     * counted as it stood (its own task's first solution by a new miner
+     * would otherwise be subtracted without having been added). */
+    if (task_info(st, so->task, model, &automine, &ttime) < 0)
+        return -1;
     if (!known && owner_became_miner(st, so->validator) < 0)
         return -1;
-    if (task_info(st, so->task, model, &automine) < 0)
+    if (ttime >= 0 && owner_solved(st, so->task) < 0)
         return -1;
+    miner_day_add(st, ev->pos.time / DAY, so->validator, model, 1, 0);
+    if (ttime >= 0)
+        lat_add(st, so->validator, 0, ev->pos.time / DAY,
+                ev->pos.time - ttime);
     if (totals_add(st, T_SOLUTIONS, 1) < 0 ||
         daily_add(st, ev->pos.time / DAY, model, D_SOLVED, 1) < 0 ||
         daily_add(st, ev->pos.time / DAY, model, D_SOLVED_HUMAN, !automine) < 0)
@@ -719,7 +1326,8 @@ static int put_other_raw(struct store *st, const struct st_pos *p,
 static int put_claim(struct store *st, const struct st_event *ev)
 {
     const struct st_pair *c = &ev->u.pair;
-    char model[ST_HASH_SIZE], args[256];
+    char model[ST_HASH_SIZE], args[256], validator[ST_ADDR_SIZE];
+    int64_t ttime, stime;
     int automine, r;
 
     r = run(st,
@@ -745,8 +1353,11 @@ static int put_claim(struct store *st, const struct st_event *ev)
                  c->addr, c->task);
         return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
     }
-    if (task_info(st, c->task, model, &automine) < 0)
+    if (task_info(st, c->task, model, &automine, &ttime) < 0 ||
+        solution_of(st, c->task, validator, &stime) < 0)
         return -1;
+    miner_day_add(st, ev->pos.time / DAY, validator, model, 0, 1);
+    lat_add(st, validator, 1, ev->pos.time / DAY, ev->pos.time - stime);
     if (totals_add(st, T_CLAIMS, 1) < 0 ||
         daily_add(st, ev->pos.time / DAY, model, D_CLAIMS, 1) < 0 ||
         run(st, "UPDATE miners SET claims = claims + 1 WHERE address = "
@@ -993,7 +1604,16 @@ int store_commit_range(struct store *st, const struct st_range *r,
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
             goto fail;
-    if (flush_deltas(st) < 0)
+    if (settle_events(st, evs, n) < 0 || flush_deltas(st) < 0 ||
+        flush_miner_deltas(st) < 0)
+        goto fail;
+    /* A miner is active while its last solution is within the window of
+     * the indexed head's time. */
+    if (st->active_window > 0 && r->advance &&
+        run(st,
+            "UPDATE miners SET active = (last_time > ?1 - ?2) "
+            "WHERE active != (last_time > ?1 - ?2)",
+            "ii", r->to_time, st->active_window) < 0)
         goto fail;
     reset_deltas(st);
     /* New prompts into the full-text index, once for the range. */
@@ -1190,8 +1810,14 @@ static int recompute_user(struct store *st, const char *addr)
     done(st, s);
     if (rc != SQLITE_DONE)
         return -1;
-    return run(st, "UPDATE users SET fees = ? WHERE address = ?", "tt", sum,
-               addr) < 0 ? -1 : 0;
+    return run(st,
+               "UPDATE users SET fees = ?1, "
+               "solved = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+               "s.task = t.id WHERE t.owner = ?2), "
+               "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+               "s.task = t.id JOIN models m ON m.id = t.model WHERE "
+               "t.owner = ?2 AND m.output_type = 'image') "
+               "WHERE address = ?2", "tt", sum, addr) < 0 ? -1 : 0;
 }
 
 static int recompute_miner(struct store *st, const char *addr)
@@ -1204,6 +1830,155 @@ static int recompute_miner(struct store *st, const char *addr)
                "min(time), max(time), count(*), total(claimed) FROM solutions "
                "WHERE validator = ?1 GROUP BY validator",
                "t", addr) < 0 ? -1 : 0;
+}
+
+/* Sums the earnings rows of a query (?1 = addr; columns: key text, day or
+ * era, kind, amount) into m keyed "<key>|<int>". */
+static int sum_rows(struct store *st, const char *sql, const char *addr,
+                    struct macc_map *m)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        char key[192];
+        const char *k = (const char *)sqlite3_column_text(s, 0);
+        int64_t i = sqlite3_column_int64(s, 1);
+        int rewards = strcmp((const char *)sqlite3_column_text(s, 2),
+                             "rewards") == 0;
+        struct macc *a;
+
+        snprintf(key, sizeof(key), "%s|%lld", k, (long long)i);
+        a = macc_get(m, key);
+        snprintf(a->str, sizeof(a->str), "%s", k);
+        a->i0 = i;
+        if (u256_add_dec(rewards ? &a->r : &a->f,
+                         (const char *)sqlite3_column_text(s, 3)) < 0)
+            break;
+    }
+    done(st, s);
+    if (rc != SQLITE_DONE) {
+        if (rc != SQLITE_ROW)
+            log_warnx("store: %s", sqlite3_errmsg(st->h));
+        return -1;
+    }
+    return 0;
+}
+
+/* earnings_totals of one address from its earnings rows. */
+static int recompute_earner(struct store *st, const char *addr)
+{
+    struct macc_map m = { NULL, 0, 0 };
+    size_t i;
+    int ret = -1;
+
+    if (run(st, "DELETE FROM earnings_totals WHERE address = ?", "t",
+            addr) < 0 ||
+        sum_rows(st, "SELECT role, era, kind, amount FROM earnings "
+                     "WHERE addr = ?1", addr, &m) < 0)
+        goto out;
+    for (i = 0; i < m.cap; i++) {
+        char f[ST_DEC_SIZE], r[ST_DEC_SIZE];
+
+        if (!m.slots[i].key[0])
+            continue;
+        if (u256_to_dec(&m.slots[i].f, f, sizeof(f)) < 0 ||
+            u256_to_dec(&m.slots[i].r, r, sizeof(r)) < 0 ||
+            run(st, "INSERT INTO earnings_totals (address, role, era, fees, "
+                    "rewards) VALUES (?, ?, ?, ?, ?)",
+                "ttitt", addr, m.slots[i].str, m.slots[i].i0, f, r) < 0)
+            goto out;
+    }
+    ret = 0;
+out:
+    macc_clear(&m);
+    return ret;
+}
+
+/* miner_daily, miner_latency and the miners row's earnings of one
+ * validator from the rows. */
+static int recompute_miner_extras(struct store *st, const char *addr)
+{
+    struct macc_map m = { NULL, 0, 0 };
+    struct u256 tf = { { 0 } }, tr = { { 0 } };
+    char f[ST_DEC_SIZE], r[ST_DEC_SIZE];
+    size_t i;
+    int ret = -1;
+
+    if (run(st, "DELETE FROM miner_daily WHERE address = ?", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_daily (day, address, model, solutions) "
+            "SELECT s.time / 86400, s.validator, coalesce(t.model, 'unknown'), "
+            "count(*) FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
+            "WHERE s.validator = ?1 GROUP BY 1, 3", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_daily (day, address, model, claims) "
+            "SELECT s.claim_time / 86400, s.validator, "
+            "coalesce(t.model, 'unknown'), count(*) FROM solutions s "
+            "LEFT JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 AND "
+            "s.claim_time IS NOT NULL GROUP BY 1, 3 "
+            "ON CONFLICT(address, day, model) DO UPDATE SET "
+            "claims = excluded.claims", "t", addr) < 0 ||
+        sum_rows(st, "SELECT model, time / 86400, kind, amount FROM earnings "
+                     "WHERE addr = ?1 AND role = 'validator'", addr, &m) < 0)
+        goto out;
+    for (i = 0; i < m.cap; i++) {
+        struct macc *a = &m.slots[i];
+
+        if (!a->key[0])
+            continue;
+        if (u256_add(&tf, &a->f, &tf) || u256_add(&tr, &a->r, &tr) ||
+            u256_to_dec(&a->f, f, sizeof(f)) < 0 ||
+            u256_to_dec(&a->r, r, sizeof(r)) < 0 ||
+            run(st,
+                "INSERT INTO miner_daily (day, address, model, fees, rewards) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(address, day, model) DO "
+                "UPDATE SET fees = excluded.fees, rewards = excluded.rewards",
+                "ittt" "t", a->i0, addr, a->str, f, r) < 0)
+            goto out;
+    }
+    if (u256_to_dec(&tf, f, sizeof(f)) < 0 ||
+        u256_to_dec(&tr, r, sizeof(r)) < 0 ||
+        run(st, "UPDATE miners SET fees = ?, rewards = ?, earned_aius = ? "
+                "WHERE address = ?", "ttdt", f, r, aius_of(f, r), addr) < 0 ||
+        run(st, "DELETE FROM miner_latency WHERE address = ?", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_latency (address, kind, day, secs, n) "
+            "SELECT ?1, 0, -1, s.time - t.time, count(*) FROM solutions s "
+            "JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 "
+            "GROUP BY 4", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_latency (address, kind, day, secs, n) "
+            "SELECT ?1, 0, s.time / 86400, s.time - t.time, count(*) "
+            "FROM solutions s JOIN tasks t ON t.id = s.task "
+            "WHERE s.validator = ?1 GROUP BY 3, 4", "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_latency (address, kind, day, secs, n) "
+            "SELECT ?1, 1, -1, claim_time - time, count(*) FROM solutions "
+            "WHERE validator = ?1 AND claim_time IS NOT NULL GROUP BY 4",
+            "t", addr) < 0 ||
+        run(st,
+            "INSERT INTO miner_latency (address, kind, day, secs, n) "
+            "SELECT ?1, 1, claim_time / 86400, claim_time - time, count(*) "
+            "FROM solutions WHERE validator = ?1 AND claim_time IS NOT NULL "
+            "GROUP BY 3, 4", "t", addr) < 0)
+        goto out;
+    ret = 0;
+out:
+    macc_clear(&m);
+    return ret;
+}
+
+/* Everything derived for one address that a miner or earner may have. */
+static int recompute_addr(struct store *st, const char *addr)
+{
+    return recompute_earner(st, addr) < 0 ||
+                   recompute_miner_extras(st, addr) < 0
+               ? -1
+               : 0;
 }
 
 static int recompute_totals(struct store *st)
@@ -1296,6 +2071,8 @@ int store_rollback(struct store *st, uint64_t ancestor,
                 "CREATE TEMP TABLE IF NOT EXISTS rb_users (k TEXT PRIMARY KEY);"
                 "CREATE TEMP TABLE IF NOT EXISTS rb_miners (k TEXT PRIMARY KEY);"
                 "CREATE TEMP TABLE IF NOT EXISTS rb_models (k TEXT PRIMARY KEY);"
+                "CREATE TEMP TABLE IF NOT EXISTS rb_earners (k TEXT PRIMARY KEY);"
+                "DELETE FROM temp.rb_earners;"
                 "DELETE FROM temp.rb_days; DELETE FROM temp.rb_users;"
                 "DELETE FROM temp.rb_miners; DELETE FROM temp.rb_models;") < 0)
         goto fail;
@@ -1304,8 +2081,11 @@ int store_rollback(struct store *st, uint64_t ancestor,
         collect(st, "rb_days", "SELECT time / 86400 FROM solutions WHERE block > ?", a) < 0 ||
         collect(st, "rb_days", "SELECT claim_time / 86400 FROM solutions WHERE claim_block > ?", a) < 0 ||
         collect(st, "rb_users", "SELECT owner FROM tasks WHERE block > ?", a) < 0 ||
+        collect(st, "rb_users", "SELECT t.owner FROM solutions s JOIN tasks t ON t.id = s.task WHERE s.block > ?", a) < 0 ||
         collect(st, "rb_miners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0 ||
-        collect(st, "rb_models", "SELECT model FROM model_changes WHERE block > ?", a) < 0)
+        collect(st, "rb_models", "SELECT model FROM model_changes WHERE block > ?", a) < 0 ||
+        collect(st, "rb_earners", "SELECT addr FROM earnings WHERE block > ? AND addr != ''", a) < 0 ||
+        collect(st, "rb_earners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0)
         goto fail;
 
     /* Delete and count. */
@@ -1334,6 +2114,9 @@ int store_rollback(struct store *st, uint64_t ancestor,
             goto fail;
         gone += (uint64_t)r;
     }
+    /* Earnings are derived rows, not chain events: not counted. */
+    if (run(st, "DELETE FROM earnings WHERE block > ?", "i", a) < 0)
+        goto fail;
     /* Flags and fields that the deleted rows had set (the finish events
      * themselves were counted as other_events). */
     if (run(st,
@@ -1363,7 +2146,8 @@ int store_rollback(struct store *st, uint64_t ancestor,
 
     /* Miner status may be gone: recompute miners, then the automine flag of
      * their tasks, collecting every day and owner whose counts move. */
-    if (for_each_key(st, "SELECT k FROM temp.rb_miners", recompute_miner) < 0)
+    if (for_each_key(st, "SELECT k FROM temp.rb_miners", recompute_miner) < 0 ||
+        for_each_key(st, "SELECT k FROM temp.rb_earners", recompute_addr) < 0)
         goto fail;
     if (collect(st, "rb_days",
                 "SELECT t.time / 86400 FROM tasks t WHERE t.owner IN "
@@ -1424,7 +2208,8 @@ int store_rebuild_derived(struct store *st)
         return -1;
     if (db_exec(st->db,
                 "DELETE FROM miners; DELETE FROM users; DELETE FROM daily;"
-                " DELETE FROM daily_users;") < 0 ||
+                " DELETE FROM daily_users; DELETE FROM miner_daily;"
+                " DELETE FROM miner_latency; DELETE FROM earnings_totals;") < 0 ||
         run(st,
             "INSERT INTO miners (address, first_block, first_time, last_time, "
             "solutions, claims) SELECT validator, min(block), min(time), "
@@ -1440,9 +2225,263 @@ int store_rebuild_derived(struct store *st)
                      "SELECT DISTINCT claim_time / 86400 FROM solutions "
                      "WHERE claim_time IS NOT NULL",
                      recompute_day_key) < 0 ||
+        for_each_key(st,
+                     "SELECT address FROM miners UNION "
+                     "SELECT addr FROM earnings WHERE addr != ''",
+                     recompute_addr) < 0 ||
         recompute_totals(st) < 0) {
         db_rollback(st->db);
         return -1;
     }
     return db_commit(st->db);
+}
+
+/* ---- miners and earnings: commands ---- */
+
+void store_set_active_window(struct store *st, int64_t seconds)
+{
+    st->active_window = seconds > 0 ? seconds : 0;
+}
+
+int store_mark_inactive(struct store *st, int64_t window, int64_t *active,
+                        int64_t *changed)
+{
+    int64_t head = 0, n = 0;
+    int found, r;
+
+    if (db_begin(st->db) < 0)
+        return -1;
+    if (query_int(st, "SELECT indexed_time FROM scan_state WHERE id = 1",
+                  NULL, &head, &found) < 0)
+        goto fail;
+    r = run(st,
+            "UPDATE miners SET active = (last_time > ?1 - ?2) "
+            "WHERE active != (last_time > ?1 - ?2)",
+            "ii", head, window);
+    if (r < 0 ||
+        query_int(st, "SELECT count(*) FROM miners WHERE active = 1", NULL,
+                  &n, &found) < 0 ||
+        db_commit(st->db) < 0)
+        goto fail;
+    *active = n;
+    *changed = r;
+    return 0;
+fail:
+    db_rollback(st->db);
+    return -1;
+}
+
+/* Appends to evs the events of one stored row set (a query on ?1 = tx). */
+static int load_events(struct store *st, const char *sql, const char *tx,
+                       enum st_kind kind, struct st_event **evs, size_t *n,
+                       size_t *cap)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    int rc;
+
+    if (!s)
+        return -1;
+    sqlite3_bind_text(s, 1, tx, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct st_event *e;
+        const char *c3 = (const char *)sqlite3_column_text(s, 3);
+        const char *c4 = (const char *)sqlite3_column_text(s, 4);
+        size_t i;
+
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 32;
+            *evs = xrealloc(*evs, *cap * sizeof(**evs));
+        }
+        e = &(*evs)[(*n)++];
+        memset(e, 0, sizeof(*e));
+        e->kind = kind;
+        e->pos.block = (uint64_t)sqlite3_column_int64(s, 0);
+        e->pos.log_index = (uint32_t)sqlite3_column_int64(s, 1);
+        e->pos.time = sqlite3_column_int64(s, 2);
+        snprintf(e->pos.tx, sizeof(e->pos.tx), "%s", tx);
+        switch (kind) {
+        case ST_CLAIM:
+            snprintf(e->u.pair.task, sizeof(e->u.pair.task), "%s", c3 ? c3 : "");
+            snprintf(e->u.pair.addr, sizeof(e->u.pair.addr), "%s", c4 ? c4 : "");
+            break;
+        case ST_VOTE_FINISH:
+            snprintf(e->u.finish.task, sizeof(e->u.finish.task), "%s",
+                     c3 ? c3 : "");
+            e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
+            break;
+        case ST_TRANSFER:
+            snprintf(e->u.transfer.dst, sizeof(e->u.transfer.dst), "%s",
+                     c3 ? c3 : "");
+            snprintf(e->u.transfer.amount, sizeof(e->u.transfer.amount), "%s",
+                     c4 ? c4 : "0");
+            break;
+        case ST_PAYOUT:
+            e->u.payout.kind = c3 && strcmp(c3, "rewards") == 0 ? "rewards"
+                                                                 : "fees";
+            e->u.payout.era = sqlite3_column_int(s, 4);
+            for (i = 0; i < 4; i++)
+                snprintf(e->u.payout.a[i], ST_DEC_SIZE, "%s",
+                         (const char *)sqlite3_column_text(s, 5 + (int)i));
+            break;
+        default:
+            break;
+        }
+    }
+    done(st, s);
+    if (rc != SQLITE_DONE) {
+        log_warnx("store: %s", sqlite3_errmsg(st->h));
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_event_pos(const void *a, const void *b)
+{
+    const struct st_event *x = a, *y = b;
+
+    if (x->pos.block != y->pos.block)
+        return x->pos.block < y->pos.block ? -1 : 1;
+    return (x->pos.log_index > y->pos.log_index) -
+           (x->pos.log_index < y->pos.log_index);
+}
+
+/* Re-settles one stored transaction; *rows gets the earnings rows added. */
+static int resettle_tx(struct store *st, const char *tx, int force,
+                       int64_t *rows)
+{
+    struct st_event *evs = NULL;
+    size_t n = 0, cap = 0;
+    int64_t before = 0, after = 0;
+    int found, ret = -1;
+
+    if (query_int(st, "SELECT count(*) FROM earnings WHERE tx = ?", tx,
+                  &before, &found) < 0)
+        goto out;
+    if (before > 0 && !force) {
+        ret = 0;
+        goto out;
+    }
+    if (run(st, "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM "
+                "earnings WHERE tx = ? AND addr != ''", "t", tx) < 0 ||
+        run(st, "DELETE FROM earnings WHERE tx = ?", "t", tx) < 0)
+        goto out;
+    if (load_events(st,
+                    "SELECT claim_block, claim_log_index, claim_time, task, "
+                    "validator FROM solutions WHERE claim_tx = ?1",
+                    tx, ST_CLAIM, &evs, &n, &cap) < 0 ||
+        load_events(st,
+                    "SELECT block, log_index, time, "
+                    "json_extract(args, '$.task'), "
+                    "json_extract(args, '$.addr') FROM other_events "
+                    "WHERE tx = ?1 AND name = 'SolutionClaimed'",
+                    tx, ST_CLAIM, &evs, &n, &cap) < 0 ||
+        load_events(st,
+                    "SELECT block, log_index, time, "
+                    "json_extract(args, '$.id'), "
+                    "json_extract(args, '$.start_idx') FROM other_events "
+                    "WHERE tx = ?1 AND name = 'ContestationVoteFinish'",
+                    tx, ST_VOTE_FINISH, &evs, &n, &cap) < 0 ||
+        load_events(st,
+                    "SELECT block, log_index, time, dst, amount FROM "
+                    "transfers WHERE tx = ?1",
+                    tx, ST_TRANSFER, &evs, &n, &cap) < 0 ||
+        load_events(st,
+                    "SELECT block, log_index, time, kind, era, a0, a1, a2, a3 "
+                    "FROM payouts WHERE tx = ?1",
+                    tx, ST_PAYOUT, &evs, &n, &cap) < 0)
+        goto out;
+    if (n > 1)
+        qsort(evs, n, sizeof(*evs), cmp_event_pos);
+    st->no_deltas = 1;
+    ret = settle_events(st, evs, n);
+    st->no_deltas = 0;
+    if (ret < 0)
+        goto out;
+    ret = -1;
+    if (query_int(st, "SELECT count(*) FROM earnings WHERE tx = ?", tx,
+                  &after, &found) < 0 ||
+        run(st, "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM "
+                "earnings WHERE tx = ? AND addr != ''", "t", tx) < 0)
+        goto out;
+    *rows += after;
+    ret = 0;
+out:
+    free(evs);
+    return ret;
+}
+
+int store_recompute_earnings(struct store *st, const char *miner, int force,
+                             void (*progress)(size_t done, size_t total,
+                                              void *ud),
+                             void *ud, struct st_recompute *out)
+{
+    sqlite3_stmt *s;
+    char **txs = NULL;
+    size_t n = 0, cap = 0, i;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (db_begin(st->db) < 0)
+        return -1;
+    if (db_exec(st->db,
+                "CREATE TEMP TABLE IF NOT EXISTS rb_earners (k TEXT PRIMARY KEY);"
+                "DELETE FROM temp.rb_earners;") < 0)
+        goto fail;
+    s = prep(st, miner
+                 ? "SELECT claim_tx FROM solutions WHERE validator = ?1 AND "
+                   "claim_tx IS NOT NULL UNION SELECT o.tx FROM other_events o "
+                   "WHERE o.name = 'ContestationVoteFinish' AND "
+                   "json_extract(o.args, '$.id') IN (SELECT task FROM "
+                   "solutions WHERE validator = ?1) UNION SELECT tx FROM "
+                   "other_events WHERE name = 'SolutionClaimed' AND "
+                   "json_extract(args, '$.addr') = ?1"
+                 : "SELECT claim_tx FROM solutions WHERE claim_tx IS NOT NULL "
+                   "AND ?1 IS NULL UNION SELECT tx FROM other_events WHERE "
+                   "name IN ('SolutionClaimed', 'ContestationVoteFinish')");
+    if (!s)
+        goto fail;
+    if (miner)
+        sqlite3_bind_text(s, 1, miner, -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            txs = xrealloc(txs, cap * sizeof(*txs));
+        }
+        txs[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+    }
+    done(st, s);
+    if (rc != SQLITE_DONE) {
+        log_warnx("store: %s", sqlite3_errmsg(st->h));
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        int64_t rows = 0;
+
+        if (resettle_tx(st, txs[i], force, &rows) < 0)
+            goto fail;
+        out->txs++;
+        out->rows += rows;
+        if (progress && (i % 256 == 255 || i + 1 == n))
+            progress(i + 1, n, ud);
+    }
+    if (miner &&
+        run(st, "INSERT OR IGNORE INTO temp.rb_earners VALUES (?)", "t",
+            miner) < 0)
+        goto fail;
+    if (for_each_key(st, "SELECT k FROM temp.rb_earners", recompute_addr) < 0)
+        goto fail;
+    if (query_int(st, "SELECT count(*) FROM temp.rb_earners", NULL,
+                  &out->addresses, &rc) < 0 ||
+        db_commit(st->db) < 0)
+        goto fail;
+    for (i = 0; i < n; i++)
+        free(txs[i]);
+    free(txs);
+    return 0;
+fail:
+    for (i = 0; i < n; i++)
+        free(txs[i]);
+    free(txs);
+    db_rollback(st->db);
+    return -1;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arbiusd/db.h"
+#include "arbiusd/ipfs_store.h"
 #include "arbiusd/queries.h"
 
 int api_health(struct http_req *req, struct http_resp *resp)
@@ -24,9 +25,11 @@ int api_health(struct http_req *req, struct http_resp *resp)
 int api_status(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
-    json_t *st = NULL;
+    json_t *st = NULL, *ipfs = NULL;
 
     if (!db || queries_status(db, &st) < 0)
         return http_reply_error(req, resp, 503, "the database is unavailable");
+    if (ipfs_counts_json(db, &ipfs) == 0)
+        json_object_set_new(st, "ipfs", ipfs);
     return http_reply_json(resp, 200, st);
 }

@@ -314,6 +314,12 @@ static void dash_card(json_t *cards, json_t *summary, const char *key,
         snprintf(n, sizeof(n), "%.1f%s%s", json_real_value(v),
                  unit ? " " : "", unit ? unit : "");
         json_object_set_new(card, "value", json_string(n));
+    } else if (json_is_string(v)) {
+        char n[128];
+
+        snprintf(n, sizeof(n), "%s%s%s", json_string_value(v),
+                 unit ? " " : "", unit ? unit : "");
+        json_object_set_new(card, "value", json_string(n));
     } else {
         json_object_set_new(card, "value", json_string("–"));
     }
@@ -463,6 +469,14 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
     dash_card(cards, summary, "images_24h", "New, 24 h", NULL,
               "Images whose solution landed in the 24 hours before the "
               "indexed head's block time.");
+    dash_card(cards, summary, "aius_paid_24h_aius", "AIUS paid (24h)", "AIUS",
+              "Fees and rewards the engine paid out to anyone (validator fee "
+              "and reward, task-owner reward, treasury reward, model owner's "
+              "fee share) in claims and rejected-contestation finishes of "
+              "the 24 hours of indexed block time before the head; "
+              "treasury fee shares that only accrue in the engine are not "
+              "counted. With automine hidden, payouts of automine tasks are "
+              "left out.");
     dash_card(cards, summary, "users_total", "Unique users", NULL,
               "Distinct task owners, all time.");
     dash_card(cards, summary, "users_7d", "Users, 7 days", NULL,

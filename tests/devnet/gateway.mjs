@@ -7,13 +7,17 @@
 //   node devnet/gateway.mjs [--port P] [--default present|missing] [--slow-ms N]
 //   prints "gateway ready <url>"; reconfigure at runtime with
 //     POST /__gateway/config {"default":"missing","present":["Qm.."],"missing":[..],
-//                             "slow":{"Qm..":3000},"error":["Qm.."],"slowMs":2000}
+//                             "slow":{"Qm..":3000},"error":["Qm.."],"slowMs":2000,
+//                             "noRange":["Qm.."],"noHead":["Qm.."],"bytes":{"Qm..":1048576}}
+//     noRange: Range is ignored (200 with the whole body); noHead: HEAD answers 405;
+//     bytes: the content is that many bytes (a PNG header, then filler)
 //     GET  /__gateway/stats  {requests, by_status, by_cid}
 //
 // Library
 //   import { startGateway, pngFor } from './gateway.mjs'
 //   const gw = await startGateway({ port: 0, default: 'present' })
 //   gw.url; gw.set('Qm...', 'missing' | 'present' | 'error' | { slowMs: 3000 }); gw.stats(); await gw.close()
+//   gw.configure({ noRange: [cid], noHead: [cid], bytes: { [cid]: n } })   gateway quirks
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -69,6 +73,8 @@ const TYPES = { png: 'image/png', txt: 'text/plain; charset=utf-8', json: 'appli
 
 export async function startGateway({ port = 0, default: dflt = 'present', slowMs = 2000, present = [], missing = [], error = [], slow = {} } = {}) {
   const state = new Map(); // cid -> 'present' | 'missing' | 'error' | { slowMs }
+  const quirks = new Map(); // cid -> { noRange, noHead, bytes }
+  const quirk = (cid, k, v) => quirks.set(cid, { ...(quirks.get(cid) ?? {}), [k]: v });
   let defaultState = dflt;
   let defaultSlowMs = Number(slowMs);
   const stats = { requests: 0, by_status: {}, by_cid: {} };
@@ -80,7 +86,13 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     for (const x of c.missing ?? []) set(x, 'missing');
     for (const x of c.error ?? []) set(x, 'error');
     for (const [x, ms] of Object.entries(c.slow ?? {})) set(x, { slowMs: Number(ms) });
-    if (c.clear) state.clear();
+    for (const x of c.noRange ?? []) quirk(x, 'noRange', true);
+    for (const x of c.noHead ?? []) quirk(x, 'noHead', true);
+    for (const [x, n] of Object.entries(c.bytes ?? {})) quirk(x, 'bytes', Number(n));
+    if (c.clear) {
+      state.clear();
+      quirks.clear();
+    }
   };
   configure({ present, missing, error, slow });
 
@@ -129,11 +141,14 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     }
     if (st === 'missing') return send(404, { 'content-type': 'text/plain' }, `ipfs resolve -r /ipfs/${cid}/${file}: no link named "${file}" under ${cid}\n`);
     if (st === 'error') return send(504, { 'content-type': 'text/plain' }, 'Gateway Timeout\n');
+    const qk = quirks.get(cid) ?? {};
+    if (qk.noHead && req.method === 'HEAD') return send(405, { allow: 'GET' }, '');
     const ext = (file.split('.').pop() || '').toLowerCase();
     let body;
     if (ext === 'txt') body = Buffer.from(`devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`);
     else if (file === '' ) body = Buffer.from(`<html><body>Index of /ipfs/${cid}<br><a href="/ipfs/${cid}/out-1.png">out-1.png</a></body></html>`);
     else body = pngFor(cid + '/' + file);
+    if (qk.bytes !== undefined) body = Buffer.concat([body, Buffer.alloc(Math.max(0, qk.bytes - body.length), 0x20)]).subarray(0, qk.bytes);
     const type = file === '' ? 'text/html' : TYPES[ext] ?? 'application/octet-stream';
     const etag = `"${cid}${file ? '/' + file : ''}"`;
     const headers = {
@@ -144,7 +159,7 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
       'x-ipfs-path': `/ipfs/${cid}${file ? '/' + file : ''}`,
     };
     if (req.headers['if-none-match'] === etag) return send(304, headers, '');
-    const range = req.headers.range;
+    const range = qk.noRange ? undefined : req.headers.range;
     if (range) {
       const r = range.match(/^bytes=(\d*)-(\d*)$/);
       let a;

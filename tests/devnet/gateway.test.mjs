@@ -77,6 +77,21 @@ test('range requests', async () => {
   assert.equal(r.headers['content-range'], `bytes */${full.length}`);
 });
 
+test('quirks: Range ignored, HEAD refused, large bodies', async () => {
+  const D = cidQm(fakeSolutionCid('d'));
+  gw.configure({ noRange: [D], noHead: [D], bytes: { [D]: 100000 } });
+  const h = await get(`/ipfs/${D}/out-1.png`, { method: 'HEAD' });
+  assert.equal(h.status, 405);
+  const r = await get(`/ipfs/${D}/out-1.png`, { headers: { range: 'bytes=0-99' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.body.length, 100000);
+  assert.equal(Number(r.headers['content-length']), 100000);
+  assert.deepEqual(r.body.subarray(0, 8), pngFor(`${D}/out-1.png`).subarray(0, 8));
+  gw.configure({ clear: true });
+  assert.equal((await get(`/ipfs/${D}/out-1.png`, { method: 'HEAD' })).status, 200);
+  gw.configure({ missing: [B], slow: { [C]: 300 } });
+});
+
 test('stats', () => {
   const s = gw.stats();
   assert.ok(s.requests >= 10);

@@ -37,6 +37,8 @@ export const CONTENT_TABLES = {
   transfers: 'block, log_index', incentives: 'block, log_index', other_events: 'block, log_index',
   models: 'id', model_changes: 'block, log_index', daily: 'day, model', users: 'address',
   miners: 'address', totals: 'id', daily_users: 'day, address',
+  earnings: 'block, log_index, part', earnings_totals: 'address, role, era',
+  miner_daily: 'address, day, model', miner_latency: 'address, kind, day, secs',
 };
 
 export function dumpContent(dbPath) {

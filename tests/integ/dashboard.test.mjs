@@ -80,12 +80,22 @@ function expectedStats(show) {
   const sample = sols.slice(-1000).map((s) => s.time - tasks.get(lc(s.task)).time).sort((a, b) => a - b);
   const n = sample.length;
   const median = n === 0 ? null : (sample[Math.floor((n - 1) / 2)] + sample[Math.floor(n / 2)]) / 2;
+  // AIUS paid (24h): every party's fee and reward credited by the engine in
+  // the settlements (claims, rejected contestations) of the window.
+  const paid = truth.payouts.filter((p) => p.time > T - DAY && p.time <= T)
+    .filter((p) => show || !tasks.has(lc(p.task)) || !automine(tasks.get(lc(p.task))))
+    .reduce((a, p) => a + BigInt(p.paid.validator.fee) + BigInt(p.paid.validator.reward) +
+      BigInt(p.paid.task_owner.reward) + BigInt(p.paid.treasury.reward) + BigInt(p.paid.model.fee), 0n);
+  const whole = paid / 10n ** 18n;
+  const frac = (paid % 10n ** 18n).toString().padStart(18, '0').replace(/0+$/, '');
   return {
     as_of: { block: truth.head.number, hash: truth.head.hash, time: T },
     automine: show ? 'show' : 'hide',
     images_total: images.length,
     images_7d: images.filter((s) => Math.floor(s.time / DAY) >= D - 6 && Math.floor(s.time / DAY) <= D).length,
     images_24h: images.filter((s) => s.time > T - DAY && s.time <= T).length,
+    aius_paid_24h: paid.toString(),
+    aius_paid_24h_aius: frac ? `${whole}.${frac}` : `${whole}`,
     users_total: new Set(liveTasks.map((t) => lc(t.owner))).size,
     users_7d: new Set(liveTasks.filter((t) => t.time >= from7 && t.time <= T).map((t) => lc(t.owner))).size,
     models: truth.models.length,
@@ -267,7 +277,8 @@ test('/ is the dashboard: figures with definitions, toggle links, range links, S
   }
   const med = hide.median_solve_seconds;
   assert.match(html, new RegExp(`data-stat="median_solve_seconds">${Number.isInteger(med) ? med : med.toFixed(1)} s<`));
-  assert.equal((html.match(/<div class="card" title="[^"]{10,}">/g) || []).length, 10, 'every card has its definition');
+  assert.match(html, new RegExp(`data-stat="aius_paid_24h_aius">${hide.aius_paid_24h_aius.replace('.', '\\.')} AIUS<`));
+  assert.equal((html.match(/<div class="card" title="[^"]{10,}">/g) || []).length, 11, 'every card has its definition');
   assert.match(html, /<a class="toggle" href="\/\?automine=show"/);
   for (const d of ['7', '30', '90', '365', 'all']) assert.match(html, new RegExp(`href="/\\?automine=hide&days=${d}"`));
   assert.match(html, /aria-current="page" class="current">30</);

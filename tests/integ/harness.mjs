@@ -133,6 +133,7 @@ export function runCliAsync(args, opts = {}) {
     const t = setTimeout(() => p.kill('SIGKILL'), opts.timeout || 60000);
     p.stdout.on('data', (d) => { stdout += d; });
     p.stderr.on('data', (d) => { stderr += d; });
-    p.on('exit', (code, signal) => { clearTimeout(t); resolve({ code, signal, stdout, stderr }); });
+    // 'close', not 'exit': exit can come before the last stdout/stderr data.
+    p.on('close', (code, signal) => { clearTimeout(t); resolve({ code, signal, stdout, stderr }); });
   });
 }

@@ -109,6 +109,14 @@ START_TEST(test_config__errors_have_location)
         { "[admin]\nwallets = alice\n", ":2: wallets: \"alice\" is not a 0x address" },
         { "[server]\nthis is not ini\n", ":2: syntax" },
         { "[chain]\nprofile = mainnet\n", ":2: profile: \"mainnet\" is not one of" },
+        { "[models]\nnames = 0x12=Short\n", ":2: names: \"0x12=Short\" is not 0x<64 hex digits>=Name" },
+        { "[models]\nnames = 0x" "a473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0\n",
+          "is not 0x<64 hex digits>=Name" },
+        { "[models]\nnames = 0x" "a473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=\n",
+          "the name must be 1 to 64 characters" },
+        { "[models]\nnames = 0x" "g473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=X\n",
+          "is not 0x<64 hex digits>=Name" },
+        { "[miners]\nactive_window = 0\n", ":2: active_window: \"0\" is not a whole number from 1" },
         { "[auth]\nsession_secret = short\n",
           ":2: session_secret: must be empty or at least 32 characters" },
         { "[auth]\ncomment_max_length = 0\n",
@@ -130,6 +138,26 @@ START_TEST(test_config__errors_have_location)
         config_release(&c);
         unlink(path);
     }
+}
+END_TEST
+
+START_TEST(test_config__model_names)
+{
+    struct config c;
+    char err[512];
+    const char *path;
+
+    ck_assert_int_eq(load_text(&c,
+                               "[models]\nnames = 0xA473C70E9D7C872AC948D20546BC79DB55FA64CA325A4B229AAFFDDB7F86AAE0=WAI v120 ,"
+                               " 0x89c39001e3b23d2092bd998b62f07b523d23deb55e1627048b4ed47a4a38d5cc=Qwen\n"
+                               "[miners]\nactive_window = 48\n",
+                               err, sizeof(err), &path), 0);
+    ck_assert_uint_eq(c.model_names.n, 2);
+    ck_assert_str_eq(c.model_names.items[0],
+                     "0xa473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=WAI v120");
+    ck_assert_uint_eq(c.miners_active_window, 48);
+    config_release(&c);
+    unlink(path);
 }
 END_TEST
 
@@ -282,6 +310,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config__file_and_lists);
     tcase_add_test(tc, test_config__errors_have_location);
     tcase_add_test(tc, test_config__missing_file);
+    tcase_add_test(tc, test_config__model_names);
     tcase_add_test(tc, test_config__env_overrides);
     tcase_add_test(tc, test_config__profile);
     tcase_add_test(tc, test_config__example_matches_table);

@@ -49,6 +49,10 @@ static char *dump(struct db *db)
         "SELECT * FROM daily_users ORDER BY day, address",
         "SELECT id, automine, owner FROM tasks ORDER BY id",
         "SELECT task, claimed FROM solutions ORDER BY task",
+        "SELECT * FROM earnings ORDER BY block, log_index, part",
+        "SELECT * FROM earnings_totals ORDER BY address, role, era",
+        "SELECT * FROM miner_daily ORDER BY address, day, model",
+        "SELECT * FROM miner_latency ORDER BY address, kind, day, secs",
     };
     size_t i;
 
@@ -226,6 +230,183 @@ START_TEST(test_store__window_and_checkpoint)
 }
 END_TEST
 
+/* The first line where a and b differ (the dumps are too long for
+ * ck_assert_str_eq's message). */
+static void same(const char *a, const char *b)
+{
+    size_t i = 0, line = 0;
+
+    while (a[i] && a[i] == b[i]) {
+        if (a[i] == '\n')
+            line = i + 1;
+        i++;
+    }
+    ck_assert_msg(a[i] == b[i], "differ at: %.300s\nvs: %.300s", a + line,
+                  b + line);
+}
+
+static struct st_event transfer(uint64_t block, uint32_t li, int64_t t,
+                                const char *dst, const char *amount)
+{
+    struct st_event e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = ST_TRANSFER;
+    e.pos.block = block;
+    e.pos.log_index = li;
+    snprintf(e.pos.tx, sizeof(e.pos.tx), "0x%064llx", (unsigned long long)block);
+    e.pos.time = t;
+    snprintf(e.u.transfer.src, sizeof(e.u.transfer.src), "0xe");
+    snprintf(e.u.transfer.dst, sizeof(e.u.transfer.dst), "%s", dst);
+    snprintf(e.u.transfer.amount, sizeof(e.u.transfer.amount), "%s", amount);
+    return e;
+}
+
+static struct st_event payout(uint64_t block, uint32_t li, int64_t t,
+                              const char *kind, const char *a0,
+                              const char *a1, const char *a2, const char *a3)
+{
+    struct st_event e;
+
+    memset(&e, 0, sizeof(e));
+    e.kind = ST_PAYOUT;
+    e.pos.block = block;
+    e.pos.log_index = li;
+    snprintf(e.pos.tx, sizeof(e.pos.tx), "0x%064llx", (unsigned long long)block);
+    e.pos.time = t;
+    e.u.payout.kind = kind;
+    e.u.payout.era = 5;
+    snprintf(e.u.payout.a[0], ST_DEC_SIZE, "%s", a0);
+    snprintf(e.u.payout.a[1], ST_DEC_SIZE, "%s", a1);
+    snprintf(e.u.payout.a[2], ST_DEC_SIZE, "%s", a2);
+    snprintf(e.u.payout.a[3], ST_DEC_SIZE, "%s", a3);
+    return e;
+}
+
+static struct st_event pair(enum st_kind kind, const char *id_tail,
+                            const char *addr, uint64_t block, uint32_t li,
+                            int64_t t)
+{
+    struct st_event e = claim(id_tail, addr, block, li, t);
+
+    e.kind = kind;
+    return e;
+}
+
+/*
+ * Earnings: an era-4 claim whose validator owns the task (the owner reward
+ * goes to the same address), a claim with a single fee transfer, a V5
+ * settlement of a rejected contestation (anchored at its finish), an upheld
+ * contestation whose refund is not an earning; replays change nothing;
+ * deltas equal the rebuild and `tokens --force`; a rollback removes them.
+ */
+START_TEST(test_store__earnings)
+{
+    struct store *st;
+    struct db *db = open_db(&st);
+    struct st_event r1[6], r2[9], r3[6];
+    struct st_recompute rc;
+    char *before, *after, *again;
+    uint64_t removed = 0;
+
+    r1[0] = task("1", MINER, 2, DAY1, 1, "10");
+    r1[1] = task("2", ALICE, 2, DAY1, 1, "10");
+    r1[2] = task("3", ALICE, 2, DAY1, 1, "10");
+    r1[3] = task("4", ALICE, 2, DAY1, 1, "10");
+    r1[4] = solution("1", MINER, 3, 0, DAY1 + 7);
+    r1[5] = solution("2", MINER, 3, 1, DAY1 + 9);
+    commit(st, 2, 3, r1, 6);
+    before = dump(db);
+    /* Block 4: claim of task 1 (era 4: model fee, validator fee, treasury,
+     * owner = MINER, validator rewards), claim of task 2 (one fee transfer
+     * to the validator, no rewards). */
+    r2[0] = claim("1", MINER, 4, 0, DAY1 + 20);
+    r2[1] = transfer(4, 1, DAY1 + 20, "0x00000000000000000000000000000000000000d1", "3");
+    r2[2] = transfer(4, 2, DAY1 + 20, MINER, "6");
+    r2[3] = transfer(4, 3, DAY1 + 20, "0x00000000000000000000000000000000000000e1", "100");
+    r2[4] = transfer(4, 4, DAY1 + 20, MINER, "100");
+    r2[5] = transfer(4, 5, DAY1 + 20, MINER, "800");
+    commit(st, 4, 4, r2, 6);
+    ck_assert_int_eq(one(db, "SELECT count(*) FROM earnings"), 5);
+    ck_assert_int_eq(one(db, "SELECT CAST(fees AS INTEGER) * 1000 + CAST(rewards AS INTEGER) FROM "
+                             "earnings_totals WHERE address = '" MINER "' AND role = 'validator'"), 6800);
+    ck_assert_int_eq(one(db, "SELECT CAST(rewards AS INTEGER) FROM earnings_totals WHERE "
+                             "address = '" MINER "' AND role = 'task_owner'"), 100);
+    ck_assert_int_eq(one(db, "SELECT CAST(fees AS INTEGER) FROM miners WHERE address = '" MINER "'"), 6);
+    /* Block 5: claim of task 2 with a single transfer (the validator fee). */
+    memset(r2, 0, sizeof(r2));
+    r2[0] = claim("2", MINER, 5, 0, DAY1 + 30);
+    r2[1] = transfer(5, 1, DAY1 + 30, MINER, "9");
+    /* Block 6: a rejected contestation of task 3's solution settled in
+     * era 5 (FeesPaid, RewardsPaid before the finish, no SolutionClaimed). */
+    r2[2] = solution("3", MINER, 6, 0, DAY1 + 40);
+    r2[3] = pair(ST_CONTESTATION, "3", ALICE, 6, 1, DAY1 + 40);
+    r2[4] = pair(ST_VOTE, "3", ALICE, 6, 2, DAY1 + 40);
+    snprintf(r2[4].u.vote.task, sizeof(r2[4].u.vote.task), "0x%063d3", 0);
+    snprintf(r2[4].u.vote.voter, sizeof(r2[4].u.vote.voter), "%s", ALICE);
+    r2[4].u.vote.yea = 1;
+    r2[5] = pair(ST_VOTE, "3", MINER, 6, 3, DAY1 + 40);
+    snprintf(r2[5].u.vote.task, sizeof(r2[5].u.vote.task), "0x%063d3", 0);
+    snprintf(r2[5].u.vote.voter, sizeof(r2[5].u.vote.voter), "%s", MINER);
+    r2[5].u.vote.yea = 0;
+    commit(st, 5, 6, r2, 6);
+    memset(r3, 0, sizeof(r3));
+    r3[0] = payout(7, 0, DAY1 + 50, "fees", "4", "1", "6", "5");
+    r3[1] = payout(7, 1, DAY1 + 50, "rewards", "1000", "100", "100", "800");
+    r3[2] = pair(ST_VOTE_FINISH, "3", ALICE, 7, 2, DAY1 + 50);
+    snprintf(r3[2].u.finish.task, sizeof(r3[2].u.finish.task), "0x%063d3", 0);
+    r3[2].u.finish.start_idx = 0;
+    r3[2].u.finish.end_idx = 2;
+    commit(st, 7, 7, r3, 3);
+    /* validator: 6 + 9 + 5 fees, 800 + 800 rewards; model part 4 - 1. */
+    ck_assert_int_eq(one(db, "SELECT CAST(fees AS INTEGER) * 10000 + CAST(rewards AS INTEGER) FROM "
+                             "miners WHERE address = '" MINER "'"), 201600);
+    ck_assert_int_eq(one(db, "SELECT count(*) FROM earnings WHERE via = 'contestation'"), 5);
+    ck_assert_int_eq(one(db, "SELECT CAST(amount AS INTEGER) FROM earnings WHERE "
+                             "via = 'contestation' AND role = 'model'"), 3);
+    ck_assert_int_eq(one(db, "SELECT count(*) FROM miner_latency WHERE day = -1 AND kind = 0"), 3);
+    after = dump(db);
+    /* Replays change nothing; the rebuild and a forced re-derivation agree. */
+    commit(st, 7, 7, r3, 3);
+    again = dump(db);
+    same(again, after);
+    free(again);
+    ck_assert_int_eq(store_rebuild_derived(st), 0);
+    again = dump(db);
+    same(again, after);
+    free(again);
+    ck_assert_int_eq(store_recompute_earnings(st, NULL, 1, NULL, NULL, &rc), 0);
+    ck_assert_int_eq(rc.txs, 3);
+    again = dump(db);
+    same(again, after);
+    free(again);
+    /* An upheld contestation: the refund transfer is not an earning. */
+    memset(r3, 0, sizeof(r3));
+    r3[0] = solution("4", MINER, 8, 0, DAY1 + 60);
+    r3[1] = pair(ST_CONTESTATION, "4", ALICE, 8, 1, DAY1 + 60);
+    r3[2] = pair(ST_VOTE, "4", ALICE, 8, 2, DAY1 + 60);
+    snprintf(r3[2].u.vote.task, sizeof(r3[2].u.vote.task), "0x%063d4", 0);
+    snprintf(r3[2].u.vote.voter, sizeof(r3[2].u.vote.voter), "%s", ALICE);
+    r3[2].u.vote.yea = 1;
+    commit(st, 8, 8, r3, 3);
+    memset(r3, 0, sizeof(r3));
+    r3[0] = transfer(9, 0, DAY1 + 70, ALICE, "10");
+    r3[1] = pair(ST_VOTE_FINISH, "4", ALICE, 9, 1, DAY1 + 70);
+    snprintf(r3[1].u.finish.task, sizeof(r3[1].u.finish.task), "0x%063d4", 0);
+    commit(st, 9, 9, r3, 2);
+    ck_assert_int_eq(one(db, "SELECT count(*) FROM earnings WHERE task LIKE '%4'"), 0);
+    /* A reorg back to block 3 removes every claim and its earnings. */
+    ck_assert_int_eq(store_rollback(st, 3, "0xh3", 0, NULL, &removed), 0);
+    again = dump(db);
+    same(again, before);
+    free(again);
+    free(before);
+    free(after);
+    store_free(st);
+    db_close(db);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -233,6 +414,7 @@ static Suite *store_suite(void)
 
     tcase_add_test(tc, test_store__deltas_equal_rebuild_and_rollback);
     tcase_add_test(tc, test_store__window_and_checkpoint);
+    tcase_add_test(tc, test_store__earnings);
     suite_add_tcase(s, tc);
     return s;
 }

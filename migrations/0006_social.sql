@@ -1,4 +1,4 @@
--- 0007_social.sql - wallet sign-in (EIP-4361), upvotes, reactions,
+-- 0006_social.sql - wallet sign-in (EIP-4361), upvotes, reactions,
 -- comments, moderation and the audit log.
 --
 -- These tables are the source of truth for what people did; tasks.upvotes

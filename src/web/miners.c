@@ -1,0 +1,757 @@
+/*
+ * miners.c - /miners, /miner/<addr>, /users, /user/<addr>, /models,
+ * /model/<id> and their JSON twins under /api/v1/.
+ *
+ * The JSON is what analytics.c builds (its header defines every figure);
+ * pages render the same objects after adding display text (whole AIUS,
+ * dates, image URLs, SVG charts) built here from numbers and validated ids
+ * only.  Bad parameters are 400s naming the parameter, unknown addresses
+ * and ids 404s.  Leaderboards depend on the indexed head alone, so their
+ * JSON is kept per (window, sort) until the head moves, and so is the
+ * rendered /miners page for requests without a cookie (a page that may
+ * show a session is never shared); the detail and list replies are kept
+ * the same way in a small LRU (cached_reply).
+ */
+#include "arbiusd/web.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arbiusd/analytics.h"
+#include "arbiusd/chart.h"
+#include "arbiusd/cid.h"
+#include "arbiusd/config.h"
+#include "arbiusd/log.h"
+#include "arbiusd/stats.h"
+
+#define MW_CHART_MAX ((size_t)4 << 20)
+
+static int64_t active_window(const struct http_req *req)
+{
+    return (int64_t)req->ctx->cfg->miners_active_window * 3600;
+}
+
+static char *const *name_items(const struct http_req *req, size_t *n)
+{
+    *n = req->ctx->cfg->model_names.n;
+    return req->ctx->cfg->model_names.items;
+}
+
+/* "0x" + hexdigits hex digits, any case -> lower case into out.  0 or -1. */
+static int hex_param(const char *s, size_t hexdigits, char *out)
+{
+    size_t i;
+
+    if (!s || strlen(s) != hexdigits + 2 || s[0] != '0' ||
+        (s[1] != 'x' && s[1] != 'X'))
+        return -1;
+    for (i = 2; i < hexdigits + 2; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return -1;
+    for (i = 0; i < hexdigits + 2; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[hexdigits + 2] = '\0';
+    return 0;
+}
+
+/* ---- display helpers ---- */
+
+static void time_text(json_t *o, const char *key, const char *outkey)
+{
+    json_t *v = json_object_get(o, key);
+    char txt[32];
+    time_t t;
+    struct tm tm;
+
+    if (!json_is_integer(v))
+        return;
+    t = (time_t)json_integer_value(v);
+    if (gmtime_r(&t, &tm) && strftime(txt, sizeof(txt), "%Y-%m-%d %H:%M", &tm))
+        json_object_set_new(o, outkey, json_string(txt));
+}
+
+/* Adds "<key>_aius" (whole AIUS text) beside a wei string field. */
+static void aius_text(json_t *o, const char *key)
+{
+    const char *wei = json_string_value(json_object_get(o, key));
+    char k[64], txt[96];
+
+    if (!wei)
+        return;
+    analytics_aius_text(wei, txt, sizeof(txt));
+    snprintf(k, sizeof(k), "%s_aius", key);
+    if (!json_object_get(o, k))
+        json_object_set_new(o, k, json_string(txt));
+}
+
+/* Adds "image_url" for an object with cid and output_file, and "is_image"
+ * for image outputs. */
+static void image_url(const struct http_req *req, json_t *o)
+{
+    const struct config *cfg = req->ctx->cfg;
+    const char *cid = json_string_value(json_object_get(o, "cid"));
+    const char *file = json_string_value(json_object_get(o, "output_file"));
+    const char *type = json_string_value(json_object_get(o, "output_type"));
+    struct buf b = BUF_INIT(4096);
+
+    if (!cid || cfg->gateways.n == 0)
+        return;
+    if (cid_gateway_url(&b, cfg->gateways.items[0], cid, file) == 0)
+        json_object_set_new(o, "image_url", json_stringn(b.data, b.len));
+    buf_release(&b);
+    json_object_set_new(o, "is_image",
+                        json_boolean(type && strcmp(type, "image") == 0));
+}
+
+static json_t *chart(json_t *points, const char *key, enum chart_kind kind,
+                     const char *id, const char *title, const char *unit)
+{
+    size_t n = json_array_size(points), i;
+    struct chart_point *cp = xcalloc(n + 1, sizeof(*cp));
+    struct buf b = BUF_INIT(MW_CHART_MAX);
+    json_t *out = NULL;
+
+    for (i = 0; i < n; i++) {
+        json_t *p = json_array_get(points, i);
+
+        cp[i].day = (int64_t)json_integer_value(json_object_get(p, "day"));
+        cp[i].value = (int64_t)json_integer_value(json_object_get(p, key));
+    }
+    if (chart_svg(&b, kind, id, title, unit, cp, n) == 0)
+        out = json_stringn(b.data, b.len);
+    else
+        log_warnx("miners: chart %s too large", id);
+    buf_release(&b);
+    free(cp);
+    return out ? out : json_string("");
+}
+
+static void day_texts(json_t *points)
+{
+    size_t i;
+    json_t *p;
+
+    json_array_foreach(points, i, p) {
+        char txt[32];
+
+        chart_day_text((int64_t)json_integer_value(json_object_get(p, "day")),
+                       txt, sizeof(txt));
+        json_object_set_new(p, "date", json_string(txt));
+        aius_text(p, "fees");
+        aius_text(p, "rewards");
+    }
+}
+
+/* Common reply of a lookup: status from the analytics result. */
+static int lookup_error(struct http_req *req, struct http_resp *resp, int r,
+                        const char *what)
+{
+    if (r == 1)
+        return http_reply_error(req, resp, 404, what);
+    return http_reply_error(req, resp, 503, "the database is unavailable");
+}
+
+/* ---- leaderboard cache ---- */
+
+static struct {
+    pthread_mutex_t lock;
+    struct stats_head head[4][3];
+    char *text[4][3];
+    size_t len[4][3];
+    struct stats_head page_head[4][3];  /* the rendered /miners pages */
+    char *page[4][3];
+    size_t page_len[4][3];
+} lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int head_same(const struct stats_head *a, const struct stats_head *b)
+{
+    return a->initialized && b->initialized && a->block == b->block &&
+           strcmp(a->hash, b->hash) == 0;
+}
+
+/* The leaderboard's JSON text for (w, s) at the current head, into out.
+ * A miss reads the window once and keeps all three orders. */
+static int leaderboard_text(struct http_req *req, enum an_window w,
+                            enum an_sort s, struct buf *out)
+{
+    struct db *db = http_db(req);
+    struct stats_head h, h2;
+    json_t *v[3] = { NULL, NULL, NULL };
+    char *text[3] = { NULL, NULL, NULL };
+    int hit = 0, k, ret = -1, keep;
+
+    if (!db || stats_head(db, &h) < 0)
+        return -1;
+    pthread_mutex_lock(&lb_cache.lock);
+    if (lb_cache.text[w][s] && head_same(&lb_cache.head[w][s], &h)) {
+        buf_reset(out);
+        hit = buf_add(out, lb_cache.text[w][s], lb_cache.len[w][s]) == 0;
+    }
+    pthread_mutex_unlock(&lb_cache.lock);
+    if (hit)
+        return 0;
+    if (analytics_miners_sorts(db, w, active_window(req), v) < 0)
+        return -1;
+    for (k = 0; k < 3; k++)
+        if (!(text[k] = json_dumps(v[k], JSON_COMPACT)))
+            goto out;
+    buf_reset(out);
+    if (buf_adds(out, text[s]) < 0)
+        goto out;
+    /* Kept only if the reply is of the head read above and still current. */
+    {
+        const char *hash = json_string_value(
+            json_object_get(json_object_get(v[s], "as_of"), "hash"));
+
+        keep = hash && h.initialized && strcmp(hash, h.hash) == 0 &&
+               stats_head(db, &h2) == 0 && head_same(&h, &h2);
+    }
+    if (keep) {
+        pthread_mutex_lock(&lb_cache.lock);
+        for (k = 0; k < 3; k++) {
+            free(lb_cache.text[w][k]);
+            lb_cache.text[w][k] = text[k];
+            lb_cache.len[w][k] = strlen(text[k]);
+            lb_cache.head[w][k] = h;
+            text[k] = NULL;
+        }
+        pthread_mutex_unlock(&lb_cache.lock);
+    }
+    ret = 0;
+out:
+    for (k = 0; k < 3; k++) {
+        free(text[k]);
+        json_decref(v[k]);
+    }
+    return ret;
+}
+
+/* window= and sort= (defaults all, solutions), or a 400 message. */
+static int lb_params(const struct http_req *req, enum an_window *w,
+                     enum an_sort *s, const char **msg)
+{
+    const char *v = http_query(req, "window");
+
+    *w = AN_ALL;
+    *s = AN_BY_SOLUTIONS;
+    if (v && analytics_window_parse(v, w) < 0) {
+        *msg = "window: expected 24h, 7d, 30d or all";
+        return -1;
+    }
+    v = http_query(req, "sort");
+    if (v && analytics_sort_parse(v, s) < 0) {
+        *msg = "sort: expected solutions, earnings or latency";
+        return -1;
+    }
+    return 0;
+}
+
+int api_miners(struct http_req *req, struct http_resp *resp)
+{
+    enum an_window w;
+    enum an_sort s;
+    const char *msg = NULL;
+
+    if (lb_params(req, &w, &s, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    if (leaderboard_text(req, w, s, &resp->body) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    resp->status = 200;
+    resp->content_type = "application/json";
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    return 0;
+}
+
+int pages_miners(struct http_req *req, struct http_resp *resp)
+{
+    static const char *const wl[] = { "24h", "7d", "30d", "all" };
+    static const char *const sl[] = { "solutions", "earnings", "latency" };
+    struct buf text = BUF_INIT(HTTP_MAX_RESPONSE);
+    enum an_window w;
+    enum an_sort s;
+    const char *msg = NULL;
+    json_t *ctx = NULL, *links, *m;
+    size_t i;
+    int r;
+
+    struct stats_head h;
+    struct db *db;
+    int hit = 0;
+    /* Only anonymous requests share a rendered page: whatever the layout
+     * shows of a session (a cookie) must never reach another client. */
+    int shared = http_header(req, "Cookie") == NULL;
+
+    if (lb_params(req, &w, &s, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    /* The page is a function of (window, sort, head) too. */
+    db = http_db(req);
+    if (!db || stats_head(db, &h) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    pthread_mutex_lock(&lb_cache.lock);
+    if (shared && lb_cache.page[w][s] &&
+        head_same(&lb_cache.page_head[w][s], &h)) {
+        buf_reset(&resp->body);
+        hit = buf_add(&resp->body, lb_cache.page[w][s],
+                      lb_cache.page_len[w][s]) == 0;
+    }
+    pthread_mutex_unlock(&lb_cache.lock);
+    if (hit) {
+        resp->status = 200;
+        resp->content_type = "text/html; charset=utf-8";
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 0;
+    }
+    if (leaderboard_text(req, w, s, &text) < 0 ||
+        !(ctx = json_loads(text.data, 0, NULL))) {
+        buf_release(&text);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    buf_release(&text);
+    json_array_foreach(json_object_get(ctx, "miners"), i, m) {
+        time_text(m, "last_seen", "last_seen_text");
+        time_text(m, "first_seen", "first_seen_text");
+    }
+    aius_text(json_object_get(ctx, "totals"), "earnings");
+    if (json_array_size(json_object_get(ctx, "daily")) > 0)
+        json_object_set_new(ctx, "chart_daily",
+                            chart(json_object_get(ctx, "daily"), "solutions",
+                                  CHART_BARS, "chart-miners",
+                                  "Solutions per day, all miners",
+                                  "solutions"));
+    links = json_array();
+    for (i = 0; i < 4; i++) {
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[i],
+                 sl[s]);
+        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", wl[i],
+                                               "href", href, "current",
+                                               (int)i == (int)w));
+    }
+    json_object_set_new(ctx, "windows", links);
+    links = json_array();
+    for (i = 0; i < 3; i++) {
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[w],
+                 sl[i]);
+        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", sl[i],
+                                               "href", href, "current",
+                                               (int)i == (int)s));
+    }
+    json_object_set_new(ctx, "sorts", links);
+    json_object_set_new(ctx, "title", json_string("Miners"));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    r = http_reply_page(req, resp, "miners", ctx);
+    /* Kept only when the body is of the head read above. */
+    m = json_object_get(json_object_get(ctx, "as_of"), "hash");
+    if (shared && r == 0 && resp->status == 200 && json_is_string(m) &&
+        strcmp(json_string_value(m), h.hash) == 0) {
+        char *copy = xmalloc(resp->body.len + 1);
+
+        memcpy(copy, resp->body.data, resp->body.len);
+        copy[resp->body.len] = '\0';
+        pthread_mutex_lock(&lb_cache.lock);
+        free(lb_cache.page[w][s]);
+        lb_cache.page[w][s] = copy;
+        lb_cache.page_len[w][s] = resp->body.len;
+        lb_cache.page_head[w][s] = h;
+        pthread_mutex_unlock(&lb_cache.lock);
+    }
+    json_decref(ctx);
+    return r;
+}
+
+/* ---- one miner ---- */
+
+static int miner_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    char addr[43];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 40, addr) < 0) {
+        http_reply_error(req, resp, 400,
+                         "address: expected 0x and 40 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_miner(db, addr, active_window(req), names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such miner in the index");
+        return -1;
+    }
+    return 0;
+}
+
+static int produce_api_miner(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (miner_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+static int produce_pages_miner(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v, *e, *daily;
+    size_t i;
+    int r;
+
+    if (miner_load(req, resp, &o) < 0)
+        return 0;
+    time_text(o, "first_seen", "first_seen_text");
+    time_text(o, "last_seen", "last_seen_text");
+    e = json_object_get(o, "earnings");
+    aius_text(e, "fees");
+    aius_text(e, "rewards");
+    json_array_foreach(json_object_get(e, "eras"), i, v) {
+        aius_text(v, "fees");
+        aius_text(v, "rewards");
+    }
+    json_array_foreach(json_object_get(o, "recent"), i, v) {
+        image_url(req, v);
+        time_text(v, "time", "time_text");
+    }
+    json_array_foreach(json_object_get(o, "stake_events"), i, v) {
+        time_text(v, "time", "time_text");
+        aius_text(v, "amount");
+    }
+    daily = json_object_get(o, "daily");
+    day_texts(daily);
+    json_object_set_new(o, "chart_solutions",
+                        chart(daily, "solutions", CHART_BARS, "chart-sol",
+                              "Solutions per day", "solutions"));
+    json_object_set_new(o, "chart_claims",
+                        chart(daily, "claims", CHART_BARS, "chart-claims",
+                              "Claims per day", "claims"));
+    json_object_set_new(o, "title", json_string("Miner"));
+    r = http_reply_page(req, resp, "miner", o);
+    json_decref(o);
+    return r;
+}
+
+/* ---- users ---- */
+
+static int users_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    const char *sort = http_query(req, "sort");
+
+    if (!sort)
+        sort = "tasks";
+    if (strcmp(sort, "tasks") != 0 && strcmp(sort, "fees") != 0 &&
+        strcmp(sort, "recent") != 0) {
+        http_reply_error(req, resp, 400, "sort: expected tasks, fees or recent");
+        return -1;
+    }
+    if (!db || analytics_users(db, sort, outp) < 0) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    return 0;
+}
+
+static int produce_api_users(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (users_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+static int produce_pages_users(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v;
+    size_t i;
+    int r;
+
+    if (users_load(req, resp, &o) < 0)
+        return 0;
+    json_array_foreach(json_object_get(o, "users"), i, v) {
+        time_text(v, "first_seen", "first_seen_text");
+        time_text(v, "last_seen", "last_seen_text");
+    }
+    json_object_set_new(o, "title", json_string("Users"));
+    r = http_reply_page(req, resp, "users", o);
+    json_decref(o);
+    return r;
+}
+
+static int user_load(struct http_req *req, struct http_resp *resp,
+                     json_t **outp)
+{
+    struct db *db = http_db(req);
+    char addr[43];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 40, addr) < 0) {
+        http_reply_error(req, resp, 400,
+                         "address: expected 0x and 40 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_user(db, addr, names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such user in the index");
+        return -1;
+    }
+    return 0;
+}
+
+static int produce_api_user(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (user_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+static int produce_pages_user(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v;
+    size_t i;
+    int r;
+
+    if (user_load(req, resp, &o) < 0)
+        return 0;
+    time_text(o, "first_seen", "first_seen_text");
+    time_text(o, "last_seen", "last_seen_text");
+    json_array_foreach(json_object_get(o, "recent"), i, v) {
+        image_url(req, v);
+        time_text(v, "time", "time_text");
+        aius_text(v, "fee");
+    }
+    json_object_set_new(o, "title", json_string("User"));
+    r = http_reply_page(req, resp, "user", o);
+    json_decref(o);
+    return r;
+}
+
+/* ---- models ---- */
+
+static int produce_api_models(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    json_t *o = NULL;
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+
+    if (!db || analytics_models(db, names, nn, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    return http_reply_json(resp, 200, o);
+}
+
+static int produce_pages_models(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    json_t *o = NULL;
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (!db || analytics_models(db, names, nn, &o) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    json_object_set_new(o, "title", json_string("Models"));
+    r = http_reply_page(req, resp, "models", o);
+    json_decref(o);
+    return r;
+}
+
+static int model_load(struct http_req *req, struct http_resp *resp,
+                      json_t **outp)
+{
+    struct db *db = http_db(req);
+    char id[67];
+    size_t nn;
+    char *const *names = name_items(req, &nn);
+    int r;
+
+    if (hex_param(req->param, 64, id) < 0) {
+        http_reply_error(req, resp, 400, "id: expected 0x and 64 hex digits");
+        return -1;
+    }
+    if (!db) {
+        http_reply_error(req, resp, 503, "the database is unavailable");
+        return -1;
+    }
+    r = analytics_model(db, id, names, nn, outp);
+    if (r != 0) {
+        lookup_error(req, resp, r, "no such model in the index");
+        return -1;
+    }
+    return 0;
+}
+
+static int produce_api_model(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL;
+
+    if (model_load(req, resp, &o) < 0)
+        return 0;
+    return http_reply_json(resp, 200, o);
+}
+
+static int produce_pages_model(struct http_req *req, struct http_resp *resp)
+{
+    json_t *o = NULL, *v, *daily, *f;
+    size_t i;
+    int r;
+
+    if (model_load(req, resp, &o) < 0)
+        return 0;
+    daily = json_object_get(o, "daily");
+    day_texts(daily);
+    json_object_set_new(o, "chart_tasks",
+                        chart(daily, "tasks", CHART_BARS, "chart-tasks",
+                              "Tasks per day", "tasks"));
+    json_object_set_new(o, "chart_solutions",
+                        chart(daily, "solutions", CHART_BARS, "chart-sol",
+                              "Solutions per day", "solutions"));
+    json_array_foreach(json_object_get(json_object_get(o, "template"),
+                                       "fields"), i, f) {
+        v = json_object_get(f, "default");
+        if (v && !json_is_null(v) && !json_is_string(v)) {
+            char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+            if (t)
+                json_object_set_new(f, "default_text", json_string(t));
+            free(t);
+        } else if (json_is_string(v)) {
+            json_object_set(f, "default_text", v);
+        }
+    }
+    time_text(json_object_get(o, "registered"), "time", "time_text");
+    json_object_set_new(o, "title", json_string("Model"));
+    r = http_reply_page(req, resp, "model", o);
+    json_decref(o);
+    return r;
+}
+
+/* ---- detail and list replies, kept per indexed head ---- */
+
+#define RC_SLOTS 64                 /* replies kept */
+#define RC_MAX_BODY ((size_t)512 << 10) /* larger replies are not kept */
+
+/*
+ * Every reply below is a function of the URL (validated by its producer)
+ * and the indexed head, so a 200 reply is kept until the head moves:
+ * repeated requests cost one scan_state read and a copy.  Pages are kept
+ * and served only for requests without a cookie (nothing of a session is
+ * ever shared).  Least recently used slot goes first.
+ */
+static struct {
+    pthread_mutex_t lock;
+    uint64_t tick;
+    struct {
+        char key[192];              /* "" = empty */
+        struct stats_head head;
+        char *body;
+        size_t len;
+        const char *ctype;          /* static */
+        uint64_t used;
+    } e[RC_SLOTS];
+} rc_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int cached_reply(struct http_req *req, struct http_resp *resp,
+                        int page,
+                        int (*produce)(struct http_req *, struct http_resp *))
+{
+    struct db *db = http_db(req);
+    const char *sort = http_query(req, "sort");
+    struct stats_head h, h2;
+    char key[192];
+    size_t i, victim = 0;
+    int hit = 0, r, n;
+
+    if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
+        !h.initialized)
+        return produce(req, resp);
+    n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return produce(req, resp);
+    pthread_mutex_lock(&rc_cache.lock);
+    for (i = 0; i < RC_SLOTS; i++) {
+        if (rc_cache.e[i].key[0] && strcmp(rc_cache.e[i].key, key) == 0 &&
+            head_same(&rc_cache.e[i].head, &h)) {
+            buf_reset(&resp->body);
+            hit = buf_add(&resp->body, rc_cache.e[i].body,
+                          rc_cache.e[i].len) == 0;
+            resp->content_type = rc_cache.e[i].ctype;
+            rc_cache.e[i].used = ++rc_cache.tick;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&rc_cache.lock);
+    if (hit) {
+        resp->status = 200;
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return 0;
+    }
+    r = produce(req, resp);
+    if (r != 0 || resp->status != 200 || resp->stream_fn || resp->fd >= 0 ||
+        resp->body.len > RC_MAX_BODY || stats_head(db, &h2) < 0 ||
+        !head_same(&h, &h2))
+        return r;
+    {
+        char *copy = xmalloc(resp->body.len + 1);
+
+        memcpy(copy, resp->body.data, resp->body.len);
+        copy[resp->body.len] = '\0';
+        pthread_mutex_lock(&rc_cache.lock);
+        for (i = 0; i < RC_SLOTS; i++) {
+            if (!rc_cache.e[i].key[0] || strcmp(rc_cache.e[i].key, key) == 0) {
+                victim = i;
+                break;
+            }
+            if (rc_cache.e[i].used < rc_cache.e[victim].used)
+                victim = i;
+        }
+        free(rc_cache.e[victim].body);
+        snprintf(rc_cache.e[victim].key, sizeof(rc_cache.e[victim].key), "%s",
+                 key);
+        rc_cache.e[victim].head = h;
+        rc_cache.e[victim].body = copy;
+        rc_cache.e[victim].len = resp->body.len;
+        rc_cache.e[victim].ctype = resp->content_type;
+        rc_cache.e[victim].used = ++rc_cache.tick;
+        pthread_mutex_unlock(&rc_cache.lock);
+    }
+    return r;
+}
+
+#define CACHED(name, page)                                                  \
+    int name(struct http_req *req, struct http_resp *resp)                 \
+    {                                                                       \
+        return cached_reply(req, resp, page, produce_##name);               \
+    }
+
+CACHED(api_miner, 0)
+CACHED(pages_miner, 1)
+CACHED(api_users, 0)
+CACHED(pages_users, 1)
+CACHED(api_user, 0)
+CACHED(pages_user, 1)
+CACHED(api_models, 0)
+CACHED(pages_models, 1)
+CACHED(api_model, 0)
+CACHED(pages_model, 1)
