@@ -8,6 +8,8 @@
 #   make SANITIZE=address check   the same under ASan+UBSan (build-address/)
 #   make SANITIZE=thread check    the same under TSan (build-thread/)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make soak       reliability soak (kills, reorgs, faults, wrk); soak-quick
+#   make bench      every benchmark, written to docs/BENCHMARKS.md
 #   make clean
 
 PKGS      := libmicrohttpd libcurl sqlite3 jansson libsecp256k1 libcrypto inih zlib
@@ -57,7 +59,7 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install tsan bench soak \
-        bench-http bench-scale
+        soak-quick bench-backfill bench-http bench-scale
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd
@@ -137,13 +139,22 @@ run: deps
 tsan:
 	$(MAKE) SANITIZE=thread check
 
-# Benchmarks print figures; they are not timed tests.  BENCH_EVENTS scales
-# the devnet workload (default 100,000 events).
+# Benchmarks print figures; they are not timed tests.  `make bench` runs
+# backfill, HTTP and scale once (bench/report.mjs) and writes
+# docs/BENCHMARKS.md: every figure next to its reference from the same run,
+# with the machine and workload sizes.  BENCH_EVENTS scales the devnet
+# workload (default 100,000 events).
 BENCH_EVENTS ?= 100000
+BENCH_CONNECTIONS ?= 64
 bench: deps-test
-	$(MAKE) all
+	$(MAKE) all $(BUILD)/bench/hello $(BUILD)/bench/scale
+	cd tests && node ../bench/report.mjs --bin $(CURDIR)/$(BUILD)/arbiusd \
+	    --hello $(CURDIR)/$(BUILD)/bench/hello --builder $(CURDIR)/$(BUILD)/bench/scale \
+	    --events $(BENCH_EVENTS) --seconds $(BENCH_SECONDS) --connections $(BENCH_CONNECTIONS) \
+	    --sizes $(BENCH_SCALE) --out $(CURDIR)/docs/BENCHMARKS.md
+
+bench-backfill: $(BUILD)/arbiusd
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
-	$(MAKE) bench-http bench-scale
 
 # bench/http: wrk at 64 connections against a bare libmicrohttpd
 # hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:
@@ -168,6 +179,26 @@ bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
 bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \
 	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale --hello $(CURDIR)/$(BUILD)/bench/hello
+
+# Reliability soak, tests/soak/soak.mjs: SOAK_KILLS SIGKILLs, SOAK_REORGS
+# random reorgs, the fault-proxy matrix under live sync, wrk at
+# SOAK_WRK_CONNECTIONS for SOAK_WRK_SECONDS; prints a table, exits non-zero
+# on any failure.  SOAK_SEED reproduces a run.  soak-quick: a few minutes.
+SOAK_KILLS ?= 50
+SOAK_REORGS ?= 100
+SOAK_WRK_SECONDS ?= 600
+SOAK_WRK_CONNECTIONS ?= 256
+# The soak runs a copy of the binary, so that a rebuild meanwhile cannot
+# pull it from under a long run.
+soak: deps-test
+	$(MAKE) all
+	cp $(BUILD)/arbiusd $(BUILD)/arbiusd-soak
+	cd tests && SOAK_KILLS=$(SOAK_KILLS) SOAK_REORGS=$(SOAK_REORGS) \
+	    SOAK_WRK_SECONDS=$(SOAK_WRK_SECONDS) SOAK_WRK_CONNECTIONS=$(SOAK_WRK_CONNECTIONS) \
+	    ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd-soak node soak/soak.mjs
+
+soak-quick:
+	$(MAKE) soak SOAK_KILLS=10 SOAK_REORGS=10 SOAK_WRK_SECONDS=60 SOAK_FAULT_SECONDS=4
 
 fuzz:
 	@tools/deps.sh fuzz

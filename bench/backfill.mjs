@@ -21,6 +21,8 @@ import { Rpc } from '../tests/devnet/lib.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.ARBIUSD_BIN || path.join(ROOT, 'build/arbiusd');
 const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? Number(process.argv[i + 1]) : d; };
+const argStr = (k) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? process.argv[i + 1] : null; };
+const JSON_OUT = argStr('json'); // write the figures here too (bench/report.mjs)
 const EVENTS = arg('events', 100000);
 const MAX_RANGE = arg('max-range', 10000);
 const BATCH = 50;
@@ -88,6 +90,13 @@ try {
   row('RPC HTTP requests / 1,000 events', `${(requests * 1000 / events).toFixed(2)} (${requests} requests)`);
   row('node floor (same requests)', `${(floorMs / 1000).toFixed(2)} s`);
   row('arbiusd / floor', `${(arbMs / floorMs).toFixed(2)}x (goal <= 1.5x)`);
+  if (JSON_OUT) {
+    fs.writeFileSync(JSON_OUT, JSON.stringify({
+      events, from_block: from, to_block: head, blocks: head - from + 1, generate_ms: genMs, max_range: MAX_RANGE,
+      arbiusd_ms: arbMs, events_per_s: events / (arbMs / 1000), requests, requests_per_1000: (requests * 1000) / events,
+      floor_ms: floorMs, ratio: arbMs / floorMs,
+    }, null, 1));
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 } finally {
   await net.stop();

@@ -104,6 +104,12 @@ async function main() {
       okRate ? 'met' : 'NOT met', (s.rps / h.rps).toFixed(2), okP99 ? 'met' : 'NOT met', s.p99.toFixed(2));
     console.log('goal: /gallery >= a quarter of the hello-world rate: %s (%s)', g.rps >= h.rps / 4 ? 'met' : 'NOT met', (g.rps / h.rps).toFixed(2));
     console.log('elapsed: %s s', ((Date.now() - t0) / 1000).toFixed(1));
+    const jsonOut = opt('json', null);
+    const pick = (x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, non2xx: x.non2xx, errors: x.errors });
+    if (jsonOut) {
+      fs.writeFileSync(jsonOut, JSON.stringify({ connections: CONNS, duration: DURATION, threads: THREADS, tasks: Number(tasks),
+        hello: pick(h), stats: pick(s), page: pick(p), gallery: pick(g), images_deep: pick(gd) }, null, 1));
+    }
   } finally {
     hello?.proc.kill('SIGTERM');
     if (daemon) await daemon.stop();

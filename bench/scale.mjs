@@ -221,3 +221,11 @@ for (const g of grows) {
 const gworst = Math.max(...grows.map((g) => Math.max(g.apiDeep.p50 / g.apiFirst.p50, g.pageDeep.p50 / g.pageFirst.p50)));
 console.log('goal: deep cursor pages within 1.2x of the top ones: %s (worst ratio %sx)', gworst <= 1.2 ? 'met' : 'NOT met', gworst.toFixed(2));
 console.log('elapsed: %s s', ((Date.now() - t0) / 1000).toFixed(1));
+if (opt('json')) {
+  fs.writeFileSync(opt('json'), JSON.stringify({ requests: REQUESTS, warmup: WARMUP, wrk_seconds: WRK_SECONDS,
+    rows: rows.map((r) => ({ tasks: r.n, build_s: r.buildS, db_bytes: r.size, p50: r.seq.p50, p99: r.seq.p99,
+      wrk_rps: r.w.rps, wrk_p99: r.w.p99, wrk_non2xx: r.w.non2xx, wrk_errors: r.w.errors, compute_hide_ms: r.compute[0], compute_show_ms: r.compute[1] })),
+    gallery_requests: GREQ,
+    gallery: grows.map((g) => ({ tasks: g.n, images: g.images, deep_pos: g.pos, deep_items: g.deepItems,
+      api_top: g.apiFirst, api_deep: g.apiDeep, page_top: g.pageFirst, page_deep: g.pageDeep, served: g.served })) }, null, 1));
+}

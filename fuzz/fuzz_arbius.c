@@ -64,9 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1: {
         struct arbius_submit sub;
 
+        /* The input is borrowed from the calldata: it must lie inside it.
+         * (This replaced a "last byte is 0xfe" sentinel that the fuzzer
+         * reached with a valid call: corpus crash-sentinel-0xfe.) */
         if (arbius_decode_submit(data + 1, size - 1, &sub) == 0 && sub.found &&
-            sub.input_len && sub.input[sub.input_len - 1] == 0xfe)
-            abort(); /* unreachable sentinel keeps the result used */
+            sub.input_len &&
+            (sub.input < data + 1 || sub.input + sub.input_len > data + size))
+            abort();
         break;
     }
     case 2: {

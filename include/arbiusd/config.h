@@ -103,6 +103,13 @@ void config_init_defaults(struct config *c);
 int config_load(struct config *c, const char *path, char *err,
                 size_t errlen) WARN_UNUSED;
 
+/*
+ * config_load() with the INI text text[0..len) in place of a file (for
+ * tests and the fuzzer); name stands for the file in error messages.
+ */
+int config_load_text(struct config *c, const char *name, const char *text,
+                     size_t len, char *err, size_t errlen) WARN_UNUSED;
+
 /* Applies ARBIUSD_<SECTION>_<KEY> variables from environ; -1 on a bad value,
  * an unknown ARBIUSD_ name, with the reason in err. */
 int config_apply_env(struct config *c, char *err, size_t errlen) WARN_UNUSED;

@@ -2092,12 +2092,14 @@ int store_rollback(struct store *st, uint64_t ancestor,
     if ((r = run(st, "DELETE FROM tasks WHERE block > ?", "i", a)) < 0)
         goto fail;
     gone += (uint64_t)r;
-    if ((r = run(st, "DELETE FROM solutions WHERE block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
+    /* Claims first: a doomed claim of a doomed solution is an event of its
+     * own on the same row, and must be counted before the row goes. */
     if ((r = run(st, "UPDATE solutions SET claimed = 0, claim_block = NULL, "
                      "claim_log_index = NULL, claim_tx = NULL, "
                      "claim_time = NULL WHERE claim_block > ?", "i", a)) < 0)
+        goto fail;
+    gone += (uint64_t)r;
+    if ((r = run(st, "DELETE FROM solutions WHERE block > ?", "i", a)) < 0)
         goto fail;
     gone += (uint64_t)r;
     if ((r = run(st, "DELETE FROM contestations WHERE block > ?", "i", a)) < 0)

@@ -19,84 +19,28 @@
 
 #include "arbiusd/chart.h"
 #include "arbiusd/log.h"
+#include "arbiusd/params.h"
 #include "arbiusd/stats.h"
 
-#define DASH_DEFAULT_DAYS 30      /* cumulative chart and /charts/daily */
+#define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS /* cumulative chart, /charts/daily */
 #define DASH_DEFAULT_BARS 25      /* daily chart when no days= is given */
 #define DASH_CHART_MAX ((size_t)4 << 20) /* bytes of one rendered chart */
 
-/* Parsed and validated query parameters. */
-struct dash_params {
-    int show_automine;            /* automine=show */
-    int64_t days;                 /* 7, 30, 90, 365; 0 = all */
-    int days_given;               /* days= was in the URL */
-    char model[67];               /* lower-case 0x + 64 hex, "" = all */
-};
-
-static const struct {
-    const char *text;
-    int64_t days;
-} DASH_RANGES[] = {
-    { "7", 7 }, { "30", 30 }, { "90", 90 }, { "365", 365 }, { "all", 0 },
-};
-
-#define DASH_P_DAYS 0x1u          /* dash_parse: read days= */
-#define DASH_P_MODEL 0x2u         /* dash_parse: read model= */
+/* http_query() as a params.h lookup. */
+static const char *dash_query(const void *ud, const char *name)
+{
+    return http_query(ud, name);
+}
 
 /*
- * Reads automine= and, as flags ask, days= and model=; other parameters are
- * ignored.  Returns 0, or -1 with the 400 message naming the parameter in
- * *msg (a static string).
+ * Reads automine= and, as flags ask (PARAM_DAYS, PARAM_MODEL), days= and
+ * model=; other parameters are ignored.  Returns 0, or -1 with the 400
+ * message naming the parameter in *msg (a static string).
  */
 static int dash_parse(const struct http_req *req, unsigned flags,
                       struct dash_params *out /* OUT */, const char **msg)
 {
-    struct dash_params p;
-    const char *v;
-    size_t i;
-
-    memset(&p, 0, sizeof(p));
-    p.days = DASH_DEFAULT_DAYS;
-    v = http_query(req, "automine");
-    if (v && strcmp(v, "show") == 0) {
-        p.show_automine = 1;
-    } else if (v && strcmp(v, "hide") != 0) {
-        *msg = "automine: expected hide or show";
-        return -1;
-    }
-    v = (flags & DASH_P_DAYS) ? http_query(req, "days") : NULL;
-    if (v) {
-        for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
-            if (strcmp(v, DASH_RANGES[i].text) == 0)
-                break;
-        if (i == ARRAY_SIZE(DASH_RANGES)) {
-            *msg = "days: expected 7, 30, 90, 365 or all";
-            return -1;
-        }
-        p.days = DASH_RANGES[i].days;
-        p.days_given = 1;
-    }
-    v = (flags & DASH_P_MODEL) ? http_query(req, "model") : NULL;
-    if (v && *v) {
-        if (strlen(v) != 66 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X')) {
-            *msg = "model: expected 0x and 64 hex digits";
-            return -1;
-        }
-        for (i = 0; i < 66; i++) {
-            char c = v[i];
-
-            if (i >= 2 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                            (c >= 'A' && c <= 'F'))) {
-                *msg = "model: expected 0x and 64 hex digits";
-                return -1;
-            }
-            p.model[i] = (char)(c >= 'A' && c <= 'F' ? c + 32 : c);
-        }
-        p.model[1] = 'x';
-        p.model[66] = '\0';
-    }
-    *out = p;
-    return 0;
+    return params_dashboard(dash_query, req, flags, out, msg);
 }
 
 /* The validator of a reply at head h: "b<block>-<16 hex of its hash>". */
@@ -287,7 +231,7 @@ int api_charts_daily(struct http_req *req, struct http_resp *resp)
     struct dash_params p;
     const char *msg = NULL;
 
-    if (dash_parse(req, DASH_P_DAYS | DASH_P_MODEL, &p, &msg) < 0)
+    if (dash_parse(req, PARAM_DAYS | PARAM_MODEL, &p, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
     return dash_api_reply(req, resp, &p, 1);
 }
@@ -446,7 +390,7 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
     size_t i, bars_from = 0;
     int r = -1;
 
-    if (dash_parse(req, DASH_P_DAYS | DASH_P_MODEL, &p, &msg) < 0)
+    if (dash_parse(req, PARAM_DAYS | PARAM_MODEL, &p, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
     if (!db)
         return http_reply_error(req, resp, 503, "the database is unavailable");
@@ -455,9 +399,9 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
         r = http_reply_error(req, resp, 503, "the database is unavailable");
         goto out;
     }
-    for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
-        if (DASH_RANGES[i].days == p.days)
-            days_text = DASH_RANGES[i].text;
+    for (i = 0; i < PARAM_DAY_RANGES_N; i++)
+        if (PARAM_DAY_RANGES[i].days == p.days)
+            days_text = PARAM_DAY_RANGES[i].text;
 
     cards = json_array();
     dash_card(cards, summary, "images_total", "Images", NULL,
@@ -498,13 +442,13 @@ int pages_dashboard(struct http_req *req, struct http_resp *resp)
               "solutions.");
 
     ranges = json_array();
-    for (i = 0; i < ARRAY_SIZE(DASH_RANGES); i++)
+    for (i = 0; i < PARAM_DAY_RANGES_N; i++)
         json_array_append_new(
-            ranges, dash_link(DASH_RANGES[i].days ? DASH_RANGES[i].text : "all",
-                              p.show_automine, DASH_RANGES[i].text, p.model,
+            ranges, dash_link(PARAM_DAY_RANGES[i].days ? PARAM_DAY_RANGES[i].text : "all",
+                              p.show_automine, PARAM_DAY_RANGES[i].text, p.model,
                               p.days_given
-                                  ? DASH_RANGES[i].days == p.days
-                                  : DASH_RANGES[i].days == DASH_DEFAULT_DAYS));
+                                  ? PARAM_DAY_RANGES[i].days == p.days
+                                  : PARAM_DAY_RANGES[i].days == DASH_DEFAULT_DAYS));
 
     points = json_object_get(daily, "points");
     if (!p.days_given && json_array_size(points) > DASH_DEFAULT_BARS)

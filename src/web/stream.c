@@ -25,6 +25,7 @@
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
+#include "arbiusd/params.h"
 #include "arbiusd/stats.h"
 
 #define STREAM_SHUTDOWN_MS 2000  /* wait for streams to end at shutdown */
@@ -557,14 +558,12 @@ int api_stream(struct http_req *req, struct http_resp *resp)
     struct stream_client *c;
     const char *v = http_query(req, "automine");
     const char *lei = http_header(req, "Last-Event-ID");
+    const char *msg = NULL;
     uint64_t since = 0;
     int show = 0, has_since = 0;
 
-    if (v && strcmp(v, "show") == 0)
-        show = 1;
-    else if (v && strcmp(v, "hide") != 0)
-        return http_reply_error(req, resp, 400,
-                                "automine: expected hide or show");
+    if (param_automine(v, &show, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
     /* A bad Last-Event-ID is ignored: the client just gets no replay. */
     if (lei && *lei && util_parse_u64(lei, 0, INT64_MAX, &since) == 0)
         has_since = 1;

@@ -15,7 +15,12 @@ export class RpcError extends Error {
   }
 }
 
-function postJson(url, body, timeoutMs) {
+// A keep-alive socket that the server closed while idle fails the next
+// request on it with ECONNRESET ("socket hang up") before the server read a
+// byte of it; that request is sent again once, on a new socket (Node's
+// documented req.reusedSocket pattern).  This happens when the event loop
+// was blocked past the server's keep-alive timeout (execFileSync in tests).
+function postJson(url, body, timeoutMs, retried = false) {
   const u = new URL(url);
   const payload = Buffer.from(JSON.stringify(body));
   return new Promise((resolve, reject) => {
@@ -45,7 +50,10 @@ function postJson(url, body, timeoutMs) {
       },
     );
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${url}`)));
-    req.on('error', reject);
+    req.on('error', (e) => {
+      if (!retried && req.reusedSocket && e.code === 'ECONNRESET') resolve(postJson(url, body, timeoutMs, true));
+      else reject(e);
+    });
     req.end(payload);
   });
 }

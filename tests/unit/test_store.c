@@ -202,6 +202,38 @@ START_TEST(test_store__deltas_equal_rebuild_and_rollback)
 }
 END_TEST
 
+/* Found by the reorg soak (tests/soak, seed 442173768): a solution and its
+ * claim both in the doomed blocks are two events on one row; the rollback
+ * must take both off totals.events, as a clean index never counted them. */
+START_TEST(test_store__rollback_claim_of_doomed_solution)
+{
+    struct store *st;
+    struct db *db = open_db(&st);
+    struct st_event r1[1], r2[3];
+    uint64_t removed = 0;
+    char *after1, *back;
+
+    r1[0] = task("1", ALICE, 2, DAY1, 1, "10");
+    commit(st, 2, 5, r1, 1);
+    after1 = dump(db);
+    ck_assert_int_eq(one(db, "SELECT events FROM totals"), 1);
+    r2[0] = solution("1", MINER, 6, 0, DAY1 + 10);
+    r2[1] = claim("1", MINER, 7, 0, DAY1 + 20);
+    r2[2] = task("2", ALICE, 8, DAY1 + 30, 1, "3");
+    commit(st, 6, 8, r2, 3);
+    ck_assert_int_eq(one(db, "SELECT events FROM totals"), 4);
+    ck_assert_int_eq(store_rollback(st, 5, "0xh5", 0, NULL, &removed), 0);
+    ck_assert_int_eq(one(db, "SELECT events FROM totals"), 1);
+    ck_assert_uint_eq(removed, 3);
+    back = dump(db);
+    ck_assert_str_eq(back, after1);
+    free(back);
+    free(after1);
+    store_free(st);
+    db_close(db);
+}
+END_TEST
+
 START_TEST(test_store__window_and_checkpoint)
 {
     struct store *st;
@@ -413,6 +445,7 @@ static Suite *store_suite(void)
     TCase *tc = tcase_create("store");
 
     tcase_add_test(tc, test_store__deltas_equal_rebuild_and_rollback);
+    tcase_add_test(tc, test_store__rollback_claim_of_doomed_solution);
     tcase_add_test(tc, test_store__window_and_checkpoint);
     tcase_add_test(tc, test_store__earnings);
     suite_add_tcase(s, tc);
