@@ -20,6 +20,7 @@
 
 #include "arbiusd/app.h"
 #include "arbiusd/backup.h"
+#include "arbiusd/auth.h"
 #include "arbiusd/buf.h"
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
@@ -30,6 +31,7 @@
 #include "arbiusd/migrate.h"
 #include "arbiusd/monitor.h"
 #include "arbiusd/queries.h"
+#include "arbiusd/social.h"
 #include "arbiusd/stream.h"
 #include "arbiusd/tmpl.h"
 #include "arbiusd/web.h"
@@ -332,6 +334,13 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    /* The social write side (sign-in, votes, comments) has a connection
+     * of its own; --read-only serves without it (writes answer 503). */
+    if (!read_only && social_open(app->cfg.db_path, app->cfg.busy_timeout,
+                                  &hctx.social) < 0)
+        goto out;
+    if (auth_init(&hctx) < 0)
+        goto out;
     if (stream_new(&hctx, (size_t)app->cfg.sse_max_clients, &hub) < 0)
         goto out;
     hctx.stream = hub;
@@ -364,6 +373,7 @@ out:
     ops_sampler_free(ops);
     ipfs_monitor_stop(app);
     app_scanner_stop(app);
+    social_free(hctx.social);
     if (db && !read_only && db_checkpoint(db) < 0)
         ret = 1;
     db_close(db);

@@ -97,6 +97,16 @@ struct config {
     uint64_t miners_active_window; /* hours */
     /* [models] */
     struct config_list model_names; /* "0x<id lower-case>=Name" items */
+    /* [auth] */
+    uint64_t session_lifetime;     /* seconds */
+    uint64_t nonce_lifetime;       /* seconds */
+    uint64_t clock_skew;           /* seconds */
+    char *session_secret;          /* "" = random per database */
+    uint64_t comment_max_length;   /* characters */
+    uint64_t comment_edit_window;  /* seconds */
+    uint64_t comment_rate_window;  /* seconds */
+    uint64_t comment_rate_wallet;  /* comments per window */
+    uint64_t comment_rate_ip;      /* comments per window */
 };
 
 /* Fills c with the embedded defaults (Arbitrum One).  Release with

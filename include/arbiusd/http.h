@@ -24,6 +24,7 @@ struct db;
 struct tmpl_set;
 struct http_server;
 struct stream_hub;
+struct social;
 struct MHD_Connection;
 
 #define HTTP_MAX_BODY      ((size_t)64 << 10)   /* request bodies */
@@ -42,6 +43,8 @@ struct http_ctx {
     struct http_server *server; /* set by http_server_start() */
     struct ops_sampler *ops;   /* index progress sampler (NULL: none) */
     int read_only;             /* serve --read-only: no scanner here */
+    struct social *social;     /* social write side (NULL: read-only) */
+    uint8_t session_key[32];   /* HMAC key of session cookies */
 };
 
 struct http_req {
@@ -50,6 +53,7 @@ struct http_req {
     const char *method;        /* "GET", ... */
     const char *path;          /* decoded path, no query */
     const char *param;         /* the part matched by a trailing '*' */
+    char segment[80];          /* the segment matched by an inner '*' */
     int is_head;
     int is_api;                /* path under /api/ or a JSON route */
     const char *body;          /* request body (POST), NUL-terminated */
@@ -96,7 +100,9 @@ typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);
 
 struct http_route {
     const char *method;        /* "GET" (HEAD follows GET) or "POST" */
-    const char *pattern;       /* "/health"; a trailing star matches a prefix */
+    const char *pattern;       /* "/health"; a trailing star matches a
+                                  prefix; a star followed by more pattern
+                                  matches one non-empty segment (no '/') */
     http_handler_fn fn;
 };
 
@@ -126,6 +132,11 @@ const char *http_header(const struct http_req *req, const char *name);
  * peer is one of [server] trusted_proxies. */
 void http_client_ip(const struct http_req *req, char *out /* OUT */,
                     size_t outsz);
+/* Cookie value or NULL; borrowed until the request ends. */
+const char *http_cookie(const struct http_req *req, const char *name);
+/* 1 when the client reached us over TLS: [server] public_url is https, or
+ * a trusted proxy says X-Forwarded-Proto: https. */
+int http_is_tls(const struct http_req *req);
 
 /* Suspends / resumes a connection whose streaming response has nothing to
  * send (see http_stream_fn).  Resume only a connection you suspended and

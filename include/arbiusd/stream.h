@@ -49,7 +49,7 @@ void stream_shutdown(struct stream_hub *hub);
 /* Frees the hub after http_server_stop().  NULL is a no-op. */
 void stream_free(struct stream_hub *hub);
 
-/* Streams open right now (for /metrics); NULL hub: 0. */
+/* Streams open right now (for /metrics and /admin); NULL hub: 0. */
 size_t stream_clients(struct stream_hub *hub);
 
 /* GET /api/v1/stream (the route handler). */

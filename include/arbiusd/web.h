@@ -46,5 +46,22 @@ int api_users(struct http_req *req, struct http_resp *resp);
 int api_user(struct http_req *req, struct http_resp *resp);
 int api_models(struct http_req *req, struct http_resp *resp);
 int api_model(struct http_req *req, struct http_resp *resp);
+/* auth.c: Sign-In with Ethereum. */
+int api_auth_nonce(struct http_req *req, struct http_resp *resp);
+int api_auth_verify(struct http_req *req, struct http_resp *resp);
+int api_auth_logout(struct http_req *req, struct http_resp *resp);
+int api_auth_session(struct http_req *req, struct http_resp *resp);
+/* social.c: votes, reactions, comments, moderation, /admin. */
+int api_image_social(struct http_req *req, struct http_resp *resp);
+int api_image_comments(struct http_req *req, struct http_resp *resp);
+int api_image_vote(struct http_req *req, struct http_resp *resp);
+int api_image_react(struct http_req *req, struct http_resp *resp);
+int api_image_comment_post(struct http_req *req, struct http_resp *resp);
+int api_comment_edit(struct http_req *req, struct http_resp *resp);
+int api_admin_hide(struct http_req *req, struct http_resp *resp);
+int api_admin_system(struct http_req *req, struct http_resp *resp);
+int api_admin_audit(struct http_req *req, struct http_resp *resp);
+int api_admin_hidden(struct http_req *req, struct http_resp *resp);
+int pages_admin(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -34,6 +34,7 @@ enum cfg_type {
     CFG_BOOL,     /* on/off, true/false, yes/no, 1/0 */
     CFG_NUMS,     /* comma list of whole numbers in [min, max], never down */
     CFG_NAMES,    /* comma list of 0x<64 hex>=Name (model names) */
+    CFG_SECRET,   /* "" or at least 32 characters; never printed */
 };
 
 struct cfg_key {
@@ -161,6 +162,25 @@ static const struct cfg_key cfg_keys[] = {
     { "models", "names", CFG_NAMES, F(model_names), "", 0, 0,
       "comma list of 0x<model id>=Name overriding the built-in model names "
       "(names up to 64 characters, no commas or '=')" },
+    { "auth", "session_lifetime", CFG_U64, F(session_lifetime), "604800", 60,
+      31536000, "seconds a wallet session lasts after sign-in" },
+    { "auth", "nonce_lifetime", CFG_U64, F(nonce_lifetime), "300", 10, 86400,
+      "seconds a sign-in nonce stays usable (once)" },
+    { "auth", "clock_skew", CFG_U64, F(clock_skew), "60", 0, 3600,
+      "seconds of wallet clock skew tolerated on Issued At / Not Before" },
+    { "auth", "session_secret", CFG_SECRET, F(session_secret), "", 0, 0,
+      "key that signs session cookies, at least 32 characters (empty: a "
+      "random secret kept in the database)" },
+    { "auth", "comment_max_length", CFG_U64, F(comment_max_length), "1000", 1,
+      10000, "longest comment, in characters" },
+    { "auth", "comment_edit_window", CFG_U64, F(comment_edit_window), "300", 0,
+      86400, "seconds during which the author may edit a comment" },
+    { "auth", "comment_rate_window", CFG_U64, F(comment_rate_window), "3600",
+      1, 604800, "seconds over which comment rate limits count" },
+    { "auth", "comment_rate_wallet", CFG_U64, F(comment_rate_wallet), "20", 1,
+      100000, "comments one wallet may post per rate window" },
+    { "auth", "comment_rate_ip", CFG_U64, F(comment_rate_ip), "60", 1, 1000000,
+      "comments one IP address may post per rate window" },
 };
 
 struct profile {
@@ -525,6 +545,14 @@ static int cfg_apply(struct config *c, const struct cfg_key *k,
         return 0;
     case CFG_RATE:
         return parse_rate(field, value, err, errlen);
+    case CFG_SECRET:
+        if (*value && strlen(value) < 32) {
+            snprintf(err, errlen, "must be empty or at least 32 characters");
+            return -1;
+        }
+        free(*sp);
+        *sp = xstrdup(value);
+        return 0;
     case CFG_URL_OPT:
         if (*value && parse_url(value) < 0) {
             snprintf(err, errlen, "\"%s\" is not an http(s) URL", value);
@@ -974,6 +1002,9 @@ int config_dump(const struct config *c, struct buf *out)
                              (unsigned long long)nl->v[j]);
             break;
         }
+        case CFG_SECRET:
+            r = buf_adds(out, **(char *const *)field ? "(set, not shown)" : "");
+            break;
         default:
             r = buf_adds(out, *(char *const *)field);
             break;
@@ -1008,6 +1039,7 @@ void config_release(struct config *c)
         case CFG_DIR:
         case CFG_URL_OPT:
         case CFG_STR_OPT:
+        case CFG_SECRET:
         case CFG_LISTEN:
         case CFG_LEVEL:
         case CFG_PROFILE:

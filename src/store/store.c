@@ -15,6 +15,7 @@
 
 #include "arbiusd/buf.h"
 #include "arbiusd/log.h"
+#include "arbiusd/social.h"
 #include "arbiusd/u256.h"
 
 #define DAY 86400
@@ -1622,6 +1623,10 @@ int store_commit_range(struct store *st, const struct st_range *r,
             "INSERT INTO prompts_fts (rowid, prompt) SELECT rowid, prompt "
             "FROM tasks WHERE rowid > ? AND prompt IS NOT NULL",
             "i", rowid_mark) < 0)
+        goto fail;
+    /* A reorg may have deleted and re-inserted task rows: their upvotes
+     * and hidden flags come back from the social tables (the truth). */
+    if (n > 0 && social_reapply(st->db, rowid_mark) < 0)
         goto fail;
     for (i = 0; i < r->nblocks; i++)
         if (put_block(st, r->block_numbers[i], r->block_hashes[i],

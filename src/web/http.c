@@ -220,6 +220,11 @@ void http_client_ip(const struct http_req *req, char *out, size_t outsz)
     snprintf(out, outsz, "%s", req->client_ip ? req->client_ip : "unknown");
 }
 
+const char *http_cookie(const struct http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
 _Static_assert(HTTP_STREAM_END == MHD_CONTENT_READER_END_OF_STREAM,
                "HTTP_STREAM_END is libmicrohttpd's end of stream");
 _Static_assert(HTTP_STREAM_ERROR == MHD_CONTENT_READER_END_WITH_ERROR,
@@ -306,22 +311,13 @@ static int ip_is_proxy(const struct http_server *srv, const uint8_t a[16])
     return 0;
 }
 
-/*
- * The client's address: the peer, unless the peer is a configured trusted
- * proxy, in which case X-Forwarded-For is read from the right and the first
- * address that is not itself a trusted proxy is the client (entries to its
- * left were written by the client and prove nothing).  A malformed entry
- * stops the walk at the last trusted hop.
- */
-static void client_ip(const struct http_server *srv,
-                      struct MHD_Connection *conn, uint8_t out[16])
+/* The TCP peer's address as 16 bytes (IPv4 mapped; zeros if unknown). */
+static void peer_addr(struct MHD_Connection *conn, uint8_t peer[16])
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const char *xff, *end;
-    uint8_t peer[16];
 
-    memset(peer, 0, sizeof(peer));
+    memset(peer, 0, 16);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
 
@@ -336,6 +332,22 @@ static void client_ip(const struct http_server *srv,
                    4);
         }
     }
+}
+
+/*
+ * The client's address: the peer, unless the peer is a configured trusted
+ * proxy, in which case X-Forwarded-For is read from the right and the first
+ * address that is not itself a trusted proxy is the client (entries to its
+ * left were written by the client and prove nothing).  A malformed entry
+ * stops the walk at the last trusted hop.
+ */
+static void client_ip(const struct http_server *srv,
+                      struct MHD_Connection *conn, uint8_t out[16])
+{
+    const char *xff, *end;
+    uint8_t peer[16];
+
+    peer_addr(conn, peer);
     memcpy(out, peer, 16);
     if (srv->nproxies == 0 || !ip_is_proxy(srv, peer))
         return;
@@ -372,6 +384,20 @@ static void client_ip(const struct http_server *srv,
         if (end > xff)
             end--; /* the comma */
     }
+}
+
+int http_is_tls(const struct http_req *req)
+{
+    const char *pu = req->ctx->cfg->public_url, *xfp;
+    uint8_t peer[16];
+
+    if (pu && strncmp(pu, "https://", 8) == 0)
+        return 1;
+    xfp = http_header(req, "X-Forwarded-Proto");
+    if (!xfp || strcasecmp(xfp, "https") != 0 || !req->ctx->server)
+        return 0;
+    peer_addr(req->conn, peer);
+    return ip_is_proxy(req->ctx->server, peer);
 }
 
 static enum rl_class rl_class_of(const char *url)
@@ -1042,28 +1068,55 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
 
 /* ---- dispatch ---- */
 
+/*
+ * Matches path against pattern: exact, a trailing '*' (prefix; *param gets
+ * the rest) or one inner '*' matching one non-empty segment without '/'
+ * (copied into segment, at most segsz - 1 bytes).
+ */
+static int route_match(const char *pattern, const char *path,
+                       const char **param, char *segment, size_t segsz)
+{
+    const char *star = strchr(pattern, '*');
+    size_t pre, seg;
+    const char *rest;
+
+    *param = NULL;
+    if (!star)
+        return strcmp(path, pattern) == 0;
+    pre = (size_t)(star - pattern);
+    if (strncmp(path, pattern, pre) != 0)
+        return 0;
+    if (star[1] == '\0') {
+        *param = path + pre;
+        return 1;
+    }
+    rest = strchr(path + pre, '/');
+    seg = rest ? (size_t)(rest - (path + pre)) : strlen(path + pre);
+    if (seg == 0 || seg >= segsz || !rest || strcmp(rest, star + 1) != 0)
+        return 0;
+    memcpy(segment, path + pre, seg);
+    segment[seg] = '\0';
+    return 1;
+}
+
 static const struct http_route *route_find(const struct http_route *routes,
                                            const char *method,
                                            const char *path,
-                                           const char **param, int *path_known)
+                                           const char **param, char *segment,
+                                           size_t segsz, int *path_known)
 {
     const struct http_route *r;
 
     *path_known = 0;
     for (r = routes; r->pattern; r++) {
-        size_t n = strlen(r->pattern);
-        int match;
+        const char *p = NULL;
 
-        if (n && r->pattern[n - 1] == '*')
-            match = strncmp(path, r->pattern, n - 1) == 0;
-        else
-            match = strcmp(path, r->pattern) == 0;
-        if (!match)
+        if (!route_match(r->pattern, path, &p, segment, segsz))
             continue;
         *path_known = 1;
         if (strcmp(r->method, method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(r->method, "GET") == 0)) {
-            *param = (n && r->pattern[n - 1] == '*') ? path + n - 1 : NULL;
+            *param = p;
             return r;
         }
     }
@@ -1225,7 +1278,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     } else if (st->too_large) {
         http_reply_error(&req, &resp, 413, "request body too large");
     } else {
-        route = route_find(srv->routes, method, url, &param, &known);
+        route = route_find(srv->routes, method, url, &param, req.segment,
+                           sizeof(req.segment), &known);
         if (route) {
             req.param = param;
             if (route->fn(&req, &resp) < 0 && resp.status == 0)

@@ -88,7 +88,8 @@ async function noInjection(page, events) {
   assert.equal(r.pwned, null, 'no injected script ran');
   assert.equal(r.alerts, 0);
   assert.deepEqual(events.dialogs, []);
-  assert.deepEqual(r.scripts, ['/static/gallery.js']);
+  // gallery.js, and the layout's social.js (sign-in, votes, comments).
+  assert.deepEqual(r.scripts, ['/static/gallery.js', '/static/social.js']);
   assert.equal(r.handlers, 0, 'no element carries an inline event handler');
   assert.equal(r.iframes, 0);
   assert.equal(r.stray, 0, 'every <img> is a gallery image in its frame');

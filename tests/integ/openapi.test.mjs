@@ -24,11 +24,12 @@ let daemon;
 before(async () => {
   net = await startDevnet({});
   truth = await runScenario({ rpcUrl: net.rpcUrl, deploy: net.deploy, scenario: 'full', log: () => {} });
-  const cfg = devnetConfig(tmpDir(), net.deploy, net.rpcUrl);
+  // A writable daemon (sign-in routes answer), no IPFS monitor (no gateway).
+  const cfg = devnetConfig(tmpDir(), net.deploy, net.rpcUrl, { ipfs: { monitor: 'off' } });
   const r = await runCliAsync(['--config', cfg.file, 'scan', '--quiet', '--from', String(net.deploy.start_block),
     '--to', String(truth.head.number)], { timeout: 300000 });
   assert.equal(r.code, 0, r.stderr);
-  daemon = await startDaemon({ configFile: cfg.file, args: ['--read-only'] });
+  daemon = await startDaemon({ configFile: cfg.file });
 });
 
 after(async () => {

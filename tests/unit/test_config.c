@@ -123,6 +123,10 @@ START_TEST(test_config__errors_have_location)
         { "[models]\nnames = 0x" "g473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0=X\n",
           "is not 0x<64 hex digits>=Name" },
         { "[miners]\nactive_window = 0\n", ":2: active_window: \"0\" is not a whole number from 1" },
+        { "[auth]\nsession_secret = short\n",
+          ":2: session_secret: must be empty or at least 32 characters" },
+        { "[auth]\ncomment_max_length = 0\n",
+          ":2: comment_max_length: \"0\" is not a whole number from 1 to 10000" },
     };
     size_t i;
 
@@ -371,6 +375,26 @@ START_TEST(test_config__example_matches_table)
 }
 END_TEST
 
+/* The session secret is never printed by `arbiusd config`. */
+START_TEST(test_config__secret_not_dumped)
+{
+    static const char secret[] = "0123456789abcdef0123456789abcdef-secret";
+    struct config c;
+    struct buf out = BUF_INIT(1 << 20);
+    char err[256];
+
+    config_init_defaults(&c);
+    ck_assert_int_eq(config_set(&c, "auth", "session_secret", secret, err,
+                                sizeof(err)), 0);
+    ck_assert_str_eq(c.session_secret, secret);
+    ck_assert_int_eq(config_dump(&c, &out), 0);
+    ck_assert_ptr_null(strstr(out.data, secret));
+    ck_assert_ptr_nonnull(strstr(out.data, "session_secret = (set, not shown)"));
+    buf_release(&out);
+    config_release(&c);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -386,6 +410,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config__env_overrides);
     tcase_add_test(tc, test_config__profile);
     tcase_add_test(tc, test_config__example_matches_table);
+    tcase_add_test(tc, test_config__secret_not_dumped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,531 @@
+/*
+ * auth.c - Sign-In with Ethereum endpoints, session cookies, CSRF.
+ *
+ *   GET  /api/v1/auth/nonce    a single-use nonce and the fields to sign
+ *   POST /api/v1/auth/verify   {"message", "signature"} -> session cookie
+ *   POST /api/v1/auth/logout   revokes the session (CSRF token required)
+ *   GET  /api/v1/auth/session  who is signed in, and the CSRF token
+ *
+ * Every refused sign-in is answered with a JSON error carrying a reason
+ * code and written to the audit log.
+ */
+#include "arbiusd/auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "arbiusd/config.h"
+#include "arbiusd/hex.h"
+#include "arbiusd/log.h"
+#include "arbiusd/siwe.h"
+#include "arbiusd/social.h"
+#include "arbiusd/web.h"
+
+#define AUTH_ID_BYTES 32
+#define AUTH_STATEMENT "Sign in to vote, react and comment."
+
+int auth_reply_error(struct http_resp *resp, int status, const char *reason,
+                     const char *msg)
+{
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, status,
+                           json_pack("{s:{s:i,s:s,s:s}}", "error", "code",
+                                     status, "reason", reason, "message",
+                                     msg));
+}
+
+int auth_init(struct http_ctx *ctx)
+{
+    const char *sec = ctx->cfg->session_secret;
+
+    if (sec && *sec) {
+        SHA256((const unsigned char *)sec, strlen(sec), ctx->session_key);
+        return 0;
+    }
+    if (ctx->social)
+        return social_secret(ctx->social, ctx->session_key);
+    /* Read-only without a configured secret: nobody can sign in here, and
+     * a random key makes every cookie fail verification. */
+    if (util_random(ctx->session_key, sizeof(ctx->session_key)) < 0) {
+        log_warnx("auth: no randomness for the session key");
+        return -1;
+    }
+    return 0;
+}
+
+/* hex HMAC-SHA256(key, id) into out[65]. */
+static int cookie_mac(const struct http_ctx *ctx, const char *id,
+                      char out[65])
+{
+    unsigned char mac[32];
+    unsigned int len = sizeof(mac);
+
+    if (!HMAC(EVP_sha256(), ctx->session_key, sizeof(ctx->session_key),
+              (const unsigned char *)id, strlen(id), mac, &len) ||
+        len != sizeof(mac))
+        return -1;
+    return hex_encode(mac, sizeof(mac), out, 65);
+}
+
+static int sha256_hex(const char *s, char out[65])
+{
+    unsigned char d[32];
+
+    SHA256((const unsigned char *)s, strlen(s), d);
+    return hex_encode(d, sizeof(d), out, 65);
+}
+
+static int random_hex(size_t nbytes, char *out, size_t outsz)
+{
+    unsigned char r[64];
+
+    if (nbytes > sizeof(r) || util_random(r, nbytes) < 0)
+        return -1;
+    return hex_encode(r, nbytes, out, outsz);
+}
+
+int auth_is_admin(const struct http_req *req, const char *addr)
+{
+    const struct config_list *l = &req->ctx->cfg->admin_wallets;
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        if (strcasecmp(l->items[i], addr) == 0)
+            return 1;
+    return 0;
+}
+
+int auth_current(struct http_req *req, struct auth_user *out)
+{
+    const char *c = http_cookie(req, AUTH_COOKIE), *dot;
+    char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65];
+    struct social_session ss;
+    struct db *db;
+    int r;
+
+    if (!c)
+        return 1;
+    dot = strchr(c, '.');
+    if (!dot || (size_t)(dot - c) != 2 * AUTH_ID_BYTES || strlen(dot + 1) != 64)
+        return 1;
+    memcpy(id, c, 2 * AUTH_ID_BYTES);
+    id[2 * AUTH_ID_BYTES] = '\0';
+    if (cookie_mac(req->ctx, id, mac) < 0 ||
+        CRYPTO_memcmp(mac, dot + 1, 64) != 0)
+        return 1;
+    if (sha256_hex(id, hash) < 0)
+        return -1;
+    db = http_db(req);
+    if (!db)
+        return -1;
+    r = social_session_get(db, hash, util_wall_s(), &ss);
+    if (r != 0)
+        return r;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->address, sizeof(out->address), "%s", ss.address);
+    snprintf(out->csrf, sizeof(out->csrf), "%s", ss.csrf);
+    snprintf(out->id_hash, sizeof(out->id_hash), "%s", hash);
+    out->expires_at = ss.expires_at;
+    out->admin = auth_is_admin(req, ss.address);
+    return 0;
+}
+
+int auth_require(struct http_req *req, struct http_resp *resp, int need_admin,
+                 int need_csrf, int need_write, struct auth_user *out)
+{
+    const char *tok;
+    int r;
+
+    if (need_write && !req->ctx->social) {
+        auth_reply_error(resp, 503, "read_only",
+                         "this server runs with --read-only and accepts no "
+                         "writes");
+        return 1;
+    }
+    r = auth_current(req, out);
+    if (r < 0) {
+        auth_reply_error(resp, 503, "database",
+                         "the database is unavailable");
+        return 1;
+    }
+    if (r > 0) {
+        auth_reply_error(resp, 401, "no_session",
+                         "sign in with Ethereum first (no valid session "
+                         "cookie)");
+        return 1;
+    }
+    if (need_admin && !out->admin) {
+        auth_reply_error(resp, 403, "not_admin",
+                         "this wallet is not an admin");
+        return 1;
+    }
+    if (need_csrf) {
+        tok = http_header(req, AUTH_CSRF_HEADER);
+        if (!tok || strlen(tok) != strlen(out->csrf) ||
+            CRYPTO_memcmp(tok, out->csrf, strlen(out->csrf)) != 0) {
+            auth_reply_error(resp, 403, "csrf",
+                             "X-CSRF-Token header missing or wrong");
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void iso_time(int64_t t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- GET /api/v1/auth/nonce ---- */
+
+int api_auth_nonce(struct http_req *req, struct http_resp *resp)
+{
+    const struct config *cfg = req->ctx->cfg;
+    const char *host = http_header(req, "Host");
+    const char *addr_q = http_query(req, "address");
+    char nonce[33], ip[64], now_s[32], exp_s[32], uri[300], disp[43];
+    int64_t now = util_wall_s();
+    uint8_t a[20];
+    json_t *o;
+    int r;
+
+    if (!req->ctx->social)
+        return auth_reply_error(resp, 503, "read_only",
+                                "this server runs with --read-only: sign-in "
+                                "is unavailable");
+    if (!host || !*host || strlen(host) > 255)
+        return auth_reply_error(resp, 400, "host",
+                                "Host header missing or too long");
+    if (addr_q) {
+        if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) < 0 ||
+            strlen(addr_q) != 42 || hex_format_address(a, disp, sizeof(disp)) < 0)
+            return auth_reply_error(resp, 400, "address",
+                                    "address: expected 0x and 40 hex digits");
+    }
+    if (random_hex(16, nonce, sizeof(nonce)) < 0)
+        return auth_reply_error(resp, 500, "random", "no randomness");
+    http_client_ip(req, ip, sizeof(ip));
+    r = social_nonce_issue(req->ctx->social, nonce, ip, now,
+                           (int64_t)cfg->nonce_lifetime);
+    if (r < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
+    if (r > 0)
+        return auth_reply_error(resp, 429, "too_many_nonces",
+                                r == 1 ? "too many sign-ins in progress; "
+                                         "retry later"
+                                       : "too many unused nonces from this "
+                                         "address; use one or wait for them "
+                                         "to expire");
+    iso_time(now, now_s);
+    iso_time(now + (int64_t)cfg->nonce_lifetime, exp_s);
+    snprintf(uri, sizeof(uri), "%s://%s", http_is_tls(req) ? "https" : "http",
+             host);
+    o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "nonce", nonce,
+                  "domain", host, "uri", uri, "chain_id",
+                  (json_int_t)cfg->chain_id, "version", "1", "issued_at",
+                  now_s, "expires_at", exp_s, "statement", AUTH_STATEMENT);
+    if (addr_q) {
+        /* The exact EIP-4361 text for this wallet, so a page needs no
+         * keccak of its own for the EIP-55 address. */
+        char *text = NULL;
+        struct buf b = BUF_INIT(SIWE_MAX_MESSAGE);
+
+        if (buf_addf(&b,
+                     "%s wants you to sign in with your Ethereum account:\n"
+                     "%s\n\n%s\n\nURI: %s\nVersion: 1\nChain ID: %llu\n"
+                     "Nonce: %s\nIssued At: %s\nExpiration Time: %s",
+                     host, disp, AUTH_STATEMENT, uri,
+                     (unsigned long long)cfg->chain_id, nonce, now_s,
+                     exp_s) == 0)
+            text = buf_take(&b, NULL);
+        buf_release(&b);
+        json_object_set_new(o, "address", json_string(disp));
+        json_object_set_new(o, "message", text ? json_string(text)
+                                               : json_null());
+        free(text);
+    }
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
+/* ---- POST /api/v1/auth/verify ---- */
+
+/* Refuses a sign-in: the JSON error and an audit entry. */
+static int refuse(struct http_req *req, struct http_resp *resp, int status,
+                  const char *reason, const char *actor, const char *msg)
+{
+    char ip[64], detail[400];
+
+    http_client_ip(req, ip, sizeof(ip));
+    snprintf(detail, sizeof(detail), "%s: %s", reason, msg);
+    if (req->ctx->social &&
+        social_audit(req->ctx->social, util_wall_s(), actor, "signin_failed",
+                     NULL, ip, detail) < 0)
+        log_warnx("auth: could not audit a failed sign-in");
+    log_info("auth: sign-in refused from %s: %s", ip, reason);
+    return auth_reply_error(resp, status, reason, msg);
+}
+
+static int slice_eq_ci(const struct siwe_slice *s, const char *t)
+{
+    return s->p && strlen(t) == s->len && strncasecmp(s->p, t, s->len) == 0;
+}
+
+/* Origin "scheme://host[:port]" names the same host as Host. */
+static int origin_ok(const char *origin, const char *host)
+{
+    const char *p = strstr(origin, "://");
+
+    if (strcmp(origin, "null") == 0)
+        return 0;
+    return p && strcasecmp(p + 3, host) == 0;
+}
+
+int api_auth_verify(struct http_req *req, struct http_resp *resp)
+{
+    const struct config *cfg = req->ctx->cfg;
+    const char *host = http_header(req, "Host");
+    const char *origin = http_header(req, "Origin");
+    const char *msg, *sigtxt;
+    json_t *body = NULL;
+    json_error_t jerr;
+    struct siwe_msg m;
+    uint8_t sig[SIWE_SIG_LEN], rec[20];
+    char err[160], text[400], actor[43], recd[43], want[43];
+    char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65], csrf[65], ip[64];
+    char cookie[512];
+    int64_t now = util_wall_s(), skew = (int64_t)cfg->clock_skew;
+    int64_t life = (int64_t)cfg->session_lifetime, failed = 0;
+    struct db *db;
+    size_t siglen, msglen;
+    int r, ret;
+
+    if (!req->ctx->social)
+        return auth_reply_error(resp, 503, "read_only",
+                                "this server runs with --read-only: sign-in "
+                                "is unavailable");
+    /* Failed sign-ins are audited, so a flood from one address is cut
+     * off before it can grow the log without bound. */
+    http_client_ip(req, ip, sizeof(ip));
+    db = http_db(req);
+    if (!db || social_failed_signins(db, ip, now - 60, &failed) < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
+    if (failed >= SOCIAL_FAILED_PER_MINUTE) {
+        if (social_audit_throttled(req->ctx->social, now, ip) < 0)
+            log_warnx("auth: could not audit throttled sign-ins");
+        http_resp_header(resp, "Retry-After", "60");
+        return auth_reply_error(resp, 429, "too_many_failures",
+                                "too many failed sign-ins from this address; "
+                                "wait a minute");
+    }
+    if (!host || !*host)
+        return refuse(req, resp, 400, "host", NULL, "Host header missing");
+    if (origin && !origin_ok(origin, host))
+        return refuse(req, resp, 403, "origin", NULL,
+                      "Origin does not match Host");
+    body = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
+    if (!json_is_object(body)) {
+        json_decref(body);
+        return refuse(req, resp, 400, "body", NULL,
+                      "body: expected a JSON object {\"message\": ..., "
+                      "\"signature\": \"0x...\"}");
+    }
+    msg = json_string_value(json_object_get(body, "message"));
+    sigtxt = json_string_value(json_object_get(body, "signature"));
+    if (!msg) {
+        ret = refuse(req, resp, 400, "message_missing", NULL,
+                     "message: expected the EIP-4361 message text");
+        goto out;
+    }
+    msglen = json_string_length(json_object_get(body, "message"));
+    if (siwe_parse(msg, msglen, &m, err, sizeof(err)) < 0) {
+        snprintf(text, sizeof(text), "message: not an EIP-4361 message: %s",
+                 err);
+        ret = refuse(req, resp, 400, "message_malformed", NULL, text);
+        goto out;
+    }
+    if (hex_encode_0x(m.address, 20, actor, sizeof(actor)) < 0)
+        actor[0] = '\0';
+    siglen = sigtxt ? strlen(sigtxt) : 0;
+    if (!sigtxt || siglen != 2 + 2 * SIWE_SIG_LEN ||
+        hex_decode_exact(sigtxt, siglen, sig, SIWE_SIG_LEN) < 0) {
+        ret = refuse(req, resp, 400, "signature_malformed", actor,
+                     "signature: expected 0x and 130 hex digits (65 bytes: "
+                     "r, s, v)");
+        goto out;
+    }
+    /* The nonce is spent by any attempt that names it, refused or not. */
+    r = social_nonce_consume(req->ctx->social, m.nonce.p, m.nonce.len, now,
+                             NULL);
+    if (r != 0) {
+        ret = r < 0 ? auth_reply_error(resp, 503, "database",
+                                       "the database is unavailable")
+            : r == 1 ? refuse(req, resp, 401, "nonce_unknown", actor,
+                              "Nonce: not issued by this server")
+            : r == 2 ? refuse(req, resp, 401, "nonce_used", actor,
+                              "Nonce: already used; request a new one")
+                     : refuse(req, resp, 401, "nonce_expired", actor,
+                              "Nonce: expired; request a new one");
+        goto out;
+    }
+    if (!slice_eq_ci(&m.domain, host)) {
+        ret = refuse(req, resp, 401, "domain_mismatch", actor,
+                     "domain: the message's domain is not this site (it "
+                     "must equal the Host header)");
+        goto out;
+    }
+    if (m.uri_authority.len == 0 || !slice_eq_ci(&m.uri_authority, host) ||
+        !((m.uri.len >= 7 && strncmp(m.uri.p, "http://", 7) == 0) ||
+          (m.uri.len >= 8 && strncmp(m.uri.p, "https://", 8) == 0))) {
+        ret = refuse(req, resp, 401, "uri_mismatch", actor,
+                     "URI: must be an http(s) URI on this site");
+        goto out;
+    }
+    if (m.chain_id != cfg->chain_id) {
+        snprintf(text, sizeof(text),
+                 "Chain ID: %llu is not this site's chain %llu",
+                 (unsigned long long)m.chain_id,
+                 (unsigned long long)cfg->chain_id);
+        ret = refuse(req, resp, 401, "chain_mismatch", actor, text);
+        goto out;
+    }
+    if (m.has_expiration && m.expiration <= now) {
+        ret = refuse(req, resp, 401, "expired", actor,
+                     "Expiration Time: the message has expired");
+        goto out;
+    }
+    if (m.has_not_before && m.not_before > now + skew) {
+        ret = refuse(req, resp, 401, "not_yet_valid", actor,
+                     "Not Before: the message is not valid yet");
+        goto out;
+    }
+    if (m.issued_at > now + skew) {
+        ret = refuse(req, resp, 401, "issued_in_future", actor,
+                     "Issued At: in the future (check the clock)");
+        goto out;
+    }
+    if (m.issued_at < now - (int64_t)cfg->nonce_lifetime - skew) {
+        ret = refuse(req, resp, 401, "stale", actor,
+                     "Issued At: older than the nonce lifetime");
+        goto out;
+    }
+    r = siwe_recover(msg, msglen, sig, rec);
+    if (r != SIWE_SIG_OK) {
+        snprintf(text, sizeof(text), "signature: %s", siwe_sig_strerror(r));
+        ret = refuse(req, resp, r == SIWE_SIG_BAD_V ? 400 : 401,
+                     r == SIWE_SIG_BAD_V    ? "signature_bad_v"
+                     : r == SIWE_SIG_HIGH_S ? "signature_high_s"
+                                            : "signature_invalid",
+                     actor, text);
+        goto out;
+    }
+    if (memcmp(rec, m.address, 20) != 0) {
+        if (hex_format_address(rec, recd, sizeof(recd)) < 0 ||
+            hex_format_address(m.address, want, sizeof(want)) < 0)
+            recd[0] = want[0] = '\0';
+        snprintf(text, sizeof(text),
+                 "signature: signed by %s, not by the message's address %s",
+                 recd, want);
+        ret = refuse(req, resp, 401, "signature_mismatch", actor, text);
+        goto out;
+    }
+    /* Signed in: a new session. */
+    if (random_hex(AUTH_ID_BYTES, id, sizeof(id)) < 0 ||
+        random_hex(32, csrf, sizeof(csrf)) < 0 ||
+        cookie_mac(req->ctx, id, mac) < 0 || sha256_hex(id, hash) < 0) {
+        ret = auth_reply_error(resp, 500, "random", "no randomness");
+        goto out;
+    }
+    if (social_session_create(req->ctx->social, hash, actor, csrf, now,
+                              now + life, ip) < 0 ||
+        social_audit(req->ctx->social, now, actor, "signin", NULL, ip,
+                     NULL) < 0) {
+        ret = auth_reply_error(resp, 503, "database",
+                               "the database is unavailable");
+        goto out;
+    }
+    snprintf(cookie, sizeof(cookie),
+             AUTH_COOKIE "=%s.%s; Path=/; Max-Age=%lld; HttpOnly; "
+                         "SameSite=Lax%s",
+             id, mac, (long long)life, http_is_tls(req) ? "; Secure" : "");
+    http_resp_header(resp, "Set-Cookie", cookie);
+    if (hex_format_address(m.address, want, sizeof(want)) < 0)
+        want[0] = '\0';
+    http_resp_header(resp, "Cache-Control", "no-store");
+    log_info("auth: %s signed in from %s", actor, ip);
+    ret = http_reply_json(
+        resp, 200,
+        json_pack("{s:s,s:s,s:s,s:b,s:I}", "address", want, "address_lower",
+                  actor, "csrf", csrf, "admin", auth_is_admin(req, actor),
+                  "expires_at", (json_int_t)(now + life)));
+out:
+    json_decref(body);
+    return ret;
+}
+
+/* ---- POST /api/v1/auth/logout ---- */
+
+int api_auth_logout(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    char ip[64], cookie[160];
+
+    if (auth_require(req, resp, 0, 1, 1, &u))
+        return 0;
+    http_client_ip(req, ip, sizeof(ip));
+    if (social_session_revoke(req->ctx->social, u.id_hash, util_wall_s()) < 0 ||
+        social_audit(req->ctx->social, util_wall_s(), u.address, "signout",
+                     NULL, ip, NULL) < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
+    snprintf(cookie, sizeof(cookie),
+             AUTH_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+             http_is_tls(req) ? "; Secure" : "");
+    http_resp_header(resp, "Set-Cookie", cookie);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+/* ---- GET /api/v1/auth/session ---- */
+
+int api_auth_session(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    char disp[43];
+    uint8_t a[20];
+    int r = auth_current(req, &u);
+
+    http_resp_header(resp, "Cache-Control", "no-store");
+    if (r < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
+    if (r > 0)
+        return http_reply_json(
+            resp, 200,
+            json_pack("{s:b,s:I,s:b}", "signed_in", 0, "chain_id",
+                      (json_int_t)req->ctx->cfg->chain_id, "writable",
+                      req->ctx->social != NULL));
+    if (hex_parse_address(u.address, strlen(u.address), 0, a) < 0 ||
+        hex_format_address(a, disp, sizeof(disp)) < 0)
+        snprintf(disp, sizeof(disp), "%s", u.address);
+    return http_reply_json(
+        resp, 200,
+        json_pack("{s:b,s:s,s:s,s:s,s:b,s:I,s:I,s:b}", "signed_in", 1,
+                  "address", disp, "address_lower", u.address, "csrf", u.csrf,
+                  "admin", u.admin, "expires_at", (json_int_t)u.expires_at,
+                  "chain_id", (json_int_t)req->ctx->cfg->chain_id,
+                  "writable", req->ctx->social != NULL));
+}

@@ -1,0 +1,586 @@
+/*
+ * social.c - upvotes, reactions, comments, moderation and /admin.
+ *
+ * Reads use the thread's read-only connection; writes go through the
+ * social write side (ctx->social) and need a session and its CSRF token
+ * (auth.h).  Hidden images and comments vanish for everyone but admins.
+ */
+#include "arbiusd/web.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "arbiusd/auth.h"
+#include "arbiusd/buf.h"
+#include "arbiusd/config.h"
+#include "arbiusd/log.h"
+#include "arbiusd/queries.h"
+#include "arbiusd/social.h"
+#include "arbiusd/stream.h"
+
+#define SOCIAL_AUDIT_PAGE 100  /* audit rows per page */
+
+/* Lower-cases a task id "0x" + 64 hex into out[67]; 0 or -1. */
+static int task_id(const char *s, char out[67])
+{
+    size_t i;
+
+    if (!s || strlen(s) != 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return -1;
+    out[0] = '0';
+    out[1] = 'x';
+    for (i = 2; i < 66; i++) {
+        if (!isxdigit((unsigned char)s[i]))
+            return -1;
+        out[i] = (char)tolower((unsigned char)s[i]);
+    }
+    out[66] = '\0';
+    return 0;
+}
+
+static int bad_task(struct http_resp *resp)
+{
+    return auth_reply_error(resp, 400, "taskid",
+                            "taskid: expected 0x and 64 hex digits");
+}
+
+static int no_task(struct http_resp *resp)
+{
+    return auth_reply_error(resp, 404, "no_task",
+                            "no such task in the index");
+}
+
+static int db_down(struct http_resp *resp)
+{
+    return auth_reply_error(resp, 503, "database",
+                            "the database is unavailable");
+}
+
+/* The request body as a JSON object (new reference), or NULL after
+ * answering 400.  An empty body counts as {}. */
+static json_t *body_object(struct http_req *req, struct http_resp *resp)
+{
+    json_error_t e;
+    json_t *b;
+
+    if (!req->body || req->body_len == 0)
+        return json_object();
+    b = json_loadb(req->body, req->body_len, 0, &e);
+    if (!json_is_object(b)) {
+        json_decref(b);
+        auth_reply_error(resp, 400, "body", "body: expected a JSON object");
+        return NULL;
+    }
+    return b;
+}
+
+/*
+ * Checks a comment body: valid UTF-8 (jansson guarantees it), no control
+ * characters but newlines and tabs, not blank, at most max characters.
+ * Returns NULL or the reason.
+ */
+static const char *comment_problem(const char *s, size_t len, uint64_t max)
+{
+    size_t i, chars = 0, blank = 1;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)s[i];
+
+        if ((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f)
+            return "body: control characters are not allowed";
+        if ((ch & 0xc0) != 0x80)
+            chars++;
+        if (!isspace(ch))
+            blank = 0;
+    }
+    if (blank)
+        return "body: empty comment";
+    if (chars > max)
+        return "body: too long";
+    return NULL;
+}
+
+/* ---- reads ---- */
+
+static int social_read(struct http_req *req, struct http_resp *resp,
+                       int comments_only)
+{
+    const struct config *cfg = req->ctx->cfg;
+    struct auth_user u;
+    struct db *db = http_db(req);
+    char id[67];
+    json_t *o = NULL;
+    int signed_in, r;
+
+    if (task_id(req->segment, id) < 0)
+        return bad_task(resp);
+    if (!db)
+        return db_down(resp);
+    signed_in = auth_current(req, &u);
+    if (signed_in < 0)
+        return db_down(resp);
+    if (comments_only)
+        r = social_comments_json(db, id, signed_in == 0 ? u.address : NULL,
+                                 signed_in == 0 && u.admin, util_wall_s(),
+                                 (int64_t)cfg->comment_edit_window, &o);
+    else
+        r = social_task_json(db, id, signed_in == 0 ? u.address : NULL,
+                             signed_in == 0 && u.admin, util_wall_s(),
+                             (int64_t)cfg->comment_edit_window, &o);
+    if (r < 0)
+        return db_down(resp);
+    if (r > 0)
+        return no_task(resp);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
+int api_image_social(struct http_req *req, struct http_resp *resp)
+{
+    return social_read(req, resp, 0);
+}
+
+int api_image_comments(struct http_req *req, struct http_resp *resp)
+{
+    return social_read(req, resp, 1);
+}
+
+/* ---- writes ---- */
+
+int api_image_vote(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    json_t *b, *up;
+    char id[67];
+    int64_t count = 0;
+    int r, on = 1;
+
+    if (task_id(req->segment, id) < 0)
+        return bad_task(resp);
+    if (auth_require(req, resp, 0, 1, 1, &u))
+        return 0;
+    b = body_object(req, resp);
+    if (!b)
+        return 0;
+    up = json_object_get(b, "up");
+    if (up && !json_is_boolean(up)) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "up",
+                                "up: expected true (upvote) or false "
+                                "(withdraw)");
+    }
+    if (up)
+        on = json_is_true(up);
+    json_decref(b);
+    r = social_vote(req->ctx->social, id, u.address, on, util_wall_s(),
+                    &count);
+    if (r < 0)
+        return db_down(resp);
+    if (r > 0)
+        return no_task(resp);
+    return http_reply_json(resp, 200,
+                           json_pack("{s:s,s:b,s:I}", "task", id, "upvoted",
+                                     on, "upvotes", (json_int_t)count));
+}
+
+int api_image_react(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    json_t *b, *onv;
+    const char *name;
+    char id[67];
+    int r, on = 1, k;
+
+    if (task_id(req->segment, id) < 0)
+        return bad_task(resp);
+    if (auth_require(req, resp, 0, 1, 1, &u))
+        return 0;
+    b = body_object(req, resp);
+    if (!b)
+        return 0;
+    name = json_string_value(json_object_get(b, "reaction"));
+    k = social_reaction_find(name);
+    onv = json_object_get(b, "on");
+    if (k < 0 || (onv && !json_is_boolean(onv))) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, k < 0 ? "reaction" : "on",
+                                k < 0 ? "reaction: expected one of like, "
+                                        "love, fire, laugh, wow, art"
+                                      : "on: expected true or false");
+    }
+    if (onv)
+        on = json_is_true(onv);
+    json_decref(b);
+    r = social_react(req->ctx->social, id, u.address,
+                     social_reactions[k].name, on, util_wall_s());
+    if (r < 0)
+        return db_down(resp);
+    if (r > 0)
+        return no_task(resp);
+    return social_read(req, resp, 0);
+}
+
+int api_image_comment_post(struct http_req *req, struct http_resp *resp)
+{
+    const struct config *cfg = req->ctx->cfg;
+    struct social_comment_limits lim;
+    struct auth_user u;
+    json_t *b;
+    const char *text, *why;
+    char id[67], ip[64];
+    int64_t cid = 0;
+    int r;
+
+    if (task_id(req->segment, id) < 0)
+        return bad_task(resp);
+    if (auth_require(req, resp, 0, 1, 1, &u))
+        return 0;
+    b = body_object(req, resp);
+    if (!b)
+        return 0;
+    text = json_string_value(json_object_get(b, "body"));
+    why = text ? comment_problem(text, json_string_length(json_object_get(b, "body")),
+                                 cfg->comment_max_length)
+               : "body: expected the comment text";
+    if (why) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "body", why);
+    }
+    lim.window = (int64_t)cfg->comment_rate_window;
+    lim.per_wallet = (int64_t)cfg->comment_rate_wallet;
+    lim.per_ip = (int64_t)cfg->comment_rate_ip;
+    http_client_ip(req, ip, sizeof(ip));
+    r = social_comment_add(req->ctx->social, id, u.address, text, ip,
+                           util_wall_s(), &lim, &cid);
+    json_decref(b);
+    if (r < 0)
+        return db_down(resp);
+    if (r == 1)
+        return no_task(resp);
+    if (r == 2 || r == 3) {
+        char retry[24];
+
+        snprintf(retry, sizeof(retry), "%llu",
+                 (unsigned long long)cfg->comment_rate_window);
+        http_resp_header(resp, "Retry-After", retry);
+        return auth_reply_error(resp, 429, r == 2 ? "rate_wallet" : "rate_ip",
+                                r == 2 ? "too many comments from this wallet; "
+                                         "try again later"
+                                       : "too many comments from this "
+                                         "address; try again later");
+    }
+    return http_reply_json(resp, 201,
+                           json_pack("{s:I,s:s}", "id", (json_int_t)cid,
+                                     "task", id));
+}
+
+static int parse_id(const char *s, int64_t *out)
+{
+    uint64_t v;
+
+    if (!s || util_parse_u64(s, 1, INT64_MAX, &v) < 0)
+        return -1;
+    *out = (int64_t)v;
+    return 0;
+}
+
+int api_comment_edit(struct http_req *req, struct http_resp *resp)
+{
+    const struct config *cfg = req->ctx->cfg;
+    struct auth_user u;
+    json_t *b;
+    const char *text, *why;
+    int64_t cid;
+    int r;
+
+    if (parse_id(req->segment, &cid) < 0)
+        return auth_reply_error(resp, 400, "comment",
+                                "comment id: expected a positive integer");
+    if (auth_require(req, resp, 0, 1, 1, &u))
+        return 0;
+    b = body_object(req, resp);
+    if (!b)
+        return 0;
+    text = json_string_value(json_object_get(b, "body"));
+    why = text ? comment_problem(text, json_string_length(json_object_get(b, "body")),
+                                 cfg->comment_max_length)
+               : "body: expected the comment text";
+    if (why) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "body", why);
+    }
+    r = social_comment_edit(req->ctx->social, cid, u.address, text,
+                            util_wall_s(), (int64_t)cfg->comment_edit_window);
+    json_decref(b);
+    if (r < 0)
+        return db_down(resp);
+    if (r == 1)
+        return auth_reply_error(resp, 404, "no_comment", "no such comment");
+    if (r == 2)
+        return auth_reply_error(resp, 403, "not_author",
+                                "only the author may edit a comment");
+    if (r == 3)
+        return auth_reply_error(resp, 403, "edit_window",
+                                "the edit window of this comment has "
+                                "passed");
+    return http_reply_json(resp, 200,
+                           json_pack("{s:I,s:b}", "id", (json_int_t)cid,
+                                     "edited", 1));
+}
+
+/* POST /api/v1/admin/hide {"kind": "image"|"comment", "id": ...,
+ * "hidden": true|false, "reason": "..."} */
+int api_admin_hide(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    json_t *b, *hv, *idv;
+    const char *kind, *reason;
+    char id[67], ip[64];
+    int64_t cid = 0;
+    int r, hidden = 1, changed = 0;
+
+    if (auth_require(req, resp, 1, 1, 1, &u))
+        return 0;
+    b = body_object(req, resp);
+    if (!b)
+        return 0;
+    kind = json_string_value(json_object_get(b, "kind"));
+    hv = json_object_get(b, "hidden");
+    idv = json_object_get(b, "id");
+    reason = json_string_value(json_object_get(b, "reason"));
+    if (hv && !json_is_boolean(hv)) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "hidden",
+                                "hidden: expected true or false");
+    }
+    if (hv)
+        hidden = json_is_true(hv);
+    if (reason && strlen(reason) > 500) {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "reason",
+                                "reason: at most 500 bytes");
+    }
+    http_client_ip(req, ip, sizeof(ip));
+    if (kind && strcmp(kind, "image") == 0) {
+        if (task_id(json_string_value(idv), id) < 0) {
+            json_decref(b);
+            return auth_reply_error(resp, 400, "id",
+                                    "id: expected a task id (0x and 64 hex "
+                                    "digits)");
+        }
+        r = social_hide_task(req->ctx->social, id, hidden, u.address, reason,
+                             ip, util_wall_s(), &changed);
+    } else if (kind && strcmp(kind, "comment") == 0) {
+        if (!json_is_integer(idv) || json_integer_value(idv) < 1) {
+            json_decref(b);
+            return auth_reply_error(resp, 400, "id",
+                                    "id: expected a comment id (integer)");
+        }
+        cid = (int64_t)json_integer_value(idv);
+        snprintf(id, sizeof(id), "%lld", (long long)cid);
+        r = social_hide_comment(req->ctx->social, cid, hidden, u.address, ip,
+                                util_wall_s(), &changed);
+    } else {
+        json_decref(b);
+        return auth_reply_error(resp, 400, "kind",
+                                "kind: expected \"image\" or \"comment\"");
+    }
+    /* kind is borrowed from b: answer before releasing it. */
+    if (r < 0)
+        r = db_down(resp);
+    else if (r > 0)
+        r = auth_reply_error(resp, 404, "not_found",
+                             "no such image or comment");
+    else
+        r = http_reply_json(resp, 200,
+                            json_pack("{s:s,s:s,s:b,s:b}", "kind", kind, "id",
+                                      id, "hidden", hidden, "changed",
+                                      changed));
+    json_decref(b);
+    return r;
+}
+
+/* ---- /admin ---- */
+
+/* VmRSS / VmHWM of this process in kB, from /proc/self/status. */
+static void memory_kb(int64_t *rss, int64_t *peak)
+{
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+
+    *rss = *peak = -1;
+    if (!f)
+        return;
+    while (fgets(line, sizeof(line), f)) {
+        long long v;
+
+        if (sscanf(line, "VmRSS: %lld kB", &v) == 1)
+            *rss = v;
+        else if (sscanf(line, "VmHWM: %lld kB", &v) == 1)
+            *peak = v;
+    }
+    fclose(f);
+}
+
+static int64_t file_size(const char *path, const char *suffix)
+{
+    char p[1100];
+    struct stat st;
+
+    snprintf(p, sizeof(p), "%s%s", path, suffix);
+    return stat(p, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+/* The system information object (new reference), NULL on failure. */
+static json_t *system_info(struct http_req *req)
+{
+    const struct http_ctx *ctx = req->ctx;
+    struct db *db = http_db(req);
+    json_t *o, *dbj = NULL, *scan = NULL;
+    int64_t rss, peak;
+
+    if (!db || social_system_json(db, &dbj) < 0 ||
+        queries_status(db, &scan) < 0) {
+        json_decref(dbj);
+        return NULL;
+    }
+    memory_kb(&rss, &peak);
+    json_object_set_new(dbj, "path", json_string(ctx->db_path));
+    json_object_set_new(dbj, "file_bytes",
+                        json_integer(file_size(ctx->db_path, "")));
+    json_object_set_new(dbj, "wal_bytes",
+                        json_integer(file_size(ctx->db_path, "-wal")));
+    o = json_object();
+    json_object_set_new(o, "uptime_seconds",
+                        json_integer(util_wall_s() - ctx->started_at));
+    json_object_set_new(o, "memory",
+                        json_pack("{s:I,s:I}", "rss_kb", (json_int_t)rss,
+                                  "peak_rss_kb", (json_int_t)peak));
+    json_object_set_new(o, "database", dbj);
+    json_object_set_new(o, "scanner", scan);
+    json_object_set_new(o, "rpc", json_incref(json_object_get(dbj, "rpc")));
+    json_object_del(dbj, "rpc");
+    json_object_set_new(o, "ipfs", json_incref(json_object_get(dbj, "ipfs")));
+    json_object_del(dbj, "ipfs");
+    json_object_set_new(o, "sse_clients",
+                        json_integer((json_int_t)stream_clients(ctx->stream)));
+    json_object_set_new(o, "writable", json_boolean(ctx->social != NULL));
+    return o;
+}
+
+int api_admin_system(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    json_t *o;
+
+    if (auth_require(req, resp, 1, 0, 0, &u))
+        return 0;
+    o = system_info(req);
+    if (!o)
+        return db_down(resp);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
+int api_admin_audit(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    struct db *db;
+    const char *bs = http_query(req, "before"), *ls = http_query(req, "limit");
+    uint64_t before = 0, limit = SOCIAL_AUDIT_PAGE;
+    json_t *arr = NULL;
+
+    if (auth_require(req, resp, 1, 0, 0, &u))
+        return 0;
+    if (bs && util_parse_u64(bs, 1, INT64_MAX, &before) < 0)
+        return auth_reply_error(resp, 400, "before",
+                                "before: expected an audit entry id");
+    if (ls && util_parse_u64(ls, 1, 1000, &limit) < 0)
+        return auth_reply_error(resp, 400, "limit",
+                                "limit: expected 1 to 1000");
+    db = http_db(req);
+    if (!db || social_audit_json(db, (int64_t)before, (int64_t)limit, &arr) < 0)
+        return db_down(resp);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, json_pack("{s:o}", "entries", arr));
+}
+
+int api_admin_hidden(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    struct db *db;
+    json_t *o = NULL;
+
+    if (auth_require(req, resp, 1, 0, 0, &u))
+        return 0;
+    db = http_db(req);
+    if (!db || social_hidden_json(db, &o) < 0)
+        return db_down(resp);
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
+/* GET /admin: 401 without a session, 403 for a wallet that is not an
+ * admin (as HTML pages: a sign-in prompt / a refusal). */
+int pages_admin(struct http_req *req, struct http_resp *resp)
+{
+    struct auth_user u;
+    struct db *db;
+    json_t *ctx, *sys, *audit = NULL, *hidden = NULL;
+    char ts[32];
+    size_t i;
+    int r, ret;
+
+    r = auth_current(req, &u);
+    if (r < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    if (r > 0)
+        return http_reply_error(req, resp, 401,
+                                "Sign in with an admin wallet (button at the "
+                                "top) to see this page.");
+    if (!u.admin)
+        return http_reply_error(req, resp, 403,
+                                "This wallet is not an admin.");
+    db = http_db(req);
+    sys = system_info(req);
+    if (!db || !sys ||
+        social_audit_json(db, 0, SOCIAL_AUDIT_PAGE, &audit) < 0 ||
+        social_hidden_json(db, &hidden) < 0) {
+        json_decref(sys);
+        json_decref(audit);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    }
+    for (i = 0; i < json_array_size(audit); i++) {
+        json_t *e = json_array_get(audit, i);
+        time_t t = (time_t)json_integer_value(json_object_get(e, "time"));
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        json_object_set_new(e, "when", json_string(ts));
+        const char *act = json_string_value(json_object_get(e, "action"));
+
+        json_object_set_new(e, "failed",
+                            json_boolean(act &&
+                                         strcmp(act, "signin_failed") == 0));
+    }
+    ctx = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s}", "title", "Admin", "system",
+                    sys, "audit", audit, "hidden", hidden, "admin", u.address,
+                    "system_json", "");
+    {
+        char *pretty = json_dumps(sys, JSON_INDENT(2) | JSON_SORT_KEYS |
+                                           JSON_ENSURE_ASCII);
+
+        json_object_set_new(ctx, "system_json",
+                            json_string(pretty ? pretty : "{}"));
+        free(pretty);
+    }
+    http_resp_header(resp, "Cache-Control", "no-store");
+    ret = http_reply_page(req, resp, "admin", ctx);
+    json_decref(ctx);
+    return ret;
+}
