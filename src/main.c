@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +277,30 @@ static int serve_wait(const sigset_t *set, const char *db_path,
     }
 }
 
+/*
+ * Every HTTP connection is a file descriptor: raises the soft open-files
+ * limit towards the hard one so that [server] max_connections fits, with
+ * room for the database, the RPC and gateway sockets.  Warns (and goes on:
+ * libmicrohttpd then refuses connections past the limit) when it cannot.
+ */
+static void fit_open_files(uint64_t max_connections)
+{
+    const rlim_t want = (rlim_t)max_connections + 128;
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want
+                      ? rl.rlim_max
+                      : want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        log_warnx("http: max_connections %llu needs about %llu open files; "
+                  "the limit is %llu (raise it, e.g. LimitNOFILE= in the "
+                  "unit)",
+                  (unsigned long long)max_connections,
+                  (unsigned long long)want, (unsigned long long)rl.rlim_cur);
+}
+
 static int cmd_serve(struct app *app, int argc, char **argv)
 {
     struct http_ctx hctx;
@@ -347,6 +372,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     if (ops_sampler_new(app->cfg.db_path, app->cfg.busy_timeout, &ops) < 0)
         goto out;
     hctx.ops = ops;
+    fit_open_files(app->cfg.max_connections);
     if (http_server_start(&hctx, web_routes(), &srv) < 0)
         goto out;
     if (!read_only && app_scanner_start(app) < 0)

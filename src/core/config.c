@@ -55,8 +55,9 @@ static const struct cfg_key cfg_keys[] = {
       "address and port the HTTP server listens on (IPv4 or [IPv6])" },
     { "server", "threads", CFG_U64, F(threads), "4", 1, 64,
       "HTTP worker threads" },
-    { "server", "max_connections", CFG_U64, F(max_connections), "512", 4,
-      65536, "simultaneous HTTP connections" },
+    { "server", "max_connections", CFG_U64, F(max_connections), "2048", 4,
+      65536, "simultaneous HTTP connections, shared out across the threads "
+      "(the open-files limit is raised to fit)" },
     { "server", "max_connections_per_ip", CFG_U64, F(max_connections_per_ip),
       "0", 0, 65536, "simultaneous HTTP connections from one peer address "
       "(0: no limit; keep 0 behind a reverse proxy)" },
