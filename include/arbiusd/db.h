@@ -50,5 +50,7 @@ int db_data_version(struct db *db, int64_t *out /* OUT */) WARN_UNUSED;
 
 /* Logs "what: sqlite message" for the handle's last error. */
 void db_log_error(struct db *db, const char *what);
+/* Prepares sql on db; NULL after logging db_log_error(db, what). */
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, const char *what);
 
 #endif

@@ -176,3 +176,15 @@ out:
     sqlite3_finalize(st);
     return ret;
 }
+
+sqlite3_stmt *db_prepare(struct db *db, const char *sql, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_log_error(db, what);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}

@@ -9,14 +9,7 @@
 
 static sqlite3_stmt *prep(struct db *db, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st, NULL) != SQLITE_OK) {
-        db_log_error(db, "prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
+    return db_prepare(db, sql, "prepare");
 }
 
 /* Runs a one-row query of integer columns into out[0..n). */

@@ -42,14 +42,7 @@ struct social {
 
 static sqlite3_stmt *prep(struct db *db, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st, NULL) != SQLITE_OK) {
-        db_log_error(db, "social: prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
+    return db_prepare(db, sql, "social: prepare");
 }
 
 /* Binds arguments by fmt: 'i' int64, 't' text (NULL ok). */

@@ -26,14 +26,7 @@
 /* Prepares sql or logs; returns NULL on error. */
 static sqlite3_stmt *prep(struct db *db, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st, NULL) != SQLITE_OK) {
-        db_log_error(db, "stats: prepare");
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
+    return db_prepare(db, sql, "stats: prepare");
 }
 
 /*
