@@ -531,22 +531,17 @@ out:
 }
 
 /*
- * Per UTC day d0..d1 over every miner: solutions, claims and the
- * validators' fees and rewards (exact), from miner_daily.
+ * Folds the rows (day, solutions, claims, fees, rewards) of st, ordered by
+ * day, into one {day, solutions, claims, fees, rewards} object a day
+ * appended to arr: counts summed, amounts exactly.  Finalizes st.  0 or -1
+ * (logged).
  */
-static int daily_totals(struct db *db, int64_t d0, int64_t d1, json_t *arr)
+static int daily_fold(struct db *db, sqlite3_stmt *st, json_t *arr)
 {
-    sqlite3_stmt *st = prep(db, "SELECT day, solutions, claims, fees, "
-                                "rewards FROM miner_daily WHERE day BETWEEN "
-                                "?1 AND ?2 ORDER BY day");
     int64_t day = INT64_MIN, ns = 0, nc = 0;
     struct u256 df = { { 0 } }, dr = { { 0 } };
     int rc;
 
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, d0);
-    sqlite3_bind_int64(st, 2, d1);
     for (;;) {
         rc = sqlite3_step(st);
         if (rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != day) {
@@ -572,6 +567,23 @@ static int daily_totals(struct db *db, int64_t d0, int64_t d1, json_t *arr)
     }
     sqlite3_finalize(st);
     return step_done(db, rc);
+}
+
+/*
+ * Per UTC day d0..d1 over every miner: solutions, claims and the
+ * validators' fees and rewards (exact), from miner_daily.
+ */
+static int daily_totals(struct db *db, int64_t d0, int64_t d1, json_t *arr)
+{
+    sqlite3_stmt *st = prep(db, "SELECT day, solutions, claims, fees, "
+                                "rewards FROM miner_daily WHERE day BETWEEN "
+                                "?1 AND ?2 ORDER BY day");
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, d0);
+    sqlite3_bind_int64(st, 2, d1);
+    return daily_fold(db, st, arr);
 }
 
 /* The entries of m (already sorted) as the "miners" array, with ranks;
@@ -914,37 +926,9 @@ static int miner_in_txn(struct db *db, const char *addr, int64_t window,
     if (!st)
         goto out;
     sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-    {
-        int64_t day = INT64_MIN, ns = 0, nc = 0;
-        struct u256 df = { { 0 } }, dr = { { 0 } };
-
-        for (;;) {
-            rc = sqlite3_step(st);
-            if (rc != SQLITE_ROW || sqlite3_column_int64(st, 0) != day) {
-                if (day != INT64_MIN)
-                    json_array_append_new(arr, json_pack(
-                        "{s:I,s:I,s:I,s:o,s:o}", "day", (json_int_t)day,
-                        "solutions", (json_int_t)ns, "claims", (json_int_t)nc,
-                        "fees", u256_json(&df), "rewards", u256_json(&dr)));
-                if (rc != SQLITE_ROW)
-                    break;
-                day = sqlite3_column_int64(st, 0);
-                ns = nc = 0;
-                memset(&df, 0, sizeof(df));
-                memset(&dr, 0, sizeof(dr));
-            }
-            ns += sqlite3_column_int64(st, 1);
-            nc += sqlite3_column_int64(st, 2);
-            if (dec_add_into(&df, (const char *)sqlite3_column_text(st, 3)) < 0 ||
-                dec_add_into(&dr, (const char *)sqlite3_column_text(st, 4)) < 0) {
-                rc = SQLITE_ERROR;
-                break;
-            }
-        }
-    }
-    sqlite3_finalize(st);
+    rc = daily_fold(db, st, arr);
     st = NULL;
-    if (step_done(db, rc) < 0)
+    if (rc < 0)
         goto out;
 
     /* Recent solutions, newest first (solutions_validator index). */
