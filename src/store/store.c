@@ -96,73 +96,80 @@ static uint64_t acc_hash(const char *k)
     return h;
 }
 
+/*
+ * The open-addressing tables below (struct acc_map, struct macc_map) share
+ * this lookup: *slotsp holds *capp slots of `size` bytes, each starting
+ * with its NUL-terminated key ("" = empty slot), at most half full.
+ * Returns the slot for key, keyed and counted in *np when it was absent
+ * (*created = 1; its other bytes are those of a fresh zeroed slot).
+ */
+static void *slot_get(void **slotsp, size_t *capp, size_t *np, size_t size,
+                      size_t keysz, const char *key, int *created)
+{
+    char *slots = *slotsp, *p;
+    size_t i, cap = *capp;
+
+    *created = 0;
+    if ((*np + 1) * 2 > cap) {
+        size_t bcap = cap ? cap * 2 : 64;
+        char *bigger = xcalloc(bcap, size);
+
+        for (i = 0; i < cap; i++) {
+            const char *old = slots + i * size;
+            size_t j;
+
+            if (!old[0])
+                continue;
+            j = acc_hash(old) & (bcap - 1);
+            while (bigger[j * size])
+                j = (j + 1) & (bcap - 1);
+            memcpy(bigger + j * size, old, size);
+        }
+        free(slots);
+        *slotsp = slots = bigger;
+        *capp = cap = bcap;
+    }
+    i = acc_hash(key) & (cap - 1);
+    while ((p = slots + i * size)[0]) {
+        if (strcmp(p, key) == 0)
+            return p;
+        i = (i + 1) & (cap - 1);
+    }
+    snprintf(p, keysz, "%s", key);
+    (*np)++;
+    *created = 1;
+    return p;
+}
+
 /* The entry for key, created empty if absent. */
 static struct acc *acc_get(struct acc_map *m, const char *key)
 {
-    size_t i;
+    void *slots = m->slots;
+    struct acc *a;
+    int created;
 
-    if ((m->n + 1) * 2 > m->cap) {
-        struct acc_map bigger = { NULL, m->cap ? m->cap * 2 : 64, 0 };
-
-        bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
-        for (i = 0; i < m->cap; i++) {
-            if (m->slots[i].key[0]) {
-                size_t j = acc_hash(m->slots[i].key) & (bigger.cap - 1);
-
-                while (bigger.slots[j].key[0])
-                    j = (j + 1) & (bigger.cap - 1);
-                bigger.slots[j] = m->slots[i];
-                bigger.n++;
-            }
-        }
-        free(m->slots);
-        *m = bigger;
+    a = slot_get(&slots, &m->cap, &m->n, sizeof(*m->slots),
+                 sizeof(m->slots->key), key, &created);
+    m->slots = slots;
+    if (created) {
+        a->first_block = INT64_MAX;
+        a->first_time = INT64_MAX;
+        a->last_time = INT64_MIN;
     }
-    i = acc_hash(key) & (m->cap - 1);
-    while (m->slots[i].key[0]) {
-        if (strcmp(m->slots[i].key, key) == 0)
-            return &m->slots[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    snprintf(m->slots[i].key, sizeof(m->slots[i].key), "%s", key);
-    m->slots[i].first_block = INT64_MAX;
-    m->slots[i].first_time = INT64_MAX;
-    m->slots[i].last_time = INT64_MIN;
-    m->n++;
-    return &m->slots[i];
+    return a;
 }
 
 /* The entry for key in m, created zeroed if absent. */
 static struct macc *macc_get(struct macc_map *m, const char *key)
 {
-    size_t i;
+    void *slots = m->slots;
+    struct macc *a;
+    int created;
 
-    if ((m->n + 1) * 2 > m->cap) {
-        struct macc_map bigger = { NULL, m->cap ? m->cap * 2 : 64, 0 };
-
-        bigger.slots = xcalloc(bigger.cap, sizeof(*bigger.slots));
-        for (i = 0; i < m->cap; i++) {
-            if (m->slots[i].key[0]) {
-                size_t j = acc_hash(m->slots[i].key) & (bigger.cap - 1);
-
-                while (bigger.slots[j].key[0])
-                    j = (j + 1) & (bigger.cap - 1);
-                bigger.slots[j] = m->slots[i];
-                bigger.n++;
-            }
-        }
-        free(m->slots);
-        *m = bigger;
-    }
-    i = acc_hash(key) & (m->cap - 1);
-    while (m->slots[i].key[0]) {
-        if (strcmp(m->slots[i].key, key) == 0)
-            return &m->slots[i];
-        i = (i + 1) & (m->cap - 1);
-    }
-    snprintf(m->slots[i].key, sizeof(m->slots[i].key), "%s", key);
-    m->n++;
-    return &m->slots[i];
+    a = slot_get(&slots, &m->cap, &m->n, sizeof(*m->slots),
+                 sizeof(m->slots->key), key, &created);
+    m->slots = slots;
+    return a;
 }
 
 static void macc_clear(struct macc_map *m)
