@@ -304,6 +304,7 @@ static void fit_open_files(uint64_t max_connections)
 static int cmd_serve(struct app *app, int argc, char **argv)
 {
     struct http_ctx hctx;
+    struct auth_site site;
     struct http_server *srv = NULL;
     struct stream_hub *hub = NULL;
     struct ops_sampler *ops = NULL;
@@ -311,13 +312,17 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     struct db *db = NULL;
     sigset_t set;
     int i, sig = 0, ret = 1, read_only = 0, lockfd = -1;
-    char err[512];
+    char err[1024];
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--read-only") == 0)
             read_only = 1;
         else
             return bad_usage("serve", "unknown option '%s'", argv[i]);
+    }
+    if (auth_config_check(&app->cfg, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        return APP_EXIT_CONFIG;
     }
     /* All global setup happens before any thread exists. */
     resolve_data_dir(&app->cfg.templates);
@@ -345,6 +350,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
         return APP_EXIT_CONFIG;
     }
     memset(&hctx, 0, sizeof(hctx));
+    atomic_init(&hctx.draining, 0);
     hctx.cfg = &app->cfg;
     hctx.tmpl = app->tmpl;
     hctx.db_path = app->cfg.db_path;
@@ -373,7 +379,12 @@ static int cmd_serve(struct app *app, int argc, char **argv)
         goto out;
     hctx.ops = ops;
     fit_open_files(app->cfg.max_connections);
-    if (http_server_start(&hctx, web_routes(), &srv) < 0)
+    if (http_server_new(&hctx, web_routes(), &srv) < 0)
+        goto out;
+    /* Sign-in's domain is known before the first request can arrive. */
+    auth_site_init(&site, &app->cfg, http_server_port(srv));
+    hctx.site = &site;
+    if (http_server_start(srv) < 0)
         goto out;
     if (!read_only && app_scanner_start(app) < 0)
         goto out;
@@ -391,7 +402,7 @@ static int cmd_serve(struct app *app, int argc, char **argv)
     sd_notify(0, "STOPPING=1");
     ret = 0;
 out:
-    hctx.draining = 1;
+    atomic_store(&hctx.draining, 1);
     backup_sched_free(bs);
     stream_shutdown(hub);   /* ends open streams before the daemon stops */
     http_server_stop(srv);

@@ -18,6 +18,47 @@
 #define AUTH_COOKIE      "arbiusd_session"
 #define AUTH_CSRF_HEADER "X-CSRF-Token"
 
+/*
+ * Where a Sign-In with Ethereum message may come from.  The domain and URI
+ * a message must carry are taken from the configuration, never from the
+ * request (a phishing site that relays a victim's signature with its own
+ * Host header must not get a session):
+ *  - [server] public_url set: its scheme and authority (host[:port]);
+ *  - else, when the daemon listens on a loopback address: http and the
+ *    listen address itself (127.0.0.1:8080, localhost:8080, [::1]:8080);
+ *  - else sign-in is unavailable (and `serve` refuses to start when
+ *    [admin] wallets are configured: auth_config_check()).
+ * Nonces are stateless: hex(issued time, 8 random bytes, HMAC-SHA256 of
+ * both under the session key, 12 bytes), so anonymous nonce requests write
+ * nothing; a nonce is recorded only when a sign-in attempt spends it.
+ */
+#define AUTH_MAX_SITES   3
+#define AUTH_NONCE_HEX   48
+
+struct auth_origin {
+    char scheme[8];            /* "http" or "https" */
+    char authority[300];       /* host[:port], host lower-case */
+};
+
+struct auth_site {
+    size_t n;                  /* 0: sign-in unavailable, see why */
+    struct auth_origin allowed[AUTH_MAX_SITES]; /* [0] is the canonical one */
+    char why[200];
+};
+
+/*
+ * Refuses a configuration in which admins could be phished: [admin] wallets
+ * set, a listen address that is not loopback and no [server] public_url.
+ * 0, or -1 with the reason in err.
+ */
+int auth_config_check(const struct config *cfg, char *err, size_t errlen)
+    WARN_UNUSED;
+
+/* Fills *site from cfg and the port the server bound (see above); logs
+ * once when sign-in is unavailable. */
+void auth_site_init(struct auth_site *site /* OUT */,
+                    const struct config *cfg, uint16_t port);
+
 struct auth_user {
     char address[43];          /* lower-case 0x address */
     char csrf[65];             /* the session's CSRF token */

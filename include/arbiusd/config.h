@@ -44,6 +44,7 @@ struct config {
     uint64_t max_connections;
     uint64_t max_connections_per_ip; /* 0 = no limit */
     uint64_t connection_timeout; /* seconds */
+    uint64_t header_timeout;   /* seconds to receive a request's headers */
     uint64_t sse_max_clients;  /* /api/v1/stream clients at once */
     char *templates;           /* directory of *.html templates */
     char *static_dir;          /* directory served under /static/ */
@@ -62,6 +63,7 @@ struct config {
     uint64_t backup_keep;      /* files kept */
     /* [log] */
     char *log_level;
+    uint64_t log_summary_interval; /* seconds per summary of repeats */
     /* [database] */
     char *db_path;
     uint64_t busy_timeout;     /* milliseconds */

@@ -12,6 +12,7 @@
 #define ARBIUSD_HTTP_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@
 #include "arbiusd/buf.h"
 #include "arbiusd/util.h"
 
+struct auth_site;
 struct config;
 struct db;
 struct tmpl_set;
@@ -38,13 +40,16 @@ struct http_ctx {
     const char *db_path;
     uint64_t busy_timeout;
     int64_t started_at;        /* wall seconds */
-    volatile int draining;     /* set at shutdown */
+    atomic_int draining;       /* set by main at shutdown, read by every
+                                  HTTP thread */
     struct stream_hub *stream; /* /api/v1/stream fan-out (NULL: none) */
-    struct http_server *server; /* set by http_server_start() */
+    struct http_server *server; /* set by http_server_new() */
     struct ops_sampler *ops;   /* index progress sampler (NULL: none) */
     int read_only;             /* serve --read-only: no scanner here */
     struct social *social;     /* social write side (NULL: read-only) */
-    uint8_t session_key[32];   /* HMAC key of session cookies */
+    uint8_t session_key[32];   /* HMAC key of session cookies and nonces */
+    const struct auth_site *site; /* where sign-in messages may come from
+                                     (NULL: sign-in unavailable) */
 };
 
 struct http_req {
@@ -56,6 +61,7 @@ struct http_req {
     char segment[80];          /* the segment matched by an inner '*' */
     int is_head;
     int is_api;                /* path under /api/ or a JSON route */
+    int is_text;               /* a plain-text route (/metrics) */
     const char *body;          /* request body (POST), NUL-terminated */
     size_t body_len;
     const char *client_ip;     /* peer, or X-Forwarded-For from a trusted
@@ -106,13 +112,25 @@ struct http_route {
     http_handler_fn fn;
 };
 
-/* Starts the daemon on cfg->listen with the given routes (NULL-terminated
- * table, borrowed for the server's life).  0, or -1 after logging. */
-int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
-                      struct http_server **outp /* OUT */) WARN_UNUSED;
+/*
+ * Binds cfg->listen and prepares the server with the given routes
+ * (NULL-terminated table, borrowed for the server's life), without
+ * accepting connections yet: the port is known (http_server_port) before
+ * any request can arrive.  Sets ctx->server.  0, or -1 after logging.
+ */
+int http_server_new(struct http_ctx *ctx, const struct http_route *routes,
+                    struct http_server **outp /* OUT */) WARN_UNUSED;
+/*
+ * Starts accepting: libmicrohttpd's thread pool and the connection sweeper
+ * (header deadline [server] header_timeout, at most max_connections_per_ip
+ * connections per client address that is not a trusted proxy).  Logs
+ * "http: listening on HOST:PORT".  0, or -1 after logging.
+ */
+int http_server_start(struct http_server *srv) WARN_UNUSED;
 /* Port actually bound (useful with port 0). */
 uint16_t http_server_port(const struct http_server *srv);
-/* Stops accepting, waits for in-flight requests, frees. NULL is a no-op. */
+/* Stops accepting, waits for in-flight requests, frees (started or not).
+ * NULL is a no-op. */
 void http_server_stop(struct http_server *srv);
 
 /* The calling thread's read-only database connection, opened on first use

@@ -25,8 +25,6 @@
 #include "arbiusd/util.h"
 
 #define SOCIAL_SECRET_LEN 32
-#define SOCIAL_NONCE_MAX_OUTSTANDING 100000 /* unexpired nonces at once */
-#define SOCIAL_NONCE_MAX_PER_IP 20     /* unused unexpired nonces per IP */
 #define SOCIAL_FAILED_PER_MINUTE 30    /* audited failed sign-ins per IP */
 
 /* The fixed reaction set: name (API) and emoji (UI). */
@@ -51,15 +49,15 @@ void social_free(struct social *s);
 int social_secret(struct social *s,
                   uint8_t out[SOCIAL_SECRET_LEN] /* OUT */) WARN_UNUSED;
 
-/* Stores a new nonce valid until now + ttl, and prunes expired ones.
- * 1: too many outstanding nonces, 2: too many unused ones for this IP. */
-int social_nonce_issue(struct social *s, const char *nonce, const char *ip,
-                       int64_t now, int64_t ttl) WARN_UNUSED;
-/* Marks nonce used.  1: unknown, 2: already used, 3: expired. */
-int social_nonce_consume(struct social *s, const char *nonce, size_t len,
-                         int64_t now,
-                         int64_t *created_at /* OUT, may be NULL */)
-    WARN_UNUSED;
+/*
+ * Records that a sign-in attempt spent nonce (issued at `issued`, valid
+ * until `expires`; the caller checked its MAC and expiry), and prunes spent
+ * nonces that have expired.  Nonces are stateless until spent, so this is
+ * the only nonce write.  0, 2 when it was spent before, -1 on failure.
+ */
+int social_nonce_spend(struct social *s, const char *nonce, const char *ip,
+                       int64_t issued, int64_t expires,
+                       int64_t now) WARN_UNUSED;
 
 int social_session_create(struct social *s, const char *id_hash,
                           const char *address, const char *csrf,

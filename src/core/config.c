@@ -59,18 +59,25 @@ static const struct cfg_key cfg_keys[] = {
       65536, "simultaneous HTTP connections, shared out across the threads "
       "(the open-files limit is raised to fit)" },
     { "server", "max_connections_per_ip", CFG_U64, F(max_connections_per_ip),
-      "0", 0, 65536, "simultaneous HTTP connections from one peer address "
-      "(0: no limit; keep 0 behind a reverse proxy)" },
+      "64", 0, 65536, "simultaneous HTTP connections from one client address "
+      "(0: no limit); trusted_proxies are exempt, their clients are rate "
+      "limited by X-Forwarded-For" },
     { "server", "sse_max_clients", CFG_U64, F(sse_max_clients), "256", 1, 100000,
       "simultaneous /api/v1/stream (Server-Sent Events) clients; more get 503" },
     { "server", "connection_timeout", CFG_U64, F(connection_timeout), "30", 1,
       3600, "seconds an idle HTTP connection is kept" },
+    { "server", "header_timeout", CFG_U64, F(header_timeout), "10", 1, 3600,
+      "seconds from a connection's start to its request's complete headers "
+      "(a kept-alive connection: connection_timeout + this after the last "
+      "response); later, the connection is closed" },
     { "server", "templates", CFG_DIR, F(templates), "templates", 0, 0,
       "directory of the HTML templates" },
     { "server", "static", CFG_DIR, F(static_dir), "static", 0, 0,
       "directory of the static files served under /static/" },
     { "server", "public_url", CFG_URL_OPT, F(public_url), "", 0, 0,
-      "public base URL used in feeds and share links (empty: from Host)" },
+      "the URL people open (scheme, host, port): feeds, share links and the "
+      "only domain Sign-In with Ethereum accepts (empty: from Host; sign-in "
+      "then works only on a loopback listen address)" },
     { "server", "trusted_proxies", CFG_IPS, F(trusted_proxies), "", 0, 0,
       "comma list of proxy IPs whose X-Forwarded-For is believed" },
     { "server", "ready_max_lag", CFG_U64, F(ready_max_lag), "100", 0, U64MAX,
@@ -96,6 +103,9 @@ static const struct cfg_key cfg_keys[] = {
       "scheduled backups kept; older ones are deleted" },
     { "log", "level", CFG_LEVEL, F(log_level), "info", 0, 0,
       "error, warn, info or debug" },
+    { "log", "summary_interval", CFG_U64, F(log_summary_interval), "60", 1,
+      3600, "seconds over which a repeated warning (refused or timed-out "
+      "connections, an unreachable RPC endpoint) is summed up in one line" },
     { "database", "path", CFG_STR, F(db_path), "./arbiusd.db", 0, 0,
       "SQLite database file (WAL mode; -wal and -shm files beside it)" },
     { "database", "busy_timeout", CFG_U64, F(busy_timeout), "5000", 0, 600000,

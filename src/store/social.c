@@ -232,88 +232,25 @@ out:
     return tx_end(s, ret);
 }
 
-int social_nonce_issue(struct social *s, const char *nonce, const char *ip,
-                       int64_t now, int64_t ttl)
+int social_nonce_spend(struct social *s, const char *nonce, const char *ip,
+                       int64_t issued, int64_t expires, int64_t now)
 {
-    int64_t n = 0;
-    int found, ret = -1;
+    int r, ret = -1;
 
     if (tx_begin(s) < 0)
         return -1;
-    /* Expired nonces are useless: keep the table small. */
+    /* Spent nonces are kept only while they could still be replayed. */
     if (run(s->db, "DELETE FROM social_nonces WHERE expires_at < ?", "i",
-            now - 60) < 0 ||
-        one_int(s->db, &n, &found, "SELECT count(*) FROM social_nonces", "") <
-            0)
+            now - 60) < 0)
         goto out;
-    if (n >= SOCIAL_NONCE_MAX_OUTSTANDING) {
-        ret = 1;
+    r = run(s->db,
+            "INSERT INTO social_nonces (nonce, ip, created_at, expires_at, "
+            "used_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(nonce) DO NOTHING",
+            "ttiii", nonce, ip, issued, expires, now);
+    if (r < 0)
         goto out;
-    }
-    if (one_int(s->db, &n, &found,
-                "SELECT count(*) FROM social_nonces WHERE ip = ? AND "
-                "used_at IS NULL AND expires_at > ?",
-                "ti", ip, now) < 0)
-        goto out;
-    if (n >= SOCIAL_NONCE_MAX_PER_IP) {
-        ret = 2;
-        goto out;
-    }
-    if (run(s->db,
-            "INSERT INTO social_nonces (nonce, ip, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)",
-            "ttii", nonce, ip, now, now + ttl) != 1)
-        goto out;
-    ret = 0;
+    ret = r == 1 ? 0 : 2;
 out:
-    return tx_end(s, ret);
-}
-
-int social_nonce_consume(struct social *s, const char *nonce, size_t len,
-                         int64_t now, int64_t *created_at)
-{
-    sqlite3_stmt *st = NULL;
-    char *n = xstrndup(nonce, len);
-    int ret = -1, rc;
-
-    if (tx_begin(s) < 0) {
-        free(n);
-        return -1;
-    }
-    st = prep(s->db, "SELECT created_at, expires_at, used_at FROM "
-                     "social_nonces WHERE nonce = ?");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, n, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        ret = 1;
-        goto out;
-    }
-    if (rc != SQLITE_ROW) {
-        db_log_error(s->db, "social: nonce");
-        goto out;
-    }
-    if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-        ret = 2;
-        goto out;
-    }
-    if (sqlite3_column_int64(st, 1) <= now) {
-        ret = 3;
-        goto out;
-    }
-    if (created_at)
-        *created_at = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (run(s->db, "UPDATE social_nonces SET used_at = ? WHERE nonce = ? "
-                   "AND used_at IS NULL",
-            "it", now, n) != 1)
-        goto out;
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    free(n);
     return tx_end(s, ret);
 }
 

@@ -11,6 +11,8 @@
  */
 #include "arbiusd/auth.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -187,53 +189,224 @@ static void iso_time(int64_t t, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* ---- where sign-in messages may come from ---- */
+
+/* 1 when host (numeric, as [server] listen holds it) is a loopback
+ * address: 127.0.0.0/8 or ::1. */
+static int host_is_loopback(const char *host)
+{
+    unsigned char a[16];
+
+    if (inet_pton(AF_INET, host, a) == 1)
+        return a[0] == 127;
+    if (inet_pton(AF_INET6, host, a) == 1) {
+        static const unsigned char one[16] = { [15] = 1 };
+
+        return memcmp(a, one, 16) == 0;
+    }
+    return 0;
+}
+
+int auth_config_check(const struct config *cfg, char *err, size_t errlen)
+{
+    if (cfg->admin_wallets.n == 0 || (cfg->public_url && *cfg->public_url) ||
+        host_is_loopback(cfg->listen_host))
+        return 0;
+    snprintf(err, errlen,
+             "[admin] wallets is set and [server] listen = %s is not a "
+             "loopback address, but [server] public_url is not set: "
+             "Sign-In with Ethereum must know the site's own address (set "
+             "public_url to the URL people open, e.g. "
+             "https://gallery.example.org), or it could be phished",
+             cfg->listen);
+    return -1;
+}
+
+/* Appends scheme://authority to site->allowed (skipped when full). */
+static void site_add(struct auth_site *site, const char *scheme,
+                     const char *authority, size_t alen)
+{
+    struct auth_origin *o;
+    size_t i;
+
+    if (site->n == AUTH_MAX_SITES || alen == 0 ||
+        alen >= sizeof(o->authority))
+        return;
+    o = &site->allowed[site->n++];
+    snprintf(o->scheme, sizeof(o->scheme), "%s", scheme);
+    for (i = 0; i < alen; i++)
+        o->authority[i] = (char)tolower((unsigned char)authority[i]);
+    o->authority[alen] = '\0';
+}
+
+void auth_site_init(struct auth_site *site, const struct config *cfg,
+                    uint16_t port)
+{
+    const char *pu = cfg->public_url;
+    char a[300];
+    int n;
+
+    memset(site, 0, sizeof(*site));
+    if (pu && *pu) {
+        const char *p = strstr(pu, "://");
+        size_t alen = p ? strcspn(p + 3, "/?#") : 0;
+
+        if (p && memchr(p + 3, '@', alen) == NULL)
+            site_add(site, strncmp(pu, "https", 5) == 0 ? "https" : "http",
+                     p + 3, alen);
+        if (site->n == 0)
+            snprintf(site->why, sizeof(site->why),
+                     "[server] public_url %s has no usable host", pu);
+    } else if (host_is_loopback(cfg->listen_host)) {
+        int v6 = strchr(cfg->listen_host, ':') != NULL;
+
+        n = snprintf(a, sizeof(a), v6 ? "[%s]:%u" : "%s:%u",
+                     cfg->listen_host, (unsigned)port);
+        site_add(site, "http", a, (size_t)n);
+        if (strcmp(cfg->listen_host, "127.0.0.1") == 0 ||
+            strcmp(cfg->listen_host, "::1") == 0) {
+            n = snprintf(a, sizeof(a), "localhost:%u", (unsigned)port);
+            site_add(site, "http", a, (size_t)n);
+        }
+    } else {
+        snprintf(site->why, sizeof(site->why),
+                 "sign-in needs [server] public_url: this server listens on "
+                 "%s, which is not a loopback address", cfg->listen);
+    }
+    if (site->n == 0)
+        log_warnx("auth: Sign-In with Ethereum is unavailable: %s",
+                  site->why);
+    else
+        log_info("auth: sign-in messages must come from %s://%s",
+                 site->allowed[0].scheme, site->allowed[0].authority);
+}
+
+/* The allowed origin whose authority is the n bytes at p (any case), or
+ * NULL. */
+static const struct auth_origin *site_find(const struct auth_site *site,
+                                           const char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; site && p && i < site->n; i++)
+        if (strlen(site->allowed[i].authority) == n &&
+            strncasecmp(site->allowed[i].authority, p, n) == 0)
+            return &site->allowed[i];
+    return NULL;
+}
+
+/* ---- stateless nonces ---- */
+
+#define NONCE_RAND 8
+#define NONCE_MAC  12
+#define NONCE_BYTES (4 + NONCE_RAND + NONCE_MAC)
+
+_Static_assert(AUTH_NONCE_HEX == 2 * NONCE_BYTES, "nonce length");
+
+/* HMAC-SHA256(session key, "siwe-nonce" || b[0..4+NONCE_RAND)) cut to
+ * NONCE_MAC bytes into mac.  0 or -1. */
+static int nonce_mac(const struct http_ctx *ctx, const uint8_t *b,
+                     uint8_t mac[NONCE_MAC])
+{
+    unsigned char full[32], in[10 + 4 + NONCE_RAND];
+    unsigned int len = sizeof(full);
+
+    memcpy(in, "siwe-nonce", 10);
+    memcpy(in + 10, b, 4 + NONCE_RAND);
+    if (!HMAC(EVP_sha256(), ctx->session_key, sizeof(ctx->session_key), in,
+              sizeof(in), full, &len) ||
+        len != sizeof(full))
+        return -1;
+    memcpy(mac, full, NONCE_MAC);
+    return 0;
+}
+
+/* A new nonce issued at now: AUTH_NONCE_HEX hex digits into out.  0 or -1. */
+static int nonce_make(const struct http_ctx *ctx, int64_t now,
+                      char out[AUTH_NONCE_HEX + 1])
+{
+    uint8_t b[NONCE_BYTES];
+    uint32_t t = (uint32_t)now;
+
+    b[0] = (uint8_t)(t >> 24);
+    b[1] = (uint8_t)(t >> 16);
+    b[2] = (uint8_t)(t >> 8);
+    b[3] = (uint8_t)t;
+    if (util_random(b + 4, NONCE_RAND) < 0 || nonce_mac(ctx, b, b + 4 +
+                                                        NONCE_RAND) < 0)
+        return -1;
+    return hex_encode(b, sizeof(b), out, AUTH_NONCE_HEX + 1);
+}
+
+/* Checks that the n bytes at p are a nonce this server issued: 0 and
+ * *issued set, or 1 (not one of ours: wrong length, not hex, bad MAC). */
+static int nonce_check(const struct http_ctx *ctx, const char *p, size_t n,
+                       int64_t *issued /* OUT */)
+{
+    uint8_t b[NONCE_BYTES], mac[NONCE_MAC];
+
+    if (n != AUTH_NONCE_HEX || hex_decode_exact(p, n, b, sizeof(b)) < 0 ||
+        nonce_mac(ctx, b, mac) < 0 ||
+        CRYPTO_memcmp(mac, b + 4 + NONCE_RAND, NONCE_MAC) != 0)
+        return 1;
+    *issued = (int64_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+                        (uint32_t)b[2] << 8 | (uint32_t)b[3]);
+    return 0;
+}
+
 /* ---- GET /api/v1/auth/nonce ---- */
+
+/* The refusal when sign-in is unavailable on this server; 0 when it is
+ * available. */
+static int site_unavailable(struct http_req *req, struct http_resp *resp)
+{
+    const struct auth_site *site = req->ctx->site;
+
+    if (!req->ctx->social)
+        return auth_reply_error(resp, 503, "read_only",
+                                "this server runs with --read-only: sign-in "
+                                "is unavailable") < 0 ? -1 : 1;
+    if (!site || site->n == 0)
+        return auth_reply_error(resp, 503, "sign_in_unavailable",
+                                site ? site->why
+                                     : "sign-in is not configured") < 0
+                   ? -1
+                   : 1;
+    return 0;
+}
 
 int api_auth_nonce(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
     const char *host = http_header(req, "Host");
     const char *addr_q = http_query(req, "address");
-    char nonce[33], ip[64], now_s[32], exp_s[32], uri[300], disp[43];
+    const struct auth_origin *o;
+    char nonce[AUTH_NONCE_HEX + 1], now_s[32], exp_s[32], uri[320], disp[43];
     int64_t now = util_wall_s();
     uint8_t a[20];
-    json_t *o;
-    int r;
+    json_t *j;
+    int r = site_unavailable(req, resp);
 
-    if (!req->ctx->social)
-        return auth_reply_error(resp, 503, "read_only",
-                                "this server runs with --read-only: sign-in "
-                                "is unavailable");
-    if (!host || !*host || strlen(host) > 255)
-        return auth_reply_error(resp, 400, "host",
-                                "Host header missing or too long");
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     if (addr_q) {
         if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) < 0 ||
             strlen(addr_q) != 42 || hex_format_address(a, disp, sizeof(disp)) < 0)
             return auth_reply_error(resp, 400, "address",
                                     "address: expected 0x and 40 hex digits");
     }
-    if (random_hex(16, nonce, sizeof(nonce)) < 0)
+    /* The message names this site as configured; a Host header only picks
+     * between the configured names (127.0.0.1:8080 or localhost:8080). */
+    o = site_find(req->ctx->site, host, host ? strlen(host) : 0);
+    if (!o)
+        o = &req->ctx->site->allowed[0];
+    if (nonce_make(req->ctx, now, nonce) < 0)
         return auth_reply_error(resp, 500, "random", "no randomness");
-    http_client_ip(req, ip, sizeof(ip));
-    r = social_nonce_issue(req->ctx->social, nonce, ip, now,
-                           (int64_t)cfg->nonce_lifetime);
-    if (r < 0)
-        return auth_reply_error(resp, 503, "database",
-                                "the database is unavailable");
-    if (r > 0)
-        return auth_reply_error(resp, 429, "too_many_nonces",
-                                r == 1 ? "too many sign-ins in progress; "
-                                         "retry later"
-                                       : "too many unused nonces from this "
-                                         "address; use one or wait for them "
-                                         "to expire");
     iso_time(now, now_s);
     iso_time(now + (int64_t)cfg->nonce_lifetime, exp_s);
-    snprintf(uri, sizeof(uri), "%s://%s", http_is_tls(req) ? "https" : "http",
-             host);
-    o = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "nonce", nonce,
-                  "domain", host, "uri", uri, "chain_id",
+    snprintf(uri, sizeof(uri), "%s://%s", o->scheme, o->authority);
+    j = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "nonce", nonce,
+                  "domain", o->authority, "uri", uri, "chain_id",
                   (json_int_t)cfg->chain_id, "version", "1", "issued_at",
                   now_s, "expires_at", exp_s, "statement", AUTH_STATEMENT);
     if (addr_q) {
@@ -246,18 +419,18 @@ int api_auth_nonce(struct http_req *req, struct http_resp *resp)
                      "%s wants you to sign in with your Ethereum account:\n"
                      "%s\n\n%s\n\nURI: %s\nVersion: 1\nChain ID: %llu\n"
                      "Nonce: %s\nIssued At: %s\nExpiration Time: %s",
-                     host, disp, AUTH_STATEMENT, uri,
+                     o->authority, disp, AUTH_STATEMENT, uri,
                      (unsigned long long)cfg->chain_id, nonce, now_s,
                      exp_s) == 0)
             text = buf_take(&b, NULL);
         buf_release(&b);
-        json_object_set_new(o, "address", json_string(disp));
-        json_object_set_new(o, "message", text ? json_string(text)
+        json_object_set_new(j, "address", json_string(disp));
+        json_object_set_new(j, "message", text ? json_string(text)
                                                : json_null());
         free(text);
     }
     http_resp_header(resp, "Cache-Control", "no-store");
-    return http_reply_json(resp, 200, o);
+    return http_reply_json(resp, 200, j);
 }
 
 /* ---- POST /api/v1/auth/verify ---- */
@@ -278,44 +451,69 @@ static int refuse(struct http_req *req, struct http_resp *resp, int status,
     return auth_reply_error(resp, status, reason, msg);
 }
 
-static int slice_eq_ci(const struct siwe_slice *s, const char *t)
-{
-    return s->p && strlen(t) == s->len && strncasecmp(s->p, t, s->len) == 0;
-}
-
-/* Origin "scheme://host[:port]" names the same host as Host. */
-static int origin_ok(const char *origin, const char *host)
+/* Origin "scheme://authority" is one of the site's allowed origins. */
+static int origin_ok(const struct auth_site *site, const char *origin)
 {
     const char *p = strstr(origin, "://");
+    const struct auth_origin *o;
 
-    if (strcmp(origin, "null") == 0)
+    if (!p)
         return 0;
-    return p && strcasecmp(p + 3, host) == 0;
+    o = site_find(site, p + 3, strlen(p + 3));
+    return o && strlen(o->scheme) == (size_t)(p - origin) &&
+           strncasecmp(o->scheme, origin, (size_t)(p - origin)) == 0;
+}
+
+/* m's URI is an http(s) URI on origin o: scheme://authority followed by
+ * the end, a path, a query or a fragment. */
+static int uri_ok(const struct siwe_msg *m, const struct auth_origin *o)
+{
+    size_t sl = strlen(o->scheme), al = strlen(o->authority);
+    const char *u = m->uri.p;
+
+    if (!u || m->uri.len < sl + 3 + al || strncmp(u, o->scheme, sl) != 0 ||
+        strncmp(u + sl, "://", 3) != 0 ||
+        strncasecmp(u + sl + 3, o->authority, al) != 0)
+        return 0;
+    return m->uri.len == sl + 3 + al || strchr("/?#", u[sl + 3 + al]);
+}
+
+/* The n bytes at p as printable text for a refusal (at most 100 bytes,
+ * anything outside printable ASCII as '?'). */
+static void shown(const char *p, size_t n, char out[104])
+{
+    size_t i;
+
+    if (n > 100)
+        n = 100;
+    for (i = 0; i < n; i++)
+        out[i] = p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?';
+    out[n] = '\0';
 }
 
 int api_auth_verify(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
-    const char *host = http_header(req, "Host");
+    const struct auth_site *site = req->ctx->site;
+    const struct auth_origin *o;
     const char *origin = http_header(req, "Origin");
     const char *msg, *sigtxt;
     json_t *body = NULL;
     json_error_t jerr;
     struct siwe_msg m;
     uint8_t sig[SIWE_SIG_LEN], rec[20];
-    char err[160], text[400], actor[43], recd[43], want[43];
+    char err[160], text[640], actor[43], recd[43], want[43];
     char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65], csrf[65], ip[64];
-    char cookie[512];
+    char cookie[512], tried[104], nonce[AUTH_NONCE_HEX + 1];
     int64_t now = util_wall_s(), skew = (int64_t)cfg->clock_skew;
-    int64_t life = (int64_t)cfg->session_lifetime, failed = 0;
+    int64_t life = (int64_t)cfg->session_lifetime, failed = 0, issued = 0;
     struct db *db;
     size_t siglen, msglen;
     int r, ret;
 
-    if (!req->ctx->social)
-        return auth_reply_error(resp, 503, "read_only",
-                                "this server runs with --read-only: sign-in "
-                                "is unavailable");
+    r = site_unavailable(req, resp);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
     /* Failed sign-ins are audited, so a flood from one address is cut
      * off before it can grow the log without bound. */
     http_client_ip(req, ip, sizeof(ip));
@@ -331,11 +529,9 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
                                 "too many failed sign-ins from this address; "
                                 "wait a minute");
     }
-    if (!host || !*host)
-        return refuse(req, resp, 400, "host", NULL, "Host header missing");
-    if (origin && !origin_ok(origin, host))
+    if (origin && !origin_ok(site, origin))
         return refuse(req, resp, 403, "origin", NULL,
-                      "Origin does not match Host");
+                      "Origin is not this site");
     body = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
     if (!json_is_object(body)) {
         json_decref(body);
@@ -368,30 +564,48 @@ int api_auth_verify(struct http_req *req, struct http_resp *resp)
         goto out;
     }
     /* The nonce is spent by any attempt that names it, refused or not. */
-    r = social_nonce_consume(req->ctx->social, m.nonce.p, m.nonce.len, now,
-                             NULL);
+    if (nonce_check(req->ctx, m.nonce.p, m.nonce.len, &issued) != 0) {
+        ret = refuse(req, resp, 401, "nonce_unknown", actor,
+                     "Nonce: not issued by this server");
+        goto out;
+    }
+    if (issued + (int64_t)cfg->nonce_lifetime <= now) {
+        ret = refuse(req, resp, 401, "nonce_expired", actor,
+                     "Nonce: expired; request a new one");
+        goto out;
+    }
+    memcpy(nonce, m.nonce.p, AUTH_NONCE_HEX); /* nonce_check: that long */
+    nonce[AUTH_NONCE_HEX] = '\0';
+    r = social_nonce_spend(req->ctx->social, nonce, ip, issued,
+                           issued + (int64_t)cfg->nonce_lifetime, now);
     if (r != 0) {
         ret = r < 0 ? auth_reply_error(resp, 503, "database",
                                        "the database is unavailable")
-            : r == 1 ? refuse(req, resp, 401, "nonce_unknown", actor,
-                              "Nonce: not issued by this server")
-            : r == 2 ? refuse(req, resp, 401, "nonce_used", actor,
-                              "Nonce: already used; request a new one")
-                     : refuse(req, resp, 401, "nonce_expired", actor,
-                              "Nonce: expired; request a new one");
+                    : refuse(req, resp, 401, "nonce_used", actor,
+                             "Nonce: already used; request a new one");
         goto out;
     }
-    if (!slice_eq_ci(&m.domain, host)) {
-        ret = refuse(req, resp, 401, "domain_mismatch", actor,
-                     "domain: the message's domain is not this site (it "
-                     "must equal the Host header)");
+    /* Domain and URI must name this site as configured, whatever Host
+     * the request carries. */
+    o = site_find(site, m.domain.p, m.domain.len);
+    if (o && m.scheme.len &&
+        (m.scheme.len != strlen(o->scheme) ||
+         strncasecmp(m.scheme.p, o->scheme, m.scheme.len) != 0))
+        o = NULL; /* "http://site wants you..." for an https site */
+    if (!o) {
+        shown(m.domain.p, m.domain.len, tried);
+        snprintf(text, sizeof(text),
+                 "domain: \"%s\" is not this site (sign-in messages must "
+                 "name %s)", tried, site->allowed[0].authority);
+        ret = refuse(req, resp, 401, "domain_mismatch", actor, text);
         goto out;
     }
-    if (m.uri_authority.len == 0 || !slice_eq_ci(&m.uri_authority, host) ||
-        !((m.uri.len >= 7 && strncmp(m.uri.p, "http://", 7) == 0) ||
-          (m.uri.len >= 8 && strncmp(m.uri.p, "https://", 8) == 0))) {
-        ret = refuse(req, resp, 401, "uri_mismatch", actor,
-                     "URI: must be an http(s) URI on this site");
+    if (!uri_ok(&m, o)) {
+        shown(m.uri.p, m.uri.len, tried);
+        snprintf(text, sizeof(text),
+                 "URI: \"%s\" is not on this site (expected %s://%s/...)",
+                 tried, o->scheme, o->authority);
+        ret = refuse(req, resp, 401, "uri_mismatch", actor, text);
         goto out;
     }
     if (m.chain_id != cfg->chain_id) {

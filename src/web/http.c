@@ -26,6 +26,22 @@
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
 #include "arbiusd/tmpl.h"
+#include "arbiusd/worker.h"
+
+/*
+ * Limits a client must live within (README "Running on a VPS", SECURITY.md).
+ * libmicrohttpd parses the request line, the headers and the query
+ * parameters into one memory pool per connection of HTTP_CONN_MEMORY bytes
+ * (half of it the read buffer).  libmicrohttpd 0.9.75 cannot answer a query
+ * that does not fit (it leaves the connection hanging until the idle
+ * timeout), so a request target longer than HTTP_MAX_URI or with more than
+ * HTTP_MAX_PARAMS parameters is refused with 414 before it is parsed; within
+ * those limits the parameters fit with room for the headers.
+ */
+#define HTTP_CONN_MEMORY   ((size_t)256 << 10)
+#define HTTP_MAX_URI       16384
+#define HTTP_MAX_PARAMS    256
+#define HTTP_SWEEP_MS      250     /* how often header deadlines are checked */
 
 /* ---- rate limiting: token buckets per client IP and route class ---- */
 
@@ -90,6 +106,41 @@ struct proxy_addr {
     uint8_t a[16];
 };
 
+/*
+ * One TCP connection (libmicrohttpd's socket_context), from NOTIFY_STARTED
+ * to NOTIFY_CLOSED.  A connection is "waiting for headers" until its
+ * request's headers are complete; the sweeper closes one that waits past
+ * its deadline: [server] header_timeout after the connection opened, or,
+ * on a kept-alive connection, connection_timeout + header_timeout after the
+ * previous response (a trickle of header bytes resets libmicrohttpd's idle
+ * timer, never this deadline).
+ */
+struct conn {
+    struct conn *prev, *next;     /* srv->conns, under srv->conns_mu */
+    int fd;                       /* the socket (closed by MHD only after
+                                     NOTIFY_CLOSED took us off the list) */
+    uint8_t ip[16];
+    int counted;                  /* counts towards its address's limit */
+    _Atomic uint64_t deadline_ms; /* headers due by then; 0: in a request */
+};
+
+/* Connections per client address, for [server] max_connections_per_ip. */
+#define HTTP_IP_BUCKETS 1024
+struct ip_count {
+    struct ip_count *next;
+    uint8_t ip[16];
+    uint64_t n;
+};
+
+/* What is summed up once per [log] summary_interval instead of a line
+ * each. */
+enum http_event {
+    HTTP_EV_HEADER_TIMEOUT,       /* closed: headers not complete in time */
+    HTTP_EV_PER_IP,               /* refused: over max_connections_per_ip */
+    HTTP_EV_MHD,                  /* libmicrohttpd messages after the first */
+    HTTP_EV_N
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     struct http_ctx *ctx;
@@ -107,11 +158,21 @@ struct http_server {
     size_t assets_bytes;
     json_t *asset_obj;            /* {"style_css": "/static/style.<h>.css"} */
     char *csp;                 /* Content-Security-Policy, built at start */
+    int listen_fd;             /* bound by http_server_new, MHD's once started */
+    pthread_mutex_t conns_mu;  /* conns, ips */
+    struct conn *conns;        /* every open connection */
+    struct ip_count *ips[HTTP_IP_BUCKETS];
+    struct worker *sweeper;    /* header deadlines, summary lines */
+    _Atomic uint64_t events[HTTP_EV_N];  /* since the last summary */
+    uint64_t last_summary_ms;  /* sweeper thread only */
+    char mhd_last[128];        /* last libmicrohttpd message (conns_mu) */
 };
 
 /* Per-request state: born in the first callback, freed in completed_cb. */
 struct req_state {
     struct buf body;      /* POST body, capped at HTTP_MAX_BODY */
+    int started;          /* the first access_cb call has run */
+    int uri_refused;      /* request target over HTTP_MAX_URI/PARAMS */
     int too_large;
     uint64_t start_us;
     char ip[INET6_ADDRSTRLEN];   /* the client (see client_ip()) */
@@ -887,6 +948,14 @@ int http_reply_error(struct http_req *req, struct http_resp *resp, int status,
         return http_reply_json(resp, status,
                                json_pack("{s:{s:i,s:s}}", "error", "code",
                                          status, "message", msg));
+    if (req->is_text) {
+        /* Scrapers read text: no HTML error page for /metrics. */
+        buf_reset(&resp->body);
+        resp->content_type = "text/plain; charset=utf-8";
+        resp->status = status;
+        return buf_addf(&resp->body, "%d %s: %s\n", status,
+                        status_text(status), msg);
+    }
     ctx = json_pack("{s:s,s:i,s:s,s:s}", "title", status_text(status),
                     "status", status, "heading", status_text(status),
                     "message", msg);
@@ -1199,56 +1268,346 @@ static enum MHD_Result send_resp(const struct http_server *srv,
     return ret;
 }
 
-static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
-                                 const char *url, const char *method,
-                                 const char *version, const char *upload,
-                                 size_t *upload_size, void **req_cls)
+/* ---- connections: header deadlines, per-address limit ---- */
+
+static struct ip_count **ip_slot(struct http_server *srv, const uint8_t ip[16])
+{
+    uint64_t h = 1469598103934665603ull;
+    struct ip_count **pp;
+    size_t i;
+
+    for (i = 0; i < 16; i++)
+        h = (h ^ ip[i]) * 1099511628211ull;
+    pp = &srv->ips[h % HTTP_IP_BUCKETS];
+    while (*pp && memcmp((*pp)->ip, ip, 16) != 0)
+        pp = &(*pp)->next;
+    return pp;
+}
+
+/* Counts a connection from ip (conns_mu held).  1 if it is over the
+ * per-address limit (it is counted anyway; conn_forget uncounts it). */
+static int ip_add(struct http_server *srv, const uint8_t ip[16])
+{
+    struct ip_count **pp = ip_slot(srv, ip);
+    uint64_t cap = srv->ctx->cfg->max_connections_per_ip;
+
+    if (!*pp) {
+        *pp = xcalloc(1, sizeof(**pp));
+        memcpy((*pp)->ip, ip, 16);
+    }
+    (*pp)->n++;
+    return cap && (*pp)->n > cap;
+}
+
+static void ip_del(struct http_server *srv, const uint8_t ip[16])
+{
+    struct ip_count **pp = ip_slot(srv, ip), *e = *pp;
+
+    if (!e)
+        return;
+    if (--e->n == 0) {
+        *pp = e->next;
+        free(e);
+    }
+}
+
+static struct conn *conn_of(struct MHD_Connection *mc)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Sets the time by which the connection's next request headers must be
+ * complete (0: a request is being answered). */
+static void conn_set_deadline(struct MHD_Connection *mc, uint64_t at_ms)
+{
+    struct conn *c = conn_of(mc);
+
+    if (c)
+        atomic_store_explicit(&c->deadline_ms, at_ms, memory_order_relaxed);
+}
+
+static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode code)
 {
     struct http_server *srv = cls;
-    struct req_state *st = *req_cls;
+    struct conn *c = *socket_context;
+
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+        int over = 0;
+
+        c = xcalloc(1, sizeof(*c));
+        c->fd = fd ? fd->connect_fd : -1;
+        peer_addr(mc, c->ip);
+        atomic_init(&c->deadline_ms,
+                    util_now_ms() + srv->ctx->cfg->header_timeout * 1000);
+        pthread_mutex_lock(&srv->conns_mu);
+        /* A trusted proxy carries many clients: its clients are counted
+         * by the rate limiter from X-Forwarded-For instead. */
+        if (!ip_is_proxy(srv, c->ip)) {
+            c->counted = 1;
+            over = ip_add(srv, c->ip);
+        }
+        c->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = c;
+        srv->conns = c;
+        if (over) {
+            /* libmicrohttpd sees the end of the stream and closes it. */
+            atomic_store(&c->deadline_ms, 0);
+            if (c->fd >= 0)
+                shutdown(c->fd, SHUT_RDWR);
+        }
+        pthread_mutex_unlock(&srv->conns_mu);
+        if (over)
+            atomic_fetch_add(&srv->events[HTTP_EV_PER_IP], 1);
+        *socket_context = c;
+        return;
+    }
+    if (!c)
+        return;
+    pthread_mutex_lock(&srv->conns_mu);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->counted)
+        ip_del(srv, c->ip);
+    pthread_mutex_unlock(&srv->conns_mu);
+    free(c);
+    *socket_context = NULL;
+}
+
+/* The summary of one event kind, when any happened since the last one. */
+static void summary_line(struct http_server *srv, enum http_event ev)
+{
+    uint64_t n = atomic_exchange(&srv->events[ev], 0);
+    unsigned secs = (unsigned)srv->ctx->cfg->log_summary_interval;
+    char last[sizeof(srv->mhd_last)];
+
+    if (!n)
+        return;
+    switch (ev) {
+    case HTTP_EV_HEADER_TIMEOUT:
+        log_warnx("http: closed %llu connections for header timeout (%llu s) "
+                  "in the last %u s",
+                  (unsigned long long)n,
+                  (unsigned long long)srv->ctx->cfg->header_timeout, secs);
+        break;
+    case HTTP_EV_PER_IP:
+        log_warnx("http: refused %llu connections over the limit of %llu per "
+                  "client address in the last %u s",
+                  (unsigned long long)n,
+                  (unsigned long long)srv->ctx->cfg->max_connections_per_ip,
+                  secs);
+        break;
+    default:
+        pthread_mutex_lock(&srv->conns_mu);
+        memcpy(last, srv->mhd_last, sizeof(last));
+        pthread_mutex_unlock(&srv->conns_mu);
+        log_warnx("http: %llu more libmicrohttpd messages in the last %u s "
+                  "(the last: %s)",
+                  (unsigned long long)n, secs, last);
+        break;
+    }
+}
+
+/* The sweeper: closes connections past their header deadline (shutdown:
+ * libmicrohttpd then closes them itself) and writes the summary lines. */
+static int64_t sweep_step(struct worker *w, void *arg)
+{
+    struct http_server *srv = arg;
+    uint64_t now = util_now_ms(), closed = 0;
+    struct conn *c;
+    int ev;
+
+    (void)w;
+    pthread_mutex_lock(&srv->conns_mu);
+    for (c = srv->conns; c; c = c->next) {
+        uint64_t d = atomic_load_explicit(&c->deadline_ms,
+                                          memory_order_relaxed);
+
+        if (d && d <= now && c->fd >= 0) {
+            atomic_store(&c->deadline_ms, 0);
+            shutdown(c->fd, SHUT_RDWR);
+            closed++;
+        }
+    }
+    pthread_mutex_unlock(&srv->conns_mu);
+    if (closed)
+        atomic_fetch_add(&srv->events[HTTP_EV_HEADER_TIMEOUT], closed);
+    if (!srv->last_summary_ms)
+        srv->last_summary_ms = now;
+    if (now - srv->last_summary_ms >=
+        srv->ctx->cfg->log_summary_interval * 1000) {
+        srv->last_summary_ms = now;
+        for (ev = 0; ev < HTTP_EV_N; ev++)
+            summary_line(srv, (enum http_event)ev);
+    }
+    return HTTP_SWEEP_MS;
+}
+
+static const struct worker_def sweeper_def = { "http-sweeper", sweep_step,
+                                               NULL };
+
+/* ---- requests ---- */
+
+static struct req_state *req_state_new(void)
+{
+    struct req_state *st = xcalloc(1, sizeof(*st));
+
+    buf_init(&st->body, HTTP_MAX_BODY);
+    st->start_us = util_now_us();
+    return st;
+}
+
+/*
+ * Called by libmicrohttpd with the request target as soon as the request
+ * line is in, before it parses the query: the request's state is born here.
+ * A target that is too long or has too many parameters is refused (414 in
+ * the first access_cb call); its query is cut at the '?' so that
+ * libmicrohttpd parses none of it (see HTTP_CONN_MEMORY).
+ */
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+    struct req_state *st = req_state_new();
+    const char *q = strchr(uri, '?');
+    size_t params = 0;
+
+    (void)cls;
+    (void)mc;
+    if (q && q[1]) {
+        const char *p;
+
+        params = 1;
+        for (p = q + 1; *p; p++)
+            params += *p == '&';
+    }
+    if (strlen(uri) > HTTP_MAX_URI || params > HTTP_MAX_PARAMS) {
+        st->uri_refused = 1;
+        if (q)
+            ((char *)(uintptr_t)q)[1] = '\0';
+    }
+    return st;
+}
+
+/* Counts name among the request's headers (callback of
+ * MHD_get_connection_values). */
+struct header_count {
+    const char *name;
+    unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind,
+                                    const char *key, const char *value)
+{
+    struct header_count *hc = cls;
+
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, hc->name) == 0)
+        hc->n++;
+    return MHD_YES;
+}
+
+static unsigned header_count(struct MHD_Connection *mc, const char *name)
+{
+    struct header_count hc = { name, 0 };
+
+    MHD_get_connection_values(mc, MHD_HEADER_KIND, count_header, &hc);
+    return hc.n;
+}
+
+/*
+ * What must be refused from the request line and headers alone, before any
+ * body is read: the status and message, or 0.  The answer closes the
+ * connection, so nothing sent after it on the connection is read as a
+ * request (RFC 9112 section 6.3: a request with both Content-Length and
+ * Transfer-Encoding is a smuggling attempt).
+ */
+static int early_refusal(struct MHD_Connection *mc, const struct req_state *st,
+                         const char **msg)
+{
+    const char *te = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+                                                 "Transfer-Encoding");
+    const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+                                                 "Content-Length");
+
+    if (st->uri_refused) {
+        *msg = "request target too long: at most " "16384" " bytes and "
+               "256" " query parameters";
+        return 414;
+    }
+    if (te && cl) {
+        *msg = "Content-Length and Transfer-Encoding in one request";
+        return 400;
+    }
+    if (te && (strcasecmp(te, "chunked") != 0 ||
+               header_count(mc, "Transfer-Encoding") > 1)) {
+        *msg = "Transfer-Encoding: only a single \"chunked\" is supported";
+        return 501;
+    }
+    if (cl && header_count(mc, "Content-Length") > 1) {
+        *msg = "more than one Content-Length";
+        return 400;
+    }
+    return 0;
+}
+
+_Static_assert(HTTP_MAX_URI == 16384 && HTTP_MAX_PARAMS == 256,
+               "early_refusal() names the limits");
+
+/* Rate limit and header checks of the first access_cb call.  0 to read
+ * the body and answer later, else the status of an answer to send now
+ * (*msg set). */
+static int request_start(struct http_server *srv, struct MHD_Connection *mc,
+                         struct req_state *st, const char *url,
+                         const char **msg)
+{
+    uint8_t ip[16];
+    int status;
+
+    st->started = 1;
+    conn_set_deadline(mc, 0);
+    client_ip(srv, mc, ip);
+    ip_format(ip, st->ip, sizeof(st->ip));
+    status = early_refusal(mc, st, msg);
+    if (status)
+        return status;
+    if (!atomic_load(&srv->ctx->draining)) {
+        enum rl_class c = rl_class_of(url);
+        unsigned wait = rl_take(srv, ip, c);
+
+        if (wait) {
+            st->limited = 1;
+            st->retry_after = wait;
+            atomic_fetch_add_explicit(&srv->limited[c], 1,
+                                      memory_order_relaxed);
+        }
+    }
+    return 0;
+}
+
+/* Builds and queues the answer to a request (early: status and msg). */
+static enum MHD_Result respond(struct http_server *srv,
+                               struct MHD_Connection *conn,
+                               struct req_state *st, const char *url,
+                               const char *method, int early,
+                               const char *early_msg)
+{
     struct http_req req;
     struct http_resp resp;
-    const struct http_route *route;
+    const struct http_route *route = NULL;
     const char *param = NULL;
-    int known;
     enum MHD_Result ret;
-
-    (void)version;
-    if (!st) {
-        uint8_t ip[16];
-        unsigned wait;
-
-        st = xcalloc(1, sizeof(*st));
-        buf_init(&st->body, HTTP_MAX_BODY);
-        st->start_us = util_now_us();
-        client_ip(srv, conn, ip);
-        ip_format(ip, st->ip, sizeof(st->ip));
-        if (!srv->ctx->draining) {
-            enum rl_class c = rl_class_of(url);
-
-            wait = rl_take(srv, ip, c);
-            if (wait) {
-                st->limited = 1;
-                st->retry_after = wait;
-                atomic_fetch_add_explicit(&srv->limited[c], 1,
-                                          memory_order_relaxed);
-            }
-        }
-        *req_cls = st;
-        return MHD_YES;
-    }
-    if (*upload_size) {
-        if (st->limited) {
-            *upload_size = 0; /* answered 429 anyway: do not keep it */
-            return MHD_YES;
-        }
-        if (!st->too_large && buf_add(&st->body, upload, *upload_size) < 0) {
-            st->too_large = 1;
-            buf_release(&st->body);
-        }
-        *upload_size = 0;
-        return MHD_YES;
-    }
+    int known;
 
     memset(&req, 0, sizeof(req));
     memset(&resp, 0, sizeof(resp));
@@ -1261,12 +1620,15 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     req.is_head = strcmp(method, "HEAD") == 0;
     req.is_api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/health") == 0 ||
                  strcmp(url, "/ready") == 0;
+    req.is_text = strcmp(url, "/metrics") == 0;
     req.body = st->body.data;
     req.body_len = st->body.len;
     req.client_ip = st->ip;
-    route = NULL;
 
-    if (st->limited) {
+    if (early) {
+        http_resp_header(&resp, "Connection", "close");
+        http_reply_error(&req, &resp, early, early_msg);
+    } else if (st->limited) {
         char ra[16];
 
         snprintf(ra, sizeof(ra), "%u", st->retry_after);
@@ -1306,14 +1668,54 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     return ret;
 }
 
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload,
+                                 size_t *upload_size, void **req_cls)
+{
+    struct http_server *srv = cls;
+    struct req_state *st = *req_cls;
+
+    (void)version;
+    if (!st) {
+        st = req_state_new();
+        *req_cls = st;
+    }
+    if (!st->started) {
+        const char *msg = NULL;
+        int early = request_start(srv, conn, st, url, &msg);
+
+        if (early)
+            return respond(srv, conn, st, url, method, early, msg);
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (st->limited) {
+            *upload_size = 0; /* answered 429 anyway: do not keep it */
+            return MHD_YES;
+        }
+        if (!st->too_large && buf_add(&st->body, upload, *upload_size) < 0) {
+            st->too_large = 1;
+            buf_release(&st->body);
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    return respond(srv, conn, st, url, method, 0, NULL);
+}
+
 static void completed_cb(void *cls, struct MHD_Connection *conn,
                          void **req_cls, enum MHD_RequestTerminationCode toe)
 {
+    struct http_server *srv = cls;
     struct req_state *st = *req_cls;
+    const struct config *cfg = srv->ctx->cfg;
 
-    (void)cls;
-    (void)conn;
     (void)toe;
+    /* A kept-alive connection may idle for connection_timeout, then gets
+     * header_timeout for its next request's headers. */
+    conn_set_deadline(conn, util_now_ms() + (cfg->connection_timeout +
+                                             cfg->header_timeout) * 1000);
     if (!st)
         return;
     buf_release(&st->body);
@@ -1321,17 +1723,35 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
     *req_cls = NULL;
 }
 
+/*
+ * libmicrohttpd's messages: a message is logged the first time, then
+ * counted into the minute's summary line, so that a flood of failing
+ * connections cannot flood the log.
+ */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[512];
+    struct http_server *srv = cls;
+    char msg[128];
+    size_t n;
+    int repeat;
 
-    (void)cls;
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    log_warnx("http: %s", msg);
+    n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        msg[--n] = '\0';
+    pthread_mutex_lock(&srv->conns_mu);
+    repeat = strcmp(srv->mhd_last, msg) == 0;
+    memcpy(srv->mhd_last, msg, n + 1);
+    pthread_mutex_unlock(&srv->conns_mu);
+    if (repeat)
+        atomic_fetch_add(&srv->events[HTTP_EV_MHD], 1);
+    else
+        log_warnx("http: %s", msg);
 }
 
 static void server_free(struct http_server *srv)
 {
+    struct conn *c, *next;
     size_t i;
 
     if (srv->rl) {
@@ -1339,31 +1759,44 @@ static void server_free(struct http_server *srv)
             pthread_mutex_destroy(&srv->rl[i].mu);
         free(srv->rl);
     }
+    for (c = srv->conns; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    for (i = 0; i < HTTP_IP_BUCKETS; i++) {
+        struct ip_count *e, *en;
+
+        for (e = srv->ips[i]; e; e = en) {
+            en = e->next;
+            free(e);
+        }
+    }
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    pthread_mutex_destroy(&srv->conns_mu);
     asset_free_all(srv);
     free(srv->rstats);
     free(srv->csp);
     free(srv);
 }
 
-int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
-                      struct http_server **outp)
+/* Binds and listens on cfg->listen; the socket in *fdp, the port bound
+ * (useful with port 0) in *portp.  0, or -1 (logged). */
+static int listen_socket(const struct config *cfg, int *fdp, uint16_t *portp)
 {
-    const struct config *cfg = ctx->cfg;
-    struct http_server *srv = xcalloc(1, sizeof(*srv));
     struct sockaddr_storage ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
-    const union MHD_DaemonInfo *info;
+    socklen_t len;
+    int fd, one = 1, v6 = strchr(cfg->listen_host, ':') != NULL;
 
     memset(&ss, 0, sizeof(ss));
-    if (strchr(cfg->listen_host, ':')) {
+    if (v6) {
         struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons(cfg->listen_port);
         if (inet_pton(AF_INET6, cfg->listen_host, &s6->sin6_addr) != 1)
             goto bad;
-        flags |= MHD_USE_IPv6;
+        len = sizeof(*s6);
     } else {
         struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
@@ -1371,6 +1804,49 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
         s4->sin_port = htons(cfg->listen_port);
         if (inet_pton(AF_INET, cfg->listen_host, &s4->sin_addr) != 1)
             goto bad;
+        len = sizeof(*s4);
+    }
+    fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_warn("http: socket");
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (v6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
+        listen(fd, SOMAXCONN) < 0) {
+        log_warn("http: cannot listen on %s", cfg->listen);
+        close(fd);
+        return -1;
+    }
+    len = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        log_warn("http: getsockname");
+        close(fd);
+        return -1;
+    }
+    *portp = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                      : ((struct sockaddr_in *)&ss)->sin_port);
+    *fdp = fd;
+    return 0;
+bad:
+    log_warnx("http: bad listen address %s", cfg->listen);
+    return -1;
+}
+
+int http_server_new(struct http_ctx *ctx, const struct http_route *routes,
+                    struct http_server **outp)
+{
+    const struct config *cfg = ctx->cfg;
+    struct http_server *srv = xcalloc(1, sizeof(*srv));
+    size_t i;
+
+    srv->listen_fd = -1;
+    pthread_mutex_init(&srv->conns_mu, NULL);
+    if (listen_socket(cfg, &srv->listen_fd, &srv->port) < 0) {
+        server_free(srv);
+        return -1;
     }
     srv->ctx = ctx;
     srv->routes = routes;
@@ -1383,56 +1859,59 @@ int http_server_start(struct http_ctx *ctx, const struct http_route *routes,
     srv->rates[RL_STREAM] = cfg->rl_stream;
     if (cfg->rl_page.rate || cfg->rl_api.rate || cfg->rl_static.rate ||
         cfg->rl_stream.rate) {
-        size_t i;
-
         srv->rl = xcalloc(RL_SHARDS, sizeof(*srv->rl));
         for (i = 0; i < RL_SHARDS; i++)
             pthread_mutex_init(&srv->rl[i].mu, NULL);
     }
-    {
-        size_t i;
-
-        for (i = 0; i < cfg->trusted_proxies.n; i++)
-            if (ip_parse(cfg->trusted_proxies.items[i],
-                         srv->proxies[srv->nproxies].a) == 0)
-                srv->nproxies++;
-    }
+    for (i = 0; i < cfg->trusted_proxies.n; i++)
+        if (ip_parse(cfg->trusted_proxies.items[i],
+                     srv->proxies[srv->nproxies].a) == 0)
+            srv->nproxies++;
     srv->asset_obj = json_object();
     asset_walk(srv, cfg->static_dir, "", 0);
     log_info("http: %zu static files in memory (%zu bytes with gzip copies)",
              srv->nassets, srv->assets_bytes);
-    ctx->server = srv;
     srv->csp = csp_build(cfg);
-    srv->d = MHD_start_daemon(
-        flags, cfg->listen_port, NULL, NULL, access_cb, srv,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)cfg->max_connections_per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)128 * 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, NULL,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_END);
-    if (!srv->d) {
-        log_warn("http: cannot listen on %s", cfg->listen);
-        ctx->server = NULL;
-        server_free(srv);
-        return -1;
-    }
-    info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : cfg->listen_port;
-    log_info("http: listening on %s%s%s:%u", strchr(cfg->listen_host, ':') ? "[" : "",
-             cfg->listen_host, strchr(cfg->listen_host, ':') ? "]" : "",
-             (unsigned)srv->port);
+    ctx->server = srv;
     *outp = srv;
     return 0;
-bad:
-    log_warnx("http: bad listen address %s", cfg->listen);
-    server_free(srv);
-    return -1;
+}
+
+int http_server_start(struct http_server *srv)
+{
+    const struct config *cfg = srv->ctx->cfg;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+
+    if (strchr(cfg->listen_host, ':'))
+        flags |= MHD_USE_IPv6;
+    if (worker_start(&sweeper_def, srv, &srv->sweeper) < 0)
+        return -1;
+    /* Per-address limits are ours (notify_conn_cb): libmicrohttpd's own
+     * cannot exempt a trusted proxy. */
+    srv->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_cb, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, srv,
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, notify_conn_cb, srv,
+        MHD_OPTION_END);
+    if (!srv->d) {
+        log_warn("http: cannot start the server on %s", cfg->listen);
+        worker_stop(srv->sweeper);
+        srv->sweeper = NULL;
+        return -1;
+    }
+    srv->listen_fd = -1; /* libmicrohttpd's now */
+    log_info("http: listening on %s%s%s:%u",
+             strchr(cfg->listen_host, ':') ? "[" : "", cfg->listen_host,
+             strchr(cfg->listen_host, ':') ? "]" : "", (unsigned)srv->port);
+    return 0;
 }
 
 uint16_t http_server_port(const struct http_server *srv)
@@ -1444,7 +1923,9 @@ void http_server_stop(struct http_server *srv)
 {
     if (!srv)
         return;
-    MHD_stop_daemon(srv->d);
+    worker_stop(srv->sweeper);
+    if (srv->d)
+        MHD_stop_daemon(srv->d);
     srv->ctx->server = NULL;
     server_free(srv);
 }

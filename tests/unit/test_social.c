@@ -120,12 +120,12 @@ START_TEST(test_social__secret_and_nonces)
     ck_assert_int_eq(social_secret(f.so, b), 0);
     ck_assert_mem_eq(a, b, sizeof(a));  /* stable per database */
     ck_assert(memcmp(a, zero, sizeof(a)) != 0);
-    ck_assert_int_eq(social_nonce_issue(f.so, "nonce0001", "1.2.3.4", 1000, 60), 0);
-    ck_assert_int_eq(social_nonce_issue(f.so, "nonce0002", "1.2.3.4", 1000, 60), 0);
-    ck_assert_int_eq(social_nonce_consume(f.so, "nonce0001", 9, 1010, NULL), 0);
-    ck_assert_int_eq(social_nonce_consume(f.so, "nonce0001", 9, 1011, NULL), 2);
-    ck_assert_int_eq(social_nonce_consume(f.so, "nonce9999", 9, 1011, NULL), 1);
-    ck_assert_int_eq(social_nonce_consume(f.so, "nonce0002", 9, 1060, NULL), 3);
+    /* A nonce can be spent once; spent nonces are pruned once expired. */
+    ck_assert_int_eq(social_nonce_spend(f.so, "nonce0001", "1.2.3.4", 1000, 1060, 1010), 0);
+    ck_assert_int_eq(social_nonce_spend(f.so, "nonce0001", "1.2.3.4", 1000, 1060, 1011), 2);
+    ck_assert_int_eq(social_nonce_spend(f.so, "nonce0002", "1.2.3.4", 1000, 1060, 1011), 0);
+    ck_assert_int_eq(social_nonce_spend(f.so, "nonce0003", "1.2.3.4", 2000, 2060, 2000), 0);
+    ck_assert_int_eq(social_nonce_spend(f.so, "nonce0001", "1.2.3.4", 1000, 1060, 2001), 0);
     teardown(&f);
 }
 END_TEST
