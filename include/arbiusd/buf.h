@@ -36,7 +36,8 @@ int buf_addf(struct buf *b, const char *fmt, ...)
 int buf_vaddf(struct buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0))) WARN_UNUSED;
 /* Appends s HTML-escaped (& < > " ' / ` =): safe in text and in quoted or
- * unquoted attribute values. */
+ * unquoted attribute values.  NUL and the other C0 controls but tab and
+ * newline become U+FFFD. */
 int buf_add_html(struct buf *b, const char *s, size_t n) WARN_UNUSED;
 /* Makes room for at least n more bytes; -1 past max. */
 int buf_grow(struct buf *b, size_t n) WARN_UNUSED;

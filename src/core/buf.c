@@ -108,6 +108,9 @@ int buf_add_html(struct buf *b, const char *s, size_t n)
         const char *rep;
 
         switch (s[i]) {
+        case '\t':
+        case '\n':
+            continue;
         case '&': rep = "&amp;"; break;
         case '<': rep = "&lt;"; break;
         case '>': rep = "&gt;"; break;
@@ -116,7 +119,12 @@ int buf_add_html(struct buf *b, const char *s, size_t n)
         case '/': rep = "&#47;"; break;
         case '`': rep = "&#96;"; break;
         case '=': rep = "&#61;"; break;
-        default: continue;
+        default:
+            /* NUL and the other C0 controls have no place in HTML text or
+             * attributes (and would cut a reader at the NUL). */
+            if ((unsigned char)s[i] >= 0x20)
+                continue;
+            rep = "\xef\xbf\xbd"; /* U+FFFD */
         }
         if (buf_add(b, s + start, i - start) < 0 || buf_adds(b, rep) < 0)
             return -1;

@@ -397,9 +397,13 @@ static json_t *truncatedn(const char *s, size_t n, size_t max)
     return v ? v : json_string("");
 }
 
-static json_t *truncated(const char *s, size_t max)
+/* The JSON string v cut like truncatedn() (NUL bytes and all), or
+ * fallback when v is not a non-empty string. */
+static json_t *truncated(const json_t *v, size_t max, const char *fallback)
 {
-    return truncatedn(s, strlen(s), max);
+    if (!json_is_string(v) || json_string_length(v) == 0)
+        return json_string(fallback);
+    return truncatedn(json_string_value(v), json_string_length(v), max);
 }
 
 static json_t *age_text(int64_t then, int64_t now)
@@ -985,8 +989,7 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
         const char *prompt = json_string_value(pv);
         const char *url = json_string_value(json_object_get(it, "image_url"));
         const char *creator = json_string_value(json_object_get(it, "creator"));
-        json_t *title =
-            truncated(prompt && *prompt ? prompt : "(no prompt)", 120);
+        json_t *title = truncated(pv, 120, "(no prompt)");
         json_t *t =
             iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
 
@@ -995,7 +998,8 @@ int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
         r |= buf_adds(&resp->body, "/image/");
         r |= xml_add(&resp->body, id);
         r |= buf_adds(&resp->body, "</id>\n<title>");
-        r |= xml_add(&resp->body, json_string_value(title));
+        r |= xml_addn(&resp->body, json_string_value(title),
+                      json_string_length(title));
         r |= buf_adds(&resp->body, "</title>\n<link href=\"");
         r |= xml_add(&resp->body, origin);
         r |= buf_adds(&resp->body, "/image/");
@@ -1285,7 +1289,7 @@ int pages_image(struct http_req *req, struct http_resp *resp)
 {
     const char *xb = explorer_base(req->ctx->cfg->chain_id);
     json_t *d = NULL, *ctx, *sol, *mi, *ipfs, *fields, *v, *hist, *h;
-    const char *key, *prompt, *otype, *status, *id;
+    const char *key, *otype, *status, *id;
     char origin[300], buf[400];
     size_t i;
     int broken, ret;
@@ -1299,12 +1303,10 @@ int pages_image(struct http_req *req, struct http_resp *resp)
     sol = json_object_get(d, "solution");
     mi = json_object_get(d, "model_info");
     ipfs = json_object_get(d, "ipfs");
-    prompt = json_string_value(json_object_get(d, "prompt"));
     otype = json_string_value(json_object_get(mi, "output_type"));
     status = json_string_value(json_object_get(ipfs, "status"));
     json_object_set_new(ctx, "title",
-                        prompt && *prompt ? truncated(prompt, 70)
-                                          : json_string("Task"));
+                        truncated(json_object_get(d, "prompt"), 70, "Task"));
     json_object_set(ctx, "upvotes", json_object_get(d, "upvotes"));
     json_object_set_new(ctx, "solved", json_boolean(json_is_object(sol)));
     json_object_set_new(ctx, "is_image",
@@ -1391,11 +1393,10 @@ int pages_image(struct http_req *req, struct http_resp *resp)
     json_object_set_new(
         ctx, "og",
         json_pack("{s:o,s:o,s:s,s:O,s:s}", "title",
-                  prompt && *prompt ? truncated(prompt, 90)
-                                    : json_string("Arbius task"),
+                  truncated(json_object_get(d, "prompt"), 90, "Arbius task"),
                   "description",
-                  prompt && *prompt ? truncated(prompt, GALLERY_PROMPT_META)
-                                    : json_string("An Arbius task"),
+                  truncated(json_object_get(d, "prompt"), GALLERY_PROMPT_META,
+                            "An Arbius task"),
                   "url", buf, "image",
                   otype && strcmp(otype, "image") == 0
                       ? json_object_get(d, "output_url")

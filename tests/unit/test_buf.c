@@ -52,6 +52,21 @@ START_TEST(test_buf__html_escape)
 }
 END_TEST
 
+/* NUL and the other C0 controls never reach a page raw: U+FFFD, except
+ * tab and newline; the text after a NUL is kept. */
+START_TEST(test_buf__html_controls)
+{
+    struct buf b = BUF_INIT(1024);
+    static const char s[] = "a\0b\tc\nd\re\x1b[31mf\x7f";
+
+    ck_assert_int_eq(buf_add_html(&b, s, sizeof(s) - 1), 0);
+    ck_assert_uint_eq(b.len, strlen(b.data)); /* no NUL inside */
+    ck_assert_str_eq(b.data, "a\xef\xbf\xbd" "b\tc\nd\xef\xbf\xbd" "e"
+                             "\xef\xbf\xbd" "[31mf\x7f");
+    buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_buf__take_and_truncate)
 {
     struct buf b = BUF_INIT(100);
@@ -80,6 +95,7 @@ static Suite *buf_suite(void)
     tcase_add_test(tc, test_buf__add_and_cap);
     tcase_add_test(tc, test_buf__addf_grows);
     tcase_add_test(tc, test_buf__html_escape);
+    tcase_add_test(tc, test_buf__html_controls);
     tcase_add_test(tc, test_buf__take_and_truncate);
     suite_add_tcase(s, tc);
     return s;
