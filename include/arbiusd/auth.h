@@ -93,6 +93,13 @@ int auth_require(struct http_req *req, struct http_resp *resp, int need_admin,
 /* 1 when addr (lower-case 0x) is an admin wallet. */
 int auth_is_admin(const struct http_req *req, const char *addr);
 
+/* The handlers: GET /api/v1/auth/nonce, POST /api/v1/auth/verify,
+ * POST /api/v1/auth/logout, GET /api/v1/auth/session. */
+int auth_api_nonce(struct http_req *req, struct http_resp *resp);
+int auth_api_verify(struct http_req *req, struct http_resp *resp);
+int auth_api_logout(struct http_req *req, struct http_resp *resp);
+int auth_api_session(struct http_req *req, struct http_resp *resp);
+
 /* A JSON error with a machine-readable reason:
  * {"error":{"code":status,"reason":reason,"message":msg}}. */
 int auth_reply_error(struct http_resp *resp, int status, const char *reason,

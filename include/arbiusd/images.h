@@ -96,16 +96,20 @@ int images_lookup(struct db *db, const char *q, char *out /* OUT */,
                   size_t outsz) WARN_UNUSED;
 
 /*
- * The full detail of task id (0x + 64 hex, any case): the object of
- * queries_task plus model {id, title, output_type, output_file}, upvotes,
+ * The full detail of task id (0x + 64 hex, any case), as /api/v1/image/<id>
+ * and `arbiusd task` show it: the task (id, model, owner, sender, fee,
+ * version, prompt, input, input_raw, block, time, tx, log_index, via,
+ * bulk_size, automine, input_flags, input_cid, confirmed, solution {...})
+ * plus model_info {id, title, output_type, output_file}, upvotes,
  * image_url / output_url, gateways [{name, url}] (one per entry of
  * gateways, then the public ones not configured), ipfs {status, ...,
  * text, history[]}, contestation {status, contester, block, tx, time,
  * yeas, nays} | null, finality {task, solution}, solve_seconds,
- * claim_seconds.  Returns 1 if unknown or hidden, 2 if id is malformed.
+ * claim_seconds.  Returns 1 if unknown (or hidden by an admin, unless
+ * with_hidden), 2 if id is malformed.
  */
 int images_detail(struct db *db, const char *id,
                   const char *const *gateways, size_t ngateways,
-                  json_t **outp /* OUT */) WARN_UNUSED;
+                  int with_hidden, json_t **outp /* OUT */) WARN_UNUSED;
 
 #endif

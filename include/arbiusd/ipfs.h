@@ -24,8 +24,9 @@
  * scanner is never blocked for long.  All state lives in the database: a
  * restart resumes the schedule.
  *
- * The pure helpers (classification, schedule, Content-Range, UTF-8) are
- * exposed for the unit tests.
+ * This header holds the pure decisions (classification, schedule,
+ * Content-Range, UTF-8; src/ipfs/ipfs.c); the monitor itself (libcurl
+ * rounds, the `serve` thread) is ipfs_monitor.h.
  */
 #ifndef ARBIUSD_IPFS_H
 #define ARBIUSD_IPFS_H
@@ -123,80 +124,5 @@ int ipfs_utf8_prefix(const char *p, size_t n, bool truncated,
 /* Appends "bytes=0-(n-1)" (n >= 1) for the Range header. */
 struct buf;
 int ipfs_range_header(struct buf *out, uint64_t n) WARN_UNUSED;
-
-/* ---- the monitor ---- */
-
-struct config;
-struct db;
-struct ipfs_mon;
-
-/* Totals of one pass (ipfs_mon_run), also handed to progress callbacks. */
-struct ipfs_pass {
-    uint64_t cids;                 /* CIDs whose round finished */
-    uint64_t total;                /* CIDs the pass will check (estimate) */
-    uint64_t checks;               /* requests finished */
-    uint64_t bytes;                /* bytes received, headers included */
-    uint64_t by_status[IPFS_STATUSES]; /* round results */
-    uint64_t started_ms;           /* util_now_ms() at the start */
-};
-
-typedef void ipfs_progress_fn(const struct ipfs_pass *p, void *ud);
-
-/*
- * Creates a monitor over db (a read-write connection the caller keeps
- * open and owns) with cfg's [ipfs] settings.  stop is polled at least every
- * 100 ms; setting it makes a pass return early (the CIDs in flight are not
- * written).  Returns 0 and *outp, or -1 (libcurl failed).
- */
-int ipfs_mon_new(const struct config *cfg, struct db *db, atomic_bool *stop,
-                 struct ipfs_mon **outp /* OUT */) WARN_UNUSED;
-void ipfs_mon_free(struct ipfs_mon *m);
-void ipfs_mon_set_progress(struct ipfs_mon *m, ipfs_progress_fn *fn,
-                           void *ud);
-
-/*
- * Adds an ipfs_cids row (status pending, due now) for every solution CID
- * that has none.  full=1 looks at every solution (startup, CLI); full=0
- * only at solutions above the last watermark minus a lookback window that
- * covers rowids a reorg may have reused.  *added (may be NULL) gets the
- * number of new rows.  0 or -1.
- */
-int ipfs_mon_discover(struct ipfs_mon *m, int full,
-                      uint64_t *added /* OUT */) WARN_UNUSED;
-
-enum ipfs_run {
-    IPFS_RUN_DUE = 0,   /* the CIDs due when the pass starts */
-    IPFS_RUN_ALL,       /* every CID (--recheck) */
-    IPFS_RUN_FOLLOW,    /* due ones, and those falling due while it runs,
-                         * until nothing is due or in flight (the thread) */
-};
-
-/*
- * One pass of rounds over the CIDs mode selects.  Fills *out (may be
- * NULL).  Returns 0, 1 when stopped early, -1 on a database error.
- */
-int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
-                 struct ipfs_pass *out /* OUT */) WARN_UNUSED;
-
-/* Starts/stops the monitor thread of `serve` (own DB connection). */
-struct app;
-int ipfs_monitor_start(struct app *app) WARN_UNUSED;
-void ipfs_monitor_stop(struct app *app);
-
-/* `arbiusd ipfs [--recheck] [--quiet]` */
-int ipfs_cmd(struct app *app, int argc, char **argv);
-#define IPFS_CMD_USAGE                                                       \
-    "ipfs [--recheck] [--quiet]\n\n"                                        \
-    "  --recheck  check every known CID again, ok ones included (default: "  \
-    "only\n"                                                                 \
-    "             new CIDs and missing ones whose retry is due)\n"           \
-    "  --quiet    no progress line and no summary\n\n"                       \
-    "Finds solution CIDs not yet monitored, checks them on every [ipfs] "    \
-    "gateway\n(HEAD, then a ranged GET) and records the results like the "   \
-    "monitor of\n`serve` does. It may run next to a `serve` on the same "     \
-    "database (the\ndaemon's monitor may then check the same due CIDs "       \
-    "too).\n"                                                               \
-    "Exit codes: 0 done, 1 interrupted or database failure, 2 usage, 3 "     \
-    "configuration, 4 database."
 
 #endif

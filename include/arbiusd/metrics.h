@@ -1,9 +1,9 @@
 /*
  * metrics.h - operations endpoints: /metrics (Prometheus text format),
- * /ready, /status, /api/v1/status and /api/v1/openapi.json, and the
- * sampler that measures indexing speed for them.
+ * /health, /ready, /status, /api/v1/status and /api/v1/openapi.json, and
+ * the sampler that measures indexing speed for them.
  *
- * Everything about the chain side is read from the database (monitor.h):
+ * Everything about the chain side is read from the database (status.h):
  * the same handlers work in a daemon running its scanner and in a
  * `serve --read-only` replica of a database another process writes.
  */
@@ -27,5 +27,13 @@ void ops_sampler_free(struct ops_sampler *s);
 /* Indexing speed over the last minute of samples, blocks per second; -1
  * when fewer than 5 seconds have been sampled. */
 double ops_sampler_rate(struct ops_sampler *s);
+
+/* The handlers. */
+int metrics_api_prometheus(struct http_req *req, struct http_resp *resp);
+int metrics_api_ready(struct http_req *req, struct http_resp *resp);
+int metrics_api_health(struct http_req *req, struct http_resp *resp);
+int metrics_api_openapi(struct http_req *req, struct http_resp *resp);
+int metrics_api_status(struct http_req *req, struct http_resp *resp);
+int metrics_page_status(struct http_req *req, struct http_resp *resp);
 
 #endif

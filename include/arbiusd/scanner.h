@@ -63,4 +63,16 @@ int scanner_block_at_time(struct scanner *sc, int64_t t,
 /* Saves the RPC counters into the database for /status. */
 void scanner_save_stats(struct scanner *sc);
 
+/*
+ * The scanner of `serve`: a worker (core/worker.h) with a writer
+ * connection of its own that polls every [chain] poll_interval.  cfg is
+ * borrowed for the thread's life.  0, or -1 after logging.
+ */
+struct scanner_thread;
+int scanner_thread_start(const struct config *cfg,
+                         struct scanner_thread **outp /* OUT */) WARN_UNUSED;
+/* Stops the worker (a backfill in progress stops at the next range),
+ * saves the RPC counters, checkpoints the WAL, closes.  NULL: no-op. */
+void scanner_thread_stop(struct scanner_thread *t);
+
 #endif

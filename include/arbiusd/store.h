@@ -238,6 +238,9 @@ int store_note_state(struct store *st, uint64_t head, int64_t head_time,
 
 /* Saves the RPC endpoint counters (JSON array text) for /status. */
 int store_save_rpc_stats(struct store *st, const char *json) WARN_UNUSED;
+/* totals.events: every indexed event (a deep scan counts what it
+ * recovered with it).  0 or -1. */
+int store_events(struct store *st, int64_t *out /* OUT */) WARN_UNUSED;
 
 /* Recomputes every derived table from the rows (deep scan, tests,
  * `arbiusd miners --initial-scan`). */

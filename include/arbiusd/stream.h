@@ -53,6 +53,6 @@ void stream_free(struct stream_hub *hub);
 size_t stream_clients(struct stream_hub *hub);
 
 /* GET /api/v1/stream (the route handler). */
-int api_stream(struct http_req *req, struct http_resp *resp);
+int stream_api(struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -24,6 +24,8 @@
 #ifndef ARBIUSD_WORKER_H
 #define ARBIUSD_WORKER_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arbiusd/util.h"
@@ -55,11 +57,25 @@ struct worker_def {
 int worker_start(const struct worker_def *def, void *arg,
                  struct worker **outp /* OUT */) WARN_UNUSED;
 
+/*
+ * The same in two steps, for a worker whose arg needs the stop flag before
+ * the thread runs (worker_stop_flag()): worker_new() makes the worker
+ * without a thread, worker_run() starts it.  worker_stop() frees a worker
+ * that never ran.  0, or -1 (logged).
+ */
+int worker_new(const struct worker_def *def, void *arg,
+               struct worker **outp /* OUT */) WARN_UNUSED;
+int worker_run(struct worker *w) WARN_UNUSED;
+
 /* Ends the current wait (or the next one, if a step is running). */
 void worker_wake(struct worker *w);
 
 /* 1 once worker_stop() was called (any thread may ask). */
 int worker_stopping(const struct worker *w);
+
+/* The stop flag itself, for code below the step that polls a flag of its
+ * own (the scanner, the IPFS rounds).  Valid until worker_stop(). */
+const atomic_bool *worker_stop_flag(const struct worker *w);
 
 /*
  * For a step that must pause inside itself (a backoff): waits up to ms,

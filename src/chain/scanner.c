@@ -23,6 +23,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
+#include "arbiusd/worker.h"
 
 #define SC_MIN_RANGE 1
 #define SC_MAX_WINDOW 1024
@@ -1203,7 +1204,6 @@ int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
 int scanner_deep_scan(struct scanner *sc, uint64_t *recovered)
 {
     struct st_checkpoint cp;
-    sqlite3_stmt *s = NULL;
     int64_t before = 0, after = 0;
 
     if (refresh_head(sc) < 0 || store_checkpoint(sc->store, &cp) < 0)
@@ -1212,22 +1212,14 @@ int scanner_deep_scan(struct scanner *sc, uint64_t *recovered)
         log_warnx("scanner: nothing indexed yet; run serve or scan first");
         return -1;
     }
-    if (sqlite3_prepare_v2(db_sqlite(sc->db),
-                           "SELECT events FROM totals WHERE id = 1", -1, &s,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        before = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+    if (store_events(sc->store, &before) < 0)
+        return -1;
     sc->prog.from = cp.start_block;
     sc->prog.to = cp.block;
     sc->prog.started_us = util_now_us();
-    if (scan_span(sc, cp.start_block, cp.block, 0) < 0) {
-        sqlite3_finalize(s);
+    if (scan_span(sc, cp.start_block, cp.block, 0) < 0 ||
+        store_events(sc->store, &after) < 0)
         return -1;
-    }
-    if (sqlite3_step(s) == SQLITE_ROW)
-        after = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
     *recovered = after > before ? (uint64_t)(after - before) : 0;
     return 0;
 }
@@ -1252,4 +1244,67 @@ int scanner_block_at_time(struct scanner *sc, int64_t t, uint64_t *block)
     }
     *block = lo;
     return 0;
+}
+
+/* ---- the scanner of `serve` ---- */
+
+struct scanner_thread {
+    const struct config *cfg;
+    struct db *db;             /* the writer connection, owned */
+    struct scanner *sc;
+    struct worker *w;
+};
+
+/* One poll, then the poll interval (the stop flag cuts a backfill short). */
+static int64_t scanner_step(struct worker *w, void *arg)
+{
+    struct scanner_thread *t = arg;
+
+    if (scanner_sync(t->sc) < 0 && !worker_stopping(w))
+        log_debug("scanner: poll failed; next try in %" PRIu64 " s",
+                  t->cfg->poll_interval);
+    return (int64_t)(t->cfg->poll_interval * 1000);
+}
+
+/* The last thing on the thread: the RPC counters for /status. */
+static void scanner_done(void *arg)
+{
+    struct scanner_thread *t = arg;
+
+    scanner_save_stats(t->sc);
+}
+
+static const struct worker_def scanner_worker = { "scanner", scanner_step,
+                                                  scanner_done };
+
+int scanner_thread_start(const struct config *cfg,
+                         struct scanner_thread **outp)
+{
+    struct scanner_thread *t = xcalloc(1, sizeof(*t));
+
+    t->cfg = cfg;
+    if (worker_new(&scanner_worker, t, &t->w) < 0 ||
+        db_open(cfg->db_path, DB_READWRITE, cfg->busy_timeout, &t->db) < 0 ||
+        scanner_new(cfg, t->db, worker_stop_flag(t->w), &t->sc) < 0 ||
+        worker_run(t->w) < 0) {
+        log_warnx("scanner: cannot start");
+        scanner_thread_stop(t);
+        return -1;
+    }
+    log_info("scanner: polling %s every %" PRIu64 " s", cfg->rpc_urls.items[0],
+             cfg->poll_interval);
+    *outp = t;
+    return 0;
+}
+
+void scanner_thread_stop(struct scanner_thread *t)
+{
+    if (!t)
+        return;
+    worker_stop(t->w);
+    scanner_free(t->sc);
+    if (t->db && db_checkpoint(t->db) < 0)
+        log_warnx("scanner: WAL checkpoint at exit failed");
+    db_close(t->db);
+    free(t);
 }

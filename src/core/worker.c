@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,7 +21,8 @@ struct worker {
     pthread_mutex_t mu;
     pthread_cond_t cv;          /* CLOCK_MONOTONIC */
     int woken;                  /* a wake not yet consumed by a wait */
-    atomic_int stopping;
+    int running;                /* the thread was created */
+    atomic_bool stopping;
 };
 
 /* Absolute CLOCK_MONOTONIC time ms from now. */
@@ -69,27 +71,46 @@ static void *worker_main(void *p)
     return NULL;
 }
 
-int worker_start(const struct worker_def *def, void *arg,
-                 struct worker **outp)
+int worker_new(const struct worker_def *def, void *arg,
+               struct worker **outp)
 {
     struct worker *w = xcalloc(1, sizeof(*w));
     pthread_condattr_t ca;
-    int e;
 
     w->def = def;
     w->arg = arg;
-    atomic_init(&w->stopping, 0);
+    atomic_init(&w->stopping, false);
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w->cv, &ca);
     pthread_condattr_destroy(&ca);
-    e = pthread_create(&w->tid, NULL, worker_main, w);
+    *outp = w;
+    return 0;
+}
+
+int worker_run(struct worker *w)
+{
+    int e = pthread_create(&w->tid, NULL, worker_main, w);
+
     if (e != 0) {
-        log_warnx("%s: cannot start its thread: %s", def->name, strerror(e));
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        free(w);
+        log_warnx("%s: cannot start its thread: %s", w->def->name,
+                  strerror(e));
+        return -1;
+    }
+    w->running = 1;
+    return 0;
+}
+
+int worker_start(const struct worker_def *def, void *arg,
+                 struct worker **outp)
+{
+    struct worker *w;
+
+    if (worker_new(def, arg, &w) < 0)
+        return -1;
+    if (worker_run(w) < 0) {
+        worker_stop(w);
         return -1;
     }
     *outp = w;
@@ -109,6 +130,11 @@ int worker_stopping(const struct worker *w)
     return atomic_load(&w->stopping);
 }
 
+const atomic_bool *worker_stop_flag(const struct worker *w)
+{
+    return &w->stopping;
+}
+
 int worker_sleep(struct worker *w, uint64_t ms)
 {
     if (!atomic_load(&w->stopping))
@@ -121,7 +147,7 @@ void worker_signal_stop(struct worker *w)
     if (!w)
         return;
     pthread_mutex_lock(&w->mu);
-    atomic_store(&w->stopping, 1);
+    atomic_store(&w->stopping, true);
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
@@ -131,7 +157,8 @@ void worker_stop(struct worker *w)
     if (!w)
         return;
     worker_signal_stop(w);
-    pthread_join(w->tid, NULL);
+    if (w->running)
+        pthread_join(w->tid, NULL);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->mu);
     free(w);

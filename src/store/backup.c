@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "arbiusd/buf.h"
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
+#include "arbiusd/worker.h"
 #include "arbiusd/migrate.h"
 
 #define BACKUP_PREFIX "arbiusd-"
@@ -316,10 +316,8 @@ out:
 
 struct backup_sched {
     const struct config *cfg;
-    pthread_t tid;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    struct worker *w;
+    int64_t due;               /* wall time of the next backup */
 };
 
 static int is_backup_name(const char *n)
@@ -422,36 +420,28 @@ static void run_one(const struct config *cfg)
     free_list(v, n);
 }
 
-static void *sched_main(void *arg)
+/* Writes a backup when one is due; returns the time until the next. */
+static int64_t sched_step(struct worker *w, void *arg)
 {
     struct backup_sched *s = arg;
-    int64_t last = newest_backup(s->cfg->backup_dir);
-    int64_t due = last ? last + (int64_t)s->cfg->backup_interval
-                       : util_wall_s();
+    int64_t now = util_wall_s();
 
-    pthread_mutex_lock(&s->mu);
-    while (!s->stop) {
-        struct timespec ts;
-
-        if (util_wall_s() >= due) {
-            pthread_mutex_unlock(&s->mu);
-            run_one(s->cfg);
-            due = util_wall_s() + (int64_t)s->cfg->backup_interval;
-            pthread_mutex_lock(&s->mu);
-            continue;
-        }
-        ts.tv_sec = (time_t)due;
-        ts.tv_nsec = 0;
-        pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    (void)w;
+    if (now >= s->due) {
+        run_one(s->cfg);
+        now = util_wall_s();
+        s->due = now + (int64_t)s->cfg->backup_interval;
     }
-    pthread_mutex_unlock(&s->mu);
-    return NULL;
+    return (s->due - now) * 1000;
 }
+
+static const struct worker_def sched_worker = { "backups", sched_step, NULL };
 
 int backup_sched_new(const struct config *cfg, struct backup_sched **outp)
 {
     struct backup_sched *s;
     struct stat st;
+    int64_t last;
 
     if (stat(cfg->backup_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
         log_warnx("[backup] dir = %s: not a directory", cfg->backup_dir);
@@ -459,12 +449,9 @@ int backup_sched_new(const struct config *cfg, struct backup_sched **outp)
     }
     s = xcalloc(1, sizeof(*s));
     s->cfg = cfg;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
-    if (pthread_create(&s->tid, NULL, sched_main, s) != 0) {
-        log_warnx("backup: cannot start the scheduler");
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
+    last = newest_backup(cfg->backup_dir);
+    s->due = last ? last + (int64_t)cfg->backup_interval : util_wall_s();
+    if (worker_start(&sched_worker, s, &s->w) < 0) {
         free(s);
         return -1;
     }
@@ -479,12 +466,6 @@ void backup_sched_free(struct backup_sched *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->tid, NULL);
-    pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
+    worker_stop(s->w);
     free(s);
 }

@@ -10,9 +10,21 @@
 
 #include "arbiusd/log.h"
 
+/* One cached statement; sql NULL: a free slot. */
+struct db_slot {
+    uint64_t hash;             /* of sql */
+    char *sql;                 /* owned copy of the key */
+    sqlite3_stmt *st;          /* owned, PREPARE_PERSISTENT */
+    uint64_t used;             /* LRU tick of the last hand-out */
+    int busy;                  /* handed out, not yet done */
+};
+
 struct db {
     sqlite3 *h;   /* owned connection */
     char *path;   /* owned copy of the file name */
+    struct db_slot slots[DB_STMT_CACHE];
+    uint64_t tick;             /* hand-outs, for LRU */
+    uint64_t hits, prepares;
 };
 
 void db_log_error(struct db *db, const char *what)
@@ -95,8 +107,14 @@ out:
 
 void db_close(struct db *db)
 {
+    size_t i;
+
     if (!db)
         return;
+    for (i = 0; i < DB_STMT_CACHE; i++) {
+        sqlite3_finalize(db->slots[i].st);
+        free(db->slots[i].sql);
+    }
     if (db->h)
         sqlite3_close_v2(db->h);
     free(db->path);
@@ -187,4 +205,303 @@ sqlite3_stmt *db_prepare(struct db *db, const char *sql, const char *what)
         return NULL;
     }
     return st;
+}
+
+/* ---- statements ---- */
+
+static uint64_t sql_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+    uint64_t h = sql_hash(sql);
+    struct db_slot *free_slot = NULL, *lru = NULL;
+    sqlite3_stmt *st = NULL;
+    int in_use = 0;
+    size_t i;
+
+    for (i = 0; i < DB_STMT_CACHE; i++) {
+        struct db_slot *sl = &db->slots[i];
+
+        if (!sl->sql) {
+            if (!free_slot)
+                free_slot = sl;
+            continue;
+        }
+        if (sl->hash == h && strcmp(sl->sql, sql) == 0) {
+            if (sl->busy) {
+                in_use = 1;   /* an outer caller still steps it */
+                continue;
+            }
+            sl->busy = 1;
+            sl->used = ++db->tick;
+            db->hits++;
+            return sl->st;
+        }
+        if (!sl->busy && (!lru || sl->used < lru->used))
+            lru = sl;
+    }
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        log_warnx("db: %s: %s: %s", db->path, sqlite3_errmsg(db->h), sql);
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    db->prepares++;
+    if (in_use)
+        return st;            /* private: finalized by db_stmt_done() */
+    if (!free_slot && lru) {
+        sqlite3_finalize(lru->st);
+        free(lru->sql);
+        memset(lru, 0, sizeof(*lru));
+        free_slot = lru;
+    }
+    if (!free_slot)
+        return st;            /* every slot busy: private */
+    free_slot->hash = h;
+    free_slot->sql = xstrdup(sql);
+    free_slot->st = st;
+    free_slot->busy = 1;
+    free_slot->used = ++db->tick;
+    return st;
+}
+
+void db_stmt_done(struct db *db, sqlite3_stmt *st)
+{
+    size_t i;
+
+    if (!st)
+        return;
+    for (i = 0; i < DB_STMT_CACHE; i++) {
+        if (db->slots[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            db->slots[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
+}
+
+void db_stmt_stats(const struct db *db, uint64_t *hits, uint64_t *prepares)
+{
+    *hits = db->hits;
+    *prepares = db->prepares;
+}
+
+int db_bindv(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+    int i = 1, rc = SQLITE_OK;
+
+    for (; *fmt && rc == SQLITE_OK; fmt++, i++) {
+        const char *t;
+        const void *p;
+        size_t n;
+
+        switch (*fmt) {
+        case 'i':
+            rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+            break;
+        case 'd':
+            rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+            break;
+        case 't':
+            t = va_arg(ap, const char *);
+            rc = t ? sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(st, i);
+            break;
+        case 'T':
+            t = va_arg(ap, const char *);
+            n = va_arg(ap, size_t);
+            rc = t ? sqlite3_bind_text64(st, i, t, n, SQLITE_TRANSIENT,
+                                         SQLITE_UTF8)
+                   : sqlite3_bind_null(st, i);
+            break;
+        case 'b':
+            p = va_arg(ap, const void *);
+            n = va_arg(ap, size_t);
+            rc = p ? sqlite3_bind_blob64(st, i, p, n, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(st, i);
+            break;
+        default:
+            log_warnx("db: bind: unknown format letter '%c'", *fmt);
+            return -1;
+        }
+    }
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+int db_bind(sqlite3_stmt *st, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = db_bindv(st, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* db_stmt() with the arguments bound; NULL after logging. */
+static sqlite3_stmt *query_v(struct db *db, const char *sql, const char *fmt,
+                             va_list ap)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+
+    if (!st)
+        return NULL;
+    if (db_bindv(st, fmt, ap) < 0) {
+        log_warnx("db: %s: cannot bind: %s: %s", db->path,
+                  sqlite3_errmsg(db->h), sql);
+        db_stmt_done(db, st);
+        return NULL;
+    }
+    return st;
+}
+
+sqlite3_stmt *db_query(struct db *db, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+
+    va_start(ap, fmt);
+    st = query_v(db, sql, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int db_step(struct db *db, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    log_warnx("db: %s: %s: %s", db->path, what ? what : sqlite3_sql(st),
+              sqlite3_errmsg(db->h));
+    return -1;
+}
+
+int db_run(struct db *db, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    st = query_v(db, sql, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    while ((r = db_step(db, st, sql)) == 1)
+        ;
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : sqlite3_changes(db->h);
+}
+
+int db_int(struct db *db, int64_t *out, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st;
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    st = query_v(db, sql, fmt, ap);
+    va_end(ap);
+    if (!st)
+        return -1;
+    r = db_step(db, st, sql);
+    if (r == 1)
+        *out = sqlite3_column_int64(st, 0);
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : r == 1 ? 0 : 1;
+}
+
+json_t *db_col_json(sqlite3_stmt *st, int i)
+{
+    json_t *v;
+
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        return json_integer(sqlite3_column_int64(st, i));
+    case SQLITE_FLOAT:
+        return json_real(sqlite3_column_double(st, i));
+    case SQLITE_TEXT:
+        v = json_stringn((const char *)sqlite3_column_text(st, i),
+                         (size_t)sqlite3_column_bytes(st, i));
+        return v ? v : json_null();
+    default:
+        return json_null();
+    }
+}
+
+json_t *db_col_str(sqlite3_stmt *st, int i)
+{
+    json_t *v;
+
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    v = json_stringn((const char *)sqlite3_column_text(st, i),
+                     (size_t)sqlite3_column_bytes(st, i));
+    return v ? v : json_null();
+}
+
+json_t *db_col_int(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return json_null();
+    return json_integer(sqlite3_column_int64(st, i));
+}
+
+void db_row_into(json_t *o, sqlite3_stmt *st, int first,
+                 const struct db_field *fields, size_t n)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        int c = first + (int)k;
+        json_t *v;
+
+        switch (fields[k].kind) {
+        case DB_STR:
+            v = db_col_str(st, c);
+            break;
+        case DB_INT:
+            v = db_col_int(st, c);
+            break;
+        case DB_BOOL:
+            v = json_boolean(sqlite3_column_int64(st, c) != 0);
+            break;
+        default:
+            v = db_col_json(st, c);
+            break;
+        }
+        json_object_set_new(o, fields[k].name, v);
+    }
+}
+
+json_t *db_row(sqlite3_stmt *st, const struct db_field *fields, size_t n)
+{
+    json_t *o = json_object();
+
+    db_row_into(o, st, 0, fields, n);
+    return o;
+}
+
+int db_read_begin(struct db *db)
+{
+    return db_run(db, "BEGIN", "") < 0 ? -1 : 0;
+}
+
+void db_read_end(struct db *db)
+{
+    if (!sqlite3_get_autocommit(db->h) && db_run(db, "COMMIT", "") < 0)
+        db_rollback(db);
 }

@@ -16,34 +16,6 @@
 
 #include "arbiusd/cid.h"
 #include "arbiusd/log.h"
-#include "arbiusd/queries.h"
-
-
-static sqlite3_stmt *prep(struct db *db, const char *sql)
-{
-    return db_prepare(db, sql, "images: prepare");
-}
-
-static json_t *col(sqlite3_stmt *st, int i)
-{
-    json_t *v = NULL;
-
-    switch (sqlite3_column_type(st, i)) {
-    case SQLITE_INTEGER:
-        v = json_integer(sqlite3_column_int64(st, i));
-        break;
-    case SQLITE_FLOAT:
-        v = json_real(sqlite3_column_double(st, i));
-        break;
-    case SQLITE_TEXT:
-        v = json_stringn((const char *)sqlite3_column_text(st, i),
-                         (size_t)sqlite3_column_bytes(st, i));
-        break;
-    default:
-        break;
-    }
-    return v ? v : json_null();
-}
 
 static void bind_text(sqlite3_stmt *st, const char *name, const char *v)
 {
@@ -216,40 +188,46 @@ static int build_sql(struct buf *b, const struct images_filter *f,
     return r ? -1 : 0;
 }
 
+/* ITEM_COLS as fields, in column order (output_file comes after cid). */
+static const struct db_field item_fields[] = {
+    { "id", DB_STR },          { "model", DB_STR },
+    { "model_title", DB_STR },
+};
+static const struct db_field item_fields2[] = {
+    { "prompt", DB_STR },      { "creator", DB_STR },
+    { "miner", DB_STR },       { "fee", DB_STR },
+    { "time", DB_JSON },       { "block", DB_JSON },
+    { "log_index", DB_JSON },  { "tx", DB_STR },
+    { "solution_time", DB_JSON }, { "solution_block", DB_JSON },
+    { "solution_tx", DB_STR }, { "cid", DB_STR },
+};
+
+/* The gateway URL of cid's output file, or null. */
+static json_t *output_url(const char *gateway, const char *cid,
+                          const char *file)
+{
+    struct buf b = BUF_INIT(4096);
+    json_t *url = NULL;
+
+    if (cid && gateway && *gateway && cid_gateway_url(&b, gateway, cid,
+                                                      file) == 0)
+        url = json_stringn(b.data, b.len);
+    buf_release(&b);
+    return url ? url : json_null();
+}
+
 /* The item object of the current row. */
 static json_t *row_item(sqlite3_stmt *st, const char *gateway)
 {
-    json_t *o = json_object();
+    json_t *o = db_row(st, item_fields, ARRAY_SIZE(item_fields));
     const char *cid = (const char *)sqlite3_column_text(st, 15);
     const char *file = (const char *)sqlite3_column_text(st, 3);
     const char *status = (const char *)sqlite3_column_text(st, 18);
-    json_t *url = json_null();
 
-    json_object_set_new(o, "id", col(st, 0));
-    json_object_set_new(o, "model", col(st, 1));
-    json_object_set_new(o, "model_title", col(st, 2));
-    json_object_set_new(o, "prompt", col(st, 4));
-    json_object_set_new(o, "creator", col(st, 5));
-    json_object_set_new(o, "miner", col(st, 6));
-    json_object_set_new(o, "fee", col(st, 7));
-    json_object_set_new(o, "time", col(st, 8));
-    json_object_set_new(o, "block", col(st, 9));
-    json_object_set_new(o, "log_index", col(st, 10));
-    json_object_set_new(o, "tx", col(st, 11));
-    json_object_set_new(o, "solution_time", col(st, 12));
-    json_object_set_new(o, "solution_block", col(st, 13));
-    json_object_set_new(o, "solution_tx", col(st, 14));
-    json_object_set_new(o, "cid", col(st, 15));
-    json_object_set_new(o, "output_file", col(st, 3));
-    if (cid && gateway && *gateway) {
-        struct buf b = BUF_INIT(4096);
-
-        if (cid_gateway_url(&b, gateway, cid, file) == 0)
-            url = json_stringn(b.data, b.len);
-        buf_release(&b);
-    }
-    json_object_set_new(o, "image_url", url ? url : json_null());
-    json_object_set_new(o, "upvotes", col(st, 16));
+    db_row_into(o, st, 4, item_fields2, ARRAY_SIZE(item_fields2));
+    json_object_set_new(o, "output_file", db_col_str(st, 3));
+    json_object_set_new(o, "image_url", output_url(gateway, cid, file));
+    json_object_set_new(o, "upvotes", db_col_json(st, 16));
     json_object_set_new(o, "automine",
                         json_boolean(sqlite3_column_int(st, 17)));
     json_object_set_new(o, "ipfs_status",
@@ -275,7 +253,7 @@ static int run_seg(struct db *db, const struct images_filter *f,
         log_warnx("images: query too long");
         goto out;
     }
-    st = prep(db, sql.data);
+    st = db_stmt(db, sql.data);
     if (!st)
         goto out;
     bind_text(st, ":match", f->match);
@@ -289,7 +267,7 @@ static int run_seg(struct db *db, const struct images_filter *f,
     bind_int(st, ":ku", f->cursor.upvotes);
     bind_double(st, ":kr", f->cursor.rank);
     bind_int(st, ":limit", want);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(db, st, "images: page")) == 1) {
         size_t i = json_array_size(items);
 
         if (i < nkeys) {
@@ -301,13 +279,10 @@ static int run_seg(struct db *db, const struct images_filter *f,
         json_array_append_new(items, row_item(st, gateway));
         n++;
     }
-    if (rc != SQLITE_DONE) {
-        db_log_error(db, "images: page");
-        goto out;
-    }
-    ret = n;
+    if (rc == 0)
+        ret = n;
 out:
-    sqlite3_finalize(st);
+    db_stmt_done(db, st);
     buf_release(&sql);
     return ret;
 }
@@ -316,22 +291,11 @@ out:
  * -1 on error. */
 static int miner_is_rare(struct db *db, const char *miner)
 {
-    sqlite3_stmt *st = prep(db, "SELECT solutions FROM miners "
-                                "WHERE address = ?1");
-    int rc, ret = -1;
+    int64_t n = 0;
+    int r = db_int(db, &n, "SELECT solutions FROM miners WHERE address = ?1",
+                   "t", miner);
 
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, miner, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        ret = sqlite3_column_int64(st, 0) < IMAGES_RARE_MINER;
-    else if (rc == SQLITE_DONE)
-        ret = 1;
-    else
-        db_log_error(db, "images: miner");
-    sqlite3_finalize(st);
-    return ret;
+    return r < 0 ? -1 : r == 1 || n < IMAGES_RARE_MINER;
 }
 
 static void key_cursor(const struct row_key *k, enum cursor_sort sort,
@@ -470,30 +434,31 @@ void images_page_release(struct images_page *pg)
     pg->items = NULL;
 }
 
+static const struct db_field model_fields[] = {
+    { "id", DB_STR }, { "title", DB_STR },
+};
+
 int images_models(struct db *db, json_t **outp)
 {
-    sqlite3_stmt *st = prep(db, "SELECT id, coalesce(title, id) FROM models "
-                                "WHERE output_type = 'image' "
-                                "ORDER BY 2, 1");
-    json_t *a = json_array();
-    int rc, ret = -1;
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, coalesce(title, id) FROM "
+                                   "models WHERE output_type = 'image' "
+                                   "ORDER BY 2, 1");
+    json_t *a;
+    int r;
 
     if (!st)
-        goto out;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(a, json_pack("{s:o,s:o}", "id", col(st, 0),
-                                           "title", col(st, 1)));
-    if (rc != SQLITE_DONE) {
-        db_log_error(db, "images: models");
-        goto out;
+        return -1;
+    a = json_array();
+    while ((r = db_step(db, st, "images: models")) == 1)
+        json_array_append_new(a, db_row(st, model_fields,
+                                        ARRAY_SIZE(model_fields)));
+    db_stmt_done(db, st);
+    if (r < 0) {
+        json_decref(a);
+        return -1;
     }
     *outp = a;
-    a = NULL;
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    json_decref(a);
-    return ret;
+    return 0;
 }
 
 /* ---- lookup ---- */
@@ -523,23 +488,16 @@ static void lower_copy(const char *s, char *out, size_t n)
 static int lookup_one(struct db *db, const char *sql, const char *arg,
                       char *out, size_t outsz)
 {
-    sqlite3_stmt *st = prep(db, sql);
-    int rc, ret = -1;
+    sqlite3_stmt *st = db_query(db, sql, "t", arg);
+    int r;
 
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    r = db_step(db, st, "images: lookup");
+    if (r == 1)
         snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
-        ret = 0;
-    } else if (rc == SQLITE_DONE) {
-        ret = 1;
-    } else {
-        db_log_error(db, "images: lookup");
-    }
-    sqlite3_finalize(st);
-    return ret;
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
 int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
@@ -638,168 +596,266 @@ static json_t *gateway_links(const char *const *gw, size_t ngw,
     return a;
 }
 
-int images_detail(struct db *db, const char *id, const char *const *gateways,
-                  size_t ngateways, json_t **outp)
+static int is_task_id(const char *s)
 {
-    sqlite3_stmt *st = NULL;
-    json_t *o = NULL, *ipfs, *hist;
-    const char *cid, *file;
-    int r, rc, ret = -1;
+    return is_hex_n(s, 64);
+}
 
-    r = queries_task(db, id, &o);
-    if (r != 0)
-        return r;
-    st = prep(
-        db, "SELECT t.hidden, t.upvotes, t.retracted, m.id, m.title, "
-            "m.output_type, m.output_file, so.cid_text, "
-            "ic.status, ic.first_seen, ic.last_check, ic.next_check, "
-            "ic.attempts, ic.ok_gateways, ic.latency_ms, ic.content_type, "
-            "ic.size, ic.text, "
-            "s.safe_block, so.block, so.time, t.time, so.claim_time, "
-            "c.contester, c.block, c.tx, c.time, c.finish_block, "
-            "(SELECT count(*) FROM votes v WHERE v.task = t.id AND v.yea), "
-            "(SELECT count(*) FROM votes v WHERE v.task = t.id AND NOT v.yea), "
-            "so.task IS NOT NULL, ic.cid IS NOT NULL "
-            "FROM tasks t LEFT JOIN models m ON m.id = t.model "
-            "LEFT JOIN solutions so ON so.task = t.id "
-            "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
-            "LEFT JOIN contestations c ON c.task = t.id "
-            "LEFT JOIN scan_state s ON s.id = 1 "
-            "WHERE t.id = ?1");
+/* The task's own columns (and its solution's), in TASK_SQL's order. */
+static const struct db_field task_fields[] = {
+    { "id", DB_STR },          { "model", DB_STR },
+    { "owner", DB_STR },       { "sender", DB_STR },
+    { "fee", DB_STR },         { "version", DB_JSON },
+    { "prompt", DB_STR },      { "block", DB_JSON },
+    { "time", DB_JSON },       { "tx", DB_STR },
+    { "log_index", DB_JSON },  { "via", DB_STR },
+    { "bulk_size", DB_JSON },  { "automine", DB_BOOL },
+    { "input_flags", DB_JSON }, { "input_cid", DB_STR },
+    { "confirmed", DB_BOOL },
+};
+#define TASK_NFIELDS 17  /* then: input_json, lower(hex(input)) */
+
+static const struct db_field solution_fields[] = {
+    { "validator", DB_STR },   { "cid", DB_STR },
+    { "cid_hex", DB_STR },     { "cid_flags", DB_JSON },
+    { "block", DB_JSON },      { "tx", DB_STR },
+    { "time", DB_JSON },       { "claimed", DB_BOOL },
+    { "claim_block", DB_JSON }, { "claim_tx", DB_STR },
+    { "claim_time", DB_JSON },
+};
+#define SOLUTION_COL 20  /* first solution column; so.task at 31 */
+
+_Static_assert(ARRAY_SIZE(task_fields) == TASK_NFIELDS, "task columns");
+
+/* Task id (validated, lower case) to its object: the task's own fields,
+ * input, input_raw and solution; *hidden says whether an admin hid it.
+ * 0, 1 if unknown, -1 on error. */
+static int task_object(struct db *db, const char *key, json_t **outp,
+                       int *hidden)
+{
+    sqlite3_stmt *st = db_query(
+        db,
+        "SELECT t.id, t.model, t.owner, t.sender, t.fee, t.version, "
+        "t.prompt, t.block, t.time, t.tx, t.log_index, t.via, t.bulk_size, "
+        "t.automine, t.input_flags, t.cid, t.block <= s.safe_block, "
+        "t.input_json, '0x' || lower(hex(t.input)), t.hidden, "
+        "so.validator, so.cid_text, so.cid, so.cid_flags, so.block, so.tx, "
+        "so.time, so.claimed, so.claim_block, so.claim_tx, so.claim_time, "
+        "so.task IS NOT NULL "
+        "FROM tasks t LEFT JOIN solutions so ON so.task = t.id "
+        "LEFT JOIN scan_state s ON s.id = 1 WHERE t.id = ?",
+        "t", key);
+    json_t *o, *input = NULL, *sol = json_null();
+    int r;
+
     if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, json_string_value(json_object_get(o, "id")), -1,
-                      SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && sqlite3_column_int(st, 0))) {
-        ret = 1; /* hidden by an admin: as if it did not exist */
-        goto out;
+        return -1;
+    r = db_step(db, st, "images: task");
+    if (r != 1) {
+        db_stmt_done(db, st);
+        return r < 0 ? -1 : 1;
     }
-    if (rc != SQLITE_ROW) {
-        db_log_error(db, "images: detail");
-        goto out;
+    o = db_row(st, task_fields, TASK_NFIELDS);
+    if (sqlite3_column_type(st, TASK_NFIELDS) == SQLITE_TEXT)
+        input = json_loads((const char *)sqlite3_column_text(st, TASK_NFIELDS),
+                           0, NULL);
+    json_object_set_new(o, "input", input ? input : json_null());
+    json_object_set_new(o, "input_raw", db_col_str(st, TASK_NFIELDS + 1));
+    *hidden = sqlite3_column_int(st, TASK_NFIELDS + 2);
+    if (sqlite3_column_int(st, SOLUTION_COL + 11)) {
+        sol = json_object();
+        db_row_into(sol, st, SOLUTION_COL, solution_fields,
+                    ARRAY_SIZE(solution_fields));
     }
-    json_object_set_new(o, "upvotes", col(st, 1));
-    json_object_set_new(o, "retracted",
-                        json_boolean(sqlite3_column_int(st, 2)));
-    json_object_set_new(
-        o, "model_info",
-        sqlite3_column_type(st, 3) == SQLITE_NULL
-            ? json_null()
-            : json_pack("{s:o,s:o,s:o,s:o}", "id", col(st, 3), "title",
-                        col(st, 4), "output_type", col(st, 5), "output_file",
-                        col(st, 6)));
-    cid = (const char *)sqlite3_column_text(st, 7);
-    file = (const char *)sqlite3_column_text(st, 6);
-    {
-        json_t *url = json_null();
+    json_object_set_new(o, "solution", sol);
+    db_stmt_done(db, st);
+    *outp = o;
+    return 0;
+}
 
-        if (cid && ngateways) {
-            struct buf b = BUF_INIT(4096);
+static const struct db_field ipfs_fields[] = {
+    { "first_seen", DB_JSON },  { "last_check", DB_JSON },
+    { "next_check", DB_JSON },  { "attempts", DB_JSON },
+    { "ok_gateways", DB_JSON }, { "latency_ms", DB_JSON },
+    { "content_type", DB_STR }, { "size", DB_JSON },
+    { "text", DB_STR },
+};
 
-            if (cid_gateway_url(&b, gateways[0], cid, file) == 0)
-                url = json_stringn(b.data, b.len);
-            buf_release(&b);
-        }
-        json_object_set_new(o, "output_url", url ? url : json_null());
-        json_object_set_new(o, "gateways",
-                            cid ? gateway_links(gateways, ngateways, cid, file)
-                                : json_array());
-    }
-    ipfs = json_object();
-    json_object_set_new(
-        ipfs, "status",
-        json_string(!sqlite3_column_int(st, 30) ? "unsolved"
-                    : !cid                      ? "invalid_cid"
-                    : sqlite3_column_int(st, 31)
-                        ? (const char *)sqlite3_column_text(st, 8)
-                        : "unchecked"));
-    json_object_set_new(ipfs, "first_seen", col(st, 9));
-    json_object_set_new(ipfs, "last_check", col(st, 10));
-    json_object_set_new(ipfs, "next_check", col(st, 11));
-    json_object_set_new(ipfs, "attempts", col(st, 12));
-    json_object_set_new(ipfs, "ok_gateways", col(st, 13));
-    json_object_set_new(ipfs, "latency_ms", col(st, 14));
-    json_object_set_new(ipfs, "content_type", col(st, 15));
-    json_object_set_new(ipfs, "size", col(st, 16));
-    json_object_set_new(ipfs, "text", col(st, 17));
-    hist = json_array();
-    json_object_set_new(ipfs, "history", hist);
-    json_object_set_new(o, "ipfs", ipfs);
-    {
-        int64_t safe = sqlite3_column_int64(st, 18);
-        int solved = sqlite3_column_int(st, 30);
+static const struct db_field contestation_fields[] = {
+    { "contester", DB_STR }, { "block", DB_JSON },
+    { "tx", DB_STR },        { "time", DB_JSON },
+};
 
-        json_object_set_new(
-            o, "finality",
-            json_pack(
-                "{s:s,s:s?}", "task",
-                (int64_t)json_integer_value(json_object_get(o, "block")) <= safe
-                    ? "final"
-                    : "unconfirmed",
-                "solution",
-                !solved                                ? NULL
-                : sqlite3_column_int64(st, 19) <= safe ? "final"
-                                                       : "unconfirmed"));
-        json_object_set_new(
-            o, "solve_seconds",
-            solved ? json_integer(sqlite3_column_int64(st, 20) -
-                                  sqlite3_column_int64(st, 21))
-                   : json_null());
-        json_object_set_new(
-            o, "claim_seconds",
-            solved && sqlite3_column_type(st, 22) != SQLITE_NULL
-                ? json_integer(sqlite3_column_int64(st, 22) -
-                               sqlite3_column_int64(st, 20))
-                : json_null());
-    }
-    if (sqlite3_column_type(st, 23) != SQLITE_NULL) {
-        int64_t yeas = sqlite3_column_int64(st, 28);
-        int64_t nays = sqlite3_column_int64(st, 29);
-        int finished = sqlite3_column_type(st, 27) != SQLITE_NULL;
+/* The finality, latency and contestation fields from the extras row. */
+static void detail_times(json_t *o, sqlite3_stmt *st)
+{
+    int64_t safe = sqlite3_column_int64(st, 14);
+    int solved = sqlite3_column_int(st, 26);
+    int64_t block = (int64_t)json_integer_value(json_object_get(o, "block"));
 
-        json_object_set_new(
-            o, "contestation",
-            json_pack("{s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:o}", "status",
-                      !finished       ? "open"
-                      : yeas > nays ? "upheld"
-                                    : "rejected",
-                      "contester", col(st, 23), "block", col(st, 24), "tx",
-                      col(st, 25), "time", col(st, 26), "yeas",
-                      (json_int_t)yeas, "nays", (json_int_t)nays,
-                      "finish_block", col(st, 27)));
+    json_object_set_new(o, "finality",
+                        json_pack("{s:s,s:s?}", "task",
+                                  block <= safe ? "final" : "unconfirmed",
+                                  "solution",
+                                  !solved ? NULL
+                                  : sqlite3_column_int64(st, 15) <= safe
+                                      ? "final"
+                                      : "unconfirmed"));
+    json_object_set_new(o, "solve_seconds",
+                        solved ? json_integer(sqlite3_column_int64(st, 16) -
+                                              sqlite3_column_int64(st, 17))
+                               : json_null());
+    json_object_set_new(o, "claim_seconds",
+                        solved && sqlite3_column_type(st, 18) != SQLITE_NULL
+                            ? json_integer(sqlite3_column_int64(st, 18) -
+                                           sqlite3_column_int64(st, 16))
+                            : json_null());
+    if (sqlite3_column_type(st, 19) != SQLITE_NULL) {
+        int64_t yeas = sqlite3_column_int64(st, 24);
+        int64_t nays = sqlite3_column_int64(st, 25);
+        json_t *c = json_object();
+
+        json_object_set_new(c, "status",
+                            json_string(sqlite3_column_type(st, 23) ==
+                                                SQLITE_NULL
+                                            ? "open"
+                                        : yeas > nays ? "upheld"
+                                                      : "rejected"));
+        db_row_into(c, st, 19, contestation_fields,
+                    ARRAY_SIZE(contestation_fields));
+        json_object_set_new(c, "yeas", json_integer(yeas));
+        json_object_set_new(c, "nays", json_integer(nays));
+        json_object_set_new(c, "finish_block", db_col_json(st, 23));
+        json_object_set_new(o, "contestation", c);
     } else {
         json_object_set_new(o, "contestation", json_null());
     }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (cid) {
-        st = prep(db, "SELECT gateway, time, method, http_status, result, "
-                      "latency_ms, content_type, bytes, error FROM ipfs_checks "
-                      "WHERE cid = ?1 ORDER BY time DESC, id DESC LIMIT 50");
-        if (!st)
-            goto out;
-        sqlite3_bind_text(st, 1, json_string_value(json_object_get(
-                                     json_object_get(o, "solution"), "cid")),
-                          -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-            json_array_append_new(
-                hist,
-                json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "gateway",
-                          col(st, 0), "time", col(st, 1), "method", col(st, 2),
-                          "http_status", col(st, 3), "result", col(st, 4),
-                          "latency_ms", col(st, 5), "content_type", col(st, 6),
-                          "bytes", col(st, 7), "error", col(st, 8)));
-        if (rc != SQLITE_DONE) {
-            db_log_error(db, "images: ipfs history");
-            goto out;
-        }
+}
+
+/*
+ * Adds to the task object o: upvotes, retracted, model_info, output_url,
+ * gateways, ipfs (without history), finality, latencies, contestation.
+ * 0 or -1.
+ */
+static int detail_extras(struct db *db, json_t *o, const char *const *gw,
+                         size_t ngw)
+{
+    sqlite3_stmt *st = db_query(
+        db,
+        "SELECT t.upvotes, t.retracted, m.id, m.title, m.output_type, "
+        "m.output_file, so.cid_text, ic.status, "
+        "ic.first_seen, ic.last_check, ic.next_check, ic.attempts, "
+        "ic.ok_gateways, ic.latency_ms, "
+        "s.safe_block, so.block, so.time, t.time, so.claim_time, "
+        "c.contester, c.block, c.tx, c.time, c.finish_block, "
+        "(SELECT count(*) FROM votes v WHERE v.task = t.id AND v.yea), "
+        "(SELECT count(*) FROM votes v WHERE v.task = t.id AND NOT v.yea), "
+        "so.task IS NOT NULL, ic.cid IS NOT NULL, "
+        "ic.content_type, ic.size, ic.text "
+        "FROM tasks t LEFT JOIN models m ON m.id = t.model "
+        "LEFT JOIN solutions so ON so.task = t.id "
+        "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
+        "LEFT JOIN contestations c ON c.task = t.id "
+        "LEFT JOIN scan_state s ON s.id = 1 WHERE t.id = ?1",
+        "t", json_string_value(json_object_get(o, "id")));
+    const char *cid, *file;
+    json_t *ipfs;
+    int r;
+
+    if (!st)
+        return -1;
+    r = db_step(db, st, "images: detail");
+    if (r != 1) {
+        db_stmt_done(db, st);
+        return -1; /* the task row was just read: any miss is an error */
     }
+    json_object_set_new(o, "upvotes", db_col_json(st, 0));
+    json_object_set_new(o, "retracted", json_boolean(sqlite3_column_int(st, 1)));
+    json_object_set_new(o, "model_info",
+                        sqlite3_column_type(st, 2) == SQLITE_NULL
+                            ? json_null()
+                            : json_pack("{s:o,s:o,s:o,s:o}", "id",
+                                        db_col_str(st, 2), "title",
+                                        db_col_str(st, 3), "output_type",
+                                        db_col_str(st, 4), "output_file",
+                                        db_col_str(st, 5)));
+    cid = (const char *)sqlite3_column_text(st, 6);
+    file = (const char *)sqlite3_column_text(st, 5);
+    json_object_set_new(o, "output_url",
+                        output_url(ngw ? gw[0] : NULL, cid, file));
+    json_object_set_new(o, "gateways", cid ? gateway_links(gw, ngw, cid, file)
+                                           : json_array());
+    ipfs = json_object();
+    json_object_set_new(ipfs, "status",
+                        json_string(!sqlite3_column_int(st, 26) ? "unsolved"
+                                    : !cid                      ? "invalid_cid"
+                                    : sqlite3_column_int(st, 27)
+                                        ? (const char *)sqlite3_column_text(st, 7)
+                                        : "unchecked"));
+    db_row_into(ipfs, st, 8, ipfs_fields, 6);
+    db_row_into(ipfs, st, 28, ipfs_fields + 6, 3);
+    json_object_set_new(o, "ipfs", ipfs);
+    detail_times(o, st);
+    db_stmt_done(db, st);
+    return 0;
+}
+
+static const struct db_field check_fields[] = {
+    { "gateway", DB_STR },     { "time", DB_JSON },
+    { "method", DB_STR },      { "http_status", DB_JSON },
+    { "result", DB_STR },      { "latency_ms", DB_JSON },
+    { "content_type", DB_STR }, { "bytes", DB_JSON },
+    { "error", DB_STR },
+};
+
+/* The newest 50 IPFS checks of cid, newest first, into hist.  0 or -1. */
+static int ipfs_history(struct db *db, const char *cid, json_t *hist)
+{
+    sqlite3_stmt *st = db_query(db, "SELECT gateway, time, method, "
+                                    "http_status, result, latency_ms, "
+                                    "content_type, bytes, error FROM "
+                                    "ipfs_checks WHERE cid = ?1 ORDER BY "
+                                    "time DESC, id DESC LIMIT 50",
+                                "t", cid);
+    int r;
+
+    if (!st)
+        return -1;
+    while ((r = db_step(db, st, "images: ipfs history")) == 1)
+        json_array_append_new(hist, db_row(st, check_fields,
+                                           ARRAY_SIZE(check_fields)));
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : 0;
+}
+
+int images_detail(struct db *db, const char *id, const char *const *gateways,
+                  size_t ngateways, int with_hidden, json_t **outp)
+{
+    json_t *o = NULL, *hist = json_array(), *sol;
+    char key[67];
+    int hidden = 0, r;
+
+    if (!is_task_id(id)) {
+        json_decref(hist);
+        return 2;
+    }
+    lower_copy(id, key, sizeof(key) - 1);
+    r = task_object(db, key, &o, &hidden);
+    if (r == 0 && hidden && !with_hidden)
+        r = 1; /* hidden by an admin: as if it did not exist */
+    if (r == 0 && detail_extras(db, o, gateways, ngateways) < 0)
+        r = -1;
+    sol = r == 0 ? json_object_get(o, "solution") : NULL;
+    if (r == 0 && json_is_string(json_object_get(sol, "cid")) &&
+        ipfs_history(db, json_string_value(json_object_get(sol, "cid")),
+                     hist) < 0)
+        r = -1;
+    if (r != 0) {
+        json_decref(o);
+        json_decref(hist);
+        return r;
+    }
+    json_object_set_new(json_object_get(o, "ipfs"), "history", hist);
     *outp = o;
-    o = NULL;
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    json_decref(o);
-    return ret;
+    return 0;
 }

@@ -15,7 +15,7 @@
 
 #include "arbiusd/buf.h"
 #include "arbiusd/log.h"
-#include "arbiusd/social.h"
+#include "arbiusd/social_store.h"
 #include "arbiusd/u256.h"
 
 #define DAY 86400
@@ -2494,4 +2494,13 @@ fail:
     free(txs);
     db_rollback(st->db);
     return -1;
+}
+
+int store_events(struct store *st, int64_t *out)
+{
+    *out = 0;
+    return db_int(st->db, out, "SELECT events FROM totals WHERE id = 1", "") <
+                   0
+               ? -1
+               : 0;
 }

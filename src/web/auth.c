@@ -27,8 +27,7 @@
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
 #include "arbiusd/siwe.h"
-#include "arbiusd/social.h"
-#include "arbiusd/web.h"
+#include "arbiusd/social_store.h"
 
 #define AUTH_ID_BYTES 32
 #define AUTH_STATEMENT "Sign in to vote, react and comment."
@@ -375,7 +374,7 @@ static int site_unavailable(struct http_req *req, struct http_resp *resp)
     return 0;
 }
 
-int api_auth_nonce(struct http_req *req, struct http_resp *resp)
+int auth_api_nonce(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
     const char *host = http_header(req, "Host");
@@ -491,7 +490,7 @@ static void shown(const char *p, size_t n, char out[104])
     out[n] = '\0';
 }
 
-int api_auth_verify(struct http_req *req, struct http_resp *resp)
+int auth_api_verify(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
     const struct auth_site *site = req->ctx->site;
@@ -692,7 +691,7 @@ out:
 
 /* ---- POST /api/v1/auth/logout ---- */
 
-int api_auth_logout(struct http_req *req, struct http_resp *resp)
+int auth_api_logout(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     char ip[64], cookie[160];
@@ -715,7 +714,7 @@ int api_auth_logout(struct http_req *req, struct http_resp *resp)
 
 /* ---- GET /api/v1/auth/session ---- */
 
-int api_auth_session(struct http_req *req, struct http_resp *resp)
+int auth_api_session(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     char disp[43];

@@ -9,7 +9,7 @@
  * naming the parameter.  Links and charts are built here from validated
  * parameters and numbers only, never from request text.
  */
-#include "arbiusd/web.h"
+#include "arbiusd/dashboard.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -216,7 +216,7 @@ static int dash_api_reply(struct http_req *req, struct http_resp *resp,
     return r;
 }
 
-int api_stats(struct http_req *req, struct http_resp *resp)
+int dashboard_api_stats(struct http_req *req, struct http_resp *resp)
 {
     struct dash_params p;
     const char *msg = NULL;
@@ -226,7 +226,7 @@ int api_stats(struct http_req *req, struct http_resp *resp)
     return dash_api_reply(req, resp, &p, 0);
 }
 
-int api_charts_daily(struct http_req *req, struct http_resp *resp)
+int dashboard_api_charts(struct http_req *req, struct http_resp *resp)
 {
     struct dash_params p;
     const char *msg = NULL;
@@ -380,7 +380,7 @@ static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
     return out ? out : json_string("");
 }
 
-int pages_dashboard(struct http_req *req, struct http_resp *resp)
+int dashboard_page(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     struct dash_params p;

@@ -9,7 +9,7 @@
  * request.  Prompts are hostile: HTML goes through the templates' escaping,
  * JSON through jansson, Atom through xml_add() and CSV through csv_add().
  */
-#include "arbiusd/web.h"
+#include "arbiusd/gallery.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -698,7 +698,7 @@ static int gallery_lookup(struct http_resp *resp, struct db *db, const char *q)
     return buf_addf(&resp->body, "See %s\n", url) < 0 ? -1 : 1;
 }
 
-int pages_gallery(struct http_req *req, struct http_resp *resp)
+int gallery_page_index(struct http_req *req, struct http_resp *resp)
 {
     struct gallery_params p;
     struct images_page pg;
@@ -806,7 +806,7 @@ int pages_gallery(struct http_req *req, struct http_resp *resp)
 
 /* ---- /api/v1/images ---- */
 
-int api_images(struct http_req *req, struct http_resp *resp)
+int gallery_api_images(struct http_req *req, struct http_resp *resp)
 {
     struct gallery_params p;
     struct images_page pg;
@@ -926,7 +926,7 @@ static int xml_add(struct buf *b, const char *s)
     return xml_addn(b, s, s ? strlen(s) : 0);
 }
 
-int pages_gallery_atom(struct http_req *req, struct http_resp *resp)
+int gallery_page_atom(struct http_req *req, struct http_resp *resp)
 {
     struct gallery_params p;
     struct images_page pg;
@@ -1180,7 +1180,7 @@ static void csv_free(void *cls)
     free(cs);
 }
 
-int api_images_csv(struct http_req *req, struct http_resp *resp)
+int gallery_api_csv(struct http_req *req, struct http_resp *resp)
 {
     struct csv_stream *cs = xcalloc(1, sizeof(*cs));
     const char *msg = NULL;
@@ -1235,7 +1235,7 @@ static int detail_load(struct http_req *req, struct http_resp *resp,
     }
     r = images_detail(db, req->param,
                       (const char *const *)cfg->gateways.items,
-                      cfg->gateways.n, outp);
+                      cfg->gateways.n, 0, outp);
     if (r == 2)
         http_reply_error(req, resp, 400,
                          "taskid: expected 0x and 64 hex digits");
@@ -1246,7 +1246,7 @@ static int detail_load(struct http_req *req, struct http_resp *resp,
     return r == 0 ? 0 : 1;
 }
 
-int api_task(struct http_req *req, struct http_resp *resp)
+int gallery_api_image(struct http_req *req, struct http_resp *resp)
 {
     json_t *d = NULL;
 
@@ -1285,7 +1285,7 @@ static json_t *duration_text(json_t *secs)
     return json_string(t);
 }
 
-int pages_image(struct http_req *req, struct http_resp *resp)
+int gallery_page_image(struct http_req *req, struct http_resp *resp)
 {
     const char *xb = explorer_base(req->ctx->cfg->chain_id);
     json_t *d = NULL, *ctx, *sol, *mi, *ipfs, *fields, *v, *hist, *h;

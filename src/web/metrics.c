@@ -1,6 +1,6 @@
 /*
- * metrics.c - /metrics, /ready, /status, /api/v1/status,
- * /api/v1/openapi.json (see metrics.h).
+ * metrics.c - /metrics, /health, /ready, /status, /api/v1/status,
+ * /api/v1/openapi.json and the progress sampler (see metrics.h).
  */
 #include "arbiusd/metrics.h"
 
@@ -16,10 +16,9 @@
 #include "arbiusd/db.h"
 #include "arbiusd/ipfs_store.h"
 #include "arbiusd/log.h"
-#include "arbiusd/monitor.h"
-#include "arbiusd/queries.h"
+#include "arbiusd/status.h"
 #include "arbiusd/stream.h"
-#include "arbiusd/web.h"
+#include "arbiusd/worker.h"
 #include "openapi.h"
 
 #ifndef ARBIUSD_VERSION
@@ -34,51 +33,51 @@ struct ops_sample {
 };
 
 struct ops_sampler {
-    pthread_t tid;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int stop;
+    struct worker *w;
+    pthread_mutex_t mu;        /* ring, n, next */
     char *db_path;
     uint64_t busy_ms;
+    struct db *db;             /* the sampler's own, on its thread */
     struct ops_sample ring[OPS_SAMPLES];
     size_t n, next;            /* samples held, next slot */
 };
 
-static void *sampler_main(void *arg)
+/* Reads the indexed block once and keeps it with the time. */
+static int64_t sampler_step(struct worker *w, void *arg)
 {
     struct ops_sampler *s = arg;
-    struct db *db = NULL;
+    int64_t indexed = -1, head = -1;
 
-    pthread_mutex_lock(&s->mu);
-    while (!s->stop) {
-        struct timespec ts;
-        int64_t indexed = -1, head = -1;
-
-        pthread_mutex_unlock(&s->mu);
-        if (!db && db_open(s->db_path, DB_READONLY, s->busy_ms, &db) < 0)
-            db = NULL;
-        if (db && monitor_progress(db, &indexed, &head) < 0) {
-            db_close(db); /* reopen next time: the file may be replaced */
-            db = NULL;
-        }
-        pthread_mutex_lock(&s->mu);
-        if (indexed >= 0) {
-            s->ring[s->next].ms = util_now_ms();
-            s->ring[s->next].indexed = indexed;
-            s->next = (s->next + 1) % OPS_SAMPLES;
-            if (s->n < OPS_SAMPLES)
-                s->n++;
-        }
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += OPS_SAMPLE_MS / 1000;
-        while (!s->stop &&
-               pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
-            ;
+    (void)w;
+    if (!s->db && db_open(s->db_path, DB_READONLY, s->busy_ms, &s->db) < 0)
+        s->db = NULL;
+    if (s->db && status_progress(s->db, &indexed, &head) < 0) {
+        db_close(s->db); /* reopen next time: the file may be replaced */
+        s->db = NULL;
     }
-    pthread_mutex_unlock(&s->mu);
-    db_close(db);
-    return NULL;
+    if (indexed >= 0) {
+        pthread_mutex_lock(&s->mu);
+        s->ring[s->next].ms = util_now_ms();
+        s->ring[s->next].indexed = indexed;
+        s->next = (s->next + 1) % OPS_SAMPLES;
+        if (s->n < OPS_SAMPLES)
+            s->n++;
+        pthread_mutex_unlock(&s->mu);
+    }
+    return OPS_SAMPLE_MS;
 }
+
+static void sampler_done(void *arg)
+{
+    struct ops_sampler *s = arg;
+
+    db_close(s->db);
+    s->db = NULL;
+}
+
+static const struct worker_def sampler_worker = { "ops-sampler",
+                                                  sampler_step,
+                                                  sampler_done };
 
 int ops_sampler_new(const char *db_path, uint64_t busy_ms,
                     struct ops_sampler **outp)
@@ -86,13 +85,10 @@ int ops_sampler_new(const char *db_path, uint64_t busy_ms,
     struct ops_sampler *s = xcalloc(1, sizeof(*s));
 
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
     s->db_path = xstrdup(db_path);
     s->busy_ms = busy_ms;
-    if (pthread_create(&s->tid, NULL, sampler_main, s) != 0) {
-        log_warnx("ops: cannot start the progress sampler");
+    if (worker_start(&sampler_worker, s, &s->w) < 0) {
         pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->cv);
         free(s->db_path);
         free(s);
         return -1;
@@ -105,13 +101,8 @@ void ops_sampler_free(struct ops_sampler *s)
 {
     if (!s)
         return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = 1;
-    pthread_cond_broadcast(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->tid, NULL);
+    worker_stop(s->w);
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cv);
     free(s->db_path);
     free(s);
 }
@@ -157,7 +148,7 @@ static int64_t file_size(const char *path, const char *suffix)
 /* Readiness from scan_state: NULL when ready, else why not.  reasons gets
  * one string per failed condition when given. */
 static const char *ready_check(const struct http_ctx *ctx,
-                               const struct monitor_snap *s, json_t *reasons)
+                               const struct status_snap *s, json_t *reasons)
 {
     const char *why = NULL;
     int64_t age = util_wall_s() - s->updated_at;
@@ -188,16 +179,29 @@ static const char *ready_check(const struct http_ctx *ctx,
 
 /* ---- /ready ---- */
 
-int api_ready(struct http_req *req, struct http_resp *resp)
+int metrics_api_health(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
-    struct monitor_snap s;
+    int ok = db && status_ping(db) == 0;
+
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(
+        resp, ok ? 200 : 503,
+        json_pack("{s:s,s:s,s:I}", "status", ok ? "ok" : "unavailable",
+                  "database", ok ? "ok" : "unreadable", "uptime_seconds",
+                  (json_int_t)(util_wall_s() - req->ctx->started_at)));
+}
+
+int metrics_api_ready(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    struct status_snap s;
     json_t *reasons, *o;
     int ok;
 
     http_resp_header(resp, "Cache-Control", "no-store");
     memset(&s, 0, sizeof(s));
-    if (!db || monitor_state(db, &s) < 0)
+    if (!db || status_state(db, &s) < 0)
         return http_reply_json(
             resp, 503,
             json_pack("{s:s,s:[s]}", "status", "not ready", "reasons",
@@ -229,14 +233,14 @@ static const char *const ipfs_results[] = { "ok", "slow", "missing",
 static int status_build(struct http_req *req, json_t **outp)
 {
     struct db *db = http_db(req);
-    struct monitor_snap s;
+    struct status_snap s;
     json_t *o = NULL, *rpc = NULL, *reorgs = NULL, *ipfs = NULL, *reasons;
     double bps;
 
-    if (!db || queries_status(db, &o) < 0)
+    if (!db || status_json(db, &o) < 0)
         return -1;
-    if (monitor_snapshot(db, &s) < 0 || monitor_rpc(db, &rpc) < 0 ||
-        monitor_reorgs(db, 20, &reorgs) < 0) {
+    if (status_snapshot(db, &s) < 0 || status_rpc(db, &rpc) < 0 ||
+        status_reorgs(db, 20, &reorgs) < 0) {
         json_decref(o);
         json_decref(rpc);
         return -1;
@@ -293,7 +297,7 @@ static int status_build(struct http_req *req, json_t **outp)
     return 0;
 }
 
-int api_status(struct http_req *req, struct http_resp *resp)
+int metrics_api_status(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -356,7 +360,7 @@ static json_t *time_text(json_t *t)
     return json_string(b);
 }
 
-int pages_status(struct http_req *req, struct http_resp *resp)
+int metrics_page_status(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v, *eps, *ep, *cov, *r;
     size_t i;
@@ -418,7 +422,7 @@ int pages_status(struct http_req *req, struct http_resp *resp)
 
 /* ---- /api/v1/openapi.json ---- */
 
-int api_openapi(struct http_req *req, struct http_resp *resp)
+int metrics_api_openapi(struct http_req *req, struct http_resp *resp)
 {
     (void)req;
     resp->status = 200;
@@ -610,12 +614,12 @@ out:
 
 static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
 {
-    struct monitor_snap s;
+    struct status_snap s;
     json_t *eps = NULL;
     int ret = -1;
     double bps;
 
-    if (monitor_snapshot(db, &s) < 0 || monitor_rpc(db, &eps) < 0)
+    if (status_snapshot(db, &s) < 0 || status_rpc(db, &eps) < 0)
         return 1;
     if (prom_gauge(out, "arbiusd_database_up",
                    "1 when the database could be read for this scrape.",
@@ -736,7 +740,7 @@ out:
     return ret;
 }
 
-int api_metrics(struct http_req *req, struct http_resp *resp)
+int metrics_api_prometheus(struct http_req *req, struct http_resp *resp)
 {
     struct buf *out = &resp->body;
     struct db *db = http_db(req);

@@ -12,7 +12,7 @@
  * show a session is never shared); the detail and list replies are kept
  * the same way in a small LRU (cached_reply).
  */
-#include "arbiusd/web.h"
+#include "arbiusd/miners.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -250,7 +250,7 @@ static int lb_params(const struct http_req *req, enum an_window *w,
     return 0;
 }
 
-int api_miners(struct http_req *req, struct http_resp *resp)
+int miners_api_miners(struct http_req *req, struct http_resp *resp)
 {
     enum an_window w;
     enum an_sort s;
@@ -266,7 +266,7 @@ int api_miners(struct http_req *req, struct http_resp *resp)
     return 0;
 }
 
-int pages_miners(struct http_req *req, struct http_resp *resp)
+int miners_page_miners(struct http_req *req, struct http_resp *resp)
 {
     static const char *const wl[] = { "24h", "7d", "30d", "all" };
     static const char *const sl[] = { "solutions", "earnings", "latency" };
@@ -394,7 +394,7 @@ static int miner_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-static int produce_api_miner(struct http_req *req, struct http_resp *resp)
+static int produce_miners_api_miner(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -403,7 +403,7 @@ static int produce_api_miner(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-static int produce_pages_miner(struct http_req *req, struct http_resp *resp)
+static int produce_miners_page_miner(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v, *e, *daily;
     size_t i;
@@ -464,7 +464,7 @@ static int users_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-static int produce_api_users(struct http_req *req, struct http_resp *resp)
+static int produce_miners_api_users(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -473,7 +473,7 @@ static int produce_api_users(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-static int produce_pages_users(struct http_req *req, struct http_resp *resp)
+static int produce_miners_page_users(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v;
     size_t i;
@@ -517,7 +517,7 @@ static int user_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-static int produce_api_user(struct http_req *req, struct http_resp *resp)
+static int produce_miners_api_user(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -526,7 +526,7 @@ static int produce_api_user(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-static int produce_pages_user(struct http_req *req, struct http_resp *resp)
+static int produce_miners_page_user(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v;
     size_t i;
@@ -549,7 +549,7 @@ static int produce_pages_user(struct http_req *req, struct http_resp *resp)
 
 /* ---- models ---- */
 
-static int produce_api_models(struct http_req *req, struct http_resp *resp)
+static int produce_miners_api_models(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     json_t *o = NULL;
@@ -561,7 +561,7 @@ static int produce_api_models(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-static int produce_pages_models(struct http_req *req, struct http_resp *resp)
+static int produce_miners_page_models(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     json_t *o = NULL;
@@ -602,7 +602,7 @@ static int model_load(struct http_req *req, struct http_resp *resp,
     return 0;
 }
 
-static int produce_api_model(struct http_req *req, struct http_resp *resp)
+static int produce_miners_api_model(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL;
 
@@ -611,7 +611,7 @@ static int produce_api_model(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-static int produce_pages_model(struct http_req *req, struct http_resp *resp)
+static int produce_miners_page_model(struct http_req *req, struct http_resp *resp)
 {
     json_t *o = NULL, *v, *daily, *f;
     size_t i;
@@ -745,13 +745,13 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
         return cached_reply(req, resp, page, produce_##name);               \
     }
 
-CACHED(api_miner, 0)
-CACHED(pages_miner, 1)
-CACHED(api_users, 0)
-CACHED(pages_users, 1)
-CACHED(api_user, 0)
-CACHED(pages_user, 1)
-CACHED(api_models, 0)
-CACHED(pages_models, 1)
-CACHED(api_model, 0)
-CACHED(pages_model, 1)
+CACHED(miners_api_miner, 0)
+CACHED(miners_page_miner, 1)
+CACHED(miners_api_users, 0)
+CACHED(miners_page_users, 1)
+CACHED(miners_api_user, 0)
+CACHED(miners_page_user, 1)
+CACHED(miners_api_models, 0)
+CACHED(miners_page_models, 1)
+CACHED(miners_api_model, 0)
+CACHED(miners_page_model, 1)

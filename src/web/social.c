@@ -5,7 +5,7 @@
  * social write side (ctx->social) and need a session and its CSRF token
  * (auth.h).  Hidden images and comments vanish for everyone but admins.
  */
-#include "arbiusd/web.h"
+#include "arbiusd/social.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,8 +18,8 @@
 #include "arbiusd/buf.h"
 #include "arbiusd/config.h"
 #include "arbiusd/log.h"
-#include "arbiusd/queries.h"
-#include "arbiusd/social.h"
+#include "arbiusd/status.h"
+#include "arbiusd/social_store.h"
 #include "arbiusd/stream.h"
 
 #define SOCIAL_AUDIT_PAGE 100  /* audit rows per page */
@@ -139,19 +139,19 @@ static int social_read(struct http_req *req, struct http_resp *resp,
     return http_reply_json(resp, 200, o);
 }
 
-int api_image_social(struct http_req *req, struct http_resp *resp)
+int social_api_image(struct http_req *req, struct http_resp *resp)
 {
     return social_read(req, resp, 0);
 }
 
-int api_image_comments(struct http_req *req, struct http_resp *resp)
+int social_api_comments(struct http_req *req, struct http_resp *resp)
 {
     return social_read(req, resp, 1);
 }
 
 /* ---- writes ---- */
 
-int api_image_vote(struct http_req *req, struct http_resp *resp)
+int social_api_vote(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     json_t *b, *up;
@@ -187,7 +187,7 @@ int api_image_vote(struct http_req *req, struct http_resp *resp)
                                      on, "upvotes", (json_int_t)count));
 }
 
-int api_image_react(struct http_req *req, struct http_resp *resp)
+int social_api_react(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     json_t *b, *onv;
@@ -224,7 +224,7 @@ int api_image_react(struct http_req *req, struct http_resp *resp)
     return social_read(req, resp, 0);
 }
 
-int api_image_comment_post(struct http_req *req, struct http_resp *resp)
+int social_api_comment_post(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
     struct social_comment_limits lim;
@@ -288,7 +288,7 @@ static int parse_id(const char *s, int64_t *out)
     return 0;
 }
 
-int api_comment_edit(struct http_req *req, struct http_resp *resp)
+int social_api_comment_edit(struct http_req *req, struct http_resp *resp)
 {
     const struct config *cfg = req->ctx->cfg;
     struct auth_user u;
@@ -334,7 +334,7 @@ int api_comment_edit(struct http_req *req, struct http_resp *resp)
 
 /* POST /api/v1/admin/hide {"kind": "image"|"comment", "id": ...,
  * "hidden": true|false, "reason": "..."} */
-int api_admin_hide(struct http_req *req, struct http_resp *resp)
+int social_api_hide(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     json_t *b, *hv, *idv;
@@ -444,7 +444,7 @@ static json_t *system_info(struct http_req *req)
     int64_t rss, peak;
 
     if (!db || social_system_json(db, &dbj) < 0 ||
-        queries_status(db, &scan) < 0) {
+        status_json(db, &scan) < 0) {
         json_decref(dbj);
         return NULL;
     }
@@ -472,7 +472,7 @@ static json_t *system_info(struct http_req *req)
     return o;
 }
 
-int api_admin_system(struct http_req *req, struct http_resp *resp)
+int social_api_system(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     json_t *o;
@@ -486,7 +486,7 @@ int api_admin_system(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, o);
 }
 
-int api_admin_audit(struct http_req *req, struct http_resp *resp)
+int social_api_audit(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     struct db *db;
@@ -509,7 +509,7 @@ int api_admin_audit(struct http_req *req, struct http_resp *resp)
     return http_reply_json(resp, 200, json_pack("{s:o}", "entries", arr));
 }
 
-int api_admin_hidden(struct http_req *req, struct http_resp *resp)
+int social_api_hidden(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     struct db *db;
@@ -526,7 +526,7 @@ int api_admin_hidden(struct http_req *req, struct http_resp *resp)
 
 /* GET /admin: 401 without a session, 403 for a wallet that is not an
  * admin (as HTML pages: a sign-in prompt / a refusal). */
-int pages_admin(struct http_req *req, struct http_resp *resp)
+int social_page_admin(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
     struct db *db;

@@ -27,6 +27,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/params.h"
 #include "arbiusd/stats.h"
+#include "arbiusd/worker.h"
 
 #define STREAM_SHUTDOWN_MS 2000  /* wait for streams to end at shutdown */
 
@@ -53,6 +54,12 @@ struct stream_client {
     uint64_t dropped;             /* events dropped (slow reader) */
 };
 
+/* The watcher's state between steps (its thread only). */
+struct watcher_state {
+    struct db *db;
+    uint64_t next_ping;
+};
+
 /* A pending replay, copied out of the lock. */
 struct stream_replay {
     uint64_t id;
@@ -62,10 +69,9 @@ struct stream_replay {
 struct stream_hub {
     const struct http_ctx *ctx;   /* borrowed */
     size_t max_clients;
-    pthread_t thread;
-    int started;                  /* thread is running */
+    struct worker *watcher;       /* core/worker.h; NULL once stopped */
     pthread_mutex_t lock;
-    pthread_cond_t cond;          /* wakes the watcher; signals a free */
+    pthread_cond_t cond;          /* signals a client leaving */
     int closing;                  /* refuse clients, watcher exits */
     int replay_pending;           /* some client has replay_from >= 0 */
     int ping_now;                 /* at the limit: probe for dead clients */
@@ -75,6 +81,7 @@ struct stream_hub {
     struct stats_head last;       /* head of the last broadcast */
     struct stream_msg *stats[2];  /* latest stats event: hide, show */
     struct stream_msg *retry, *ping, *resync; /* constant messages */
+    struct watcher_state ws;      /* the watcher thread's own */
     /* watcher-only scratch, max_clients entries each */
     struct MHD_Connection **wake;
     struct stream_replay *replays;
@@ -409,55 +416,71 @@ static void watch_ping(struct stream_hub *hub)
     wake_run(hub, nw);
 }
 
-static void *watcher_main(void *arg)
+/*
+ * One look at the database: pending replays, then the head (new events),
+ * then the heartbeat when due.  Runs again after STREAM_POLL_MS, or at once
+ * when a handler asks (a replay, a probe for dead clients).
+ */
+static int64_t watcher_step(struct worker *w, void *arg)
 {
     struct stream_hub *hub = arg;
-    struct db *db = NULL;
-    uint64_t next_ping = util_now_ms() + STREAM_PING_S * 1000;
-    size_t nw;
+    struct watcher_state *ws = &hub->ws;
+    int again;
+
+    (void)w;
+    pthread_mutex_lock(&hub->lock);
+    /* A client that went away while suspended is only noticed when
+     * something is written to it: at the limit, ping now (at most once a
+     * second) so dead clients free their slots. */
+    if (hub->ping_now && util_now_ms() + STREAM_PING_S * 1000 >=
+                             ws->next_ping + 1000)
+        ws->next_ping = 0;
+    hub->ping_now = 0;
+    pthread_mutex_unlock(&hub->lock);
+    if (!ws->db && db_open(hub->ctx->db_path, DB_READONLY,
+                           hub->ctx->busy_timeout, &ws->db) < 0)
+        ws->db = NULL;
+    if (ws->db) {
+        watch_replays(hub, ws->db);
+        watch_head(hub, ws->db);
+    }
+    if (util_now_ms() >= ws->next_ping) {
+        watch_ping(hub);
+        ws->next_ping = util_now_ms() + STREAM_PING_S * 1000;
+    }
+    pthread_mutex_lock(&hub->lock);
+    again = hub->replay_pending || hub->ping_now;
+    pthread_mutex_unlock(&hub->lock);
+    return again ? 0 : STREAM_POLL_MS;
+}
+
+/* At stop: every stream ends once what is queued is sent. */
+static void watcher_done(void *arg)
+{
+    struct stream_hub *hub = arg;
     struct stream_client *c;
+    size_t nw;
 
     pthread_mutex_lock(&hub->lock);
-    while (!hub->closing) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)STREAM_POLL_MS * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        if (!hub->replay_pending && !hub->ping_now)
-            pthread_cond_timedwait(&hub->cond, &hub->lock, &ts);
-        if (hub->closing)
-            break;
-        /* A client that went away while suspended is only noticed when
-         * something is written to it: at the limit, ping now (at most once
-         * a second) so dead clients free their slots. */
-        if (hub->ping_now && util_now_ms() + STREAM_PING_S * 1000 >=
-                                 next_ping + 1000)
-            next_ping = 0;
-        hub->ping_now = 0;
-        pthread_mutex_unlock(&hub->lock);
-        if (!db && db_open(hub->ctx->db_path, DB_READONLY,
-                           hub->ctx->busy_timeout, &db) < 0)
-            db = NULL;
-        if (db) {
-            watch_replays(hub, db);
-            watch_head(hub, db);
-        }
-        if (util_now_ms() >= next_ping) {
-            watch_ping(hub);
-            next_ping = util_now_ms() + STREAM_PING_S * 1000;
-        }
-        pthread_mutex_lock(&hub->lock);
-    }
-    /* End every stream: what is queued is still sent, then the body ends. */
     for (c = hub->clients; c; c = c->next)
         c->done = 1;
     nw = wake_collect(hub);
     pthread_mutex_unlock(&hub->lock);
     wake_run(hub, nw);
-    db_close(db);
-    return NULL;
+    db_close(hub->ws.db);
+    hub->ws.db = NULL;
+}
+
+static const struct worker_def watcher_worker = { "stream-watcher",
+                                                  watcher_step,
+                                                  watcher_done };
+
+/* Asks the watcher for a step now.  Called with the hub's lock held, so
+ * that stream_shutdown() cannot free the worker meanwhile. */
+static void watcher_poke(struct stream_hub *hub)
+{
+    if (hub->watcher)
+        worker_wake(hub->watcher);
 }
 
 /* ---- lifecycle ---- */
@@ -483,7 +506,6 @@ int stream_new(const struct http_ctx *ctx, size_t max_clients,
         "event: resync\ndata: {\"reason\":\"events dropped: slow reader\"}\n\n";
     struct stream_hub *hub = xcalloc(1, sizeof(*hub));
     char r[64];
-    int e;
 
     hub->ctx = ctx;
     hub->max_clients = max_clients ? max_clients : 1;
@@ -495,32 +517,28 @@ int stream_new(const struct http_ctx *ctx, size_t max_clients,
     hub->resync = msg_new(resync, sizeof(resync) - 1);
     pthread_mutex_init(&hub->lock, NULL);
     pthread_cond_init(&hub->cond, NULL);
-    e = pthread_create(&hub->thread, NULL, watcher_main, hub);
-    if (e != 0) {
-        errno = e;
-        log_warn("stream: cannot start the watcher thread");
+    hub->ws.next_ping = util_now_ms() + STREAM_PING_S * 1000;
+    if (worker_start(&watcher_worker, hub, &hub->watcher) < 0) {
         stream_free(hub);
         return -1;
     }
-    hub->started = 1;
     *outp = hub;
     return 0;
 }
 
 void stream_shutdown(struct stream_hub *hub)
 {
+    struct worker *w;
     struct timespec ts;
 
     if (!hub)
         return;
     pthread_mutex_lock(&hub->lock);
     hub->closing = 1;
-    pthread_cond_broadcast(&hub->cond);
+    w = hub->watcher;
+    hub->watcher = NULL;
     pthread_mutex_unlock(&hub->lock);
-    if (hub->started) {
-        pthread_join(hub->thread, NULL);
-        hub->started = 0;
-    }
+    worker_stop(w); /* its done hook ends every stream */
     /* Give ended streams a moment to flush; the daemon closes the rest. */
     clock_gettime(CLOCK_REALTIME, &ts);
     ts.tv_sec += STREAM_SHUTDOWN_MS / 1000;
@@ -552,7 +570,7 @@ void stream_free(struct stream_hub *hub)
 
 /* ---- the handler ---- */
 
-int api_stream(struct http_req *req, struct http_resp *resp)
+int stream_api(struct http_req *req, struct http_resp *resp)
 {
     struct stream_hub *hub = req->ctx->stream;
     struct stream_client *c;
@@ -577,7 +595,7 @@ int api_stream(struct http_req *req, struct http_resp *resp)
     }
     if (hub->nclients >= hub->max_clients) {
         hub->ping_now = 1;
-        pthread_cond_broadcast(&hub->cond);
+        watcher_poke(hub);
         pthread_mutex_unlock(&hub->lock);
         http_resp_header(resp, "Retry-After", "10");
         return http_reply_error(req, resp, 503,
@@ -601,7 +619,7 @@ int api_stream(struct http_req *req, struct http_resp *resp)
         c->replay_from = (int64_t)since;
         c->replay_to = hub->last.block;
         hub->replay_pending = 1;
-        pthread_cond_broadcast(&hub->cond);
+        watcher_poke(hub);
     }
     pthread_mutex_unlock(&hub->lock);
 

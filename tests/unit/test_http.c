@@ -9,7 +9,7 @@
 
 #include "arbiusd/ipfs_store.h"
 #include "arbiusd/migrate.h"
-#include "arbiusd/monitor.h"
+#include "arbiusd/status.h"
 #include "unit.h"
 
 START_TEST(test_http__accepts_gzip)
@@ -158,13 +158,13 @@ END_TEST
 
 START_TEST(test_http__monitor_snapshot)
 {
-    struct monitor_snap s;
+    struct status_snap s;
     struct db *db = NULL;
     json_t *rpc = NULL, *reorgs = NULL, *cov = NULL, *gaps = NULL;
 
     ck_assert_int_eq(db_open(":memory:", DB_READWRITE, 1000, &db), 0);
     ck_assert_int_eq(migrate_apply(db, NULL, NULL, 0), 0);
-    ck_assert_int_eq(monitor_snapshot(db, &s), 0);
+    ck_assert_int_eq(status_snapshot(db, &s), 0);
     ck_assert_int_eq(s.initialized, 0);
     /* The IPFS counts of /status before the monitor's first check. */
     {
@@ -193,7 +193,7 @@ START_TEST(test_http__monitor_snapshot)
         "INSERT INTO rpc_stats VALUES "
         "(1, '[{\"url\":\"u\",\"errors\":2}]', 77);"),
         0);
-    ck_assert_int_eq(monitor_snapshot(db, &s), 0);
+    ck_assert_int_eq(status_snapshot(db, &s), 0);
     ck_assert_int_eq(s.initialized, 1);
     ck_assert_int_eq(s.lag_blocks, 30);
     ck_assert_int_eq(s.lag_seconds, 100);
@@ -201,12 +201,12 @@ START_TEST(test_http__monitor_snapshot)
     ck_assert_int_eq(s.reorgs, 1);
     ck_assert_int_eq(s.reorg_removed_rows, 7);
     ck_assert_int_eq(s.rpc_stats_at, 77);
-    ck_assert_int_eq(monitor_rpc(db, &rpc), 0);
+    ck_assert_int_eq(status_rpc(db, &rpc), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(rpc, 0),
                                                         "errors")), 2);
-    ck_assert_int_eq(monitor_reorgs(db, 5, &reorgs), 0);
+    ck_assert_int_eq(status_reorgs(db, 5, &reorgs), 0);
     ck_assert_uint_eq(json_array_size(reorgs), 1);
-    ck_assert_int_eq(monitor_coverage(db, &cov, &gaps), 0);
+    ck_assert_int_eq(status_coverage(db, &cov, &gaps), 0);
     ck_assert_uint_eq(json_array_size(cov), 2);
     ck_assert_int_eq(json_integer_value(json_array_get(json_array_get(cov, 0),
                                                        1)), 60);

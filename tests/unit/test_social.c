@@ -5,7 +5,7 @@
  * moderation hides, and a reorg that deletes and re-inserts a task gets its
  * upvotes and hidden flag back from the social tables.
  */
-#include "arbiusd/social.h"
+#include "arbiusd/social_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>

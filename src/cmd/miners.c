@@ -1,9 +1,9 @@
 /*
- * miners_cmd.c - `arbiusd miners` and `arbiusd tokens`: the old
+ * miners.c - `arbiusd miners` and `arbiusd tokens`: the old
  * identify_miners / analyze_miner_tokens management commands, over the
  * stored rows (no RPC).
  */
-#include "arbiusd/app.h"
+#include "arbiusd/cmd.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -16,13 +16,6 @@
 #include "arbiusd/log.h"
 #include "arbiusd/store.h"
 #include "arbiusd/u256.h"
-
-static int usage_err(const char *cmd, const char *msg, const char *arg)
-{
-    fprintf(stderr, "arbiusd %s: %s%s%s\nTry 'arbiusd %s --help'.\n", cmd,
-            msg, arg ? " " : "", arg ? arg : "", cmd);
-    return APP_EXIT_USAGE;
-}
 
 static void time_str(int64_t t, char *out, size_t n)
 {
@@ -86,15 +79,15 @@ static void print_recent(json_t *o, long long hours)
                jstr(m, "address"), jint(m, "commitments"));
 }
 
-int app_cmd_miners(struct app *app, int argc, char **argv)
+int cmd_miners(struct config *cfg, int argc, char **argv)
 {
     struct db *db = NULL;
     struct store *st = NULL;
     json_t *o = NULL;
-    int64_t window = (int64_t)app->cfg.miners_active_window * 3600;
+    int64_t window = (int64_t)cfg->miners_active_window * 3600;
     int64_t active = 0, changed = 0;
     uint64_t hours = 0;
-    int i, quiet = 0, mode = 0, ret = APP_EXIT_DB;
+    int i, quiet = 0, mode = 0, ret = CMD_EXIT_DB;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quiet") == 0) {
@@ -102,8 +95,8 @@ int app_cmd_miners(struct app *app, int argc, char **argv)
         } else if (strcmp(argv[i], "--hours") == 0) {
             if (i + 1 >= argc ||
                 util_parse_u64(argv[i + 1], 1, 1000000, &hours) < 0)
-                return usage_err("miners", "--hours needs N from 1 to 1000000",
-                                 NULL);
+                return cmd_usage_error("miners", "%s",
+                                       "--hours needs N from 1 to 1000000");
             mode = mode ? -1 : 1;
             i++;
         } else if (strcmp(argv[i], "--initial-scan") == 0) {
@@ -111,14 +104,15 @@ int app_cmd_miners(struct app *app, int argc, char **argv)
         } else if (strcmp(argv[i], "--mark-inactive") == 0) {
             mode = mode ? -1 : 3;
         } else {
-            return usage_err("miners", "unknown option", argv[i]);
+            return cmd_usage_error("miners", "unknown option '%s'", argv[i]);
         }
     }
     if (mode <= 0)
-        return usage_err("miners", "give exactly one of --hours N, "
-                                   "--initial-scan, --mark-inactive", NULL);
-    if (app_open_db(app, DB_READWRITE, 1, &db) < 0)
-        return APP_EXIT_DB;
+        return cmd_usage_error("miners", "%s",
+                               "give exactly one of --hours N, "
+                               "--initial-scan, --mark-inactive");
+    if (cmd_open_db(cfg, DB_READWRITE, 1, &db) < 0)
+        return CMD_EXIT_DB;
     if (store_new(db, &st) < 0)
         goto out;
     if (mode == 2) {
@@ -145,7 +139,7 @@ int app_cmd_miners(struct app *app, int argc, char **argv)
                "indexed head), %lld flags changed\n",
                json_array_size(json_object_get(o, "miners")),
                (long long)active,
-               (unsigned long long)app->cfg.miners_active_window,
+               (unsigned long long)cfg->miners_active_window,
                (long long)changed);
     }
     ret = 0;
@@ -164,14 +158,14 @@ static void progress(size_t done, size_t total, void *ud)
         fputc('\n', stderr);
 }
 
-int app_cmd_tokens(struct app *app, int argc, char **argv)
+int cmd_tokens(struct config *cfg, int argc, char **argv)
 {
     struct db *db = NULL;
     struct store *st = NULL;
     struct st_recompute rc;
     json_t *o = NULL, *row;
     char miner[43] = "";
-    int i, quiet = 0, force = 0, all = 0, ret = APP_EXIT_DB;
+    int i, quiet = 0, force = 0, all = 0, ret = CMD_EXIT_DB;
     size_t k;
 
     for (i = 1; i < argc; i++) {
@@ -183,18 +177,19 @@ int app_cmd_tokens(struct app *app, int argc, char **argv)
             all = 1;
         } else if (strcmp(argv[i], "--miner") == 0) {
             if (i + 1 >= argc || parse_address(argv[i + 1], miner) < 0)
-                return usage_err("tokens", "--miner needs an address (0x "
-                                           "and 40 hex digits)", NULL);
+                return cmd_usage_error("tokens", "%s",
+                                       "--miner needs an address (0x and 40 "
+                                       "hex digits)");
             i++;
         } else {
-            return usage_err("tokens", "unknown option", argv[i]);
+            return cmd_usage_error("tokens", "unknown option '%s'", argv[i]);
         }
     }
     if (all == !!miner[0])
-        return usage_err("tokens", "give exactly one of --all, --miner 0x...",
-                         NULL);
-    if (app_open_db(app, DB_READWRITE, 1, &db) < 0)
-        return APP_EXIT_DB;
+        return cmd_usage_error("tokens", "%s",
+                               "give exactly one of --all, --miner 0x...");
+    if (cmd_open_db(cfg, DB_READWRITE, 1, &db) < 0)
+        return CMD_EXIT_DB;
     if (store_new(db, &st) < 0)
         goto out;
     if (store_recompute_earnings(st, miner[0] ? miner : NULL, force,

@@ -1,19 +1,17 @@
 /*
- * monitor.c - the IPFS monitor: rounds of HEAD + ranged GET per gateway on
- * one libcurl multi handle, the `serve` thread and `arbiusd ipfs`.
+ * ipfs_monitor.c - the IPFS monitor: rounds of HEAD + ranged GET per
+ * gateway on one libcurl multi handle, and the `serve` thread.
  *
  * A pass walks the due CIDs by keyset (never re-reading one it already
  * took), keeps at most a few batches of CIDs alive, starts requests while
  * fewer than [ipfs] concurrency are in flight and the bandwidth bucket is
  * not in debt, and writes finished CIDs in small transactions.
  */
-#include "arbiusd/ipfs.h"
+#include "arbiusd/ipfs_monitor.h"
 
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "arbiusd/app.h"
 #include "arbiusd/buf.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/ipfs_store.h"
 #include "arbiusd/log.h"
+#include "arbiusd/worker.h"
 
 #define IPFS_BATCH 64            /* CIDs read from the database at once */
 #define IPFS_FLUSH_CIDS 32       /* finished CIDs written per transaction */
@@ -99,7 +97,7 @@ struct xfer {
 struct ipfs_mon {
     const struct config *cfg;
     struct db *db;
-    atomic_bool *stop;
+    const atomic_bool *stop;
     CURLM *multi;
     int64_t watermark;         /* solutions rowid seen by discovery */
     bool have_watermark;
@@ -832,7 +830,8 @@ int ipfs_mon_discover(struct ipfs_mon *m, int full, uint64_t *added)
 
 /* ---- lifecycle ---- */
 
-int ipfs_mon_new(const struct config *cfg, struct db *db, atomic_bool *stop,
+int ipfs_mon_new(const struct config *cfg, struct db *db,
+                 const atomic_bool *stop,
                  struct ipfs_mon **outp)
 {
     struct ipfs_mon *m = xcalloc(1, sizeof(*m));
@@ -874,227 +873,75 @@ void ipfs_mon_set_progress(struct ipfs_mon *m, ipfs_progress_fn *fn, void *ud)
 /* ---- the `serve` thread ---- */
 
 struct ipfs_thread {
-    pthread_t tid;
-    atomic_bool stop;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    const struct config *cfg;
     struct db *db;             /* the monitor's write connection, owned */
     struct ipfs_mon *mon;
-    uint64_t interval_ms;
+    struct worker *w;
+    bool first;                /* the first discovery looks at everything */
 };
 
-static void *ipfs_main(void *arg)
+/* Discovers new CIDs, checks the due ones, then sleeps until the next
+ * discovery or the next scheduled retry, whichever comes first. */
+static int64_t ipfs_step(struct worker *w, void *arg)
 {
     struct ipfs_thread *t = arg;
-    bool first = true;
+    struct ipfs_pass p;
+    uint64_t added = 0, interval_ms = t->cfg->ipfs_interval * 1000;
+    int64_t next = -1, now_ms;
+    int r;
 
-    while (!atomic_load(&t->stop)) {
-        struct ipfs_pass p;
-        struct timespec ts;
-        uint64_t added = 0, wake_ms;
-        int64_t next = -1;
-        int r;
-
-        if (ipfs_mon_discover(t->mon, first, &added) == 0) {
-            first = false;
-            if (added)
-                log_info("ipfs: %" PRIu64 " new CIDs to check", added);
-        }
-        r = ipfs_mon_run(t->mon, IPFS_RUN_FOLLOW, &p);
-        if (r == 0 && p.cids)
-            log_info("ipfs: checked %" PRIu64 " CIDs (%" PRIu64
-                     " requests): ok %" PRIu64 ", slow %" PRIu64
-                     ", missing %" PRIu64 ", error %" PRIu64,
-                     p.cids, p.checks, p.by_status[IPFS_ST_OK],
-                     p.by_status[IPFS_ST_SLOW], p.by_status[IPFS_ST_MISSING],
-                     p.by_status[IPFS_ST_ERROR]);
-        /* Sleep until the next poll or the next scheduled retry,
-         * whichever comes first (wall clock: next_check is wall time). */
-        clock_gettime(CLOCK_REALTIME, &ts);
-        wake_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 +
-                  t->interval_ms;
-        if (r == 0 && ipfs_store_next_due(t->db, &next) == 0 && next >= 0 &&
-            (uint64_t)next * 1000 < wake_ms)
-            wake_ms = (uint64_t)next * 1000;
-        ts.tv_sec = (time_t)(wake_ms / 1000);
-        ts.tv_nsec = (long)(wake_ms % 1000) * 1000000L;
-        pthread_mutex_lock(&t->mu);
-        while (!atomic_load(&t->stop))
-            if (pthread_cond_timedwait(&t->cv, &t->mu, &ts) == ETIMEDOUT)
-                break;
-        pthread_mutex_unlock(&t->mu);
+    (void)w;
+    if (ipfs_mon_discover(t->mon, t->first, &added) == 0) {
+        t->first = false;
+        if (added)
+            log_info("ipfs: %" PRIu64 " new CIDs to check", added);
     }
-    return NULL;
+    r = ipfs_mon_run(t->mon, IPFS_RUN_FOLLOW, &p);
+    if (r == 0 && p.cids)
+        log_info("ipfs: checked %" PRIu64 " CIDs (%" PRIu64
+                 " requests): ok %" PRIu64 ", slow %" PRIu64
+                 ", missing %" PRIu64 ", error %" PRIu64,
+                 p.cids, p.checks, p.by_status[IPFS_ST_OK],
+                 p.by_status[IPFS_ST_SLOW], p.by_status[IPFS_ST_MISSING],
+                 p.by_status[IPFS_ST_ERROR]);
+    /* next_check is wall time. */
+    now_ms = util_wall_s() * 1000;
+    if (r == 0 && ipfs_store_next_due(t->db, &next) == 0 && next >= 0 &&
+        next * 1000 - now_ms < (int64_t)interval_ms)
+        return next * 1000 > now_ms ? next * 1000 - now_ms : 0;
+    return (int64_t)interval_ms;
 }
 
-int ipfs_monitor_start(struct app *app)
+static const struct worker_def ipfs_worker = { "ipfs-monitor", ipfs_step,
+                                               NULL };
+
+int ipfs_thread_start(const struct config *cfg, struct ipfs_thread **outp)
 {
     struct ipfs_thread *t = xcalloc(1, sizeof(*t));
 
-    atomic_init(&t->stop, false);
-    pthread_mutex_init(&t->mu, NULL);
-    pthread_cond_init(&t->cv, NULL);
-    t->interval_ms = app->cfg.ipfs_interval * 1000;
-    if (db_open(app->cfg.db_path, DB_READWRITE, app->cfg.busy_timeout,
-                &t->db) < 0 ||
-        ipfs_mon_new(&app->cfg, t->db, &t->stop, &t->mon) < 0 ||
-        pthread_create(&t->tid, NULL, ipfs_main, t) != 0) {
+    t->cfg = cfg;
+    t->first = true;
+    if (worker_new(&ipfs_worker, t, &t->w) < 0 ||
+        db_open(cfg->db_path, DB_READWRITE, cfg->busy_timeout, &t->db) < 0 ||
+        ipfs_mon_new(cfg, t->db, worker_stop_flag(t->w), &t->mon) < 0 ||
+        worker_run(t->w) < 0) {
         log_warnx("ipfs: cannot start the monitor");
-        ipfs_mon_free(t->mon);
-        db_close(t->db);
-        pthread_mutex_destroy(&t->mu);
-        pthread_cond_destroy(&t->cv);
-        free(t);
+        ipfs_thread_stop(t);
         return -1;
     }
     log_info("ipfs: monitoring %zu gateway(s), %" PRIu64 " in flight, "
-             "%zu retries", app->cfg.gateways.n, app->cfg.ipfs_concurrency,
-             app->cfg.ipfs_retry.n);
-    app->ipfs = t;
+             "%zu retries", cfg->gateways.n, cfg->ipfs_concurrency,
+             cfg->ipfs_retry.n);
+    *outp = t;
     return 0;
 }
 
-void ipfs_monitor_stop(struct app *app)
+void ipfs_thread_stop(struct ipfs_thread *t)
 {
-    struct ipfs_thread *t = app->ipfs;
-
     if (!t)
         return;
-    pthread_mutex_lock(&t->mu);
-    atomic_store(&t->stop, true);
-    pthread_cond_broadcast(&t->cv);
-    pthread_mutex_unlock(&t->mu);
-    pthread_join(t->tid, NULL);
+    worker_stop(t->w);
     ipfs_mon_free(t->mon);
     db_close(t->db);
-    pthread_mutex_destroy(&t->mu);
-    pthread_cond_destroy(&t->cv);
     free(t);
-    app->ipfs = NULL;
-}
-
-/* ---- `arbiusd ipfs` ---- */
-
-static atomic_bool cmd_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    atomic_store(&cmd_stop, true);
-}
-
-struct cmd_progress {
-    bool tty;
-    uint64_t last_line_ms;
-};
-
-static void progress_line(const struct ipfs_pass *p, void *ud)
-{
-    struct cmd_progress *cp = ud;
-    double secs = (double)(util_now_ms() - p->started_ms) / 1000.0;
-    double cps = secs > 0 ? (double)p->checks / secs : 0;
-    uint64_t now = util_now_ms();
-
-    /* A terminal gets a rewriting line; a log file a line every 5 s. */
-    if (!cp->tty && now - cp->last_line_ms < 5000 && p->cids < p->total)
-        return;
-    cp->last_line_ms = now;
-    fprintf(stderr,
-            "%sipfs: %" PRIu64 "/%" PRIu64 " CIDs  %" PRIu64
-            " requests  %.1f checks/s  ok %" PRIu64 " slow %" PRIu64
-            " missing %" PRIu64 " error %" PRIu64 "%s",
-            cp->tty ? "\r" : "", p->cids, p->total, p->checks, cps,
-            p->by_status[IPFS_ST_OK], p->by_status[IPFS_ST_SLOW],
-            p->by_status[IPFS_ST_MISSING], p->by_status[IPFS_ST_ERROR],
-            cp->tty ? "   " : "\n");
-    fflush(stderr);
-}
-
-int ipfs_cmd(struct app *app, int argc, char **argv)
-{
-    struct cmd_progress cp = { .tty = false, .last_line_ms = 0 };
-    struct ipfs_mon *mon = NULL;
-    struct ipfs_pass p;
-    struct sigaction sa;
-    struct db *db = NULL;
-    json_t *counts = NULL;
-    uint64_t added = 0;
-    int i, recheck = 0, quiet = 0, r, ret = APP_EXIT_FAIL;
-    double secs;
-
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--recheck") == 0) {
-            recheck = 1;
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else {
-            fprintf(stderr, "arbiusd ipfs: unknown option '%s'\n"
-                            "Try 'arbiusd ipfs --help'.\n", argv[i]);
-            return APP_EXIT_USAGE;
-        }
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    if (quiet)
-        log_init(LOG_LVL_WARN);
-    if (app_open_db(app, DB_READWRITE, 1, &db) < 0)
-        return APP_EXIT_DB;
-    if (ipfs_mon_new(&app->cfg, db, &cmd_stop, &mon) < 0)
-        goto out;
-    if (ipfs_mon_discover(mon, 1, &added) < 0)
-        goto out;
-    if (!quiet) {
-        cp.tty = isatty(STDERR_FILENO);
-        ipfs_mon_set_progress(mon, progress_line, &cp);
-    }
-    r = ipfs_mon_run(mon, recheck ? IPFS_RUN_ALL : IPFS_RUN_DUE, &p);
-    if (!quiet && cp.tty)
-        fputc('\n', stderr);
-    if (r < 0)
-        goto out;
-    secs = (double)(util_now_ms() - p.started_ms) / 1000.0;
-    if (!quiet) {
-        printf("ipfs: %" PRIu64 " new CIDs found; checked %" PRIu64
-               " CIDs on %zu gateway(s) in %.1f s (%" PRIu64
-               " requests, %.1f checks/s, %" PRIu64 " bytes received)\n"
-               "ipfs: this pass: ok %" PRIu64 ", slow %" PRIu64
-               ", missing %" PRIu64 ", error %" PRIu64 "\n",
-               added, p.cids, app->cfg.gateways.n, secs, p.checks,
-               secs > 0 ? (double)p.checks / secs : 0.0, p.bytes,
-               p.by_status[IPFS_ST_OK], p.by_status[IPFS_ST_SLOW],
-               p.by_status[IPFS_ST_MISSING], p.by_status[IPFS_ST_ERROR]);
-        if (ipfs_counts_json(db, &counts) == 0) {
-            json_t *c = json_object_get(counts, "cids");
-
-            printf("ipfs: all CIDs: %" JSON_INTEGER_FORMAT " (ok %"
-                   JSON_INTEGER_FORMAT ", slow %" JSON_INTEGER_FORMAT
-                   ", missing %" JSON_INTEGER_FORMAT ", error %"
-                   JSON_INTEGER_FORMAT ", pending %" JSON_INTEGER_FORMAT
-                   "); %" JSON_INTEGER_FORMAT " due, %" JSON_INTEGER_FORMAT
-                   " given up\n",
-                   json_integer_value(json_object_get(c, "total")),
-                   json_integer_value(json_object_get(c, "ok")),
-                   json_integer_value(json_object_get(c, "slow")),
-                   json_integer_value(json_object_get(c, "missing")),
-                   json_integer_value(json_object_get(c, "error")),
-                   json_integer_value(json_object_get(c, "pending")),
-                   json_integer_value(json_object_get(counts, "due")),
-                   json_integer_value(json_object_get(counts, "given_up")));
-        }
-    }
-    if (r == 1) {
-        fprintf(stderr, "arbiusd ipfs: interrupted; finished CIDs are "
-                        "kept\n");
-        goto out;
-    }
-    ret = 0;
-out:
-    json_decref(counts);
-    ipfs_mon_free(mon);
-    if (db && db_checkpoint(db) < 0)
-        ret = APP_EXIT_FAIL;
-    db_close(db);
-    return ret;
 }

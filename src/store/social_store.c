@@ -1,8 +1,8 @@
 /*
- * social.c - SQL of sign-in, upvotes, reactions, comments, moderation and
- * the audit log.  See social.h for the two sides (writer, readers).
+ * social_store.c - SQL of sign-in, upvotes, reactions, comments, moderation and
+ * the audit log.  See social_store.h for the two sides (writer, readers).
  */
-#include "arbiusd/social.h"
+#include "arbiusd/social_store.h"
 
 #include <pthread.h>
 #include <stdarg.h>
