@@ -48,6 +48,7 @@ static void *sampler_main(void *arg)
 {
     struct ops_sampler *s = arg;
     struct db *db = NULL;
+    uint64_t gen = 0;          /* http_db_generation() db was opened at */
 
     pthread_mutex_lock(&s->mu);
     while (!s->stop) {
@@ -55,8 +56,15 @@ static void *sampler_main(void *arg)
         int64_t indexed = -1, head = -1;
 
         pthread_mutex_unlock(&s->mu);
-        if (!db && db_open(s->db_path, DB_READONLY, s->busy_ms, &db) < 0)
+        if (db && gen != http_db_generation()) {
+            db_close(db); /* a replica's file was swapped: read the new one */
             db = NULL;
+        }
+        if (!db) {
+            gen = http_db_generation();
+            if (db_open(s->db_path, DB_READONLY, s->busy_ms, &db) < 0)
+                db = NULL;
+        }
         if (db && monitor_progress(db, &indexed, &head) < 0) {
             db_close(db); /* reopen next time: the file may be replaced */
             db = NULL;
@@ -154,6 +162,20 @@ static int64_t file_size(const char *path, const char *suffix)
     return (int64_t)st.st_size;
 }
 
+/* On a read-only server, seconds since its database file was last written
+ * (a replica's copy: since it was restored and swapped in); -1 on a writer,
+ * whose file changes only at checkpoints, or when the file is missing. */
+static int64_t copy_age(const struct http_ctx *ctx)
+{
+    struct stat st;
+    int64_t age;
+
+    if (!ctx->read_only || stat(ctx->db_path, &st) < 0)
+        return -1;
+    age = util_wall_s() - (int64_t)st.st_mtime;
+    return age > 0 ? age : 0;
+}
+
 /* Readiness from scan_state: NULL when ready, else why not.  reasons gets
  * one string per failed condition when given. */
 static const char *ready_check(const struct http_ctx *ctx,
@@ -177,6 +199,18 @@ static const char *ready_check(const struct http_ctx *ctx,
     if (age > 0 && (uint64_t)age > ctx->cfg->ready_max_poll_age) {
         const char *w = "the last successful poll is older than "
                         "[server] ready_max_poll_age seconds";
+        int64_t cage = copy_age(ctx);
+
+        /* A replica tells which side stopped: its own sync (the file
+         * is old) or the writer (a fresh copy of an old poll). */
+        if (cage > 0 && (uint64_t)cage > ctx->cfg->ready_max_poll_age)
+            w = "this replica's database file was not replaced for more "
+                "than [server] ready_max_poll_age seconds: is its sync job "
+                "running?";
+        else if (cage >= 0)
+            w = "the writer's last successful poll, as recorded in this "
+                "copy, is older than [server] ready_max_poll_age seconds: "
+                "the writer or its replication has stopped";
 
         if (!why)
             why = w;
@@ -193,6 +227,7 @@ int api_ready(struct http_req *req, struct http_resp *resp)
     struct db *db = http_db(req);
     struct monitor_snap s;
     json_t *reasons, *o;
+    int64_t cage;
     int ok;
 
     http_resp_header(resp, "Cache-Control", "no-store");
@@ -204,6 +239,7 @@ int api_ready(struct http_req *req, struct http_resp *resp)
                       "the database cannot be read"));
     reasons = json_array();
     ok = ready_check(req->ctx, &s, reasons) == NULL;
+    cage = copy_age(req->ctx);
     o = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
                   ok ? "ready" : "not ready", "reasons", reasons,
                   "indexed_block", (json_int_t)s.indexed_block, "head_block",
@@ -215,6 +251,19 @@ int api_ready(struct http_req *req, struct http_resp *resp)
                   "max_lag_blocks", (json_int_t)req->ctx->cfg->ready_max_lag,
                   "max_poll_age_seconds",
                   (json_int_t)req->ctx->cfg->ready_max_poll_age);
+    /* Under --read-only: how old the copy is and how often it was
+     * swapped under this process (null on a writer). */
+    json_object_set_new(o, "read_only", json_boolean(req->ctx->read_only));
+    json_object_set_new(o, "copy_age_seconds",
+                        cage >= 0 ? json_integer(cage) : json_null());
+    json_object_set_new(
+        o, "copy_reopens",
+        req->ctx->read_only ? json_integer((json_int_t)http_db_generation())
+                            : json_null());
+    json_object_set_new(o, "copy_replaced_at",
+                        http_db_replaced_at()
+                            ? json_integer(http_db_replaced_at())
+                            : json_null());
     return http_reply_json(resp, ok ? 200 : 503, o);
 }
 

@@ -413,6 +413,7 @@ static void *watcher_main(void *arg)
 {
     struct stream_hub *hub = arg;
     struct db *db = NULL;
+    uint64_t gen = 0;          /* http_db_generation() db was opened at */
     uint64_t next_ping = util_now_ms() + STREAM_PING_S * 1000;
     size_t nw;
     struct stream_client *c;
@@ -437,9 +438,17 @@ static void *watcher_main(void *arg)
             next_ping = 0;
         hub->ping_now = 0;
         pthread_mutex_unlock(&hub->lock);
-        if (!db && db_open(hub->ctx->db_path, DB_READONLY,
-                           hub->ctx->busy_timeout, &db) < 0)
+        /* A replica's file swapped for a newer copy: read the new one. */
+        if (db && gen != http_db_generation()) {
+            db_close(db);
             db = NULL;
+        }
+        if (!db) {
+            gen = http_db_generation();
+            if (db_open(hub->ctx->db_path, DB_READONLY,
+                        hub->ctx->busy_timeout, &db) < 0)
+                db = NULL;
+        }
         if (db) {
             watch_replays(hub, db);
             watch_head(hub, db);
