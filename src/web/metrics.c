@@ -201,9 +201,11 @@ static const char *ready_check(const struct http_ctx *ctx,
                         "[server] ready_max_poll_age seconds";
         int64_t cage = copy_age(ctx);
 
-        /* A replica tells which side stopped: its own sync (the file
-         * is old) or the writer (a fresh copy of an old poll). */
-        if (cage > 0 && (uint64_t)cage > ctx->cfg->ready_max_poll_age)
+        /* A replica tells which side stopped.  Its own sync: the file
+         * ages with the poll it holds (the poll is older by one trip
+         * through Litestream).  The writer: the copies stay fresh while
+         * the poll in them ages.  Half the poll age is the line. */
+        if (cage >= 0 && cage * 2 > age)
             w = "this replica's database file was not replaced for more "
                 "than [server] ready_max_poll_age seconds: is its sync job "
                 "running?";
