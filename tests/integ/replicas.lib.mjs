@@ -119,6 +119,7 @@ export class Replica {
     this.url = `http://127.0.0.1:${port}`;
     this.syncs = 0;
     this.syncErrors = [];
+    this.restoreMs = [];
     this.daemon = null;
     this.loop = null;
   }
@@ -128,8 +129,14 @@ export class Replica {
     const r = await run(SYNC_SCRIPT, [], {
       env: { ARBIUSD_REPLICA_URL: this.replicaUrl, ARBIUSD_DB: this.dbPath, LITESTREAM },
     });
-    if (r.code === 0) this.syncs++;
-    else this.syncErrors.push(`${r.code}: ${r.stderr}`);
+    if (r.code === 0) {
+      this.syncs++;
+      // "... replaced (N bytes, M ms)": how long the restore and swap took.
+      const m = / (\d+) ms\)$/m.exec(r.stdout);
+      if (m) this.restoreMs.push(Number(m[1]));
+    } else {
+      this.syncErrors.push(`${r.code}: ${r.stderr}`);
+    }
     return r;
   }
 
