@@ -60,7 +60,7 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
-        soak-quick bench-backfill bench-http bench-scale
+        soak-quick bench-backfill bench-http bench-scale bench-replicas
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd $(BUILD)/tests/notify_listen
@@ -190,6 +190,18 @@ $(BUILD)/bench/scale: bench/scale.c $(BUILD)/libarbiusd.a
 bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/http.mjs \
 	    --duration $(BENCH_SECONDS) --hello $(CURDIR)/$(BUILD)/bench/hello
+
+# bench/replicas: requests/s through HAProxy with one and two read-only
+# replicas (Litestream copies swapped every 2 s) as ratios to a replica
+# served directly, and the replicas' lag; writes its section of
+# docs/BENCHMARKS.md.
+BENCH_REPLICAS_SECONDS ?= 5
+BENCH_REPLICAS_ROUNDS ?= 3
+bench-replicas: deps-test
+	$(MAKE) all
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/replicas.mjs \
+	    --duration $(BENCH_REPLICAS_SECONDS) --rounds $(BENCH_REPLICAS_ROUNDS) \
+	    --write $(CURDIR)/docs/BENCHMARKS.md
 
 bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \

@@ -177,6 +177,16 @@ if (sc.gallery?.length) {
   L(`Goal: deep cursor pages within 1.2x of the top ones: ${verdict(gw <= 1.2)} (worst ratio ${f2(gw)}x).`);
   L();
 }
+// The read-replica section is make bench-replicas' (bench/replicas.mjs):
+// keep what the file holds of it.
+if (fs.existsSync(OUT)) {
+  const prev = fs.readFileSync(OUT, 'utf8');
+  const a = prev.indexOf('## Read replicas');
+  if (a >= 0) {
+    const b = prev.indexOf('\n## ', a + 1);
+    lines.push(...prev.slice(a, b >= 0 ? b + 1 : undefined).replace(/\n+$/, '\n').split('\n'));
+  }
+}
 L('## Reproduce');
 L();
 L('```');

@@ -2,7 +2,8 @@
 # deps.sh - install what arbiusd needs on Debian, only what is missing.
 #
 #   tools/deps.sh runtime   libraries and headers to build and run
-#   tools/deps.sh test      + Check, Node.js/npm test tools, Chromium,
+#   tools/deps.sh test      + Check, Node.js/npm test tools (Litestream
+#                           among them), Chromium, HAProxy,
 #                           systemd (systemd-analyze), promtool
 #   tools/deps.sh fuzz      + clang for libFuzzer
 set -eu
@@ -13,7 +14,7 @@ pkgs="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev
       zlib1g-dev libsystemd-dev ca-certificates"
 case "$kind" in
 runtime) ;;
-test) pkgs="$pkgs check nodejs npm sqlite3 chromium wrk systemd" ;;
+test) pkgs="$pkgs check nodejs npm sqlite3 chromium wrk systemd haproxy" ;;
 fuzz) pkgs="$pkgs clang" ;;
 *) echo "usage: tools/deps.sh runtime|test|fuzz" >&2; exit 2 ;;
 esac

@@ -58,8 +58,10 @@ int db_checkpoint(struct db *db) WARN_UNUSED;
 /* PRAGMA user_version. */
 int db_user_version(struct db *db, int *out /* OUT */) WARN_UNUSED;
 /* PRAGMA data_version: changes whenever another connection has committed
- * since this connection last asked (values of two connections are not
- * comparable).  Lets a reader keep a per-connection cache. */
+ * since this connection last asked.  Values of two connections are never
+ * equal (the connection's serial is in the high half), so a cache keyed by
+ * it is dropped when its thread reopens the database.  Lets a reader keep a
+ * per-thread cache. */
 int db_data_version(struct db *db, int64_t *out /* OUT */) WARN_UNUSED;
 
 /* Logs "what: sqlite message" for the handle's last error. */

@@ -134,8 +134,24 @@ uint16_t http_server_port(const struct http_server *srv);
 void http_server_stop(struct http_server *srv);
 
 /* The calling thread's read-only database connection, opened on first use
- * and closed when the thread exits.  NULL (logged) if it cannot be opened. */
+ * and closed when the thread exits.  NULL (logged) if it cannot be opened.
+ * Under serve --read-only a connection to a file that was since replaced
+ * is reopened between two requests of the thread, never during one. */
 struct db *http_db(const struct http_req *req);
+
+/*
+ * How many times the database file was found replaced by another (a new
+ * inode at the configured path, as a replica's sync job leaves it with
+ * rename(2)) since a read-only server started: 0 on a writer and before
+ * http_server_start().  Cheap to call per request: at most one stat(2) per
+ * 200 ms for the whole process.  A thread holding a connection of its own
+ * closes and reopens it when the value differs from the one it read before
+ * opening.
+ */
+uint64_t http_db_generation(void);
+/* Wall seconds of the last replacement http_db_generation() noticed, 0 if
+ * none. */
+int64_t http_db_replaced_at(void);
 
 /* Query parameter value (decoded) or NULL; borrowed until the request ends. */
 const char *http_query(const struct http_req *req, const char *name);

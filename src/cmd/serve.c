@@ -288,9 +288,17 @@ static int serve_setup(struct serve *s, struct db **dbp, int *lockfd)
     if (cmd_open_db(s->cfg, s->read_only ? DB_READONLY : DB_READWRITE,
                     !s->read_only, dbp) < 0)
         return CMD_EXIT_DB;
-    /* `arbiusd restore` refuses a database a daemon holds. */
-    *lockfd = backup_lock_shared(s->cfg->db_path);
-    if (*lockfd < 0) {
+    if (s->read_only) {
+        /* A replica's file is replaced under it (README "Scaling out"):
+         * hold nothing open on the file it started with, not even the
+         * restore lock; its connections follow the swaps (http.c). */
+        db_close(*dbp);
+        *dbp = NULL;
+    } else {
+        /* `arbiusd restore` refuses a database a daemon holds. */
+        *lockfd = backup_lock_shared(s->cfg->db_path);
+    }
+    if (!s->read_only && *lockfd < 0) {
         if (errno == EWOULDBLOCK)
             log_error("%s: a restore is running on this database",
                       s->cfg->db_path);

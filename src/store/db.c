@@ -4,6 +4,7 @@
 #include "arbiusd/db.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,12 +21,16 @@ struct db_slot {
 };
 
 struct db {
-    sqlite3 *h;   /* owned connection */
-    char *path;   /* owned copy of the file name */
+    sqlite3 *h;       /* owned connection */
+    char *path;       /* owned copy of the file name */
+    uint64_t serial;  /* which open of the process this is (from 1) */
     struct db_slot slots[DB_STMT_CACHE];
     uint64_t tick;             /* hand-outs, for LRU */
     uint64_t hits, prepares;
 };
+
+/* Numbers every connection the process opens (see db_data_version()). */
+static _Atomic uint64_t db_serial;
 
 void db_log_error(struct db *db, const char *what)
 {
@@ -52,6 +57,7 @@ int db_open(const char *path, enum db_mode mode, uint64_t busy_ms,
     int rc, ret = -1;
 
     db->path = xstrdup(path);
+    db->serial = atomic_fetch_add(&db_serial, 1) + 1;
     if (mode == DB_READONLY) {
         struct stat st;
 
@@ -188,7 +194,11 @@ int db_data_version(struct db *db, int64_t *out)
         db_log_error(db, "data_version");
         goto out;
     }
-    *out = sqlite3_column_int64(st, 0);
+    /* The connection's serial in the high half: a connection opened in
+     * place of another (a replica's swapped file) never repeats a value
+     * a cache took from the old one. */
+    *out = (int64_t)(((db->serial & 0x7fffffff) << 32) |
+                     ((uint64_t)sqlite3_column_int64(st, 0) & 0xffffffff));
     ret = 0;
 out:
     sqlite3_finalize(st);

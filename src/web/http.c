@@ -222,12 +222,92 @@ static char *csp_build(const struct config *cfg)
 
 /* ---- per-thread database connections ---- */
 
+/*
+ * Under serve --read-only the file at db_path may be replaced by another
+ * one (a replica's sync job renames a fresh copy over it).  One caller at a
+ * time, at most every HTTP_DB_CHECK_MS, stats the path; another inode bumps
+ * the generation.  Every holder of a connection remembers the generation it
+ * opened at: a pool thread reopens at the start of its next request (a
+ * request in flight keeps the connection, and the old file, it started
+ * with), the stream watcher and the sampler before their next read.
+ */
+#define HTTP_DB_CHECK_MS 200
+
+static struct {
+    char path[4096];             /* written before `on` is released */
+    _Atomic int on;              /* 1: watching (read-only server) */
+    atomic_flag busy;            /* held by the one caller stat()ing */
+    _Atomic uint64_t next_ms;    /* monotonic ms of the next stat() */
+    _Atomic uint64_t gen;        /* replacements seen so far */
+    _Atomic int64_t replaced_at; /* wall s of the last one, 0: none */
+    dev_t dev;                   /* the file's identity, under busy */
+    ino_t ino;
+} dbw = { .busy = ATOMIC_FLAG_INIT };
+
+/* Starts watching path (the server is read-only).  Before any request. */
+static void http_db_watch(const char *path)
+{
+    struct stat st;
+
+    if (strlen(path) >= sizeof(dbw.path) || stat(path, &st) < 0) {
+        log_warnx("http: %s: not watched for replacement", path);
+        return;
+    }
+    memcpy(dbw.path, path, strlen(path) + 1);
+    dbw.dev = st.st_dev;
+    dbw.ino = st.st_ino;
+    atomic_store(&dbw.next_ms, util_now_ms() + HTTP_DB_CHECK_MS);
+    atomic_store_explicit(&dbw.on, 1, memory_order_release);
+}
+
+uint64_t http_db_generation(void)
+{
+    uint64_t now;
+    struct stat st;
+
+    if (!atomic_load_explicit(&dbw.on, memory_order_acquire))
+        return 0;
+    now = util_now_ms();
+    if (now < atomic_load_explicit(&dbw.next_ms, memory_order_relaxed) ||
+        atomic_flag_test_and_set(&dbw.busy))
+        return atomic_load(&dbw.gen);
+    atomic_store_explicit(&dbw.next_ms, now + HTTP_DB_CHECK_MS,
+                          memory_order_relaxed);
+    /* rename(2) replaces the name atomically: a failed stat() is another
+     * kind of trouble, which the next connection to open will report. */
+    if (stat(dbw.path, &st) == 0 &&
+        (st.st_ino != dbw.ino || st.st_dev != dbw.dev)) {
+        dbw.dev = st.st_dev;
+        dbw.ino = st.st_ino;
+        atomic_store(&dbw.replaced_at, util_wall_s());
+        log_debug("http: %s was replaced (generation %llu): reopening",
+                  dbw.path, (unsigned long long)atomic_load(&dbw.gen) + 1);
+        atomic_fetch_add(&dbw.gen, 1);
+    }
+    atomic_flag_clear(&dbw.busy);
+    return atomic_load(&dbw.gen);
+}
+
+int64_t http_db_replaced_at(void)
+{
+    return atomic_load(&dbw.replaced_at);
+}
+
+/* A pool thread's connection and the generation it was opened at. */
+struct thread_db {
+    struct db *db;
+    uint64_t gen;
+};
+
 static pthread_key_t db_key;
 static pthread_once_t db_key_once = PTHREAD_ONCE_INIT;
 
 static void db_key_destroy(void *p)
 {
-    db_close(p);
+    struct thread_db *t = p;
+
+    db_close(t->db);
+    free(t);
 }
 
 static void db_key_make(void)
@@ -236,19 +316,48 @@ static void db_key_make(void)
         fatalx("http: pthread_key_create failed");
 }
 
-struct db *http_db(const struct http_req *req)
+static struct thread_db *thread_db_get(void)
 {
-    struct db *db;
+    struct thread_db *t;
 
     pthread_once(&db_key_once, db_key_make);
-    db = pthread_getspecific(db_key);
-    if (db)
-        return db;
+    t = pthread_getspecific(db_key);
+    if (!t) {
+        t = xcalloc(1, sizeof(*t));
+        pthread_setspecific(db_key, t);
+    }
+    return t;
+}
+
+/* Between two requests of this thread: drops a connection to a file that
+ * has since been replaced, so the request about to run opens the new one. */
+static void thread_db_refresh(void)
+{
+    struct thread_db *t = thread_db_get();
+
+    if (t->db && t->gen != http_db_generation()) {
+        db_close(t->db);
+        t->db = NULL;
+    }
+}
+
+struct db *http_db(const struct http_req *req)
+{
+    struct thread_db *t = thread_db_get();
+    uint64_t gen;
+
+    if (t->db)
+        return t->db;
+    /* The generation before the open: a replacement racing with it can
+     * only cause one reopen too many, never a connection kept too long. */
+    gen = http_db_generation();
     if (db_open(req->ctx->db_path, DB_READONLY, req->ctx->busy_timeout,
-                &db) < 0)
+                &t->db) < 0) {
+        t->db = NULL;
         return NULL;
-    pthread_setspecific(db_key, db);
-    return db;
+    }
+    t->gen = gen;
+    return t->db;
 }
 
 /* ---- request accessors ---- */
@@ -1644,6 +1753,7 @@ static enum MHD_Result respond(struct http_server *srv,
                            sizeof(req.segment), &known);
         if (route) {
             req.param = param;
+            thread_db_refresh();
             if (route->fn(&req, &resp) < 0 && resp.status == 0)
                 http_reply_error(&req, &resp, 500, "internal error");
             if (resp.status == 0)
@@ -1850,6 +1960,8 @@ int http_server_new(struct http_ctx *ctx, const struct http_route *routes,
     }
     srv->ctx = ctx;
     srv->routes = routes;
+    if (ctx->read_only)
+        http_db_watch(ctx->db_path);
     while (routes[srv->nroutes].pattern)
         srv->nroutes++;
     srv->rstats = xcalloc(srv->nroutes + 1, sizeof(*srv->rstats));

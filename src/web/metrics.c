@@ -38,6 +38,7 @@ struct ops_sampler {
     char *db_path;
     uint64_t busy_ms;
     struct db *db;             /* the sampler's own, on its thread */
+    uint64_t gen;              /* http_db_generation() db was opened at */
     struct ops_sample ring[OPS_SAMPLES];
     size_t n, next;            /* samples held, next slot */
 };
@@ -49,8 +50,15 @@ static int64_t sampler_step(struct worker *w, void *arg)
     int64_t indexed = -1, head = -1;
 
     (void)w;
-    if (!s->db && db_open(s->db_path, DB_READONLY, s->busy_ms, &s->db) < 0)
+    if (s->db && s->gen != http_db_generation()) {
+        db_close(s->db); /* a replica's file was swapped: read the new one */
         s->db = NULL;
+    }
+    if (!s->db) {
+        s->gen = http_db_generation();
+        if (db_open(s->db_path, DB_READONLY, s->busy_ms, &s->db) < 0)
+            s->db = NULL;
+    }
     if (s->db && status_progress(s->db, &indexed, &head) < 0) {
         db_close(s->db); /* reopen next time: the file may be replaced */
         s->db = NULL;
@@ -145,6 +153,20 @@ static int64_t file_size(const char *path, const char *suffix)
     return (int64_t)st.st_size;
 }
 
+/* On a read-only server, seconds since its database file was last written
+ * (a replica's copy: since it was restored and swapped in); -1 on a writer,
+ * whose file changes only at checkpoints, or when the file is missing. */
+static int64_t copy_age(const struct http_ctx *ctx)
+{
+    struct stat st;
+    int64_t age;
+
+    if (!ctx->read_only || stat(ctx->db_path, &st) < 0)
+        return -1;
+    age = util_wall_s() - (int64_t)st.st_mtime;
+    return age > 0 ? age : 0;
+}
+
 /* Readiness from scan_state: NULL when ready, else why not.  reasons gets
  * one string per failed condition when given. */
 static const char *ready_check(const struct http_ctx *ctx,
@@ -168,6 +190,20 @@ static const char *ready_check(const struct http_ctx *ctx,
     if (age > 0 && (uint64_t)age > ctx->cfg->ready_max_poll_age) {
         const char *w = "the last successful poll is older than "
                         "[server] ready_max_poll_age seconds";
+        int64_t cage = copy_age(ctx);
+
+        /* A replica tells which side stopped.  Its own sync: the file
+         * ages with the poll it holds (the poll is older by one trip
+         * through Litestream).  The writer: the copies stay fresh while
+         * the poll in them ages.  Half the poll age is the line. */
+        if (cage >= 0 && cage * 2 > age)
+            w = "this replica's database file was not replaced for more "
+                "than [server] ready_max_poll_age seconds: is its sync job "
+                "running?";
+        else if (cage >= 0)
+            w = "the writer's last successful poll, as recorded in this "
+                "copy, is older than [server] ready_max_poll_age seconds: "
+                "the writer or its replication has stopped";
 
         if (!why)
             why = w;
@@ -190,6 +226,25 @@ int metrics_api_health(struct http_req *req, struct http_resp *resp)
         json_pack("{s:s,s:s,s:I}", "status", ok ? "ok" : "unavailable",
                   "database", ok ? "ok" : "unreadable", "uptime_seconds",
                   (json_int_t)(util_wall_s() - req->ctx->started_at)));
+}
+
+/* Under --read-only: how old the copy is and how often it was swapped
+ * under this process (null on a writer). */
+static void ready_copy_fields(const struct http_req *req, json_t *o)
+{
+    int64_t cage = copy_age(req->ctx);
+
+    json_object_set_new(o, "read_only", json_boolean(req->ctx->read_only));
+    json_object_set_new(o, "copy_age_seconds",
+                        cage >= 0 ? json_integer(cage) : json_null());
+    json_object_set_new(
+        o, "copy_reopens",
+        req->ctx->read_only ? json_integer((json_int_t)http_db_generation())
+                            : json_null());
+    json_object_set_new(o, "copy_replaced_at",
+                        http_db_replaced_at()
+                            ? json_integer(http_db_replaced_at())
+                            : json_null());
 }
 
 int metrics_api_ready(struct http_req *req, struct http_resp *resp)
@@ -219,6 +274,7 @@ int metrics_api_ready(struct http_req *req, struct http_resp *resp)
                   "max_lag_blocks", (json_int_t)req->ctx->cfg->ready_max_lag,
                   "max_poll_age_seconds",
                   (json_int_t)req->ctx->cfg->ready_max_poll_age);
+    ready_copy_fields(req, o);
     return http_reply_json(resp, ok ? 200 : 503, o);
 }
 

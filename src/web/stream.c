@@ -57,6 +57,7 @@ struct stream_client {
 /* The watcher's state between steps (its thread only). */
 struct watcher_state {
     struct db *db;
+    uint64_t gen;                 /* http_db_generation() db was opened at */
     uint64_t next_ping;
 };
 
@@ -437,9 +438,17 @@ static int64_t watcher_step(struct worker *w, void *arg)
         ws->next_ping = 0;
     hub->ping_now = 0;
     pthread_mutex_unlock(&hub->lock);
-    if (!ws->db && db_open(hub->ctx->db_path, DB_READONLY,
-                           hub->ctx->busy_timeout, &ws->db) < 0)
+    /* A replica's file swapped for a newer copy: read the new one. */
+    if (ws->db && ws->gen != http_db_generation()) {
+        db_close(ws->db);
         ws->db = NULL;
+    }
+    if (!ws->db) {
+        ws->gen = http_db_generation();
+        if (db_open(hub->ctx->db_path, DB_READONLY, hub->ctx->busy_timeout,
+                    &ws->db) < 0)
+            ws->db = NULL;
+    }
     if (ws->db) {
         watch_replays(hub, ws->db);
         watch_head(hub, ws->db);

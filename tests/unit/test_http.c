@@ -1,7 +1,8 @@
 /*
  * test_http.c - the HTTP server's pure helpers: Accept-Encoding parsing,
  * gzip, IP parsing, the token-bucket rate limiter, Prometheus label
- * escaping; and monitor.c's figures on a real (in-memory) schema.
+ * escaping; monitor.c's figures on a real (in-memory) schema; and a
+ * read-only server's reopening of a database file swapped under it.
  */
 #include "../../src/web/http.c"
 
@@ -221,6 +222,105 @@ START_TEST(test_http__monitor_snapshot)
 }
 END_TEST
 
+/* One value from a connection: SELECT v FROM t. */
+static int64_t read_v(struct db *db)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(db_sqlite(db), "SELECT v FROM t", -1,
+                                        &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* A file with one row (v), in rollback-journal mode as a replica's copy. */
+static void make_copy(const char *path, int v)
+{
+    struct db *db = NULL;
+    char sql[128];
+
+    ck_assert_int_eq(db_open(path, DB_READWRITE, 1000, &db), 0);
+    snprintf(sql, sizeof(sql), "PRAGMA journal_mode=DELETE; "
+                               "CREATE TABLE t (v); INSERT INTO t VALUES (%d)",
+             v);
+    ck_assert_int_eq(db_exec(db, sql), 0);
+    db_close(db);
+}
+
+START_TEST(test_http__db_swap_reopens_between_requests)
+{
+    char dir[] = "/tmp/arbiusd-swap-XXXXXX", live[128], next[128];
+    struct http_ctx ctx;
+    struct http_req req;
+    struct db *db, *db2;
+    sqlite3_stmt *inflight = NULL;
+    int64_t v1, v2;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(live, sizeof(live), "%s/live.db", dir);
+    snprintf(next, sizeof(next), "%s/next.db", dir);
+    make_copy(live, 1);
+    make_copy(next, 2);
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&req, 0, sizeof(req));
+    ctx.db_path = live;
+    ctx.busy_timeout = 1000;
+    ctx.read_only = 1;
+    req.ctx = &ctx;
+    /* A writer never watches: generation 0 for ever. */
+    ck_assert_uint_eq(http_db_generation(), 0);
+    http_db_watch(live);
+    db = http_db(&req);
+    ck_assert_ptr_nonnull(db);
+    ck_assert_int_eq(read_v(db), 1);
+    ck_assert_int_eq(db_data_version(db, &v1), 0);
+    /* A request in flight: a read transaction open on the old file. */
+    ck_assert_int_eq(sqlite3_prepare_v2(db_sqlite(db), "SELECT v FROM t", -1,
+                                        &inflight, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(inflight), SQLITE_ROW);
+    ck_assert_int_eq(rename(next, live), 0);
+    /* Noticed within HTTP_DB_CHECK_MS, by one stat() whoever asks. */
+    usleep((HTTP_DB_CHECK_MS + 50) * 1000);
+    ck_assert_uint_eq(http_db_generation(), 1);
+    ck_assert_int_ne(http_db_replaced_at(), 0);
+    ck_assert_uint_eq(http_db_generation(), 1);
+    /* During the request the thread keeps its connection and its file. */
+    ck_assert_ptr_eq(http_db(&req), db);
+    ck_assert_int_eq(sqlite3_column_int64(inflight, 0), 1);
+    ck_assert_int_eq(read_v(db), 1);
+    sqlite3_finalize(inflight);
+    /* The next request reopens: the new copy, and a data_version that no
+     * cache keyed by the old connection can match. */
+    thread_db_refresh();
+    db2 = http_db(&req);
+    ck_assert_ptr_nonnull(db2);
+    ck_assert_int_eq(read_v(db2), 2);
+    ck_assert_int_eq(db_data_version(db2, &v2), 0);
+    ck_assert_int_ne(v1, v2);
+    /* No further replacement: the connection stays. */
+    usleep((HTTP_DB_CHECK_MS + 50) * 1000);
+    thread_db_refresh();
+    ck_assert_ptr_eq(http_db(&req), db2);
+    ck_assert_uint_eq(http_db_generation(), 1);
+    /* Nothing was written beside the copy: no -wal, -shm or -journal. */
+    {
+        char p[160];
+        const char *sfx[] = { "-wal", "-shm", "-journal" };
+        size_t i;
+
+        for (i = 0; i < ARRAY_SIZE(sfx); i++) {
+            snprintf(p, sizeof(p), "%s%s", live, sfx[i]);
+            ck_assert_int_ne(access(p, F_OK), 0);
+        }
+    }
+    unlink(live);
+    rmdir(dir);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -233,6 +333,7 @@ static Suite *http_suite(void)
     tcase_add_test(tc, test_http__token_bucket_table_is_bounded);
     tcase_add_test(tc, test_http__prom_label_and_class);
     tcase_add_test(tc, test_http__monitor_snapshot);
+    tcase_add_test(tc, test_http__db_swap_reopens_between_requests);
     suite_add_tcase(s, tc);
     return s;
 }
