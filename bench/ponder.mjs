@@ -340,7 +340,9 @@ async function main() {
       if (!r.ok) log(r.log_tail);
     }
     const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
-    const med = sorted[Math.floor((sorted.length - 1) / 2)];
+    const mid = sorted.length >> 1;
+    const med = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    const mined = results[0].mined_for_finality;
     const best = results.find((r) => r.ms === sorted[0]);
     const row = (k, v) => console.log(`${k.padEnd(34)} ${v}`);
     console.log(`bench/ponder: Ponder ${best.version} (ponder start, PGlite) on the devnet`);
@@ -348,7 +350,7 @@ async function main() {
     row('load average (1/5/15 min)', `${load0} at start, ${loadavg()} at end`);
     row('workload', `scenario ${scenario}: ${expect.events} logs in blocks ${startBlock}-${endBlock} (generated in ${(genMs / 1000).toFixed(1)} s)`);
     row('rows', Object.entries(expect).filter(([k, v]) => v && k !== 'events').map(([k, v]) => `${k} ${v}`).join(', '));
-    row('runs', `${runs}${best.mined_for_finality ? `; ${best.mined_for_finality} empty blocks mined first so the range is final for Ponder` : ''}`);
+    row('runs', `${runs}, each on a fresh database${mined ? `; ${mined} empty blocks mined before the first so the range is final for Ponder` : ''}`);
     row('Ponder wall time (min / median)', `${(sorted[0] / 1000).toFixed(2)} s / ${(med / 1000).toFixed(2)} s (spawn to /ready 200)`);
     row('  of which startup (build, DB)', `${(best.startup_ms / 1000).toFixed(2)} s (spawn to /health 200)`);
     row('  of which sync + indexing', `${(best.index_ms / 1000).toFixed(2)} s`);
