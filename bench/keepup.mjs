@@ -119,13 +119,14 @@ export async function runKeepup({ seconds = 60, pollInterval = null, blocksPerSe
   let stream;
   let statsTimer = null;
   let statsStop = false;
+  let dir = null;
   try {
     gw = await startGateway({ port: 0 });
     px = await startProxy({ target: net.rpcUrl, port: 0 });
     const d = await Driver.create({ rpcUrl: net.rpcUrl, deploy: net.deploy });
     const rpc = d.rpc;
     const dep = net.deploy;
-    const dir = tmpDir('arbiusd-bench-keepup-');
+    dir = tmpDir('arbiusd-bench-keepup-');
     const chain = {
       rpc_urls: px.url, chain_id: dep.chain_id, engine: dep.contracts.engine, token: dep.contracts.token,
       router: dep.contracts.router, start_block: dep.start_block,
@@ -305,6 +306,7 @@ export async function runKeepup({ seconds = 60, pollInterval = null, blocksPerSe
     await px?.close();
     await gw?.close();
     await net.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
