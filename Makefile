@@ -60,7 +60,11 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
+<<<<<<< HEAD
         soak-quick bench-backfill bench-http bench-scale bench-replicas
+=======
+        soak-quick bench-backfill bench-http bench-scale bench-keepup bench-ponder
+>>>>>>> bench-keepup
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd $(BUILD)/tests/notify_listen
@@ -166,10 +170,27 @@ bench: deps-test
 	cd tests && node ../bench/report.mjs --bin $(CURDIR)/$(BUILD)/arbiusd \
 	    --hello $(CURDIR)/$(BUILD)/bench/hello --builder $(CURDIR)/$(BUILD)/bench/scale \
 	    --events $(BENCH_EVENTS) --seconds $(BENCH_SECONDS) --connections $(BENCH_CONNECTIONS) \
-	    --sizes $(BENCH_SCALE) --out $(CURDIR)/docs/BENCHMARKS.md
+	    --sizes $(BENCH_SCALE) --keepup-seconds $(KEEPUP_SECONDS) --out $(CURDIR)/docs/BENCHMARKS.md
 
 bench-backfill: $(BUILD)/arbiusd
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
+
+# bench/ponder: Ponder 1.0 (bench/ponder is its own npm project, installed
+# with npm ci on first use) indexing the devnet `bulk` scenario of
+# PONDER_EVENTS events; the reference of backfill's "3x faster than Ponder".
+PONDER_EVENTS ?= 20000
+bench-ponder:
+	cd tests && node ../bench/ponder.mjs --scenario bulk --events $(PONDER_EVENTS)
+
+# bench/keepup: `arbiusd serve` on its defaults against a devnet mining
+# 4 blocks/s with 4 tasks a minute for KEEPUP_SECONDS: freshness (block to
+# SSE event, block to /api/v1/stats) and RPC requests per poll and per day.
+# KEEPUP_POLL=N overrides [chain] poll_interval to compare.
+KEEPUP_SECONDS ?= 60
+KEEPUP_POLL ?=
+bench-keepup: $(BUILD)/arbiusd
+	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/keepup.mjs --seconds $(KEEPUP_SECONDS) \
+	    $(if $(KEEPUP_POLL),--poll-interval $(KEEPUP_POLL))
 
 # bench/http: wrk at 64 connections against a bare libmicrohttpd
 # hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:

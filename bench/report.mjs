@@ -5,13 +5,17 @@
 //   cd tests && node ../bench/report.mjs --bin ../build/arbiusd \
 //       --hello ../build/bench/hello --builder ../build/bench/scale \
 //       [--events 100000] [--seconds 10] [--connections 64] \
-//       [--sizes 10000,1000000] [--out ../docs/BENCHMARKS.md]
+//       [--sizes 10000,1000000] [--keepup-seconds 60] [--out ../docs/BENCHMARKS.md]
 //
 // The benchmarks themselves are bench/backfill.mjs (reference: the node's
-// own time for the same requests), bench/http.mjs (reference: a bare
-// libmicrohttpd hello-world, bench/hello.c) and bench/scale.mjs (reference:
-// the smallest index).  Each prints its own table too; this script runs
-// them with --json and assembles the document.
+// own time for the same requests), bench/ponder.mjs (Ponder on the same
+// scenario and size: the reference for backfill's "3x faster than Ponder";
+// skipped when backfill's JSON already carries a `ponder` object),
+// bench/http.mjs (reference: a bare libmicrohttpd hello-world,
+// bench/hello.c), bench/scale.mjs (reference: the smallest index) and
+// bench/keepup.mjs (a live devnet: freshness and RPC requests per poll and
+// per day).  Each prints its own table too; this script runs them with
+// --json and assembles the document.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +32,7 @@ const EVENTS = Number(opt('events', 100000));
 const SECONDS = Number(opt('seconds', 10));
 const CONNS = Number(opt('connections', 64));
 const SIZES = opt('sizes', '10000,1000000');
+const KEEPUP_SECONDS = Number(opt('keepup-seconds', 60));
 const OUT = path.resolve(opt('out', path.join(ROOT, 'docs/BENCHMARKS.md')));
 
 const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch { return null; } };
@@ -73,12 +78,16 @@ const startedAt = new Date();
 const load0 = loadavg();
 const secs = {};
 secs.backfill = await run('backfill.mjs', ['--events', String(EVENTS), '--json', J('backfill')]);
+const bf = JSON.parse(fs.readFileSync(J('backfill'), 'utf8'));
+if (!bf.ponder) secs.ponder = await run('ponder.mjs', ['--scenario', 'bulk', '--events', String(EVENTS), '--json', J('ponder')]);
 secs.http = await run('http.mjs', ['--duration', String(SECONDS), '--connections', String(CONNS), '--hello', HELLO, '--json', J('http')]);
 secs.scale = await run('scale.mjs', ['--sizes', SIZES, '--builder', BUILDER, '--json', J('scale')]);
+secs.keepup = await run('keepup.mjs', ['--seconds', String(KEEPUP_SECONDS), '--json', J('keepup')]);
 const load1 = loadavg();
-const bf = JSON.parse(fs.readFileSync(J('backfill'), 'utf8'));
 const ht = JSON.parse(fs.readFileSync(J('http'), 'utf8'));
 const sc = JSON.parse(fs.readFileSync(J('scale'), 'utf8'));
+const pd = bf.ponder ?? JSON.parse(fs.readFileSync(J('ponder'), 'utf8'));
+const ku = JSON.parse(fs.readFileSync(J('keepup'), 'utf8'));
 fs.rmSync(tmp, { recursive: true, force: true });
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
@@ -123,6 +132,25 @@ L(`| wall time | ${f2(bf.arbiusd_ms / 1000)} s | ${f2(bf.floor_ms / 1000)} s | $
 L(`| events/s | ${f0(bf.events_per_s)} | ${f0(bf.events / (bf.floor_ms / 1000))} | | |`);
 L(`| RPC HTTP requests / 1,000 events | ${f2(bf.requests_per_1000)} (${f0(bf.requests)} requests) | | | |`);
 L();
+if (pd) {
+  const ponderMs = pd.min_ms ?? pd.ms;
+  const interleaved = Boolean(bf.ponder);
+  L('### Against Ponder');
+  L();
+  L(`Ponder ${pd.version ?? '1.x'} (\`ponder start\`, embedded PGlite, bench/ponder: the same engine, router and token events,`);
+  L('prompts and CIDs from calldata) over the same scenario and size, timed from its start to its /ready answering 200,');
+  L(interleaved ? 'interleaved with arbiusd by bench/backfill.' : `on its own devnet run of the same scenario (bench/ponder.mjs, not interleaved with arbiusd); rows checked against the chain: ${pd.ok ? 'ok' : '**failed**'}.`);
+  L();
+  L('| figure | arbiusd | Ponder | Ponder / arbiusd | goal |');
+  L('|---|---:|---:|---:|---|');
+  L(`| wall time | ${f2(bf.arbiusd_ms / 1000)} s | ${f2(ponderMs / 1000)} s | ${f2(ponderMs / bf.arbiusd_ms)}x | >= 3x: ${verdict(ponderMs / bf.arbiusd_ms >= 3)} |`);
+  if (pd.runs?.[0]?.startup_ms !== undefined) {
+    const best = pd.runs.find((r) => r.ms === ponderMs) ?? pd.runs[0];
+    L(`| of which Ponder startup (spawn to /health) | | ${f2(best.startup_ms / 1000)} s | | |`);
+    L(`| Ponder RPC requests | | ${f0(best.rpc_requests)} | | |`);
+  }
+  L();
+}
 L('## HTTP');
 L();
 L(`Workload: the devnet \`full\` scenario indexed (${ht.tasks} tasks), served \`--read-only\` with a`);
@@ -177,6 +205,30 @@ if (sc.gallery?.length) {
   L(`Goal: deep cursor pages within 1.2x of the top ones: ${verdict(gw <= 1.2)} (worst ratio ${f2(gw)}x).`);
   L();
 }
+L('## Keeping up with a live chain');
+L();
+const kms = (x) => (x === null || x === undefined ? '-' : f2(x / 1000) + ' s');
+const kd = (s) => `${kms(s.min)} | ${kms(s.median)} | ${kms(s.p90)} | ${kms(s.max)} | ${s.n}`;
+L(`Workload: bench/keepup, \`arbiusd serve\` on its defaults (poll_interval ${ku.poll_interval} s${ku.poll_interval_overridden ? ', overridden' : ''}) behind a counting JSON-RPC proxy;`);
+L(`the devnet mines ${ku.blocks_per_second} blocks/s on a fixed timer for ${f0(ku.seconds)} s with ${ku.tasks_per_minute} tasks a minute, each solved a block or two later`);
+L(`(${ku.blocks} blocks, ${ku.solutions} solutions). Freshness: from the solution's block being mined (the bench's clock) to the SSE`);
+L('`solutions` event carrying it (A) and to the first /api/v1/stats whose as_of block reached it (B, polled every 50 ms).');
+L('Polls: the eth_blockNumber calls the proxy saw (one per scanner poll). Per day: requests / seconds * 86,400.');
+L();
+L('| freshness | min | median | p90 | max | n |');
+L('|---|---:|---:|---:|---:|---:|');
+L(`| A: block -> SSE \`solutions\` | ${kd(ku.freshness_sse_ms)} |`);
+L(`| B: block -> /api/v1/stats | ${kd(ku.freshness_stats_ms)} |`);
+L();
+L('| figure | value | goal |');
+L('|---|---:|---|');
+L(`| median freshness A / B | ${kms(ku.freshness_sse_ms.median)} / ${kms(ku.freshness_stats_ms.median)} | <= 2.5 s: ${verdict(ku.freshness_sse_ms.median <= 2500 && ku.freshness_stats_ms.median <= 2500)} |`);
+L(`| polls | ${f0(ku.polls)} | |`);
+L(`| HTTP requests per poll | ${f2(ku.requests_per_poll)} | <= 1.2: ${verdict(ku.requests_per_poll <= 1.2)} |`);
+L(`| HTTP requests per day | ${f0(ku.requests_per_day)} | <= 52,000: ${verdict(ku.requests_per_day <= 52000)} |`);
+L(`| JSON-RPC calls per poll / per day | ${f2(ku.calls_per_poll)} / ${f0(ku.calls_per_day)} | |`);
+L(`| calls by method | ${Object.entries(ku.by_method).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')} | |`);
+L();
 // The read-replica section is make bench-replicas' (bench/replicas.mjs):
 // keep what the file holds of it.
 if (fs.existsSync(OUT)) {
@@ -190,10 +242,10 @@ if (fs.existsSync(OUT)) {
 L('## Reproduce');
 L();
 L('```');
-L(`make bench BENCH_EVENTS=${EVENTS} BENCH_SECONDS=${SECONDS} BENCH_SCALE=${SIZES}`);
+L(`make bench BENCH_EVENTS=${EVENTS} BENCH_SECONDS=${SECONDS} BENCH_SCALE=${SIZES} KEEPUP_SECONDS=${KEEPUP_SECONDS}`);
 L('```');
 L();
-L(`Run time: backfill ${f0(secs.backfill)} s, HTTP ${f0(secs.http)} s, scale ${f0(secs.scale)} s.`);
+L(`Run time: backfill ${f0(secs.backfill)} s, ${secs.ponder ? `Ponder ${f0(secs.ponder)} s, ` : ''}HTTP ${f0(secs.http)} s, scale ${f0(secs.scale)} s, keep-up ${f0(secs.keepup)} s.`);
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, lines.join('\n') + '\n');
 console.log(`\nwrote ${OUT}`);
