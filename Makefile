@@ -145,6 +145,7 @@ deps-test:
 # The one test command: everything on the normal build, then everything
 # again under ASan+UBSan (which has caught real bugs the plain run passed).
 check: deps-test
+	$(MAKE) lint
 	$(MAKE) all test fuzz-replay
 	$(MAKE) integ
 ifeq ($(SANITIZE),)
@@ -289,9 +290,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/arbiusd $(DESTDIR)$(UNITDIR)/arbiusd.service
 	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
 
+# Banned functions, and the house format on every changed C line
+# (tools/lint.sh; LINT_BASE=<commit> to choose what counts as changed).
 lint:
-	@! grep -rnE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' src include tests/unit fuzz \
-	    || { echo "lint: banned function (use buf_addf/snprintf/strtol)"; exit 1; }
+	@tools/lint.sh
 
 clean:
 	rm -rf build build-address build-thread build-fuzz build-install

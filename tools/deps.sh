@@ -14,7 +14,7 @@ pkgs="build-essential pkg-config libmicrohttpd-dev libcurl4-openssl-dev
       zlib1g-dev libsystemd-dev ca-certificates"
 case "$kind" in
 runtime) ;;
-test) pkgs="$pkgs check nodejs npm sqlite3 chromium wrk systemd haproxy" ;;
+test) pkgs="$pkgs check clang-format nodejs npm sqlite3 chromium wrk systemd haproxy" ;;
 fuzz) pkgs="$pkgs clang" ;;
 *) echo "usage: tools/deps.sh runtime|test|fuzz" >&2; exit 2 ;;
 esac
