@@ -948,13 +948,18 @@ export async function buildTruth({
   }
 
   // ---- images: what a gallery of this range shows (image model, solved, not retracted)
+  const typeCache = new Map();
   const modelType = (id) => {
-    const m = modelById.get(id);
-    try {
-      return JSON.parse(m?.template ?? 'null')?.output?.[0]?.type ?? null;
-    } catch {
-      return null;
+    if (!typeCache.has(id)) {
+      let t = null;
+      try {
+        t = JSON.parse(modelById.get(id)?.template ?? 'null')?.output?.[0]?.type ?? null;
+      } catch {
+        t = null;
+      }
+      typeCache.set(id, t);
     }
+    return typeCache.get(id);
   };
   const solByTask = new Map(solutions.map((s) => [s.task, s]));
   const images = tasks
