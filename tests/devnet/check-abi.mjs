@@ -50,6 +50,8 @@ export const REQUIRED = [
     'FeesPaid(uint256,uint256,uint256,uint256)',
     'RewardsPaid(bytes32,bytes32,address,uint256,uint256,uint256,uint256)',
     'FeesPaid(bytes32,bytes32,address,uint256,uint256,uint256,uint256)',
+    'MasterContesterRegistrySet(address)',
+    'MasterContesterVoteAdderSet(uint32)',
   ].map((s) => ['TestEngine', 'event', s]),
   ...[
     'submitTask(uint8,address,bytes32,uint256,bytes)',
@@ -77,6 +79,10 @@ export const REQUIRED = [
     'getReward()',
     'generateIPFSCID(bytes)',
     'generateCommitment(address,bytes32,bytes)',
+    'masterContesterRegistry()',
+    'masterContesterVoteAdder()',
+    'setMasterContesterRegistry(address)',
+    'setMasterContesterVoteAdder(uint32)',
   ].map((s) => ['TestEngine', 'function', s]),
   ['TestRouter', 'function', 'submitTask(uint8,address,bytes32,uint256,bytes,uint256,uint256)'],
   ['TestRouter', 'function', 'addIncentive(bytes32,uint256)'],
@@ -84,6 +90,26 @@ export const REQUIRED = [
   ['TestRouter', 'event', 'IncentiveAdded(bytes32,uint256)'],
   ['TestRouter', 'event', 'IncentiveClaimed(bytes32,address,uint256)'],
   ['TestToken', 'event', 'Transfer(address,address,uint256)'],
+  // the V6 master contester registry the engine asks, and the wrappers tasks come through
+  ['TestMasterContesterRegistry', 'function', 'isMasterContester(address)'],
+  ['TestMasterContesterRegistry', 'event', 'EmergencyMasterContesterAdded(address)'],
+  ['TestMulticall3', 'function', 'aggregate((address,bytes)[])'],
+  ['TestMulticall3', 'function', 'aggregate3((address,bool,bytes)[])'],
+  ['TestSafe', 'function', 'execTransaction(address,uint256,bytes,uint8,uint256,uint256,uint256,address,address,bytes)'],
+  ['TestSafe', 'event', 'ExecutionSuccess(bytes32,uint256)'],
+];
+
+/** Selectors of the bulk helper: its own, none of them a task or solution call the indexer knows. */
+export const HELPER_MUST_NOT_USE = [
+  'submitTask(uint8,address,bytes32,uint256,bytes)',
+  'bulkSubmitTask(uint8,address,bytes32,uint256,bytes,uint256)',
+  'submitSolution(bytes32,bytes)',
+  'bulkSubmitSolution(bytes32[],bytes[])',
+  'submitTask(uint8,address,bytes32,uint256,bytes,uint256,uint256)',
+  'submitTaskWithToken(uint8,address,bytes32,uint256,bytes,uint256,address,uint256,uint256)',
+  'submitTaskWithETH(uint8,address,bytes32,uint256,bytes,uint256,uint256)',
+  'claimSolution(bytes32)',
+  'signalCommitment(bytes32)',
 ];
 
 const REFERENCE_ABIS = {
@@ -165,6 +191,14 @@ export async function checkAbi({ dataDir = arbiusDataDir(), compiled } = {}) {
     const has = c && c.abi.some((f) => f.type === kind && `${f.name}(${f.inputs.map(typeOf).join(',')})` === sig);
     if (!has) errors.push(`${cname} is missing required ${kind} ${sig}`);
     if (!computed.has(sig)) errors.push(`required ${sig} is not in topics_and_selectors.computed.txt`);
+  }
+
+  const helper = compiled.contracts.TestBulkHelper;
+  if (helper) {
+    const banned = new Set(HELPER_MUST_NOT_USE.map((sig) => keccakId(sig).slice(2, 10)));
+    for (const [sig, sel] of Object.entries(helper.methodIdentifiers ?? {})) {
+      if (banned.has(sel)) errors.push(`TestBulkHelper ${sig}: selector 0x${sel} is an engine/router selector; the helper must have its own`);
+    }
   }
 
   if (errors.length) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // arbiusd test devnet: a hardhat node on 127.0.0.1 with the test token, engine and router
 // deployed, two models registered (with their real Arbitrum One model ids) and every account
-// funded with AIUS and approved. See README.md.
+// funded with AIUS and approved; beside them a master contester registry (not yet set on the
+// engine) and the contracts tasks come through in the wild: a bulk helper with its own
+// selectors, a Multicall3 and a Safe-style wallet (both funded and approved). See README.md.
 //
 // CLI
 //   node devnet/devnet.mjs start [--port P] [--state-dir D] [--chain-id N] [--block-gas-limit G]
@@ -30,6 +32,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 
 export const DEFAULT_CHAIN_ID = 42161;
+/** 20 historical roles (deployer … bulk senders) + 4 for the contest scenario. */
+export const DEFAULT_ACCOUNTS = 24;
 /** Registers WAI and Qwen on Arbitrum One; registering from it reproduces the real model ids. */
 export const MODEL_REGISTRAR = '0x1298F8A91B046d7fCBd5454cd3331Ba6f4feA168';
 export const AIUS = 10n ** 18n;
@@ -107,6 +111,12 @@ export async function sendPacked(rpc, txs) {
   return rcpts;
 }
 
+/** Calldata of a Safe execTransaction (operation CALL, no gas refund, empty signatures). */
+export function safeExecData(S, to, data, value = 0n) {
+  const zero = '0x0000000000000000000000000000000000000000';
+  return S.encodeFunctionData('execTransaction', [to, value, data, 0, 0, 0, 0, zero, zero, '0x']);
+}
+
 export async function loadArtifacts() {
   const { contracts, cacheFile } = await compileContracts();
   const ifaces = Object.fromEntries(Object.entries(contracts).map(([n, c]) => [n, new Interface(c.abi)]));
@@ -118,7 +128,7 @@ export async function startNode({
   port,
   chainId = DEFAULT_CHAIN_ID,
   blockGasLimit,
-  accounts = 20,
+  accounts = DEFAULT_ACCOUNTS,
   logFile,
   logging = false,
   readyTimeoutMs = 60000,
@@ -208,8 +218,14 @@ export async function deployAll(rpc, { rpcUrl, artifacts } = {}) {
     miners: accts.slice(6, 9), // m1, m2, m3 (validators)
     automine: accts[9],
     bot: accts[10], // submits through the router on behalf of users (like kasumi-3)
-    bulk: accts.slice(11), // senders for the bulk benchmark
+    bulk: accts.slice(11, 20), // senders for the bulk benchmark
   };
+  // the contest scenario's own people; on a node with fewer accounts, the last bulk senders
+  const extra = accts.length >= 24 ? accts.slice(20, 24) : accts.slice(accts.length - 4);
+  roles.masterContesters = extra.slice(0, 2); // contest, vote, stake; never solve
+  roles.stakerOnly = extra[2]; // validatorDeposit and nothing else
+  roles.committerOnly = extra[3]; // signalCommitment and nothing else
+  roles.safeOwners = [roles.users[2], roles.users[3]]; // carol, dave
   const from = roles.deployer;
 
   const deployContract = async (name, types, args) => {
@@ -258,12 +274,37 @@ export async function deployAll(rpc, { rpcUrl, artifacts } = {}) {
   }
   await sendTx(rpc, { from, to: engine.address, data: E.encodeFunctionData('setReward', [DEPLOY_REWARD]), gas: 200_000 });
 
-  // fund: engine gets 600k AIUS for rewards, every account 1M AIUS; approve engine + router
+  // V6 master contester registry (the contest scenario sets it on the engine) and the wrappers
+  const registry = await deployContract('TestMasterContesterRegistry', [], []);
+  const helper = await deployContract('TestBulkHelper', ['address', 'address'], [engine.address, token.address]);
+  const multicall = await deployContract('TestMulticall3', [], []);
+  const safe = await deployContract('TestSafe', ['address[]'], [roles.safeOwners]);
+
+  // fund: engine gets 600k AIUS for rewards, every account 1M AIUS; approve engine + router +
+  // helper. The multicall and the safe hold AIUS themselves and approve through their own
+  // entry points (aggregate, execTransaction), as such contracts do on chain.
+  const MAX = 2n ** 256n - 1n;
   const txs = [{ from, to: token.address, data: T.encodeFunctionData('mint', [engine.address, 600_000n * AIUS]), gas: 100_000 }];
   for (const a of accts) {
     txs.push({ from, to: token.address, data: T.encodeFunctionData('mint', [a, 1_000_000n * AIUS]), gas: 100_000 });
-    txs.push({ from: a, to: token.address, data: T.encodeFunctionData('approve', [engine.address, 2n ** 256n - 1n]), gas: 100_000 });
-    txs.push({ from: a, to: token.address, data: T.encodeFunctionData('approve', [router.address, 2n ** 256n - 1n]), gas: 100_000 });
+    txs.push({ from: a, to: token.address, data: T.encodeFunctionData('approve', [engine.address, MAX]), gas: 100_000 });
+    txs.push({ from: a, to: token.address, data: T.encodeFunctionData('approve', [router.address, MAX]), gas: 100_000 });
+    txs.push({ from: a, to: token.address, data: T.encodeFunctionData('approve', [helper.address, MAX]), gas: 100_000 });
+  }
+  const M = ifaces.TestMulticall3;
+  const S = ifaces.TestSafe;
+  for (const w of [multicall.address, safe.address]) {
+    txs.push({ from, to: token.address, data: T.encodeFunctionData('mint', [w, 1_000_000n * AIUS]), gas: 100_000 });
+  }
+  txs.push({
+    from,
+    to: multicall.address,
+    data: M.encodeFunctionData('aggregate', [[engine.address, router.address].map((sp) => [token.address, T.encodeFunctionData('approve', [sp, MAX])])]),
+    gas: 300_000,
+  });
+  for (const sp of [engine.address, router.address]) {
+    const call = T.encodeFunctionData('approve', [sp, MAX]);
+    txs.push({ from: roles.safeOwners[0], to: safe.address, data: safeExecData(S, token.address, call), gas: 300_000 });
   }
   const rcpts = await sendPacked(rpc, txs);
   const head = await rpc.call('eth_getBlockByNumber', ['latest', false]);
@@ -282,8 +323,20 @@ export async function deployAll(rpc, { rpcUrl, artifacts } = {}) {
       token: lc(token.address),
       engine: lc(engine.address),
       router: lc(router.address),
+      registry: lc(registry.address),
+      helper: lc(helper.address),
+      multicall: lc(multicall.address),
+      safe: lc(safe.address),
     },
-    deploy_txs: { token: token.tx, engine: engine.tx, router: router.tx },
+    deploy_txs: {
+      token: token.tx,
+      engine: engine.tx,
+      router: router.tx,
+      registry: registry.tx,
+      helper: helper.tx,
+      multicall: multicall.tx,
+      safe: safe.tx,
+    },
     models,
     reward: DEPLOY_REWARD.toString(),
     era: 6,
@@ -295,6 +348,10 @@ export async function deployAll(rpc, { rpcUrl, artifacts } = {}) {
       automine: lc(roles.automine),
       bot: lc(roles.bot),
       bulk: roles.bulk.map(lc),
+      master_contesters: roles.masterContesters.map(lc),
+      staker_only: lc(roles.stakerOnly),
+      committer_only: lc(roles.committerOnly),
+      safe_owners: roles.safeOwners.map(lc),
       model_registrar: lc(MODEL_REGISTRAR),
       all: accts.map(lc),
     },

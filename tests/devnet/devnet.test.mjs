@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { hexlify } from 'ethers';
 import { startDevnet, loadArtifacts, freePort } from './devnet.mjs';
-import { runScenario } from './driver.mjs';
+import { runScenario, Driver } from './driver.mjs';
+import { expandCalls } from './truth.mjs';
 import { checkAbi, arbiusDataDir } from './check-abi.mjs';
 import { getLogsChunked } from './truth.mjs';
-import { toHex, fromHex, ipfsCid } from './lib.mjs';
+import { toHex, fromHex, ipfsCid, promptOf } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quiet = () => {};
@@ -56,7 +57,8 @@ test('engine getIPFSCID matches the upstream test vectors', async () => {
 });
 
 test('full: truth counts agree with eth_getLogs per topic0', async () => {
-  const addrs = Object.values(dn.deploy.contracts);
+  const addrs = Object.values(truth.contracts); // the three the truth covers
+  assert.deepEqual(Object.keys(truth.contracts).sort(), ['engine', 'router', 'token']);
   const all = await getLogsChunked(dn.rpc, { address: addrs, fromBlock: truth.from_block, toBlock: truth.head.number });
   assert.equal(all.length, truth.log_count);
   const topics = Object.keys(truth.topic_counts);
@@ -156,6 +158,171 @@ test('sparse and bulk (small) on the same chain', async () => {
   const inRange = await getLogsChunked(dn.rpc, { address: dn.deploy.contracts.engine, fromBlock: b.bulk.from_block, toBlock: b.bulk.to_block });
   assert.equal(inRange.filter((l) => l.topics[0] === E.getEvent('TaskSubmitted').topicHash).length, 1000);
   assert.equal(inRange.filter((l) => l.topics[0] === E.getEvent('SolutionSubmitted').topicHash).length, 1000);
+});
+
+// ---- tasks from any caller, V6 contestations, late model registrations ---------------------
+
+const KNOWN_TASK_SELECTORS = ['0x08745dd1', '0x08afe0eb', '0x56914caf', '0x65d445fb', '0xfb53f5b1'];
+
+test('wrapper: helper, Multicall3 and Safe tasks keep input, owner and bulk_size; the truth matches the chain', async () => {
+  const t = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'wrapper', log: quiet });
+  const w = t.notes.wrapper;
+  const c = dn.deploy.contracts;
+  const E = art.ifaces.TestEngine;
+  const mine = t.tasks.filter((x) => x.block >= t.tasks.find((y) => y.id === w.helper.batch3[0]).block);
+  // every task of the scenario: input CID from calldata = what the engine stores; owner too
+  const views = await dn.rpc.batch(mine.map((x) => ['eth_call', [{ to: c.engine, data: E.encodeFunctionData('tasks', [x.id]) }, 'latest']]));
+  mine.forEach((x, i) => {
+    const v = E.decodeFunctionResult('tasks', views[i]);
+    assert.equal(hexlify(v.cid), hexlify(ipfsCid(x.input)), `cid of ${x.id}`);
+    assert.equal(v.owner.toLowerCase(), x.owner, `owner of ${x.id}`);
+    assert.equal(x.prompt, promptOf(x.input));
+  });
+  assert.deepEqual([...new Set(mine.map((x) => x.via))].sort(), ['engine', 'helper', 'multicall', 'router', 'safe']);
+  const paths = new Set(mine.map((x) => x.call_path.join('>')));
+  for (const p of ['', 'router', 'helper', 'multicall', 'multicall>router', 'safe', 'safe>router']) assert.ok(paths.has(p), `call path "${p}"`);
+  // the helper's transactions: its own selectors, prompt only in its calldata, helper = sender
+  const helperTxs = [...new Set(mine.filter((x) => x.via === 'helper').map((x) => x.tx))];
+  for (const h of helperTxs) {
+    const tx = await dn.rpc.call('eth_getTransactionByHash', [h]);
+    assert.equal(tx.to.toLowerCase(), c.helper);
+    assert.ok(!KNOWN_TASK_SELECTORS.includes(tx.input.slice(0, 10)), `helper selector ${tx.input.slice(0, 10)}`);
+  }
+  for (const x of mine.filter((y) => y.via === 'helper')) assert.equal(x.sender, c.helper);
+  const b3 = w.helper.batch3.map((id) => t.tasks.find((x) => x.id === id));
+  assert.deepEqual(b3.map((x) => [x.bulk, x.bulk_size, x.bulk_index]), [[true, 3, 0], [true, 3, 1], [true, 3, 2]]);
+  assert.equal(t.tasks.find((x) => x.id === w.helper.batch1[0]).bulk_size, 1);
+  const each = w.helper.each.map((id) => t.tasks.find((x) => x.id === id));
+  assert.deepEqual(each.map((x) => x.bulk_size), [2, 1, 2, 1], 'submitEach with one input twice');
+  assert.ok(each.every((x) => x.owner === dn.deploy.accounts.users[3] && x.tx_from === dn.deploy.accounts.bot));
+  // aggregate3 with a failing allowFailure call: its prompt belongs to no task
+  assert.equal(w.multicall.aggregate3.length, 5);
+  assert.ok(!t.tasks.some((x) => x.prompt === w.multicall.failed_prompt));
+  const agg = w.multicall.aggregate3.map((id) => t.tasks.find((x) => x.id === id));
+  assert.deepEqual(agg.map((x) => x.call_index), [0, 1, 2, 2, 4]);
+  assert.equal(agg[1].sender, c.router);
+  assert.equal(agg[1].incentive, (10n ** 18n / 20n).toString());
+  assert.deepEqual(agg.slice(2, 4).map((x) => [x.call, x.bulk_size]), [['bulkSubmitTask', 2], ['bulkSubmitTask', 2]]);
+  const own = t.tasks.find((x) => x.id === w.safe.own[0]);
+  assert.equal(own.owner, c.safe);
+  assert.equal(own.sender, c.safe);
+  // expandCalls unwraps the same transactions the same way from their raw calldata
+  const tx = await dn.rpc.call('eth_getTransactionByHash', [agg[0].tx]);
+  const ex = expandCalls({ to: tx.to, data: tx.input, from: tx.from, deploy: dn.deploy, ifaces: art.ifaces });
+  assert.equal(ex.tasks.length, 6);
+  assert.deepEqual(ex.tasks.map((u) => u.may_fail), [false, false, false, false, true, false], 'the allowFailure call');
+  // solutions: the helper, the multicall and the safe are the solvers on chain
+  for (const [who, ids] of Object.entries(w.solved_by)) {
+    for (const id of ids) assert.equal(t.solutions.find((s) => s.task === id).validator, c[who], `${who} solved ${id}`);
+  }
+  const helperClaims = t.claims.filter((x) => x.validator === c.helper);
+  assert.deepEqual([...new Set(helperClaims.map((x) => x.era))].sort(), [5, 6]);
+  // era 5 pays the helper contract by transfer, era 6 into its stake
+  assert.ok(helperClaims.filter((x) => x.era === 5).every((x) => x.transfers.some((p) => p.role.startsWith('validator_') && p.to === c.helper)));
+  assert.ok(helperClaims.filter((x) => x.era === 6).every((x) => x.paid.validator.how === 'stake' && !x.transfers.some((p) => p.to === c.helper)));
+  const hp = t.participants.find((p) => p.address === c.helper);
+  assert.deepEqual(hp.roles, ['staker', 'committer', 'solver']);
+  assert.equal(hp.stake.staked, hp.stake.expected);
+  // the packed block holds a helper, a multicall and a direct task
+  assert.deepEqual(w.packed.map((id) => t.tasks.find((x) => x.id === id)).map((x) => [x.block, x.via]),
+    [[w.packed_block, 'helper'], [w.packed_block, 'multicall'], [w.packed_block, 'engine']]);
+});
+
+test('contest: V6 outcomes with the vote adder, a tie, multi-call finishes, every participant', async () => {
+  const t = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'contest', log: quiet });
+  const n = t.notes.contest;
+  const byTask = (id) => t.contestations.find((c) => c.task === id);
+  const E = art.ifaces.TestEngine;
+  const T = art.ifaces.TestToken;
+  // what each first finish transaction did, read from its receipt (not from the truth)
+  const did = async (c) => {
+    const r = await dn.rpc.call('eth_getTransactionReceipt', [c.finish[0].tx]);
+    const fee = r.logs.some((l) => l.topics[0] === E.getEvent('FeesPaid(bytes32,bytes32,address,uint256,uint256,uint256,uint256)').topicHash ||
+      l.topics[0] === E.getEvent('FeesPaid(uint256,uint256,uint256,uint256)').topicHash);
+    const refund = r.logs.some((l) => l.topics[0] === T.getEvent('Transfer').topicHash && '0x' + l.topics[2].slice(26) === t.tasks.find((x) => x.id === c.task).owner && !fee);
+    return fee ? 'rejected' : refund ? 'upheld' : '?';
+  };
+  const raw = (c) => (c.yea_voters.length > c.nay_voters.length ? 'upheld' : 'rejected');
+  const a50 = byTask(n.tasks.adder50);
+  assert.deepEqual([a50.outcome, a50.adder, a50.yeas, a50.nays, raw(a50)], ['upheld', 50, 51, 2, 'rejected']);
+  assert.equal(await did(a50), 'upheld');
+  assert.equal(a50.refund.amount, t.tasks.find((x) => x.id === a50.task).fee);
+  const rej = byTask(n.tasks.rejected);
+  assert.deepEqual([rej.outcome, rej.adder, rej.yeas, rej.nays], ['rejected', 1, 2, 3]);
+  assert.deepEqual(rej.finish.map((f) => [f.start_idx, f.end_idx]), [[0, 1], [1, 3]]);
+  assert.equal(await did(rej), 'rejected');
+  assert.equal(rej.payout.via, 'contestation');
+  const tie = byTask(n.tasks.tie);
+  assert.deepEqual([tie.outcome, tie.yeas, tie.nays], ['rejected', 2, 2]);
+  assert.equal(await did(tie), 'rejected');
+  const mu = byTask(n.tasks.multi_upheld);
+  assert.deepEqual(mu.finish.map((f) => f.start_idx), [0, 1, 2]);
+  assert.equal(mu.outcome, 'upheld');
+  const a1 = byTask(n.tasks.adder1);
+  assert.deepEqual([a1.outcome, raw(a1)], ['upheld', 'rejected']);
+  assert.equal(byTask(n.tasks.open).outcome, null);
+  const e5 = byTask(n.tasks.raw_era5);
+  assert.deepEqual([e5.outcome, e5.era, e5.adder, e5.payout.era], ['rejected', 5, 0, 5]);
+  // the adder history: set silently (no event), then by MasterContesterVoteAdderSet
+  const ch = t.vote_adder_changes.filter((x) => x.block >= n.from_block);
+  assert.deepEqual(ch.map((x) => [x.adder, x.event]), [[50, false], [1, true]]);
+  assert.equal(t.vote_adder_changes.filter((x) => x.event).length, t.counts.engine['MasterContesterVoteAdderSet(uint32)']);
+  const adderAt = async (b) => Number(E.decodeFunctionResult('masterContesterVoteAdder', await dn.rpc.call('eth_call', [{ to: dn.deploy.contracts.engine, data: E.encodeFunctionData('masterContesterVoteAdder') }, toHex(b)]))[0]);
+  assert.equal(await adderAt(ch[0].block), 50);
+  assert.equal(await adderAt(ch[0].block - 1), 0);
+  assert.equal(t.master_contester_registry_changes.at(-1).registry, dn.deploy.contracts.registry);
+  // participants: the master contester staked, contested and voted, never solved
+  const P = (a) => t.participants.find((p) => p.address === a);
+  const [mc1, mc2] = n.master_contesters;
+  assert.deepEqual(P(mc1).roles, ['staker', 'contester', 'voter']);
+  assert.equal(P(mc1).master_contester, true);
+  assert.equal(P(mc1).solutions, 0);
+  assert.ok(P(mc1).contestations.won >= 2 && P(mc1).contestations.lost >= 1);
+  assert.ok(P(mc1).votes.cast >= 2);
+  assert.deepEqual(P(mc2).roles, ['staker', 'contester']);
+  assert.deepEqual(P(n.staker_only).roles, ['staker']);
+  assert.deepEqual(P(n.committer_only).roles, ['committer']);
+  assert.ok(P(mc1).stake.history.some((h) => h.kind === 'slash_return'));
+  for (const p of t.participants) assert.equal(p.stake.staked, p.stake.expected, `stake of ${p.address}`);
+});
+
+test('late-models: a truth from start_block knows the models registered before it', async () => {
+  const t = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'late-models', opts: { gap: 60, fromBlock: 'scenario' }, log: quiet });
+  const L = t.late_models;
+  assert.equal(t.from_block, L.start_block);
+  assert.equal(L.gap.to - L.gap.from + 1, 60);
+  const E = art.ifaces.TestEngine;
+  const regs = await getLogsChunked(dn.rpc, { address: dn.deploy.contracts.engine, topics: [E.getEvent('ModelRegistered').topicHash], fromBlock: L.start_block, toBlock: t.head.number });
+  assert.equal(regs.length, 0, 'no registration in range');
+  const m = t.models.find((x) => x.id === L.model);
+  assert.equal(m.registered_in_range, false);
+  assert.equal(m.block, L.registered_block);
+  assert.equal(m.registered_fee, L.registered_fee);
+  assert.equal(m.fee, (BigInt(L.registered_fee) + 2n).toString(), 'fee from the view, not the registration');
+  assert.equal(m.output_file, 'out-1.png');
+  assert.equal(JSON.parse(m.template).output[0].type, 'image');
+  for (const key of ['image', 'text']) assert.equal(t.models.find((x) => x.id === dn.deploy.models[key].id)?.registered_in_range, false);
+  assert.ok(t.tasks.every((x) => x.block >= L.start_block));
+  assert.ok(!t.tasks.some((x) => L.tasks_before.includes(x.id)));
+  assert.ok(t.solutions.some((s) => s.task === L.tasks_before[1]), 'the solution of a task from before start_block');
+  // images: image-model tasks of the range with a solution
+  const imgModels = new Set(t.models.filter((x) => x.output_file === 'out-1.png').map((x) => x.id));
+  const want = t.tasks.filter((x) => imgModels.has(x.model) && t.solutions.some((s) => s.task === x.id)).map((x) => x.id);
+  assert.deepEqual(t.images.map((i) => i.task), want);
+  assert.ok(t.images.every((i) => i.path === `/ipfs/${i.cid_qm}/out-1.png`));
+  assert.equal(t.images.length, 5);
+});
+
+test('bulk --via helper: prompts only in the helper calldata, the helper solves', async () => {
+  const b = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'bulk', opts: { events: 1200, via: 'helper', perTx: 150, fullTruth: true }, log: quiet });
+  assert.equal(b.bulk.via, 'helper');
+  const mine = b.tasks.filter((x) => x.block >= b.bulk.from_block);
+  assert.equal(mine.length, 600);
+  assert.ok(mine.every((x) => x.via === 'helper' && x.sender === dn.deploy.contracts.helper && x.prompt?.startsWith('bulk benchmark prompt #')));
+  assert.ok(mine.some((x) => x.bulk_size > 1) && mine.some((x) => x.bulk_size === 1), 'submitBatch and submitEach');
+  const sols = b.solutions.filter((s) => s.block >= b.bulk.from_block);
+  assert.equal(sols.length, 600);
+  assert.ok(sols.every((s) => s.validator === dn.deploy.contracts.helper));
 });
 
 test('reset returns to the just-deployed chain', async () => {

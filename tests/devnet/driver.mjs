@@ -7,6 +7,14 @@
 //     bulk   [--events N] [--per-tx B] [--task-txs T] [--full-truth]
 //                               N engine events fast (bulkSubmitTask + bulkSubmitSolution)
 //     sparse [--blocks B] [--events E]   E events spread over B mostly empty blocks
+//     wrapper                   tasks, solutions, claims through the bulk helper (own selectors),
+//                               Multicall3 and the Safe, mixed with direct calls
+//     contest                   V6 contestations: upheld by the vote adder, rejected, a tie,
+//                               multi-call finishes, master contesters, stake-only/commit-only validators
+//     late-models [--gap G]     models registered (and tasks), G empty blocks, then more tasks and
+//                               solutions: index from the truth's late_models.start_block
+//   bulk --via helper           the bulk workload through the helper (submitBatch/submitEach + solveBatch)
+//   --from-block N|scenario     build the truth from block N (or the scenario's start_block)
 //   --deploy may be omitted when --state-dir D holds deploy.json; --rpc defaults to deploy's rpc_url.
 //
 //   import { runScenario, Driver } from './driver.mjs'
@@ -16,7 +24,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBytes, hexlify, AbiCoder, keccak256 } from 'ethers';
 import { Rpc, toHex, fromHex, utf8Hex, fakeSolutionCid, ipfsCid } from './lib.mjs';
-import { loadArtifacts, parseArgs, MODEL_REGISTRAR, AIUS } from './devnet.mjs';
+import { loadArtifacts, parseArgs, safeExecData, MODEL_REGISTRAR, AIUS } from './devnet.mjs';
 import { buildTruth, getLogsChunked } from './truth.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -93,9 +101,17 @@ export class Driver {
     this.E = artifacts.ifaces.TestEngine;
     this.R = artifacts.ifaces.TestRouter;
     this.T = artifacts.ifaces.TestToken;
+    this.H = artifacts.ifaces.TestBulkHelper;
+    this.M = artifacts.ifaces.TestMulticall3;
+    this.S = artifacts.ifaces.TestSafe;
+    this.G = artifacts.ifaces.TestMasterContesterRegistry;
     this.engine = deploy.contracts.engine;
     this.router = deploy.contracts.router;
     this.token = deploy.contracts.token;
+    this.helper = deploy.contracts.helper;
+    this.multicall = deploy.contracts.multicall;
+    this.safe = deploy.contracts.safe;
+    this.registry = deploy.contracts.registry;
     this.acc = deploy.accounts;
     this.intents = new Map(); // tx hash -> what we meant
     this.txCount = 0;
@@ -121,7 +137,7 @@ export class Driver {
   explain(e) {
     const data = e?.data?.data;
     if (typeof data === 'string' && data.length >= 10) {
-      for (const iface of [this.E, this.R, this.T]) {
+      for (const iface of [this.E, this.R, this.T, this.H, this.M, this.S, this.G].filter(Boolean)) {
         try {
           const pe = iface.parseError(data);
           if (pe) return new Error(`${e.message} [${pe.signature}]`);
@@ -275,8 +291,8 @@ export class Driver {
     await this.tx(from, this.engine, this.E.encodeFunctionData('voteOnContestation', [taskid, yea]), { kind: 'voteOnContestation' });
   }
 
-  async voteFinish(from, taskid, amnt = 10, expect = null) {
-    await this.tx(from, this.engine, this.E.encodeFunctionData('contestationVoteFinish', [taskid, amnt]), { kind: 'contestationVoteFinish', expect });
+  async voteFinish(from, taskid, amnt = 10, expect = null, outcome = undefined) {
+    await this.tx(from, this.engine, this.E.encodeFunctionData('contestationVoteFinish', [taskid, amnt]), { kind: 'contestationVoteFinish', expect, outcome });
   }
 
   async transferToken(from, to, amount) {
@@ -287,6 +303,84 @@ export class Driver {
     for (let i = 0; i < n; i += 500) {
       const k = Math.min(500, n - i);
       await this.rpc.batch(Array.from({ length: k }, () => ['evm_mine', []]));
+    }
+  }
+
+  // ---- wrappers: the bulk helper (own selectors), Multicall3, the Safe ------------------
+  /** helper.submitBatch: count engine submitTask calls with one input. Returns the task ids. */
+  async helperSubmitBatch(from, { model, fee, owner = from, count, input }) {
+    model = this.model(model);
+    fee ??= await this.modelFee(model);
+    const data = this.H.encodeFunctionData('submitBatch', [model, fee, owner, count, input]);
+    const r = await this.tx(from, this.helper, data, { kind: 'helper.submitBatch', tasks: Array.from({ length: count }, () => ({ input, owner })) });
+    return this.taskIds(r);
+  }
+
+  /** helper.submitEach: one engine submitTask per input. Returns the task ids. */
+  async helperSubmitEach(from, { model, fee, owner = from, inputs }) {
+    model = this.model(model);
+    fee ??= await this.modelFee(model);
+    const data = this.H.encodeFunctionData('submitEach', [model, fee, owner, inputs]);
+    const r = await this.tx(from, this.helper, data, { kind: 'helper.submitEach', tasks: inputs.map((input) => ({ input, owner })) });
+    return this.taskIds(r);
+  }
+
+  /** helper.solveBatch: the helper contract is the solver. */
+  async helperSolve(from, taskids, cids) {
+    const data = this.H.encodeFunctionData('solveBatch', [taskids, cids]);
+    await this.tx(from, this.helper, data, { kind: 'helper.solveBatch', cids: Object.fromEntries(taskids.map((t, i) => [t, cids[i]])) });
+  }
+
+  async helperCommit(from, commitments) {
+    await this.tx(from, this.helper, this.H.encodeFunctionData('commitBatch', [commitments]), { kind: 'helper.commitBatch' });
+  }
+
+  /** helper.claimBatch, with the expected payout of every claim. */
+  async helperClaim(from, taskids) {
+    const expectByTask = {};
+    for (const t of taskids) expectByTask[t] = await this.expectClaim(t);
+    await this.tx(from, this.helper, this.H.encodeFunctionData('claimBatch', [taskids]), { kind: 'helper.claimBatch', expectByTask });
+  }
+
+  async helperStake(from, amount) {
+    await this.tx(from, this.helper, this.H.encodeFunctionData('stake', [amount]), { kind: 'helper.stake' });
+  }
+
+  /** Multicall3: calls [{ target, data, allowFailure, task?: {input, owner} | tasks: [...], cids?, expect? }];
+   * v3 (aggregate3) unless plain. intent lists the tasks meant to land (failing calls excluded). */
+  async multicallTx(from, calls, { plain = false } = {}) {
+    const data = plain
+      ? this.M.encodeFunctionData('aggregate', [calls.map((c) => [c.target, c.data])])
+      : this.M.encodeFunctionData('aggregate3', [calls.map((c) => [c.target, !!c.allowFailure, c.data])]);
+    const ok = calls.filter((c) => !c.fails);
+    const tasks = ok.flatMap((c) => c.tasks ?? (c.task ? [c.task] : []));
+    const cids = Object.assign({}, ...ok.map((c) => c.cids ?? {}));
+    const expectByTask = Object.assign({}, ...ok.map((c) => c.expectByTask ?? {}));
+    const r = await this.tx(from, this.multicall, data, { kind: plain ? 'multicall.aggregate' : 'multicall.aggregate3', tasks: tasks.length ? tasks : undefined, cids, expectByTask });
+    return this.taskIds(r);
+  }
+
+  /** Safe execTransaction(to, 0, data, CALL): the wallet is msg.sender of the inner call. */
+  async safeExec(from, to, data, intent = {}) {
+    const r = await this.tx(from, this.safe, safeExecData(this.S, to, data), { kind: 'safe.execTransaction', ...intent });
+    return this.taskIds(r);
+  }
+
+  // ---- V6 contestation knobs ---------------------------------------------------------------
+  async engineView(fn, args = []) {
+    return (await this.view(this.E, this.engine, fn, args))[0];
+  }
+
+  /** Set the registry on the engine (once) and make addrs master contesters. */
+  async ensureMasterContesters(addrs) {
+    if ((await this.engineView('masterContesterRegistry')) === '0x0000000000000000000000000000000000000000') {
+      await this.admin('setMasterContesterRegistry', [this.registry]);
+    }
+    const reg = lc(await this.engineView('masterContesterRegistry'));
+    for (const a of addrs) {
+      if (!(await this.view(this.G, reg, 'isMasterContester', [a]))[0]) {
+        await this.tx(this.acc.deployer, reg, this.G.encodeFunctionData('emergencyAddMasterContester', [a]), { kind: 'emergencyAddMasterContester' });
+      }
     }
   }
 
@@ -389,7 +483,11 @@ export async function scenarioFull(d) {
   await d.claim(m2, r3);
   await d.claim(m3, single[12]); // text? no: image with fee 3.5e15
 
-  // -- contestations: one upheld (refund), one rejected (solver paid at finish), one open
+  // -- contestations: one upheld (refund), one rejected (solver paid at finish), one open.
+  // On a fresh chain the adder is 0 and no registry is set; a chain that ran `contest` first
+  // needs the contesters registered and an adder that does not turn the rejection around.
+  if ((await d.engineView('masterContesterRegistry')) !== '0x0000000000000000000000000000000000000000') await d.ensureMasterContesters([m3, m1]);
+  if (Number(await d.engineView('masterContesterVoteAdder')) > 1) await d.admin('setMasterContesterVoteAdder', [0]);
   await d.contest(m3, m1Tasks[4]); // yea m3, nay m1 (auto)
   await d.vote(m2, m1Tasks[4], true);
   await d.voteFinish(dave, m1Tasks[4], 10);
@@ -486,12 +584,22 @@ export async function scenarioReorg(d, { depth = 3, extra = 1, beforeRevert } = 
 }
 
 /** N engine events quickly: each block holds `taskTxs` bulkSubmitTask txs of `perTx` tasks and
- * bulkSubmitSolution txs solving the previous block's tasks (ids read back with eth_getLogs). */
-export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 2, log = () => {} } = {}) {
+ * bulkSubmitSolution txs solving the previous block's tasks (ids read back with eth_getLogs).
+ * via "helper": the same through the bulk helper's own selectors, alternating submitBatch (one
+ * input for the tx's tasks) and submitEach (one input per task), solved by helper.solveBatch
+ * (the helper is the solver): the prompts are only in the helper's calldata. */
+export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 2, via = 'engine', log = () => {} } = {}) {
   const senders = d.acc.bulk.length ? d.acc.bulk : d.acc.users;
   const solvers = d.acc.miners;
   const models = [d.model('image'), d.model('text')];
   const fees = await Promise.all(models.map((m) => d.modelFee(m)));
+  const helper = via === 'helper';
+  if (helper && !d.helper) throw new Error('deploy.json has no helper: redeploy the devnet');
+  if (via !== 'engine' && !helper) throw new Error(`bulk --via ${via}: engine or helper`);
+  const to = helper ? d.helper : d.engine;
+  // gas per item (measured on this engine, with headroom): a tx stays under the 16,777,216 cap
+  const GAS = helper ? { batch: 45_000, each: 70_000, sol: 40_000 } : { batch: 32_000, each: 32_000, sol: 36_000 };
+  const capOf = (g) => Math.floor((16_000_000 - 300_000) / g);
   const t0 = Date.now();
   let made = 0;
   let pending = []; // task ids waiting for a solution
@@ -499,8 +607,10 @@ export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 
   let blocks = 0;
   let txs = 0;
   const E = d.E;
+  const H = d.H;
   const want = events;
   const firstBlock = fromHex(await d.rpc.call('eth_blockNumber')) + 1;
+  const promptOfK = (k, i) => `bulk benchmark prompt #${k}${i === undefined ? '' : `.${i}`} — ${'🦊'.repeat(k % 4)}`;
   await d.rpc.call('evm_setAutomine', [false]);
   try {
     while (made < want || pending.length) {
@@ -508,25 +618,38 @@ export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 
       let expTasks = 0;
       let expSols = 0;
       // solutions for the previous block's tasks
-      const solChunk = Math.min(perTx, 400); // ~32k gas each: stay under the 16,777,216 tx cap
+      const solChunk = Math.min(perTx * 2, 400, capOf(GAS.sol));
       for (let i = 0; i < pending.length; i += solChunk) {
         const ids = pending.slice(i, i + solChunk);
         const cids = ids.map((id) => fakeSolutionCid(`bulk ${id}`));
-        calls.push({ from: solvers[(k + i / solChunk) % solvers.length], data: E.encodeFunctionData('bulkSubmitSolution', [ids, cids]), gas: 36_000 * ids.length + 300_000 });
+        const data = helper ? H.encodeFunctionData('solveBatch', [ids, cids]) : E.encodeFunctionData('bulkSubmitSolution', [ids, cids]);
+        calls.push({ from: solvers[(k + i / solChunk) % solvers.length], data, gas: GAS.sol * ids.length + 300_000 });
         expSols += ids.length;
       }
       made += expSols;
       pending = [];
       for (let j = 0; j < taskTxs && made + expTasks * 2 < want; j++) {
-        const n = Math.min(perTx, 500, Math.ceil((want - made - expTasks * 2) / 2));
+        const each = helper && k % 2 === 1;
+        const n = Math.min(perTx, 500, capOf(each ? GAS.each : GAS.batch), Math.ceil((want - made - expTasks * 2) / 2));
         const mi = k % 2;
-        const input = utf8Hex(JSON.stringify({ prompt: `bulk benchmark prompt #${k} — ${'🦊'.repeat(k % 4)}`, seed: k }));
-        calls.push({ from: senders[k % senders.length], data: E.encodeFunctionData('bulkSubmitTask', [0, senders[k % senders.length], models[mi], fees[mi], input, n]), gas: 32_000 * n + 300_000 });
+        const from = senders[k % senders.length];
+        let data;
+        if (!helper) {
+          const input = utf8Hex(JSON.stringify({ prompt: promptOfK(k), seed: k }));
+          data = E.encodeFunctionData('bulkSubmitTask', [0, from, models[mi], fees[mi], input, n]);
+        } else if (!each) {
+          const input = utf8Hex(JSON.stringify({ prompt: promptOfK(k), seed: k }));
+          data = H.encodeFunctionData('submitBatch', [models[mi], fees[mi], from, n, input]);
+        } else {
+          const inputs = Array.from({ length: n }, (_, i) => utf8Hex(JSON.stringify({ prompt: promptOfK(k, i), seed: k * 1000 + i })));
+          data = H.encodeFunctionData('submitEach', [models[mi], fees[mi], from, inputs]);
+        }
+        calls.push({ from, data, gas: (each ? GAS.each : GAS.batch) * n + 300_000 });
         expTasks += n;
         k++;
       }
       if (!calls.length) break;
-      const hashes = await d.rpc.batch(calls.map((c) => ['eth_sendTransaction', [{ from: c.from, to: d.engine, data: c.data, gas: toHex(Math.min(c.gas, 16_000_000)) }]]));
+      const hashes = await d.rpc.batch(calls.map((c) => ['eth_sendTransaction', [{ from: c.from, to, data: c.data, gas: toHex(Math.min(c.gas, 16_000_000)) }]]));
       txs += hashes.length;
       d.txCount += hashes.length;
       await d.rpc.call('evm_mine');
@@ -537,7 +660,7 @@ export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 
       const sl = logs.length - tl.length;
       if (tl.length !== expTasks || sl !== expSols) {
         const rs = await d.rpc.batch(hashes.map((h) => ['eth_getTransactionReceipt', [h]]));
-        throw new Error(`block ${b}: ${tl.length}/${expTasks} tasks, ${sl}/${expSols} solutions; statuses ${rs.map((r) => r && r.status)} (block gas limit too low?)`);
+        throw new Error(`block ${b}: ${tl.length}/${expTasks} tasks, ${sl}/${expSols} solutions; statuses ${rs.map((r) => r && r.status)} gas ${rs.map((r) => r && fromHex(r.gasUsed))} (block gas limit too low?)`);
       }
       pending = tl.map((l) => l.topics[1]);
       made += expTasks;
@@ -547,7 +670,7 @@ export async function scenarioBulk(d, { events = 100000, perTx = 200, taskTxs = 
     await d.rpc.call('evm_setAutomine', [true]);
   }
   const ms = Date.now() - t0;
-  return { bulk: { events: made, blocks, txs, ms, events_per_s: Math.round((made * 1000) / ms), from_block: firstBlock, to_block: fromHex(await d.rpc.call('eth_blockNumber')) } };
+  return { bulk: { events: made, via, blocks, txs, ms, events_per_s: Math.round((made * 1000) / ms), from_block: firstBlock, to_block: fromHex(await d.rpc.call('eth_blockNumber')) } };
 }
 
 export async function scenarioSparse(d, { blocks = 2000, events = 40 } = {}) {
@@ -573,7 +696,293 @@ export async function scenarioSparse(d, { blocks = 2000, events = 40 } = {}) {
   return { sparse: { blocks, events, gap, from_block: first, to_block: fromHex(await d.rpc.call('eth_blockNumber')) } };
 }
 
-export const SCENARIOS = { full: scenarioFull, reorg: scenarioReorg, bulk: scenarioBulk, sparse: scenarioSparse };
+/** Tasks, solutions and claims from contracts: the bulk helper with its own selectors, the
+ * Multicall3 (aggregate and aggregate3, engine and router calls, a failing allowFailure call) and
+ * the Safe (execTransaction), mixed with direct engine and router calls. */
+export async function scenarioWrapper(d) {
+  const { users, miners, bot } = d.acc;
+  const [alice, bob, carol, dave] = users;
+  const [m1, m2, m3] = miners;
+  const { helper, multicall, safe } = d;
+  if (!helper || !multicall || !safe) throw new Error('deploy.json has no helper/multicall/safe: redeploy the devnet');
+  const img = d.model('image');
+  const txt = d.model('text');
+  const imgFee = await d.modelFee(img);
+  const txtFee = await d.modelFee(txt);
+  const P = (prompt, extra = {}) => utf8Hex(JSON.stringify({ prompt, ...extra }));
+  const sol = (t) => fakeSolutionCid(`wrapper solution ${t}`);
+  const E = d.E;
+  const R = d.R;
+  const notes = { helper: {}, multicall: {}, safe: {}, direct: {} };
+
+  // ---- tasks through the helper (its own selectors; the input passes through to the engine)
+  notes.helper.batch3 = await d.helperSubmitBatch(alice, { model: img, count: 3, input: P('helper: three foxes under the aurora', { width: 1024 }) });
+  notes.helper.batch1 = await d.helperSubmitBatch(bob, { model: txt, count: 1, input: P('helper: a haiku about rain on a tin roof') });
+  // a bot submits for dave, distinct inputs, one of them twice (bulk_size counts per input)
+  const same = P('helper: same prompt twice in one transaction');
+  notes.helper.each = await d.helperSubmitEach(bot, { model: img, owner: dave, inputs: [same, P('<script>alert("helper")</script> & "quotes"'), same, P('ヘルパー経由 🦊 — emoji and CJK')] });
+  notes.helper.tip = await d.helperSubmitBatch(carol, { model: img, fee: imgFee + 123_456_789n, count: 2, input: P('helper: with a tip above the model fee') });
+
+  // ---- Multicall3 aggregate3: engine and router calls, a bulk inside, one failing call
+  const m3Calls = [
+    { target: d.engine, data: d.submitTaskData({ model: img, fee: imgFee, input: P('multicall: engine submitTask'), owner: alice }), task: { input: P('multicall: engine submitTask'), owner: alice } },
+    {
+      target: d.router,
+      data: R.encodeFunctionData('submitTask', [0, bob, txt, txtFee, P('multicall: through the router'), AIUS / 20n, 0]),
+      task: { input: P('multicall: through the router'), owner: bob },
+    },
+    {
+      target: d.engine,
+      data: E.encodeFunctionData('bulkSubmitTask', [0, carol, img, imgFee, P('multicall: bulkSubmitTask n=2 inside'), 2]),
+      tasks: [0, 1].map(() => ({ input: P('multicall: bulkSubmitTask n=2 inside'), owner: carol })),
+    },
+    // reverts (fee below the model fee) and is allowed to: its prompt must not be attributed
+    { target: d.engine, data: d.submitTaskData({ model: img, fee: imgFee - 1n, input: P('multicall: this call fails'), owner: dave }), allowFailure: true, fails: true },
+    { target: d.engine, data: d.submitTaskData({ model: img, fee: imgFee, input: P('multicall: after the failed call'), owner: dave }), task: { input: P('multicall: after the failed call'), owner: dave } },
+  ];
+  notes.multicall.aggregate3 = await d.multicallTx(alice, m3Calls);
+  notes.multicall.failed_prompt = 'multicall: this call fails';
+  // plain aggregate: two engine calls for two owners
+  notes.multicall.aggregate = await d.multicallTx(bob, [
+    { target: d.engine, data: d.submitTaskData({ model: txt, fee: txtFee, input: P('aggregate: one'), owner: bob }), task: { input: P('aggregate: one'), owner: bob } },
+    { target: d.engine, data: d.submitTaskData({ model: img, fee: imgFee, input: P('aggregate: two'), owner: alice }), task: { input: P('aggregate: two'), owner: alice } },
+  ], { plain: true });
+
+  // ---- the Safe: a task owned by the wallet itself, and one for carol through the router
+  const sIn1 = P('safe: a task owned by the smart wallet');
+  notes.safe.own = await d.safeExec(carol, d.engine, d.submitTaskData({ model: img, fee: imgFee, input: sIn1, owner: safe }), { tasks: [{ input: sIn1, owner: safe }] });
+  const sIn2 = P('safe: through the router for carol');
+  notes.safe.router = await d.safeExec(dave, d.router, R.encodeFunctionData('submitTask', [0, carol, img, imgFee, sIn2, 0, 0]), { tasks: [{ input: sIn2, owner: carol }] });
+
+  // ---- direct calls mixed in, and one block holding a helper, a multicall and a direct tx
+  notes.direct.single = await d.submitTask(alice, { model: img, input: P('direct: mixed in with the wrappers') });
+  notes.direct.bulk = await d.bulkSubmitTask(bob, { model: txt, input: P('direct: bulkSubmitTask n=2'), n: 2 });
+  notes.direct.router = await d.routerSubmitTask(bot, { model: img, owner: alice, input: P('direct: router for alice') });
+  const pIn = [P('packed: helper'), P('packed: multicall'), P('packed: direct')];
+  const rs = await d.packed([
+    { from: carol, to: helper, data: d.H.encodeFunctionData('submitBatch', [img, imgFee, carol, 1, pIn[0]]), intent: { kind: 'helper.submitBatch', tasks: [{ input: pIn[0], owner: carol }] }, gas: 1_000_000 },
+    { from: dave, to: multicall, data: d.M.encodeFunctionData('aggregate3', [[[d.engine, false, d.submitTaskData({ model: img, fee: imgFee, input: pIn[1], owner: dave })]]]), intent: { kind: 'multicall.aggregate3', tasks: [{ input: pIn[1], owner: dave }] }, gas: 1_000_000 },
+    { from: alice, to: d.engine, data: d.submitTaskData({ model: img, fee: imgFee, input: pIn[2], owner: alice }), intent: { kind: 'submitTask', input: pIn[2], owner: alice } },
+  ]);
+  notes.packed = rs.map((r) => d.taskIds(r)[0]);
+  notes.packed_block = fromHex(rs[0].blockNumber);
+
+  // ---- solutions: the helper is the solver (with its own stake and commitments), the
+  // multicall and the safe solve too, and miners directly
+  await d.helperStake(m1, 2n * AIUS);
+  const byHelper = [...notes.helper.batch3, ...notes.helper.each, ...notes.multicall.aggregate3.slice(0, 2), notes.packed[0]];
+  await d.helperCommit(m1, byHelper.slice(0, 3).map((t) => d.commitment(helper, t, sol(t))));
+  await d.helperSolve(m1, byHelper, byHelper.map(sol));
+  const byMulticall = [notes.helper.batch1[0], ...notes.multicall.aggregate3.slice(2, 4)];
+  await d.multicallTx(m2, [
+    { target: d.engine, data: E.encodeFunctionData('submitSolution', [byMulticall[0], sol(byMulticall[0])]), cids: { [byMulticall[0]]: sol(byMulticall[0]) } },
+    { target: d.engine, data: E.encodeFunctionData('bulkSubmitSolution', [byMulticall.slice(1), byMulticall.slice(1).map(sol)]), cids: Object.fromEntries(byMulticall.slice(1).map((t) => [t, sol(t)])) },
+  ]);
+  const bySafe = notes.safe.own[0];
+  await d.safeExec(carol, d.engine, E.encodeFunctionData('submitSolution', [bySafe, sol(bySafe)]), { cids: { [bySafe]: sol(bySafe) } });
+  const direct = [notes.direct.single, ...notes.direct.bulk, notes.direct.router, ...notes.multicall.aggregate];
+  await d.bulkSubmitSolution(m3, direct, direct.map(sol));
+  await d.submitSolution(m2, notes.safe.router[0], sol(notes.safe.router[0]));
+
+  // ---- claims: the helper claims its own (era 6: stake credit to the helper contract), one
+  // in era 5 (fee and reward transferred to the helper), a multicall of claims, direct claims
+  await d.helperClaim(m1, byHelper.slice(0, 4));
+  await d.setEra(5);
+  await d.claim(dave, byHelper[4]);
+  await d.setEra(6);
+  const mcClaims = [...byMulticall, bySafe];
+  const expectByTask = {};
+  for (const t of mcClaims) expectByTask[t] = await d.expectClaim(t);
+  await d.multicallTx(bob, mcClaims.map((t) => ({ target: d.engine, data: E.encodeFunctionData('claimSolution', [t]), expectByTask: { [t]: expectByTask[t] } })), { plain: true });
+  await d.claim(alice, direct[0]);
+  await d.claim(m3, direct[1]);
+
+  return {
+    notes: {
+      wrapper: {
+        ...notes,
+        contracts: { helper, multicall, safe },
+        solved_by: { helper: byHelper, multicall: byMulticall, safe: [bySafe] },
+        unsolved: [...notes.helper.tip, ...notes.multicall.aggregate3.slice(4), notes.packed[1], notes.packed[2]],
+      },
+    },
+  };
+}
+
+/** V6 contestations as V2_EngineV6 decides them: the vote adder (set silently first, as the
+ * upstream initializer does, then by MasterContesterVoteAdderSet), master contesters who stake,
+ * contest and vote but never solve, a tie, multi-call finishes, a slash amount so that every
+ * finish moves stake, and validators who only stake or only commit. */
+export async function scenarioContest(d) {
+  const [alice, bob, carol, dave] = d.acc.users;
+  const [m1, m2, m3] = d.acc.miners;
+  const [mc1, mc2] = d.acc.master_contesters ?? [];
+  const stakerOnly = d.acc.staker_only;
+  const committerOnly = d.acc.committer_only;
+  if (!mc1 || !d.registry) throw new Error('deploy.json has no master contesters/registry: redeploy the devnet');
+  const img = d.model('image');
+  const txt = d.model('text');
+  const P = (s) => utf8Hex(JSON.stringify({ prompt: s }));
+  const sol = (t) => fakeSolutionCid(`contest solution ${t}`);
+  const oldSlash = await d.engineView('slashAmount');
+  const oldEra = Number(await d.engineView('era'));
+  const first = fromHex(await d.rpc.call('eth_blockNumber')) + 1;
+  if (oldEra !== 6) await d.setEra(6);
+
+  // V6 goes live: the adder is set by the initializer, without an event (upstream sets it in
+  // initialize()); the registry and its master contesters
+  await d.admin('initializeV6', [50]);
+  await d.ensureMasterContesters([mc1, mc2]);
+  const slash = AIUS / 10n + 3n; // odd: the V6 halves and shares round
+  await d.admin('setSlashAmount', [slash]);
+
+  // stakes: master contesters and miners (a vote costs the slash amount), a stake-only validator
+  for (const [who, amt] of [[mc1, 20n], [mc2, 20n], [m1, 5n], [m2, 5n], [m3, 5n]]) {
+    await d.tx(who, d.engine, d.E.encodeFunctionData('validatorDeposit', [who, amt * AIUS]), { kind: 'validatorDeposit' });
+  }
+  await d.tx(alice, d.engine, d.E.encodeFunctionData('validatorDeposit', [stakerOnly, 3n * AIUS + 1n]), { kind: 'validatorDeposit' });
+
+  // the contested tasks, each solved by a miner
+  const spec = [
+    ['adder50', alice, img, m1],
+    ['rejected', bob, txt, m2],
+    ['tie', carol, img, m3],
+    ['multi_upheld', dave, img, m1],
+    ['adder1', alice, txt, m2],
+    ['open', bob, img, m3],
+    ['raw_era5', carol, img, m1],
+  ];
+  const T = {};
+  for (const [k, owner, model, solver] of spec) {
+    T[k] = await d.submitTask(owner, { model, input: P(`contest: ${k}`) });
+    await d.submitSolution(solver, T[k], sol(T[k]));
+  }
+  // a validator who only commits (a commitment it never reveals)
+  await d.signalCommitment(committerOnly, committerOnly, T.open, sol(`${T.open} never revealed`));
+
+  const expect = (t) => d.expectClaim(t);
+  // 1. upheld by the silent adder: yeas 50 + 1 vs nays 2 (raw counting says rejected)
+  await d.contest(mc1, T.adder50); // yea mc1, nay m1 (auto)
+  await d.vote(m2, T.adder50, false);
+  await d.voteFinish(dave, T.adder50, 5, null, 'upheld');
+
+  // 2. the adder lowered by MasterContesterVoteAdderSet(1); rejected: yeas 1 + 1 vs nays 3,
+  //    finished in two calls (start_idx 0 pays the solver, start_idx 1 only returns slashes)
+  await d.admin('setMasterContesterVoteAdder', [1]);
+  await d.contest(mc2, T.rejected); // yea mc2, nay m2 (auto)
+  await d.vote(m3, T.rejected, false);
+  await d.vote(m1, T.rejected, false);
+  await d.voteFinish(m2, T.rejected, 1, await expect(T.rejected), 'rejected');
+  await d.voteFinish(mc1, T.rejected, 2, null, 'rejected');
+
+  // 3. a tie: yeas 1 + 1 vs nays 2 goes to the nays (the solver is paid)
+  await d.contest(mc1, T.tie); // yea mc1, nay m3 (auto)
+  await d.vote(m1, T.tie, false);
+  await d.voteFinish(carol, T.tie, 10, await expect(T.tie), 'rejected');
+
+  // 4. upheld with a master contester voting on another's contestation; finished in three calls
+  await d.contest(mc2, T.multi_upheld); // yea mc2, nay m1 (auto)
+  await d.vote(mc1, T.multi_upheld, true);
+  await d.vote(m2, T.multi_upheld, true);
+  await d.voteFinish(alice, T.multi_upheld, 1, null, 'upheld');
+  await d.voteFinish(bob, T.multi_upheld, 1, null, 'upheld');
+  await d.voteFinish(mc2, T.multi_upheld, 5, null, 'upheld');
+
+  // 5. the adder alone decides: yeas 1 + 1 vs nays 1 (raw counting says a tie, rejected)
+  await d.contest(mc1, T.adder1); // yea mc1, nay m2 (auto)
+  await d.voteFinish(dave, T.adder1, 3, null, 'upheld');
+
+  // 6. left open
+  await d.contest(mc2, T.open); // yea mc2, nay m3 (auto)
+  await d.vote(mc1, T.open, true);
+
+  // 7. in era 5 the adder does not count: yeas 1 vs nays 1 is rejected
+  await d.setEra(5);
+  await d.contest(mc1, T.raw_era5); // anyone may contest before V6; mc1 anyway
+  await d.voteFinish(bob, T.raw_era5, 2, await expect(T.raw_era5), 'rejected');
+  await d.setEra(6);
+
+  await d.admin('setSlashAmount', [oldSlash]);
+  if (oldEra !== 6) await d.setEra(oldEra);
+  return {
+    notes: {
+      contest: {
+        tasks: T,
+        master_contesters: [mc1, mc2],
+        staker_only: stakerOnly,
+        committer_only: committerOnly,
+        slash_amount: slash.toString(),
+        silent_adder: 50,
+        from_block: first,
+      },
+    },
+  };
+}
+
+/** Models registered (with tasks) long before the rest: an index started at
+ * late_models.start_block never sees their ModelRegistered, yet must know them. */
+export async function scenarioLateModels(d, { gap = 200 } = {}) {
+  const [alice, bob, carol, dave] = d.acc.users;
+  const [m1, m2] = d.acc.miners;
+  const img = d.model('image');
+  const txt = d.model('text');
+  const P = (s) => utf8Hex(JSON.stringify({ prompt: s }));
+  const sol = (t) => fakeSolutionCid(`late solution ${t}`);
+  const template = readFileSync(join(here, 'templates', 'anythingv3.json'));
+  // a model registered by a user (bump the fee by 1 wei when a chain already has it)
+  let fee = 1_000_000_000_000_000n;
+  for (;;) {
+    const id = keccak256(abi.encode(['address', 'address', 'uint256', 'bytes'], [bob, bob, fee, ipfsCid(template)]));
+    if ((await d.view(d.E, d.engine, 'models', [id])).addr === '0x0000000000000000000000000000000000000000') break;
+    fee++;
+  }
+  const registeredBlock = fromHex(await d.rpc.call('eth_blockNumber')) + 1;
+  const late = await d.registerModel(bob, { addr: bob, fee, template });
+  await d.admin('setSolutionMineableRate', [late, 500_000_000_000_000_000n]);
+  await d.admin('setModelFee', [late, fee + 2n]); // the view differs from the registration
+  const before = [];
+  before.push(await d.submitTask(alice, { model: late, input: P('late: before the gap, solved before') }));
+  before.push(await d.submitTask(carol, { model: late, input: P('late: before the gap, solved after') }));
+  before.push(await d.submitTask(dave, { model: img, input: P('late: WAI before the gap') }));
+  await d.submitSolution(m1, before[0], sol(before[0]));
+  const gapFrom = fromHex(await d.rpc.call('eth_blockNumber')) + 1;
+  await d.mineEmpty(gap);
+  const startBlock = fromHex(await d.rpc.call('eth_blockNumber')) + 1;
+
+  const after = [];
+  after.push(await d.submitTask(alice, { model: late, input: P('late: anythingv3 after the gap') }));
+  after.push(await d.submitTask(bob, { model: img, input: P('late: WAI after the gap') }));
+  after.push(await d.submitTask(carol, { model: txt, input: P('late: Qwen after the gap') }));
+  after.push(...(await d.helperSubmitBatch(dave, { model: late, count: 2, input: P('late: through the helper') })));
+  after.push(await d.routerSubmitTask(d.acc.bot, { model: late, owner: alice, input: P('late: through the router') }));
+  const unsolved = await d.submitTask(bob, { model: late, input: P('late: never solved') });
+  await d.bulkSubmitSolution(m2, after, after.map(sol));
+  await d.submitSolution(m1, before[1], sol(before[1])); // a task submitted before start_block
+  await d.claim(alice, after[0]);
+  await d.claim(bob, before[0]); // a claim of a solution submitted before start_block
+  return {
+    late_models: {
+      model: late,
+      template: 'anythingv3.json',
+      registered_block: registeredBlock,
+      registered_fee: fee.toString(),
+      gap: { from: gapFrom, to: startBlock - 1 },
+      start_block: startBlock,
+      tasks_before: before,
+      tasks_after: [...after, unsolved],
+    },
+  };
+}
+
+export const SCENARIOS = {
+  full: scenarioFull,
+  reorg: scenarioReorg,
+  bulk: scenarioBulk,
+  sparse: scenarioSparse,
+  wrapper: scenarioWrapper,
+  contest: scenarioContest,
+  'late-models': scenarioLateModels,
+};
 
 /** Run a scenario and return the truth object (see README.md). opts: CLI-style options. */
 export async function runScenario({ rpcUrl, deploy, scenario, opts = {}, log = (m) => process.stderr.write(m + '\n') }) {
@@ -589,12 +998,23 @@ export async function runScenario({ rpcUrl, deploy, scenario, opts = {}, log = (
     perTx: num(opts.perTx, 200),
     taskTxs: num(opts.taskTxs, 2),
     blocks: num(opts.blocks, 2000),
+    gap: num(opts.gap, 200),
+    via: opts.via === true || opts.via === undefined ? 'engine' : opts.via,
     beforeRevert: opts.beforeRevert,
     log,
   });
   const tScenario = Date.now() - t0;
   const summary = scenario === 'bulk' && !opts.fullTruth;
-  const truth = await d.truth({ scenario, summary, verifyViews: !summary, extra: { ...extra, driver: { txs: d.txCount, scenario_ms: tScenario } } });
+  let fromBlock;
+  if (opts.fromBlock === 'scenario') fromBlock = extra.late_models?.start_block ?? extra.start_block;
+  else if (opts.fromBlock !== undefined && opts.fromBlock !== true) fromBlock = Number(opts.fromBlock);
+  const truth = await d.truth({
+    scenario,
+    summary,
+    fromBlock,
+    verifyViews: !summary && opts.verifyViews !== false,
+    extra: { ...extra, driver: { txs: d.txCount, scenario_ms: tScenario } },
+  });
   truth.driver.truth_ms = Date.now() - t0 - tScenario;
   log(`scenario ${scenario}: ${d.txCount} driver txs in ${tScenario} ms, truth in ${truth.driver.truth_ms} ms, head ${truth.head.number}, ${truth.log_count} logs`);
   return truth;
@@ -609,8 +1029,10 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const deployFile = args.deploy ?? (args.stateDir ? join(args.stateDir, 'deploy.json') : null);
   if (!deployFile || !args.scenario) {
-    console.error('usage: driver.mjs --deploy deploy.json [--rpc URL] --scenario full|reorg|bulk|sparse [--out truth.json]\n' +
-      '  reorg: --depth N --extra K   bulk: --events N --per-tx B --task-txs T --full-truth   sparse: --blocks B --events E');
+    console.error('usage: driver.mjs --deploy deploy.json [--rpc URL] --scenario NAME [--out truth.json] [--from-block N|scenario]\n' +
+      `  NAME: ${Object.keys(SCENARIOS).join(', ')}\n` +
+      '  reorg: --depth N --extra K   bulk: --events N --per-tx B --task-txs T --via engine|helper --full-truth\n' +
+      '  sparse: --blocks B --events E   late-models: --gap G');
     process.exit(2);
   }
   const deploy = JSON.parse(readFileSync(deployFile, 'utf8'));

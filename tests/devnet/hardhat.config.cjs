@@ -3,7 +3,7 @@
 // devnet.mjs can set them per run:
 //   DEVNET_CHAIN_ID        default 42161 (Arbitrum One, so the daemon's embedded defaults apply)
 //   DEVNET_BLOCK_GAS_LIMIT default 60000000 (a single tx is still capped at 16,777,216 by Osaka)
-//   DEVNET_ACCOUNTS        default 20 unlocked accounts (mnemonic "test test ... junk")
+//   DEVNET_ACCOUNTS        default 24 unlocked accounts (mnemonic "test test ... junk")
 //   DEVNET_LOGGING         "1" to log every JSON-RPC call to stdout (slow)
 const path = require('node:path');
 const env = process.env;
@@ -25,7 +25,7 @@ module.exports = {
       allowBlocksWithSameTimestamp: false,
       mining: { auto: true, interval: 0, mempool: { order: 'fifo' } },
       accounts: {
-        count: Number(env.DEVNET_ACCOUNTS || 20),
+        count: Number(env.DEVNET_ACCOUNTS || 24),
         accountsBalance: '1000000000000000000000000', // 1M ETH each
       },
     },

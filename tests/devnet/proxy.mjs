@@ -33,6 +33,15 @@
 //   lagging-head             eth_blockNumber and "latest"/"pending" report head - lag (default 5);
 //                            blocks above that are unknown (null block, no logs, clamped toBlock)
 //   wrong-chain              eth_chainId/net_version answer chainId (default 42170)
+//   call-tracer              answer debug_traceTransaction / debug_traceBlockByNumber /
+//                            debug_traceBlockByHash with {tracer: "callTracer"} (tracerConfig
+//                            onlyTopCall, withLog) as geth does, built from the node's own
+//                            struct-log trace (hardhat offers only that one): call frames from the
+//                            CALL/STATICCALL/DELEGATECALL/CREATE steps, inputs and outputs from
+//                            memory. Costly (memory at every step): for small transactions.
+//                            Without this mode the node's own answer goes back: an error.
+//   no-debug                 debug_* methods answer -32601 "the method … does not exist/is not
+//                            available", as most public endpoints do
 // Knobs on every rule: methods: [..] (only these JSON-RPC methods), every: N (every Nth matching
 // request), probability: p (with seed for a reproducible PRNG), times: N (only N times, then the
 // rule is spent).
@@ -82,7 +91,125 @@ export const RANGE_TEXTS = {
 };
 
 const HTTP_MODES = new Set(['429', '500', '502', '503', 'timeout', 'truncated', 'invalid-json']);
-const CALL_MODES = new Set(['ok', 'rpc-error', 'range-limit', 'lagging-head', 'wrong-chain']);
+const CALL_MODES = new Set(['ok', 'rpc-error', 'range-limit', 'lagging-head', 'wrong-chain', 'call-tracer', 'no-debug']);
+
+const TRACE_METHODS = new Set(['debug_traceTransaction', 'debug_traceBlockByNumber', 'debug_traceBlockByHash']);
+const CALL_OPS = new Set(['CALL', 'CALLCODE', 'DELEGATECALL', 'STATICCALL', 'CREATE', 'CREATE2']);
+const END_OPS = new Set(['RETURN', 'REVERT', 'STOP', 'SELFDESTRUCT', 'INVALID']);
+
+/** bytes [off, off+len) of a struct-log memory (array of 32-byte hex words), as 0x hex */
+function memSlice(memory, off, len) {
+  if (len === 0) return '0x';
+  const hexAll = (memory ?? []).join('');
+  const a = off * 2;
+  const b = (off + len) * 2;
+  const part = hexAll.slice(a, b);
+  return '0x' + part + '0'.repeat(Math.max(0, b - a - part.length));
+}
+
+const addrOf = (word) => '0x' + word.slice(-40).toLowerCase();
+const big = (word) => BigInt('0x' + (word || '0'));
+
+/** Error(string) reason of revert output, or undefined */
+function revertReason(out) {
+  if (!out || !out.startsWith('0x08c379a0') || out.length < 10 + 128) return undefined;
+  try {
+    const len = Number(BigInt('0x' + out.slice(10 + 64, 10 + 128)));
+    return Buffer.from(out.slice(10 + 128, 10 + 128 + len * 2), 'hex').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** geth's callTracer frame of a transaction from a default (struct-log) trace with memory and
+ * stack. tx: eth_getTransactionByHash; rcpt: its receipt. */
+export function callFramesFromStructLogs(tx, rcpt, trace, { onlyTopCall = false, withLog = false } = {}) {
+  const hx = (n) => '0x' + BigInt(n).toString(16);
+  const root = {
+    type: tx.to ? 'CALL' : 'CREATE',
+    from: tx.from.toLowerCase(),
+    to: (tx.to ?? rcpt.contractAddress).toLowerCase(),
+    value: hx(tx.value ?? 0),
+    gas: hx(tx.gas),
+    gasUsed: hx(rcpt.gasUsed),
+    input: tx.input,
+    output: trace.returnValue ? '0x' + trace.returnValue.replace(/^0x/, '') : '0x',
+  };
+  if (trace.failed || rcpt.status === '0x0') {
+    root.error = 'execution reverted';
+    const r = revertReason(root.output);
+    if (r !== undefined) root.revertReason = r;
+  }
+  if (onlyTopCall) return root;
+  const logs = trace.structLogs ?? [];
+  const stack = [{ frame: root, depth: 1, startGas: null }];
+  const top = () => stack[stack.length - 1];
+  for (let i = 0; i < logs.length; i++) {
+    const st = logs[i];
+    const next = logs[i + 1];
+    const cur = top();
+    if (st.depth !== cur.depth) continue; // defensive: steps of a frame we did not open
+    const s = st.stack ?? [];
+    const arg = (k) => s[s.length - 1 - k];
+    if (withLog && /^LOG[0-4]$/.test(st.op)) {
+      const n = Number(st.op[3]);
+      const off = Number(big(arg(0)));
+      const len = Number(big(arg(1)));
+      const topics = Array.from({ length: n }, (_, k) => '0x' + arg(2 + k).padStart(64, '0'));
+      (cur.frame.logs ??= []).push({ address: cur.frame.to, topics, data: memSlice(st.memory, off, len), position: hx((cur.frame.calls ?? []).length) });
+    }
+    if (CALL_OPS.has(st.op)) {
+      const op = st.op;
+      const f = { type: op, from: cur.frame.type === 'DELEGATECALL' ? cur.frame.from : cur.frame.to };
+      let inOff;
+      let inLen;
+      if (op === 'CALL' || op === 'CALLCODE') {
+        f.to = addrOf(arg(1));
+        f.value = hx(big(arg(2)));
+        f.gas = hx(big(arg(0)));
+        [inOff, inLen] = [Number(big(arg(3))), Number(big(arg(4)))];
+      } else if (op === 'DELEGATECALL' || op === 'STATICCALL') {
+        f.to = addrOf(arg(1));
+        f.gas = hx(big(arg(0)));
+        if (op === 'DELEGATECALL') f.value = cur.frame.value;
+        [inOff, inLen] = [Number(big(arg(2))), Number(big(arg(3)))];
+      } else {
+        f.value = hx(big(arg(0)));
+        [inOff, inLen] = [Number(big(arg(1))), Number(big(arg(2)))];
+        f.gas = hx(st.gas - st.gasCost);
+      }
+      f.input = memSlice(st.memory, inOff, inLen);
+      (cur.frame.calls ??= []).push(f);
+      if (next && next.depth === st.depth + 1) {
+        stack.push({ frame: f, depth: st.depth + 1, startGas: next.gas });
+      } else {
+        // no code ran (an EOA, a precompile, or a call that failed at once): success is the
+        // word the call pushed, the output what landed in the caller's return buffer
+        f.gasUsed = '0x0';
+        f.output = '0x';
+        if (next && (op === 'CALL' || op === 'CALLCODE')) f.output = memSlice(next.memory, Number(big(arg(5))), Number(big(arg(6))));
+        else if (next && (op === 'STATICCALL' || op === 'DELEGATECALL')) f.output = memSlice(next.memory, Number(big(arg(4))), Number(big(arg(5))));
+        if (next && next.stack && big(next.stack[next.stack.length - 1]) === 0n && op !== 'CREATE' && op !== 'CREATE2') f.error = 'execution reverted';
+      }
+      continue;
+    }
+    const leaving = !next || next.depth < st.depth;
+    if (leaving && stack.length > 1 && (END_OPS.has(st.op) || st.error)) {
+      const f = cur.frame;
+      if (st.op === 'RETURN' || st.op === 'REVERT') f.output = memSlice(st.memory, Number(big(arg(0))), Number(big(arg(1))));
+      else f.output = '0x';
+      f.gasUsed = hx(Math.max(0, cur.startGas - (st.gas - st.gasCost)));
+      if (st.op === 'REVERT') {
+        f.error = 'execution reverted';
+        const r = revertReason(f.output);
+        if (r !== undefined) f.revertReason = r;
+      } else if (st.error || st.op === 'INVALID') f.error = typeof st.error === 'string' ? st.error : st.error?.message ?? 'invalid opcode';
+      if ((f.type === 'CREATE' || f.type === 'CREATE2') && next) f.to = addrOf(next.stack[next.stack.length - 1]);
+      stack.pop();
+    }
+  }
+  return root;
+}
 
 function mulberry32(seed) {
   let a = seed >>> 0;
@@ -166,7 +293,9 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
   };
   const matches = (r, method) => !r.methods || r.methods.includes(method);
 
-  const upstream = (bodyBuf) =>
+  // A keep-alive socket the node closed while idle fails the next request on it before the
+  // node read a byte: send that request once more on a new socket (as lib.mjs does).
+  const upstream = (bodyBuf, retried = false) =>
     new Promise((res, rej) => {
       const req = http.request(
         { host: tu.hostname, port: tu.port, path: tu.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': bodyBuf.length } },
@@ -177,7 +306,10 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
           r.on('error', rej);
         },
       );
-      req.on('error', rej);
+      req.on('error', (e) => {
+        if (!retried && req.reusedSocket && e.code === 'ECONNRESET') res(upstream(bodyBuf, true));
+        else rej(e);
+      });
       req.end(bodyBuf);
     });
   const callUp = async (method, params) => {
@@ -210,6 +342,32 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
         fault('range-limit');
         const e = rangeText(r.text ?? 'infura', { max, from, to, hint: r.hint ?? true });
         return { jsonrpc: '2.0', id: call.id ?? null, error: { code: r.code ?? e.code, message: e.message } };
+      }
+      if (r.mode === 'no-debug' && typeof method === 'string' && method.startsWith('debug_')) {
+        if (!fires(r)) continue;
+        fault('no-debug');
+        return { jsonrpc: '2.0', id: call.id ?? null, error: { code: -32601, message: `the method ${method} does not exist/is not available` } };
+      }
+      if (r.mode === 'call-tracer' && TRACE_METHODS.has(method) && call.params?.[1]?.tracer === 'callTracer') {
+        if (!fires(r)) continue;
+        fault('call-tracer');
+        const cfg = call.params[1].tracerConfig ?? {};
+        const one = async (hash) => {
+          const [tx, rcpt] = await Promise.all([callUp('eth_getTransactionByHash', [hash]), callUp('eth_getTransactionReceipt', [hash])]);
+          if (!tx || !rcpt) throw new Error(`transaction ${hash} not found`);
+          const trace = await callUp('debug_traceTransaction', [hash, { disableStorage: true, disableMemory: !!cfg.onlyTopCall && !cfg.withLog, disableStack: !!cfg.onlyTopCall && !cfg.withLog }]);
+          return callFramesFromStructLogs(tx, rcpt, trace, cfg);
+        };
+        try {
+          if (method === 'debug_traceTransaction') return { jsonrpc: '2.0', id: call.id ?? null, result: await one(call.params[0]) };
+          const blk = await callUp(method === 'debug_traceBlockByHash' ? 'eth_getBlockByHash' : 'eth_getBlockByNumber', [call.params[0], false]);
+          if (!blk) throw new Error(`block ${call.params[0]} not found`);
+          const out = [];
+          for (const h of blk.transactions) out.push({ txHash: h, result: await one(h) });
+          return { jsonrpc: '2.0', id: call.id ?? null, result: out };
+        } catch (e) {
+          return { jsonrpc: '2.0', id: call.id ?? null, error: { code: -32000, message: e.message } };
+        }
       }
       if (r.mode === 'wrong-chain' && (method === 'eth_chainId' || method === 'net_version')) {
         if (!fires(r)) continue;
@@ -344,6 +502,18 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
       else fwd.push([i, calls[i]]);
     }
     let status = 200;
+    // nothing answered or rewritten here: pass the request and the answer through as bytes
+    // (no re-serialisation of large eth_getLogs answers; what the benchmarks time)
+    if (fwd.length === calls.length && fwd.every(([i, c]) => c === calls[i])) {
+      let up;
+      try {
+        up = await upstream(bodyBuf);
+      } catch (e) {
+        return send(res, 502, { 'content-type': 'text/plain' }, `proxy: upstream failed: ${e.message}`);
+      }
+      stats.forwarded += fwd.length;
+      return finish(res, up.status, up.body, httpRule);
+    }
     if (fwd.length) {
       const upBody = Buffer.from(JSON.stringify(isBatch ? fwd.map(([, c]) => c) : fwd[0][1]));
       let up;

@@ -175,3 +175,65 @@ test('control endpoints over HTTP', async () => {
   assert.equal(r.body.calls, 0);
   px.setMode({ mode: 'ok' });
 });
+
+test('call-tracer: geth callTracer frames from the node\'s struct-log trace (helper, multicall with a failing call)', async () => {
+  const { Driver } = await import('./driver.mjs');
+  const { utf8Hex } = await import('./lib.mjs');
+  const d = await Driver.create({ rpcUrl: dn.rpcUrl, deploy: dn.deploy });
+  const c = dn.deploy.contracts;
+  const [alice, bob] = dn.deploy.accounts.users;
+  const input = utf8Hex(JSON.stringify({ prompt: 'traced through the helper' }));
+  const ids = await d.helperSubmitBatch(alice, { model: 'image', count: 2, input });
+  const hHelper = (await dn.rpc.call('eth_getBlockByNumber', ['latest', false])).transactions[0];
+  const fee = await d.modelFee(d.model('image'));
+  await d.multicallTx(bob, [
+    { target: c.engine, data: d.submitTaskData({ model: d.model('image'), fee: fee - 1n, input: utf8Hex('{"prompt":"fails"}'), owner: bob }), allowFailure: true, fails: true },
+    { target: c.engine, data: d.submitTaskData({ model: d.model('image'), fee, input: utf8Hex('{"prompt":"lands"}'), owner: bob }), task: { input: utf8Hex('{"prompt":"lands"}'), owner: bob } },
+  ]);
+  const hMulti = (await dn.rpc.call('eth_getBlockByNumber', ['latest', false])).transactions[0];
+  const trace = (h, cfg) => rpc('debug_traceTransaction', [h, { tracer: 'callTracer', ...(cfg ? { tracerConfig: cfg } : {}) }]);
+
+  // the node itself has no callTracer: its error goes back unchanged
+  px.setMode({ mode: 'ok' });
+  assert.match(json(await post(px.url, trace(hHelper))).error.message, /tracer/);
+  px.setMode({ mode: 'no-debug' });
+  assert.equal(json(await post(px.url, trace(hHelper))).error.code, -32601);
+
+  px.setMode({ mode: 'call-tracer' });
+  const E = (await import('./devnet.mjs')).loadArtifacts;
+  const art2 = await E();
+  const EI = art2.ifaces.TestEngine;
+  const tx = await dn.rpc.call('eth_getTransactionByHash', [hHelper]);
+  const root = json(await post(px.url, trace(hHelper), { timeoutMs: 60000 })).result;
+  assert.equal(root.type, 'CALL');
+  assert.equal(root.to, c.helper);
+  assert.equal(root.input, tx.input);
+  const engineCalls = root.calls.filter((f) => f.to === c.engine);
+  assert.equal(engineCalls.length, 2);
+  for (const f of engineCalls) {
+    const p = EI.parseTransaction({ data: f.input });
+    assert.equal(p.name, 'submitTask');
+    assert.equal(p.args.input_, input);
+    assert.equal(p.args.owner_.toLowerCase(), alice);
+    assert.ok(f.calls.some((g) => g.to === c.token), 'the engine pulls the fee');
+    assert.ok(!f.error);
+  }
+  assert.equal(root.calls[0].to, c.token, 'the helper collects the fees first');
+  // withLog: the engine frames carry their TaskSubmitted logs
+  const withLog = json(await post(px.url, trace(hHelper, { withLog: true }), { timeoutMs: 60000 })).result;
+  const tlogs = withLog.calls.filter((f) => f.to === c.engine).map((f) => f.logs.find((l) => l.topics[0] === EI.getEvent('TaskSubmitted').topicHash).topics[1]);
+  assert.deepEqual(tlogs, ids);
+  assert.equal(json(await post(px.url, trace(hHelper, { onlyTopCall: true }))).result.calls, undefined);
+  // batched, and a failed inner call in a successful transaction
+  const both = json(await post(px.url, [trace(hHelper), { ...trace(hMulti), id: 2 }], { timeoutMs: 60000 }));
+  const m = both.find((x) => x.id === 2).result;
+  assert.equal(m.to, c.multicall);
+  assert.ok(!m.error);
+  assert.deepEqual(m.calls.map((f) => [f.to, !!f.error]), [[c.engine, true], [c.engine, false]]);
+  assert.equal(EI.parseTransaction({ data: m.calls[1].input }).args.input_, utf8Hex('{"prompt":"lands"}'));
+  // a block at once
+  const blk = json(await post(px.url, rpc('debug_traceBlockByNumber', ['latest', { tracer: 'callTracer' }]), { timeoutMs: 60000 })).result;
+  assert.equal(blk[0].txHash, hMulti);
+  assert.ok(px.stats().faults['call-tracer'] >= 4);
+  px.setMode({ mode: 'ok' });
+});

@@ -6,12 +6,295 @@
 //
 //   import { buildTruth } from './truth.mjs'
 //   const truth = await buildTruth({ rpc, deploy, ifaces, intents, verifyViews: true })
+//   const late = await buildTruth({ rpc, deploy, ifaces, fromBlock: 1234 })   // what an index
+//                                                          starting at block 1234 must show
+//
+// Tasks and solutions may come from any caller the devnet has: the engine itself, the router, the
+// bulk helper (its own selectors), the Multicall3 (aggregate, aggregate3) and the Safe
+// (execTransaction), nested in any order. The calldata of the transaction is unwrapped down to the
+// engine calls (expandCalls) and matched with the logs in order.
 import { getBytes, hexlify, AbiCoder } from 'ethers';
 import { fromHex, toHex, ipfsCid, cidQm, promptOf, utf8OrNull } from './lib.mjs';
 
 const lc = (s) => (s == null ? s : String(s).toLowerCase());
 const addrOfTopic = (t) => '0x' + t.slice(26).toLowerCase();
 const big = (x) => BigInt(x).toString();
+
+/** address (lowercase) -> kind, for every devnet contract a task or solution can come through */
+export function KIND_OF(deploy) {
+  const c = deploy.contracts;
+  const m = { [lc(c.engine)]: 'engine', [lc(c.router)]: 'router' };
+  if (c.helper) m[lc(c.helper)] = 'helper';
+  if (c.multicall) m[lc(c.multicall)] = 'multicall';
+  if (c.safe) m[lc(c.safe)] = 'safe';
+  return m;
+}
+
+const IFACE_OF = { engine: 'TestEngine', router: 'TestRouter', helper: 'TestBulkHelper', multicall: 'TestMulticall3', safe: 'TestSafe' };
+
+/** Unwrap the calldata of a transaction down to the engine calls it makes (if every call succeeds),
+ * in execution order: { tasks: [unit], solutions: [{task, cid, validator, call, path}] }, one task
+ * unit per TaskSubmitted it would emit: { sender, owner, model, fee, input, version, incentive,
+ * call ('submitTask'|'bulkSubmitTask'), path (wrapper kinds between the EOA and the engine,
+ * outermost first: [] direct, ['router'], ['multicall','router'], ['helper'], ['safe'] …),
+ * call_index (index of the top-level wrapped call, null when direct), may_fail (inside an
+ * aggregate3 allowFailure call) }. Calls to unknown contracts are ignored. */
+export function expandCalls({ to, data, from, deploy, ifaces }) {
+  const kindOf = KIND_OF(deploy);
+  const out = { tasks: [], solutions: [] };
+  const walk = (to, data, caller, path, callIndex, mayFail, depth) => {
+    const kind = kindOf[lc(to)];
+    if (!kind || depth > 8) return;
+    let p;
+    try {
+      p = ifaces[IFACE_OF[kind]].parseTransaction({ data });
+    } catch {
+      p = null;
+    }
+    if (!p) return;
+    const a = p.args;
+    const self = lc(to);
+    const task = (o) => out.tasks.push({ call_index: callIndex, may_fail: mayFail, path, ...o });
+    const sol = (task, cid, call) => out.solutions.push({ task: lc(task), cid: hexlify(cid), validator: caller, call, path });
+    switch (kind) {
+      case 'engine':
+        if (p.name === 'submitTask' || p.name === 'bulkSubmitTask') {
+          const n = p.name === 'bulkSubmitTask' ? Number(a.n_) : 1;
+          for (let i = 0; i < n; i++) {
+            task({ sender: caller, owner: lc(a.owner_), model: lc(a.model_), fee: big(a.fee_), input: hexlify(a.input_), version: Number(a.version_), incentive: '0', call: p.name });
+          }
+        } else if (p.name === 'submitSolution') sol(a.taskid_, a.cid_, p.name);
+        else if (p.name === 'bulkSubmitSolution') a.taskids_.forEach((t, i) => sol(t, a.cids_[i], p.name));
+        break;
+      case 'router':
+        if (p.name === 'submitTask') {
+          task({ sender: self, owner: lc(a.owner_), model: lc(a.model_), fee: big(a.fee_), input: hexlify(a.input_), version: Number(a.version_), incentive: big(a.incentive_), call: 'submitTask', path: [...path, 'router'] });
+        }
+        break;
+      case 'helper': {
+        const hp = [...path, 'helper'];
+        const one = (input) => task({ sender: self, owner: lc(a.owner_), model: lc(a.model_), fee: big(a.fee_), input: hexlify(input), version: 0, incentive: '0', call: 'submitTask', path: hp });
+        if (p.name === 'submitBatch') for (let i = 0n; i < a.count_; i++) one(a.input_);
+        else if (p.name === 'submitEach') for (const x of a.inputs_) one(x);
+        else if (p.name === 'solveBatch') a.taskids_.forEach((t, i) => out.solutions.push({ task: lc(t), cid: hexlify(a.cids_[i]), validator: self, call: 'submitSolution', path: hp }));
+        break;
+      }
+      case 'multicall':
+        if (p.name === 'aggregate') a.calls.forEach((c, i) => walk(c.target, c.callData, self, [...path, 'multicall'], callIndex ?? i, mayFail, depth + 1));
+        else if (p.name === 'aggregate3') a.calls.forEach((c, i) => walk(c.target, c.callData, self, [...path, 'multicall'], callIndex ?? i, mayFail || c.allowFailure, depth + 1));
+        break;
+      case 'safe':
+        if (p.name === 'execTransaction') walk(a.to, a.data, self, [...path, 'safe'], callIndex ?? 0, mayFail || a.safeTxGas > 0n || a.gasPrice > 0n, depth + 1);
+        break;
+      default:
+        break;
+    }
+  };
+  walk(to, data, lc(from), [], null, false, 0);
+  return out;
+}
+
+/** Match a transaction's TaskSubmitted logs (in order) with the task units its calldata makes.
+ * A unit that matches no log is a call that failed (aggregate3 allowFailure); when some did,
+ * owner and input CID are matched too, from the tasks(id) view. Returns Map logIndex -> unit with
+ * group_size/group_index (tasks of this tx with the same input, as bulkSubmitTask). */
+async function assignTaskUnits({ rpc, E, engine, toBlock, hash, taskLogs, units }) {
+  let views = null;
+  if (units.length !== taskLogs.length) {
+    const r = await rpc.batch(taskLogs.map((l) => ['eth_call', [{ to: engine, data: E.encodeFunctionData('tasks', [l.topics[1]]) }, toHex(toBlock)]]));
+    views = r.map((x) => E.decodeFunctionResult('tasks', x));
+  }
+  const out = new Map();
+  let k = 0;
+  taskLogs.forEach((l, i) => {
+    const sender = addrOfTopic(l.topics[3]);
+    const model = lc(l.topics[2]);
+    const fee = big(l.data);
+    const v = views?.[i];
+    const live = v && v.model !== '0x' + '0'.repeat(64);
+    while (k < units.length) {
+      const u = units[k++];
+      if (u.sender !== sender || u.model !== model || u.fee !== fee) continue;
+      if (live && (lc(v.owner) !== u.owner || hexlify(v.cid) !== hexlify(ipfsCid(getBytes(u.input))))) continue;
+      out.set(fromHex(l.logIndex), { ...u });
+      return;
+    }
+    throw new Error(`tx ${hash}: TaskSubmitted ${l.topics[1]} matches no task call of its calldata`);
+  });
+  const groups = new Map();
+  for (const u of out.values()) {
+    const g = groups.get(u.input) ?? [];
+    u.group_index = g.length;
+    g.push(u);
+    groups.set(u.input, g);
+  }
+  for (const u of out.values()) u.group_size = groups.get(u.input).length;
+  return out;
+}
+
+/** Stake moves of V6 contestationVoteFinish (era 6) or of the raw rules (eras 4, 5) for one
+ * finish call f of contestation c: [{addr, amount}] for the winning voters in [start, end). */
+export function finishCredits(c, f) {
+  const slash = BigInt(c.slash_amount ?? 0);
+  const voters = f.branch === 'upheld' ? f._voters.yea : f._voters.nay;
+  let toFirst = slash;
+  let toOthers = slash;
+  if (f.era === 6) {
+    const yeas = BigInt(f.yeas);
+    const nays = BigInt(f.nays);
+    const nWin = BigInt(voters.length);
+    if (f.branch === 'upheld') {
+      const total = nays * slash;
+      const first = yeas === 1n ? total : total - total / 2n;
+      toFirst = slash + first;
+      toOthers = slash + (nWin > 1n ? (total - first) / (nWin - 1n) : 0n);
+    } else {
+      const total = yeas * slash;
+      const first = nays === 1n ? total : total / 2n;
+      toFirst = slash + first;
+      toOthers = slash + (nWin > 1n ? (total - first) / (nWin - 1n) : 0n);
+    }
+  }
+  const out = [];
+  for (let i = f.start_idx; i < f.end_idx && i < voters.length; i++) out.push({ addr: voters[i], amount: i === 0 ? toFirst : toOthers });
+  return out;
+}
+
+/** participants[] of the truth (README.md): roles, stake history, contestation record. */
+function buildParticipants({ validatorEvents, commitments, solutions, contestations, votes, payouts, complete }) {
+  const by = new Map();
+  const P = (addr) => {
+    if (!by.has(addr)) {
+      by.set(addr, {
+        address: addr,
+        roles: new Set(),
+        master_contester: false,
+        first_block: null,
+        last_block: null,
+        solutions: 0,
+        solutions_claimed: 0,
+        commitments: 0,
+        stake: { history: [], deposited: '0', withdrawn: '0', credited: '0', slashed: '0', returned: '0', expected: null, staked: null, complete },
+        contestations: { contested: 0, won: 0, lost: 0, open: 0, against: 0, against_upheld: 0, against_rejected: 0, against_open: 0 },
+        votes: { cast: 0, yea: 0, nay: 0, won: 0, lost: 0, pending: 0, auto: 0 },
+        _sum: { deposited: 0n, withdrawn: 0n, credited: 0n, slashed: 0n, returned: 0n },
+      });
+    }
+    return by.get(addr);
+  };
+  const seen = (p, w) => {
+    if (p.first_block === null || w.block < p.first_block) p.first_block = w.block;
+    if (p.last_block === null || w.block > p.last_block) p.last_block = w.block;
+  };
+  const pos = (w) => ({ block: w.block, tx: w.tx, log_index: w.log_index });
+  const hist = (p, kind, amount, w, extra = {}) => p.stake.history.push({ kind, amount: amount === null ? null : amount.toString(), ...extra, ...pos(w) });
+
+  for (const v of validatorEvents) {
+    if (v.kind === 'deposit') {
+      const p = P(v.validator);
+      p.roles.add('staker');
+      seen(p, v);
+      p._sum.deposited += BigInt(v.amount);
+      hist(p, 'deposit', BigInt(v.amount), v, { by: v.addr });
+    } else {
+      const p = P(v.addr);
+      seen(p, v);
+      if (v.kind === 'withdraw') {
+        p._sum.withdrawn += BigInt(v.amount);
+        hist(p, 'withdraw', BigInt(v.amount), v, { to: v.to, count: v.count });
+      } else if (v.kind === 'withdraw_initiated') hist(p, 'withdraw_initiated', BigInt(v.amount), v, { count: v.count, unlock_time: v.unlock_time });
+      else hist(p, 'withdraw_cancelled', null, v, { count: v.count });
+    }
+  }
+  for (const c of commitments) {
+    const p = P(c.addr);
+    p.roles.add('committer');
+    p.commitments++;
+    seen(p, c);
+  }
+  for (const s of solutions) {
+    const p = P(s.validator);
+    p.roles.add('solver');
+    p.solutions++;
+    if (s.claimed) p.solutions_claimed++;
+    seen(p, s);
+  }
+  // era 6 pays the validator into its stake (fee and reward), eras 4-5 by transfer
+  for (const c of payouts) {
+    if (c.era !== 6 || !c.validator) continue;
+    const p = P(c.validator);
+    for (const [kind, amt] of [['fee', c.fees?.validator_fee], ['reward', c.rewards?.validator_reward]]) {
+      if (amt && BigInt(amt) > 0n) {
+        p._sum.credited += BigInt(amt);
+        hist(p, kind, BigInt(amt), c, { task: c.task, via: c.via });
+      }
+    }
+  }
+  const outcomeOf = new Map(contestations.map((c) => [c.task, c.outcome]));
+  for (const v of votes) {
+    const p = P(v.voter);
+    seen(p, v);
+    const c = contestations.find((x) => x.task === v.task);
+    const slash = BigInt(c?.slash_amount ?? 0);
+    if (slash > 0n) {
+      p._sum.slashed += slash;
+      hist(p, 'slash', slash, v, { task: v.task, from_logs: false });
+    }
+    if (v.auto) {
+      p.votes.auto++;
+      continue;
+    }
+    p.roles.add('voter');
+    p.votes.cast++;
+    if (v.yea) p.votes.yea++;
+    else p.votes.nay++;
+    const o = outcomeOf.get(v.task);
+    if (!o) p.votes.pending++;
+    else if ((o === 'upheld') === v.yea) p.votes.won++;
+    else p.votes.lost++;
+  }
+  const solverOf = new Map(solutions.map((s) => [s.task, s.validator]));
+  for (const c of contestations) {
+    const p = P(c.contester);
+    p.roles.add('contester');
+    seen(p, c);
+    p.contestations.contested++;
+    if (c.outcome === 'upheld') p.contestations.won++;
+    else if (c.outcome === 'rejected') p.contestations.lost++;
+    else p.contestations.open++;
+    const accused = solverOf.get(c.task);
+    if (accused) {
+      const a = P(accused);
+      a.contestations.against++;
+      a.contestations['against_' + (c.outcome ?? 'open')]++;
+    }
+    for (const f of c.finish) {
+      for (const x of finishCredits(c, f)) {
+        if (x.amount === 0n) continue;
+        const q = P(x.addr);
+        q._sum.returned += x.amount;
+        hist(q, 'slash_return', x.amount, f, { task: c.task, from_logs: false });
+      }
+    }
+  }
+  const out = [];
+  for (const p of by.values()) {
+    if (!p.roles.size) continue; // only paid or slashed, never took part itself
+    p.roles = ['staker', 'committer', 'solver', 'contester', 'voter'].filter((r) => p.roles.has(r));
+    p.stake.history.sort((a, b) => a.block - b.block || (a.log_index ?? 0) - (b.log_index ?? 0));
+    const x = p._sum;
+    delete p._sum;
+    p.stake.deposited = x.deposited.toString();
+    p.stake.withdrawn = x.withdrawn.toString();
+    p.stake.credited = x.credited.toString();
+    p.stake.slashed = x.slashed.toString();
+    p.stake.returned = x.returned.toString();
+    p.stake.expected = (x.deposited - x.withdrawn + x.credited - x.slashed + x.returned).toString();
+    out.push(p);
+  }
+  out.sort((a, b) => a.first_block - b.first_block || (a.address < b.address ? -1 : 1));
+  return out;
+}
 
 /** eth_getLogs over [from, to] in chunks, in chain order. */
 export async function getLogsChunked(rpc, { address, topics, fromBlock, toBlock, chunk = 2000 }) {
@@ -64,7 +347,7 @@ export async function buildTruth({
     format: 'arbiusd-devnet-truth/1',
     scenario,
     chain_id: deploy.chain_id,
-    contracts: deploy.contracts,
+    contracts: { token, engine, router },
     from_block: fromBlock,
     head: { number: toBlock, hash: head.hash, timestamp: fromHex(head.timestamp) },
     log_count: logs.length,
@@ -100,20 +383,15 @@ export async function buildTruth({
   const txHashes = [...new Set(logs.map((l) => l.transactionHash))];
   const txs = await rpc.batch(txHashes.map((h) => ['eth_getTransactionByHash', [h]]));
   const txByHash = new Map(txs.map((t) => [t.hash, t]));
-  const decoded = new Map();
-  const decode = (hash) => {
-    if (decoded.has(hash)) return decoded.get(hash);
-    const t = txByHash.get(hash);
-    let d = null;
-    try {
-      if (lc(t.to) === engine) d = E.parseTransaction({ data: t.input });
-      else if (lc(t.to) === router) d = R.parseTransaction({ data: t.input });
-    } catch {
-      d = null;
+  const expanded = new Map();
+  const expand = (hash) => {
+    if (!expanded.has(hash)) {
+      const t = txByHash.get(hash);
+      expanded.set(hash, expandCalls({ to: t.to, data: t.input, from: t.from, deploy, ifaces }));
     }
-    decoded.set(hash, d);
-    return d;
+    return expanded.get(hash);
   };
+  const viaOf = (to) => KIND_OF(deploy)[lc(to)] ?? 'contract';
 
   const ev = (name) => E.getEvent(name).topicHash;
   const TOP = {
@@ -126,6 +404,8 @@ export async function buildTruth({
     ContestationSuggested: ev('ContestationSuggested'),
     ContestationVote: ev('ContestationVote'),
     ContestationVoteFinish: ev('ContestationVoteFinish'),
+    MasterContesterRegistrySet: ev('MasterContesterRegistrySet'),
+    MasterContesterVoteAdderSet: ev('MasterContesterVoteAdderSet'),
     ModelRegistered: ev('ModelRegistered'),
     ModelFeeChanged: ev('ModelFeeChanged'),
     ModelAddrChanged: ev('ModelAddrChanged'),
@@ -167,6 +447,24 @@ export async function buildTruth({
   const incentives = [];
   const transfers = [];
   const suggestions = [];
+  const voteAdderChanges = []; // MasterContesterVoteAdderSet, plus silent changes found below
+  const registryChanges = [];
+  const PAY_TOPICS = new Set([TOP.FeesPaidV5, TOP.RewardsPaidV5, TOP.FeesPaidV6, TOP.RewardsPaidV6]);
+  const viewAt = async (fn, args, block) =>
+    E.decodeFunctionResult(fn, await rpc.call('eth_call', [{ to: engine, data: E.encodeFunctionData(fn, args) }, toHex(block)]));
+  const taskAt = async (id, block) => viewAt('tasks', [id], block);
+  /** era and vote adder in force just before log l: the views at the previous block, then the
+   * adder events of l's block before it (setEra has no event; the driver never sets the era in
+   * the block of a finish) */
+  const stateBefore = async (l) => {
+    const b = fromHex(l.blockNumber);
+    const [[era], [adder]] = await Promise.all([viewAt('era', [], b - 1), viewAt('masterContesterVoteAdder', [], b - 1)]);
+    let a = Number(adder);
+    for (const x of voteAdderChanges) if (x.block === b && x.log_index < fromHex(l.logIndex)) a = x.adder;
+    adderSeen.push({ block: b - 1, adder: Number(adder) });
+    return { era: Number(era), adder: a };
+  };
+  const adderSeen = []; // {block, adder} the view answered: checkpoints for silent changes
 
   // group logs by transaction (logs are in chain order already)
   const byTx = [];
@@ -179,7 +477,10 @@ export async function buildTruth({
   for (const { hash, logs: tl } of byTx) {
     const tx = txByHash.get(hash);
     const from = lc(tx.from);
-    let taskIdx = 0;
+    const taskLogs = tl.filter((l) => whoOf(l.address) === 'engine' && l.topics[0] === TOP.TaskSubmitted);
+    const solutionsInTx = tl.filter((l) => whoOf(l.address) === 'engine' && l.topics[0] === TOP.SolutionSubmitted).length;
+    const taskUnits = taskLogs.length ? await assignTaskUnits({ rpc, E, engine, toBlock, hash, taskLogs, units: expand(hash).tasks }) : new Map();
+    const contestedInTx = new Set(); // tasks contested by this tx (their first votes are automatic)
     let anchor = null; // current claim being paid (SolutionClaimed) in this tx
     let pendingPay = []; // payout logs not yet attached (for ContestationVoteFinish)
     const payLogs = (l) => (anchor ? anchor._logs.push(l) : pendingPay.push(l));
@@ -203,20 +504,19 @@ export async function buildTruth({
       }
       switch (t0) {
         case TOP.TaskSubmitted: {
-          const d = decode(hash);
-          if (!d) throw new Error(`TaskSubmitted in tx ${hash} whose calldata is not a known submitTask`);
-          const a = d.args;
-          const input = hexlify(a.input_);
-          const bulk = d.name === 'bulkSubmitTask';
+          const u = taskUnits.get(fromHex(l.logIndex));
+          if (!u) throw new Error(`TaskSubmitted in tx ${hash} whose calldata holds no matching task call (to ${tx.to})`);
+          const input = u.input;
+          const direct = u.path.length === 0 && u.call === 'bulkSubmitTask';
           const task = {
             id: l.topics[1],
             model: l.topics[2],
             fee: big(l.data),
-            owner: lc(a.owner_),
+            owner: u.owner,
             sender: addrOfTopic(l.topics[3]),
             tx_from: from,
-            via: lc(tx.to) === router ? 'router' : 'engine',
-            version: Number(a.version_),
+            via: viaOf(tx.to),
+            version: u.version,
             input,
             input_len: getBytes(input).length,
             input_utf8: utf8OrNull(input),
@@ -224,17 +524,19 @@ export async function buildTruth({
             cid: hexlify(ipfsCid(getBytes(input))),
             cid_qm: null,
             ...where(l),
-            bulk,
-            bulk_index: bulk ? taskIdx : 0,
-            bulk_size: bulk ? Number(a.n_) : 1,
-            incentive: lc(tx.to) === router ? big(a.incentive_) : '0',
+            bulk: direct || u.group_size > 1,
+            bulk_index: u.group_index,
+            bulk_size: u.group_size,
+            incentive: u.incentive,
+            call: u.call,
+            call_path: u.path,
+            call_index: u.call_index,
             retracted: false,
             solved: false,
             claimed: false,
           };
           task.cid_qm = cidQm(task.cid);
-          if (big(a.fee_) !== task.fee || lc(a.model_) !== task.model) throw new Error(`task ${task.id}: calldata disagrees with log`);
-          taskIdx++;
+          if (task.sender !== u.sender) throw new Error(`task ${task.id}: log sender ${task.sender}, calldata says ${u.sender}`);
           tasks.push(task);
           taskById.set(task.id, task);
           break;
@@ -249,18 +551,18 @@ export async function buildTruth({
           commitments.push({ addr: addrOfTopic(l.topics[1]), commitment: l.topics[2], from, ...where(l) });
           break;
         case TOP.SolutionSubmitted: {
-          const d = decode(hash);
           const task = l.topics[2];
-          let cid = null;
-          let bulk = false;
-          if (d?.name === 'submitSolution') cid = hexlify(d.args.cid_);
-          else if (d?.name === 'bulkSubmitSolution') {
-            bulk = true;
-            const i = d.args.taskids_.findIndex((x) => lc(x) === task);
-            if (i < 0) throw new Error(`solution for ${task} not in bulk calldata of ${hash}`);
-            cid = hexlify(d.args.cids_[i]);
-          } else throw new Error(`SolutionSubmitted in tx ${hash} whose calldata is not a known submitSolution`);
-          const s = { task, validator: addrOfTopic(l.topics[1]), cid, cid_qm: cidQm(cid), cid_len: getBytes(cid).length, bulk, ...where(l), claimed: false };
+          const validator = addrOfTopic(l.topics[1]);
+          const x = expand(hash).solutions.find((e) => e.task === task && e.validator === validator && !e._used);
+          if (!x) throw new Error(`SolutionSubmitted for ${task} in tx ${hash} whose calldata holds no matching solution call (to ${tx.to})`);
+          x._used = true;
+          const cid = x.cid;
+          const bulk = x.call === 'bulkSubmitSolution' || (x.path.length > 0 && solutionsInTx > 1);
+          const s = { task, validator, cid, cid_qm: cidQm(cid), cid_len: getBytes(cid).length, bulk, ...where(l), claimed: false };
+          s.tx_from = from;
+          s.via = viaOf(tx.to);
+          s.call = x.call;
+          s.call_path = x.path;
           solutions.push(s);
           const t = taskById.get(task);
           if (t) t.solved = true;
@@ -285,15 +587,17 @@ export async function buildTruth({
           const c = { task: l.topics[2], contester: addrOfTopic(l.topics[1]), ...where(l), votes: [], finish: [], outcome: null, refund: null, payout: null };
           contestations.push(c);
           contestationByTask.set(c.task, c);
+          contestedInTx.add(c.task);
           break;
         }
         case TOP.ContestationSuggested:
           suggestions.push({ task: l.topics[2], addr: addrOfTopic(l.topics[1]), ...where(l) });
           break;
         case TOP.ContestationVote: {
-          const v = { task: l.topics[2], voter: addrOfTopic(l.topics[1]), yea: BigInt(l.data) !== 0n, ...where(l) };
+          // the contester's yea and the accused's nay are cast by submitContestation itself
+          const v = { task: l.topics[2], voter: addrOfTopic(l.topics[1]), yea: BigInt(l.data) !== 0n, ...where(l), auto: contestedInTx.has(l.topics[2]) };
           votes.push(v);
-          contestationByTask.get(v.task)?.votes.push({ voter: v.voter, yea: v.yea });
+          contestationByTask.get(v.task)?.votes.push({ voter: v.voter, yea: v.yea, auto: v.auto });
           break;
         }
         case TOP.ContestationVoteFinish: {
@@ -303,15 +607,42 @@ export async function buildTruth({
           const paying = pendingPay;
           pendingPay = [];
           if (c) {
+            // the rules the contract applied in this call: era and vote adder in force just before it
+            const st = await stateBefore(l);
+            const yeaVoters = c.votes.filter((v) => v.yea).length;
+            const nayVoters = c.votes.length - yeaVoters;
+            f.era = st.era;
+            f.adder = st.era === 6 ? st.adder : 0;
+            f.yeas = f.adder + yeaVoters;
+            f.nays = nayVoters;
+            f.branch = f.yeas > f.nays ? 'upheld' : 'rejected';
+            // the voters as the contract saw them in this call (for the slash sharing model)
+            Object.defineProperty(f, '_voters', { enumerable: false, value: { yea: c.votes.filter((v) => v.yea).map((v) => v.voter), nay: c.votes.filter((v) => !v.yea).map((v) => v.voter) } });
             c.finish.push(f);
             if (f.start_idx === 0) {
-              const yeas = c.votes.filter((v) => v.yea).length;
-              const nays = c.votes.length - yeas;
-              c.outcome = yeas > nays ? 'upheld' : 'rejected';
+              // what the transaction did: fee events or payouts (rejected) or the refund (upheld)
+              const feeEv = paying.some((x) => PAY_TOPICS.has(x.topics[0]));
+              const trs = paying.filter((x) => x.topics[0] === TOP.Transfer);
+              let did = null;
+              if (feeEv) did = 'rejected';
+              else {
+                const tv = await taskAt(f.task, f.block);
+                if (trs.length === 1 && addrOfTopic(trs[0].topics[2]) === lc(tv.owner) && big(trs[0].data) === big(tv.fee)) did = 'upheld';
+                else if (trs.length) did = 'rejected';
+                // nothing moved: a zero-fee task in era 4 or 5, either way; the rules decide
+              }
+              if (did && did !== f.branch) {
+                throw new Error(`contestation ${f.task}: the finish did "${did}", the era-${f.era} rules say "${f.branch}" (yeas ${f.yeas} incl. adder ${f.adder}, nays ${f.nays})`);
+              }
+              c.outcome = f.branch;
+              c.era = f.era;
+              c.adder = f.adder;
+              c.yeas = f.yeas;
+              c.nays = f.nays;
               if (c.outcome === 'upheld') {
                 // the fee goes back to the task owner
-                const r = paying.find((x) => x.topics[0] === TOP.Transfer);
-                c.refund = r ? { to: addrOfTopic(r.topics[2]), amount: big(r.data) } : null;
+                const r = trs[0];
+                c.refund = r ? { to: addrOfTopic(r.topics[2]), amount: big(r.data), log_index: fromHex(r.logIndex) } : null;
               } else {
                 // solver paid as on a claim, without SolutionClaimed
                 const s = solutions.find((x) => x.task === f.task);
@@ -323,6 +654,14 @@ export async function buildTruth({
           }
           break;
         }
+        case TOP.MasterContesterVoteAdderSet: {
+          const [adder] = AbiCoder.defaultAbiCoder().decode(['uint32'], l.data);
+          voteAdderChanges.push({ adder: Number(adder), event: true, from, ...where(l) });
+          break;
+        }
+        case TOP.MasterContesterRegistrySet:
+          registryChanges.push({ registry: addrOfTopic(l.topics[1]), from, ...where(l) });
+          break;
         case TOP.ModelRegistered: {
           const m = { id: l.topics[1], registrar: from, ...where(l) };
           models.push(m);
@@ -358,10 +697,34 @@ export async function buildTruth({
     }
   }
 
+  // ---- models used in range but registered before it (an index starting at fromBlock never sees
+  // their ModelRegistered): the registration is looked up, the rest comes from the views
+  for (const m of models) m.registered_in_range = true;
+  const used = [...new Set([...tasks.map((t) => t.model), ...modelChanges.map((c) => c.model)])].filter((id) => !modelById.has(id));
+  if (used.length) {
+    const regs = await rpc.batch(used.map((id) => ['eth_getLogs', [{ address: engine, fromBlock: toHex(0), toBlock: toHex(Math.max(0, fromBlock - 1)), topics: [TOP.ModelRegistered, id] }]]));
+    const found = regs.map((r) => r[0] ?? null);
+    const hdr = await rpc.batch(found.filter(Boolean).map((l) => ['eth_getBlockByNumber', [l.blockNumber, false]]));
+    const rtx = await rpc.batch(found.filter(Boolean).map((l) => ['eth_getTransactionByHash', [l.transactionHash]]));
+    let k = 0;
+    used.forEach((id, i) => {
+      const l = found[i];
+      let m = { id, registrar: null, block: null, block_hash: null, time: null, tx: null, log_index: null };
+      if (l) {
+        m = { id, registrar: lc(rtx[k].from), block: fromHex(l.blockNumber), block_hash: l.blockHash, time: fromHex(hdr[k].timestamp), tx: l.transactionHash, log_index: fromHex(l.logIndex) };
+        k++;
+      }
+      m.registered_in_range = false;
+      models.push(m);
+      modelById.set(id, m);
+    });
+    models.sort((a, b) => (a.block ?? -1) - (b.block ?? -1) || (a.log_index ?? -1) - (b.log_index ?? -1));
+  }
+
   // ---- model details: registration calldata (template), current views
   if (models.length) {
     const views = await rpc.batch(models.map((m) => ['eth_call', [{ to: engine, data: E.encodeFunctionData('models', [m.id]) }, toHex(toBlock)]]));
-    const regTxs = await rpc.batch(models.map((m) => ['eth_getTransactionByHash', [m.tx]]));
+    const regTxs = await rpc.batch(models.map((m) => ['eth_getTransactionByHash', [m.tx ?? '0x' + '0'.repeat(64)]]));
     models.forEach((m, i) => {
       const v = E.decodeFunctionResult('models', views[i]);
       m.fee = big(v.fee);
@@ -374,7 +737,7 @@ export async function buildTruth({
       m.name = known ? known[1].name : null;
       m.output_file = known ? known[1].output_file : null;
       try {
-        const d = E.parseTransaction({ data: regTxs[i].input });
+        const d = E.parseTransaction({ data: regTxs[i]?.input ?? '0x' });
         m.template = utf8OrNull(hexlify(d.args.template_));
         m.registered_fee = big(d.args.fee_);
         m.registered_addr = lc(d.args.addr_);
@@ -516,6 +879,97 @@ export async function buildTruth({
     };
   }
 
+  // ---- contestations: the slash each vote cost, who voted which way
+  if (contestations.length) {
+    const r = await rpc.batch(contestations.map((c) => ['eth_call', [{ to: engine, data: E.encodeFunctionData('contestations', [c.task]) }, toHex(toBlock)]]));
+    contestations.forEach((c, i) => {
+      c.slash_amount = big(E.decodeFunctionResult('contestations', r[i]).slashAmount);
+      c.yea_voters = c.votes.filter((v) => v.yea).map((v) => v.voter);
+      c.nay_voters = c.votes.filter((v) => !v.yea).map((v) => v.voter);
+      for (const k of ['era', 'adder', 'yeas', 'nays']) c[k] ??= null;
+    });
+  }
+
+  // ---- V6 vote adder history: events, plus changes made without one (upstream's initialize),
+  // found where the view disagrees with the events (bisected to their block)
+  const adderView = async (b) => {
+    try {
+      return Number((await viewAt('masterContesterVoteAdder', [], b))[0]);
+    } catch {
+      return 0; // before the engine existed
+    }
+  };
+  const voteAdderInitial = { block: Math.max(0, fromBlock - 1), adder: await adderView(Math.max(0, fromBlock - 1)) };
+  const adderHead = await adderView(toBlock);
+  adderSeen.push({ block: toBlock, adder: adderHead });
+  adderSeen.sort((a, b) => a.block - b.block);
+  const trackedAt = (b) => {
+    let a = voteAdderInitial.adder;
+    for (const x of voteAdderChanges) if (x.block <= b) a = x.adder;
+    return a;
+  };
+  let confirmed = voteAdderInitial.block;
+  for (const cp of adderSeen) {
+    if (cp.block <= confirmed) continue;
+    if (trackedAt(cp.block) !== cp.adder) {
+      let lo = confirmed;
+      let hi = cp.block;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if ((await adderView(mid)) === trackedAt(mid)) lo = mid;
+        else hi = mid;
+      }
+      const blk = await rpc.call('eth_getBlockByNumber', [toHex(hi), true]);
+      const txs = blk.transactions.filter((t) => lc(t.to) === engine);
+      voteAdderChanges.push({ adder: await adderView(hi), event: false, from: txs.length === 1 ? lc(txs[0].from) : null, block: hi, block_hash: blk.hash, time: fromHex(blk.timestamp), tx: txs.length === 1 ? txs[0].hash : null, log_index: null });
+      voteAdderChanges.sort((a, b) => a.block - b.block || (a.log_index ?? -1) - (b.log_index ?? -1));
+    }
+    confirmed = cp.block;
+  }
+
+  // ---- participants: every address that staked, committed, solved, contested or voted
+  const participants = buildParticipants({ validatorEvents, commitments, solutions, contestations, votes, payouts, complete: fromBlock <= deploy.deploy_block });
+  if (participants.length) {
+    const reg = lc(registryChanges.length ? registryChanges[registryChanges.length - 1].registry : (await viewAt('masterContesterRegistry', [], toBlock))[0]);
+    const hasReg = reg !== '0x0000000000000000000000000000000000000000';
+    const calls = participants.map((p) => ['eth_call', [{ to: engine, data: E.encodeFunctionData('validators', [p.address]) }, toHex(toBlock)]]);
+    const G = ifaces.TestMasterContesterRegistry;
+    if (hasReg && G) for (const p of participants) calls.push(['eth_call', [{ to: reg, data: G.encodeFunctionData('isMasterContester', [p.address]) }, toHex(toBlock)]]);
+    const r = await rpc.batch(calls);
+    participants.forEach((p, i) => {
+      p.stake.staked = big(E.decodeFunctionResult('validators', r[i]).staked);
+      p.master_contester = hasReg && G ? G.decodeFunctionResult('isMasterContester', r[participants.length + i])[0] : false;
+      // the whole history is in range: what the views hold must be what the events and the
+      // V6/raw slash rules say
+      if (p.stake.complete && p.stake.staked !== p.stake.expected) {
+        throw new Error(`participant ${p.address}: validators().staked ${p.stake.staked} != ${p.stake.expected} from deposits, withdrawals, era-6 credits and slashes`);
+      }
+    });
+  }
+
+  // ---- images: what a gallery of this range shows (image model, solved, not retracted)
+  const typeCache = new Map();
+  const modelType = (id) => {
+    if (!typeCache.has(id)) {
+      let t = null;
+      try {
+        t = JSON.parse(modelById.get(id)?.template ?? 'null')?.output?.[0]?.type ?? null;
+      } catch {
+        t = null;
+      }
+      typeCache.set(id, t);
+    }
+    return typeCache.get(id);
+  };
+  const solByTask = new Map(solutions.map((s) => [s.task, s]));
+  const images = tasks
+    .filter((t) => !t.retracted && solByTask.has(t.id) && modelType(t.model) === 'image')
+    .map((t) => {
+      const s = solByTask.get(t.id);
+      const file = modelById.get(t.model)?.output_file ?? null;
+      return { task: t.id, model: t.model, owner: t.owner, prompt: t.prompt, validator: s.validator, cid: s.cid, cid_qm: s.cid_qm, file, path: s.cid_qm && file ? `/ipfs/${s.cid_qm}/${file}` : null, block: t.block, log_index: t.log_index };
+    });
+
   // ---- cross-check against what the chain stores (tasks()/solutions() views)
   if (verifyViews && tasks.length) {
     const live = tasks.filter((t) => !t.retracted);
@@ -536,11 +990,28 @@ export async function buildTruth({
   }
 
   // ---- cross-check against the driver's intents (what it meant to send)
+  const seenInTx = new Map();
   for (const t of tasks) {
     const it = intents.get(t.tx);
     if (!it) continue;
+    if (it.tasks) {
+      // several tasks in one tx (wrappers): the driver listed what should land, in order
+      const i = seenInTx.get(t.tx) ?? 0;
+      seenInTx.set(t.tx, i + 1);
+      const w = it.tasks[i];
+      if (!w) throw new Error(`task ${t.id}: tx ${t.tx} made more tasks than the driver meant`);
+      if (lc(w.input) !== t.input || lc(w.owner) !== t.owner) throw new Error(`task ${t.id}: input/owner differ from task #${i} the driver sent in ${t.tx}`);
+      continue;
+    }
     if (it.input !== undefined && lc(it.input) !== t.input) throw new Error(`task ${t.id}: input differs from what the driver sent`);
     if (it.owner !== undefined && lc(it.owner) !== t.owner) throw new Error(`task ${t.id}: owner differs from what the driver sent`);
+  }
+  for (const [tx, n] of seenInTx) {
+    if (n !== intents.get(tx).tasks.length) throw new Error(`tx ${tx}: ${n} tasks landed, the driver meant ${intents.get(tx).tasks.length}`);
+  }
+  for (const c of contestations) {
+    const it = intents.get(c.finish[0]?.tx);
+    if (it?.outcome && it.outcome !== c.outcome) throw new Error(`contestation ${c.task}: ${c.outcome}, the driver meant ${it.outcome}`);
   }
   for (const s of solutions) {
     const it = intents.get(s.tx);
@@ -549,8 +1020,8 @@ export async function buildTruth({
   }
   for (const c of payouts) {
     const it = intents.get(c.tx);
-    if (!it?.expect) continue;
-    const x = it.expect;
+    const x = it?.expectByTask?.[c.task] ?? it?.expect;
+    if (!x) continue;
     if (x.era !== c.era) throw new Error(`claim ${c.task}: era ${c.era}, driver set ${x.era}`);
     const got = JSON.stringify(c.transfers.map((p) => [p.role, p.to, p.amount]));
     const want = JSON.stringify(x.transfers.map((p) => [p.role, p.to, p.amount]));
@@ -586,5 +1057,12 @@ export async function buildTruth({
     incentives,
     transfers,
     blocks,
+    other_contracts: Object.fromEntries(Object.entries(deploy.contracts).filter(([k]) => !['token', 'engine', 'router'].includes(k))),
+    vote_adder_initial: voteAdderInitial,
+    vote_adder_changes: voteAdderChanges,
+    vote_adder_head: adderHead,
+    master_contester_registry_changes: registryChanges,
+    participants,
+    images,
   };
 }

@@ -2,7 +2,7 @@
 // arbiusd test devnet: an engine with the external surface of the Arbius engine
 // (function selectors, view return layouts, events and topic0s of EngineV1..V2_EngineV6),
 // written for the tests. It is NOT the upstream contract: no proxy, no time locks unless
-// configured, no emission curve, no veStaking/voter, no master contester registry.
+// configured, no emission curve, no veStaking/voter.
 //
 // What matches the real engine (PROTOCOL.md 1.x):
 //  - task id   = keccak256(abi.encode(msg.sender, prevhash, model, fee, cid)), cid = getIPFSCID(input)
@@ -23,7 +23,25 @@
 //   5 = V5..V5_2: FeesPaid(uint256,uint256,uint256,uint256) then RewardsPaid(uint256 x4), not indexed
 //   6 = V6:       FeesPaid/RewardsPaid(bytes32 indexed model, bytes32 indexed task,
 //                 address indexed validator, uint256 x4); validator fee+reward credited to stake
+//
+// Contestations (contestationVoteFinish):
+//   eras 4, 5: raw comparison, yea voters > nay voters upholds; the voters of the winning side get
+//              their slash back.
+//   era 6:     V2_EngineV6's rules (semperai/arbius, the version that loops over the real voters):
+//              yeas = masterContesterVoteAdder + yea voters, nays = nay voters; yeas > nays upholds
+//              (fee refunded to the task owner, even when 0), a tie goes to the nays (the solver is
+//              paid as on a claim); the losers' slashes are shared out with the V6 formulas; a
+//              finish may take several calls (start_idx = the previous end_idx), only the first
+//              one (start_idx 0) refunds or pays. Once a master contester registry is set
+//              (setMasterContesterRegistry), only its master contesters may submitContestation.
+//   The adder starts at 0 (as if V6's initialize had not run); initializeV6(adder) sets it
+//   silently, as upstream's reinitializer does; setMasterContesterVoteAdder emits
+//   MasterContesterVoteAdderSet.
 pragma solidity 0.8.24;
+
+interface IMasterContesterRegistryMin {
+    function isMasterContester(address addr) external view returns (bool);
+}
 
 interface IERC20Min {
     function transfer(address to, uint256 amount) external returns (bool);
@@ -92,7 +110,10 @@ contract TestEngine {
     //    submitting call, claimed and raw-cid bits) plus one slot for the cid;
     //  - a cid made by the engine is always 0x1220||sha256, so only the hash is kept; a solution
     //    cid likewise when well-formed, else verbatim in _solutionRawCid.
-    //  _taskRef bits: [0,40) task record, [40,80) solution record, 80 claimed, 81 raw cid.
+    //  - tasks of one helper call share the record too when only their inputs differ; such a
+    //    task keeps its own cid hash in _taskCidHash;
+    //  _taskRef bits: [0,40) task record, [40,80) solution record, 80 claimed, 81 raw solution
+    //  cid, 82 own task cid.
     struct TaskRec {
         bytes32 model;
         uint256 fee;
@@ -114,10 +135,12 @@ contract TestEngine {
     uint256 private constant M40 = (1 << 40) - 1;
     uint256 private constant CLAIMED_BIT = 1 << 80;
     uint256 private constant RAW_BIT = 1 << 81;
+    uint256 private constant OWNCID_BIT = 1 << 82;
     TaskRec[] internal _taskRecs; // [0]: the all-zero record of a task that does not exist
     SolutionRec[] internal _solutionRecs; // [0]: no solution
     mapping(bytes32 => uint256) internal _taskRef;
     mapping(bytes32 => bytes32) internal _solutionCidHash;
+    mapping(bytes32 => bytes32) internal _taskCidHash; // a task's input cid when not its record's
     mapping(bytes32 => bytes) internal _solutionRawCid;
     mapping(bytes32 => Contestation) public contestations;
     mapping(bytes32 => uint256) public commitments;
@@ -143,6 +166,10 @@ contract TestEngine {
     bool public requireCommitment = false;
     uint256 private rewardAmount = 1e18; // what getReward() answers
 
+    // V6: master contesters (only they may contest once a registry is set) and their vote adder
+    address public masterContesterRegistry;
+    uint32 public masterContesterVoteAdder;
+
     // ---------------------------------------------------------------- events
     event ModelRegistered(bytes32 indexed id);
     event ModelFeeChanged(bytes32 indexed id, uint256 fee);
@@ -162,6 +189,8 @@ contract TestEngine {
     event ValidatorWithdrawCancelled(address indexed addr, uint256 indexed count);
     event ValidatorWithdraw(address indexed addr, address indexed to, uint256 indexed count, uint256 amount);
     event TreasuryTransferred(address indexed to);
+    event MasterContesterRegistrySet(address indexed registry);
+    event MasterContesterVoteAdderSet(uint32 adder);
     // V5..V5_2 (no indexed parameters)
     event RewardsPaid(uint256 totalRewards, uint256 treasuryReward, uint256 taskOwnerReward, uint256 validatorReward);
     event FeesPaid(uint256 modelFee, uint256 treasuryFee, uint256 remainingFee, uint256 validatorFee);
@@ -196,6 +225,9 @@ contract TestEngine {
     error WaitLonger();
     error StakeInsufficient();
     error TransferFailed();
+    error NotMasterContester();
+    error InvalidRegistry();
+    error InvalidMultiplier();
 
     modifier onlyOwner() {
         if (msg.sender != _owner) revert NotOwner();
@@ -246,6 +278,26 @@ contract TestEngine {
 
     function setRequireCommitment(bool required_) external onlyOwner {
         requireCommitment = required_;
+    }
+
+    /// V6: only the registry's master contesters may contest (in era 6) once this is set.
+    function setMasterContesterRegistry(address registry_) external onlyOwner {
+        if (registry_ == address(0)) revert InvalidRegistry();
+        masterContesterRegistry = registry_;
+        emit MasterContesterRegistrySet(registry_);
+    }
+
+    /// V6: votes added to the yeas of every contestation finished in era 6.
+    function setMasterContesterVoteAdder(uint32 amount_) external onlyOwner {
+        if (amount_ > 500) revert InvalidMultiplier();
+        masterContesterVoteAdder = amount_;
+        emit MasterContesterVoteAdderSet(amount_);
+    }
+
+    /// What upstream's V6 initialize() does to the adder: set it without an event. An indexer
+    /// learns it only from the masterContesterVoteAdder() view.
+    function initializeV6(uint32 adder_) external onlyOwner {
+        masterContesterVoteAdder = adder_;
     }
 
     function transferTreasury(address to_) external onlyOwner {
@@ -332,7 +384,9 @@ contract TestEngine {
         owner = t.owner;
         blocktime = t.blocktime;
         version = t.version;
-        if (t.model != bytes32(0)) cid = abi.encodePacked(hex"1220", t.cidHash);
+        if (t.model != bytes32(0)) {
+            cid = abi.encodePacked(hex"1220", _taskRef[id_] & OWNCID_BIT != 0 ? _taskCidHash[id_] : t.cidHash);
+        }
     }
 
     function solutions(bytes32 id_) external view returns (address validator, uint64 blocktime, bool claimed, bytes memory cid) {
@@ -426,19 +480,34 @@ contract TestEngine {
         if (fee_ < models[model_].fee) revert LowerFeeThanModelFee();
         bytes32 h = _ipfsCidHash(input_);
         bytes memory cid = abi.encodePacked(hex"1220", h);
-        uint256 ref = _taskRecs.length;
-        _taskRecs.push(TaskRec({
-            model: model_,
-            fee: fee_,
-            owner: owner_,
-            blocktime: uint64(block.timestamp),
-            version: version_,
-            cidHash: h
-        }));
+        uint256 ref = _taskRecs.length - 1;
+        // a helper contract calling submitTask n times in one block makes n records that differ
+        // at most by their input: share the last record when model, fee, owner, time and
+        // version are equal, and keep a cid of the task's own when it differs (invisible
+        // through tasks())
+        TaskRec storage last = _taskRecs[ref];
+        if (ref == 0 || last.model != model_ || last.fee != fee_ || last.owner != owner_
+            || last.blocktime != uint64(block.timestamp) || last.version != version_) {
+            ref = _taskRecs.length;
+            _taskRecs.push(TaskRec({
+                model: model_,
+                fee: fee_,
+                owner: owner_,
+                blocktime: uint64(block.timestamp),
+                version: version_,
+                cidHash: h
+            }));
+        }
+        bool ownCid = _taskRecs[ref].cidHash != h;
         bytes32 prev = prevhash;
         for (uint256 i = 0; i < n_; ++i) {
             bytes32 id = keccak256(abi.encode(msg.sender, prev, model_, fee_, cid));
-            _taskRef[id] = ref;
+            if (ownCid) {
+                _taskRef[id] = ref | OWNCID_BIT;
+                _taskCidHash[id] = h;
+            } else {
+                _taskRef[id] = ref;
+            }
             emit TaskSubmitted(id, model_, fee_, msg.sender);
             prev = id;
         }
@@ -476,6 +545,9 @@ contract TestEngine {
 
     /// the solution record (validator, blocktime) shared by the solutions of one call
     function _newSolutionRec() internal returns (uint256 si) {
+        si = _solutionRecs.length - 1;
+        SolutionRec storage last = _solutionRecs[si];
+        if (si != 0 && last.validator == msg.sender && last.blocktime == uint64(block.timestamp)) return si;
         si = _solutionRecs.length;
         _solutionRecs.push(SolutionRec({validator: msg.sender, blocktime: uint64(block.timestamp)}));
     }
@@ -566,6 +638,10 @@ contract TestEngine {
 
     // ---------------------------------------------------------------- contestations
     function submitContestation(bytes32 taskid_) external {
+        if (era == 6 && masterContesterRegistry != address(0)
+            && !IMasterContesterRegistryMin(masterContesterRegistry).isMasterContester(msg.sender)) {
+            revert NotMasterContester();
+        }
         Sol memory s = _sol(taskid_);
         if (s.validator == address(0)) revert SolutionNotFound();
         if (contestations[taskid_].validator != address(0)) revert ContestationAlreadyExists();
@@ -617,12 +693,18 @@ contract TestEngine {
         if (!votingPeriodEnded(taskid_)) revert VotingPeriodNotEnded();
         if (amnt_ == 0) revert AmntTooSmall();
 
-        uint256 yeas = contestationVoteYeas[taskid_].length;
-        uint256 nays = contestationVoteNays[taskid_].length;
         uint32 start_idx = c.finish_start_index;
         uint32 end_idx = start_idx + amnt_;
-        uint256 slash = c.slashAmount;
+        if (era == 6) _finishV6(taskid_, start_idx, end_idx, c.slashAmount);
+        else _finishRaw(taskid_, start_idx, end_idx, c.slashAmount);
+        c.finish_start_index = end_idx;
+        emit ContestationVoteFinish(taskid_, start_idx, end_idx);
+    }
 
+    /// eras 4, 5: raw vote counts; the winning side gets its slash back
+    function _finishRaw(bytes32 taskid_, uint32 start_idx, uint32 end_idx, uint256 slash) internal {
+        uint256 yeas = contestationVoteYeas[taskid_].length;
+        uint256 nays = contestationVoteNays[taskid_].length;
         if (yeas > nays) {
             // contestation succeeds: yeas get their slash back, the fee goes back to the task owner
             for (uint256 i = start_idx; i < end_idx && i < yeas; i++) {
@@ -639,8 +721,43 @@ contract TestEngine {
             }
             if (start_idx == 0) _claimSolutionFeesAndReward(taskid_);
         }
-        c.finish_start_index = end_idx;
-        emit ContestationVoteFinish(taskid_, start_idx, end_idx);
+    }
+
+    /// era 6: V2_EngineV6.contestationVoteFinish's decision and slash sharing (no solution stake,
+    /// no claim cooldown on this devnet)
+    function _finishV6(bytes32 taskid_, uint32 start_idx, uint32 end_idx, uint256 slash) internal {
+        uint32 yeaVoters = uint32(contestationVoteYeas[taskid_].length);
+        uint32 nayVoters = uint32(contestationVoteNays[taskid_].length);
+        uint32 yeaCount = masterContesterVoteAdder + yeaVoters;
+        uint32 nayCount = nayVoters;
+        if (yeaCount > nayCount) {
+            // upheld: the nays' slashes go half to the contester, the rest shared by the other yeas
+            uint256 totalVal = nayCount * slash;
+            uint256 toFirst = yeaCount == 1 ? totalVal : totalVal - (totalVal / 2);
+            uint256 toOthers = yeaVoters > 1 ? (totalVal - toFirst) / (yeaVoters - 1) : 0;
+            _creditVoters(contestationVoteYeas[taskid_], start_idx, end_idx, slash, toFirst, toOthers);
+            if (start_idx == 0) {
+                TaskRec storage t = _task(taskid_);
+                _pay(t.owner, t.fee);
+            }
+        } else {
+            // rejected (ties included): the yeas' slashes (adder included) go half to the accused
+            uint256 totalVal = yeaCount * slash;
+            uint256 toFirst = nayCount == 1 ? totalVal : totalVal / 2;
+            uint256 toOthers = nayVoters > 1 ? (totalVal - toFirst) / (nayVoters - 1) : 0;
+            _creditVoters(contestationVoteNays[taskid_], start_idx, end_idx, slash, toFirst, toOthers);
+            if (start_idx == 0) _claimSolutionFeesAndReward(taskid_);
+        }
+    }
+
+    /// voters[start, end) of the winning side: slash refunded plus their share
+    function _creditVoters(address[] storage voters, uint32 start_idx, uint32 end_idx, uint256 slash, uint256 toFirst, uint256 toOthers)
+        internal
+    {
+        uint256 n = voters.length;
+        for (uint256 i = start_idx; i < end_idx; i++) {
+            if (i < n) validators[voters[i]].staked += slash + (i == 0 ? toFirst : toOthers);
+        }
     }
 
     function contestationVoteCounts(bytes32 taskid_) external view returns (uint256 yeas, uint256 nays) {
