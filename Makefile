@@ -60,11 +60,7 @@ REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
 .PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
-<<<<<<< HEAD
-        soak-quick bench-backfill bench-http bench-scale bench-replicas
-=======
-        soak-quick bench-backfill bench-http bench-scale bench-keepup bench-ponder
->>>>>>> bench-keepup
+        soak-quick bench-backfill bench-http bench-scale bench-replicas bench-keepup bench-ponder
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/arbiusd $(BUILD)/tests/notify_listen
