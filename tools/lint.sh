@@ -1,5 +1,6 @@
 #!/bin/sh
 # lint.sh - what `make lint` (and so `make check`) enforces:
+#   0. no merge conflict markers left in a tracked file;
 #   1. no banned C functions (sprintf strcpy strcat gets atoi): use
 #      buf_addf, snprintf, strtol with checks;
 #   2. every C line changed since the house style was adopted is formatted
@@ -22,6 +23,11 @@ if [ "${1:-}" = --base ]; then
 fi
 
 fail=0
+if git rev-parse --git-dir >/dev/null 2>&1 &&
+   git grep -nE '^(<<<<<<< |>>>>>>> )' -- . ':!tests/node_modules'; then
+    echo "lint: merge conflict markers"
+    fail=1
+fi
 if grep -rnE '\b(sprintf|strcpy|strcat|gets|atoi)\s*\(' src include tests/unit fuzz; then
     echo "lint: banned function (use buf_addf/snprintf/strtol)"
     fail=1
