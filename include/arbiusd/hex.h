@@ -24,6 +24,9 @@
 #define HEX_ADDR_STRICT 0x1u /* mixed-case text must carry a valid EIP-55
                                 checksum; all-lower/all-upper still pass */
 
+/* The value 0-15 of hex digit c (either case), or -1 if c is not one. */
+int hex_digit_value(char c);
+
 /*
  * Writes the 2*n lowercase hex digits of in[0..n) and a NUL to out.
  * Returns 0, or -1 if outsz < 2*n + 1.  Borrows in.

@@ -69,11 +69,6 @@ static int is_digit(int ch)
     return ch >= '0' && ch <= '9';
 }
 
-static int is_hex(int ch)
-{
-    return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
 static int is_unreserved(int ch)
 {
     return is_alpha(ch) || is_digit(ch) || ch == '-' || ch == '.' ||
@@ -102,8 +97,8 @@ static int chars_ok(const char *p, size_t n, const char *extra)
         if (ch == '%') {
             if (i + 2 >= n)
                 return 0;
-            if (!is_hex((unsigned char)p[i + 1]) ||
-                !is_hex((unsigned char)p[i + 2]))
+            if (hex_digit_value(p[i + 1]) < 0 ||
+                hex_digit_value(p[i + 2]) < 0)
                 return 0;
             i += 2;
             continue;

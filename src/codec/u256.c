@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "arbiusd/hex.h"
 #include "arbiusd/log.h"
 
 #define U256_LIMBS 8              /* 32-bit limbs in 256 bits */
@@ -143,11 +144,12 @@ int u256_cmp(const struct u256 *a, const struct u256 *b)
     return 0;
 }
 
-int u256_add(const struct u256 *a, const struct u256 *b,
-             struct u256 *out /* OUT */)
+/* Sets *out = a + b + carry (carry 0 or 1) mod 2^256; returns the carry
+ * out.  Subtraction is a + ~b + 1 on the same loop. */
+static int u256_add_carry(const struct u256 *a, const struct u256 *b,
+                          uint64_t carry, struct u256 *out /* OUT */)
 {
     struct u256 r;
-    uint64_t carry = 0;
     int i;
 
     for (i = 0; i < 4; i++) {
@@ -161,22 +163,23 @@ int u256_add(const struct u256 *a, const struct u256 *b,
     return (int)carry;
 }
 
+int u256_add(const struct u256 *a, const struct u256 *b,
+             struct u256 *out /* OUT */)
+{
+    return u256_add_carry(a, b, 0, out);
+}
+
 int u256_sub(const struct u256 *a, const struct u256 *b,
              struct u256 *out /* OUT */)
 {
-    struct u256 r;
-    uint64_t borrow = 0;
+    struct u256 nb;
     int i;
 
-    for (i = 0; i < 4; i++) {
-        uint64_t d = a->w[i] - b->w[i];
-        uint64_t b1 = a->w[i] < b->w[i];
-
-        r.w[i] = d - borrow;
-        borrow = b1 | (d < borrow);
-    }
-    *out = r;
-    return (int)borrow;
+    /* a - b = a + (2^256 - 1 - b) + 1: the carry out is set exactly when
+     * no borrow happened. */
+    for (i = 0; i < 4; i++)
+        nb.w[i] = ~b->w[i];
+    return !u256_add_carry(a, &nb, 1, out);
 }
 
 double u256_to_double(const struct u256 *a)
@@ -223,16 +226,9 @@ int u256_from_hex(const char *s, size_t len, struct u256 *out /* OUT */)
         return -1;
     }
     for (i = 2; i < len; i++) {
-        char c = s[i];
-        uint64_t d;
+        int d = hex_digit_value(s[i]);
 
-        if (c >= '0' && c <= '9')
-            d = (uint64_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (uint64_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (uint64_t)(c - 'A' + 10);
-        else {
+        if (d < 0) {
             log_debug("u256: non-hex character at position %zu", i);
             return -1;
         }
@@ -240,7 +236,7 @@ int u256_from_hex(const char *s, size_t len, struct u256 *out /* OUT */)
         r.w[3] = r.w[3] << 4 | r.w[2] >> 60;
         r.w[2] = r.w[2] << 4 | r.w[1] >> 60;
         r.w[1] = r.w[1] << 4 | r.w[0] >> 60;
-        r.w[0] = r.w[0] << 4 | d;
+        r.w[0] = r.w[0] << 4 | (uint64_t)d;
     }
     *out = r;
     return 0;
