@@ -781,35 +781,41 @@ static int match_sel(const uint8_t *cd, size_t len, const uint8_t s[4])
     return len >= 4 && memcmp(cd, s, 4) == 0;
 }
 
+/* The functions that submit tasks: selector, argument types, and how the
+ * task came in (the first five arguments are the same in all). */
+static const struct {
+    const uint8_t *sel;
+    struct abi_types *const *types;
+    const char *via;
+} submit_calls[] = {
+    { sel_submit, &t_submit, "engine" },
+    { sel_bulk_submit, &t_bulk_submit, "bulk" },
+    { sel_router_submit, &t_router_submit, "router" },
+    { sel_router_token, &t_router_token, "router" },
+    { sel_router_eth, &t_router_eth, "router" },
+};
+
 int arbius_decode_submit(const uint8_t *cd, size_t len,
                          struct arbius_submit *out)
 {
     const struct abi_types *t = NULL;
     struct abi_value *v = NULL;
-    const char *via = "engine";
+    const char *via = NULL;
     uint8_t w[32], addr[20];
     uint64_t u;
     struct u256 fee;
+    size_t i;
 
     memset(out, 0, sizeof(*out));
     out->n = 1;
-    if (match_sel(cd, len, sel_submit)) {
-        t = t_submit;
-    } else if (match_sel(cd, len, sel_bulk_submit)) {
-        t = t_bulk_submit;
-        via = "bulk";
-    } else if (match_sel(cd, len, sel_router_submit)) {
-        t = t_router_submit;
-        via = "router";
-    } else if (match_sel(cd, len, sel_router_token)) {
-        t = t_router_token;
-        via = "router";
-    } else if (match_sel(cd, len, sel_router_eth)) {
-        t = t_router_eth;
-        via = "router";
-    } else {
-        return 0;
+    for (i = 0; i < ARRAY_SIZE(submit_calls) && !t; i++) {
+        if (match_sel(cd, len, submit_calls[i].sel)) {
+            t = *submit_calls[i].types;
+            via = submit_calls[i].via;
+        }
     }
+    if (!t)
+        return 0;
     if (abi_decode_call(t, NULL, cd, len, &v) < 0)
         return 0;
     if (abi_value_get_u64(abi_value_at(v, 0), &u) < 0 || u > 255 ||

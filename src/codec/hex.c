@@ -131,15 +131,11 @@ int hex_decode_exact(const char *s, size_t len, uint8_t *out /* OUT */,
     return hex_decode(s, len, out, n, &got);
 }
 
-int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
+int hex_parse_digits(const char *s, size_t len, uint64_t *out /* OUT */)
 {
     uint64_t v = 0;
     size_t i;
 
-    if (!hex_skip_prefix(&s, &len)) {
-        log_debug("hex: quantity without 0x prefix");
-        return -1;
-    }
     if (len == 0 || len > HEX_QUANTITY_DIGITS) {
         log_debug("hex: quantity has %zu digits (1..%d allowed)", len,
                   HEX_QUANTITY_DIGITS);
@@ -156,6 +152,15 @@ int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
     }
     *out = v;
     return 0;
+}
+
+int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
+{
+    if (!hex_skip_prefix(&s, &len)) {
+        log_debug("hex: quantity without 0x prefix");
+        return -1;
+    }
+    return hex_parse_digits(s, len, out);
 }
 
 /*

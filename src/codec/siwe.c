@@ -502,22 +502,26 @@ static const char *field_issued_at(const struct siwe_slice *v,
                : NULL;
 }
 
+/* An optional time (rounded up) into *t, setting *has. */
+static const char *field_time_opt(const struct siwe_slice *v, int64_t *t,
+                                  int *has)
+{
+    if (!v || parse_time_field(v, 1, t) < 0)
+        return "not an RFC 3339 date-time";
+    *has = 1;
+    return NULL;
+}
+
 static const char *field_expiration(const struct siwe_slice *v,
                                     struct siwe_msg *m)
 {
-    if (!v || parse_time_field(v, 1, &m->expiration) < 0)
-        return "not an RFC 3339 date-time";
-    m->has_expiration = 1;
-    return NULL;
+    return field_time_opt(v, &m->expiration, &m->has_expiration);
 }
 
 static const char *field_not_before(const struct siwe_slice *v,
                                     struct siwe_msg *m)
 {
-    if (!v || parse_time_field(v, 1, &m->not_before) < 0)
-        return "not an RFC 3339 date-time";
-    m->has_not_before = 1;
-    return NULL;
+    return field_time_opt(v, &m->not_before, &m->has_not_before);
 }
 
 static const char *field_request_id(const struct siwe_slice *v,
