@@ -467,6 +467,8 @@ static int shape_ok(const struct arbius_log *log, int idx)
  * then kept as "malformed".
  */
 
+/* TaskSubmitted: id, model, sender (the owner until calldata says
+ * otherwise) and fee. */
 static int dec_task(const struct arbius_log *log, int idx, const char *sub,
                     struct st_event *ev)
 {
@@ -512,6 +514,7 @@ static int dec_pair(const struct arbius_log *log, int idx, const char *sub,
     return 0;
 }
 
+/* SolutionSubmitted: validator and task; the cid comes from calldata. */
 static int dec_solution(const struct arbius_log *log, int idx,
                         const char *sub, struct st_event *ev)
 {
@@ -524,6 +527,7 @@ static int dec_solution(const struct arbius_log *log, int idx,
     return 0;
 }
 
+/* ContestationVote: voter, task and a yea word that must be a bool. */
 static int dec_vote(const struct arbius_log *log, int idx, const char *sub,
                     struct st_event *ev)
 {
@@ -542,6 +546,7 @@ static int dec_vote(const struct arbius_log *log, int idx, const char *sub,
     return 0;
 }
 
+/* ContestationVoteFinish: the task and its vote index range (32 bits). */
 static int dec_vote_finish(const struct arbius_log *log, int idx,
                            const char *sub, struct st_event *ev)
 {
@@ -560,6 +565,7 @@ static int dec_vote_finish(const struct arbius_log *log, int idx,
     return 0;
 }
 
+/* ModelRegistered: the id; address, fee and template come from calldata. */
 static int dec_model(const struct arbius_log *log, int idx, const char *sub,
                      struct st_event *ev)
 {
@@ -726,6 +732,7 @@ static const struct ev_typed {
                                dec_incentive },
 };
 
+/* Which of our contracts (if any) emitted log. */
 static enum ev_from log_from(const struct arbius_log *log,
                              const struct arbius_addrs *a)
 {
@@ -910,7 +917,8 @@ int arbius_solution_cids(const uint8_t *cd, size_t len,
         cids = abi_value_at(v, 1);
         pairs = xcalloc(ids && ids->count ? ids->count : 1, sizeof(*pairs));
         for (i = 0; ids && cids && i < ids->count && i < cids->count; i++)
-            if (abi_value_get_bytes32(abi_value_at(ids, i), pairs[n].task) == 0 &&
+            if (abi_value_get_bytes32(abi_value_at(ids, i), pairs[n].task) ==
+                    0 &&
                 abi_value_get_slice(abi_value_at(cids, i), &pairs[n].cid,
                                     &pairs[n].cid_len) == 0)
                 n++;

@@ -1252,8 +1252,8 @@ int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
     }
     if (store_checkpoint(sc->store, &cp) < 0)
         return -1;
-    if (!cp.found &&
-        (init_checkpoint_at(sc, from) < 0 || store_checkpoint(sc->store, &cp) < 0))
+    if (!cp.found && (init_checkpoint_at(sc, from) < 0 ||
+                      store_checkpoint(sc->store, &cp) < 0))
         return -1;
     sc->prog.from = from;
     sc->prog.to = to;

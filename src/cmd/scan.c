@@ -29,8 +29,9 @@ static void progress_line(const struct scan_progress *p, void *ud)
     fprintf(stderr,
             "\rscan: block %" PRIu64 " of %" PRIu64 " (%.1f%%)  %.0f blocks/s"
             "  %.0f events/s  %" PRIu64 " events  ETA %.0fs   ",
-            p->done_to, p->to, total ? 100.0 * (double)done / (double)total : 100.0,
-            bps, eps, p->events, eta);
+            p->done_to, p->to,
+            total ? 100.0 * (double)done / (double)total : 100.0, bps, eps,
+            p->events, eta);
     fflush(stderr);
 }
 

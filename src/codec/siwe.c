@@ -456,6 +456,7 @@ static int parse_preamble(struct cursor *c, struct siwe_msg *m, char *err,
  * the error.  v is NULL when an optional field's key had no ": " value.
  */
 
+/* URI: an RFC 3986 URI; its authority is kept too. */
 static const char *field_uri(const struct siwe_slice *v, struct siwe_msg *m)
 {
     if (!uri_ok(v->p, v->len, &m->uri_authority))
@@ -464,6 +465,7 @@ static const char *field_uri(const struct siwe_slice *v, struct siwe_msg *m)
     return NULL;
 }
 
+/* Version: 1 only. */
 static const char *field_version(const struct siwe_slice *v,
                                  struct siwe_msg *m)
 {
@@ -471,6 +473,7 @@ static const char *field_version(const struct siwe_slice *v,
     return v->len != 1 || v->p[0] != '1' ? "must be 1" : NULL;
 }
 
+/* Chain ID: a decimal number above 0. */
 static const char *field_chain_id(const struct siwe_slice *v,
                                   struct siwe_msg *m)
 {
@@ -479,6 +482,7 @@ static const char *field_chain_id(const struct siwe_slice *v,
                : NULL;
 }
 
+/* Nonce: SIWE_MIN_NONCE to SIWE_MAX_NONCE alphanumerics. */
 static const char *field_nonce(const struct siwe_slice *v, struct siwe_msg *m)
 {
     size_t i;
@@ -494,6 +498,7 @@ static const char *field_nonce(const struct siwe_slice *v, struct siwe_msg *m)
     return NULL;
 }
 
+/* Issued At: an RFC 3339 date-time (fraction dropped). */
 static const char *field_issued_at(const struct siwe_slice *v,
                                    struct siwe_msg *m)
 {
@@ -512,18 +517,21 @@ static const char *field_time_opt(const struct siwe_slice *v, int64_t *t,
     return NULL;
 }
 
+/* Expiration Time: optional, rounded up. */
 static const char *field_expiration(const struct siwe_slice *v,
                                     struct siwe_msg *m)
 {
     return field_time_opt(v, &m->expiration, &m->has_expiration);
 }
 
+/* Not Before: optional, rounded up. */
 static const char *field_not_before(const struct siwe_slice *v,
                                     struct siwe_msg *m)
 {
     return field_time_opt(v, &m->not_before, &m->has_not_before);
 }
 
+/* Request ID: pchar characters (may be empty). */
 static const char *field_request_id(const struct siwe_slice *v,
                                     struct siwe_msg *m)
 {

@@ -369,17 +369,20 @@ static int cfg_split(const struct cfg_set *s, const char *text, size_t maxlen,
  * itself (cfg_apply stores those).  0, or -1 after cfg_fail().
  */
 
+/* CFG_STR, CFG_DIR: any text but "". */
 static int cfg_set_nonempty(const struct cfg_set *s)
 {
     return *s->value ? 0 : cfg_fail(s, "must not be empty");
 }
 
+/* CFG_STR_OPT: any text. */
 static int cfg_set_any(const struct cfg_set *s)
 {
     (void)s;
     return 0;
 }
 
+/* CFG_SECRET: "" or at least 32 characters. */
 static int cfg_set_secret(const struct cfg_set *s)
 {
     return *s->value == '\0' || strlen(s->value) >= 32
@@ -387,6 +390,7 @@ static int cfg_set_secret(const struct cfg_set *s)
                : cfg_fail(s, "must be empty or at least 32 characters");
 }
 
+/* CFG_URL_OPT: "" or an http(s) URL. */
 static int cfg_set_url_opt(const struct cfg_set *s)
 {
     return *s->value == '\0' || parse_url(s->value) == 0
@@ -435,6 +439,7 @@ static int cfg_set_listen(const struct cfg_set *s)
     return 0;
 }
 
+/* CFG_LEVEL: a log level name. */
 static int cfg_set_level(const struct cfg_set *s)
 {
     static const char *const levels[] = { "error", "warn", "info", "debug" };
@@ -447,6 +452,7 @@ static int cfg_set_level(const struct cfg_set *s)
                     s->value);
 }
 
+/* CFG_PROFILE: a name in profiles[]. */
 static int cfg_set_profile(const struct cfg_set *s)
 {
     size_t i;
@@ -458,6 +464,7 @@ static int cfg_set_profile(const struct cfg_set *s)
                     "arbitrum-nova-v1", s->value);
 }
 
+/* CFG_U64: a whole number within the key's [min, max]. */
 static int cfg_set_u64(const struct cfg_set *s)
 {
     const struct cfg_key *k = s->k;
@@ -472,6 +479,7 @@ static int cfg_set_u64(const struct cfg_set *s)
                     (unsigned long long)k->max);
 }
 
+/* CFG_ADDR: "0x" and 40 hex digits. */
 static int cfg_set_addr(const struct cfg_set *s)
 {
     if (parse_addr(s->value, s->field) < 0)
@@ -495,6 +503,7 @@ static int cfg_set_addr_opt(const struct cfg_set *s)
     return 0;
 }
 
+/* CFG_BOOL: on/off, true/false, yes/no, 1/0. */
 static int cfg_set_bool(const struct cfg_set *s)
 {
     static const char *const yes[] = { "on", "true", "yes", "1" };
