@@ -683,7 +683,7 @@ struct pass_loop {
     uint64_t last_flush, last_progress, last_look, last_discover; /* ms */
 };
 
-/* Nothing is in flight, queued or waiting to be written. */
+/* No request is in flight or queued. */
 static bool pass_idle(const struct ipfs_mon *m)
 {
     return m->running == 0 && !m->qlen && !m->glen;
