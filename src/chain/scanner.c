@@ -370,6 +370,18 @@ static int parse_log(const json_t *o, struct rawlog *rl)
     return 0;
 }
 
+/* Records why an eth_getLogs failed: SC_RANGE when the node refused the
+ * range as too wide or its reply was too big (a smaller range may pass),
+ * else SC_FAIL. */
+static int logs_refused(struct scanner *sc, const struct rpc_error *e)
+{
+    sc->last_err = *e;
+    return e->kind == RPC_ERR_RANGE ||
+                   (e->kind == RPC_ERR_BAD_REPLY && e->too_big)
+               ? SC_RANGE
+               : SC_FAIL;
+}
+
 /* Both eth_getLogs of a range.  Returns SC_OK, SC_RANGE or SC_FAIL. */
 static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
                       struct rawlog **outp, size_t *np)
@@ -397,20 +409,12 @@ static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
     rc = rpc_batch(sc->rpc, 2, methods, params, res, errs);
     sc->prog.requests++;
     if (rc != RPC_OK) {
-        sc->last_err = errs[0];
-        ret = errs[0].kind == RPC_ERR_RANGE ||
-                      (errs[0].kind == RPC_ERR_BAD_REPLY && errs[0].too_big)
-                  ? SC_RANGE
-                  : SC_FAIL;
+        ret = logs_refused(sc, &errs[0]);
         goto out;
     }
     for (k = 0; k < 2; k++) {
         if (!res[k]) {
-            sc->last_err = errs[k];
-            ret = errs[k].kind == RPC_ERR_RANGE ||
-                          (errs[k].kind == RPC_ERR_BAD_REPLY && errs[k].too_big)
-                      ? SC_RANGE
-                      : SC_FAIL;
+            ret = logs_refused(sc, &errs[k]);
             goto out;
         }
         if (!json_is_array(res[k])) {
