@@ -46,11 +46,18 @@ struct arbius_submit {
     uint64_t n;               /* bulk count, 1 otherwise */
 };
 
+/* What arbius_decode_log() did with a log. */
+enum arbius_log_rc {
+    ARBIUS_LOG_KEPT = 0,      /* ev filled (maybe ST_OTHER "malformed") */
+    ARBIUS_LOG_SKIPPED = 1,   /* not a log we keep: nothing to release */
+};
+
 /*
- * Decodes one log into ev (pos.time left 0 for the caller).  Returns 0 when
- * ev was filled (possibly as ST_OTHER "malformed" for hostile data), 1 when
- * the log is not one we keep (e.g. a token Transfer not from the engine).
- * Never fails on chain data.
+ * Decodes one log into ev (pos.time left 0 for the caller).  Returns
+ * ARBIUS_LOG_KEPT when ev was filled (possibly as ST_OTHER "malformed" for
+ * hostile data; release it with st_event_release()), ARBIUS_LOG_SKIPPED
+ * when the log is not one we keep (e.g. a token Transfer not from the
+ * engine, a log of another contract).  Never fails on chain data.
  */
 int arbius_decode_log(const struct arbius_log *log,
                       const struct arbius_addrs *a, struct st_event *ev);
@@ -61,10 +68,17 @@ int arbius_decode_log(const struct arbius_log *log,
 int arbius_decode_submit(const uint8_t *calldata, size_t len,
                          struct arbius_submit *out /* OUT */);
 
+/* What arbius_solution_cid() found (-1: not a solution call). */
+enum arbius_cid_rc {
+    ARBIUS_CID_FOUND = 0,     /* cid and cid_len set */
+    ARBIUS_CID_NOT_NAMED = 1, /* a solution call, for other tasks */
+};
+
 /*
  * Finds the cid submitted for task in submitSolution / bulkSubmitSolution
- * calldata.  Returns 0 with cid and cid_len borrowed from calldata, 1 if the
- * calldata does not name that task, -1 if it is not such a call.
+ * calldata.  Returns ARBIUS_CID_FOUND with cid and cid_len borrowed from
+ * calldata, ARBIUS_CID_NOT_NAMED if the calldata does not name that task,
+ * -1 if it is not such a call.
  */
 int arbius_solution_cid(const uint8_t *calldata, size_t len,
                         const char *task, const uint8_t **cid /* OUT */,

@@ -24,6 +24,9 @@
 #define HEX_ADDR_STRICT 0x1u /* mixed-case text must carry a valid EIP-55
                                 checksum; all-lower/all-upper still pass */
 
+/* The value 0-15 of hex digit c (either case), or -1 if c is not one. */
+int hex_digit_value(char c);
+
 /*
  * Writes the 2*n lowercase hex digits of in[0..n) and a NUL to out.
  * Returns 0, or -1 if outsz < 2*n + 1.  Borrows in.
@@ -50,6 +53,13 @@ int hex_decode(const char *s, size_t len, uint8_t *out /* OUT */,
  */
 int hex_decode_exact(const char *s, size_t len, uint8_t *out /* OUT */,
                      size_t n) WARN_UNUSED;
+
+/*
+ * Parses 1 to HEX_QUANTITY_DIGITS hex digits (either case, no prefix) into
+ * *out.  Returns 0, or -1 for anything else.
+ */
+int hex_parse_digits(const char *s, size_t len, uint64_t *out /* OUT */)
+    WARN_UNUSED;
 
 /*
  * Parses a JSON-RPC quantity such as "0x1a": a "0x" prefix followed by 1 to

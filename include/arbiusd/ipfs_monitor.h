@@ -60,9 +60,17 @@ enum ipfs_run {
                          * until nothing is due or in flight (the thread) */
 };
 
+/* What ipfs_mon_run() returns. */
+enum ipfs_pass_rc {
+    IPFS_PASS_ERROR = -1,   /* a database error (logged); nothing in flight
+                             * was written */
+    IPFS_PASS_DONE = 0,     /* every selected CID had its round */
+    IPFS_PASS_STOPPED = 1,  /* the stop flag cut the pass short */
+};
+
 /*
  * One pass of rounds over the CIDs mode selects.  Fills *out (may be
- * NULL).  Returns 0, 1 when stopped early, -1 on a database error.
+ * NULL).  Returns an enum ipfs_pass_rc.
  */
 int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
                  struct ipfs_pass *out /* OUT */) WARN_UNUSED;

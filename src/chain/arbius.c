@@ -98,7 +98,20 @@ static const struct ev_def ev_defs[] = {
 
 #define EV_COUNT ARRAY_SIZE(ev_defs)
 
+#define EV_MAX_PARAMS 8       /* the most parameters an ev_defs entry has */
+
 static struct arbius_event_sig ev_sigs[EV_COUNT];
+
+/* The number of comma-separated parameters of d (checked at init). */
+static size_t ev_param_count(const struct ev_def *d)
+{
+    const char *p;
+    size_t n = 1;
+
+    for (p = d->params; *p; p++)
+        n += *p == ',';
+    return n;
+}
 
 /* Calldata layouts. */
 static struct abi_types *t_submit, *t_bulk_submit, *t_router_submit,
@@ -133,6 +146,9 @@ void arbius_init(void)
     if (t_submit)
         return;
     for (i = 0; i < EV_COUNT; i++) {
+        if (strchr(ev_defs[i].sig, '(') == NULL ||
+            ev_param_count(&ev_defs[i]) > EV_MAX_PARAMS)
+            fatalx("arbius: bad built-in event %s", ev_defs[i].sig);
         ev_sigs[i].signature = ev_defs[i].sig;
         ev_sigs[i].name = ev_defs[i].name;
         keccak256(ev_defs[i].sig, strlen(ev_defs[i].sig), ev_sigs[i].topic0);
@@ -226,23 +242,69 @@ static int find_event(const struct arbius_log *log)
     return -1;
 }
 
+/* One parameter of an event definition: a slice of ev_def.params. */
+struct ev_param {
+    const char *name;         /* borrowed, not NUL-terminated */
+    size_t len;
+    int indexed;              /* a topic, not a data word */
+};
+
+/* Splits an event definition's params into out; returns how many. */
+static size_t ev_params(const struct ev_def *d,
+                        struct ev_param out[EV_MAX_PARAMS])
+{
+    const char *p = d->params;
+    size_t n = 0;
+
+    while (*p && n < EV_MAX_PARAMS) {
+        const char *end = strchr(p, ',');
+        struct ev_param *e = &out[n++];
+
+        e->indexed = strncmp(p, "i:", 2) == 0;
+        e->name = e->indexed ? p + 2 : p;
+        e->len = end ? (size_t)(end - e->name) : strlen(e->name);
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return n;
+}
+
 /* Counts the indexed parameters of an event definition. */
 static size_t ev_indexed(const struct ev_def *d, size_t *nparams)
 {
-    const char *p = d->params;
-    size_t ni = 0, np = 0;
+    struct ev_param ps[EV_MAX_PARAMS];
+    size_t np = ev_params(d, ps), ni = 0, i;
 
-    while (*p) {
-        np++;
-        if (strncmp(p, "i:", 2) == 0)
-            ni++;
-        p = strchr(p, ',');
-        if (!p)
-            break;
-        p++;
-    }
+    for (i = 0; i < np; i++)
+        ni += (size_t)ps[i].indexed;
     *nparams = np;
     return ni;
+}
+
+/*
+ * The word of parameter name of event idx: its topic when indexed, else its
+ * data word.  NULL when the event has no such parameter or the log is too
+ * short for it (callers check the shape first).
+ */
+static const uint8_t *ev_arg(const struct arbius_log *log, int idx,
+                             const char *name)
+{
+    struct ev_param ps[EV_MAX_PARAMS];
+    size_t np = ev_params(&ev_defs[idx], ps), ti = 1, di = 0, i;
+
+    for (i = 0; i < np; i++) {
+        const struct ev_param *e = &ps[i];
+
+        if (e->len == strlen(name) && memcmp(e->name, name, e->len) == 0)
+            return e->indexed ? (ti < log->ntopics ? log->topics[ti] : NULL)
+                              : data_word(log, di);
+        if (e->indexed)
+            ti++;
+        else
+            di++;
+    }
+    return NULL;
 }
 
 /* The Solidity type of parameter k of a signature, into out. */
@@ -291,69 +353,74 @@ static json_t *word_json(const char *type, const uint8_t w[32])
     return json_string(s);
 }
 
+/* The arguments of a log no entry of the table matches: its topics and
+ * data in hex, into args. */
+static void other_unknown_args(const struct arbius_log *log, json_t *args)
+{
+    json_t *topics = json_array();
+    char *hex;
+    size_t i;
+
+    for (i = 1; i < log->ntopics; i++) {
+        char s[ST_HASH_SIZE];
+
+        fmt_word(log->topics[i], s);
+        json_array_append_new(topics, json_string(s));
+    }
+    json_object_set_new(args, "topics", topics);
+    hex = xmalloc(log->data_len * 2 + 3);
+    if (hex_encode_0x(log->data, log->data_len, hex, log->data_len * 2 + 3) ==
+        0)
+        json_object_set_new(args, "data", json_string(hex));
+    free(hex);
+}
+
+/* The arguments of event d by name and Solidity type, into args. */
+static void other_named_args(const struct arbius_log *log,
+                             const struct ev_def *d, json_t *args)
+{
+    struct ev_param ps[EV_MAX_PARAMS];
+    size_t np = ev_params(d, ps), ti = 1, di = 0, k;
+
+    for (k = 0; k < np; k++) {
+        char name[64], type[32];
+        const uint8_t *w;
+
+        snprintf(name, sizeof(name), "%.*s", (int)ps[k].len, ps[k].name);
+        sig_param_type(d->sig, k, type, sizeof(type));
+        w = ps[k].indexed ? log->topics[ti++] : data_word(log, di++);
+        if (w)
+            json_object_set_new(args, name, word_json(type, w));
+    }
+}
+
 /* Generic decode into an ST_OTHER row: arguments by name. */
 static void decode_other(const struct arbius_log *log, int idx,
                          struct st_event *ev)
 {
     const struct ev_def *d = idx >= 0 ? &ev_defs[idx] : NULL;
     json_t *args = json_object();
-    size_t ti = 1, di = 0, k = 0, np = 0;
-    const char *p;
+    size_t np = 0;
 
     ev->kind = ST_OTHER;
     fmt_addr(log->address, ev->u.other.address);
     if (log->ntopics > 0)
         fmt_word(log->topics[0], ev->u.other.topic0);
     if (!d) {
-        size_t i;
-        json_t *topics = json_array();
-        char *hex;
-
         ev->u.other.name = "unknown";
-        for (i = 1; i < log->ntopics; i++) {
-            char s[ST_HASH_SIZE];
-
-            fmt_word(log->topics[i], s);
-            json_array_append_new(topics, json_string(s));
-        }
-        json_object_set_new(args, "topics", topics);
-        hex = xmalloc(log->data_len * 2 + 3);
-        if (hex_encode_0x(log->data, log->data_len, hex,
-                          log->data_len * 2 + 3) == 0)
-            json_object_set_new(args, "data", json_string(hex));
-        free(hex);
-        goto done;
-    }
-    ev->u.other.name = d->name;
-    if (ev_indexed(d, &np) + 1 != log->ntopics ||
-        log->data_len < (np + 1 - log->ntopics) * 32) {
+        other_unknown_args(log, args);
+    } else if (ev_indexed(d, &np) + 1 != log->ntopics ||
+               log->data_len < (np + 1 - log->ntopics) * 32) {
         ev->u.other.name = "malformed";
         json_object_set_new(args, "event", json_string(d->name));
-        json_object_set_new(args, "topics", json_integer((json_int_t)log->ntopics));
-        json_object_set_new(args, "data_len", json_integer((json_int_t)log->data_len));
-        goto done;
+        json_object_set_new(args, "topics",
+                            json_integer((json_int_t)log->ntopics));
+        json_object_set_new(args, "data_len",
+                            json_integer((json_int_t)log->data_len));
+    } else {
+        ev->u.other.name = d->name;
+        other_named_args(log, d, args);
     }
-    for (p = d->params; *p; k++) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        int indexed = strncmp(p, "i:", 2) == 0;
-        char name[64], type[32];
-        const uint8_t *w;
-
-        if (indexed) {
-            p += 2;
-            n -= 2;
-        }
-        snprintf(name, sizeof(name), "%.*s", (int)n, p);
-        sig_param_type(d->sig, k, type, sizeof(type));
-        w = indexed ? log->topics[ti++] : data_word(log, di++);
-        if (w)
-            json_object_set_new(args, name, word_json(type, w));
-        if (!end)
-            break;
-        p = end + 1;
-    }
-done:
     ev->u.other.args_json = json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS);
     if (!ev->u.other.args_json)
         ev->u.other.args_json = xstrdup("{}");
@@ -390,227 +457,328 @@ static int shape_ok(const struct arbius_log *log, int idx)
     return log->ntopics == ni + 1 && log->data_len >= (np - ni) * 32;
 }
 
+/* ---- typed events ---- */
+
+/*
+ * The decoders of ev_typed[] below.  Each fills ev (kind already set) from
+ * a log whose topic count and data length matched ev_defs[idx]; sub is the
+ * entry's store subkind.  0, or -1 when a value is invalid (an address word
+ * with high bytes set, a bool above 1, an index above 32 bits): the log is
+ * then kept as "malformed".
+ */
+
+/* TaskSubmitted: id, model, sender (the owner until calldata says
+ * otherwise) and fee. */
+static int dec_task(const struct arbius_log *log, int idx, const char *sub,
+                    struct st_event *ev)
+{
+    struct st_task *t = &ev->u.task;
+    struct u256 fee = u256_from_be32(data_word(log, 0));
+
+    (void)idx;
+    (void)sub;
+    fmt_word(log->topics[1], t->id);
+    fmt_word(log->topics[2], t->model);
+    if (word_addr(log->topics[3], t->sender) < 0)
+        return -1;
+    memcpy(t->owner, t->sender, ST_ADDR_SIZE);
+    if (u256_to_dec(&fee, t->fee, sizeof(t->fee)) < 0)
+        return -1;
+    t->fee_aius = u256_to_double(&fee) / 1e18;
+    t->version = -1;
+    t->via = "engine";
+    t->bulk_size = 1;
+    t->input_flags = TASK_INPUT_MISSING;
+    return 0;
+}
+
+/* TaskRetracted: the task alone. */
+static int dec_retracted(const struct arbius_log *log, int idx,
+                         const char *sub, struct st_event *ev)
+{
+    (void)idx;
+    (void)sub;
+    fmt_word(log->topics[1], ev->u.pair.task);
+    return 0;
+}
+
+/* (address indexed, bytes32 indexed): commitments, claims, contestations. */
+static int dec_pair(const struct arbius_log *log, int idx, const char *sub,
+                    struct st_event *ev)
+{
+    (void)idx;
+    (void)sub;
+    if (word_addr(log->topics[1], ev->u.pair.addr) < 0)
+        return -1;
+    fmt_word(log->topics[2], ev->u.pair.task);
+    return 0;
+}
+
+/* SolutionSubmitted: validator and task; the cid comes from calldata. */
+static int dec_solution(const struct arbius_log *log, int idx,
+                        const char *sub, struct st_event *ev)
+{
+    (void)idx;
+    (void)sub;
+    if (word_addr(log->topics[1], ev->u.solution.validator) < 0)
+        return -1;
+    fmt_word(log->topics[2], ev->u.solution.task);
+    ev->u.solution.cid_flags = SOL_CID_MISSING;
+    return 0;
+}
+
+/* ContestationVote: voter, task and a yea word that must be a bool. */
+static int dec_vote(const struct arbius_log *log, int idx, const char *sub,
+                    struct st_event *ev)
+{
+    const uint8_t *w = data_word(log, 0);
+    size_t i;
+
+    (void)idx;
+    (void)sub;
+    for (i = 0; i < 31; i++)
+        if (w[i])
+            return -1;
+    if (w[31] > 1 || word_addr(log->topics[1], ev->u.vote.voter) < 0)
+        return -1;
+    fmt_word(log->topics[2], ev->u.vote.task);
+    ev->u.vote.yea = w[31];
+    return 0;
+}
+
+/* ContestationVoteFinish: the task and its vote index range (32 bits). */
+static int dec_vote_finish(const struct arbius_log *log, int idx,
+                           const char *sub, struct st_event *ev)
+{
+    struct u256 s = u256_from_be32(log->topics[2]);
+    struct u256 e = u256_from_be32(data_word(log, 0));
+    uint64_t sv, evv;
+
+    (void)idx;
+    (void)sub;
+    if (u256_to_u64(&s, &sv) < 0 || u256_to_u64(&e, &evv) < 0 ||
+        sv > UINT32_MAX || evv > UINT32_MAX)
+        return -1;
+    fmt_word(log->topics[1], ev->u.finish.task);
+    ev->u.finish.start_idx = (uint32_t)sv;
+    ev->u.finish.end_idx = (uint32_t)evv;
+    return 0;
+}
+
+/* ModelRegistered: the id; address, fee and template come from calldata. */
+static int dec_model(const struct arbius_log *log, int idx, const char *sub,
+                     struct st_event *ev)
+{
+    (void)idx;
+    (void)sub;
+    fmt_word(log->topics[1], ev->u.model.id);
+    snprintf(ev->u.model.fee, sizeof(ev->u.model.fee), "0");
+    return 0;
+}
+
+/* A model's fee or rate: a number in the first data word. */
+static int dec_model_value(const struct arbius_log *log, int idx,
+                           const char *sub, struct st_event *ev)
+{
+    (void)idx;
+    fmt_word(log->topics[1], ev->u.change.model);
+    ev->u.change.kind = sub;
+    fmt_dec(data_word(log, 0), ev->u.change.value);
+    return 0;
+}
+
+/* A model's address: an address in the first data word. */
+static int dec_model_addr(const struct arbius_log *log, int idx,
+                          const char *sub, struct st_event *ev)
+{
+    char tmp[ST_ADDR_SIZE];
+
+    (void)idx;
+    fmt_word(log->topics[1], ev->u.change.model);
+    ev->u.change.kind = sub;
+    if (word_addr(data_word(log, 0), tmp) < 0)
+        return -1;
+    snprintf(ev->u.change.value, sizeof(ev->u.change.value), "%s", tmp);
+    return 0;
+}
+
+/* fmt_dec of w into out when the event has that word (out stays ""). */
+static void fmt_dec_opt(const uint8_t *w, char out[ST_DEC_SIZE])
+{
+    if (w)
+        fmt_dec(w, out);
+}
+
+/* The validator staking events, read by parameter name: addr always, the
+ * validator (or withdrawal recipient), count, unlockTime and amount when
+ * the event has them. */
+static int dec_stake(const struct arbius_log *log, int idx, const char *sub,
+                     struct st_event *ev)
+{
+    struct st_stake *s = &ev->u.stake;
+    const uint8_t *v = ev_arg(log, idx, "validator");
+
+    s->kind = sub;
+    if (!v)
+        v = ev_arg(log, idx, "to");
+    if (word_addr(ev_arg(log, idx, "addr"), s->addr) < 0 ||
+        (v && word_addr(v, s->validator) < 0))
+        return -1;
+    fmt_dec_opt(ev_arg(log, idx, "count"), s->count);
+    fmt_dec_opt(ev_arg(log, idx, "unlockTime"), s->unlock);
+    fmt_dec_opt(ev_arg(log, idx, "amount"), s->amount);
+    return 0;
+}
+
+/* RewardsPaid / FeesPaid: four amounts; V6 also names model, task and
+ * validator (V5's are linked later by arbius_link_payouts). */
+static int dec_payout(const struct arbius_log *log, int idx, const char *sub,
+                      struct st_event *ev)
+{
+    struct st_payout *p = &ev->u.payout;
+    int v6 = idx == EV_REWARDS_V6 || idx == EV_FEES_V6;
+    size_t i;
+
+    p->kind = sub;
+    p->era = v6 ? 6 : 5;
+    if (v6) {
+        fmt_word(log->topics[1], p->model);
+        fmt_word(log->topics[2], p->task);
+        if (word_addr(log->topics[3], p->validator) < 0)
+            return -1;
+    }
+    for (i = 0; i < 4; i++)
+        fmt_dec(data_word(log, i), p->a[i]);
+    return 0;
+}
+
+/* An AIUS Transfer (the caller checked it leaves the engine). */
+static int dec_transfer(const struct arbius_log *log, int idx,
+                        const char *sub, struct st_event *ev)
+{
+    (void)idx;
+    (void)sub;
+    if (word_addr(log->topics[1], ev->u.transfer.src) < 0 ||
+        word_addr(log->topics[2], ev->u.transfer.dst) < 0)
+        return -1;
+    fmt_dec(data_word(log, 0), ev->u.transfer.amount);
+    return 0;
+}
+
+/* The router's IncentiveAdded / IncentiveClaimed. */
+static int dec_incentive(const struct arbius_log *log, int idx,
+                         const char *sub, struct st_event *ev)
+{
+    const uint8_t *recipient = ev_arg(log, idx, "recipient");
+
+    ev->u.incentive.kind = sub;
+    fmt_word(log->topics[1], ev->u.incentive.task);
+    if (recipient && word_addr(recipient, ev->u.incentive.recipient) < 0)
+        return -1;
+    fmt_dec(data_word(log, 0), ev->u.incentive.amount);
+    return 0;
+}
+
+/* The contract a log comes from, as far as decoding is concerned. */
+enum ev_from { EV_FROM_OTHER, EV_FROM_ENGINE, EV_FROM_TOKEN, EV_FROM_ROUTER };
+
+/*
+ * How each typed event (index = enum ev_id) becomes a store record: only
+ * from the contract named, into kind (with subkind sub) by decode.  The
+ * same event from another contract is kept as ST_OTHER.
+ */
+static const struct ev_typed {
+    enum ev_from from;
+    enum st_kind kind;
+    const char *sub;          /* the store's kind text, or NULL */
+    int (*decode)(const struct arbius_log *log, int idx, const char *sub,
+                  struct st_event *ev);
+} ev_typed[EV_TYPED_COUNT] = {
+    [EV_TASK_SUBMITTED] = { EV_FROM_ENGINE, ST_TASK, NULL, dec_task },
+    [EV_TASK_RETRACTED] = { EV_FROM_ENGINE, ST_TASK_RETRACTED, NULL,
+                            dec_retracted },
+    [EV_SIGNAL_COMMITMENT] = { EV_FROM_ENGINE, ST_COMMITMENT, NULL,
+                               dec_pair },
+    [EV_SOLUTION_SUBMITTED] = { EV_FROM_ENGINE, ST_SOLUTION, NULL,
+                                dec_solution },
+    [EV_SOLUTION_CLAIMED] = { EV_FROM_ENGINE, ST_CLAIM, NULL, dec_pair },
+    [EV_CONTESTATION_SUBMITTED] = { EV_FROM_ENGINE, ST_CONTESTATION, NULL,
+                                    dec_pair },
+    [EV_CONTESTATION_VOTE] = { EV_FROM_ENGINE, ST_VOTE, NULL, dec_vote },
+    [EV_CONTESTATION_VOTE_FINISH] = { EV_FROM_ENGINE, ST_VOTE_FINISH, NULL,
+                                      dec_vote_finish },
+    [EV_MODEL_REGISTERED] = { EV_FROM_ENGINE, ST_MODEL, NULL, dec_model },
+    [EV_MODEL_FEE_CHANGED] = { EV_FROM_ENGINE, ST_MODEL_CHANGE, "fee",
+                               dec_model_value },
+    [EV_MODEL_ADDR_CHANGED] = { EV_FROM_ENGINE, ST_MODEL_CHANGE, "addr",
+                                dec_model_addr },
+    [EV_RATE_CHANGE] = { EV_FROM_ENGINE, ST_MODEL_CHANGE, "rate",
+                         dec_model_value },
+    [EV_VALIDATOR_DEPOSIT] = { EV_FROM_ENGINE, ST_STAKE, "deposit",
+                               dec_stake },
+    [EV_WITHDRAW_INITIATED] = { EV_FROM_ENGINE, ST_STAKE,
+                                "withdraw_initiated", dec_stake },
+    [EV_WITHDRAW_CANCELLED] = { EV_FROM_ENGINE, ST_STAKE,
+                                "withdraw_cancelled", dec_stake },
+    [EV_WITHDRAW] = { EV_FROM_ENGINE, ST_STAKE, "withdraw", dec_stake },
+    [EV_REWARDS_V5] = { EV_FROM_ENGINE, ST_PAYOUT, "rewards", dec_payout },
+    [EV_FEES_V5] = { EV_FROM_ENGINE, ST_PAYOUT, "fees", dec_payout },
+    [EV_REWARDS_V6] = { EV_FROM_ENGINE, ST_PAYOUT, "rewards", dec_payout },
+    [EV_FEES_V6] = { EV_FROM_ENGINE, ST_PAYOUT, "fees", dec_payout },
+    [EV_TRANSFER] = { EV_FROM_TOKEN, ST_TRANSFER, NULL, dec_transfer },
+    [EV_INCENTIVE_ADDED] = { EV_FROM_ROUTER, ST_INCENTIVE, "added",
+                             dec_incentive },
+    [EV_INCENTIVE_CLAIMED] = { EV_FROM_ROUTER, ST_INCENTIVE, "claimed",
+                               dec_incentive },
+};
+
+/* Which of our contracts (if any) emitted log. */
+static enum ev_from log_from(const struct arbius_log *log,
+                             const struct arbius_addrs *a)
+{
+    if (memcmp(log->address, a->token, 20) == 0)
+        return EV_FROM_TOKEN;
+    if (a->has_router && memcmp(log->address, a->router, 20) == 0)
+        return EV_FROM_ROUTER;
+    if (memcmp(log->address, a->engine, 20) == 0)
+        return EV_FROM_ENGINE;
+    return EV_FROM_OTHER;
+}
+
 int arbius_decode_log(const struct arbius_log *log,
                       const struct arbius_addrs *a, struct st_event *ev)
 {
     int idx = find_event(log);
-    int from_engine = memcmp(log->address, a->engine, 20) == 0;
-    int from_token = memcmp(log->address, a->token, 20) == 0;
-    int from_router = a->has_router && memcmp(log->address, a->router, 20) == 0;
-    char tmp[ST_ADDR_SIZE];
+    enum ev_from from = log_from(log, a);
+    const struct ev_typed *t =
+        idx >= 0 && idx < EV_TYPED_COUNT && ev_typed[idx].from == from
+            ? &ev_typed[idx]
+            : NULL;
 
     memset(ev, 0, sizeof(*ev));
     ev->pos.block = log->block;
     ev->pos.log_index = log->log_index;
     memcpy(ev->pos.tx, log->tx, ST_HASH_SIZE);
-
-    if (from_token) {
-        /* Only AIUS paid out by the engine matters (V1-V4 payouts). */
-        if (idx != EV_TRANSFER || !shape_ok(log, idx))
-            return 1;
-        if (word_addr(log->topics[1], tmp) < 0 ||
+    if (from == EV_FROM_OTHER)
+        return ARBIUS_LOG_SKIPPED;
+    if (from == EV_FROM_TOKEN) {
+        /* Only AIUS paid out by the engine matters (V1-V4 payouts); a
+         * token log is never kept as anything else. */
+        if (!t || !shape_ok(log, idx) ||
             memcmp(log->topics[1] + 12, a->engine, 20) != 0)
-            return 1;
-        ev->kind = ST_TRANSFER;
-        memcpy(ev->u.transfer.src, tmp, ST_ADDR_SIZE);
-        if (word_addr(log->topics[2], ev->u.transfer.dst) < 0)
-            return 1;
-        fmt_dec(data_word(log, 0), ev->u.transfer.amount);
-        return 0;
+            return ARBIUS_LOG_SKIPPED;
+        ev->kind = t->kind;
+        return t->decode(log, idx, t->sub, ev) < 0 ? ARBIUS_LOG_SKIPPED
+                                                   : ARBIUS_LOG_KEPT;
     }
-    if (from_router) {
-        if (idx == EV_INCENTIVE_ADDED && shape_ok(log, idx)) {
-            ev->kind = ST_INCENTIVE;
-            ev->u.incentive.kind = "added";
-            fmt_word(log->topics[1], ev->u.incentive.task);
-            fmt_dec(data_word(log, 0), ev->u.incentive.amount);
-            return 0;
-        }
-        if (idx == EV_INCENTIVE_CLAIMED && shape_ok(log, idx)) {
-            ev->kind = ST_INCENTIVE;
-            ev->u.incentive.kind = "claimed";
-            fmt_word(log->topics[1], ev->u.incentive.task);
-            if (word_addr(log->topics[2], ev->u.incentive.recipient) < 0) {
-                malformed(log, idx, ev);
-                return 0;
-            }
-            fmt_dec(data_word(log, 0), ev->u.incentive.amount);
-            return 0;
-        }
+    if (!t) {
         decode_other(log, idx, ev);
-        return 0;
+        return ARBIUS_LOG_KEPT;
     }
-    if (!from_engine)
-        return 1;
-    if (idx < 0 || idx >= EV_TYPED_COUNT || idx == EV_TRANSFER ||
-        idx == EV_INCENTIVE_ADDED || idx == EV_INCENTIVE_CLAIMED) {
-        decode_other(log, idx, ev);
-        return 0;
-    }
-    if (!shape_ok(log, idx)) {
+    ev->kind = t->kind;
+    if (!shape_ok(log, idx) || t->decode(log, idx, t->sub, ev) < 0)
         malformed(log, idx, ev);
-        return 0;
-    }
-    switch ((enum ev_id)idx) {
-    case EV_TASK_SUBMITTED: {
-        struct st_task *t = &ev->u.task;
-        struct u256 fee = u256_from_be32(data_word(log, 0));
-
-        ev->kind = ST_TASK;
-        fmt_word(log->topics[1], t->id);
-        fmt_word(log->topics[2], t->model);
-        if (word_addr(log->topics[3], t->sender) < 0)
-            goto bad;
-        memcpy(t->owner, t->sender, ST_ADDR_SIZE);
-        if (u256_to_dec(&fee, t->fee, sizeof(t->fee)) < 0)
-            goto bad;
-        t->fee_aius = u256_to_double(&fee) / 1e18;
-        t->version = -1;
-        t->via = "engine";
-        t->bulk_size = 1;
-        t->input_flags = TASK_INPUT_MISSING;
-        return 0;
-    }
-    case EV_TASK_RETRACTED:
-        ev->kind = ST_TASK_RETRACTED;
-        fmt_word(log->topics[1], ev->u.pair.task);
-        return 0;
-    case EV_SIGNAL_COMMITMENT:
-        ev->kind = ST_COMMITMENT;
-        if (word_addr(log->topics[1], ev->u.pair.addr) < 0)
-            goto bad;
-        fmt_word(log->topics[2], ev->u.pair.task);
-        return 0;
-    case EV_SOLUTION_SUBMITTED:
-        ev->kind = ST_SOLUTION;
-        if (word_addr(log->topics[1], ev->u.solution.validator) < 0)
-            goto bad;
-        fmt_word(log->topics[2], ev->u.solution.task);
-        ev->u.solution.cid_flags = SOL_CID_MISSING;
-        return 0;
-    case EV_SOLUTION_CLAIMED:
-    case EV_CONTESTATION_SUBMITTED:
-        ev->kind = idx == EV_SOLUTION_CLAIMED ? ST_CLAIM : ST_CONTESTATION;
-        if (word_addr(log->topics[1], ev->u.pair.addr) < 0)
-            goto bad;
-        fmt_word(log->topics[2], ev->u.pair.task);
-        return 0;
-    case EV_CONTESTATION_VOTE: {
-        const uint8_t *w = data_word(log, 0);
-        size_t i;
-
-        for (i = 0; i < 31; i++)
-            if (w[i])
-                goto bad;
-        if (w[31] > 1)
-            goto bad;
-        ev->kind = ST_VOTE;
-        if (word_addr(log->topics[1], ev->u.vote.voter) < 0)
-            goto bad;
-        fmt_word(log->topics[2], ev->u.vote.task);
-        ev->u.vote.yea = w[31];
-        return 0;
-    }
-    case EV_CONTESTATION_VOTE_FINISH: {
-        struct u256 s = u256_from_be32(log->topics[2]);
-        struct u256 e = u256_from_be32(data_word(log, 0));
-        uint64_t sv, evv;
-
-        if (u256_to_u64(&s, &sv) < 0 || u256_to_u64(&e, &evv) < 0 ||
-            sv > UINT32_MAX || evv > UINT32_MAX)
-            goto bad;
-        ev->kind = ST_VOTE_FINISH;
-        fmt_word(log->topics[1], ev->u.finish.task);
-        ev->u.finish.start_idx = (uint32_t)sv;
-        ev->u.finish.end_idx = (uint32_t)evv;
-        return 0;
-    }
-    case EV_MODEL_REGISTERED:
-        ev->kind = ST_MODEL;
-        fmt_word(log->topics[1], ev->u.model.id);
-        snprintf(ev->u.model.fee, sizeof(ev->u.model.fee), "0");
-        return 0;
-    case EV_MODEL_FEE_CHANGED:
-    case EV_RATE_CHANGE:
-        ev->kind = ST_MODEL_CHANGE;
-        fmt_word(log->topics[1], ev->u.change.model);
-        ev->u.change.kind = idx == EV_MODEL_FEE_CHANGED ? "fee" : "rate";
-        fmt_dec(data_word(log, 0), ev->u.change.value);
-        return 0;
-    case EV_MODEL_ADDR_CHANGED:
-        ev->kind = ST_MODEL_CHANGE;
-        fmt_word(log->topics[1], ev->u.change.model);
-        ev->u.change.kind = "addr";
-        if (word_addr(data_word(log, 0), tmp) < 0)
-            goto bad;
-        snprintf(ev->u.change.value, sizeof(ev->u.change.value), "%s", tmp);
-        return 0;
-    case EV_VALIDATOR_DEPOSIT:
-        ev->kind = ST_STAKE;
-        ev->u.stake.kind = "deposit";
-        if (word_addr(log->topics[1], ev->u.stake.addr) < 0 ||
-            word_addr(log->topics[2], ev->u.stake.validator) < 0)
-            goto bad;
-        fmt_dec(data_word(log, 0), ev->u.stake.amount);
-        return 0;
-    case EV_WITHDRAW_INITIATED:
-        ev->kind = ST_STAKE;
-        ev->u.stake.kind = "withdraw_initiated";
-        if (word_addr(log->topics[1], ev->u.stake.addr) < 0)
-            goto bad;
-        fmt_dec(log->topics[2], ev->u.stake.count);
-        fmt_dec(data_word(log, 0), ev->u.stake.unlock);
-        fmt_dec(data_word(log, 1), ev->u.stake.amount);
-        return 0;
-    case EV_WITHDRAW_CANCELLED:
-        ev->kind = ST_STAKE;
-        ev->u.stake.kind = "withdraw_cancelled";
-        if (word_addr(log->topics[1], ev->u.stake.addr) < 0)
-            goto bad;
-        fmt_dec(log->topics[2], ev->u.stake.count);
-        return 0;
-    case EV_WITHDRAW:
-        ev->kind = ST_STAKE;
-        ev->u.stake.kind = "withdraw";
-        if (word_addr(log->topics[1], ev->u.stake.addr) < 0 ||
-            word_addr(log->topics[2], ev->u.stake.validator) < 0)
-            goto bad;
-        fmt_dec(log->topics[3], ev->u.stake.count);
-        fmt_dec(data_word(log, 0), ev->u.stake.amount);
-        return 0;
-    case EV_REWARDS_V5:
-    case EV_FEES_V5:
-    case EV_REWARDS_V6:
-    case EV_FEES_V6: {
-        struct st_payout *p = &ev->u.payout;
-        int v6 = idx == EV_REWARDS_V6 || idx == EV_FEES_V6;
-        size_t i;
-
-        ev->kind = ST_PAYOUT;
-        p->kind = (idx == EV_REWARDS_V5 || idx == EV_REWARDS_V6) ? "rewards"
-                                                                  : "fees";
-        p->era = v6 ? 6 : 5;
-        if (v6) {
-            fmt_word(log->topics[1], p->model);
-            fmt_word(log->topics[2], p->task);
-            if (word_addr(log->topics[3], p->validator) < 0)
-                goto bad;
-        }
-        for (i = 0; i < 4; i++)
-            fmt_dec(data_word(log, i), p->a[i]);
-        return 0;
-    }
-    case EV_TRANSFER:
-    case EV_INCENTIVE_ADDED:
-    case EV_INCENTIVE_CLAIMED:
-    case EV_TYPED_COUNT:
-        break;
-    }
-    decode_other(log, idx, ev);
-    return 0;
-bad:
-    malformed(log, idx, ev);
-    return 0;
+    return ARBIUS_LOG_KEPT;
 }
 
 /* ---- calldata ---- */
@@ -620,35 +788,41 @@ static int match_sel(const uint8_t *cd, size_t len, const uint8_t s[4])
     return len >= 4 && memcmp(cd, s, 4) == 0;
 }
 
+/* The functions that submit tasks: selector, argument types, and how the
+ * task came in (the first five arguments are the same in all). */
+static const struct {
+    const uint8_t *sel;
+    struct abi_types *const *types;
+    const char *via;
+} submit_calls[] = {
+    { sel_submit, &t_submit, "engine" },
+    { sel_bulk_submit, &t_bulk_submit, "bulk" },
+    { sel_router_submit, &t_router_submit, "router" },
+    { sel_router_token, &t_router_token, "router" },
+    { sel_router_eth, &t_router_eth, "router" },
+};
+
 int arbius_decode_submit(const uint8_t *cd, size_t len,
                          struct arbius_submit *out)
 {
     const struct abi_types *t = NULL;
     struct abi_value *v = NULL;
-    const char *via = "engine";
+    const char *via = NULL;
     uint8_t w[32], addr[20];
     uint64_t u;
     struct u256 fee;
+    size_t i;
 
     memset(out, 0, sizeof(*out));
     out->n = 1;
-    if (match_sel(cd, len, sel_submit)) {
-        t = t_submit;
-    } else if (match_sel(cd, len, sel_bulk_submit)) {
-        t = t_bulk_submit;
-        via = "bulk";
-    } else if (match_sel(cd, len, sel_router_submit)) {
-        t = t_router_submit;
-        via = "router";
-    } else if (match_sel(cd, len, sel_router_token)) {
-        t = t_router_token;
-        via = "router";
-    } else if (match_sel(cd, len, sel_router_eth)) {
-        t = t_router_eth;
-        via = "router";
-    } else {
-        return 0;
+    for (i = 0; i < ARRAY_SIZE(submit_calls) && !t; i++) {
+        if (match_sel(cd, len, submit_calls[i].sel)) {
+            t = *submit_calls[i].types;
+            via = submit_calls[i].via;
+        }
     }
+    if (!t)
+        return 0;
     if (abi_decode_call(t, NULL, cd, len, &v) < 0)
         return 0;
     if (abi_value_get_u64(abi_value_at(v, 0), &u) < 0 || u > 255 ||
@@ -687,24 +861,24 @@ int arbius_solution_cid(const uint8_t *cd, size_t len, const char *task,
     if (match_sel(cd, len, sel_solution)) {
         if (abi_decode_call(t_solution, NULL, cd, len, &v) < 0)
             return -1;
-        ret = 1;
+        ret = ARBIUS_CID_NOT_NAMED;
         if (abi_value_get_bytes32(abi_value_at(v, 0), w) == 0 &&
             memcmp(w, want, 32) == 0 &&
             abi_value_get_slice(abi_value_at(v, 1), cid, cid_len) == 0)
-            ret = 0;
+            ret = ARBIUS_CID_FOUND;
     } else if (match_sel(cd, len, sel_bulk_solution)) {
         const struct abi_value *ids, *cids;
 
         if (abi_decode_call(t_bulk_solution, NULL, cd, len, &v) < 0)
             return -1;
-        ret = 1;
+        ret = ARBIUS_CID_NOT_NAMED;
         ids = abi_value_at(v, 0);
         cids = abi_value_at(v, 1);
         for (i = 0; ids && cids && i < ids->count && i < cids->count; i++) {
             if (abi_value_get_bytes32(abi_value_at(ids, i), w) == 0 &&
                 memcmp(w, want, 32) == 0 &&
                 abi_value_get_slice(abi_value_at(cids, i), cid, cid_len) == 0) {
-                ret = 0;
+                ret = ARBIUS_CID_FOUND;
                 break;
             }
         }
@@ -743,7 +917,8 @@ int arbius_solution_cids(const uint8_t *cd, size_t len,
         cids = abi_value_at(v, 1);
         pairs = xcalloc(ids && ids->count ? ids->count : 1, sizeof(*pairs));
         for (i = 0; ids && cids && i < ids->count && i < cids->count; i++)
-            if (abi_value_get_bytes32(abi_value_at(ids, i), pairs[n].task) == 0 &&
+            if (abi_value_get_bytes32(abi_value_at(ids, i), pairs[n].task) ==
+                    0 &&
                 abi_value_get_slice(abi_value_at(cids, i), &pairs[n].cid,
                                     &pairs[n].cid_len) == 0)
                 n++;

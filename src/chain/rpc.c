@@ -163,17 +163,6 @@ static int rpc_is_alnum(char ch)
            (ch >= 'A' && ch <= 'Z');
 }
 
-static int rpc_hex_digit(char ch)
-{
-    if (rpc_is_digit(ch))
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 static json_t *rpc_json_u64(uint64_t v)
 {
     return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
@@ -426,10 +415,10 @@ static size_t rpc_hint_number(const char *s, size_t n, uint64_t *v)
     size_t i;
 
     if (n >= 2 && s[0] == '0' && s[1] == 'x') {
-        for (i = 2; i < n && rpc_hex_digit(s[i]) >= 0; i++) {
+        for (i = 2; i < n && hex_digit_value(s[i]) >= 0; i++) {
             if (i - 2 >= HEX_QUANTITY_DIGITS)
                 return 0;
-            x = x << 4 | (uint64_t)rpc_hex_digit(s[i]);
+            x = x << 4 | (uint64_t)hex_digit_value(s[i]);
         }
         if (i == 2)
             return 0;
@@ -449,11 +438,27 @@ static size_t rpc_hint_number(const char *s, size_t n, uint64_t *v)
     return i;
 }
 
-static size_t rpc_skip_spaces(const char *s, size_t n, size_t i)
+/*
+ * Reads " bound " then the character end at s[*i..n): spaces, a hint
+ * number, spaces, end.  Returns 1 and moves *i past end, or 0.
+ */
+static int rpc_hint_item(const char *s, size_t n, size_t *i, char end,
+                         uint64_t *v)
 {
-    while (i < n && s[i] == ' ')
-        i++;
-    return i;
+    size_t j = *i, used;
+
+    while (j < n && s[j] == ' ')
+        j++;
+    used = rpc_hint_number(s + j, n - j, v);
+    if (!used)
+        return 0;
+    j += used;
+    while (j < n && s[j] == ' ')
+        j++;
+    if (j >= n || s[j] != end)
+        return 0;
+    *i = j + 1;
+    return 1;
 }
 
 /* Finds the first "[a, b]" with a <= b in s[0..n) and stores it in err. */
@@ -463,23 +468,10 @@ static void rpc_find_hint(const char *s, size_t n, struct rpc_error *err)
 
     for (i = 0; i < n; i++) {
         uint64_t a, b;
-        size_t j, used;
+        size_t j = i + 1;
 
-        if (s[i] != '[')
-            continue;
-        j = rpc_skip_spaces(s, n, i + 1);
-        used = rpc_hint_number(s + j, n - j, &a);
-        if (!used)
-            continue;
-        j = rpc_skip_spaces(s, n, j + used);
-        if (j >= n || s[j] != ',')
-            continue;
-        j = rpc_skip_spaces(s, n, j + 1);
-        used = rpc_hint_number(s + j, n - j, &b);
-        if (!used)
-            continue;
-        j = rpc_skip_spaces(s, n, j + used);
-        if (j >= n || s[j] != ']' || a > b)
+        if (s[i] != '[' || !rpc_hint_item(s, n, &j, ',', &a) ||
+            !rpc_hint_item(s, n, &j, ']', &b) || a > b)
             continue;
         err->has_hint = 1;
         err->hint_from = a;

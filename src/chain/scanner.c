@@ -81,22 +81,19 @@ int scanner_new(const struct config *cfg, struct db *db,
     sc->db = db;
     sc->stop = stop;
     sc->range = cfg->max_range < 2000 ? cfg->max_range : 2000;
-    if (rpc_new(&o, &sc->rpc) < 0 || store_new(db, &sc->store) < 0) {
-        scanner_free(sc);
-        return -1;
-    }
-    store_set_active_window(sc->store,
-                            (int64_t)cfg->miners_active_window * 3600);
     memcpy(sc->addrs.engine, cfg->engine, 20);
     memcpy(sc->addrs.token, cfg->token, 20);
     memcpy(sc->addrs.router, cfg->router, 20);
     sc->addrs.has_router = cfg->has_router;
-    if (hex_encode_0x(cfg->engine, 20, sc->engine_hex, ST_ADDR_SIZE) < 0 ||
+    if (rpc_new(&o, &sc->rpc) < 0 || store_new(db, &sc->store) < 0 ||
+        hex_encode_0x(cfg->engine, 20, sc->engine_hex, ST_ADDR_SIZE) < 0 ||
         hex_encode_0x(cfg->token, 20, sc->token_hex, ST_ADDR_SIZE) < 0 ||
         hex_encode_0x(cfg->router, 20, sc->router_hex, ST_ADDR_SIZE) < 0) {
         scanner_free(sc);
         return -1;
     }
+    store_set_active_window(sc->store,
+                            (int64_t)cfg->miners_active_window * 3600);
     *outp = sc;
     return 0;
 }
@@ -373,6 +370,18 @@ static int parse_log(const json_t *o, struct rawlog *rl)
     return 0;
 }
 
+/* Records why an eth_getLogs failed: SC_RANGE when the node refused the
+ * range as too wide or its reply was too big (a smaller range may pass),
+ * else SC_FAIL. */
+static int logs_refused(struct scanner *sc, const struct rpc_error *e)
+{
+    sc->last_err = *e;
+    return e->kind == RPC_ERR_RANGE ||
+                   (e->kind == RPC_ERR_BAD_REPLY && e->too_big)
+               ? SC_RANGE
+               : SC_FAIL;
+}
+
 /* Both eth_getLogs of a range.  Returns SC_OK, SC_RANGE or SC_FAIL. */
 static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
                       struct rawlog **outp, size_t *np)
@@ -400,20 +409,12 @@ static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
     rc = rpc_batch(sc->rpc, 2, methods, params, res, errs);
     sc->prog.requests++;
     if (rc != RPC_OK) {
-        sc->last_err = errs[0];
-        ret = errs[0].kind == RPC_ERR_RANGE ||
-                      (errs[0].kind == RPC_ERR_BAD_REPLY && errs[0].too_big)
-                  ? SC_RANGE
-                  : SC_FAIL;
+        ret = logs_refused(sc, &errs[0]);
         goto out;
     }
     for (k = 0; k < 2; k++) {
         if (!res[k]) {
-            sc->last_err = errs[k];
-            ret = errs[k].kind == RPC_ERR_RANGE ||
-                          (errs[k].kind == RPC_ERR_BAD_REPLY && errs[k].too_big)
-                      ? SC_RANGE
-                      : SC_FAIL;
+            ret = logs_refused(sc, &errs[k]);
             goto out;
         }
         if (!json_is_array(res[k])) {
@@ -591,7 +592,15 @@ static struct txdata *find_tx(struct txdata *txs, size_t n, const char *hash)
     return t;
 }
 
-/* eth_call of a view(bytes32) at the latest block: the raw return bytes. */
+/* What call_view() got. */
+enum sc_view {
+    SC_VIEW_FAILED = -1,      /* transport or node trouble: retry the range */
+    SC_VIEW_OK = 0,           /* *out holds the return bytes */
+    SC_VIEW_NOTHING = 1,      /* the view reverted or returned no bytes */
+};
+
+/* eth_call of a view(bytes32) at the latest block: the raw return bytes
+ * in a new *out (caller frees) of *len bytes.  Returns an enum sc_view. */
 static int call_view(struct scanner *sc, const uint8_t sel4[4],
                      const char *id, uint8_t **out, size_t *len)
 {
@@ -608,24 +617,104 @@ static int call_view(struct scanner *sc, const uint8_t sel4[4],
                   &r, &sc->last_err);
     sc->prog.requests++;
     if (rc == RPC_ERR_RPC)
-        return 1;        /* the view reverted: nothing to learn */
+        return SC_VIEW_NOTHING;   /* the view reverted: nothing to learn */
     if (rc != RPC_OK)
-        return -1;
+        return SC_VIEW_FAILED;
     s = json_string_value(r);
-    if (!s) {
-        json_decref(r);
-        return 1;
-    }
-    *out = xmalloc(strlen(s) / 2 + 1);
-    if (hex_decode(s, strlen(s), *out, strlen(s) / 2 + 1, len) < 0) {
-        free(*out);
-        json_decref(r);
-        return 1;
+    rc = SC_VIEW_NOTHING;
+    if (s) {
+        *out = xmalloc(strlen(s) / 2 + 1);
+        rc = SC_VIEW_OK;
+        if (hex_decode(s, strlen(s), *out, strlen(s) / 2 + 1, len) < 0) {
+            free(*out);
+            *out = NULL;
+            rc = SC_VIEW_NOTHING;
+        }
     }
     json_decref(r);
+    return rc;
+}
+
+/* A task from its transaction's calldata: owner, version, route and input.
+ * A contract that called the engine leaves only the tasks(id) view, which
+ * still has the owner (the input is not recoverable then).  0, or -1 when
+ * the view could not be read. */
+static int enrich_task(struct scanner *sc, struct st_task *t,
+                       const struct txdata *tx)
+{
+    const struct arbius_submit *sub = tx ? &tx->submit : NULL;
+    uint8_t *ret_bytes = NULL;
+    size_t len = 0;
+    int r;
+
+    if (sub && sub->found && strcmp(sub->model, t->model) == 0) {
+        memcpy(t->owner, sub->owner, ST_ADDR_SIZE);
+        t->version = sub->version;
+        t->via = sub->via;
+        t->bulk_size = sub->n > UINT32_MAX ? UINT32_MAX : (uint32_t)sub->n;
+        arbius_task_set_input(t, sub->input, sub->input_len);
+        return 0;
+    }
+    r = call_view(sc, ARBIUS_SEL_TASKS, t->id, &ret_bytes, &len);
+    if (r == SC_VIEW_FAILED)
+        return -1;
+    if (r == SC_VIEW_OK && arbius_decode_task_view(ret_bytes, len, t->owner,
+                                                   &t->version) == 0)
+        t->input_flags |= TASK_OWNER_FROM_VIEW;
+    free(ret_bytes);
     return 0;
 }
 
+/* A solution's cid from its transaction's calldata, else from the
+ * solutions(task) view.  0, or -1 when the view could not be read. */
+static int enrich_solution(struct scanner *sc, struct st_solution *so,
+                           const struct txdata *tx)
+{
+    const struct arbius_cid_pair *pair =
+        tx ? arbius_cid_pair_find(tx->pairs, tx->npairs, so->task) : NULL;
+    const uint8_t *cid = NULL;
+    uint8_t *ret_bytes = NULL;
+    size_t cid_len = 0, len = 0;
+    int r;
+
+    if (pair) {
+        arbius_solution_set_cid(so, pair->cid, pair->cid_len);
+        return 0;
+    }
+    r = call_view(sc, ARBIUS_SEL_SOLUTIONS, so->task, &ret_bytes, &len);
+    if (r == SC_VIEW_FAILED)
+        return -1;
+    if (r == SC_VIEW_OK &&
+        arbius_decode_solution_view(ret_bytes, len, &cid, &cid_len) == 0 &&
+        cid_len > 0) {
+        arbius_solution_set_cid(so, cid, cid_len);
+        so->cid_flags |= SOL_CID_FROM_VIEW;
+    }
+    free(ret_bytes);
+    return 0;
+}
+
+/* A model's address, fee and template from registerModel calldata. */
+static void enrich_model(struct st_model *m, const struct txdata *tx)
+{
+    const uint8_t *tb;
+    size_t tl;
+    uint8_t cid[CID_V0_LEN];
+
+    if (!tx || !tx->input ||
+        arbius_decode_register(tx->input, tx->len, &tb, &tl, m->addr,
+                               m->fee) < 0)
+        return;
+    m->template_bytes = xmalloc(tl ? tl : 1);
+    memcpy(m->template_bytes, tb, tl);
+    m->template_len = tl;
+    if (cid_hash_content(tb, tl, cid) == 0 &&
+        hex_encode_0x(cid, sizeof(cid), m->cid, sizeof(m->cid)) < 0)
+        m->cid[0] = '\0';
+}
+
+/* Completes tasks, solutions and models from calldata (fetched once per
+ * transaction) or views.  0 or -1. */
 static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
 {
     struct txdata *txs = NULL;
@@ -641,74 +730,13 @@ static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
                                 ? find_tx(txs, ntx, e->pos.tx)
                                 : NULL;
 
-        if (e->kind == ST_TASK) {
-            struct st_task *t = &e->u.task;
-            const struct arbius_submit *sub = tx ? &tx->submit : NULL;
-
-            if (sub && sub->found && strcmp(sub->model, t->model) == 0) {
-                memcpy(t->owner, sub->owner, ST_ADDR_SIZE);
-                t->version = sub->version;
-                t->via = sub->via;
-                t->bulk_size = sub->n > UINT32_MAX ? UINT32_MAX
-                                                   : (uint32_t)sub->n;
-                arbius_task_set_input(t, sub->input, sub->input_len);
-            } else {
-                /* A contract called the engine: the owner is still in the
-                 * tasks(id) view; the input is not recoverable here. */
-                uint8_t *ret_bytes = NULL;
-                size_t len = 0;
-                int r = call_view(sc, ARBIUS_SEL_TASKS, t->id, &ret_bytes, &len);
-
-                if (r < 0)
-                    goto out;
-                if (r == 0 && arbius_decode_task_view(ret_bytes, len, t->owner,
-                                                      &t->version) == 0)
-                    t->input_flags |= TASK_OWNER_FROM_VIEW;
-                free(ret_bytes);
-            }
-        } else if (e->kind == ST_SOLUTION) {
-            struct st_solution *so = &e->u.solution;
-            const struct arbius_cid_pair *pair =
-                tx ? arbius_cid_pair_find(tx->pairs, tx->npairs, so->task)
-                   : NULL;
-            const uint8_t *cid = NULL;
-            size_t cid_len = 0;
-
-            if (pair) {
-                arbius_solution_set_cid(so, pair->cid, pair->cid_len);
-            } else {
-                uint8_t *ret_bytes = NULL;
-                size_t len = 0;
-                int r = call_view(sc, ARBIUS_SEL_SOLUTIONS, so->task,
-                                  &ret_bytes, &len);
-
-                if (r < 0)
-                    goto out;
-                if (r == 0 && arbius_decode_solution_view(ret_bytes, len, &cid,
-                                                          &cid_len) == 0 &&
-                    cid_len > 0) {
-                    arbius_solution_set_cid(so, cid, cid_len);
-                    so->cid_flags |= SOL_CID_FROM_VIEW;
-                }
-                free(ret_bytes);
-            }
-        } else if (e->kind == ST_MODEL) {
-            struct st_model *m = &e->u.model;
-            const uint8_t *tb;
-            size_t tl;
-            uint8_t cid[CID_V0_LEN];
-
-            if (tx && tx->input &&
-                arbius_decode_register(tx->input, tx->len, &tb, &tl, m->addr,
-                                       m->fee) == 0) {
-                m->template_bytes = xmalloc(tl ? tl : 1);
-                memcpy(m->template_bytes, tb, tl);
-                m->template_len = tl;
-                if (cid_hash_content(tb, tl, cid) == 0 &&
-                    hex_encode_0x(cid, sizeof(cid), m->cid, sizeof(m->cid)) < 0)
-                    m->cid[0] = '\0';
-            }
-        }
+        if (e->kind == ST_TASK && enrich_task(sc, &e->u.task, tx) < 0)
+            goto out;
+        if (e->kind == ST_SOLUTION &&
+            enrich_solution(sc, &e->u.solution, tx) < 0)
+            goto out;
+        if (e->kind == ST_MODEL)
+            enrich_model(&e->u.model, tx);
     }
     ret = 0;
 out:
@@ -747,61 +775,52 @@ static const struct header *find_header(const struct header *h, size_t n,
     return NULL;
 }
 
-/*
- * Fetches, decodes and commits [from, to].  parent_hash (or NULL) is the
- * hash block from-1 must have.  Returns SC_OK, SC_RANGE, SC_REORG, SC_FAIL.
- */
-static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
-                         const char *parent_hash, int advance)
+/* The blocks whose headers a range needs: to, from when its parent is
+ * checked, and every block with a log; sorted and distinct.  Returns a new
+ * array (caller frees) and its length in *np. */
+static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
+                              uint64_t from, uint64_t to, int with_from,
+                              size_t *np)
 {
-    struct rawlog *logs = NULL;
-    struct st_event *evs = NULL;
-    struct header *hdr = NULL;
-    uint64_t *nums = NULL;
-    size_t nlogs = 0, nev = 0, nnums = 0, i;
-    struct st_range r;
-    char (*bh)[ST_HASH_SIZE] = NULL, (*bp)[ST_HASH_SIZE] = NULL;
-    int64_t *bt = NULL;
-    uint64_t *bn = NULL;
-    int ret;
+    uint64_t *nums = xcalloc(nlogs + 2, sizeof(*nums));
+    size_t n = 0, i, j = 0;
 
-    ret = fetch_logs(sc, from, to, &logs, &nlogs);
-    if (ret != SC_OK)
-        return ret;
-    ret = SC_FAIL;
-    /* Headers: every block with a log, plus from and to. */
-    nums = xcalloc(nlogs + 2, sizeof(*nums));
-    nums[nnums++] = to;
-    if (parent_hash)
-        nums[nnums++] = from;
+    nums[n++] = to;
+    if (with_from)
+        nums[n++] = from;
     for (i = 0; i < nlogs; i++)
-        nums[nnums++] = logs[i].log.block;
-    qsort(nums, nnums, sizeof(*nums), cmp_u64);
-    {
-        size_t j = 0;
+        nums[n++] = logs[i].log.block;
+    qsort(nums, n, sizeof(*nums), cmp_u64);
+    for (i = 0; i < n; i++)
+        if (j == 0 || nums[j - 1] != nums[i])
+            nums[j++] = nums[i];
+    *np = j;
+    return nums;
+}
 
-        for (i = 0; i < nnums; i++)
-            if (j == 0 || nums[j - 1] != nums[i])
-                nums[j++] = nums[i];
-        nnums = j;
-    }
-    hdr = xcalloc(nnums, sizeof(*hdr));
-    if (fetch_headers(sc, nums, nnums, hdr) < 0)
-        goto out;
+/*
+ * Checks the headers just read against the range's logs and our index:
+ * block from must have parent parent_hash (unless NULL), and every log the
+ * hash of its block's header.  Returns SC_OK, SC_REORG (from's parent
+ * differs) or SC_FAIL (the chain moved while reading: try again).
+ */
+static int check_headers(struct scanner *sc, const struct header *hdr,
+                         size_t nh, const struct rawlog *logs, size_t nlogs,
+                         uint64_t from, const char *parent_hash)
+{
+    size_t i;
+
     if (parent_hash) {
-        const struct header *f = find_header(hdr, nnums, from);
+        const struct header *f = find_header(hdr, nh, from);
 
         if (strcmp(f->parent, parent_hash) != 0) {
             log_info("scanner: block %" PRIu64 " has parent %s, we indexed "
                      "%s: reorg", from, f->parent, parent_hash);
-            ret = SC_REORG;
-            goto out;
+            return SC_REORG;
         }
     }
-    /* A log whose block hash differs from the header we just read means the
-     * chain moved under us: try the range again. */
     for (i = 0; i < nlogs; i++) {
-        const struct header *h = find_header(hdr, nnums, logs[i].log.block);
+        const struct header *h = find_header(hdr, nh, logs[i].log.block);
 
         if (!h || strcmp(h->hash, logs[i].log.block_hash) != 0) {
             sc->last_err.kind = RPC_ERR_BAD_REPLY;
@@ -809,46 +828,69 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
                      "block %" PRIu64 " changed while reading it",
                      logs[i].log.block);
             log_info("scanner: %s; retrying", sc->last_err.message);
-            goto out;
+            return SC_FAIL;
         }
     }
-    evs = xcalloc(nlogs ? nlogs : 1, sizeof(*evs));
+    return SC_OK;
+}
+
+/* Decodes the logs we keep into a new array of events (caller releases
+ * and frees) with their block times; *nev gets the count. */
+static struct st_event *decode_logs(const struct scanner *sc,
+                                    const struct rawlog *logs, size_t nlogs,
+                                    const struct header *hdr, size_t nh,
+                                    size_t *nev)
+{
+    struct st_event *evs = xcalloc(nlogs ? nlogs : 1, sizeof(*evs));
+    size_t i, n = 0;
+
     for (i = 0; i < nlogs; i++) {
-        if (arbius_decode_log(&logs[i].log, &sc->addrs, &evs[nev]) != 0)
+        if (arbius_decode_log(&logs[i].log, &sc->addrs, &evs[n]) !=
+            ARBIUS_LOG_KEPT)
             continue;
-        evs[nev].pos.time = find_header(hdr, nnums, logs[i].log.block)->time;
-        nev++;
+        evs[n].pos.time = find_header(hdr, nh, logs[i].log.block)->time;
+        n++;
     }
-    arbius_link_payouts(evs, nev);
-    if (enrich(sc, evs, nev) < 0)
-        goto out;
+    *nev = n;
+    return evs;
+}
+
+/*
+ * Writes [from, to] in one transaction: the events, the headers read for
+ * the reorg window, and (with advance) the checkpoint at to; then counts
+ * the progress.  0, or -1 with sc->last_err set.
+ */
+static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
+                        int advance, const struct header *hdr, size_t nh,
+                        struct st_event *evs, size_t nev)
+{
+    const struct header *t = find_header(hdr, nh, to);
+    uint64_t *bn = xcalloc(nh, sizeof(*bn));
+    char (*bh)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bh));
+    char (*bp)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bp));
+    int64_t *bt = xcalloc(nh, sizeof(*bt));
+    struct st_range r;
+    size_t i;
+    int ret = -1;
 
     memset(&r, 0, sizeof(r));
     r.from = from;
     r.to = to;
-    {
-        const struct header *t = find_header(hdr, nnums, to);
-
-        memcpy(r.to_hash, t->hash, ST_HASH_SIZE);
-        memcpy(r.to_parent, t->parent, ST_HASH_SIZE);
-        r.to_time = t->time;
-    }
+    memcpy(r.to_hash, t->hash, ST_HASH_SIZE);
+    memcpy(r.to_parent, t->parent, ST_HASH_SIZE);
+    r.to_time = t->time;
     r.head = sc->head > to ? sc->head : to;
     r.head_time = sc->head_time > r.to_time ? sc->head_time : r.to_time;
     r.safe = sc->safe;
     r.rpc = rpc_endpoint(sc->rpc);
     r.advance = advance;
-    bn = xcalloc(nnums, sizeof(*bn));
-    bh = xcalloc(nnums, sizeof(*bh));
-    bp = xcalloc(nnums, sizeof(*bp));
-    bt = xcalloc(nnums, sizeof(*bt));
-    for (i = 0; i < nnums; i++) {
+    for (i = 0; i < nh; i++) {
         bn[i] = hdr[i].number;
         memcpy(bh[i], hdr[i].hash, ST_HASH_SIZE);
         memcpy(bp[i], hdr[i].parent, ST_HASH_SIZE);
         bt[i] = hdr[i].time;
     }
-    r.nblocks = nnums;
+    r.nblocks = nh;
     r.block_numbers = bn;
     r.block_hashes = bh;
     r.block_parents = bp;
@@ -866,6 +908,46 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
         sc->head = to;
         sc->head_time = r.to_time;
     }
+    ret = 0;
+out:
+    free(bn);
+    free(bh);
+    free(bp);
+    free(bt);
+    return ret;
+}
+
+/*
+ * Fetches, decodes and commits [from, to].  parent_hash (or NULL) is the
+ * hash block from-1 must have.  Returns SC_OK, SC_RANGE, SC_REORG, SC_FAIL.
+ */
+static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
+                         const char *parent_hash, int advance)
+{
+    struct rawlog *logs = NULL;
+    struct st_event *evs = NULL;
+    struct header *hdr = NULL;
+    uint64_t *nums = NULL;
+    size_t nlogs = 0, nev = 0, nnums = 0, i;
+    int ret;
+
+    ret = fetch_logs(sc, from, to, &logs, &nlogs);
+    if (ret != SC_OK)
+        return ret;
+    nums = range_blocks(logs, nlogs, from, to, parent_hash != NULL, &nnums);
+    hdr = xcalloc(nnums, sizeof(*hdr));
+    ret = SC_FAIL;
+    if (fetch_headers(sc, nums, nnums, hdr) < 0)
+        goto out;
+    ret = check_headers(sc, hdr, nnums, logs, nlogs, from, parent_hash);
+    if (ret != SC_OK)
+        goto out;
+    ret = SC_FAIL;
+    evs = decode_logs(sc, logs, nlogs, hdr, nnums, &nev);
+    arbius_link_payouts(evs, nev);
+    if (enrich(sc, evs, nev) < 0 ||
+        commit_range(sc, from, to, advance, hdr, nnums, evs, nev) < 0)
+        goto out;
     ret = SC_OK;
 out:
     for (i = 0; i < nev; i++)
@@ -874,10 +956,6 @@ out:
     free_logs(logs, nlogs);
     free(nums);
     free(hdr);
-    free(bn);
-    free(bh);
-    free(bp);
-    free(bt);
     return ret;
 }
 
@@ -1178,8 +1256,8 @@ int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
     }
     if (store_checkpoint(sc->store, &cp) < 0)
         return -1;
-    if (!cp.found &&
-        (init_checkpoint_at(sc, from) < 0 || store_checkpoint(sc->store, &cp) < 0))
+    if (!cp.found && (init_checkpoint_at(sc, from) < 0 ||
+                      store_checkpoint(sc->store, &cp) < 0))
         return -1;
     sc->prog.from = from;
     sc->prog.to = to;

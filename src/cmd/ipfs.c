@@ -78,7 +78,7 @@ int cmd_ipfs(struct config *cfg, int argc, char **argv)
     r = ipfs_mon_run(mon, recheck ? IPFS_RUN_ALL : IPFS_RUN_DUE, &p);
     if (!quiet && cp.tty)
         fputc('\n', stderr);
-    if (r < 0)
+    if (r == IPFS_PASS_ERROR)
         goto out;
     secs = (double)(util_now_ms() - p.started_ms) / 1000.0;
     if (!quiet) {
@@ -110,7 +110,7 @@ int cmd_ipfs(struct config *cfg, int argc, char **argv)
                    json_integer_value(json_object_get(counts, "given_up")));
         }
     }
-    if (r == 1) {
+    if (r == IPFS_PASS_STOPPED) {
         fprintf(stderr, "arbiusd ipfs: interrupted; finished CIDs are "
                         "kept\n");
         goto out;

@@ -54,6 +54,34 @@ static int parse_address(const char *s, char out[43])
     return 0;
 }
 
+/* The database and writer store `miners` and `tokens` work on, and the
+ * JSON they print from. */
+struct miners_work {
+    struct db *db;
+    struct store *st;
+    json_t *o;
+};
+
+/* Opens [database] path (migrating it) and a store on it.  0, or the
+ * exit code; w must be passed to miners_done() either way. */
+static int miners_open(const struct config *cfg, struct miners_work *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (cmd_open_db(cfg, DB_READWRITE, 1, &w->db) < 0 ||
+        store_new(w->db, &w->st) < 0)
+        return CMD_EXIT_DB;
+    return 0;
+}
+
+/* Releases what miners_open() opened; returns ret. */
+static int miners_done(struct miners_work *w, int ret)
+{
+    json_decref(w->o);
+    store_free(w->st);
+    db_close(w->db);
+    return ret;
+}
+
 static void print_recent(json_t *o, long long hours)
 {
     json_t *m;
@@ -81,13 +109,11 @@ static void print_recent(json_t *o, long long hours)
 
 int cmd_miners(struct config *cfg, int argc, char **argv)
 {
-    struct db *db = NULL;
-    struct store *st = NULL;
-    json_t *o = NULL;
+    struct miners_work w;
     int64_t window = (int64_t)cfg->miners_active_window * 3600;
     int64_t active = 0, changed = 0;
     uint64_t hours = 0;
-    int i, quiet = 0, mode = 0, ret = CMD_EXIT_DB;
+    int i, quiet = 0, mode = 0, ret;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quiet") == 0) {
@@ -111,43 +137,41 @@ int cmd_miners(struct config *cfg, int argc, char **argv)
         return cmd_usage_error("miners", "%s",
                                "give exactly one of --hours N, "
                                "--initial-scan, --mark-inactive");
-    if (cmd_open_db(cfg, DB_READWRITE, 1, &db) < 0)
-        return CMD_EXIT_DB;
-    if (store_new(db, &st) < 0)
+    ret = miners_open(cfg, &w);
+    if (ret != 0)
         goto out;
+    ret = CMD_EXIT_DB;
     if (mode == 2) {
         if (!quiet)
             fprintf(stderr, "miners: rebuilding miners, automine flags and "
                             "rollups from the stored rows...\n");
-        if (store_rebuild_derived(st) < 0)
+        if (store_rebuild_derived(w.st) < 0)
             goto out;
     }
     /* Every mode leaves the active flags as the window says. */
-    if (store_mark_inactive(st, window, &active, &changed) < 0)
+    if (store_mark_inactive(w.st, window, &active, &changed) < 0)
         goto out;
     if (mode == 1) {
-        if (analytics_miners_recent(db, (int64_t)hours * 3600, window, &o) < 0)
+        if (analytics_miners_recent(w.db, (int64_t)hours * 3600, window,
+                                    &w.o) < 0)
             goto out;
         if (!quiet)
-            print_recent(o, (long long)hours);
+            print_recent(w.o, (long long)hours);
         else
-            printf("%zu\n", json_array_size(json_object_get(o, "miners")));
+            printf("%zu\n", json_array_size(json_object_get(w.o, "miners")));
     } else if (!quiet || mode == 3) {
-        if (analytics_miners_recent(db, INT64_MAX / 4, window, &o) < 0)
+        if (analytics_miners_recent(w.db, INT64_MAX / 4, window, &w.o) < 0)
             goto out;
         printf("%zu miners, %lld active (last solution within %llu h of the "
                "indexed head), %lld flags changed\n",
-               json_array_size(json_object_get(o, "miners")),
+               json_array_size(json_object_get(w.o, "miners")),
                (long long)active,
                (unsigned long long)cfg->miners_active_window,
                (long long)changed);
     }
     ret = 0;
 out:
-    json_decref(o);
-    store_free(st);
-    db_close(db);
-    return ret;
+    return miners_done(&w, ret);
 }
 
 static void progress(size_t done, size_t total, void *ud)
@@ -160,12 +184,11 @@ static void progress(size_t done, size_t total, void *ud)
 
 int cmd_tokens(struct config *cfg, int argc, char **argv)
 {
-    struct db *db = NULL;
-    struct store *st = NULL;
+    struct miners_work w;
     struct st_recompute rc;
-    json_t *o = NULL, *row;
+    json_t *row;
     char miner[43] = "";
-    int i, quiet = 0, force = 0, all = 0, ret = CMD_EXIT_DB;
+    int i, quiet = 0, force = 0, all = 0, ret;
     size_t k;
 
     for (i = 1; i < argc; i++) {
@@ -188,24 +211,23 @@ int cmd_tokens(struct config *cfg, int argc, char **argv)
     if (all == !!miner[0])
         return cmd_usage_error("tokens", "%s",
                                "give exactly one of --all, --miner 0x...");
-    if (cmd_open_db(cfg, DB_READWRITE, 1, &db) < 0)
-        return CMD_EXIT_DB;
-    if (store_new(db, &st) < 0)
+    ret = miners_open(cfg, &w);
+    if (ret != 0)
         goto out;
-    if (store_recompute_earnings(st, miner[0] ? miner : NULL, force,
+    ret = CMD_EXIT_DB;
+    if (store_recompute_earnings(w.st, miner[0] ? miner : NULL, force,
                                  quiet || !isatty(2) ? NULL : progress, NULL,
-                                 &rc) < 0)
-        goto out;
-    if (analytics_earnings(db, miner[0] ? miner : NULL, &o) < 0)
+                                 &rc) < 0 ||
+        analytics_earnings(w.db, miner[0] ? miner : NULL, &w.o) < 0)
         goto out;
     if (!quiet) {
         printf("%-42s  %3s  %26s  %26s\n", "miner", "era", "fees (wei)",
                "rewards (wei)");
-        json_array_foreach(json_object_get(o, "rows"), k, row)
+        json_array_foreach(json_object_get(w.o, "rows"), k, row)
             printf("%-42s  %3lld  %26s  %26s\n", jstr(row, "address"),
                    jint(row, "era"), jstr(row, "fees"), jstr(row, "rewards"));
     }
-    row = json_object_get(o, "totals");
+    row = json_object_get(w.o, "totals");
     printf("%lld settlement transactions %s, %lld earnings rows written, %lld "
            "addresses; validator earnings %s wei (%s AIUS: fees %s, rewards "
            "%s wei)\n",
@@ -215,8 +237,5 @@ int cmd_tokens(struct config *cfg, int argc, char **argv)
            jstr(row, "fees"), jstr(row, "rewards"));
     ret = 0;
 out:
-    json_decref(o);
-    store_free(st);
-    db_close(db);
-    return ret;
+    return miners_done(&w, ret);
 }

@@ -29,104 +29,126 @@ static void progress_line(const struct scan_progress *p, void *ud)
     fprintf(stderr,
             "\rscan: block %" PRIu64 " of %" PRIu64 " (%.1f%%)  %.0f blocks/s"
             "  %.0f events/s  %" PRIu64 " events  ETA %.0fs   ",
-            p->done_to, p->to, total ? 100.0 * (double)done / (double)total : 100.0,
-            bps, eps, p->events, eta);
+            p->done_to, p->to,
+            total ? 100.0 * (double)done / (double)total : 100.0, bps, eps,
+            p->events, eta);
     fflush(stderr);
 }
 
-static int parse_num(const char *flag, const char *v, uint64_t *out)
+/* What the command line asked for. */
+struct scan_args {
+    uint64_t blocks, minutes, from, to;
+    int have_blocks, have_minutes, have_from, have_to;
+    int deep, quiet;
+};
+
+/* Parses argv into *a.  0, or CMD_EXIT_USAGE after printing why. */
+static int scan_parse_args(int argc, char **argv, struct scan_args *a)
 {
-    if (!v || util_parse_u64(v, 0, UINT64_MAX, out) < 0) {
-        cmd_usage_error("scan", "%s needs a whole number, got '%s'", flag,
-                        v ? v : "");
-        return -1;
+    const struct {
+        const char *flag;
+        uint64_t *val;
+        int *have;
+    } nums[] = {
+        { "--blocks", &a->blocks, &a->have_blocks },
+        { "--minutes", &a->minutes, &a->have_minutes },
+        { "--from", &a->from, &a->have_from },
+        { "--to", &a->to, &a->have_to },
+    };
+    int i;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        size_t k;
+
+        for (k = 0; k < ARRAY_SIZE(nums); k++)
+            if (strcmp(argv[i], nums[k].flag) == 0)
+                break;
+        if (k < ARRAY_SIZE(nums)) {
+            if (!v || util_parse_u64(v, 0, UINT64_MAX, nums[k].val) < 0)
+                return cmd_usage_error("scan",
+                                       "%s needs a whole number, got '%s'",
+                                       argv[i], v ? v : "");
+            *nums[k].have = 1;
+            i++;
+        } else if (strcmp(argv[i], "--deep-scan") == 0) {
+            a->deep = 1;
+        } else if (strcmp(argv[i], "--quiet") == 0) {
+            a->quiet = 1;
+        } else {
+            return cmd_usage_error("scan", "unknown option '%s'", argv[i]);
+        }
+    }
+    if (a->have_blocks + a->have_minutes + (a->have_from || a->have_to) +
+                a->deep != 1 ||
+        a->have_from != a->have_to)
+        return cmd_usage_error("scan", "give exactly one of --blocks N, "
+                                       "--minutes N, --from A --to B, "
+                                       "--deep-scan");
+    if ((a->have_blocks && a->blocks == 0) ||
+        (a->have_minutes && a->minutes == 0) ||
+        (a->have_from && a->from > a->to)) {
+        fprintf(stderr, "arbiusd scan: empty range\n");
+        return CMD_EXIT_USAGE;
     }
     return 0;
 }
 
+/* --blocks N and --minutes N: the range that ends at the head.  0 or -1. */
+static int scan_recent_range(struct scanner *sc, const struct scan_args *a,
+                             uint64_t *from, uint64_t *to)
+{
+    uint64_t head;
+
+    if (scanner_head(sc, &head) < 0)
+        return -1;
+    *to = head;
+    if (a->have_blocks) {
+        *from = a->blocks > head ? 0 : head - a->blocks + 1;
+        return 0;
+    }
+    return scanner_block_at_time(sc, util_wall_s() - (int64_t)a->minutes * 60,
+                                 from);
+}
+
 int cmd_scan(struct config *cfg, int argc, char **argv)
 {
-    uint64_t blocks = 0, minutes = 0, from = 0, to = 0, head, recovered = 0;
-    int have_blocks = 0, have_minutes = 0, have_from = 0, have_to = 0;
-    int deep = 0, quiet = 0, modes, i, ret = CMD_EXIT_FAIL;
+    struct scan_args a;
+    uint64_t from, to, recovered = 0;
     struct scanner *sc = NULL;
     struct db *db = NULL;
+    int ret = scan_parse_args(argc, argv, &a);
 
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-        if (strcmp(a, "--blocks") == 0) {
-            if (parse_num(a, v, &blocks) < 0)
-                return CMD_EXIT_USAGE;
-            have_blocks = 1;
-            i++;
-        } else if (strcmp(a, "--minutes") == 0) {
-            if (parse_num(a, v, &minutes) < 0)
-                return CMD_EXIT_USAGE;
-            have_minutes = 1;
-            i++;
-        } else if (strcmp(a, "--from") == 0) {
-            if (parse_num(a, v, &from) < 0)
-                return CMD_EXIT_USAGE;
-            have_from = 1;
-            i++;
-        } else if (strcmp(a, "--to") == 0) {
-            if (parse_num(a, v, &to) < 0)
-                return CMD_EXIT_USAGE;
-            have_to = 1;
-            i++;
-        } else if (strcmp(a, "--deep-scan") == 0) {
-            deep = 1;
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else {
-            return cmd_usage_error("scan", "unknown option '%s'", a);
-        }
-    }
-    modes = have_blocks + have_minutes + (have_from || have_to) + deep;
-    if (modes != 1 || have_from != have_to)
-        return cmd_usage_error("scan", "give exactly one of --blocks N, "
-                                       "--minutes N, --from A --to B, "
-                                       "--deep-scan");
-    if ((have_blocks && blocks == 0) || (have_minutes && minutes == 0) ||
-        (have_from && from > to)) {
-        fprintf(stderr, "arbiusd scan: empty range\n");
-        return CMD_EXIT_USAGE;
-    }
+    if (ret != 0)
+        return ret;
+    ret = CMD_EXIT_FAIL;
+    from = a.from;
+    to = a.to;
     cmd_trap_signals(&scan_stop);
-    if (quiet)
+    if (a.quiet)
         log_init(LOG_LVL_WARN);
     if (cmd_open_db(cfg, DB_READWRITE, 1, &db) < 0)
         return CMD_EXIT_DB;
     if (scanner_new(cfg, db, &scan_stop, &sc) < 0)
         goto out;
-    if (!quiet && isatty(STDERR_FILENO))
+    if (!a.quiet && isatty(STDERR_FILENO))
         scanner_set_progress(sc, progress_line, NULL);
-    if (deep) {
+    if (a.deep) {
         if (scanner_deep_scan(sc, &recovered) < 0)
             goto out;
-        if (!quiet)
+        if (!a.quiet)
             printf("deep scan: every indexed range re-read; %" PRIu64
                    " missing rows recovered\n", recovered);
         ret = 0;
         goto out;
     }
-    if (have_blocks || have_minutes) {
-        if (scanner_head(sc, &head) < 0)
-            goto out;
-        to = head;
-        if (have_blocks) {
-            from = blocks > head ? 0 : head - blocks + 1;
-        } else if (scanner_block_at_time(sc, util_wall_s() -
-                                                 (int64_t)minutes * 60,
-                                         &from) < 0) {
-            goto out;
-        }
-    }
+    if ((a.have_blocks || a.have_minutes) &&
+        scan_recent_range(sc, &a, &from, &to) < 0)
+        goto out;
     if (scanner_scan_range(sc, from, to) < 0)
         goto out;
-    if (!quiet) {
+    if (!a.quiet) {
         if (isatty(STDERR_FILENO))
             fputc('\n', stderr);
         printf("scanned blocks %" PRIu64 "-%" PRIu64 "\n", from, to);
@@ -138,7 +160,8 @@ out:
                         "kept\n");
         ret = CMD_EXIT_FAIL;
     }
-    scanner_save_stats(sc);
+    if (sc)
+        scanner_save_stats(sc);
     scanner_free(sc);
     if (db && db_checkpoint(db) < 0)
         ret = CMD_EXIT_FAIL;

@@ -41,20 +41,12 @@ static uint64_t get_be(const uint8_t *p, int n)
     return v;
 }
 
-/* 6-bit value of a base64url character, or -1. */
+/* 6-bit value of a base64url character (its place in B64URL), or -1. */
 static int b64_val(char c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
+    const char *hit = memchr(B64URL, c, sizeof(B64URL) - 1);
+
+    return hit ? (int)(hit - B64URL) : -1;
 }
 
 static int cursor_valid(const struct cursor *c)

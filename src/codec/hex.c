@@ -15,8 +15,7 @@
 
 static const char hex_digits[] = "0123456789abcdef";
 
-/* Returns the value of hex digit c, or -1 if c is not one. */
-static int hex_nibble(char c)
+int hex_digit_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -44,7 +43,7 @@ static size_t hex_span(const char *s, size_t len)
     size_t i;
 
     for (i = 0; i < len; i++)
-        if (hex_nibble(s[i]) < 0)
+        if (hex_digit_value(s[i]) < 0)
             break;
     return i;
 }
@@ -108,7 +107,7 @@ int hex_decode(const char *s, size_t len, uint8_t *out /* OUT */,
         return -1;
     }
     for (i = 0; i < n; i++) {
-        int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
+        int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
 
         out[i] = (uint8_t)((unsigned)hi << 4 | (unsigned)lo);
     }
@@ -132,22 +131,18 @@ int hex_decode_exact(const char *s, size_t len, uint8_t *out /* OUT */,
     return hex_decode(s, len, out, n, &got);
 }
 
-int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
+int hex_parse_digits(const char *s, size_t len, uint64_t *out /* OUT */)
 {
     uint64_t v = 0;
     size_t i;
 
-    if (!hex_skip_prefix(&s, &len)) {
-        log_debug("hex: quantity without 0x prefix");
-        return -1;
-    }
     if (len == 0 || len > HEX_QUANTITY_DIGITS) {
         log_debug("hex: quantity has %zu digits (1..%d allowed)", len,
                   HEX_QUANTITY_DIGITS);
         return -1;
     }
     for (i = 0; i < len; i++) {
-        int d = hex_nibble(s[i]);
+        int d = hex_digit_value(s[i]);
 
         if (d < 0) {
             log_debug("hex: quantity has a non-hex character at %zu", i);
@@ -157,6 +152,15 @@ int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
     }
     *out = v;
     return 0;
+}
+
+int hex_parse_quantity(const char *s, size_t len, uint64_t *out /* OUT */)
+{
+    if (!hex_skip_prefix(&s, &len)) {
+        log_debug("hex: quantity without 0x prefix");
+        return -1;
+    }
+    return hex_parse_digits(s, len, out);
 }
 
 /*

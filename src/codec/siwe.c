@@ -39,24 +39,31 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Takes the next line (without its "\n") into *line.  Returns 1 if the line
- * ended with "\n", 0 if it ran to the end of the text, -1 at the end. */
+/* What next_line() found. */
+enum siwe_line {
+    SIWE_LINE_NONE = -1,      /* the text was used up: no line */
+    SIWE_LINE_LAST = 0,       /* a line that runs to the end of the text */
+    SIWE_LINE_NL = 1,         /* a line that ended with "\n" */
+};
+
+/* Takes the next line (without its "\n") into *line; returns an enum
+ * siwe_line. */
 static int next_line(struct cursor *c, struct siwe_slice *line)
 {
     const char *nl;
 
     if (c->p > c->end)
-        return -1;
+        return SIWE_LINE_NONE;
     nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
     line->p = c->p;
     if (!nl) {
         line->len = (size_t)(c->end - c->p);
-        c->p = c->end + 1;  /* past the end: the next call returns -1 */
-        return 0;
+        c->p = c->end + 1;  /* past the end: the next call returns NONE */
+        return SIWE_LINE_LAST;
     }
     line->len = (size_t)(nl - c->p);
     c->p = nl + 1;
-    return 1;
+    return SIWE_LINE_NL;
 }
 
 static int is_alpha(int ch)
@@ -67,11 +74,6 @@ static int is_alpha(int ch)
 static int is_digit(int ch)
 {
     return ch >= '0' && ch <= '9';
-}
-
-static int is_hex(int ch)
-{
-    return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
 static int is_unreserved(int ch)
@@ -102,8 +104,8 @@ static int chars_ok(const char *p, size_t n, const char *extra)
         if (ch == '%') {
             if (i + 2 >= n)
                 return 0;
-            if (!is_hex((unsigned char)p[i + 1]) ||
-                !is_hex((unsigned char)p[i + 2]))
+            if (hex_digit_value(p[i + 1]) < 0 ||
+                hex_digit_value(p[i + 2]) < 0)
                 return 0;
             i += 2;
             continue;
@@ -282,11 +284,12 @@ static int field(const struct siwe_slice *line, const char *key,
     return 0;
 }
 
-static int starts_with(const struct siwe_slice *line, const char *key)
+/* The line starts with key and a colon ("Request ID:"). */
+static int has_key(const struct siwe_slice *line, const char *key)
 {
     size_t k = strlen(key);
 
-    return line->len >= k && memcmp(line->p, key, k) == 0;
+    return line->len > k && memcmp(line->p, key, k) == 0 && line->p[k] == ':';
 }
 
 static int parse_header(const struct siwe_slice *line, struct siwe_msg *m,
@@ -377,17 +380,12 @@ static int parse_time_field(const struct siwe_slice *v, int round_up,
     return 0;
 }
 
-int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
-               size_t errlen)
+/* Refuses an empty or too long message and any byte but printable ASCII
+ * and "\n".  0 or -1. */
+static int check_text(const char *msg, size_t len, char *err, size_t errlen)
 {
-    struct cursor c;
-    struct siwe_slice line, v;
-    struct siwe_msg m;
     size_t i;
-    int r;
 
-    if (err && errlen)
-        err[0] = '\0';
     if (!msg || len == 0) {
         fail(err, errlen, "message: empty");
         return -1;
@@ -404,175 +402,294 @@ int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
             return -1;
         }
     }
-    memset(&m, 0, sizeof(m));
-    c.p = msg;
-    c.end = msg + len;
+    return 0;
+}
 
-    if (next_line(&c, &line) != 1 || parse_header(&line, &m, err, errlen) < 0) {
+/* The header, the address, a blank line, and either a statement and a
+ * blank line or one more blank line (no statement).  0 or -1. */
+static int parse_preamble(struct cursor *c, struct siwe_msg *m, char *err,
+                          size_t errlen)
+{
+    struct siwe_slice line;
+
+    if (next_line(c, &line) != SIWE_LINE_NL ||
+        parse_header(&line, m, err, errlen) < 0) {
         if (err && errlen && !err[0])
             fail(err, errlen, "header: missing");
         return -1;
     }
-    if (next_line(&c, &line) != 1 || parse_address(&line, &m, err, errlen) < 0) {
+    if (next_line(c, &line) != SIWE_LINE_NL ||
+        parse_address(&line, m, err, errlen) < 0) {
         if (err && errlen && !err[0])
             fail(err, errlen, "address: missing");
         return -1;
     }
-    /* A blank line, then either a statement and a blank line, or one more
-     * blank line (no statement). */
-    if (next_line(&c, &line) != 1 || line.len != 0) {
+    if (next_line(c, &line) != SIWE_LINE_NL || line.len != 0) {
         fail(err, errlen, "message: expected a blank line after the address");
         return -1;
     }
-    if (next_line(&c, &line) != 1) {
+    if (next_line(c, &line) != SIWE_LINE_NL) {
         fail(err, errlen, "message: truncated after the address");
         return -1;
     }
-    if (line.len > 0) {
-        if (!statement_ok(line.p, line.len)) {
-            fail(err, errlen, "statement: characters outside EIP-4361's set "
-                              "or too long");
-            return -1;
-        }
-        m.statement = line;
-        if (next_line(&c, &line) != 1 || line.len != 0) {
-            fail(err, errlen, "statement: expected one line and a blank line");
-            return -1;
-        }
+    if (line.len == 0)
+        return 0;
+    if (!statement_ok(line.p, line.len)) {
+        fail(err, errlen, "statement: characters outside EIP-4361's set "
+                          "or too long");
+        return -1;
     }
+    m->statement = line;
+    if (next_line(c, &line) != SIWE_LINE_NL || line.len != 0) {
+        fail(err, errlen, "statement: expected one line and a blank line");
+        return -1;
+    }
+    return 0;
+}
 
-    /* URI */
-    if (next_line(&c, &line) < 0 || field(&line, "URI", &v) < 0) {
-        fail(err, errlen, "URI: missing");
-        return -1;
-    }
-    if (!uri_ok(v.p, v.len, &m.uri_authority)) {
-        fail(err, errlen, "URI: not an RFC 3986 URI");
-        return -1;
-    }
-    m.uri = v;
-    /* Version */
-    if (next_line(&c, &line) < 0 || field(&line, "Version", &v) < 0) {
-        fail(err, errlen, "Version: missing");
-        return -1;
-    }
-    if (v.len != 1 || v.p[0] != '1') {
-        fail(err, errlen, "Version: must be 1");
-        return -1;
-    }
-    /* Chain ID */
-    if (next_line(&c, &line) < 0 || field(&line, "Chain ID", &v) < 0) {
-        fail(err, errlen, "Chain ID: missing");
-        return -1;
-    }
-    if (parse_chain_id(&v, &m.chain_id) < 0) {
-        fail(err, errlen, "Chain ID: not a decimal number above 0");
-        return -1;
-    }
-    /* Nonce */
-    if (next_line(&c, &line) < 0 || field(&line, "Nonce", &v) < 0) {
-        fail(err, errlen, "Nonce: missing");
-        return -1;
-    }
-    if (v.len < SIWE_MIN_NONCE || v.len > SIWE_MAX_NONCE) {
-        fail(err, errlen, "Nonce: must be %d to %d alphanumerics",
-             SIWE_MIN_NONCE, SIWE_MAX_NONCE);
-        return -1;
-    }
-    for (i = 0; i < v.len; i++)
-        if (!is_alpha((unsigned char)v.p[i]) && !is_digit((unsigned char)v.p[i])) {
-            fail(err, errlen, "Nonce: must be alphanumeric");
+#define SIWE_STR_(x) #x
+#define SIWE_STR(x) SIWE_STR_(x)
+
+/*
+ * The value parsers of the "Key: value" fields below.  Each checks v and
+ * stores it in m; it returns NULL, or the reason that follows "Key: " in
+ * the error.  v is NULL when an optional field's key had no ": " value.
+ */
+
+/* URI: an RFC 3986 URI; its authority is kept too. */
+static const char *field_uri(const struct siwe_slice *v, struct siwe_msg *m)
+{
+    if (!uri_ok(v->p, v->len, &m->uri_authority))
+        return "not an RFC 3986 URI";
+    m->uri = *v;
+    return NULL;
+}
+
+/* Version: 1 only. */
+static const char *field_version(const struct siwe_slice *v,
+                                 struct siwe_msg *m)
+{
+    (void)m;
+    return v->len != 1 || v->p[0] != '1' ? "must be 1" : NULL;
+}
+
+/* Chain ID: a decimal number above 0. */
+static const char *field_chain_id(const struct siwe_slice *v,
+                                  struct siwe_msg *m)
+{
+    return parse_chain_id(v, &m->chain_id) < 0
+               ? "not a decimal number above 0"
+               : NULL;
+}
+
+/* Nonce: SIWE_MIN_NONCE to SIWE_MAX_NONCE alphanumerics. */
+static const char *field_nonce(const struct siwe_slice *v, struct siwe_msg *m)
+{
+    size_t i;
+
+    if (v->len < SIWE_MIN_NONCE || v->len > SIWE_MAX_NONCE)
+        return "must be " SIWE_STR(SIWE_MIN_NONCE) " to "
+               SIWE_STR(SIWE_MAX_NONCE) " alphanumerics";
+    for (i = 0; i < v->len; i++)
+        if (!is_alpha((unsigned char)v->p[i]) &&
+            !is_digit((unsigned char)v->p[i]))
+            return "must be alphanumeric";
+    m->nonce = *v;
+    return NULL;
+}
+
+/* Issued At: an RFC 3339 date-time (fraction dropped). */
+static const char *field_issued_at(const struct siwe_slice *v,
+                                   struct siwe_msg *m)
+{
+    return parse_time_field(v, 0, &m->issued_at) < 0
+               ? "not an RFC 3339 date-time"
+               : NULL;
+}
+
+/* An optional time (rounded up) into *t, setting *has. */
+static const char *field_time_opt(const struct siwe_slice *v, int64_t *t,
+                                  int *has)
+{
+    if (!v || parse_time_field(v, 1, t) < 0)
+        return "not an RFC 3339 date-time";
+    *has = 1;
+    return NULL;
+}
+
+/* Expiration Time: optional, rounded up. */
+static const char *field_expiration(const struct siwe_slice *v,
+                                    struct siwe_msg *m)
+{
+    return field_time_opt(v, &m->expiration, &m->has_expiration);
+}
+
+/* Not Before: optional, rounded up. */
+static const char *field_not_before(const struct siwe_slice *v,
+                                    struct siwe_msg *m)
+{
+    return field_time_opt(v, &m->not_before, &m->has_not_before);
+}
+
+/* Request ID: pchar characters (may be empty). */
+static const char *field_request_id(const struct siwe_slice *v,
+                                    struct siwe_msg *m)
+{
+    if (!v || v->len > SIWE_MAX_FIELD || !chars_ok(v->p, v->len, ":@"))
+        return "characters outside pchar";
+    m->request_id = *v;
+    return NULL;
+}
+
+struct siwe_field {
+    const char *key;
+    const char *(*parse)(const struct siwe_slice *v, struct siwe_msg *m);
+};
+
+/* The fields every message has, one a line, in this order. */
+static const struct siwe_field siwe_required[] = {
+    { "URI", field_uri },
+    { "Version", field_version },
+    { "Chain ID", field_chain_id },
+    { "Nonce", field_nonce },
+    { "Issued At", field_issued_at },
+};
+
+/* The optional fields, each at most once and in this order; "Resources:"
+ * (parse_resources) may follow them. */
+static const struct siwe_field siwe_optional[] = {
+    { "Expiration Time", field_expiration },
+    { "Not Before", field_not_before },
+    { "Request ID", field_request_id },
+};
+
+/* Reads siwe_required's lines.  Returns 0 and the enum siwe_line of the
+ * last one in *r (Issued At may end the message), or -1. */
+static int parse_required(struct cursor *c, struct siwe_msg *m, int *r,
+                          char *err, size_t errlen)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(siwe_required); i++) {
+        const struct siwe_field *f = &siwe_required[i];
+        struct siwe_slice line, v;
+        const char *why;
+
+        *r = next_line(c, &line);
+        if (*r == SIWE_LINE_NONE || field(&line, f->key, &v) < 0) {
+            fail(err, errlen, "%s: missing", f->key);
             return -1;
         }
-    m.nonce = v;
-    /* Issued At: may be the last line. */
-    r = next_line(&c, &line);
-    if (r < 0 || field(&line, "Issued At", &v) < 0) {
-        fail(err, errlen, "Issued At: missing");
+        why = f->parse(&v, m);
+        if (why) {
+            fail(err, errlen, "%s: %s", f->key, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* After the "Resources:" line (which ended as r says), every remaining
+ * line is "- uri": at least one, at most SIWE_MAX_RESOURCES.  0 or -1. */
+static int parse_resources(struct cursor *c, struct siwe_msg *m, int r,
+                           char *err, size_t errlen)
+{
+    while (r == SIWE_LINE_NL) {
+        struct siwe_slice line, auth;
+
+        r = next_line(c, &line);
+        if (r == SIWE_LINE_NONE)
+            break;
+        if (line.len < 2 || line.p[0] != '-' || line.p[1] != ' ' ||
+            !uri_ok(line.p + 2, line.len - 2, &auth)) {
+            fail(err, errlen, "Resources: expected \"- <uri>\" lines");
+            return -1;
+        }
+        if (++m->nresources > SIWE_MAX_RESOURCES) {
+            fail(err, errlen, "Resources: more than %d", SIWE_MAX_RESOURCES);
+            return -1;
+        }
+    }
+    if (m->nresources == 0) {
+        fail(err, errlen, "Resources: no resource listed");
         return -1;
     }
-    if (parse_time_field(&v, 0, &m.issued_at) < 0) {
-        fail(err, errlen, "Issued At: not an RFC 3339 date-time");
-        return -1;
-    }
-    /* Optional fields, in order; each but the last ends with "\n". */
-    while (r == 1) {
-        r = next_line(&c, &line);
-        if (r < 0)
+    return 0;
+}
+
+/* The index in siwe_optional of the field line starts, or -1. */
+static int optional_field(const struct siwe_slice *line)
+{
+    size_t k;
+
+    for (k = 0; k < ARRAY_SIZE(siwe_optional); k++)
+        if (has_key(line, siwe_optional[k].key))
+            return (int)k;
+    return -1;
+}
+
+/* Reads the optional fields after Issued At, whose line ended as r says.
+ * Each line but the last ends with "\n": a trailing newline shows up as a
+ * blank last line.  0 or -1. */
+static int parse_optional(struct cursor *c, struct siwe_msg *m, int r,
+                          char *err, size_t errlen)
+{
+    int next = 0;             /* siwe_optional fields before this are done */
+
+    while (r == SIWE_LINE_NL) {
+        struct siwe_slice line, v;
+        const struct siwe_field *f;
+        const char *why;
+        int k;
+
+        r = next_line(c, &line);
+        if (r == SIWE_LINE_NONE)
             break;
         if (line.len == 0) {
             fail(err, errlen, "message: unexpected blank line or trailing "
                               "newline");
             return -1;
         }
-        if (starts_with(&line, "Expiration Time:")) {
-            if (m.has_expiration || m.has_not_before || m.request_id.p ||
-                m.nresources) {
-                fail(err, errlen, "Expiration Time: repeated or out of order");
-                return -1;
-            }
-            if (field(&line, "Expiration Time", &v) < 0 ||
-                parse_time_field(&v, 1, &m.expiration) < 0) {
-                fail(err, errlen, "Expiration Time: not an RFC 3339 date-time");
-                return -1;
-            }
-            m.has_expiration = 1;
-        } else if (starts_with(&line, "Not Before:")) {
-            if (m.has_not_before || m.request_id.p || m.nresources) {
-                fail(err, errlen, "Not Before: repeated or out of order");
-                return -1;
-            }
-            if (field(&line, "Not Before", &v) < 0 ||
-                parse_time_field(&v, 1, &m.not_before) < 0) {
-                fail(err, errlen, "Not Before: not an RFC 3339 date-time");
-                return -1;
-            }
-            m.has_not_before = 1;
-        } else if (starts_with(&line, "Request ID:")) {
-            if (m.request_id.p || m.nresources) {
-                fail(err, errlen, "Request ID: repeated or out of order");
-                return -1;
-            }
-            if (field(&line, "Request ID", &v) < 0 || v.len > SIWE_MAX_FIELD ||
-                !chars_ok(v.p, v.len, ":@")) {
-                fail(err, errlen, "Request ID: characters outside pchar");
-                return -1;
-            }
-            m.request_id = v;
-        } else if (line.len == 10 && memcmp(line.p, "Resources:", 10) == 0) {
-            /* Every remaining line is "- uri". */
-            while (r == 1) {
-                struct siwe_slice auth;
-
-                r = next_line(&c, &line);
-                if (r < 0)
-                    break;
-                if (line.len < 2 || line.p[0] != '-' || line.p[1] != ' ' ||
-                    !uri_ok(line.p + 2, line.len - 2, &auth)) {
-                    fail(err, errlen, "Resources: expected \"- <uri>\" lines");
-                    return -1;
-                }
-                if (++m.nresources > SIWE_MAX_RESOURCES) {
-                    fail(err, errlen, "Resources: more than %d",
-                         SIWE_MAX_RESOURCES);
-                    return -1;
-                }
-            }
-            if (m.nresources == 0) {
-                fail(err, errlen, "Resources: no resource listed");
-                return -1;
-            }
-            break;
-        } else {
+        if (line.len == 10 && memcmp(line.p, "Resources:", 10) == 0)
+            return parse_resources(c, m, r, err, errlen);
+        k = optional_field(&line);
+        if (k < 0) {
             fail(err, errlen, "message: unknown or misplaced field");
             return -1;
         }
+        f = &siwe_optional[k];
+        if (k < next) {
+            fail(err, errlen, "%s: repeated or out of order", f->key);
+            return -1;
+        }
+        next = k + 1;
+        why = f->parse(field(&line, f->key, &v) == 0 ? &v : NULL, m);
+        if (why) {
+            fail(err, errlen, "%s: %s", f->key, why);
+            return -1;
+        }
     }
-    if (r == 1) {
-        /* The last line read ended with "\n" and nothing followed. */
-        fail(err, errlen, "message: unexpected blank line or trailing newline");
+    return 0;
+}
+
+int siwe_parse(const char *msg, size_t len, struct siwe_msg *out, char *err,
+               size_t errlen)
+{
+    struct cursor c;
+    struct siwe_msg m;
+    int r;
+
+    if (err && errlen)
+        err[0] = '\0';
+    if (check_text(msg, len, err, errlen) < 0)
         return -1;
-    }
+    memset(&m, 0, sizeof(m));
+    c.p = msg;
+    c.end = msg + len;
+    if (parse_preamble(&c, &m, err, errlen) < 0 ||
+        parse_required(&c, &m, &r, err, errlen) < 0 ||
+        parse_optional(&c, &m, r, err, errlen) < 0)
+        return -1;
     *out = m;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "arbiusd/hex.h"
 #include "arbiusd/log.h"
 
 #define U256_LIMBS 8              /* 32-bit limbs in 256 bits */
@@ -143,11 +144,12 @@ int u256_cmp(const struct u256 *a, const struct u256 *b)
     return 0;
 }
 
-int u256_add(const struct u256 *a, const struct u256 *b,
-             struct u256 *out /* OUT */)
+/* Sets *out = a + b + carry (carry 0 or 1) mod 2^256; returns the carry
+ * out.  Subtraction is a + ~b + 1 on the same loop. */
+static int u256_add_carry(const struct u256 *a, const struct u256 *b,
+                          uint64_t carry, struct u256 *out /* OUT */)
 {
     struct u256 r;
-    uint64_t carry = 0;
     int i;
 
     for (i = 0; i < 4; i++) {
@@ -161,22 +163,23 @@ int u256_add(const struct u256 *a, const struct u256 *b,
     return (int)carry;
 }
 
+int u256_add(const struct u256 *a, const struct u256 *b,
+             struct u256 *out /* OUT */)
+{
+    return u256_add_carry(a, b, 0, out);
+}
+
 int u256_sub(const struct u256 *a, const struct u256 *b,
              struct u256 *out /* OUT */)
 {
-    struct u256 r;
-    uint64_t borrow = 0;
+    struct u256 nb;
     int i;
 
-    for (i = 0; i < 4; i++) {
-        uint64_t d = a->w[i] - b->w[i];
-        uint64_t b1 = a->w[i] < b->w[i];
-
-        r.w[i] = d - borrow;
-        borrow = b1 | (d < borrow);
-    }
-    *out = r;
-    return (int)borrow;
+    /* a - b = a + (2^256 - 1 - b) + 1: the carry out is set exactly when
+     * no borrow happened. */
+    for (i = 0; i < 4; i++)
+        nb.w[i] = ~b->w[i];
+    return !u256_add_carry(a, &nb, 1, out);
 }
 
 double u256_to_double(const struct u256 *a)
@@ -215,32 +218,22 @@ int u256_from_dec(const char *s, size_t len, struct u256 *out /* OUT */)
 int u256_from_hex(const char *s, size_t len, struct u256 *out /* OUT */)
 {
     struct u256 r = { { 0, 0, 0, 0 } };
-    size_t i;
+    size_t n, k;
 
     if (len < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') ||
         len - 2 > 64) {
         log_debug("u256: hex quantity must be 0x and 1..64 digits");
         return -1;
     }
-    for (i = 2; i < len; i++) {
-        char c = s[i];
-        uint64_t d;
+    /* Word k holds the k-th group of 16 digits counted from the right. */
+    s += 2;
+    n = len - 2;
+    for (k = 0; n > 0; k++) {
+        size_t m = n < HEX_QUANTITY_DIGITS ? n : HEX_QUANTITY_DIGITS;
 
-        if (c >= '0' && c <= '9')
-            d = (uint64_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            d = (uint64_t)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            d = (uint64_t)(c - 'A' + 10);
-        else {
-            log_debug("u256: non-hex character at position %zu", i);
+        if (hex_parse_digits(s + n - m, m, &r.w[k]) < 0)
             return -1;
-        }
-        /* At most 64 digits, so shifting left by 4 never loses bits. */
-        r.w[3] = r.w[3] << 4 | r.w[2] >> 60;
-        r.w[2] = r.w[2] << 4 | r.w[1] >> 60;
-        r.w[1] = r.w[1] << 4 | r.w[0] >> 60;
-        r.w[0] = r.w[0] << 4 | d;
+        n -= m;
     }
     *out = r;
     return 0;
@@ -273,18 +266,24 @@ static size_t u256_digits(const struct u256 *a, char digits[U256_DEC_DIGITS])
     return n;
 }
 
+/* Copies text[0..n) and a NUL to out: 0, or -1 if outsz is too small. */
+static int u256_put(const char *text, size_t n, char *out, size_t outsz)
+{
+    if (outsz < n + 1) {
+        log_debug("u256: %zu characters do not fit in %zu bytes", n, outsz);
+        return -1;
+    }
+    memcpy(out, text, n);
+    out[n] = '\0';
+    return 0;
+}
+
 int u256_to_dec(const struct u256 *a, char *out /* OUT */, size_t outsz)
 {
     char digits[U256_DEC_DIGITS];
     size_t n = u256_digits(a, digits);
 
-    if (outsz < n + 1) {
-        log_debug("u256: %zu digits do not fit in %zu bytes", n, outsz);
-        return -1;
-    }
-    memcpy(out, digits, n);
-    out[n] = '\0';
-    return 0;
+    return u256_put(digits, n, out, outsz);
 }
 
 int u256_to_units(const struct u256 *a, unsigned decimals,
@@ -319,11 +318,5 @@ int u256_to_units(const struct u256 *a, unsigned decimals,
         memcpy(text + t, frac, fraclen);
         t += fraclen;
     }
-    if (outsz < t + 1) {
-        log_debug("u256: %zu characters do not fit in %zu bytes", t, outsz);
-        return -1;
-    }
-    memcpy(out, text, t);
-    out[t] = '\0';
-    return 0;
+    return u256_put(text, t, out, outsz);
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,73 +295,248 @@ static int parse_url(const char *s)
     return 0;
 }
 
-static int parse_listen(struct config *c, const char *s, char *err,
-                        size_t errlen)
+#define CFG_NUM_TEXT 32  /* a number list item is shorter than this */
+
+/* One value being set: what the parsers of cfg_types[] get. */
+struct cfg_set {
+    struct config *c;
+    const struct cfg_key *k;
+    void *field;              /* the key's field in *c */
+    const char *value;        /* the text, as in the INI file */
+    char *err;                /* the reason on failure, without location */
+    size_t errlen;
+};
+
+static int cfg_fail(const struct cfg_set *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Writes the reason for refusing s->value into s->err; returns -1. */
+static int cfg_fail(const struct cfg_set *s, const char *fmt, ...)
 {
-    const char *colon, *host;
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->err, s->errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/*
+ * Calls item() on each comma-separated item of text, blanks trimmed.  No
+ * item may be empty or, when maxlen > 0, maxlen bytes or longer (a number);
+ * at most CONFIG_MAX_LIST of them; no trailing comma.  0, or -1 after
+ * cfg_fail() (item() fails the same way).
+ */
+static int cfg_split(const struct cfg_set *s, const char *text, size_t maxlen,
+                     int (*item)(const struct cfg_set *s, const char *p,
+                                 size_t n, void *ud),
+                     void *ud)
+{
+    const char *p = text;
+    size_t count = 0;
+
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+
+        while (n && isspace((unsigned char)*p)) {
+            p++;
+            n--;
+        }
+        while (n && isspace((unsigned char)p[n - 1]))
+            n--;
+        if (n == 0)
+            return cfg_fail(s, "empty item in list");
+        if (maxlen && n >= maxlen)
+            return cfg_fail(s, "number too long");
+        if (count == CONFIG_MAX_LIST)
+            return cfg_fail(s, "more than %d items", CONFIG_MAX_LIST);
+        if (item(s, p, n, ud) < 0)
+            return -1;
+        count++;
+        if (!end)
+            break;
+        p = end + 1;
+        if (*p == '\0')
+            return cfg_fail(s, "trailing comma");
+    }
+    return 0;
+}
+
+/*
+ * The value parsers of cfg_types[] below.  Each checks s->value for key
+ * s->k and stores it in s->field, except the types that hold the text
+ * itself (cfg_apply stores those).  0, or -1 after cfg_fail().
+ */
+
+/* CFG_STR, CFG_DIR: any text but "". */
+static int cfg_set_nonempty(const struct cfg_set *s)
+{
+    return *s->value ? 0 : cfg_fail(s, "must not be empty");
+}
+
+/* CFG_STR_OPT: any text. */
+static int cfg_set_any(const struct cfg_set *s)
+{
+    (void)s;
+    return 0;
+}
+
+/* CFG_SECRET: "" or at least 32 characters. */
+static int cfg_set_secret(const struct cfg_set *s)
+{
+    return *s->value == '\0' || strlen(s->value) >= 32
+               ? 0
+               : cfg_fail(s, "must be empty or at least 32 characters");
+}
+
+/* CFG_URL_OPT: "" or an http(s) URL. */
+static int cfg_set_url_opt(const struct cfg_set *s)
+{
+    return *s->value == '\0' || parse_url(s->value) == 0
+               ? 0
+               : cfg_fail(s, "\"%s\" is not an http(s) URL", s->value);
+}
+
+/* host:port or [IPv6]:port with a numeric host (localhost: 127.0.0.1)
+ * into listen_host and listen_port. */
+static int cfg_set_listen(const struct cfg_set *s)
+{
+    struct config *c = s->c;
+    const char *v = s->value, *colon, *host;
     size_t hlen;
     uint64_t port;
     unsigned char tmp[16];
 
-    if (s[0] == '[') {
-        const char *end = strchr(s, ']');
+    if (v[0] == '[') {
+        const char *end = strchr(v, ']');
 
-        if (!end || end[1] != ':') {
-            snprintf(err, errlen, "expected [IPv6]:port, got \"%s\"", s);
-            return -1;
-        }
-        host = s + 1;
+        if (!end || end[1] != ':')
+            return cfg_fail(s, "expected [IPv6]:port, got \"%s\"", v);
+        host = v + 1;
         hlen = (size_t)(end - host);
         colon = end + 1;
     } else {
-        colon = strrchr(s, ':');
-        if (!colon) {
-            snprintf(err, errlen, "expected host:port, got \"%s\"", s);
-            return -1;
-        }
-        host = s;
-        hlen = (size_t)(colon - s);
+        colon = strrchr(v, ':');
+        if (!colon)
+            return cfg_fail(s, "expected host:port, got \"%s\"", v);
+        host = v;
+        hlen = (size_t)(colon - v);
     }
-    if (hlen == 0 || hlen >= sizeof(c->listen_host)) {
-        snprintf(err, errlen, "bad host in \"%s\"", s);
-        return -1;
-    }
-    if (util_parse_u64(colon + 1, 0, 65535, &port) < 0) {
-        snprintf(err, errlen, "bad port in \"%s\" (0-65535)", s);
-        return -1;
-    }
+    if (hlen == 0 || hlen >= sizeof(c->listen_host))
+        return cfg_fail(s, "bad host in \"%s\"", v);
+    if (util_parse_u64(colon + 1, 0, 65535, &port) < 0)
+        return cfg_fail(s, "bad port in \"%s\" (0-65535)", v);
     memcpy(c->listen_host, host, hlen);
     c->listen_host[hlen] = '\0';
     if (strcmp(c->listen_host, "localhost") == 0)
         snprintf(c->listen_host, sizeof(c->listen_host), "127.0.0.1");
     if (inet_pton(AF_INET, c->listen_host, tmp) != 1 &&
-        inet_pton(AF_INET6, c->listen_host, tmp) != 1) {
-        snprintf(err, errlen, "host \"%s\" is not a numeric IP address",
-                 c->listen_host);
-        return -1;
-    }
+        inet_pton(AF_INET6, c->listen_host, tmp) != 1)
+        return cfg_fail(s, "host \"%s\" is not a numeric IP address",
+                        c->listen_host);
     c->listen_port = (uint16_t)port;
     return 0;
 }
 
-/* "R,B" (requests per second, burst) or "off"/"0": no limit. */
-static int parse_rate(struct config_rate *r, const char *s, char *err,
-                      size_t errlen)
+/* CFG_LEVEL: a log level name. */
+static int cfg_set_level(const struct cfg_set *s)
 {
-    const char *comma = strchr(s, ',');
+    static const char *const levels[] = { "error", "warn", "info", "debug" };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(levels); i++)
+        if (strcmp(s->value, levels[i]) == 0)
+            return 0;
+    return cfg_fail(s, "\"%s\" is not one of error, warn, info, debug",
+                    s->value);
+}
+
+/* CFG_PROFILE: a name in profiles[]. */
+static int cfg_set_profile(const struct cfg_set *s)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(profiles); i++)
+        if (strcmp(s->value, profiles[i].name) == 0)
+            return 0;
+    return cfg_fail(s, "\"%s\" is not one of arbitrum-one, arbitrum-nova-v2, "
+                    "arbitrum-nova-v1", s->value);
+}
+
+/* CFG_U64: a whole number within the key's [min, max]. */
+static int cfg_set_u64(const struct cfg_set *s)
+{
+    const struct cfg_key *k = s->k;
+
+    if (util_parse_u64(s->value, k->min, k->max, s->field) == 0)
+        return 0;
+    if (k->max == U64MAX)
+        return cfg_fail(s, "\"%s\" is not a whole number >= %llu", s->value,
+                        (unsigned long long)k->min);
+    return cfg_fail(s, "\"%s\" is not a whole number from %llu to %llu",
+                    s->value, (unsigned long long)k->min,
+                    (unsigned long long)k->max);
+}
+
+/* CFG_ADDR: "0x" and 40 hex digits. */
+static int cfg_set_addr(const struct cfg_set *s)
+{
+    if (parse_addr(s->value, s->field) < 0)
+        return cfg_fail(s, "\"%s\" is not an address (0x and 40 hex digits)",
+                        s->value);
+    return 0;
+}
+
+/* An address or ""/"none"; sets has_router (the only key of this type). */
+static int cfg_set_addr_opt(const struct cfg_set *s)
+{
+    if (*s->value == '\0' || strcmp(s->value, "none") == 0) {
+        memset(s->field, 0, 20);
+        s->c->has_router = 0;
+        return 0;
+    }
+    if (parse_addr(s->value, s->field) < 0)
+        return cfg_fail(s, "\"%s\" is not an address (0x and 40 hex digits) "
+                        "or none", s->value);
+    s->c->has_router = 1;
+    return 0;
+}
+
+/* CFG_BOOL: on/off, true/false, yes/no, 1/0. */
+static int cfg_set_bool(const struct cfg_set *s)
+{
+    static const char *const yes[] = { "on", "true", "yes", "1" };
+    static const char *const no[] = { "off", "false", "no", "0" };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(yes); i++) {
+        if (strcmp(s->value, yes[i]) == 0 || strcmp(s->value, no[i]) == 0) {
+            *(int *)s->field = strcmp(s->value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return cfg_fail(s, "\"%s\" is not on or off", s->value);
+}
+
+/* "R,B" (requests per second, burst) or "off"/"0": no limit. */
+static int cfg_set_rate(const struct cfg_set *s)
+{
+    struct config_rate *r = s->field;
+    const char *v = s->value, *comma = strchr(v, ',');
     char num[32];
     uint64_t rate, burst;
     size_t n;
 
-    if (strcmp(s, "off") == 0 || strcmp(s, "0") == 0) {
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
         r->rate = 0;
         r->burst = 0;
         return 0;
     }
-    n = comma ? (size_t)(comma - s) : strlen(s);
+    n = comma ? (size_t)(comma - v) : strlen(v);
     if (n == 0 || n >= sizeof(num))
         goto bad;
-    memcpy(num, s, n);
+    memcpy(num, v, n);
     num[n] = '\0';
     if (util_parse_u64(num, 1, 1000000, &rate) < 0)
         goto bad;
@@ -372,9 +548,8 @@ static int parse_rate(struct config_rate *r, const char *s, char *err,
     r->burst = burst < rate ? rate : burst;
     return 0;
 bad:
-    snprintf(err, errlen, "\"%s\" is not requests/s,burst (e.g. 20,60) "
-             "or off", s);
-    return -1;
+    return cfg_fail(s, "\"%s\" is not requests/s,burst (e.g. 20,60) or off",
+                    v);
 }
 
 static void list_release(struct config_list *l)
@@ -386,297 +561,178 @@ static void list_release(struct config_list *l)
     l->n = 0;
 }
 
-/* Splits a comma list, trimming blanks, validating each item by type. */
-static int parse_list(struct config_list *l, const char *s, enum cfg_type t,
-                      char *err, size_t errlen)
+/* Checks a "0x<64 hex>=Name" model name item and lower-cases its id. */
+static int list_check_name(const struct cfg_set *s, char *item)
+{
+    const char *eq = strchr(item, '=');
+    size_t i, nl;
+
+    for (i = 0; eq && i < 66 && item[i] != '='; i++)
+        if (i >= 2 && hexval((unsigned char)item[i]) < 0)
+            break;
+    if (!eq || eq - item != 66 || item[0] != '0' ||
+        (item[1] != 'x' && item[1] != 'X') || i != 66)
+        return cfg_fail(s, "\"%s\" is not 0x<64 hex digits>=Name", item);
+    nl = strlen(eq + 1);
+    while (nl && isspace((unsigned char)eq[nl]))
+        nl--;
+    if (nl == 0 || nl > 64 || strchr(eq + 1, '='))
+        return cfg_fail(s, "\"%s\": the name must be 1 to 64 characters "
+                        "without '='", item);
+    for (i = 0; i < 66; i++)
+        item[i] = (char)tolower((unsigned char)item[i]);
+    return 0;
+}
+
+/* Checks one item of a list of s->k's type, normalising it in place (URL
+ * without trailing slashes, lower-case address). */
+static int list_check_item(const struct cfg_set *s, char *item)
+{
+    size_t n = strlen(item), i;
+    uint8_t a[20];
+    unsigned char ip[16];
+
+    switch (s->k->type) {
+    case CFG_URLS:
+        while (n > 1 && item[n - 1] == '/')
+            item[--n] = '\0';
+        if (parse_url(item) < 0)
+            return cfg_fail(s, "\"%s\" is not an http(s) URL", item);
+        return 0;
+    case CFG_ADDRS:
+        if (parse_addr(item, a) < 0)
+            return cfg_fail(s, "\"%s\" is not a 0x address", item);
+        for (i = 0; item[i]; i++)
+            item[i] = (char)tolower((unsigned char)item[i]);
+        return 0;
+    case CFG_NAMES:
+        return list_check_name(s, item);
+    case CFG_IPS:
+        if (inet_pton(AF_INET, item, ip) != 1 &&
+            inet_pton(AF_INET6, item, ip) != 1)
+            return cfg_fail(s, "\"%s\" is not an IP address", item);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* cfg_split() callback of a list: keeps a copy of the item in ud (a struct
+ * config_list), then checks it. */
+static int list_add_item(const struct cfg_set *s, const char *p, size_t n,
+                         void *ud)
+{
+    struct config_list *tmp = ud;
+    char *item = xstrndup(p, n);
+
+    tmp->items[tmp->n++] = item;
+    return list_check_item(s, item);
+}
+
+/* A comma list of URLs, addresses, IPs or model names (by type), each
+ * item checked; replaces the list only when all of it is good. */
+static int cfg_set_list(const struct cfg_set *s)
 {
     struct config_list tmp = { .n = 0 };
-    const char *p = s;
 
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char *item;
-
-        while (n && isspace((unsigned char)*p)) {
-            p++;
-            n--;
-        }
-        while (n && isspace((unsigned char)p[n - 1]))
-            n--;
-        if (n == 0) {
-            snprintf(err, errlen, "empty item in list");
-            goto fail;
-        }
-        if (tmp.n == CONFIG_MAX_LIST) {
-            snprintf(err, errlen, "more than %d items", CONFIG_MAX_LIST);
-            goto fail;
-        }
-        item = xstrndup(p, n);
-        tmp.items[tmp.n++] = item;
-        if (t == CFG_URLS) {
-            while (n > 1 && item[n - 1] == '/')
-                item[--n] = '\0';
-            if (parse_url(item) < 0) {
-                snprintf(err, errlen, "\"%s\" is not an http(s) URL", item);
-                goto fail;
-            }
-        } else if (t == CFG_ADDRS) {
-            uint8_t a[20];
-            size_t i;
-
-            if (parse_addr(item, a) < 0) {
-                snprintf(err, errlen, "\"%s\" is not a 0x address", item);
-                goto fail;
-            }
-            for (i = 0; item[i]; i++)
-                item[i] = (char)tolower((unsigned char)item[i]);
-        } else if (t == CFG_NAMES) {
-            const char *eq = strchr(item, '=');
-            size_t i, nl;
-
-            for (i = 0; eq && i < 66 && item[i] != '='; i++)
-                if (i >= 2 && hexval((unsigned char)item[i]) < 0)
-                    break;
-            if (!eq || eq - item != 66 || item[0] != '0' ||
-                (item[1] != 'x' && item[1] != 'X') || i != 66) {
-                snprintf(err, errlen,
-                         "\"%s\" is not 0x<64 hex digits>=Name", item);
-                goto fail;
-            }
-            nl = strlen(eq + 1);
-            while (nl && isspace((unsigned char)eq[nl]))
-                nl--;
-            if (nl == 0 || nl > 64 || strchr(eq + 1, '=')) {
-                snprintf(err, errlen,
-                         "\"%s\": the name must be 1 to 64 characters "
-                         "without '='", item);
-                goto fail;
-            }
-            for (i = 0; i < 66; i++)
-                item[i] = (char)tolower((unsigned char)item[i]);
-        } else if (t == CFG_IPS) {
-            unsigned char a[16];
-
-            if (inet_pton(AF_INET, item, a) != 1 &&
-                inet_pton(AF_INET6, item, a) != 1) {
-                snprintf(err, errlen, "\"%s\" is not an IP address", item);
-                goto fail;
-            }
-        }
-        if (!end)
-            break;
-        p = end + 1;
-        if (*p == '\0') {
-            snprintf(err, errlen, "trailing comma");
-            goto fail;
-        }
+    if (*s->value == '\0' && s->k->type == CFG_URLS)
+        return cfg_fail(s, "needs at least one URL");
+    if (cfg_split(s, s->value, 0, list_add_item, &tmp) < 0) {
+        list_release(&tmp);
+        return -1;
     }
-    list_release(l);
-    *l = tmp;
+    list_release(s->field);
+    *(struct config_list *)s->field = tmp;
     return 0;
-fail:
-    list_release(&tmp);
-    return -1;
+}
+
+/* cfg_split() callback of a number list: one number of [min, max], not
+ * below the one before, appended to ud (a struct config_nums). */
+static int nums_add_item(const struct cfg_set *s, const char *p, size_t n,
+                         void *ud)
+{
+    struct config_nums *tmp = ud;
+    char item[CFG_NUM_TEXT];
+
+    memcpy(item, p, n);
+    item[n] = '\0';
+    if (util_parse_u64(item, s->k->min, s->k->max, &tmp->v[tmp->n]) < 0)
+        return cfg_fail(s, "\"%s\" is not a whole number from %llu to %llu",
+                        item, (unsigned long long)s->k->min,
+                        (unsigned long long)s->k->max);
+    if (tmp->n > 0 && tmp->v[tmp->n] < tmp->v[tmp->n - 1])
+        return cfg_fail(s, "%s after %llu: the list must not decrease", item,
+                        (unsigned long long)tmp->v[tmp->n - 1]);
+    tmp->n++;
+    return 0;
 }
 
 /* "60, 300,1800" -> non-decreasing numbers in [min, max]; "" -> none. */
-static int parse_nums(struct config_nums *out, const char *s, uint64_t min,
-                      uint64_t max, char *err, size_t errlen)
+static int cfg_set_nums(const struct cfg_set *s)
 {
     struct config_nums tmp = { .n = 0 };
-    const char *p = s;
+    const char *p = s->value;
 
     while (isspace((unsigned char)*p))
         p++;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        char item[32];
-
-        while (n && isspace((unsigned char)p[n - 1]))
-            n--;
-        while (n && isspace((unsigned char)*p)) {
-            p++;
-            n--;
-        }
-        if (n == 0 || n >= sizeof(item)) {
-            snprintf(err, errlen, n ? "number too long" : "empty item in list");
-            return -1;
-        }
-        if (tmp.n == CONFIG_MAX_LIST) {
-            snprintf(err, errlen, "more than %d items", CONFIG_MAX_LIST);
-            return -1;
-        }
-        memcpy(item, p, n);
-        item[n] = '\0';
-        if (util_parse_u64(item, min, max, &tmp.v[tmp.n]) < 0) {
-            snprintf(err, errlen,
-                     "\"%s\" is not a whole number from %llu to %llu", item,
-                     (unsigned long long)min, (unsigned long long)max);
-            return -1;
-        }
-        if (tmp.n > 0 && tmp.v[tmp.n] < tmp.v[tmp.n - 1]) {
-            snprintf(err, errlen, "%s after %llu: the list must not "
-                     "decrease", item, (unsigned long long)tmp.v[tmp.n - 1]);
-            return -1;
-        }
-        tmp.n++;
-        if (!end)
-            break;
-        p = end + 1;
-        if (*p == '\0') {
-            snprintf(err, errlen, "trailing comma");
-            return -1;
-        }
-    }
-    *out = tmp;
+    if (cfg_split(s, p, CFG_NUM_TEXT, nums_add_item, &tmp) < 0)
+        return -1;
+    *(struct config_nums *)s->field = tmp;
     return 0;
 }
 
+/* How a field of each type is held in struct config. */
+enum cfg_hold {
+    CFG_HOLD_VALUE,  /* a plain value: nothing to free */
+    CFG_HOLD_TEXT,   /* char *: the accepted text itself, owned */
+    CFG_HOLD_LIST,   /* struct config_list of owned strings */
+};
+
+/* Per type (index = enum cfg_type): its parser and how its field is held. */
+static const struct cfg_type_def {
+    int (*set)(const struct cfg_set *s);
+    enum cfg_hold hold;
+} cfg_types[] = {
+    [CFG_STR] = { cfg_set_nonempty, CFG_HOLD_TEXT },
+    [CFG_DIR] = { cfg_set_nonempty, CFG_HOLD_TEXT },
+    [CFG_U64] = { cfg_set_u64, CFG_HOLD_VALUE },
+    [CFG_LISTEN] = { cfg_set_listen, CFG_HOLD_TEXT },
+    [CFG_LEVEL] = { cfg_set_level, CFG_HOLD_TEXT },
+    [CFG_PROFILE] = { cfg_set_profile, CFG_HOLD_TEXT },
+    [CFG_ADDR] = { cfg_set_addr, CFG_HOLD_VALUE },
+    [CFG_ADDR_OPT] = { cfg_set_addr_opt, CFG_HOLD_VALUE },
+    [CFG_URLS] = { cfg_set_list, CFG_HOLD_LIST },
+    [CFG_ADDRS] = { cfg_set_list, CFG_HOLD_LIST },
+    [CFG_IPS] = { cfg_set_list, CFG_HOLD_LIST },
+    [CFG_URL_OPT] = { cfg_set_url_opt, CFG_HOLD_TEXT },
+    [CFG_STR_OPT] = { cfg_set_any, CFG_HOLD_TEXT },
+    [CFG_RATE] = { cfg_set_rate, CFG_HOLD_VALUE },
+    [CFG_BOOL] = { cfg_set_bool, CFG_HOLD_VALUE },
+    [CFG_NUMS] = { cfg_set_nums, CFG_HOLD_VALUE },
+    [CFG_NAMES] = { cfg_set_list, CFG_HOLD_LIST },
+    [CFG_SECRET] = { cfg_set_secret, CFG_HOLD_TEXT },
+};
+
+/* Sets key k of c from value (text as in the INI file).  0, or -1 with the
+ * reason in err. */
 static int cfg_apply(struct config *c, const struct cfg_key *k,
                      const char *value, char *err, size_t errlen)
 {
-    void *field = (char *)c + k->off;
-    char **sp = field;
+    struct cfg_set s = { c, k, (char *)c + k->off, value, err, errlen };
+    const struct cfg_type_def *t;
 
-    switch (k->type) {
-    case CFG_STR:
-    case CFG_DIR:
-        if (*value == '\0') {
-            snprintf(err, errlen, "must not be empty");
-            return -1;
-        }
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    case CFG_STR_OPT:
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    case CFG_RATE:
-        return parse_rate(field, value, err, errlen);
-    case CFG_SECRET:
-        if (*value && strlen(value) < 32) {
-            snprintf(err, errlen, "must be empty or at least 32 characters");
-            return -1;
-        }
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    case CFG_URL_OPT:
-        if (*value && parse_url(value) < 0) {
-            snprintf(err, errlen, "\"%s\" is not an http(s) URL", value);
-            return -1;
-        }
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    case CFG_U64:
-        if (util_parse_u64(value, k->min, k->max, field) < 0) {
-            if (k->max == U64MAX)
-                snprintf(err, errlen, "\"%s\" is not a whole number >= %llu",
-                         value, (unsigned long long)k->min);
-            else
-                snprintf(err, errlen,
-                         "\"%s\" is not a whole number from %llu to %llu",
-                         value, (unsigned long long)k->min,
-                         (unsigned long long)k->max);
-            return -1;
-        }
-        return 0;
-    case CFG_LISTEN:
-        if (parse_listen(c, value, err, errlen) < 0)
-            return -1;
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    case CFG_LEVEL: {
-        static const char *const levels[] = { "error", "warn", "info",
-                                              "debug" };
-        size_t i;
-
-        for (i = 0; i < ARRAY_SIZE(levels); i++)
-            if (strcmp(value, levels[i]) == 0)
-                break;
-        if (i == ARRAY_SIZE(levels)) {
-            snprintf(err, errlen,
-                     "\"%s\" is not one of error, warn, info, debug", value);
-            return -1;
-        }
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    }
-    case CFG_PROFILE: {
-        size_t i;
-
-        for (i = 0; i < ARRAY_SIZE(profiles); i++)
-            if (strcmp(value, profiles[i].name) == 0)
-                break;
-        if (i == ARRAY_SIZE(profiles)) {
-            snprintf(err, errlen,
-                     "\"%s\" is not one of arbitrum-one, arbitrum-nova-v2, "
-                     "arbitrum-nova-v1", value);
-            return -1;
-        }
-        free(*sp);
-        *sp = xstrdup(value);
-        return 0;
-    }
-    case CFG_ADDR:
-        if (parse_addr(value, field) < 0) {
-            snprintf(err, errlen,
-                     "\"%s\" is not an address (0x and 40 hex digits)", value);
-            return -1;
-        }
-        return 0;
-    case CFG_ADDR_OPT:
-        if (*value == '\0' || strcmp(value, "none") == 0) {
-            memset(field, 0, 20);
-            c->has_router = 0;
-            return 0;
-        }
-        if (parse_addr(value, field) < 0) {
-            snprintf(err, errlen,
-                     "\"%s\" is not an address (0x and 40 hex digits) or none",
-                     value);
-            return -1;
-        }
-        c->has_router = 1;
-        return 0;
-    case CFG_BOOL: {
-        static const char *const yes[] = { "on", "true", "yes", "1" };
-        static const char *const no[] = { "off", "false", "no", "0" };
-        size_t i;
-
-        for (i = 0; i < ARRAY_SIZE(yes); i++) {
-            if (strcmp(value, yes[i]) == 0) {
-                *(int *)field = 1;
-                return 0;
-            }
-            if (strcmp(value, no[i]) == 0) {
-                *(int *)field = 0;
-                return 0;
-            }
-        }
-        snprintf(err, errlen, "\"%s\" is not on or off", value);
+    if ((size_t)k->type >= ARRAY_SIZE(cfg_types) || !cfg_types[k->type].set)
+        return cfg_fail(&s, "internal: unknown type");
+    t = &cfg_types[k->type];
+    if (t->set(&s) < 0)
         return -1;
+    if (t->hold == CFG_HOLD_TEXT) {
+        char **sp = s.field;
+
+        free(*sp);
+        *sp = xstrdup(value);
     }
-    case CFG_NUMS:
-        return parse_nums(field, value, k->min, k->max, err, errlen);
-    case CFG_URLS:
-    case CFG_ADDRS:
-    case CFG_IPS:
-    case CFG_NAMES:
-        if (*value == '\0' && k->type == CFG_URLS) {
-            snprintf(err, errlen, "needs at least one URL");
-            return -1;
-        }
-        return parse_list(field, value, k->type, err, errlen);
-    }
-    snprintf(err, errlen, "internal: unknown type");
-    return -1;
+    return 0;
 }
 
 /* Applies a profile's values to every key not set explicitly. */
@@ -1042,28 +1098,17 @@ void config_release(struct config *c)
     size_t i;
 
     for (i = 0; i < ARRAY_SIZE(cfg_keys); i++) {
-        const struct cfg_key *k = &cfg_keys[i];
-        void *field = (char *)c + k->off;
+        void *field = (char *)c + cfg_keys[i].off;
 
-        switch (k->type) {
-        case CFG_STR:
-        case CFG_DIR:
-        case CFG_URL_OPT:
-        case CFG_STR_OPT:
-        case CFG_SECRET:
-        case CFG_LISTEN:
-        case CFG_LEVEL:
-        case CFG_PROFILE:
+        switch (cfg_types[cfg_keys[i].type].hold) {
+        case CFG_HOLD_TEXT:
             free(*(char **)field);
             *(char **)field = NULL;
             break;
-        case CFG_URLS:
-        case CFG_ADDRS:
-        case CFG_IPS:
-        case CFG_NAMES:
+        case CFG_HOLD_LIST:
             list_release(field);
             break;
-        default:
+        case CFG_HOLD_VALUE:
             break;
         }
     }

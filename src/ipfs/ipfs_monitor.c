@@ -673,83 +673,134 @@ static void reap(struct ipfs_mon *m)
     }
 }
 
+/* Where a pass stands between turns of its loop. */
+struct pass_loop {
+    enum ipfs_run mode;
+    int all;                   /* every CID, not only the due ones */
+    int64_t now;               /* wall time the due CIDs are read at */
+    int64_t knc, krow;         /* keyset position of the next read */
+    bool exhausted;            /* the last read found no more CIDs */
+    uint64_t last_flush, last_progress, last_look, last_discover; /* ms */
+};
+
+/* No request is in flight or queued. */
+static bool pass_idle(const struct ipfs_mon *m)
+{
+    return m->running == 0 && !m->qlen && !m->glen;
+}
+
+/* Reads more CIDs while few are alive and, following, looks again for
+ * CIDs that fell due or were just discovered.  0 or -1. */
+static int pass_feed(struct ipfs_mon *m, struct pass_loop *p)
+{
+    size_t conc = (size_t)m->cfg->ipfs_concurrency;
+
+    /* Keep a few batches alive: enough to fill every slot, few enough
+     * that an interrupted pass loses little. */
+    if (!p->exhausted && m->qlen < conc * 2 && m->live < conc * 4 + 64) {
+        int got;
+
+        /* Following, a CID that falls due while slow rounds are in flight
+         * joins this pass: the keyset stays valid because a checked CID's
+         * next_check is later than the one it had. */
+        if (p->mode == IPFS_RUN_FOLLOW)
+            p->now = util_wall_s();
+        got = refill(m, p->all, p->now, &p->knc, &p->krow);
+        if (got < 0)
+            return -1;
+        if (got < IPFS_BATCH) {
+            p->exhausted = true;
+            p->last_look = util_now_ms();
+        }
+    }
+    if (p->mode != IPFS_RUN_FOLLOW)
+        return 0;
+    if (p->exhausted && m->live > 0 &&
+        util_now_ms() - p->last_look >= IPFS_FOLLOW_MS)
+        p->exhausted = false;
+    /* A long following pass still finds new CIDs every interval (they are
+     * due now, so after the keyset position). */
+    if (util_now_ms() - p->last_discover >= m->cfg->ipfs_interval * 1000) {
+        uint64_t added = 0;
+
+        p->last_discover = util_now_ms();
+        if (ipfs_mon_discover(m, 0, &added) == 0 && added) {
+            log_info("ipfs: %" PRIu64 " new CIDs to check", added);
+            p->exhausted = false;
+        }
+    }
+    return 0;
+}
+
+/* Starts queued requests (GETs first) while slots are free and the
+ * bandwidth bucket is not in debt.  Returns the ms to wait for activity;
+ * *throttled is set when the debt stopped it. */
+static int pass_start(struct ipfs_mon *m, bool *throttled)
+{
+    uint64_t bw = m->cfg->ipfs_bandwidth;
+
+    bucket_refill(m);
+    *throttled = false;
+    while (m->running < (size_t)m->cfg->ipfs_concurrency &&
+           (m->glen || m->qlen)) {
+        struct req r;
+
+        if (bw && m->tokens < 0) {
+            double ms = -m->tokens * 1000.0 / (double)bw;
+
+            *throttled = true;
+            return ms < 1 ? 1 : ms > IPFS_POLL_MS ? IPFS_POLL_MS : (int)ms;
+        }
+        r = m->glen ? pop(m->gets, &m->ghead, &m->glen)
+                    : pop(m->queue, &m->qhead, &m->qlen);
+        start_req(m, r);
+    }
+    return IPFS_POLL_MS;
+}
+
+/* Writes the finished CIDs when enough are waiting, enough time passed or
+ * nothing else is going on.  0 or -1. */
+static int pass_flush(struct ipfs_mon *m, struct pass_loop *p)
+{
+    if (!m->nfinished ||
+        (m->nfinished < IPFS_FLUSH_CIDS &&
+         util_now_ms() - p->last_flush < IPFS_FLUSH_MS && !pass_idle(m)))
+        return 0;
+    if (flush(m) < 0)
+        return -1;
+    p->last_flush = util_now_ms();
+    return 0;
+}
+
 int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
                  struct ipfs_pass *out)
 {
-    const struct config *cfg = m->cfg;
-    size_t conc = (size_t)cfg->ipfs_concurrency;
-    int64_t now = util_wall_s(), knc = INT64_MIN, krow = 0;
-    uint64_t last_flush = util_now_ms(), last_progress = 0, last_look = 0;
-    uint64_t last_discover = util_now_ms();
-    int all = mode == IPFS_RUN_ALL;
-    bool exhausted = false;
-    int ret = -1;
+    struct pass_loop p;
+    int ret = IPFS_PASS_ERROR;
 
+    memset(&p, 0, sizeof(p));
+    p.mode = mode;
+    p.all = mode == IPFS_RUN_ALL;
+    p.now = util_wall_s();
+    p.knc = INT64_MIN;
+    p.last_flush = p.last_discover = util_now_ms();
     memset(&m->pass, 0, sizeof(m->pass));
     m->pass.started_ms = util_now_ms();
-    if (ipfs_store_due_count(m->db, all, now, &m->pass.total) < 0)
-        return -1;
-    m->tokens = cfg->ipfs_bandwidth ? (double)cfg->ipfs_bandwidth : 0;
+    if (ipfs_store_due_count(m->db, p.all, p.now, &m->pass.total) < 0)
+        return IPFS_PASS_ERROR;
+    m->tokens = m->cfg->ipfs_bandwidth ? (double)m->cfg->ipfs_bandwidth : 0;
     m->tokens_ms = util_now_ms();
     for (;;) {
-        int still = 0, wait_ms = IPFS_POLL_MS;
+        int still = 0, wait_ms;
         bool throttled;
 
         if (atomic_load(m->stop)) {
-            ret = 1;
+            ret = IPFS_PASS_STOPPED;
             goto out;
         }
-        /* Keep a few batches alive: enough to fill every slot, few
-         * enough that an interrupted pass loses little. */
-        if (!exhausted && m->qlen < conc * 2 && m->live < conc * 4 + 64) {
-            int got;
-
-            /* Following, a CID that falls due while slow rounds are in
-             * flight joins this pass: the keyset stays valid because a
-             * checked CID's next_check is later than the one it had. */
-            if (mode == IPFS_RUN_FOLLOW)
-                now = util_wall_s();
-            got = refill(m, all, now, &knc, &krow);
-            if (got < 0)
-                goto out;
-            if (got < IPFS_BATCH) {
-                exhausted = true;
-                last_look = util_now_ms();
-            }
-        }
-        if (mode == IPFS_RUN_FOLLOW && exhausted && m->live > 0 &&
-            util_now_ms() - last_look >= IPFS_FOLLOW_MS)
-            exhausted = false;
-        /* A long following pass still finds new CIDs every interval (they
-         * are due now, so after the keyset position). */
-        if (mode == IPFS_RUN_FOLLOW &&
-            util_now_ms() - last_discover >= cfg->ipfs_interval * 1000) {
-            uint64_t added = 0;
-
-            last_discover = util_now_ms();
-            if (ipfs_mon_discover(m, 0, &added) == 0 && added) {
-                log_info("ipfs: %" PRIu64 " new CIDs to check", added);
-                exhausted = false;
-            }
-        }
-        bucket_refill(m);
-        throttled = false;
-        while (m->running < conc && (m->glen || m->qlen)) {
-            struct req r;
-
-            if (cfg->ipfs_bandwidth && m->tokens < 0) {
-                double ms = -m->tokens * 1000.0 /
-                            (double)cfg->ipfs_bandwidth;
-
-                wait_ms = ms < 1 ? 1 : ms > IPFS_POLL_MS ? IPFS_POLL_MS
-                                                         : (int)ms;
-                throttled = true;
-                break;
-            }
-            r = m->glen ? pop(m->gets, &m->ghead, &m->glen)
-                        : pop(m->queue, &m->qhead, &m->qlen);
-            start_req(m, r);
-        }
+        if (pass_feed(m, &p) < 0)
+            goto out;
+        wait_ms = pass_start(m, &throttled);
         /* Wait for activity (curl's own timers shorten the wait), then
          * drive the transfers; a freed slot is refilled next turn without
          * waiting.  Only a bandwidth debt with nothing in flight sleeps. */
@@ -760,25 +811,18 @@ int ipfs_mon_run(struct ipfs_mon *m, enum ipfs_run mode,
         } else if (throttled) {
             usleep((useconds_t)wait_ms * 1000);
         }
-        if (m->nfinished &&
-            (m->nfinished >= IPFS_FLUSH_CIDS ||
-             util_now_ms() - last_flush >= IPFS_FLUSH_MS ||
-             (m->running == 0 && !m->qlen && !m->glen))) {
-            if (flush(m) < 0)
-                goto out;
-            last_flush = util_now_ms();
-        }
-        if (m->progress && util_now_ms() - last_progress >= 250) {
+        if (pass_flush(m, &p) < 0)
+            goto out;
+        if (m->progress && util_now_ms() - p.last_progress >= 250) {
             m->progress(&m->pass, m->progress_ud);
-            last_progress = util_now_ms();
+            p.last_progress = util_now_ms();
         }
-        if (m->running == 0 && !m->qlen && !m->glen && m->live == 0 &&
-            exhausted)
+        if (pass_idle(m) && m->live == 0 && p.exhausted)
             break;
     }
-    ret = 0;
+    ret = IPFS_PASS_DONE;
 out:
-    if (ret != 0)
+    if (ret != IPFS_PASS_DONE)
         abandon(m);
     if (m->progress)
         m->progress(&m->pass, m->progress_ud);
@@ -897,7 +941,7 @@ static int64_t ipfs_step(struct worker *w, void *arg)
             log_info("ipfs: %" PRIu64 " new CIDs to check", added);
     }
     r = ipfs_mon_run(t->mon, IPFS_RUN_FOLLOW, &p);
-    if (r == 0 && p.cids)
+    if (r == IPFS_PASS_DONE && p.cids)
         log_info("ipfs: checked %" PRIu64 " CIDs (%" PRIu64
                  " requests): ok %" PRIu64 ", slow %" PRIu64
                  ", missing %" PRIu64 ", error %" PRIu64,
@@ -906,8 +950,8 @@ static int64_t ipfs_step(struct worker *w, void *arg)
                  p.by_status[IPFS_ST_ERROR]);
     /* next_check is wall time. */
     now_ms = util_wall_s() * 1000;
-    if (r == 0 && ipfs_store_next_due(t->db, &next) == 0 && next >= 0 &&
-        next * 1000 - now_ms < (int64_t)interval_ms)
+    if (r == IPFS_PASS_DONE && ipfs_store_next_due(t->db, &next) == 0 &&
+        next >= 0 && next * 1000 - now_ms < (int64_t)interval_ms)
         return next * 1000 > now_ms ? next * 1000 - now_ms : 0;
     return (int64_t)interval_ms;
 }
