@@ -5,6 +5,7 @@
 #include "arbiusd/social_store.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,32 @@ struct social {
 static const char task_hidden_sql[] =
     "SELECT hidden OR EXISTS (SELECT 1 FROM social_moderation m "
     "WHERE m.task = tasks.id) FROM tasks WHERE id = ?";
+
+/*
+ * Adds (on) or removes the row of a toggle (an upvote, a reaction, a
+ * hidden task): add_sql takes every argument of fmt, del_sql the first
+ * ndel of them (the row's key).  changes(), or -1 after logging.
+ */
+static int toggle_row(struct db *db, int on, const char *add_sql,
+                      const char *del_sql, int ndel, const char *fmt, ...)
+{
+    sqlite3_stmt *st = db_stmt(db, on ? add_sql : del_sql);
+    char key_fmt[16];
+    va_list ap;
+    int r = st ? 1 : -1;
+
+    snprintf(key_fmt, sizeof(key_fmt), "%.*s", ndel, fmt);
+    va_start(ap, fmt);
+    if (st && db_bindv(st, on ? fmt : key_fmt, ap) < 0) {
+        log_warnx("social: cannot bind: %s", on ? add_sql : del_sql);
+        r = -1;
+    }
+    va_end(ap);
+    while (r == 1)
+        r = db_step(db, st, NULL);
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : sqlite3_changes(db_sqlite(db));
+}
 
 /* "0x..." lower-case address -> EIP-55 display text (JSON string). */
 static json_t *display_address(const char *lower)
@@ -178,7 +205,7 @@ int social_session_create(struct social *s, const char *id_hash,
 
 int social_session_revoke(struct social *s, const char *id_hash, int64_t now)
 {
-    int ret = -1, r;
+    int r;
 
     if (tx_begin(s) < 0)
         return -1;
@@ -186,9 +213,7 @@ int social_session_revoke(struct social *s, const char *id_hash, int64_t now)
                "UPDATE social_sessions SET revoked_at = ? WHERE "
                "id_hash = ? AND revoked_at IS NULL",
                "it", now, id_hash);
-    if (r >= 0)
-        ret = r == 1 ? 0 : 1;
-    return tx_end(s, ret);
+    return tx_end(s, r < 0 ? -1 : r == 1 ? 0 : 1);
 }
 
 /* The audit insert without a transaction of its own. */
@@ -257,16 +282,11 @@ int social_vote(struct social *s, const char *task, const char *address,
 
     if (r != 0)
         return r;
-    if (up)
-        r = db_run(s->db,
+    if (toggle_row(s->db, up,
                    "INSERT OR IGNORE INTO social_votes (task, address, "
                    "created_at) VALUES (?, ?, ?)",
-                   "tti", task, address, now);
-    else
-        r = db_run(s->db,
                    "DELETE FROM social_votes WHERE task = ? AND address = ?",
-                   "tt", task, address);
-    if (r < 0 ||
+                   2, "tti", task, address, now) < 0 ||
         db_int(s->db, &n, "SELECT count(*) FROM social_votes WHERE task = ?",
                "t", task) < 0 ||
         db_run(s->db, "UPDATE tasks SET upvotes = ? WHERE id = ?", "it", n,
@@ -285,16 +305,12 @@ int social_react(struct social *s, const char *task, const char *address,
 
     if (r != 0)
         return r;
-    if (on)
-        r = db_run(s->db,
+    r = toggle_row(s->db, on,
                    "INSERT OR IGNORE INTO social_reactions (task, address, "
                    "reaction, created_at) VALUES (?, ?, ?, ?)",
-                   "ttti", task, address, reaction, now);
-    else
-        r = db_run(s->db,
                    "DELETE FROM social_reactions WHERE task = ? AND "
                    "address = ? AND reaction = ?",
-                   "ttt", task, address, reaction);
+                   3, "ttti", task, address, reaction, now);
     return tx_end(s, r < 0 ? -1 : 0);
 }
 
@@ -375,14 +391,11 @@ int social_hide_task(struct social *s, const char *task, int hidden,
     if (ret != 0)
         goto out;
     ret = -1;
-    if (hidden)
-        r = db_run(s->db,
+    r = toggle_row(s->db, hidden,
                    "INSERT OR IGNORE INTO social_moderation (task, hidden_by, "
                    "hidden_at, reason) VALUES (?, ?, ?, ?)",
-                   "ttit", task, admin, now, reason);
-    else
-        r = db_run(s->db, "DELETE FROM social_moderation WHERE task = ?", "t",
-                   task);
+                   "DELETE FROM social_moderation WHERE task = ?",
+                   1, "ttit", task, admin, now, reason);
     if (r < 0 ||
         db_run(s->db, "UPDATE tasks SET hidden = ? WHERE id = ?", "it",
                (int64_t)(hidden ? 1 : 0), task) < 0 ||
