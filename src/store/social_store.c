@@ -100,6 +100,8 @@ int social_open(const char *path, uint64_t busy_ms, struct social **outp)
     return 0;
 }
 
+/* Closes the writer's connection; the caller has stopped every thread
+ * that could still write through s. */
 void social_free(struct social *s)
 {
     if (!s)

@@ -1242,51 +1242,64 @@ static int put_vote_finish(struct store *st, const struct st_event *ev)
     return r;
 }
 
-/* Template fields of a model from its JSON template bytes. */
-static void template_fields(const uint8_t *b, size_t n, char **json,
-                            char **file, char **type, char **title)
+/* What a models row keeps of the model's JSON template. */
+struct tmpl_fields {
+    char *json;                    /* compact; NULL: not a JSON object */
+    char *file, *type;             /* output[0].filename, .type; or NULL */
+    char *title;                   /* meta.title, or NULL */
+};
+
+/* A new copy of o[key] when it is a string, else NULL. */
+static char *json_str_dup(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+/* Fills f (owned strings: tmpl_fields_release) from template bytes b. */
+static void tmpl_fields_init(struct tmpl_fields *f, const uint8_t *b,
+                             size_t n)
 {
     json_t *j = b ? json_loadb((const char *)b, n, 0, NULL) : NULL;
-    json_t *out0, *meta;
+    json_t *out0;
 
-    *json = *file = *type = *title = NULL;
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return;
+    memset(f, 0, sizeof(*f));
+    if (json_is_object(j)) {
+        f->json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        out0 = json_array_get(json_object_get(j, "output"), 0);
+        f->file = json_str_dup(out0, "filename");
+        f->type = json_str_dup(out0, "type");
+        f->title = json_str_dup(json_object_get(j, "meta"), "title");
     }
-    *json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    out0 = json_array_get(json_object_get(j, "output"), 0);
-    if (json_is_string(json_object_get(out0, "filename")))
-        *file = xstrdup(json_string_value(json_object_get(out0, "filename")));
-    if (json_is_string(json_object_get(out0, "type")))
-        *type = xstrdup(json_string_value(json_object_get(out0, "type")));
-    meta = json_object_get(j, "meta");
-    if (json_is_string(json_object_get(meta, "title")))
-        *title = xstrdup(json_string_value(json_object_get(meta, "title")));
     json_decref(j);
+}
+
+static void tmpl_fields_release(struct tmpl_fields *f)
+{
+    free(f->json);
+    free(f->file);
+    free(f->type);
+    free(f->title);
 }
 
 static int put_model(struct store *st, const struct st_event *ev)
 {
     const struct st_model *m = &ev->u.model;
-    char *json, *file, *type, *title;
+    struct tmpl_fields f;
     int r;
 
-    template_fields(m->template_bytes, m->template_len, &json, &file, &type,
-                    &title);
+    tmpl_fields_init(&f, m->template_bytes, m->template_len);
     r = db_run(st->db,
                "INSERT OR IGNORE INTO models (id, addr, fee, template, "
                "template_json, output_file, output_type, title, cid, block, "
                "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, "
                "?, nullif(?, ''), ?, ?, ?, ?)",
                "tttbttttt" "iiti", m->id, m->addr, m->fee, m->template_bytes,
-               m->template_len, json, file, type, title, m->cid,
+               m->template_len, f.json, f.file, f.type, f.title, m->cid,
                (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
                ev->pos.time);
-    free(json);
-    free(file);
-    free(type);
-    free(title);
+    tmpl_fields_release(&f);
     return r;
 }
 
@@ -2223,7 +2236,6 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
                      struct st_event *e)
 {
     const char *c3 = (const char *)sqlite3_column_text(s, 3);
-    const char *c4 = (const char *)sqlite3_column_text(s, 4);
     size_t i;
 
     e->kind = kind;
@@ -2233,21 +2245,16 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
     snprintf(e->pos.tx, sizeof(e->pos.tx), "%s", tx);
     switch (kind) {
     case ST_CLAIM:
-        snprintf(e->u.pair.task, sizeof(e->u.pair.task), "%s",
-                 c3 ? c3 : "");
-        snprintf(e->u.pair.addr, sizeof(e->u.pair.addr), "%s",
-                 c4 ? c4 : "");
+        col_copy(s, 3, e->u.pair.task, sizeof(e->u.pair.task));
+        col_copy(s, 4, e->u.pair.addr, sizeof(e->u.pair.addr));
         break;
     case ST_VOTE_FINISH:
-        snprintf(e->u.finish.task, sizeof(e->u.finish.task), "%s",
-                 c3 ? c3 : "");
+        col_copy(s, 3, e->u.finish.task, sizeof(e->u.finish.task));
         e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
         break;
     case ST_TRANSFER:
-        snprintf(e->u.transfer.dst, sizeof(e->u.transfer.dst), "%s",
-                 c3 ? c3 : "");
-        snprintf(e->u.transfer.amount, sizeof(e->u.transfer.amount), "%s",
-                 c4 ? c4 : "0");
+        col_copy(s, 3, e->u.transfer.dst, sizeof(e->u.transfer.dst));
+        col_copy(s, 4, e->u.transfer.amount, sizeof(e->u.transfer.amount));
         break;
     case ST_PAYOUT:
         e->u.payout.kind = c3 && strcmp(c3, "rewards") == 0 ? "rewards"
