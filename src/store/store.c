@@ -160,6 +160,7 @@ static void *slot_next(const struct slot_map *m, size_t size, void *prev)
     for ((a) = slot_next((m), sizeof(*(a)), NULL); (a);                     \
          (a) = slot_next((m), sizeof(*(a)), (a)))
 
+/* Frees m's slots; m is empty and reusable. */
 static void slot_clear(struct slot_map *m)
 {
     free(m->slots);
@@ -293,6 +294,7 @@ static int keys_of(struct store *st, sqlite3_stmt *s, char ***keysp,
     return s && r == 0 ? 0 : -1;
 }
 
+/* Frees what keys_of() returned. */
 static void keys_free(char **keys, size_t n)
 {
     size_t i;
@@ -411,12 +413,14 @@ static struct acc *day_acc(struct slot_map *m, int64_t day, const char *s)
     return a;
 }
 
+/* Moves column col of the daily row of (day, model) by d. */
 static void daily_add(struct store *st, int64_t day, const char *model,
                       int col, int64_t d)
 {
     day_acc(&st->daily, day, model)->v[col] += d;
 }
 
+/* Adds a task fee (decimal) to the daily row of (day, model).  0 or -1. */
 static int daily_add_fee(struct store *st, int64_t day, const char *model,
                          const char *fee)
 {
@@ -1052,6 +1056,7 @@ static int is_miner(struct store *st, const char *addr)
     return r < 0 ? -1 : r == 0;
 }
 
+/* A task row, with its deltas (see put_kind for the return). */
 static int put_task(struct store *st, const struct st_event *ev)
 {
     const struct st_task *t = &ev->u.task;
@@ -1108,6 +1113,8 @@ static int task_info(struct store *st, const char *id,
     return r < 0 ? -1 : 0;
 }
 
+/* A solution row; its validator becomes a miner (flipping the automine
+ * flag of the tasks it owns), with the deltas it moves. */
 static int put_solution(struct store *st, const struct st_event *ev)
 {
     const struct st_solution *so = &ev->u.solution;
@@ -1156,6 +1163,7 @@ static int put_solution(struct store *st, const struct st_event *ev)
     return 1;
 }
 
+/* An other_events row: a log kept as name and JSON arguments. */
 static int put_other_raw(struct store *st, const struct st_pos *p,
                          const char *address, const char *name,
                          const char *topic0, const char *args)
@@ -1187,6 +1195,7 @@ static int put_claim_unmatched(struct store *st, const struct st_event *ev)
     return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
 }
 
+/* A claim marks its solution row claimed, with the deltas it moves. */
 static int put_claim(struct store *st, const struct st_event *ev)
 {
     const struct st_pair *c = &ev->u.pair;
@@ -1275,6 +1284,7 @@ static void tmpl_fields_init(struct tmpl_fields *f, const uint8_t *b,
     json_decref(j);
 }
 
+/* Frees what tmpl_fields_init() filled in. */
 static void tmpl_fields_release(struct tmpl_fields *f)
 {
     free(f->json);
@@ -1283,6 +1293,7 @@ static void tmpl_fields_release(struct tmpl_fields *f)
     free(f->title);
 }
 
+/* A models row, with the template fields it keeps. */
 static int put_model(struct store *st, const struct st_event *ev)
 {
     const struct st_model *m = &ev->u.model;
@@ -1303,6 +1314,7 @@ static int put_model(struct store *st, const struct st_event *ev)
     return r;
 }
 
+/* A model_changes row, applied to its models row. */
 static int put_model_change(struct store *st, const struct st_event *ev)
 {
     const struct st_model_change *c = &ev->u.change;
@@ -1323,6 +1335,7 @@ static int put_model_change(struct store *st, const struct st_event *ev)
     return db_run(st->db, sql, "tt", c->value, c->model) < 0 ? -1 : 1;
 }
 
+/* A TaskRetracted log (as an other_events row) flags its task. */
 static int put_retracted(struct store *st, const struct st_event *ev)
 {
     char args[128];
@@ -1336,6 +1349,7 @@ static int put_retracted(struct store *st, const struct st_event *ev)
     return r;
 }
 
+/* A commitments row. */
 static int put_commitment(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
@@ -1347,6 +1361,7 @@ static int put_commitment(struct store *st, const struct st_event *ev)
                   (int64_t)p->block, (int64_t)p->log_index, p->tx, p->time);
 }
 
+/* A contestations row, counted in the totals. */
 static int put_contestation(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
@@ -1364,6 +1379,7 @@ static int put_contestation(struct store *st, const struct st_event *ev)
     return r;
 }
 
+/* A votes row. */
 static int put_vote(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
@@ -1376,6 +1392,7 @@ static int put_vote(struct store *st, const struct st_event *ev)
                   (int64_t)p->log_index, p->tx, p->time);
 }
 
+/* A stake_events row. */
 static int put_stake(struct store *st, const struct st_event *ev)
 {
     const struct st_stake *k = &ev->u.stake;
@@ -1391,6 +1408,7 @@ static int put_stake(struct store *st, const struct st_event *ev)
                   k->amount, k->unlock);
 }
 
+/* A payouts row (settled into earnings by settle_events()). */
 static int put_payout(struct store *st, const struct st_event *ev)
 {
     const struct st_payout *o = &ev->u.payout;
@@ -1406,6 +1424,7 @@ static int put_payout(struct store *st, const struct st_event *ev)
                   o->model, o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
 }
 
+/* A transfers row (settled into earnings by settle_events()). */
 static int put_transfer(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
@@ -1418,6 +1437,7 @@ static int put_transfer(struct store *st, const struct st_event *ev)
                   ev->u.transfer.amount);
 }
 
+/* An incentives row. */
 static int put_incentive(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
@@ -1431,6 +1451,7 @@ static int put_incentive(struct store *st, const struct st_event *ev)
                   ev->u.incentive.recipient, ev->u.incentive.amount);
 }
 
+/* A log the decoder does not model, as an other_events row. */
 static int put_other(struct store *st, const struct st_event *ev)
 {
     return put_other_raw(st, &ev->pos, ev->u.other.address,
@@ -1473,6 +1494,7 @@ static int put_event(struct store *st, const struct st_event *ev)
     return r < 0 ? -1 : 0;
 }
 
+/* The hash of block n (the reorg window). */
 static int put_block(struct store *st, uint64_t n, const char *hash,
                      const char *parent, int64_t time)
 {
@@ -1700,6 +1722,7 @@ static int recompute_day(struct store *st, int64_t day)
     return r < 0 ? -1 : 0;
 }
 
+/* Recomputes the users row of one owner from its tasks. */
 static int recompute_user(struct store *st, const char *addr)
 {
     char sum[ST_DEC_SIZE] = "0";
@@ -1744,6 +1767,7 @@ static const char *const recompute_miner_sql[] = {
     "WHERE validator = ?1 GROUP BY validator",
 };
 
+/* Recomputes the miners row of one validator (see recompute_miner_sql). */
 static int recompute_miner(struct store *st, const char *addr)
 {
     return run_list(st, recompute_miner_sql, ARRAY_SIZE(recompute_miner_sql),
@@ -1890,6 +1914,7 @@ static int recompute_addr(struct store *st, const char *addr)
                : 0;
 }
 
+/* The totals row from the daily rows (events aside). */
 static int recompute_totals(struct store *st)
 {
     return db_run(st->db,
@@ -1902,6 +1927,7 @@ static int recompute_totals(struct store *st)
                   "WHERE id = 1", "") < 0 ? -1 : 0;
 }
 
+/* recompute_day() of a day key as for_each_key() hands it over. */
 static int recompute_day_key(struct store *st, const char *key)
 {
     return recompute_day(st, strtoll(key, NULL, 10));
@@ -2268,6 +2294,7 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
     }
 }
 
+/* qsort order of events: chain order (block, log index). */
 static int cmp_event_pos(const void *a, const void *b)
 {
     const struct st_event *x = a, *y = b;
