@@ -9,112 +9,51 @@
 #include "arbiusd/db.h"
 #include "arbiusd/log.h"
 
-/* Prepares sql or logs; NULL on error. */
-static sqlite3_stmt *prep(struct db *db, const char *sql)
-{
-    return db_prepare(db, sql, "ipfs: prepare");
-}
-
 int ipfs_store_max_solution(struct db *db, int64_t *out)
 {
-    sqlite3_stmt *st = prep(db, "SELECT coalesce(max(rowid), 0) FROM "
-                                "solutions");
-    int ret = -1;
-
-    if (!st)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        ret = 0;
-    } else {
-        db_log_error(db, "ipfs: max solution");
-    }
-    sqlite3_finalize(st);
-    return ret;
+    return db_int(db, out, "SELECT coalesce(max(rowid), 0) FROM solutions",
+                  "") == 0 ? 0 : -1;
 }
 
-struct new_cid {
-    char *cid;
-    char *path;
-};
+/* The solution CIDs with rowid in (?1, ?2] that have no ipfs_cids row,
+ * with the output file of their model ("" = the directory). */
+#define IPFS_SQL_NEW_CIDS                                                   \
+    "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "                  \
+    "LEFT JOIN models m ON m.id = t.model "                                 \
+    "WHERE s.rowid > ?1 AND s.rowid <= ?2 "                                 \
+    "AND s.cid_text IS NOT NULL AND NOT EXISTS "                            \
+    "(SELECT 1 FROM ipfs_cids c WHERE c.cid = s.cid_text)"
 
 int ipfs_store_discover(struct db *db, int64_t after, int64_t upto,
                         int64_t now, uint64_t *added)
 {
-    sqlite3_stmt *sel = NULL, *ins = NULL;
-    struct new_cid *rows = NULL;
-    size_t n = 0, cap = 0, i;
-    uint64_t count = 0;
-    int r, ret = -1, in_txn = 0;
+    int64_t any = 0;
+    int r;
 
     /* Read first: most polls find nothing and must not take the write
      * lock the scanner needs. */
-    sel = prep(db,
-               "SELECT s.cid_text, coalesce(m.output_file, '') "
-               "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
-               "LEFT JOIN models m ON m.id = t.model "
-               "WHERE s.rowid > ?1 AND s.rowid <= ?2 "
-               "AND s.cid_text IS NOT NULL AND NOT EXISTS "
-               "(SELECT 1 FROM ipfs_cids c WHERE c.cid = s.cid_text)");
-    if (!sel)
-        goto out;
-    sqlite3_bind_int64(sel, 1, after);
-    sqlite3_bind_int64(sel, 2, upto);
-    while ((r = sqlite3_step(sel)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            rows = xrealloc(rows, cap * sizeof(*rows));
-        }
-        rows[n].cid = xstrdup((const char *)sqlite3_column_text(sel, 0));
-        rows[n].path = xstrdup((const char *)sqlite3_column_text(sel, 1));
-        n++;
+    if (db_int(db, &any, "SELECT EXISTS (SELECT 1 " IPFS_SQL_NEW_CIDS ")",
+               "ii", after, upto) < 0)
+        return -1;
+    if (!any) {
+        if (added)
+            *added = 0;
+        return 0;
     }
-    if (r != SQLITE_DONE) {
-        db_log_error(db, "ipfs: discover");
-        goto out;
-    }
-    sqlite3_finalize(sel);
-    sel = NULL;
-    if (n == 0) {
-        ret = 0;
-        goto out;
-    }
-    ins = prep(db, "INSERT OR IGNORE INTO ipfs_cids (cid, path, status, "
-                   "first_seen, next_check) VALUES (?, ?, 'pending', ?, ?)");
-    if (!ins || db_begin(db) < 0)
-        goto out;
-    in_txn = 1;
-    for (i = 0; i < n; i++) {
-        sqlite3_reset(ins);
-        sqlite3_bind_text(ins, 1, rows[i].cid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, rows[i].path, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 3, now);
-        sqlite3_bind_int64(ins, 4, now);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
-            db_log_error(db, "ipfs: insert cid");
-            goto out;
-        }
-        count += (uint64_t)sqlite3_changes(db_sqlite(db));
-    }
-    sqlite3_finalize(ins);
-    ins = NULL;
-    if (db_commit(db) < 0)
-        goto out;
-    in_txn = 0;
-    ret = 0;
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(ins);
-    if (in_txn)
+    if (db_begin(db) < 0)
+        return -1;
+    r = db_run(db, "INSERT OR IGNORE INTO ipfs_cids (cid, path, status, "
+                   "first_seen, next_check) SELECT s.cid_text, "
+                   "coalesce(m.output_file, ''), 'pending', ?3, ?3 "
+                   IPFS_SQL_NEW_CIDS,
+               "iii", after, upto, now);
+    if (r < 0 || db_commit(db) < 0) {
         db_rollback(db);
-    for (i = 0; i < n; i++) {
-        free(rows[i].cid);
-        free(rows[i].path);
+        return -1;
     }
-    free(rows);
-    if (ret == 0 && added)
-        *added = count;
-    return ret;
+    if (added)
+        *added = (uint64_t)r;
+    return 0;
 }
 
 void ipfs_due_release(struct ipfs_due *d)
@@ -129,6 +68,20 @@ void ipfs_due_release(struct ipfs_due *d)
     "'image' FROM solutions s JOIN tasks t ON t.id = s.task "               \
     "JOIN models m ON m.id = t.model WHERE s.cid_text = c.cid LIMIT 1), 0)"
 
+/* Fills d (zeroed) from the ipfs_store_due row at st. */
+static void due_of(sqlite3_stmt *st, struct ipfs_due *d)
+{
+    const char *cid = (const char *)sqlite3_column_text(st, 2);
+    const char *path = (const char *)sqlite3_column_text(st, 3);
+
+    d->rowid = sqlite3_column_int64(st, 0);
+    d->next_check = sqlite3_column_int64(st, 1);
+    snprintf(d->cid, sizeof(d->cid), "%s", cid ? cid : "");
+    d->path = xstrdup(path ? path : "");
+    d->attempts = (uint64_t)sqlite3_column_int64(st, 4);
+    d->is_text = sqlite3_column_int(st, 5) != 0;
+}
+
 int ipfs_store_due(struct db *db, int all, int64_t now, int64_t *after_nc,
                    int64_t *after_rowid, struct ipfs_due *out, size_t max,
                    size_t *n)
@@ -137,82 +90,43 @@ int ipfs_store_due(struct db *db, int all, int64_t now, int64_t *after_nc,
     size_t k = 0;
     int r;
 
-    if (all)
-        st = prep(db, "SELECT c.rowid, coalesce(c.next_check, 0), c.cid, "
-                      "c.path, c.attempts, " IPFS_SQL_IS_TEXT " "
-                      "FROM ipfs_cids c WHERE c.rowid > ?2 "
-                      "ORDER BY c.rowid LIMIT ?4");
-    else
-        st = prep(db, "SELECT c.rowid, c.next_check, c.cid, c.path, "
-                      "c.attempts, " IPFS_SQL_IS_TEXT " "
-                      "FROM ipfs_cids c WHERE c.next_check <= ?3 "
-                      "AND (c.next_check, c.rowid) > (?1, ?2) "
-                      "ORDER BY c.next_check, c.rowid LIMIT ?4");
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, *after_nc);
-    sqlite3_bind_int64(st, 2, *after_rowid);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
-    while (k < max && (r = sqlite3_step(st)) == SQLITE_ROW) {
-        struct ipfs_due *d = &out[k];
-        const char *cid = (const char *)sqlite3_column_text(st, 2);
-
-        memset(d, 0, sizeof(*d));
-        d->rowid = sqlite3_column_int64(st, 0);
-        d->next_check = sqlite3_column_int64(st, 1);
-        snprintf(d->cid, sizeof(d->cid), "%s", cid ? cid : "");
-        d->path = xstrdup((const char *)sqlite3_column_text(st, 3));
-        d->attempts = (uint64_t)sqlite3_column_int64(st, 4);
-        d->is_text = sqlite3_column_int(st, 5) != 0;
-        *after_rowid = d->rowid;
+    st = db_query(db, all ? "SELECT c.rowid, coalesce(c.next_check, 0), "
+                            "c.cid, c.path, c.attempts, " IPFS_SQL_IS_TEXT
+                            " FROM ipfs_cids c WHERE c.rowid > ?2 "
+                            "ORDER BY c.rowid LIMIT ?4"
+                          : "SELECT c.rowid, c.next_check, c.cid, c.path, "
+                            "c.attempts, " IPFS_SQL_IS_TEXT " "
+                            "FROM ipfs_cids c WHERE c.next_check <= ?3 "
+                            "AND (c.next_check, c.rowid) > (?1, ?2) "
+                            "ORDER BY c.next_check, c.rowid LIMIT ?4",
+                  "iiii", *after_nc, *after_rowid, now, (int64_t)max);
+    r = st ? 1 : -1;
+    while (r == 1 && k < max && (r = db_step(db, st, "ipfs: due")) == 1) {
+        memset(&out[k], 0, sizeof(out[k]));
+        due_of(st, &out[k]);
+        *after_rowid = out[k].rowid;
         if (!all)
-            *after_nc = d->next_check;
+            *after_nc = out[k].next_check;
         k++;
     }
-    if (k < max && r != SQLITE_DONE) {
-        db_log_error(db, "ipfs: due");
+    db_stmt_done(db, st);
+    if (r < 0) {
         while (k > 0)
             ipfs_due_release(&out[--k]);
-        sqlite3_finalize(st);
         return -1;
     }
-    sqlite3_finalize(st);
     *n = k;
     return 0;
 }
 
-/* One integer from sql with ?1 = a (when has_a). */
-static int query_i64(struct db *db, const char *sql, int has_a, int64_t a,
-                     int64_t *out)
-{
-    sqlite3_stmt *st = prep(db, sql);
-    int ret = -1;
-
-    if (!st)
-        return -1;
-    if (has_a)
-        sqlite3_bind_int64(st, 1, a);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *out = sqlite3_column_type(st, 0) == SQLITE_NULL
-                   ? -1
-                   : sqlite3_column_int64(st, 0);
-        ret = 0;
-    } else {
-        db_log_error(db, "ipfs: query");
-    }
-    sqlite3_finalize(st);
-    return ret;
-}
-
 int ipfs_store_due_count(struct db *db, int all, int64_t now, uint64_t *out)
 {
-    int64_t v;
+    int64_t v = 0;
+    int r = all ? db_int(db, &v, "SELECT count(*) FROM ipfs_cids", "")
+                : db_int(db, &v, "SELECT count(*) FROM ipfs_cids "
+                                 "WHERE next_check <= ?1", "i", now);
 
-    if (query_i64(db, all ? "SELECT count(*) FROM ipfs_cids"
-                          : "SELECT count(*) FROM ipfs_cids "
-                            "WHERE next_check <= ?1",
-                  !all, now, &v) < 0)
+    if (r < 0)
         return -1;
     *out = v < 0 ? 0 : (uint64_t)v;
     return 0;
@@ -220,103 +134,69 @@ int ipfs_store_due_count(struct db *db, int all, int64_t now, uint64_t *out)
 
 int ipfs_store_next_due(struct db *db, int64_t *out)
 {
-    return query_i64(db, "SELECT min(next_check) FROM ipfs_cids "
-                         "WHERE next_check IS NOT NULL", 0, 0, out);
+    return db_int(db, out, "SELECT coalesce(min(next_check), -1) FROM "
+                           "ipfs_cids WHERE next_check IS NOT NULL",
+                  "") < 0 ? -1 : 0;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+/* v, or -1 when v is negative: nullif(?, -1) then stores NULL. */
+static int64_t or_null(int64_t v)
 {
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
+    return v < 0 ? -1 : v;
 }
 
-static void bind_i64_or_null(sqlite3_stmt *st, int i, int64_t v)
+/* Records one round of one CID: its checks, then its ipfs_cids row.
+ * 0 or -1. */
+static int put_round(struct db *db, const struct ipfs_round_row *x)
 {
-    if (v >= 0)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
+    size_t j;
+
+    for (j = 0; j < x->nchecks; j++) {
+        const struct ipfs_check_row *c = &x->checks[j];
+
+        if (db_run(db, "INSERT INTO ipfs_checks (cid, gateway, time, "
+                       "method, http_status, result, latency_ms, "
+                       "content_type, bytes, error) VALUES (?, ?, ?, ?, "
+                       "nullif(?, -1), ?, ?, ?, nullif(?, -1), ?)",
+                   "ttititit" "it", x->cid, c->gateway, c->time,
+                   ipfs_method_name(c->method),
+                   (int64_t)(c->http_status > 0 ? c->http_status : -1),
+                   ipfs_result_name(c->result), (int64_t)c->latency_ms,
+                   c->content_type, or_null(c->bytes), c->error) < 0)
+            return -1;
+    }
+    /* text: a text-output round that fetched no valid text keeps what an
+     * earlier round stored. */
+    return db_run(db, "UPDATE ipfs_cids SET status = ?2, last_check = ?3, "
+                      "next_check = nullif(?4, -1), attempts = ?5, "
+                      "ok_gateways = ?6, latency_ms = nullif(?7, -1), "
+                      "content_type = coalesce(?8, content_type), "
+                      "size = coalesce(nullif(?9, -1), size), "
+                      "text = coalesce(?10, text) WHERE cid = ?1",
+                  "ttiiiiitiT", x->cid, ipfs_status_name(x->status),
+                  x->last_check, or_null(x->next_check),
+                  (int64_t)x->attempts, (int64_t)x->ok_gateways,
+                  or_null(x->latency_ms), x->content_type, or_null(x->size),
+                  x->text, x->text_len) < 0 ? -1 : 0;
 }
 
 int ipfs_store_rounds(struct db *db, const struct ipfs_round_row *r, size_t n)
 {
-    sqlite3_stmt *chk = NULL, *upd = NULL;
-    size_t i, j;
-    int ret = -1, in_txn = 0;
+    size_t i;
 
     if (n == 0)
         return 0;
-    chk = prep(db, "INSERT INTO ipfs_checks (cid, gateway, time, method, "
-                   "http_status, result, latency_ms, content_type, bytes, "
-                   "error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    /* text: a text-output round that fetched no valid text keeps what an
-     * earlier round stored. */
-    upd = prep(db, "UPDATE ipfs_cids SET status = ?2, last_check = ?3, "
-                   "next_check = ?4, attempts = ?5, ok_gateways = ?6, "
-                   "latency_ms = ?7, content_type = coalesce(?8, "
-                   "content_type), size = coalesce(?9, size), "
-                   "text = coalesce(?10, text) WHERE cid = ?1");
-    if (!chk || !upd || db_begin(db) < 0)
-        goto out;
-    in_txn = 1;
-    for (i = 0; i < n; i++) {
-        const struct ipfs_round_row *x = &r[i];
-
-        for (j = 0; j < x->nchecks; j++) {
-            const struct ipfs_check_row *c = &x->checks[j];
-
-            sqlite3_reset(chk);
-            sqlite3_bind_text(chk, 1, x->cid, -1, SQLITE_STATIC);
-            sqlite3_bind_text(chk, 2, c->gateway, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(chk, 3, c->time);
-            sqlite3_bind_text(chk, 4, ipfs_method_name(c->method), -1,
-                              SQLITE_STATIC);
-            bind_i64_or_null(chk, 5, c->http_status > 0 ? c->http_status
-                                                         : -1);
-            sqlite3_bind_text(chk, 6, ipfs_result_name(c->result), -1,
-                              SQLITE_STATIC);
-            sqlite3_bind_int64(chk, 7, (sqlite3_int64)c->latency_ms);
-            bind_text_or_null(chk, 8, c->content_type);
-            bind_i64_or_null(chk, 9, c->bytes);
-            bind_text_or_null(chk, 10, c->error);
-            if (sqlite3_step(chk) != SQLITE_DONE) {
-                db_log_error(db, "ipfs: insert check");
-                goto out;
-            }
-        }
-        sqlite3_reset(upd);
-        sqlite3_bind_text(upd, 1, x->cid, -1, SQLITE_STATIC);
-        sqlite3_bind_text(upd, 2, ipfs_status_name(x->status), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_int64(upd, 3, x->last_check);
-        bind_i64_or_null(upd, 4, x->next_check);
-        sqlite3_bind_int64(upd, 5, (sqlite3_int64)x->attempts);
-        sqlite3_bind_int64(upd, 6, (sqlite3_int64)x->ok_gateways);
-        bind_i64_or_null(upd, 7, x->latency_ms);
-        bind_text_or_null(upd, 8, x->content_type);
-        bind_i64_or_null(upd, 9, x->size);
-        if (x->text)
-            sqlite3_bind_text(upd, 10, x->text, (int)x->text_len,
-                              SQLITE_STATIC);
-        else
-            sqlite3_bind_null(upd, 10);
-        if (sqlite3_step(upd) != SQLITE_DONE) {
-            db_log_error(db, "ipfs: update cid");
-            goto out;
-        }
-    }
+    if (db_begin(db) < 0)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (put_round(db, &r[i]) < 0)
+            goto fail;
     if (db_commit(db) < 0)
-        goto out;
-    in_txn = 0;
-    ret = 0;
-out:
-    sqlite3_finalize(chk);
-    sqlite3_finalize(upd);
-    if (in_txn)
-        db_rollback(db);
-    return ret;
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    return -1;
 }
 
 /* Adds {name: count} of "SELECT name, count(*) ... GROUP BY name" to o,
@@ -324,16 +204,14 @@ out:
 static int group_counts(struct db *db, const char *sql,
                         const char *const *names, size_t nnames, json_t *o)
 {
-    sqlite3_stmt *st = prep(db, sql);
+    sqlite3_stmt *st = db_stmt(db, sql);
     json_int_t total = 0;
     size_t i;
-    int r;
+    int r = st ? 1 : -1;
 
-    if (!st)
-        return -1;
     for (i = 0; i < nnames; i++)
         json_object_set_new(o, names[i], json_integer(0));
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    while (r == 1 && (r = db_step(db, st, "ipfs: counts")) == 1) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         json_int_t v = sqlite3_column_int64(st, 1);
 
@@ -341,11 +219,9 @@ static int group_counts(struct db *db, const char *sql,
             json_object_set_new(o, name, json_integer(v));
         total += v;
     }
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) {
-        db_log_error(db, "ipfs: counts");
+    db_stmt_done(db, st);
+    if (r < 0)
         return -1;
-    }
     json_object_set_new(o, "total", json_integer(total));
     return 0;
 }
@@ -361,26 +237,18 @@ static int status_counts(struct db *db, json_t *o)
 {
     static const char *const few[] = { "pending", "slow", "missing",
                                        "error" };
-    int64_t total, n, rest = 0;
+    int64_t total = 0, rest = 0;
     size_t i;
 
-    if (query_i64(db, "SELECT coalesce(max(rowid), 0) FROM ipfs_cids", 0, 0,
-                  &total) < 0)
+    if (db_int(db, &total, "SELECT coalesce(max(rowid), 0) FROM ipfs_cids",
+               "") < 0)
         return -1;
     for (i = 0; i < ARRAY_SIZE(few); i++) {
-        sqlite3_stmt *st = prep(db, "SELECT count(*) FROM ipfs_cids "
-                                    "WHERE status = ?1");
+        int64_t n = 0;
 
-        if (!st)
+        if (db_int(db, &n, "SELECT count(*) FROM ipfs_cids WHERE "
+                           "status = ?1", "t", few[i]) < 0)
             return -1;
-        sqlite3_bind_text(st, 1, few[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            db_log_error(db, "ipfs: status counts");
-            sqlite3_finalize(st);
-            return -1;
-        }
-        n = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
         json_object_set_new(o, few[i], json_integer(n));
         rest += n;
     }
@@ -389,42 +257,42 @@ static int status_counts(struct db *db, json_t *o)
     return 0;
 }
 
+/* Adds n checks of result res to gateway gw's counts in o (created with
+ * every result at 0 when absent). */
+static void gateway_add(json_t *o, const char *gw, const char *res,
+                        json_int_t n)
+{
+    json_t *g = json_object_get(o, gw);
+
+    if (!g) {
+        g = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 0, "slow", 0,
+                      "missing", 0, "timeout", 0, "error", 0, "total", 0);
+        json_object_set_new(o, gw, g);
+    }
+    json_object_set_new(g, res, json_integer(n));
+    json_object_set_new(g, "total", json_integer(json_integer_value(
+        json_object_get(g, "total")) + n));
+}
+
 /* {gateway: {result: n, ..., "total": n}} over the newest checks. */
 static int gateway_counts(struct db *db, json_t *o)
 {
-    sqlite3_stmt *st = prep(db, "SELECT gateway, result, count(*) FROM "
-                                "(SELECT gateway, result FROM ipfs_checks "
-                                "ORDER BY id DESC LIMIT "
-                                IPFS_COUNTS_WINDOW_SQL ") "
-                                "GROUP BY gateway, result");
-    int r;
+    sqlite3_stmt *st = db_stmt(db, "SELECT gateway, result, count(*) FROM "
+                                   "(SELECT gateway, result FROM ipfs_checks "
+                                   "ORDER BY id DESC LIMIT "
+                                   IPFS_COUNTS_WINDOW_SQL ") "
+                                   "GROUP BY gateway, result");
+    int r = st ? 1 : -1;
 
-    if (!st)
-        return -1;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+    while (r == 1 && (r = db_step(db, st, "ipfs: gateway counts")) == 1) {
         const char *gw = (const char *)sqlite3_column_text(st, 0);
         const char *res = (const char *)sqlite3_column_text(st, 1);
-        json_int_t n = sqlite3_column_int64(st, 2);
-        json_t *g;
 
-        if (!gw || !res)
-            continue;
-        g = json_object_get(o, gw);
-        if (!g) {
-            g = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "ok", 0, "slow", 0,
-                          "missing", 0, "timeout", 0, "error", 0, "total", 0);
-            json_object_set_new(o, gw, g);
-        }
-        json_object_set_new(g, res, json_integer(n));
-        json_object_set_new(g, "total", json_integer(json_integer_value(
-            json_object_get(g, "total")) + n));
+        if (gw && res)
+            gateway_add(o, gw, res, sqlite3_column_int64(st, 2));
     }
-    sqlite3_finalize(st);
-    if (r != SQLITE_DONE) {
-        db_log_error(db, "ipfs: gateway counts");
-        return -1;
-    }
-    return 0;
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : 0;
 }
 
 int ipfs_counts_json(struct db *db, json_t **out)
@@ -433,7 +301,7 @@ int ipfs_counts_json(struct db *db, json_t **out)
                                            "timeout", "error" };
     json_t *o = json_object(), *cids = json_object(), *checks = json_object(),
            *recent = json_object(), *gateways = json_object();
-    int64_t due, given_up, last, total;
+    int64_t due = 0, given_up = 0, last = -1, total = 0;
 
     json_object_set_new(o, "cids", cids);
     json_object_set_new(o, "checks", checks);
@@ -449,16 +317,16 @@ int ipfs_counts_json(struct db *db, json_t **out)
                          IPFS_COUNTS_WINDOW_SQL ") GROUP BY result",
                      results, ARRAY_SIZE(results), recent) < 0 ||
         gateway_counts(db, gateways) < 0 ||
-        query_i64(db, "SELECT coalesce(max(id), 0) FROM ipfs_checks", 0, 0,
-                  &total) < 0 ||
-        query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE next_check <= ?1",
-                  1, util_wall_s(), &due) < 0 ||
-        query_i64(db, "SELECT count(*) FROM ipfs_cids WHERE status IN "
-                      "('missing', 'error') AND next_check IS NULL",
-                  0, 0, &given_up) < 0 ||
-        /* A subquery: one row (NULL) also before the first check. */
-        query_i64(db, "SELECT (SELECT time FROM ipfs_checks ORDER BY id "
-                      "DESC LIMIT 1)", 0, 0, &last) < 0) {
+        db_int(db, &total, "SELECT coalesce(max(id), 0) FROM ipfs_checks",
+               "") < 0 ||
+        db_int(db, &due, "SELECT count(*) FROM ipfs_cids WHERE "
+                         "next_check <= ?1", "i", util_wall_s()) < 0 ||
+        db_int(db, &given_up, "SELECT count(*) FROM ipfs_cids WHERE status "
+                              "IN ('missing', 'error') AND next_check IS "
+                              "NULL", "") < 0 ||
+        /* A subquery: one row (-1) also before the first check. */
+        db_int(db, &last, "SELECT coalesce((SELECT time FROM ipfs_checks "
+                          "ORDER BY id DESC LIMIT 1), -1)", "") < 0) {
         json_decref(o);
         return -1;
     }

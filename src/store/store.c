@@ -20,15 +20,6 @@
 
 #define DAY 86400
 
-#define STORE_CACHE 128
-
-/* Prepared statements, kept for the life of the store: the scanner runs the
- * same few dozen statements for every event, and preparing dominates. */
-struct stmt_cache {
-    char *sql;
-    sqlite3_stmt *s;
-};
-
 /*
  * Derived-table deltas of the range being written, keyed "day|model" or an
  * address, flushed once before the commit: a range of 10,000 tasks then
@@ -36,8 +27,11 @@ struct stmt_cache {
  */
 enum { D_TASKS, D_TASKS_HUMAN, D_SOLVED, D_SOLVED_HUMAN, D_CLAIMS, D_NCOLS };
 
+#define ACC_KEY_SIZE (ST_HASH_SIZE + 24)
+#define MACC_KEY_SIZE 192
+
 struct acc {
-    char key[ST_HASH_SIZE + 24];   /* "" = empty slot */
+    char key[ACC_KEY_SIZE];        /* "" = empty slot */
     int64_t day;                   /* daily rows */
     char model[ST_HASH_SIZE];
     int64_t v[D_NCOLS];            /* users: tasks, tasks_human, solved,
@@ -46,40 +40,42 @@ struct acc {
     int64_t first_block, first_time, last_time; /* users */
 };
 
-struct acc_map {
-    struct acc *slots;
-    size_t cap, n;
-};
+/* struct macc's two exact amounts, and the earnings kind of each. */
+enum { AMT_FEES, AMT_REWARDS };
 
 /*
  * The miners' and earnings' deltas: like struct acc with a longer key and
- * two exact amounts.  mdaily "day|addr|model" (v: solutions, claims; f, r:
+ * two exact amounts.  mdaily "day|addr|model" (v: solutions, claims; amt:
  * fees, rewards); mlat "addr|kind|day|secs" (v[0]: n); etot
  * "addr|role|era"; mearn "addr" (validator fees and rewards).
  */
 struct macc {
-    char key[192];                 /* "" = empty slot */
+    char key[MACC_KEY_SIZE];       /* "" = empty slot */
     char addr[ST_ADDR_SIZE];
     char str[ST_HASH_SIZE];        /* model or role */
     int64_t i0, i1;                /* day / kind / era, secs */
     int64_t v[2];
-    struct u256 f, r;
+    struct u256 amt[2];            /* AMT_FEES, AMT_REWARDS */
 };
 
-struct macc_map {
-    struct macc *slots;
+/*
+ * An open-addressing table of fixed-size slots (struct acc or struct
+ * macc), each starting with its NUL-terminated key ("" = empty slot), at
+ * most half full.
+ */
+struct slot_map {
+    char *slots;                   /* owned, cap slots */
     size_t cap, n;
 };
 
 struct store {
-    struct db *db;
-    sqlite3 *h;
-    struct stmt_cache cache[STORE_CACHE];
-    size_t ncache;
+    struct db *db;                 /* borrowed; its statement cache serves
+                                      the scanner's few dozen statements */
     int64_t totals[6];             /* tasks, tasks_human, solutions, claims,
                                       contestations, events */
-    struct acc_map daily, users, day_users;
-    struct macc_map mdaily, mlat, etot, mearn; /* see "miners and earnings" */
+    struct slot_map daily, users, day_users;   /* of struct acc */
+    struct slot_map mdaily, mlat, etot, mearn; /* of struct macc; see
+                                                  "miners and earnings" */
     int64_t active_window;         /* seconds; 0 = leave miners.active */
     int no_deltas;                 /* settle(): rows only (tokens --force) */
 };
@@ -96,61 +92,89 @@ static uint64_t acc_hash(const char *k)
     return h;
 }
 
-/*
- * The open-addressing tables below (struct acc_map, struct macc_map) share
- * this lookup: *slotsp holds *capp slots of `size` bytes, each starting
- * with its NUL-terminated key ("" = empty slot), at most half full.
- * Returns the slot for key, keyed and counted in *np when it was absent
- * (*created = 1; its other bytes are those of a fresh zeroed slot).
- */
-static void *slot_get(void **slotsp, size_t *capp, size_t *np, size_t size,
-                      size_t keysz, const char *key, int *created)
+/* Doubles m's capacity (64 at first), moving every used slot. */
+static void slot_grow(struct slot_map *m, size_t size)
 {
-    char *slots = *slotsp, *p;
-    size_t i, cap = *capp;
+    size_t bcap = m->cap ? m->cap * 2 : 64, i, j;
+    char *bigger = xcalloc(bcap, size);
 
-    *created = 0;
-    if ((*np + 1) * 2 > cap) {
-        size_t bcap = cap ? cap * 2 : 64;
-        char *bigger = xcalloc(bcap, size);
+    for (i = 0; i < m->cap; i++) {
+        const char *old = m->slots + i * size;
 
-        for (i = 0; i < cap; i++) {
-            const char *old = slots + i * size;
-            size_t j;
-
-            if (!old[0])
-                continue;
-            j = acc_hash(old) & (bcap - 1);
-            while (bigger[j * size])
-                j = (j + 1) & (bcap - 1);
-            memcpy(bigger + j * size, old, size);
-        }
-        free(slots);
-        *slotsp = slots = bigger;
-        *capp = cap = bcap;
+        if (!old[0])
+            continue;
+        j = acc_hash(old) & (bcap - 1);
+        while (bigger[j * size])
+            j = (j + 1) & (bcap - 1);
+        memcpy(bigger + j * size, old, size);
     }
-    i = acc_hash(key) & (cap - 1);
-    while ((p = slots + i * size)[0]) {
+    free(m->slots);
+    m->slots = bigger;
+    m->cap = bcap;
+}
+
+/*
+ * The slot of `size` bytes for key in m, keyed and counted when it was
+ * absent (then *created = 1, when created is not NULL, and its other bytes
+ * are those of a fresh zeroed slot).  Borrowed until m next grows.
+ */
+static void *slot_get(struct slot_map *m, size_t size, size_t keysz,
+                      const char *key, int *created)
+{
+    char *p;
+    size_t i;
+
+    if (created)
+        *created = 0;
+    if ((m->n + 1) * 2 > m->cap)
+        slot_grow(m, size);
+    i = acc_hash(key) & (m->cap - 1);
+    while ((p = m->slots + i * size)[0]) {
         if (strcmp(p, key) == 0)
             return p;
-        i = (i + 1) & (cap - 1);
+        i = (i + 1) & (m->cap - 1);
     }
     snprintf(p, keysz, "%s", key);
-    (*np)++;
-    *created = 1;
+    m->n++;
+    if (created)
+        *created = 1;
     return p;
 }
 
-/* The entry for key, created empty if absent. */
-static struct acc *acc_get(struct acc_map *m, const char *key)
+/* The used slot after prev (NULL: the first used slot), or NULL. */
+static void *slot_next(const struct slot_map *m, size_t size, void *prev)
 {
-    void *slots = m->slots;
+    char *p, *end;
+
+    if (!m->slots)
+        return NULL;
+    end = m->slots + m->cap * size;
+    for (p = prev ? (char *)prev + size : m->slots; p < end; p += size)
+        if (p[0])
+            return p;
+    return NULL;
+}
+
+/* Loops with a (a struct acc or struct macc pointer) over m's used slots. */
+#define SLOT_EACH(a, m)                                                     \
+    for ((a) = slot_next((m), sizeof(*(a)), NULL); (a);                     \
+         (a) = slot_next((m), sizeof(*(a)), (a)))
+
+/* Frees m's slots; m is empty and reusable. */
+static void slot_clear(struct slot_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+/* The entry for key, created empty if absent. */
+static struct acc *acc_get(struct slot_map *m, const char *key)
+{
     struct acc *a;
     int created;
 
-    a = slot_get(&slots, &m->cap, &m->n, sizeof(*m->slots),
-                 sizeof(m->slots->key), key, &created);
-    m->slots = slots;
+    a = slot_get(m, sizeof(*a), ACC_KEY_SIZE, key, &created);
     if (created) {
         a->first_block = INT64_MAX;
         a->first_time = INT64_MAX;
@@ -160,157 +184,32 @@ static struct acc *acc_get(struct acc_map *m, const char *key)
 }
 
 /* The entry for key in m, created zeroed if absent. */
-static struct macc *macc_get(struct macc_map *m, const char *key)
+static struct macc *macc_get(struct slot_map *m, const char *key)
 {
-    void *slots = m->slots;
-    struct macc *a;
-    int created;
-
-    a = slot_get(&slots, &m->cap, &m->n, sizeof(*m->slots),
-                 sizeof(m->slots->key), key, &created);
-    m->slots = slots;
-    return a;
+    return slot_get(m, sizeof(struct macc), MACC_KEY_SIZE, key, NULL);
 }
 
-static void macc_clear(struct macc_map *m)
+/* Empties the range's deltas. */
+static void reset_deltas(struct store *st)
 {
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->n = 0;
-}
+    struct slot_map *maps[] = { &st->daily, &st->users, &st->day_users,
+                                &st->mdaily, &st->mlat, &st->etot,
+                                &st->mearn };
+    size_t i;
 
-static void reset_deltas(struct store *st);
-
-static void acc_clear(struct acc_map *m)
-{
-    free(m->slots);
-    m->slots = NULL;
-    m->cap = m->n = 0;
+    memset(st->totals, 0, sizeof(st->totals));
+    for (i = 0; i < ARRAY_SIZE(maps); i++)
+        slot_clear(maps[i]);
 }
 
 /* ---- small SQL helpers ---- */
 
-static sqlite3_stmt *prep(struct store *st, const char *sql)
+/* Copies text column i of s into out (NULL: ""). */
+static void col_copy(sqlite3_stmt *s, int i, char *out, size_t n)
 {
-    sqlite3_stmt *s = NULL;
-    size_t i;
+    const unsigned char *t = sqlite3_column_text(s, i);
 
-    for (i = 0; i < st->ncache; i++) {
-        if (strcmp(st->cache[i].sql, sql) == 0) {
-            sqlite3_reset(st->cache[i].s);
-            sqlite3_clear_bindings(st->cache[i].s);
-            return st->cache[i].s;
-        }
-    }
-    if (sqlite3_prepare_v3(st->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-                           NULL) != SQLITE_OK) {
-        log_warnx("store: prepare: %s: %s", sqlite3_errmsg(st->h), sql);
-        sqlite3_finalize(s);
-        return NULL;
-    }
-    if (st->ncache < STORE_CACHE) {
-        st->cache[st->ncache].sql = xstrdup(sql);
-        st->cache[st->ncache].s = s;
-        st->ncache++;
-    } else {
-        log_warnx("store: statement cache full; %s not cached", sql);
-    }
-    return s;
-}
-
-/* Releases a statement from prep(): cached ones are only reset. */
-static void done(struct store *st, sqlite3_stmt *s)
-{
-    size_t i;
-
-    for (i = 0; i < st->ncache; i++) {
-        if (st->cache[i].s == s) {
-            sqlite3_reset(s);
-            sqlite3_clear_bindings(s);
-            return;
-        }
-    }
-    sqlite3_finalize(s);
-}
-
-/*
- * Runs sql with arguments described by fmt: 'i' int64, 't' text (NULL ok),
- * 'T' text with a length (pointer + size_t), 'b' blob (pointer + size_t),
- * 'd' double.  Returns changes() >= 0, or -1 (logged).
- */
-static int run(struct store *st, const char *sql, const char *fmt, ...)
-{
-    sqlite3_stmt *s = prep(st, sql);
-    va_list ap;
-    int i = 1, rc;
-
-    if (!s)
-        return -1;
-    va_start(ap, fmt);
-    for (; *fmt; fmt++, i++) {
-        if (*fmt == 'i') {
-            sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
-        } else if (*fmt == 't') {
-            const char *t = va_arg(ap, const char *);
-
-            if (t)
-                sqlite3_bind_text(s, i, t, -1, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(s, i);
-        } else if (*fmt == 'T') {
-            const char *t = va_arg(ap, const char *);
-            size_t n = va_arg(ap, size_t);
-
-            if (t)
-                sqlite3_bind_text64(s, i, t, n, SQLITE_TRANSIENT, SQLITE_UTF8);
-            else
-                sqlite3_bind_null(s, i);
-        } else if (*fmt == 'b') {
-            const void *p = va_arg(ap, const void *);
-            size_t n = va_arg(ap, size_t);
-
-            if (p)
-                sqlite3_bind_blob64(s, i, p, n, SQLITE_TRANSIENT);
-            else
-                sqlite3_bind_null(s, i);
-        } else if (*fmt == 'd') {
-            sqlite3_bind_double(s, i, va_arg(ap, double));
-        }
-    }
-    va_end(ap);
-    rc = sqlite3_step(s);
-    while (rc == SQLITE_ROW)
-        rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE) {
-        log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
-        done(st, s);
-        return -1;
-    }
-    done(st, s);
-    return sqlite3_changes(st->h);
-}
-
-/* One-row, one-column integer query; *found = 0 when no row. */
-static int query_int(struct store *st, const char *sql, const char *key,
-                     int64_t *out, int *found)
-{
-    sqlite3_stmt *s = prep(st, sql);
-    int rc;
-
-    if (!s)
-        return -1;
-    if (key)
-        sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(s, 0);
-    done(st, s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_warnx("store: %s: %s", sqlite3_errmsg(st->h), sql);
-        return -1;
-    }
-    return 0;
+    snprintf(out, n, "%s", t ? (const char *)t : "");
 }
 
 /* a + b for decimal uint256 text; a wrap is impossible for real fees but
@@ -328,6 +227,101 @@ static int dec_add(const char *a, const char *b, char out[ST_DEC_SIZE],
     return u256_to_dec(&r, out, ST_DEC_SIZE);
 }
 
+/* amount (decimal) into *acc, exactly.  0 or -1. */
+static int u256_add_dec(struct u256 *acc, const char *amount)
+{
+    struct u256 v, sum;
+
+    if (u256_from_dec(amount, strlen(amount), &v) < 0 ||
+        u256_add(acc, &v, &sum)) {
+        log_warnx("store: amount %s does not add up", amount);
+        return -1;
+    }
+    *acc = sum;
+    return 0;
+}
+
+/*
+ * Steps s (from db_query; NULL when that failed, logged), a query of n
+ * stored decimal amounts of one row (no row: zeros), writes each plus
+ * add[k] into sums[k], and gives s back.  0, or -1 after logging.
+ */
+static int stored_plus(struct store *st, sqlite3_stmt *s, size_t n,
+                       const struct u256 *add, char sums[][ST_DEC_SIZE])
+{
+    char cur[ST_DEC_SIZE], a[ST_DEC_SIZE];
+    int r = s ? db_step(st->db, s, NULL) : -1;
+    size_t k;
+
+    for (k = 0; r >= 0 && k < n; k++) {
+        if (r == 1)
+            col_copy(s, (int)k, cur, sizeof(cur));
+        else
+            snprintf(cur, sizeof(cur), "0");
+        if (u256_to_dec(&add[k], a, sizeof(a)) < 0 ||
+            dec_add(cur, a, sums[k], 0) < 0) {
+            log_warnx("store: amount sum overflow");
+            r = -1;
+        }
+    }
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
+}
+
+/*
+ * Steps s (from db_query; NULL when that failed, logged) to the end and
+ * gives it back: *keysp a new array of *n new copies of its first column
+ * (free with keys_free), also on error.  0, or -1 after logging.
+ */
+static int keys_of(struct store *st, sqlite3_stmt *s, char ***keysp,
+                   size_t *n)
+{
+    size_t cap = 0;
+    int r = -1;
+
+    *keysp = NULL;
+    *n = 0;
+    while (s && (r = db_step(st->db, s, NULL)) == 1) {
+        const unsigned char *t = sqlite3_column_text(s, 0);
+
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *keysp = xrealloc(*keysp, cap * sizeof(**keysp));
+        }
+        (*keysp)[(*n)++] = xstrdup(t ? (const char *)t : "");
+    }
+    db_stmt_done(st->db, s);
+    return s && r == 0 ? 0 : -1;
+}
+
+/* Frees what keys_of() returned. */
+static void keys_free(char **keys, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+}
+
+/*
+ * Runs fn for every key of s (see keys_of), stopping at the first error,
+ * after s is given back: fn may write what s reads.  0 or -1.
+ */
+static int for_each_key(struct store *st, sqlite3_stmt *s,
+                        int (*fn)(struct store *, const char *))
+{
+    char **keys;
+    size_t n, i;
+    int ret = keys_of(st, s, &keys, &n);
+
+    for (i = 0; ret == 0 && i < n; i++)
+        if (fn(st, keys[i]) < 0)
+            ret = -1;
+    keys_free(keys, n);
+    return ret;
+}
+
 /* ---- lifecycle ---- */
 
 int store_new(struct db *db, struct store **outp)
@@ -335,125 +329,102 @@ int store_new(struct db *db, struct store **outp)
     struct store *st = xcalloc(1, sizeof(*st));
 
     st->db = db;
-    st->h = db_sqlite(db);
     *outp = st;
     return 0;
 }
 
 void store_free(struct store *st)
 {
-    size_t i;
-
     if (!st)
         return;
-    for (i = 0; i < st->ncache; i++) {
-        sqlite3_finalize(st->cache[i].s);
-        free(st->cache[i].sql);
-    }
     reset_deltas(st);
     free(st);
 }
 
 int store_checkpoint(struct store *st, struct st_checkpoint *out)
 {
-    sqlite3_stmt *s = prep(st, "SELECT chain_id, start_block, indexed_block, "
-                               "indexed_hash, indexed_time FROM scan_state "
-                               "WHERE id = 1");
-    int rc;
+    sqlite3_stmt *s = db_stmt(st->db, "SELECT chain_id, start_block, "
+                                      "indexed_block, indexed_hash, "
+                                      "indexed_time FROM scan_state "
+                                      "WHERE id = 1");
+    int r;
 
     if (!s)
         return -1;
     memset(out, 0, sizeof(*out));
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    r = db_step(st->db, s, "store: checkpoint");
+    if (r == 1) {
         out->found = 1;
         out->chain_id = (uint64_t)sqlite3_column_int64(s, 0);
         out->start_block = (uint64_t)sqlite3_column_int64(s, 1);
         out->block = (uint64_t)sqlite3_column_int64(s, 2);
-        snprintf(out->hash, sizeof(out->hash), "%s",
-                 (const char *)sqlite3_column_text(s, 3));
+        col_copy(s, 3, out->hash, sizeof(out->hash));
         out->time = sqlite3_column_int64(s, 4);
     }
-    done(st, s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_warnx("store: checkpoint: %s", sqlite3_errmsg(st->h));
-        return -1;
-    }
-    return 0;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 int store_init_checkpoint(struct store *st, uint64_t chain_id,
                           const char *engine, uint64_t start_block,
                           const char *hash, int64_t time)
 {
-    return run(st,
-               "INSERT INTO scan_state (id, chain_id, engine, start_block, "
-               "indexed_block, indexed_hash, indexed_time, updated_at) "
-               "VALUES (1, ?, ?, ?, ?, ?, ?, unixepoch())",
-               "itiiti", (int64_t)chain_id, engine, (int64_t)start_block,
-               (int64_t)start_block - 1, hash, time) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "INSERT INTO scan_state (id, chain_id, engine, start_block, "
+                  "indexed_block, indexed_hash, indexed_time, updated_at) "
+                  "VALUES (1, ?, ?, ?, ?, ?, ?, unixepoch())",
+                  "itiiti", (int64_t)chain_id, engine, (int64_t)start_block,
+                  (int64_t)start_block - 1, hash, time) < 0 ? -1 : 0;
 }
 
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error)
 {
-    return run(st,
-               "UPDATE scan_state SET head_block = max(head_block, ?1), "
-               "head_time = max(head_time, ?2), safe_block = ?3, "
-               "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
-               "unixepoch() ELSE updated_at END WHERE id = 1",
-               "iiit", (int64_t)head, head_time, (int64_t)safe,
-               last_error) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE scan_state SET head_block = max(head_block, ?1), "
+                  "head_time = max(head_time, ?2), safe_block = ?3, "
+                  "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
+                  "unixepoch() ELSE updated_at END WHERE id = 1",
+                  "iiit", (int64_t)head, head_time, (int64_t)safe,
+                  last_error) < 0 ? -1 : 0;
 }
 
 int store_save_rpc_stats(struct store *st, const char *json)
 {
-    return run(st,
-               "INSERT INTO rpc_stats (id, json, updated_at) VALUES "
-               "(1, ?, unixepoch()) ON CONFLICT(id) DO UPDATE SET "
-               "json = excluded.json, updated_at = excluded.updated_at",
-               "t", json) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "INSERT INTO rpc_stats (id, json, updated_at) VALUES "
+                  "(1, ?, unixepoch()) ON CONFLICT(id) DO UPDATE SET "
+                  "json = excluded.json, updated_at = excluded.updated_at",
+                  "t", json) < 0 ? -1 : 0;
 }
 
 /* ---- derived deltas ---- */
 
-static int totals_add(struct store *st, int col, int64_t d)
+/* The entry of m keyed "day|s" (daily: s a model; day_users: an owner). */
+static struct acc *day_acc(struct slot_map *m, int64_t day, const char *s)
 {
-    st->totals[col] += d;
-    return 0;
-}
-
-static struct acc *daily_acc(struct store *st, int64_t day, const char *model)
-{
-    char key[ST_HASH_SIZE + 24];
+    char key[ACC_KEY_SIZE];
     struct acc *a;
 
-    snprintf(key, sizeof(key), "%lld|%s", (long long)day, model);
-    a = acc_get(&st->daily, key);
+    snprintf(key, sizeof(key), "%lld|%s", (long long)day, s);
+    a = acc_get(m, key);
     a->day = day;
-    snprintf(a->model, sizeof(a->model), "%s", model);
+    snprintf(a->model, sizeof(a->model), "%s", s);
     return a;
 }
 
-static int daily_add(struct store *st, int64_t day, const char *model,
-                     int col, int64_t d)
+/* Moves column col of the daily row of (day, model) by d. */
+static void daily_add(struct store *st, int64_t day, const char *model,
+                      int col, int64_t d)
 {
-    daily_acc(st, day, model)->v[col] += d;
-    return 0;
+    day_acc(&st->daily, day, model)->v[col] += d;
 }
 
+/* Adds a task fee (decimal) to the daily row of (day, model).  0 or -1. */
 static int daily_add_fee(struct store *st, int64_t day, const char *model,
                          const char *fee)
 {
-    struct acc *a = daily_acc(st, day, model);
-    struct u256 f, sum;
-
-    if (u256_from_dec(fee, strlen(fee), &f) < 0 || u256_add(&a->fee, &f, &sum)) {
-        log_warnx("store: fee sum overflow for day %lld", (long long)day);
-        return -1;
-    }
-    a->fee = sum;
-    return 0;
+    return u256_add_dec(&day_acc(&st->daily, day, model)->fee, fee);
 }
 
 /* A user's counts move; first/last only widen. */
@@ -462,16 +433,11 @@ static int user_add(struct store *st, const char *addr, int64_t tasks,
                     int64_t first_time, int64_t last_time)
 {
     struct acc *a = acc_get(&st->users, addr);
-    struct u256 f, sum;
 
     a->v[0] += tasks;
     a->v[1] += human;
-    if (fee) {
-        if (u256_from_dec(fee, strlen(fee), &f) < 0 ||
-            u256_add(&a->fee, &f, &sum))
-            return -1;
-        a->fee = sum;
-    }
+    if (fee && u256_add_dec(&a->fee, fee) < 0)
+        return -1;
     if (block < a->first_block)
         a->first_block = block;
     if (first_time < a->first_time)
@@ -481,214 +447,149 @@ static int user_add(struct store *st, const char *addr, int64_t tasks,
     return 0;
 }
 
-/*
- * Steps s (a bound one-column query of a stored decimal amount, no row =
- * 0), releases it, and writes stored + add into sum.  0 or -1.
- */
-static int stored_plus(struct store *st, sqlite3_stmt *s, const struct u256 *add,
-                       char sum[ST_DEC_SIZE])
-{
-    char cur[ST_DEC_SIZE] = "0", fee[ST_DEC_SIZE];
-
-    if (sqlite3_step(s) == SQLITE_ROW)
-        snprintf(cur, sizeof(cur), "%s", (const char *)sqlite3_column_text(s, 0));
-    done(st, s);
-    if (u256_to_dec(add, fee, sizeof(fee)) < 0 || dec_add(cur, fee, sum, 0) < 0) {
-        log_warnx("store: amount sum overflow");
-        return -1;
-    }
-    return 0;
-}
-
 /* A task of owner on day moves daily_users (who was active on which day). */
 static void day_user_add(struct store *st, int64_t day, const char *owner,
                          int64_t tasks, int64_t human)
 {
-    char key[ST_HASH_SIZE + 24];
-    struct acc *a;
+    struct acc *a = day_acc(&st->day_users, day, owner);
 
-    snprintf(key, sizeof(key), "%lld|%s", (long long)day, owner);
-    a = acc_get(&st->day_users, key);
-    a->day = day;
-    snprintf(a->model, sizeof(a->model), "%s", owner);
     a->v[0] += tasks;
     a->v[1] += human;
 }
 
-/* Writes the range's deltas into totals, daily and users. */
-static int flush_deltas(struct store *st)
+/* Writes one daily row's deltas.  0 or -1. */
+static int flush_daily(struct store *st, const struct acc *a)
 {
-    size_t i;
-    int ret = -1;
+    char sum[1][ST_DEC_SIZE];
 
-    if (run(st,
-            "UPDATE totals SET tasks = tasks + ?, tasks_human = tasks_human + ?, "
-            "solutions = solutions + ?, claims = claims + ?, "
-            "contestations = contestations + ?, events = events + ? "
-            "WHERE id = 1",
-            "iiiiii", st->totals[0], st->totals[1], st->totals[2],
-            st->totals[3], st->totals[4], st->totals[5]) < 0)
-        goto out;
-    for (i = 0; i < st->daily.cap; i++) {
-        struct acc *a = &st->daily.slots[i];
-        char sum[ST_DEC_SIZE];
-        sqlite3_stmt *s;
-
-        if (!a->key[0])
-            continue;
-        s = prep(st, "SELECT fees FROM daily WHERE day = ? AND model = ?");
-        if (!s)
-            goto out;
-        sqlite3_bind_int64(s, 1, a->day);
-        sqlite3_bind_text(s, 2, a->model, -1, SQLITE_TRANSIENT);
-        if (stored_plus(st, s, &a->fee, sum) < 0)
-            goto out;
-        if (run(st,
-                "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
-                "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(day, model) DO UPDATE SET "
-                "tasks = tasks + excluded.tasks, "
-                "tasks_human = tasks_human + excluded.tasks_human, "
-                "solved = solved + excluded.solved, "
-                "solved_human = solved_human + excluded.solved_human, "
-                "claims = claims + excluded.claims, fees = excluded.fees",
-                "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
-                a->v[3], a->v[4], sum) < 0)
-            goto out;
-    }
-    for (i = 0; i < st->users.cap; i++) {
-        struct acc *a = &st->users.slots[i];
-        char sum[ST_DEC_SIZE];
-        sqlite3_stmt *s;
-
-        if (!a->key[0])
-            continue;
-        s = prep(st, "SELECT fees FROM users WHERE address = ?");
-        if (!s)
-            goto out;
-        sqlite3_bind_text(s, 1, a->key, -1, SQLITE_TRANSIENT);
-        if (stored_plus(st, s, &a->fee, sum) < 0)
-            goto out;
-        if (run(st,
-                "INSERT INTO users (address, first_block, first_time, "
-                "last_time, tasks, tasks_human, fees, solved, images) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
-                "first_block = min(first_block, excluded.first_block), "
-                "first_time = min(first_time, excluded.first_time), "
-                "last_time = max(last_time, excluded.last_time), "
-                "tasks = tasks + excluded.tasks, "
-                "tasks_human = tasks_human + excluded.tasks_human, "
-                "fees = excluded.fees, solved = solved + excluded.solved, "
-                "images = images + excluded.images",
-                "tiiiiitii", a->key, a->first_block, a->first_time,
-                a->last_time, a->v[0], a->v[1], sum, a->v[2], a->v[3]) < 0)
-            goto out;
-    }
-    for (i = 0; i < st->day_users.cap; i++) {
-        struct acc *a = &st->day_users.slots[i];
-
-        if (!a->key[0])
-            continue;
-        if (run(st,
-                "INSERT INTO daily_users (day, address, tasks, tasks_human) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(day, address) DO UPDATE SET "
-                "tasks = tasks + excluded.tasks, "
-                "tasks_human = tasks_human + excluded.tasks_human",
-                "itii", a->day, a->model, a->v[0], a->v[1]) < 0)
-            goto out;
-    }
-    ret = 0;
-out:
-    return ret;
+    if (stored_plus(st, db_query(st->db, "SELECT fees FROM daily WHERE "
+                                         "day = ? AND model = ?",
+                                 "it", a->day, a->model),
+                    1, &a->fee, sum) < 0)
+        return -1;
+    return db_run(st->db,
+                  "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
+                  "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT(day, model) DO UPDATE SET "
+                  "tasks = tasks + excluded.tasks, "
+                  "tasks_human = tasks_human + excluded.tasks_human, "
+                  "solved = solved + excluded.solved, "
+                  "solved_human = solved_human + excluded.solved_human, "
+                  "claims = claims + excluded.claims, fees = excluded.fees",
+                  "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
+                  a->v[3], a->v[4], sum[0]) < 0 ? -1 : 0;
 }
 
-static void reset_deltas(struct store *st)
+/* Writes one user row's deltas.  0 or -1. */
+static int flush_user(struct store *st, const struct acc *a)
 {
-    memset(st->totals, 0, sizeof(st->totals));
-    acc_clear(&st->daily);
-    acc_clear(&st->users);
-    acc_clear(&st->day_users);
-    macc_clear(&st->mdaily);
-    macc_clear(&st->mlat);
-    macc_clear(&st->etot);
-    macc_clear(&st->mearn);
+    char sum[1][ST_DEC_SIZE];
+
+    if (stored_plus(st, db_query(st->db, "SELECT fees FROM users WHERE "
+                                         "address = ?", "t", a->key),
+                    1, &a->fee, sum) < 0)
+        return -1;
+    return db_run(st->db,
+                  "INSERT INTO users (address, first_block, first_time, "
+                  "last_time, tasks, tasks_human, fees, solved, images) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) "
+                  "DO UPDATE SET "
+                  "first_block = min(first_block, excluded.first_block), "
+                  "first_time = min(first_time, excluded.first_time), "
+                  "last_time = max(last_time, excluded.last_time), "
+                  "tasks = tasks + excluded.tasks, "
+                  "tasks_human = tasks_human + excluded.tasks_human, "
+                  "fees = excluded.fees, solved = solved + excluded.solved, "
+                  "images = images + excluded.images",
+                  "tiiiiitii", a->key, a->first_block, a->first_time,
+                  a->last_time, a->v[0], a->v[1], sum[0], a->v[2],
+                  a->v[3]) < 0 ? -1 : 0;
+}
+
+/* Writes the range's deltas into totals, daily, users and daily_users. */
+static int flush_deltas(struct store *st)
+{
+    struct acc *a;
+
+    if (db_run(st->db,
+               "UPDATE totals SET tasks = tasks + ?, "
+               "tasks_human = tasks_human + ?, "
+               "solutions = solutions + ?, claims = claims + ?, "
+               "contestations = contestations + ?, events = events + ? "
+               "WHERE id = 1",
+               "iiiiii", st->totals[0], st->totals[1], st->totals[2],
+               st->totals[3], st->totals[4], st->totals[5]) < 0)
+        return -1;
+    SLOT_EACH(a, &st->daily)
+        if (flush_daily(st, a) < 0)
+            return -1;
+    SLOT_EACH(a, &st->users)
+        if (flush_user(st, a) < 0)
+            return -1;
+    SLOT_EACH(a, &st->day_users)
+        if (db_run(st->db,
+                   "INSERT INTO daily_users (day, address, tasks, "
+                   "tasks_human) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT(day, address) DO UPDATE SET "
+                   "tasks = tasks + excluded.tasks, "
+                   "tasks_human = tasks_human + excluded.tasks_human",
+                   "itii", a->day, a->model, a->v[0], a->v[1]) < 0)
+            return -1;
+    return 0;
 }
 
 /* Marks one task automine and moves every count it was in. */
 static int task_flip_automine(struct store *st, const char *id)
 {
-    sqlite3_stmt *s;
     char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
-    int64_t tday, sday = -1;
-    int rc;
+    int64_t tday = 0, sday = -1;
+    sqlite3_stmt *s;
+    int r;
 
-    if (run(st, "UPDATE tasks SET automine = 1 WHERE id = ? AND automine = 0",
-            "t", id) != 1)
+    if (db_run(st->db, "UPDATE tasks SET automine = 1 WHERE id = ? AND "
+                       "automine = 0", "t", id) != 1)
         return 0;
-    s = prep(st, "SELECT t.model, t.owner, t.time / 86400, s.time / 86400 "
-                 "FROM tasks t LEFT JOIN solutions s ON s.task = t.id "
-                 "WHERE t.id = ?");
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        done(st, s);
-        return -1;
+    s = db_query(st->db, "SELECT t.model, t.owner, t.time / 86400, "
+                         "s.time / 86400 FROM tasks t LEFT JOIN solutions s "
+                         "ON s.task = t.id WHERE t.id = ?", "t", id);
+    r = s ? db_step(st->db, s, NULL) : -1;
+    if (r == 1) {
+        col_copy(s, 0, model, sizeof(model));
+        col_copy(s, 1, owner, sizeof(owner));
+        tday = sqlite3_column_int64(s, 2);
+        if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+            sday = sqlite3_column_int64(s, 3);
     }
-    snprintf(model, sizeof(model), "%s", (const char *)sqlite3_column_text(s, 0));
-    snprintf(owner, sizeof(owner), "%s", (const char *)sqlite3_column_text(s, 1));
-    tday = sqlite3_column_int64(s, 2);
-    if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-        sday = sqlite3_column_int64(s, 3);
-    done(st, s);
-    if (totals_add(st, T_TASKS_HUMAN, -1) < 0 ||
-        daily_add(st, tday, model, D_TASKS_HUMAN, -1) < 0 ||
-        user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
+    db_stmt_done(st->db, s);
+    if (r != 1)
+        return -1;
+    st->totals[T_TASKS_HUMAN]--;
+    daily_add(st, tday, model, D_TASKS_HUMAN, -1);
+    if (user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX,
+                 INT64_MIN) < 0)
         return -1;
     day_user_add(st, tday, owner, 0, -1);
-    if (sday >= 0 && daily_add(st, sday, model, D_SOLVED_HUMAN, -1) < 0)
-        return -1;
+    if (sday >= 0)
+        daily_add(st, sday, model, D_SOLVED_HUMAN, -1);
     return 0;
 }
 
 /* A new miner: every task it owns becomes automine. */
 static int owner_became_miner(struct store *st, const char *addr)
 {
-    sqlite3_stmt *s = prep(st, "SELECT id FROM tasks WHERE owner = ? "
-                               "AND automine = 0");
-    char (*ids)[ST_HASH_SIZE] = NULL;
-    size_t n = 0, cap = 0, i;
-    int rc, ret = 0;
-
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ids = xrealloc(ids, cap * sizeof(*ids));
-        }
-        snprintf(ids[n++], ST_HASH_SIZE, "%s",
-                 (const char *)sqlite3_column_text(s, 0));
-    }
-    done(st, s);
-    if (rc != SQLITE_DONE)
-        ret = -1;
-    for (i = 0; ret == 0 && i < n; i++)
-        if (task_flip_automine(st, ids[i]) < 0)
-            ret = -1;
-    free(ids);
-    return ret;
+    return for_each_key(st, db_query(st->db, "SELECT id FROM tasks WHERE "
+                                             "owner = ? AND automine = 0",
+                                     "t", addr),
+                        task_flip_automine);
 }
 
 /* ---- miners and earnings: deltas ---- */
 
-/* Solutions / claims of a validator on a day for a model. */
-static void miner_day_add(struct store *st, int64_t day, const char *addr,
-                          const char *model, int64_t sols, int64_t claims)
+/* The mdaily entry of a validator on a day for a model. */
+static struct macc *miner_day(struct store *st, int64_t day, const char *addr,
+                              const char *model)
 {
-    char key[192];
+    char key[MACC_KEY_SIZE];
     struct macc *a;
 
     snprintf(key, sizeof(key), "%lld|%s|%s", (long long)day, addr, model);
@@ -696,6 +597,15 @@ static void miner_day_add(struct store *st, int64_t day, const char *addr,
     a->i0 = day;
     snprintf(a->addr, sizeof(a->addr), "%s", addr);
     snprintf(a->str, sizeof(a->str), "%s", model);
+    return a;
+}
+
+/* Solutions / claims of a validator on a day for a model. */
+static void miner_day_add(struct store *st, int64_t day, const char *addr,
+                          const char *model, int64_t sols, int64_t claims)
+{
+    struct macc *a = miner_day(st, day, addr, model);
+
     a->v[0] += sols;
     a->v[1] += claims;
 }
@@ -708,7 +618,7 @@ static void lat_add(struct store *st, const char *addr, int kind, int64_t day,
     size_t i;
 
     for (i = 0; i < 2; i++) {
-        char key[192];
+        char key[MACC_KEY_SIZE];
         struct macc *a;
 
         snprintf(key, sizeof(key), "%s|%d|%lld|%lld", addr, kind,
@@ -726,47 +636,28 @@ static void lat_add(struct store *st, const char *addr, int kind, int64_t day,
 static int solution_of(struct store *st, const char *task,
                        char validator[ST_ADDR_SIZE], int64_t *time)
 {
-    sqlite3_stmt *s = prep(st, "SELECT validator, time FROM solutions "
-                               "WHERE task = ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT validator, time FROM "
+                                       "solutions WHERE task = ?", "t", task);
+    int r = s ? db_step(st->db, s, NULL) : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
     validator[0] = '\0';
     *time = -1;
-    if (rc == SQLITE_ROW) {
-        snprintf(validator, ST_ADDR_SIZE, "%s",
-                 (const char *)sqlite3_column_text(s, 0));
+    if (r == 1) {
+        col_copy(s, 0, validator, ST_ADDR_SIZE);
         *time = sqlite3_column_int64(s, 1);
     }
-    done(st, s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- miners and earnings: rows, flush ---- */
-
-/* amount (decimal) into *acc, exactly.  0 or -1. */
-static int u256_add_dec(struct u256 *acc, const char *amount)
-{
-    struct u256 v, sum;
-
-    if (u256_from_dec(amount, strlen(amount), &v) < 0 ||
-        u256_add(acc, &v, &sum)) {
-        log_warnx("store: amount %s does not add up", amount);
-        return -1;
-    }
-    *acc = sum;
-    return 0;
-}
 
 /* The earning's moves of the derived tables. */
 static int earn_deltas(struct store *st, int64_t time, int era,
                        const char *model, const char *addr, const char *role,
                        int rewards, const char *amount)
 {
-    char key[192];
+    char key[MACC_KEY_SIZE];
     struct macc *a;
 
     if (!addr[0])
@@ -776,52 +667,16 @@ static int earn_deltas(struct store *st, int64_t time, int era,
     snprintf(a->addr, sizeof(a->addr), "%s", addr);
     snprintf(a->str, sizeof(a->str), "%s", role);
     a->i0 = era;
-    if (u256_add_dec(rewards ? &a->r : &a->f, amount) < 0)
+    if (u256_add_dec(&a->amt[rewards], amount) < 0)
         return -1;
     if (strcmp(role, "validator") != 0)
         return 0;
-    miner_day_add(st, time / DAY, addr, model, 0, 0);
-    snprintf(key, sizeof(key), "%lld|%s|%s", (long long)(time / DAY), addr,
-             model);
-    a = macc_get(&st->mdaily, key);
-    if (u256_add_dec(rewards ? &a->r : &a->f, amount) < 0)
+    a = miner_day(st, time / DAY, addr, model);
+    if (u256_add_dec(&a->amt[rewards], amount) < 0)
         return -1;
     a = macc_get(&st->mearn, addr);
     snprintf(a->addr, sizeof(a->addr), "%s", addr);
-    return u256_add_dec(rewards ? &a->r : &a->f, amount);
-}
-
-/* Stored decimal text + add, into out.  0 or -1. */
-static int dec_plus(const char *stored, const struct u256 *add,
-                    char out[ST_DEC_SIZE])
-{
-    char a[ST_DEC_SIZE];
-
-    if (u256_to_dec(add, a, sizeof(a)) < 0 || dec_add(stored, a, out, 0) < 0) {
-        log_warnx("store: amount sum overflow");
-        return -1;
-    }
-    return 0;
-}
-
-/* Reads two decimal columns of one row (no row: "0", "0"). */
-static int two_amounts(struct store *st, sqlite3_stmt *s,
-                       char f[ST_DEC_SIZE], char r[ST_DEC_SIZE])
-{
-    int rc = sqlite3_step(s);
-
-    snprintf(f, ST_DEC_SIZE, "0");
-    snprintf(r, ST_DEC_SIZE, "0");
-    if (rc == SQLITE_ROW) {
-        snprintf(f, ST_DEC_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(r, ST_DEC_SIZE, "%s", (const char *)sqlite3_column_text(s, 1));
-    }
-    done(st, s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        log_warnx("store: %s", sqlite3_errmsg(st->h));
-        return -1;
-    }
-    return 0;
+    return u256_add_dec(&a->amt[rewards], amount);
 }
 
 /* Whole AIUS of fees + rewards (decimal wei), for sorting only. */
@@ -835,106 +690,95 @@ static double aius_of(const char *f, const char *r)
     return u256_to_double(&sum) / 1e18;
 }
 
+/* Writes one miner_daily row's deltas.  0 or -1. */
+static int flush_mdaily(struct store *st, const struct macc *a)
+{
+    char sum[2][ST_DEC_SIZE];
+
+    /* Counts only (most ranges): no amount to read and add. */
+    if (u256_is_zero(&a->amt[AMT_FEES]) && u256_is_zero(&a->amt[AMT_REWARDS]))
+        return db_run(st->db,
+                      "INSERT INTO miner_daily (day, address, model, "
+                      "solutions, claims) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT(address, day, model) DO UPDATE SET "
+                      "solutions = solutions + excluded.solutions, "
+                      "claims = claims + excluded.claims",
+                      "ittii", a->i0, a->addr, a->str, a->v[0],
+                      a->v[1]) < 0 ? -1 : 0;
+    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM "
+                                         "miner_daily WHERE address = ? AND "
+                                         "day = ? AND model = ?",
+                                 "tit", a->addr, a->i0, a->str),
+                    2, a->amt, sum) < 0)
+        return -1;
+    return db_run(st->db,
+                  "INSERT INTO miner_daily (day, address, model, solutions, "
+                  "claims, fees, rewards) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT(address, day, model) DO UPDATE SET "
+                  "solutions = solutions + excluded.solutions, "
+                  "claims = claims + excluded.claims, fees = excluded.fees, "
+                  "rewards = excluded.rewards",
+                  "ittiitt", a->i0, a->addr, a->str, a->v[0], a->v[1],
+                  sum[0], sum[1]) < 0 ? -1 : 0;
+}
+
+/* Writes one earnings_totals row's deltas.  0 or -1. */
+static int flush_etot(struct store *st, const struct macc *a)
+{
+    char sum[2][ST_DEC_SIZE];
+
+    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM "
+                                         "earnings_totals WHERE address = ? "
+                                         "AND role = ? AND era = ?",
+                                 "tti", a->addr, a->str, a->i0),
+                    2, a->amt, sum) < 0)
+        return -1;
+    return db_run(st->db,
+                  "INSERT OR REPLACE INTO earnings_totals (address, role, "
+                  "era, fees, rewards) VALUES (?, ?, ?, ?, ?)",
+                  "ttitt", a->addr, a->str, a->i0, sum[0], sum[1]) < 0 ? -1
+                                                                       : 0;
+}
+
+/* Writes one validator's earnings into its miners row.  0 or -1. */
+static int flush_mearn(struct store *st, const struct macc *a)
+{
+    char sum[2][ST_DEC_SIZE];
+
+    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM miners "
+                                         "WHERE address = ?", "t", a->addr),
+                    2, a->amt, sum) < 0)
+        return -1;
+    /* A validator whose solutions predate the index has no row: its
+     * earnings stay in earnings_totals. */
+    return db_run(st->db, "UPDATE miners SET fees = ?, rewards = ?, "
+                          "earned_aius = ? WHERE address = ?",
+                  "ttdt", sum[0], sum[1], aius_of(sum[0], sum[1]),
+                  a->addr) < 0 ? -1 : 0;
+}
+
+/* Writes the range's miners and earnings deltas.  0 or -1. */
 static int flush_miner_deltas(struct store *st)
 {
-    size_t i;
+    struct macc *a;
 
-    for (i = 0; i < st->mdaily.cap; i++) {
-        struct macc *a = &st->mdaily.slots[i];
-        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
-        sqlite3_stmt *s;
-
-        if (!a->key[0])
-            continue;
-        /* Counts only (most ranges): no amount to read and add. */
-        if (u256_is_zero(&a->f) && u256_is_zero(&a->r)) {
-            if (run(st,
-                    "INSERT INTO miner_daily (day, address, model, solutions, "
-                    "claims) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT(address, day, model) DO UPDATE SET "
-                    "solutions = solutions + excluded.solutions, "
-                    "claims = claims + excluded.claims",
-                    "ittii", a->i0, a->addr, a->str, a->v[0], a->v[1]) < 0)
-                return -1;
-            continue;
-        }
-        s = prep(st, "SELECT fees, rewards FROM miner_daily WHERE "
-                     "address = ? AND day = ? AND model = ?");
-        if (!s)
+    SLOT_EACH(a, &st->mdaily)
+        if (flush_mdaily(st, a) < 0)
             return -1;
-        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 2, a->i0);
-        sqlite3_bind_text(s, 3, a->str, -1, SQLITE_TRANSIENT);
-        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
-            dec_plus(r, &a->r, nr) < 0)
+    SLOT_EACH(a, &st->mlat)
+        if (db_run(st->db,
+                   "INSERT INTO miner_latency (address, kind, day, secs, n) "
+                   "VALUES (?, ?, ?, ?, ?) "
+                   "ON CONFLICT(address, kind, day, secs) "
+                   "DO UPDATE SET n = n + excluded.n",
+                   "tiiii", a->addr, a->i0, a->i1, a->v[1], a->v[0]) < 0)
             return -1;
-        if (run(st,
-                "INSERT INTO miner_daily (day, address, model, solutions, "
-                "claims, fees, rewards) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT(address, day, model) DO UPDATE SET "
-                "solutions = solutions + excluded.solutions, "
-                "claims = claims + excluded.claims, fees = excluded.fees, "
-                "rewards = excluded.rewards",
-                "ittiitt", a->i0, a->addr, a->str, a->v[0], a->v[1], nf,
-                nr) < 0)
+    SLOT_EACH(a, &st->etot)
+        if (flush_etot(st, a) < 0)
             return -1;
-    }
-    for (i = 0; i < st->mlat.cap; i++) {
-        struct macc *a = &st->mlat.slots[i];
-
-        if (!a->key[0])
-            continue;
-        if (run(st,
-                "INSERT INTO miner_latency (address, kind, day, secs, n) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(address, kind, day, secs) "
-                "DO UPDATE SET n = n + excluded.n",
-                "tiiii", a->addr, a->i0, a->i1, a->v[1], a->v[0]) < 0)
+    SLOT_EACH(a, &st->mearn)
+        if (flush_mearn(st, a) < 0)
             return -1;
-    }
-    for (i = 0; i < st->etot.cap; i++) {
-        struct macc *a = &st->etot.slots[i];
-        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
-        sqlite3_stmt *s;
-
-        if (!a->key[0])
-            continue;
-        s = prep(st, "SELECT fees, rewards FROM earnings_totals WHERE "
-                     "address = ? AND role = ? AND era = ?");
-        if (!s)
-            return -1;
-        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(s, 2, a->str, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(s, 3, a->i0);
-        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
-            dec_plus(r, &a->r, nr) < 0)
-            return -1;
-        if (run(st,
-                "INSERT OR REPLACE INTO earnings_totals (address, role, era, "
-                "fees, rewards) VALUES (?, ?, ?, ?, ?)",
-                "ttitt", a->addr, a->str, a->i0, nf, nr) < 0)
-            return -1;
-    }
-    for (i = 0; i < st->mearn.cap; i++) {
-        struct macc *a = &st->mearn.slots[i];
-        char f[ST_DEC_SIZE], r[ST_DEC_SIZE], nf[ST_DEC_SIZE], nr[ST_DEC_SIZE];
-        sqlite3_stmt *s;
-
-        if (!a->key[0])
-            continue;
-        s = prep(st, "SELECT fees, rewards FROM miners WHERE address = ?");
-        if (!s)
-            return -1;
-        sqlite3_bind_text(s, 1, a->addr, -1, SQLITE_TRANSIENT);
-        if (two_amounts(st, s, f, r) < 0 || dec_plus(f, &a->f, nf) < 0 ||
-            dec_plus(r, &a->r, nr) < 0)
-            return -1;
-        /* A validator whose solutions predate the index has no row: its
-         * earnings stay in earnings_totals. */
-        if (run(st, "UPDATE miners SET fees = ?, rewards = ?, "
-                    "earned_aius = ? WHERE address = ?",
-                "ttdt", nf, nr, aius_of(nf, nr), a->addr) < 0)
-            return -1;
-    }
     return 0;
 }
 
@@ -965,14 +809,14 @@ static int earn_put(struct store *st, const struct st_event *src, int part,
 
     if (strcmp(amount, "0") == 0)
         return 0;
-    r = run(st,
-            "INSERT OR IGNORE INTO earnings (block, log_index, part, tx, time, "
-            "era, via, task, model, addr, role, kind, amount) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            "iiitiittttttt", (int64_t)src->pos.block,
-            (int64_t)src->pos.log_index, (int64_t)part, src->pos.tx,
-            anchor->pos.time, (int64_t)era, via, task, model, addr,
-            PART_ROLE[part], rewards ? "rewards" : "fees", amount);
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO earnings (block, log_index, part, tx, "
+               "time, era, via, task, model, addr, role, kind, amount) VALUES "
+               "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "iiitiittttttt", (int64_t)src->pos.block,
+               (int64_t)src->pos.log_index, (int64_t)part, src->pos.tx,
+               anchor->pos.time, (int64_t)era, via, task, model, addr,
+               PART_ROLE[part], rewards ? "rewards" : "fees", amount);
     if (r <= 0 || st->no_deltas)
         return r < 0 ? -1 : 0;
     return earn_deltas(st, anchor->pos.time, era, model, addr,
@@ -984,26 +828,21 @@ static int task_parties(struct store *st, const char *task,
                         char owner[ST_ADDR_SIZE], char model[ST_HASH_SIZE],
                         char model_addr[ST_ADDR_SIZE])
 {
-    sqlite3_stmt *s = prep(st, "SELECT t.owner, t.model, m.addr FROM tasks t "
-                               "LEFT JOIN models m ON m.id = t.model "
-                               "WHERE t.id = ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT t.owner, t.model, m.addr "
+                                       "FROM tasks t LEFT JOIN models m "
+                                       "ON m.id = t.model WHERE t.id = ?",
+                               "t", task);
+    int r = s ? db_step(st->db, s, NULL) : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
     owner[0] = model_addr[0] = '\0';
     snprintf(model, ST_HASH_SIZE, "unknown");
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(owner, ST_ADDR_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(model, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 1));
-        if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-            snprintf(model_addr, ST_ADDR_SIZE, "%s",
-                     (const char *)sqlite3_column_text(s, 2));
+    if (r == 1) {
+        col_copy(s, 0, owner, ST_ADDR_SIZE);
+        col_copy(s, 1, model, ST_HASH_SIZE);
+        col_copy(s, 2, model_addr, ST_ADDR_SIZE);
     }
-    done(st, s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* Turns one settlement (its anchor: the SolutionClaimed or the
@@ -1098,16 +937,15 @@ static int settle(struct store *st, const struct settlement *z,
  * or not indexed, -1 on error. */
 static int contestation_rejected(struct store *st, const char *task)
 {
-    int64_t v;
-    int found;
+    int64_t v = 0;
 
-    if (query_int(st,
-                  "SELECT (SELECT count(*) FROM votes WHERE task = ?1 AND "
-                  "yea = 1) <= (SELECT count(*) FROM votes WHERE task = ?1 "
-                  "AND yea = 0) FROM contestations WHERE task = ?1",
-                  task, &v, &found) < 0)
+    if (db_int(st->db, &v,
+               "SELECT (SELECT count(*) FROM votes WHERE task = ?1 AND "
+               "yea = 1) <= (SELECT count(*) FROM votes WHERE task = ?1 "
+               "AND yea = 0) FROM contestations WHERE task = ?1",
+               "t", task) < 0)
         return -1;
-    return found && v ? 1 : 0;
+    return v ? 1 : 0;
 }
 
 /*
@@ -1186,57 +1024,67 @@ out:
  * model's output is one). */
 static int owner_solved(struct store *st, const char *task)
 {
-    sqlite3_stmt *s = prep(st, "SELECT t.owner, coalesce(m.output_type = "
-                               "'image', 0) FROM tasks t LEFT JOIN models m "
-                               "ON m.id = t.model WHERE t.id = ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT t.owner, coalesce("
+                                       "m.output_type = 'image', 0) FROM "
+                                       "tasks t LEFT JOIN models m ON "
+                                       "m.id = t.model WHERE t.id = ?",
+                               "t", task);
+    int r = s ? db_step(st->db, s, NULL) : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, task, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        struct acc *a = acc_get(&st->users,
-                                (const char *)sqlite3_column_text(s, 0));
+    if (r == 1) {
+        char owner[ST_ADDR_SIZE];
+        struct acc *a;
 
+        col_copy(s, 0, owner, sizeof(owner));
+        a = acc_get(&st->users, owner);
         a->v[2]++;
         a->v[3] += sqlite3_column_int(s, 1) ? 1 : 0;
     }
-    done(st, s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- row writers ---- */
 
+/* 1 if addr has a miners row, 0 if not, -1 on error. */
+static int is_miner(struct store *st, const char *addr)
+{
+    int64_t one;
+    int r = db_int(st->db, &one, "SELECT 1 FROM miners WHERE address = ?",
+                   "t", addr);
+
+    return r < 0 ? -1 : r == 0;
+}
+
+/* A task row, with its deltas (see put_kind for the return). */
 static int put_task(struct store *st, const struct st_event *ev)
 {
     const struct st_task *t = &ev->u.task;
-    int64_t day = ev->pos.time / DAY, dummy;
-    int is_miner = 0, automine, r;
+    int64_t day = ev->pos.time / DAY;
+    int miner = is_miner(st, t->owner), automine, r;
 
-    if (query_int(st, "SELECT 1 FROM miners WHERE address = ?", t->owner,
-                  &dummy, &is_miner) < 0)
+    if (miner < 0)
         return -1;
-    automine = t->bulk_size > 1 || is_miner;
-    r = run(st,
-            "INSERT OR IGNORE INTO tasks (id, model, fee, fee_aius, owner, "
-            "sender, version, input, input_json, prompt, input_flags, cid, "
-            "via, bulk_size, automine, block, log_index, tx, time) VALUES "
-            "(?, ?, ?, ?, ?, ?, nullif(?, -1), ?, ?, ?, ?, nullif(?, ''), ?, "
-            "?, ?, ?, ?, ?, ?)",
-            "tttdttibtTittiiiiti", t->id, t->model, t->fee, t->fee_aius, t->owner,
-            t->sender, (int64_t)t->version, t->input, t->input_len,
-            t->input_json, t->prompt, t->prompt_len, (int64_t)t->input_flags, t->cid,
-            t->via, (int64_t)t->bulk_size, (int64_t)automine,
-            (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
-            ev->pos.time);
+    automine = t->bulk_size > 1 || miner;
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO tasks (id, model, fee, fee_aius, owner, "
+               "sender, version, input, input_json, prompt, input_flags, cid, "
+               "via, bulk_size, automine, block, log_index, tx, time) VALUES "
+               "(?, ?, ?, ?, ?, ?, nullif(?, -1), ?, ?, ?, ?, nullif(?, ''), "
+               "?, ?, ?, ?, ?, ?, ?)",
+               "tttdttibtTittiiiiti", t->id, t->model, t->fee, t->fee_aius,
+               t->owner, t->sender, (int64_t)t->version, t->input,
+               t->input_len, t->input_json, t->prompt, t->prompt_len,
+               (int64_t)t->input_flags, t->cid, t->via, (int64_t)t->bulk_size,
+               (int64_t)automine, (int64_t)ev->pos.block,
+               (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     if (r <= 0)
         return r;
-    if (totals_add(st, T_TASKS, 1) < 0 ||
-        totals_add(st, T_TASKS_HUMAN, !automine) < 0 ||
-        daily_add(st, day, t->model, D_TASKS, 1) < 0 ||
-        daily_add(st, day, t->model, D_TASKS_HUMAN, !automine) < 0 ||
-        daily_add_fee(st, day, t->model, t->fee) < 0 ||
+    st->totals[T_TASKS]++;
+    st->totals[T_TASKS_HUMAN] += !automine;
+    daily_add(st, day, t->model, D_TASKS, 1);
+    daily_add(st, day, t->model, D_TASKS_HUMAN, !automine);
+    if (daily_add_fee(st, day, t->model, t->fee) < 0 ||
         user_add(st, t->owner, 1, !automine, t->fee, (int64_t)ev->pos.block,
                  ev->pos.time, ev->pos.time) < 0)
         return -1;
@@ -1246,58 +1094,55 @@ static int put_task(struct store *st, const struct st_event *ev)
 
 /* The task's model, automine flag and time ("unknown"/0/-1 if not
  * indexed). */
-static int task_info(struct store *st, const char *id, char model[ST_HASH_SIZE],
-                     int *automine, int64_t *time)
+static int task_info(struct store *st, const char *id,
+                     char model[ST_HASH_SIZE], int *automine, int64_t *time)
 {
-    sqlite3_stmt *s = prep(st, "SELECT model, automine, time FROM tasks "
-                               "WHERE id = ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT model, automine, time FROM "
+                                       "tasks WHERE id = ?", "t", id);
+    int r = s ? db_step(st->db, s, NULL) : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, id, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(model, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(model, ST_HASH_SIZE, "unknown");
+    *automine = 0;
+    *time = -1;
+    if (r == 1) {
+        col_copy(s, 0, model, ST_HASH_SIZE);
         *automine = sqlite3_column_int(s, 1);
         *time = sqlite3_column_int64(s, 2);
-    } else {
-        snprintf(model, ST_HASH_SIZE, "unknown");
-        *automine = 0;
-        *time = -1;
     }
-    done(st, s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
+/* A solution row; its validator becomes a miner (flipping the automine
+ * flag of the tasks it owns), with the deltas it moves. */
 static int put_solution(struct store *st, const struct st_event *ev)
 {
     const struct st_solution *so = &ev->u.solution;
+    int64_t day = ev->pos.time / DAY, ttime;
     char model[ST_HASH_SIZE];
-    int64_t dummy, ttime;
     int known, automine, r;
 
-    r = run(st,
-            "INSERT OR IGNORE INTO solutions (task, validator, cid, cid_text, "
-            "cid_flags, block, log_index, tx, time) VALUES "
-            "(?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?)",
-            "ttttiiiti", so->task, so->validator, so->cid_hex, so->cid_text,
-            (int64_t)so->cid_flags, (int64_t)ev->pos.block,
-            (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO solutions (task, validator, cid, "
+               "cid_text, cid_flags, block, log_index, tx, time) VALUES "
+               "(?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?)",
+               "ttttiiiti", so->task, so->validator, so->cid_hex,
+               so->cid_text, (int64_t)so->cid_flags, (int64_t)ev->pos.block,
+               (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     if (r <= 0)
         return r;
-    if (query_int(st, "SELECT 1 FROM miners WHERE address = ?", so->validator,
-                  &dummy, &known) < 0)
-        return -1;
-    if (run(st,
-            "INSERT INTO miners (address, first_block, first_time, last_time, "
-            "solutions) VALUES (?, ?, ?, ?, 1) ON CONFLICT(address) DO UPDATE "
-            "SET first_block = min(first_block, excluded.first_block), "
-            "first_time = min(first_time, excluded.first_time), "
-            "last_time = max(last_time, excluded.last_time), "
-            "solutions = solutions + 1",
-            "tiii", so->validator, (int64_t)ev->pos.block, ev->pos.time,
-            ev->pos.time) < 0)
+    known = is_miner(st, so->validator);
+    if (known < 0 ||
+        db_run(st->db,
+               "INSERT INTO miners (address, first_block, first_time, "
+               "last_time, solutions) VALUES (?, ?, ?, ?, 1) "
+               "ON CONFLICT(address) DO UPDATE "
+               "SET first_block = min(first_block, excluded.first_block), "
+               "first_time = min(first_time, excluded.first_time), "
+               "last_time = max(last_time, excluded.last_time), "
+               "solutions = solutions + 1",
+               "tiii", so->validator, (int64_t)ev->pos.block, ev->pos.time,
+               ev->pos.time) < 0)
         return -1;
     /* The task's flag before this solution makes its owner a miner: a
      * flip below takes the solution's human count back out, so it must be
@@ -1309,68 +1154,73 @@ static int put_solution(struct store *st, const struct st_event *ev)
         return -1;
     if (ttime >= 0 && owner_solved(st, so->task) < 0)
         return -1;
-    miner_day_add(st, ev->pos.time / DAY, so->validator, model, 1, 0);
+    miner_day_add(st, day, so->validator, model, 1, 0);
     if (ttime >= 0)
-        lat_add(st, so->validator, 0, ev->pos.time / DAY,
-                ev->pos.time - ttime);
-    if (totals_add(st, T_SOLUTIONS, 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, D_SOLVED, 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, D_SOLVED_HUMAN, !automine) < 0)
-        return -1;
+        lat_add(st, so->validator, 0, day, ev->pos.time - ttime);
+    st->totals[T_SOLUTIONS]++;
+    daily_add(st, day, model, D_SOLVED, 1);
+    daily_add(st, day, model, D_SOLVED_HUMAN, !automine);
     return 1;
 }
 
+/* An other_events row: a log kept as name and JSON arguments. */
 static int put_other_raw(struct store *st, const struct st_pos *p,
                          const char *address, const char *name,
                          const char *topic0, const char *args)
 {
-    return run(st,
-               "INSERT OR IGNORE INTO other_events (block, log_index, tx, time, "
-               "address, name, topic0, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
-               p->time, address, name, topic0, args);
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO other_events (block, log_index, tx, "
+                  "time, address, name, topic0, args) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?)",
+                  "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index,
+                  p->tx, p->time, address, name, topic0, args);
 }
 
+/* A claim whose solution row is not there to mark. */
+static int put_claim_unmatched(struct store *st, const struct st_event *ev)
+{
+    const struct st_pair *c = &ev->u.pair;
+    char args[256];
+    int64_t one;
+    int r;
+
+    /* Already claimed (a replay of this very range) or the solution
+     * predates the index: keep the log rather than lose it. */
+    r = db_int(st->db, &one, "SELECT 1 FROM solutions WHERE task = ?", "t",
+               c->task);
+    if (r <= 0)
+        return r;
+    snprintf(args, sizeof(args), "{\"addr\":\"%s\",\"task\":\"%s\"}",
+             c->addr, c->task);
+    return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
+}
+
+/* A claim marks its solution row claimed, with the deltas it moves. */
 static int put_claim(struct store *st, const struct st_event *ev)
 {
     const struct st_pair *c = &ev->u.pair;
-    char model[ST_HASH_SIZE], args[256], validator[ST_ADDR_SIZE];
-    int64_t ttime, stime;
+    int64_t day = ev->pos.time / DAY, ttime, stime;
+    char model[ST_HASH_SIZE], validator[ST_ADDR_SIZE];
     int automine, r;
 
-    r = run(st,
-            "UPDATE solutions SET claimed = 1, claim_block = ?, "
-            "claim_log_index = ?, claim_tx = ?, claim_time = ? "
-            "WHERE task = ? AND claimed = 0",
-            "iitit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
-            ev->pos.tx, ev->pos.time, c->task);
-    if (r < 0)
-        return -1;
-    if (r == 0) {
-        int64_t dummy;
-        int exists;
-
-        /* Already claimed (a replay of this very range) or the solution
-         * predates the index: keep the log rather than lose it. */
-        if (query_int(st, "SELECT 1 FROM solutions WHERE task = ?", c->task,
-                      &dummy, &exists) < 0)
-            return -1;
-        if (exists)
-            return 0;
-        snprintf(args, sizeof(args), "{\"addr\":\"%s\",\"task\":\"%s\"}",
-                 c->addr, c->task);
-        return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
-    }
+    r = db_run(st->db,
+               "UPDATE solutions SET claimed = 1, claim_block = ?, "
+               "claim_log_index = ?, claim_tx = ?, claim_time = ? "
+               "WHERE task = ? AND claimed = 0",
+               "iitit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+               ev->pos.tx, ev->pos.time, c->task);
+    if (r <= 0)
+        return r < 0 ? -1 : put_claim_unmatched(st, ev);
     if (task_info(st, c->task, model, &automine, &ttime) < 0 ||
         solution_of(st, c->task, validator, &stime) < 0)
         return -1;
-    miner_day_add(st, ev->pos.time / DAY, validator, model, 0, 1);
-    lat_add(st, validator, 1, ev->pos.time / DAY, ev->pos.time - stime);
-    if (totals_add(st, T_CLAIMS, 1) < 0 ||
-        daily_add(st, ev->pos.time / DAY, model, D_CLAIMS, 1) < 0 ||
-        run(st, "UPDATE miners SET claims = claims + 1 WHERE address = "
-                "(SELECT validator FROM solutions WHERE task = ?)",
-            "t", c->task) < 0)
+    miner_day_add(st, day, validator, model, 0, 1);
+    lat_add(st, validator, 1, day, ev->pos.time - stime);
+    st->totals[T_CLAIMS]++;
+    daily_add(st, day, model, D_CLAIMS, 1);
+    if (db_run(st->db, "UPDATE miners SET claims = claims + 1 WHERE "
+                       "address = (SELECT validator FROM solutions WHERE "
+                       "task = ?)", "t", c->task) < 0)
         return -1;
     return 1;
 }
@@ -1389,210 +1239,322 @@ static int put_vote_finish(struct store *st, const struct st_event *ev)
     r = put_other_raw(st, &ev->pos, "", "ContestationVoteFinish", "", args);
     if (r <= 0)
         return r;
-    if (run(st,
-            "UPDATE contestations SET finish_block = ?1, finish_log_index = ?2, "
-            "finish_start = ?3, finish_end = ?4 WHERE task = ?5 AND "
-            "(finish_block IS NULL OR finish_block < ?1 OR "
-            "(finish_block = ?1 AND finish_log_index < ?2))",
-            "iiiit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
-            (int64_t)f->start_idx, (int64_t)f->end_idx, f->task) < 0)
+    if (db_run(st->db,
+               "UPDATE contestations SET finish_block = ?1, "
+               "finish_log_index = ?2, "
+               "finish_start = ?3, finish_end = ?4 WHERE task = ?5 AND "
+               "(finish_block IS NULL OR finish_block < ?1 OR "
+               "(finish_block = ?1 AND finish_log_index < ?2))",
+               "iiiit", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+               (int64_t)f->start_idx, (int64_t)f->end_idx, f->task) < 0)
         return -1;
     return r;
 }
 
-/* Template fields of a model from its JSON template bytes. */
-static void template_fields(const uint8_t *b, size_t n, char **json,
-                            char **file, char **type, char **title)
+/* What a models row keeps of the model's JSON template. */
+struct tmpl_fields {
+    char *json;                    /* compact; NULL: not a JSON object */
+    char *file, *type;             /* output[0].filename, .type; or NULL */
+    char *title;                   /* meta.title, or NULL */
+};
+
+/* A new copy of o[key] when it is a string, else NULL. */
+static char *json_str_dup(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+/* Fills f (owned strings: tmpl_fields_release) from template bytes b. */
+static void tmpl_fields_init(struct tmpl_fields *f, const uint8_t *b,
+                             size_t n)
 {
     json_t *j = b ? json_loadb((const char *)b, n, 0, NULL) : NULL;
-    json_t *out0, *meta;
+    json_t *out0;
 
-    *json = *file = *type = *title = NULL;
-    if (!json_is_object(j)) {
-        json_decref(j);
-        return;
+    memset(f, 0, sizeof(*f));
+    if (json_is_object(j)) {
+        f->json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        out0 = json_array_get(json_object_get(j, "output"), 0);
+        f->file = json_str_dup(out0, "filename");
+        f->type = json_str_dup(out0, "type");
+        f->title = json_str_dup(json_object_get(j, "meta"), "title");
     }
-    *json = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    out0 = json_array_get(json_object_get(j, "output"), 0);
-    if (json_is_string(json_object_get(out0, "filename")))
-        *file = xstrdup(json_string_value(json_object_get(out0, "filename")));
-    if (json_is_string(json_object_get(out0, "type")))
-        *type = xstrdup(json_string_value(json_object_get(out0, "type")));
-    meta = json_object_get(j, "meta");
-    if (json_is_string(json_object_get(meta, "title")))
-        *title = xstrdup(json_string_value(json_object_get(meta, "title")));
     json_decref(j);
 }
 
+/* Frees what tmpl_fields_init() filled in. */
+static void tmpl_fields_release(struct tmpl_fields *f)
+{
+    free(f->json);
+    free(f->file);
+    free(f->type);
+    free(f->title);
+}
+
+/* A models row, with the template fields it keeps. */
 static int put_model(struct store *st, const struct st_event *ev)
 {
     const struct st_model *m = &ev->u.model;
-    char *json, *file, *type, *title;
+    struct tmpl_fields f;
     int r;
 
-    template_fields(m->template_bytes, m->template_len, &json, &file, &type,
-                    &title);
-    r = run(st,
-            "INSERT OR IGNORE INTO models (id, addr, fee, template, "
-            "template_json, output_file, output_type, title, cid, block, "
-            "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, ?, "
-            "nullif(?, ''), ?, ?, ?, ?)",
-            "tttbttttt" "iiti", m->id, m->addr, m->fee, m->template_bytes,
-            m->template_len, json, file, type, title, m->cid,
-            (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
-            ev->pos.time);
-    free(json);
-    free(file);
-    free(type);
-    free(title);
+    tmpl_fields_init(&f, m->template_bytes, m->template_len);
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO models (id, addr, fee, template, "
+               "template_json, output_file, output_type, title, cid, block, "
+               "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, "
+               "?, nullif(?, ''), ?, ?, ?, ?)",
+               "tttbttttt" "iiti", m->id, m->addr, m->fee, m->template_bytes,
+               m->template_len, f.json, f.file, f.type, f.title, m->cid,
+               (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
+               ev->pos.time);
+    tmpl_fields_release(&f);
     return r;
 }
 
+/* A model_changes row, applied to its models row. */
 static int put_model_change(struct store *st, const struct st_event *ev)
 {
     const struct st_model_change *c = &ev->u.change;
     char sql[128];
     int r;
 
-    r = run(st,
-            "INSERT OR IGNORE INTO model_changes (block, log_index, tx, model, "
-            "kind, value) VALUES (?, ?, ?, ?, ?, ?)",
-            "iitttt", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
-            ev->pos.tx, c->model, c->kind, c->value);
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO model_changes (block, log_index, tx, "
+               "model, kind, value) VALUES (?, ?, ?, ?, ?, ?)",
+               "iitttt", (int64_t)ev->pos.block, (int64_t)ev->pos.log_index,
+               ev->pos.tx, c->model, c->kind, c->value);
     if (r <= 0)
         return r;
     snprintf(sql, sizeof(sql), "UPDATE models SET %s = ? WHERE id = ?",
              strcmp(c->kind, "fee") == 0    ? "fee"
              : strcmp(c->kind, "rate") == 0 ? "rate"
                                             : "addr");
-    return run(st, sql, "tt", c->value, c->model) < 0 ? -1 : 1;
+    return db_run(st->db, sql, "tt", c->value, c->model) < 0 ? -1 : 1;
 }
 
-static int put_event(struct store *st, const struct st_event *ev)
+/* A TaskRetracted log (as an other_events row) flags its task. */
+static int put_retracted(struct store *st, const struct st_event *ev)
+{
+    char args[128];
+    int r;
+
+    snprintf(args, sizeof(args), "{\"id\":\"%s\"}", ev->u.pair.task);
+    r = put_other_raw(st, &ev->pos, "", "TaskRetracted", "", args);
+    if (r > 0 && db_run(st->db, "UPDATE tasks SET retracted = 1 WHERE id = ?",
+                        "t", ev->u.pair.task) < 0)
+        return -1;
+    return r;
+}
+
+/* A commitments row. */
+static int put_commitment(struct store *st, const struct st_event *ev)
+{
+    const struct st_pos *p = &ev->pos;
+
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO commitments (commitment, addr, "
+                  "block, log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?)",
+                  "ttiiti", ev->u.pair.task, ev->u.pair.addr,
+                  (int64_t)p->block, (int64_t)p->log_index, p->tx, p->time);
+}
+
+/* A contestations row, counted in the totals. */
+static int put_contestation(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
     int r;
 
-    switch (ev->kind) {
-    case ST_TASK:
-        r = put_task(st, ev);
-        break;
-    case ST_SOLUTION:
-        r = put_solution(st, ev);
-        break;
-    case ST_CLAIM:
-        r = put_claim(st, ev);
-        break;
-    case ST_TASK_RETRACTED: {
-        char args[128];
+    r = db_run(st->db,
+               "INSERT OR IGNORE INTO contestations (task, contester, "
+               "suggested, block, log_index, tx, time) VALUES "
+               "(?, ?, ?, ?, ?, ?, ?)",
+               "ttiiiti", ev->u.pair.task, ev->u.pair.addr,
+               (int64_t)ev->u.pair.flag, (int64_t)p->block,
+               (int64_t)p->log_index, p->tx, p->time);
+    if (r > 0)
+        st->totals[T_CONTESTATIONS]++;
+    return r;
+}
 
-        snprintf(args, sizeof(args), "{\"id\":\"%s\"}", ev->u.pair.task);
-        r = put_other_raw(st, p, "", "TaskRetracted", "", args);
-        if (r > 0 && run(st, "UPDATE tasks SET retracted = 1 WHERE id = ?",
-                         "t", ev->u.pair.task) < 0)
-            r = -1;
-        break;
-    }
-    case ST_COMMITMENT:
-        r = run(st,
-                "INSERT OR IGNORE INTO commitments (commitment, addr, block, "
-                "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?)",
-                "ttiiti", ev->u.pair.task, ev->u.pair.addr, (int64_t)p->block,
-                (int64_t)p->log_index, p->tx, p->time);
-        break;
-    case ST_CONTESTATION:
-        r = run(st,
-                "INSERT OR IGNORE INTO contestations (task, contester, "
-                "suggested, block, log_index, tx, time) VALUES "
-                "(?, ?, ?, ?, ?, ?, ?)",
-                "ttiiiti", ev->u.pair.task, ev->u.pair.addr,
-                (int64_t)ev->u.pair.flag, (int64_t)p->block,
-                (int64_t)p->log_index, p->tx, p->time);
-        if (r > 0 && totals_add(st, T_CONTESTATIONS, 1) < 0)
-            r = -1;
-        break;
-    case ST_VOTE:
-        r = run(st,
-                "INSERT OR IGNORE INTO votes (task, voter, yea, block, "
-                "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                "ttiiiti", ev->u.vote.task, ev->u.vote.voter,
-                (int64_t)ev->u.vote.yea, (int64_t)p->block,
-                (int64_t)p->log_index, p->tx, p->time);
-        break;
-    case ST_VOTE_FINISH:
-        r = put_vote_finish(st, ev);
-        break;
-    case ST_MODEL:
-        r = put_model(st, ev);
-        break;
-    case ST_MODEL_CHANGE:
-        r = put_model_change(st, ev);
-        break;
-    case ST_STAKE: {
-        const struct st_stake *k = &ev->u.stake;
+/* A votes row. */
+static int put_vote(struct store *st, const struct st_event *ev)
+{
+    const struct st_pos *p = &ev->pos;
 
-        r = run(st,
-                "INSERT OR IGNORE INTO stake_events (block, log_index, tx, "
-                "time, kind, addr, validator, count, amount, unlock_time) "
-                "VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
-                "nullif(?, ''), nullif(?, ''))",
-                "iititttttt", (int64_t)p->block, (int64_t)p->log_index, p->tx,
-                p->time, k->kind, k->addr, k->validator, k->count, k->amount,
-                k->unlock);
-        break;
-    }
-    case ST_PAYOUT: {
-        const struct st_payout *o = &ev->u.payout;
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO votes (task, voter, yea, block, "
+                  "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "ttiiiti", ev->u.vote.task, ev->u.vote.voter,
+                  (int64_t)ev->u.vote.yea, (int64_t)p->block,
+                  (int64_t)p->log_index, p->tx, p->time);
+}
 
-        r = run(st,
-                "INSERT OR IGNORE INTO payouts (block, log_index, tx, time, "
-                "kind, era, task, model, validator, a0, a1, a2, a3) VALUES "
-                "(?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
-                "nullif(?, ''), ?, ?, ?, ?)",
-                "iititittttttt", (int64_t)p->block, (int64_t)p->log_index,
-                p->tx, p->time, o->kind, (int64_t)o->era, o->task, o->model,
-                o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
-        break;
-    }
-    case ST_TRANSFER:
-        r = run(st,
-                "INSERT OR IGNORE INTO transfers (block, log_index, tx, time, "
-                "src, dst, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                "iititt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
-                p->time, ev->u.transfer.src, ev->u.transfer.dst,
-                ev->u.transfer.amount);
-        break;
-    case ST_INCENTIVE:
-        r = run(st,
-                "INSERT OR IGNORE INTO incentives (block, log_index, tx, time, "
-                "task, kind, recipient, amount) VALUES (?, ?, ?, ?, ?, ?, "
-                "nullif(?, ''), ?)",
-                "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index, p->tx,
-                p->time, ev->u.incentive.task, ev->u.incentive.kind,
-                ev->u.incentive.recipient, ev->u.incentive.amount);
-        break;
-    case ST_OTHER:
-        r = put_other_raw(st, p, ev->u.other.address, ev->u.other.name,
-                          ev->u.other.topic0, ev->u.other.args_json);
-        break;
-    default:
+/* A stake_events row. */
+static int put_stake(struct store *st, const struct st_event *ev)
+{
+    const struct st_stake *k = &ev->u.stake;
+    const struct st_pos *p = &ev->pos;
+
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO stake_events (block, log_index, tx, "
+                  "time, kind, addr, validator, count, amount, unlock_time) "
+                  "VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
+                  "nullif(?, ''), nullif(?, ''))",
+                  "iititttttt", (int64_t)p->block, (int64_t)p->log_index,
+                  p->tx, p->time, k->kind, k->addr, k->validator, k->count,
+                  k->amount, k->unlock);
+}
+
+/* A payouts row (settled into earnings by settle_events()). */
+static int put_payout(struct store *st, const struct st_event *ev)
+{
+    const struct st_payout *o = &ev->u.payout;
+    const struct st_pos *p = &ev->pos;
+
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO payouts (block, log_index, tx, time, "
+                  "kind, era, task, model, validator, a0, a1, a2, a3) VALUES "
+                  "(?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
+                  "nullif(?, ''), ?, ?, ?, ?)",
+                  "iititittttttt", (int64_t)p->block, (int64_t)p->log_index,
+                  p->tx, p->time, o->kind, (int64_t)o->era, o->task,
+                  o->model, o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
+}
+
+/* A transfers row (settled into earnings by settle_events()). */
+static int put_transfer(struct store *st, const struct st_event *ev)
+{
+    const struct st_pos *p = &ev->pos;
+
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO transfers (block, log_index, tx, "
+                  "time, src, dst, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "iititt" "t", (int64_t)p->block, (int64_t)p->log_index,
+                  p->tx, p->time, ev->u.transfer.src, ev->u.transfer.dst,
+                  ev->u.transfer.amount);
+}
+
+/* An incentives row. */
+static int put_incentive(struct store *st, const struct st_event *ev)
+{
+    const struct st_pos *p = &ev->pos;
+
+    return db_run(st->db,
+                  "INSERT OR IGNORE INTO incentives (block, log_index, tx, "
+                  "time, task, kind, recipient, amount) VALUES "
+                  "(?, ?, ?, ?, ?, ?, nullif(?, ''), ?)",
+                  "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index,
+                  p->tx, p->time, ev->u.incentive.task, ev->u.incentive.kind,
+                  ev->u.incentive.recipient, ev->u.incentive.amount);
+}
+
+/* A log the decoder does not model, as an other_events row. */
+static int put_other(struct store *st, const struct st_event *ev)
+{
+    return put_other_raw(st, &ev->pos, ev->u.other.address,
+                         ev->u.other.name, ev->u.other.topic0,
+                         ev->u.other.args_json);
+}
+
+/* The writer of each event kind: 1 when the row is new, 0 when it was
+ * there already, -1 on error. */
+static int (*const put_kind[])(struct store *, const struct st_event *) = {
+    [ST_TASK] = put_task,
+    [ST_TASK_RETRACTED] = put_retracted,
+    [ST_COMMITMENT] = put_commitment,
+    [ST_SOLUTION] = put_solution,
+    [ST_CLAIM] = put_claim,
+    [ST_CONTESTATION] = put_contestation,
+    [ST_VOTE] = put_vote,
+    [ST_VOTE_FINISH] = put_vote_finish,
+    [ST_MODEL] = put_model,
+    [ST_MODEL_CHANGE] = put_model_change,
+    [ST_STAKE] = put_stake,
+    [ST_PAYOUT] = put_payout,
+    [ST_TRANSFER] = put_transfer,
+    [ST_INCENTIVE] = put_incentive,
+    [ST_OTHER] = put_other,
+};
+
+/* Writes one event's row and counts it when it is new.  0 or -1. */
+static int put_event(struct store *st, const struct st_event *ev)
+{
+    int r;
+
+    if ((size_t)ev->kind >= ARRAY_SIZE(put_kind) || !put_kind[ev->kind]) {
         log_warnx("store: unknown event kind %d", (int)ev->kind);
         return -1;
     }
-    if (r > 0 && totals_add(st, T_EVENTS, 1) < 0)
-        return -1;
+    r = put_kind[ev->kind](st, ev);
+    if (r > 0)
+        st->totals[T_EVENTS]++;
     return r < 0 ? -1 : 0;
 }
 
+/* The hash of block n (the reorg window). */
 static int put_block(struct store *st, uint64_t n, const char *hash,
                      const char *parent, int64_t time)
 {
-    return run(st,
-               "INSERT INTO blocks (number, hash, parent, time) VALUES "
-               "(?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET "
-               "hash = excluded.hash, parent = excluded.parent, "
-               "time = excluded.time",
-               "itti", (int64_t)n, hash, parent, time) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "INSERT INTO blocks (number, hash, parent, time) VALUES "
+                  "(?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET "
+                  "hash = excluded.hash, parent = excluded.parent, "
+                  "time = excluded.time",
+                  "itti", (int64_t)n, hash, parent, time) < 0 ? -1 : 0;
+}
+
+/*
+ * The range's block hashes (the reorg window), its coverage row and, when
+ * it advances, the checkpoint: the rows that say how far the index goes.
+ * 0 or -1.
+ */
+static int put_range_marks(struct store *st, const struct st_range *r,
+                           size_t n)
+{
+    size_t i;
+    int changed;
+
+    for (i = 0; i < r->nblocks; i++)
+        if (put_block(st, r->block_numbers[i], r->block_hashes[i],
+                      r->block_parents[i], r->block_times[i]) < 0)
+            return -1;
+    if (put_block(st, r->to, r->to_hash, r->to_parent, r->to_time) < 0)
+        return -1;
+    /* Keep the reorg window: blocks far below the head are final. */
+    if (r->to > 4096 &&
+        db_run(st->db, "DELETE FROM blocks WHERE number < ?", "i",
+               (int64_t)(r->to - 4096)) < 0)
+        return -1;
+    /* Coverage: extend the row that ends just below, else start one. */
+    changed = db_run(st->db,
+                     "UPDATE coverage SET to_block = ?, logs = logs + ?, "
+                     "end_hash = ?, rpc = ?, fetched_at = unixepoch() "
+                     "WHERE to_block = ?",
+                     "iitti", (int64_t)r->to, (int64_t)n, r->to_hash, r->rpc,
+                     (int64_t)r->from - 1);
+    if (changed < 0)
+        return -1;
+    if (changed == 0 &&
+        db_run(st->db,
+               "INSERT OR REPLACE INTO coverage (from_block, to_block, logs, "
+               "end_hash, rpc, fetched_at) VALUES "
+               "(?, ?, ?, ?, ?, unixepoch())",
+               "iiitt", (int64_t)r->from, (int64_t)r->to, (int64_t)n,
+               r->to_hash, r->rpc) < 0)
+        return -1;
+    if (r->advance &&
+        db_run(st->db,
+               "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
+               "indexed_time = ?, head_block = max(head_block, ?), "
+               "head_time = max(head_time, ?), safe_block = ?, "
+               "last_error = NULL, updated_at = unixepoch() WHERE id = 1",
+               "itiiii", (int64_t)r->to, r->to_hash, r->to_time,
+               (int64_t)r->head, r->head_time, (int64_t)r->safe) != 1)
+        return -1;
+    return 0;
 }
 
 int store_commit_range(struct store *st, const struct st_range *r,
@@ -1600,14 +1562,13 @@ int store_commit_range(struct store *st, const struct st_range *r,
 {
     int64_t rowid_mark = 0;
     size_t i;
-    int changed, found;
 
     reset_deltas(st);
     if (db_begin(st->db) < 0)
         return -1;
     /* Rows this range inserts get rowids above the current maximum. */
-    if (query_int(st, "SELECT coalesce(max(rowid), 0) FROM tasks", NULL,
-                  &rowid_mark, &found) < 0)
+    if (db_int(st->db, &rowid_mark, "SELECT coalesce(max(rowid), 0) FROM "
+                                    "tasks", "") < 0)
         goto fail;
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
@@ -1618,60 +1579,24 @@ int store_commit_range(struct store *st, const struct st_range *r,
     /* A miner is active while its last solution is within the window of
      * the indexed head's time. */
     if (st->active_window > 0 && r->advance &&
-        run(st,
-            "UPDATE miners SET active = (last_time > ?1 - ?2) "
-            "WHERE active != (last_time > ?1 - ?2)",
-            "ii", r->to_time, st->active_window) < 0)
+        db_run(st->db,
+               "UPDATE miners SET active = (last_time > ?1 - ?2) "
+               "WHERE active != (last_time > ?1 - ?2)",
+               "ii", r->to_time, st->active_window) < 0)
         goto fail;
     reset_deltas(st);
     /* New prompts into the full-text index, once for the range. */
     if (n > 0 &&
-        run(st,
-            "INSERT INTO prompts_fts (rowid, prompt) SELECT rowid, prompt "
-            "FROM tasks WHERE rowid > ? AND prompt IS NOT NULL",
-            "i", rowid_mark) < 0)
+        db_run(st->db,
+               "INSERT INTO prompts_fts (rowid, prompt) SELECT rowid, prompt "
+               "FROM tasks WHERE rowid > ? AND prompt IS NOT NULL",
+               "i", rowid_mark) < 0)
         goto fail;
     /* A reorg may have deleted and re-inserted task rows: their upvotes
      * and hidden flags come back from the social tables (the truth). */
     if (n > 0 && social_reapply(st->db, rowid_mark) < 0)
         goto fail;
-    for (i = 0; i < r->nblocks; i++)
-        if (put_block(st, r->block_numbers[i], r->block_hashes[i],
-                      r->block_parents[i], r->block_times[i]) < 0)
-            goto fail;
-    if (put_block(st, r->to, r->to_hash, r->to_parent, r->to_time) < 0)
-        goto fail;
-    /* Keep the reorg window: blocks far below the head are final. */
-    if (r->to > 4096 &&
-        run(st, "DELETE FROM blocks WHERE number < ?", "i",
-            (int64_t)(r->to - 4096)) < 0)
-        goto fail;
-    /* Coverage: extend the row that ends just below, else start one. */
-    changed = run(st,
-                  "UPDATE coverage SET to_block = ?, logs = logs + ?, "
-                  "end_hash = ?, rpc = ?, fetched_at = unixepoch() "
-                  "WHERE to_block = ?",
-                  "iitti", (int64_t)r->to, (int64_t)n, r->to_hash, r->rpc,
-                  (int64_t)r->from - 1);
-    if (changed < 0)
-        goto fail;
-    if (changed == 0 &&
-        run(st,
-            "INSERT OR REPLACE INTO coverage (from_block, to_block, logs, "
-            "end_hash, rpc, fetched_at) VALUES (?, ?, ?, ?, ?, unixepoch())",
-            "iiitt", (int64_t)r->from, (int64_t)r->to, (int64_t)n, r->to_hash,
-            r->rpc) < 0)
-        goto fail;
-    if (r->advance &&
-        run(st,
-            "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
-            "indexed_time = ?, head_block = max(head_block, ?), "
-            "head_time = max(head_time, ?), safe_block = ?, last_error = NULL, "
-            "updated_at = unixepoch() WHERE id = 1",
-            "itiiii", (int64_t)r->to, r->to_hash, r->to_time, (int64_t)r->head,
-            r->head_time, (int64_t)r->safe) != 1)
-        goto fail;
-    if (db_commit(st->db) < 0)
+    if (put_range_marks(st, r, n) < 0 || db_commit(st->db) < 0)
         goto fail;
     return 0;
 fail:
@@ -1684,299 +1609,299 @@ fail:
 
 int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
 {
-    sqlite3_stmt *s = prep(st, "SELECT hash FROM blocks WHERE number = ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT hash FROM blocks WHERE "
+                                       "number = ?", "i", (int64_t)n);
+    int r = s ? db_step(st->db, s, NULL) : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, (int64_t)n);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        snprintf(hash, ST_HASH_SIZE, "%s", (const char *)sqlite3_column_text(s, 0));
-    done(st, s);
-    if (rc == SQLITE_ROW)
-        return 0;
-    return rc == SQLITE_DONE ? 1 : -1;
+    if (r == 1)
+        col_copy(s, 0, hash, ST_HASH_SIZE);
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
 int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
                         size_t max, size_t *n)
 {
-    sqlite3_stmt *s = prep(st, "SELECT number FROM blocks WHERE number <= ? "
-                               "ORDER BY number DESC LIMIT ?");
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, "SELECT number FROM blocks WHERE "
+                                       "number <= ? ORDER BY number DESC "
+                                       "LIMIT ?",
+                               "ii", (int64_t)below, (int64_t)max);
+    int r = s ? 1 : -1;
 
-    if (!s)
-        return -1;
     *n = 0;
-    sqlite3_bind_int64(s, 1, (int64_t)below);
-    sqlite3_bind_int64(s, 2, (int64_t)max);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1)
         out[(*n)++] = (uint64_t)sqlite3_column_int64(s, 0);
-    done(st, s);
-    return rc == SQLITE_DONE ? 0 : -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- recomputation (reorgs, rebuild) ---- */
 
+/* Runs sql[0..n) in order, each with ?1 = the text t, or v when t is NULL.
+ * 0 or -1. */
+static int run_list(struct store *st, const char *const *sql, size_t n,
+                    const char *t, int64_t v)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if ((t ? db_run(st->db, sql[i], "t", t)
+               : db_run(st->db, sql[i], "i", v)) < 0)
+            return -1;
+    return 0;
+}
+
+/* The daily and daily_users rows of day ?1, but the fees. */
+static const char *const recompute_day_sql[] = {
+    "DELETE FROM daily WHERE day = ?",
+    "DELETE FROM daily_users WHERE day = ?",
+    "INSERT INTO daily_users (day, address, tasks, tasks_human) "
+    "SELECT ?1, owner, count(*), total(automine = 0) FROM tasks "
+    "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
+    "GROUP BY owner",
+    "INSERT INTO daily (day, model, tasks, tasks_human) "
+    "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
+    "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
+    "GROUP BY model",
+    "INSERT INTO daily (day, model, solved, solved_human) "
+    "SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
+    "total(coalesce(t.automine, 0) = 0) FROM solutions s "
+    "LEFT JOIN tasks t ON t.id = s.task "
+    "WHERE s.time >= ?1 * 86400 AND s.time < (?1 + 1) * 86400 "
+    "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
+    "solved = excluded.solved, solved_human = excluded.solved_human",
+    "INSERT INTO daily (day, model, claims) "
+    "SELECT ?1, coalesce(t.model, 'unknown'), count(*) FROM solutions s "
+    "LEFT JOIN tasks t ON t.id = s.task "
+    "WHERE s.claim_time >= ?1 * 86400 "
+    "AND s.claim_time < (?1 + 1) * 86400 "
+    "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
+    "claims = excluded.claims",
+};
+
+/* Sets the fees of day's row of model ("": nothing to set).  0 or -1. */
+static int day_fees_set(struct store *st, int64_t day, const char *model,
+                        const char *sum)
+{
+    if (!model[0])
+        return 0;
+    return db_run(st->db, "UPDATE daily SET fees = ? WHERE day = ? AND "
+                          "model = ?", "tit", sum, day, model) < 0 ? -1 : 0;
+}
+
 /* Recomputes the daily rows of one day from the base tables. */
 static int recompute_day(struct store *st, int64_t day)
 {
+    char model[ST_HASH_SIZE] = "", m[ST_HASH_SIZE], sum[ST_DEC_SIZE] = "0";
     sqlite3_stmt *s;
-    int rc;
+    int r;
 
-    if (run(st, "DELETE FROM daily WHERE day = ?", "i", day) < 0 ||
-        run(st, "DELETE FROM daily_users WHERE day = ?", "i", day) < 0 ||
-        run(st,
-            "INSERT INTO daily_users (day, address, tasks, tasks_human) "
-            "SELECT ?1, owner, count(*), total(automine = 0) FROM tasks "
-            "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
-            "GROUP BY owner",
-            "i", day) < 0 ||
-        run(st,
-            "INSERT INTO daily (day, model, tasks, tasks_human) "
-            "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
-            "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
-            "GROUP BY model",
-            "i", day) < 0 ||
-        run(st,
-            "INSERT INTO daily (day, model, solved, solved_human) "
-            "SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
-            "total(coalesce(t.automine, 0) = 0) FROM solutions s "
-            "LEFT JOIN tasks t ON t.id = s.task "
-            "WHERE s.time >= ?1 * 86400 AND s.time < (?1 + 1) * 86400 "
-            "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
-            "solved = excluded.solved, solved_human = excluded.solved_human",
-            "i", day) < 0 ||
-        run(st,
-            "INSERT INTO daily (day, model, claims) "
-            "SELECT ?1, coalesce(t.model, 'unknown'), count(*) FROM solutions s "
-            "LEFT JOIN tasks t ON t.id = s.task "
-            "WHERE s.claim_time >= ?1 * 86400 AND s.claim_time < (?1 + 1) * 86400 "
-            "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
-            "claims = excluded.claims",
-            "i", day) < 0)
+    if (run_list(st, recompute_day_sql, ARRAY_SIZE(recompute_day_sql), NULL,
+                 day) < 0)
         return -1;
     /* Fee sums, exact, in C. */
-    s = prep(st, "SELECT model, fee FROM tasks WHERE time >= ?1 * 86400 "
-                 "AND time < (?1 + 1) * 86400 AND fee != '0' ORDER BY model");
-    if (!s)
-        return -1;
-    sqlite3_bind_int64(s, 1, day);
-    {
-        char model[ST_HASH_SIZE] = "", sum[ST_DEC_SIZE] = "0";
-
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const char *m = (const char *)sqlite3_column_text(s, 0);
-            const char *f = (const char *)sqlite3_column_text(s, 1);
-
-            if (strcmp(m, model) != 0) {
-                if (model[0] && run(st, "UPDATE daily SET fees = ? WHERE "
-                                        "day = ? AND model = ?",
-                                    "tit", sum, day, model) < 0)
-                    goto fail;
-                snprintf(model, sizeof(model), "%s", m);
-                snprintf(sum, sizeof(sum), "0");
-            }
-            if (dec_add(sum, f, sum, 0) < 0)
-                goto fail;
+    s = db_query(st->db, "SELECT model, fee FROM tasks WHERE time >= "
+                         "?1 * 86400 AND time < (?1 + 1) * 86400 AND "
+                         "fee != '0' ORDER BY model", "i", day);
+    r = s ? 1 : -1;
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
+        col_copy(s, 0, m, sizeof(m));
+        if (strcmp(m, model) != 0) {
+            if (day_fees_set(st, day, model, sum) < 0)
+                r = -1;
+            snprintf(model, sizeof(model), "%s", m);
+            snprintf(sum, sizeof(sum), "0");
         }
-        if (rc != SQLITE_DONE)
-            goto fail;
-        if (model[0] && run(st, "UPDATE daily SET fees = ? WHERE day = ? AND "
-                                "model = ?", "tit", sum, day, model) < 0)
-            goto fail;
+        if (r == 1 &&
+            dec_add(sum, (const char *)sqlite3_column_text(s, 1), sum, 0) < 0)
+            r = -1;
     }
-    done(st, s);
-    return 0;
-fail:
-    done(st, s);
-    return -1;
+    if (r == 0 && day_fees_set(st, day, model, sum) < 0)
+        r = -1;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
+/* Recomputes the users row of one owner from its tasks. */
 static int recompute_user(struct store *st, const char *addr)
 {
-    sqlite3_stmt *s;
     char sum[ST_DEC_SIZE] = "0";
-    int rc;
+    sqlite3_stmt *s;
+    int r;
 
-    if (run(st, "DELETE FROM users WHERE address = ?", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO users (address, first_block, first_time, last_time, "
-            "tasks, tasks_human) SELECT owner, min(block), min(time), "
-            "max(time), count(*), total(automine = 0) FROM tasks "
-            "WHERE owner = ?1 GROUP BY owner",
-            "t", addr) < 0)
+    if (db_run(st->db, "DELETE FROM users WHERE address = ?", "t",
+               addr) < 0 ||
+        db_run(st->db,
+               "INSERT INTO users (address, first_block, first_time, "
+               "last_time, tasks, tasks_human) SELECT owner, min(block), "
+               "min(time), max(time), count(*), total(automine = 0) "
+               "FROM tasks WHERE owner = ?1 GROUP BY owner",
+               "t", addr) < 0)
         return -1;
-    s = prep(st, "SELECT fee FROM tasks WHERE owner = ? AND fee != '0'");
-    if (!s)
+    s = db_query(st->db, "SELECT fee FROM tasks WHERE owner = ? AND "
+                         "fee != '0'", "t", addr);
+    r = s ? 1 : -1;
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1)
+        if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum,
+                    0) < 0)
+            r = -1;
+    db_stmt_done(st->db, s);
+    if (r < 0)
         return -1;
-    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum, 0) < 0)
-            break;
-    done(st, s);
-    if (rc != SQLITE_DONE)
-        return -1;
-    return run(st,
-               "UPDATE users SET fees = ?1, "
-               "solved = (SELECT count(*) FROM tasks t JOIN solutions s ON "
-               "s.task = t.id WHERE t.owner = ?2), "
-               "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
-               "s.task = t.id JOIN models m ON m.id = t.model WHERE "
-               "t.owner = ?2 AND m.output_type = 'image') "
-               "WHERE address = ?2", "tt", sum, addr) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE users SET fees = ?1, "
+                  "solved = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+                  "s.task = t.id WHERE t.owner = ?2), "
+                  "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
+                  "s.task = t.id JOIN models m ON m.id = t.model WHERE "
+                  "t.owner = ?2 AND m.output_type = 'image') "
+                  "WHERE address = ?2", "tt", sum, addr) < 0 ? -1 : 0;
 }
 
+/* The miners row of one validator, from its solutions. */
+static const char *const recompute_miner_sql[] = {
+    "DELETE FROM miners WHERE address = ?",
+    "INSERT INTO miners (address, first_block, first_time, "
+    "last_time, solutions, claims) SELECT validator, min(block), "
+    "min(time), max(time), count(*), total(claimed) FROM solutions "
+    "WHERE validator = ?1 GROUP BY validator",
+};
+
+/* Recomputes the miners row of one validator (see recompute_miner_sql). */
 static int recompute_miner(struct store *st, const char *addr)
 {
-    if (run(st, "DELETE FROM miners WHERE address = ?", "t", addr) < 0)
-        return -1;
-    return run(st,
-               "INSERT INTO miners (address, first_block, first_time, "
-               "last_time, solutions, claims) SELECT validator, min(block), "
-               "min(time), max(time), count(*), total(claimed) FROM solutions "
-               "WHERE validator = ?1 GROUP BY validator",
-               "t", addr) < 0 ? -1 : 0;
+    return run_list(st, recompute_miner_sql, ARRAY_SIZE(recompute_miner_sql),
+                    addr, 0);
 }
 
 /* Sums the earnings rows of a query (?1 = addr; columns: key text, day or
  * era, kind, amount) into m keyed "<key>|<int>". */
 static int sum_rows(struct store *st, const char *sql, const char *addr,
-                    struct macc_map *m)
+                    struct slot_map *m)
 {
-    sqlite3_stmt *s = prep(st, sql);
-    int rc;
+    sqlite3_stmt *s = db_query(st->db, sql, "t", addr);
+    int r = s ? 1 : -1;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        char key[192];
-        const char *k = (const char *)sqlite3_column_text(s, 0);
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
+        char key[MACC_KEY_SIZE], k[ST_HASH_SIZE];
         int64_t i = sqlite3_column_int64(s, 1);
         int rewards = strcmp((const char *)sqlite3_column_text(s, 2),
                              "rewards") == 0;
         struct macc *a;
 
+        col_copy(s, 0, k, sizeof(k));
         snprintf(key, sizeof(key), "%s|%lld", k, (long long)i);
         a = macc_get(m, key);
         snprintf(a->str, sizeof(a->str), "%s", k);
         a->i0 = i;
-        if (u256_add_dec(rewards ? &a->r : &a->f,
+        if (u256_add_dec(&a->amt[rewards],
                          (const char *)sqlite3_column_text(s, 3)) < 0)
-            break;
+            r = -1;
     }
-    done(st, s);
-    if (rc != SQLITE_DONE) {
-        if (rc != SQLITE_ROW)
-            log_warnx("store: %s", sqlite3_errmsg(st->h));
-        return -1;
-    }
-    return 0;
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* earnings_totals of one address from its earnings rows. */
 static int recompute_earner(struct store *st, const char *addr)
 {
-    struct macc_map m = { NULL, 0, 0 };
-    size_t i;
+    struct slot_map m = { NULL, 0, 0 };
+    char f[ST_DEC_SIZE], r[ST_DEC_SIZE];
+    struct macc *a;
     int ret = -1;
 
-    if (run(st, "DELETE FROM earnings_totals WHERE address = ?", "t",
-            addr) < 0 ||
+    if (db_run(st->db, "DELETE FROM earnings_totals WHERE address = ?", "t",
+               addr) < 0 ||
         sum_rows(st, "SELECT role, era, kind, amount FROM earnings "
                      "WHERE addr = ?1", addr, &m) < 0)
         goto out;
-    for (i = 0; i < m.cap; i++) {
-        char f[ST_DEC_SIZE], r[ST_DEC_SIZE];
-
-        if (!m.slots[i].key[0])
-            continue;
-        if (u256_to_dec(&m.slots[i].f, f, sizeof(f)) < 0 ||
-            u256_to_dec(&m.slots[i].r, r, sizeof(r)) < 0 ||
-            run(st, "INSERT INTO earnings_totals (address, role, era, fees, "
-                    "rewards) VALUES (?, ?, ?, ?, ?)",
-                "ttitt", addr, m.slots[i].str, m.slots[i].i0, f, r) < 0)
+    SLOT_EACH(a, &m)
+        if (u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
+            u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
+            db_run(st->db, "INSERT INTO earnings_totals (address, role, era, "
+                           "fees, rewards) VALUES (?, ?, ?, ?, ?)",
+                   "ttitt", addr, a->str, a->i0, f, r) < 0)
             goto out;
-    }
     ret = 0;
 out:
-    macc_clear(&m);
+    slot_clear(&m);
     return ret;
 }
+
+/* miner_daily's counts of validator ?1, before its amounts. */
+static const char *const miner_daily_sql[] = {
+    "DELETE FROM miner_daily WHERE address = ?",
+    "INSERT INTO miner_daily (day, address, model, solutions) "
+    "SELECT s.time / 86400, s.validator, coalesce(t.model, 'unknown'), "
+    "count(*) FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
+    "WHERE s.validator = ?1 GROUP BY 1, 3",
+    "INSERT INTO miner_daily (day, address, model, claims) "
+    "SELECT s.claim_time / 86400, s.validator, "
+    "coalesce(t.model, 'unknown'), count(*) FROM solutions s "
+    "LEFT JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 AND "
+    "s.claim_time IS NOT NULL GROUP BY 1, 3 "
+    "ON CONFLICT(address, day, model) DO UPDATE SET "
+    "claims = excluded.claims",
+};
+
+/* miner_latency of validator ?1: solve and claim lags, by day and in all. */
+static const char *const miner_latency_sql[] = {
+    "DELETE FROM miner_latency WHERE address = ?",
+    "INSERT INTO miner_latency (address, kind, day, secs, n) "
+    "SELECT ?1, 0, -1, s.time - t.time, count(*) FROM solutions s "
+    "JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 "
+    "GROUP BY 4",
+    "INSERT INTO miner_latency (address, kind, day, secs, n) "
+    "SELECT ?1, 0, s.time / 86400, s.time - t.time, count(*) "
+    "FROM solutions s JOIN tasks t ON t.id = s.task "
+    "WHERE s.validator = ?1 GROUP BY 3, 4",
+    "INSERT INTO miner_latency (address, kind, day, secs, n) "
+    "SELECT ?1, 1, -1, claim_time - time, count(*) FROM solutions "
+    "WHERE validator = ?1 AND claim_time IS NOT NULL GROUP BY 4",
+    "INSERT INTO miner_latency (address, kind, day, secs, n) "
+    "SELECT ?1, 1, claim_time / 86400, claim_time - time, count(*) "
+    "FROM solutions WHERE validator = ?1 AND claim_time IS NOT NULL "
+    "GROUP BY 3, 4",
+};
 
 /* miner_daily, miner_latency and the miners row's earnings of one
  * validator from the rows. */
 static int recompute_miner_extras(struct store *st, const char *addr)
 {
-    struct macc_map m = { NULL, 0, 0 };
+    struct slot_map m = { NULL, 0, 0 };
     struct u256 tf = { { 0 } }, tr = { { 0 } };
     char f[ST_DEC_SIZE], r[ST_DEC_SIZE];
-    size_t i;
+    struct macc *a;
     int ret = -1;
 
-    if (run(st, "DELETE FROM miner_daily WHERE address = ?", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_daily (day, address, model, solutions) "
-            "SELECT s.time / 86400, s.validator, coalesce(t.model, 'unknown'), "
-            "count(*) FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
-            "WHERE s.validator = ?1 GROUP BY 1, 3", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_daily (day, address, model, claims) "
-            "SELECT s.claim_time / 86400, s.validator, "
-            "coalesce(t.model, 'unknown'), count(*) FROM solutions s "
-            "LEFT JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 AND "
-            "s.claim_time IS NOT NULL GROUP BY 1, 3 "
-            "ON CONFLICT(address, day, model) DO UPDATE SET "
-            "claims = excluded.claims", "t", addr) < 0 ||
+    if (run_list(st, miner_daily_sql, ARRAY_SIZE(miner_daily_sql), addr,
+                 0) < 0 ||
         sum_rows(st, "SELECT model, time / 86400, kind, amount FROM earnings "
                      "WHERE addr = ?1 AND role = 'validator'", addr, &m) < 0)
         goto out;
-    for (i = 0; i < m.cap; i++) {
-        struct macc *a = &m.slots[i];
-
-        if (!a->key[0])
-            continue;
-        if (u256_add(&tf, &a->f, &tf) || u256_add(&tr, &a->r, &tr) ||
-            u256_to_dec(&a->f, f, sizeof(f)) < 0 ||
-            u256_to_dec(&a->r, r, sizeof(r)) < 0 ||
-            run(st,
-                "INSERT INTO miner_daily (day, address, model, fees, rewards) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(address, day, model) DO "
-                "UPDATE SET fees = excluded.fees, rewards = excluded.rewards",
-                "ittt" "t", a->i0, addr, a->str, f, r) < 0)
+    SLOT_EACH(a, &m)
+        if (u256_add(&tf, &a->amt[AMT_FEES], &tf) ||
+            u256_add(&tr, &a->amt[AMT_REWARDS], &tr) ||
+            u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
+            u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
+            db_run(st->db,
+                   "INSERT INTO miner_daily (day, address, model, fees, "
+                   "rewards) VALUES (?, ?, ?, ?, ?) "
+                   "ON CONFLICT(address, day, model) DO UPDATE SET "
+                   "fees = excluded.fees, rewards = excluded.rewards",
+                   "ittt" "t", a->i0, addr, a->str, f, r) < 0)
             goto out;
-    }
     if (u256_to_dec(&tf, f, sizeof(f)) < 0 ||
         u256_to_dec(&tr, r, sizeof(r)) < 0 ||
-        run(st, "UPDATE miners SET fees = ?, rewards = ?, earned_aius = ? "
-                "WHERE address = ?", "ttdt", f, r, aius_of(f, r), addr) < 0 ||
-        run(st, "DELETE FROM miner_latency WHERE address = ?", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_latency (address, kind, day, secs, n) "
-            "SELECT ?1, 0, -1, s.time - t.time, count(*) FROM solutions s "
-            "JOIN tasks t ON t.id = s.task WHERE s.validator = ?1 "
-            "GROUP BY 4", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_latency (address, kind, day, secs, n) "
-            "SELECT ?1, 0, s.time / 86400, s.time - t.time, count(*) "
-            "FROM solutions s JOIN tasks t ON t.id = s.task "
-            "WHERE s.validator = ?1 GROUP BY 3, 4", "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_latency (address, kind, day, secs, n) "
-            "SELECT ?1, 1, -1, claim_time - time, count(*) FROM solutions "
-            "WHERE validator = ?1 AND claim_time IS NOT NULL GROUP BY 4",
-            "t", addr) < 0 ||
-        run(st,
-            "INSERT INTO miner_latency (address, kind, day, secs, n) "
-            "SELECT ?1, 1, claim_time / 86400, claim_time - time, count(*) "
-            "FROM solutions WHERE validator = ?1 AND claim_time IS NOT NULL "
-            "GROUP BY 3, 4", "t", addr) < 0)
+        db_run(st->db, "UPDATE miners SET fees = ?, rewards = ?, "
+                       "earned_aius = ? WHERE address = ?",
+               "ttdt", f, r, aius_of(f, r), addr) < 0 ||
+        run_list(st, miner_latency_sql, ARRAY_SIZE(miner_latency_sql), addr,
+                 0) < 0)
         goto out;
     ret = 0;
 out:
-    macc_clear(&m);
+    slot_clear(&m);
     return ret;
 }
 
@@ -1989,219 +1914,246 @@ static int recompute_addr(struct store *st, const char *addr)
                : 0;
 }
 
+/* The totals row from the daily rows (events aside). */
 static int recompute_totals(struct store *st)
 {
-    return run(st,
-               "UPDATE totals SET "
-               "tasks = (SELECT total(tasks) FROM daily), "
-               "tasks_human = (SELECT total(tasks_human) FROM daily), "
-               "solutions = (SELECT total(solved) FROM daily), "
-               "claims = (SELECT total(claims) FROM daily), "
-               "contestations = (SELECT count(*) FROM contestations) "
-               "WHERE id = 1", "") < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE totals SET "
+                  "tasks = (SELECT total(tasks) FROM daily), "
+                  "tasks_human = (SELECT total(tasks_human) FROM daily), "
+                  "solutions = (SELECT total(solved) FROM daily), "
+                  "claims = (SELECT total(claims) FROM daily), "
+                  "contestations = (SELECT count(*) FROM contestations) "
+                  "WHERE id = 1", "") < 0 ? -1 : 0;
 }
 
-/* Collects distinct text values of a query into a temp table `keys`. */
-static int collect(struct store *st, const char *table, const char *select,
-                   int64_t block)
-{
-    char sql[512];
-
-    snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO temp.%s %s", table,
-             select);
-    return run(st, sql, "i", block) < 0 ? -1 : 0;
-}
-
-/* Runs fn for every row of a one-column temp table. */
-static int for_each_key(struct store *st, const char *sql,
-                        int (*fn)(struct store *, const char *))
-{
-    sqlite3_stmt *s = prep(st, sql);
-    char **keys = NULL;
-    size_t n = 0, cap = 0, i;
-    int rc, ret = 0;
-
-    if (!s)
-        return -1;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            keys = xrealloc(keys, cap * sizeof(*keys));
-        }
-        keys[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
-    }
-    done(st, s);
-    if (rc != SQLITE_DONE)
-        ret = -1;
-    for (i = 0; i < n; i++) {
-        if (ret == 0 && fn(st, keys[i]) < 0)
-            ret = -1;
-        free(keys[i]);
-    }
-    free(keys);
-    return ret;
-}
-
+/* recompute_day() of a day key as for_each_key() hands it over. */
 static int recompute_day_key(struct store *st, const char *key)
 {
     return recompute_day(st, strtoll(key, NULL, 10));
+}
+
+/* Runs fn for every key of a one-column temp table or query. */
+static int for_each_row(struct store *st, const char *sql,
+                        int (*fn)(struct store *, const char *))
+{
+    return for_each_key(st, db_stmt(st->db, sql), fn);
+}
+
+/* ---- reorgs ---- */
+
+/* What the doomed rows (above the ancestor ?1) touched: the days, owners,
+ * miners, models and earners whose derived rows are recomputed. */
+static const char *const rb_collect_sql[] = {
+    "INSERT OR IGNORE INTO temp.rb_days SELECT time / 86400 FROM tasks "
+    "WHERE block > ?",
+    "INSERT OR IGNORE INTO temp.rb_days SELECT time / 86400 FROM solutions "
+    "WHERE block > ?",
+    "INSERT OR IGNORE INTO temp.rb_days SELECT claim_time / 86400 FROM "
+    "solutions WHERE claim_block > ?",
+    "INSERT OR IGNORE INTO temp.rb_users SELECT owner FROM tasks "
+    "WHERE block > ?",
+    "INSERT OR IGNORE INTO temp.rb_users SELECT t.owner FROM solutions s "
+    "JOIN tasks t ON t.id = s.task WHERE s.block > ?",
+    "INSERT OR IGNORE INTO temp.rb_miners SELECT validator FROM solutions "
+    "WHERE block > ? OR claim_block > ?1",
+    "INSERT OR IGNORE INTO temp.rb_models SELECT model FROM model_changes "
+    "WHERE block > ?",
+    "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM earnings "
+    "WHERE block > ? AND addr != ''",
+    "INSERT OR IGNORE INTO temp.rb_earners SELECT validator FROM solutions "
+    "WHERE block > ? OR claim_block > ?1",
+};
+
+/*
+ * The chain rows above the ancestor ?1, each change one event gone.
+ * Claims before solutions: a doomed claim of a doomed solution is an
+ * event of its own on the same row, and must be counted before the row
+ * goes.
+ */
+static const char *const rb_delete_sql[] = {
+    "DELETE FROM tasks WHERE block > ?",
+    "UPDATE solutions SET claimed = 0, claim_block = NULL, "
+    "claim_log_index = NULL, claim_tx = NULL, "
+    "claim_time = NULL WHERE claim_block > ?",
+    "DELETE FROM solutions WHERE block > ?",
+    "DELETE FROM contestations WHERE block > ?",
+    "DELETE FROM models WHERE block > ?",
+    "DELETE FROM commitments WHERE block > ?",
+    "DELETE FROM votes WHERE block > ?",
+    "DELETE FROM stake_events WHERE block > ?",
+    "DELETE FROM payouts WHERE block > ?",
+    "DELETE FROM transfers WHERE block > ?",
+    "DELETE FROM incentives WHERE block > ?",
+    "DELETE FROM other_events WHERE block > ?",
+    "DELETE FROM model_changes WHERE block > ?",
+};
+
+/*
+ * Flags and fields that the deleted rows had set (the finish events
+ * themselves were counted as other_events); ?1 = the ancestor, which the
+ * statements that do not need it test for NULL so that all bind alike.
+ * Earnings are derived rows, not chain events: deleted here, not counted.
+ */
+static const char *const rb_restore_sql[] = {
+    "DELETE FROM earnings WHERE block > ?",
+    "UPDATE contestations SET (finish_block, finish_log_index, "
+    "finish_start, finish_end) = (SELECT block, log_index, "
+    "json_extract(args, '$.start_idx'), json_extract(args, '$.end_idx') "
+    "FROM other_events WHERE name = 'ContestationVoteFinish' AND "
+    "json_extract(args, '$.id') = contestations.task "
+    "ORDER BY block DESC, log_index DESC LIMIT 1) "
+    "WHERE finish_block > ?",
+    "UPDATE tasks SET retracted = 0 WHERE retracted = 1 AND id NOT IN "
+    "(SELECT json_extract(args, '$.id') FROM other_events "
+    "WHERE name = 'TaskRetracted') AND ?1 IS NOT NULL",
+    "UPDATE models SET "
+    "fee = coalesce((SELECT value FROM model_changes c "
+    "WHERE c.model = models.id AND kind = 'fee' "
+    "ORDER BY block DESC, log_index DESC LIMIT 1), "
+    "(SELECT fee FROM models m2 WHERE m2.id = models.id)), "
+    "rate = coalesce((SELECT value FROM model_changes c "
+    "WHERE c.model = models.id AND kind = 'rate' "
+    "ORDER BY block DESC, log_index DESC LIMIT 1), '0'), "
+    "addr = coalesce((SELECT value FROM model_changes c "
+    "WHERE c.model = models.id AND kind = 'addr' "
+    "ORDER BY block DESC, log_index DESC LIMIT 1), addr) "
+    "WHERE id IN (SELECT k FROM temp.rb_models) AND ?1 IS NOT NULL",
+};
+
+/* After the miners are recomputed: the days and owners of the tasks whose
+ * automine flag flips, then the flags themselves (?1 = the ancestor). */
+static const char *const rb_automine_sql[] = {
+    "INSERT OR IGNORE INTO temp.rb_days "
+    "SELECT t.time / 86400 FROM tasks t WHERE t.owner IN "
+    "(SELECT k FROM temp.rb_miners) AND t.automine != "
+    "(t.bulk_size > 1 OR t.owner IN (SELECT address FROM miners)) "
+    "AND ? IS NOT NULL",
+    "INSERT OR IGNORE INTO temp.rb_days "
+    "SELECT s.time / 86400 FROM tasks t JOIN solutions s ON "
+    "s.task = t.id WHERE t.owner IN (SELECT k FROM temp.rb_miners) "
+    "AND t.automine != (t.bulk_size > 1 OR t.owner IN "
+    "(SELECT address FROM miners)) AND ? IS NOT NULL",
+    "INSERT OR IGNORE INTO temp.rb_users "
+    "SELECT k FROM temp.rb_miners WHERE ? IS NOT NULL",
+    "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
+    "(SELECT address FROM miners)) WHERE owner IN "
+    "(SELECT k FROM temp.rb_miners) AND ?1 IS NOT NULL",
+};
+
+/* The block hashes and coverage above the ancestor ?1. */
+static const char *const rb_window_sql[] = {
+    "DELETE FROM blocks WHERE number > ?",
+    "DELETE FROM coverage WHERE from_block > ?",
+    "UPDATE coverage SET to_block = ?1 WHERE to_block > ?1",
+};
+
+/* Empties (creating them at first) the temp tables of keys to recompute. */
+static int rb_keys_reset(struct store *st)
+{
+    return db_exec(st->db,
+                   "CREATE TEMP TABLE IF NOT EXISTS rb_days "
+                   "(k TEXT PRIMARY KEY);"
+                   "CREATE TEMP TABLE IF NOT EXISTS rb_users "
+                   "(k TEXT PRIMARY KEY);"
+                   "CREATE TEMP TABLE IF NOT EXISTS rb_miners "
+                   "(k TEXT PRIMARY KEY);"
+                   "CREATE TEMP TABLE IF NOT EXISTS rb_models "
+                   "(k TEXT PRIMARY KEY);"
+                   "CREATE TEMP TABLE IF NOT EXISTS rb_earners "
+                   "(k TEXT PRIMARY KEY);"
+                   "DELETE FROM temp.rb_earners;"
+                   "DELETE FROM temp.rb_days; DELETE FROM temp.rb_users;"
+                   "DELETE FROM temp.rb_miners; DELETE FROM temp.rb_models;");
+}
+
+/* Deletes the chain rows above the ancestor a; *gone += the events.
+ * 0 or -1. */
+static int rb_delete(struct store *st, int64_t a, uint64_t *gone)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(rb_delete_sql); i++) {
+        int r = db_run(st->db, rb_delete_sql[i], "i", a);
+
+        if (r < 0)
+            return -1;
+        *gone += (uint64_t)r;
+    }
+    return 0;
+}
+
+/*
+ * Recomputes every derived row the deleted rows touched: miner status may
+ * be gone, so miners first, then the automine flag of their tasks
+ * (collecting every day and owner whose counts move), then users, days
+ * and totals, less the gone events.  0 or -1.
+ */
+static int rb_recompute(struct store *st, int64_t a, uint64_t gone)
+{
+    if (for_each_row(st, "SELECT k FROM temp.rb_miners",
+                     recompute_miner) < 0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_earners",
+                     recompute_addr) < 0 ||
+        run_list(st, rb_automine_sql, ARRAY_SIZE(rb_automine_sql), NULL,
+                 a) < 0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_users",
+                     recompute_user) < 0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_days",
+                     recompute_day_key) < 0 ||
+        recompute_totals(st) < 0)
+        return -1;
+    return db_run(st->db, "UPDATE totals SET events = max(0, events - ?) "
+                          "WHERE id = 1", "i", (int64_t)gone) < 0 ? -1 : 0;
+}
+
+/* The checkpoint before the rollback: *block and hash (0 and "" when
+ * there is none).  0 or -1. */
+static int rb_old_head(struct store *st, int64_t *block,
+                       char hash[ST_HASH_SIZE])
+{
+    sqlite3_stmt *s = db_stmt(st->db, "SELECT indexed_block, indexed_hash "
+                                      "FROM scan_state WHERE id = 1");
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1) {
+        *block = sqlite3_column_int64(s, 0);
+        col_copy(s, 1, hash, ST_HASH_SIZE);
+    }
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 int store_rollback(struct store *st, uint64_t ancestor,
                    const char *ancestor_hash, int64_t ancestor_time,
                    const char *new_hash, uint64_t *removed)
 {
-    static const char *const plain[] = {
-        "commitments", "votes", "stake_events", "payouts", "transfers",
-        "incentives", "other_events", "model_changes",
-    };
     int64_t a = (int64_t)ancestor, old_head = 0;
-    uint64_t gone = 0;
     char old_hash[ST_HASH_SIZE] = "";
-    sqlite3_stmt *s;
-    size_t i;
-    int r;
+    uint64_t gone = 0;
 
     if (db_begin(st->db) < 0)
         return -1;
-    s = prep(st, "SELECT indexed_block, indexed_hash FROM scan_state WHERE id = 1");
-    if (!s)
+    if (rb_old_head(st, &old_head, old_hash) < 0 || rb_keys_reset(st) < 0 ||
+        run_list(st, rb_collect_sql, ARRAY_SIZE(rb_collect_sql), NULL,
+                 a) < 0 ||
+        rb_delete(st, a, &gone) < 0 ||
+        run_list(st, rb_restore_sql, ARRAY_SIZE(rb_restore_sql), NULL,
+                 a) < 0 ||
+        rb_recompute(st, a, gone) < 0 ||
+        run_list(st, rb_window_sql, ARRAY_SIZE(rb_window_sql), NULL, a) < 0)
         goto fail;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        old_head = sqlite3_column_int64(s, 0);
-        snprintf(old_hash, sizeof(old_hash), "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-    }
-    done(st, s);
-
-    if (db_exec(st->db,
-                "CREATE TEMP TABLE IF NOT EXISTS rb_days (k TEXT PRIMARY KEY);"
-                "CREATE TEMP TABLE IF NOT EXISTS rb_users (k TEXT PRIMARY KEY);"
-                "CREATE TEMP TABLE IF NOT EXISTS rb_miners (k TEXT PRIMARY KEY);"
-                "CREATE TEMP TABLE IF NOT EXISTS rb_models (k TEXT PRIMARY KEY);"
-                "CREATE TEMP TABLE IF NOT EXISTS rb_earners (k TEXT PRIMARY KEY);"
-                "DELETE FROM temp.rb_earners;"
-                "DELETE FROM temp.rb_days; DELETE FROM temp.rb_users;"
-                "DELETE FROM temp.rb_miners; DELETE FROM temp.rb_models;") < 0)
-        goto fail;
-    /* What the doomed rows touched. */
-    if (collect(st, "rb_days", "SELECT time / 86400 FROM tasks WHERE block > ?", a) < 0 ||
-        collect(st, "rb_days", "SELECT time / 86400 FROM solutions WHERE block > ?", a) < 0 ||
-        collect(st, "rb_days", "SELECT claim_time / 86400 FROM solutions WHERE claim_block > ?", a) < 0 ||
-        collect(st, "rb_users", "SELECT owner FROM tasks WHERE block > ?", a) < 0 ||
-        collect(st, "rb_users", "SELECT t.owner FROM solutions s JOIN tasks t ON t.id = s.task WHERE s.block > ?", a) < 0 ||
-        collect(st, "rb_miners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0 ||
-        collect(st, "rb_models", "SELECT model FROM model_changes WHERE block > ?", a) < 0 ||
-        collect(st, "rb_earners", "SELECT addr FROM earnings WHERE block > ? AND addr != ''", a) < 0 ||
-        collect(st, "rb_earners", "SELECT validator FROM solutions WHERE block > ? OR claim_block > ?1", a) < 0)
-        goto fail;
-
-    /* Delete and count. */
-    if ((r = run(st, "DELETE FROM tasks WHERE block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
-    /* Claims first: a doomed claim of a doomed solution is an event of its
-     * own on the same row, and must be counted before the row goes. */
-    if ((r = run(st, "UPDATE solutions SET claimed = 0, claim_block = NULL, "
-                     "claim_log_index = NULL, claim_tx = NULL, "
-                     "claim_time = NULL WHERE claim_block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
-    if ((r = run(st, "DELETE FROM solutions WHERE block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
-    if ((r = run(st, "DELETE FROM contestations WHERE block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
-    if ((r = run(st, "DELETE FROM models WHERE block > ?", "i", a)) < 0)
-        goto fail;
-    gone += (uint64_t)r;
-    for (i = 0; i < ARRAY_SIZE(plain); i++) {
-        char sql[128];
-
-        snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE block > ?", plain[i]);
-        if ((r = run(st, sql, "i", a)) < 0)
-            goto fail;
-        gone += (uint64_t)r;
-    }
-    /* Earnings are derived rows, not chain events: not counted. */
-    if (run(st, "DELETE FROM earnings WHERE block > ?", "i", a) < 0)
-        goto fail;
-    /* Flags and fields that the deleted rows had set (the finish events
-     * themselves were counted as other_events). */
-    if (run(st,
-            "UPDATE contestations SET (finish_block, finish_log_index, "
-            "finish_start, finish_end) = (SELECT block, log_index, "
-            "json_extract(args, '$.start_idx'), json_extract(args, '$.end_idx') "
-            "FROM other_events WHERE name = 'ContestationVoteFinish' AND "
-            "json_extract(args, '$.id') = contestations.task "
-            "ORDER BY block DESC, log_index DESC LIMIT 1) "
-            "WHERE finish_block > ?", "i", a) < 0)
-        goto fail;
-    if (run(st, "UPDATE tasks SET retracted = 0 WHERE retracted = 1 AND id NOT IN "
-                "(SELECT json_extract(args, '$.id') FROM other_events "
-                "WHERE name = 'TaskRetracted')", "") < 0)
-        goto fail;
-    if (run(st,
-            "UPDATE models SET "
-            "fee = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
-            "AND kind = 'fee' ORDER BY block DESC, log_index DESC LIMIT 1), "
-            "(SELECT fee FROM models m2 WHERE m2.id = models.id)), "
-            "rate = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
-            "AND kind = 'rate' ORDER BY block DESC, log_index DESC LIMIT 1), '0'), "
-            "addr = coalesce((SELECT value FROM model_changes c WHERE c.model = models.id "
-            "AND kind = 'addr' ORDER BY block DESC, log_index DESC LIMIT 1), addr) "
-            "WHERE id IN (SELECT k FROM temp.rb_models)", "") < 0)
-        goto fail;
-
-    /* Miner status may be gone: recompute miners, then the automine flag of
-     * their tasks, collecting every day and owner whose counts move. */
-    if (for_each_key(st, "SELECT k FROM temp.rb_miners", recompute_miner) < 0 ||
-        for_each_key(st, "SELECT k FROM temp.rb_earners", recompute_addr) < 0)
-        goto fail;
-    if (collect(st, "rb_days",
-                "SELECT t.time / 86400 FROM tasks t WHERE t.owner IN "
-                "(SELECT k FROM temp.rb_miners) AND t.automine != "
-                "(t.bulk_size > 1 OR t.owner IN (SELECT address FROM miners)) "
-                "AND ? IS NOT NULL", a) < 0 ||
-        collect(st, "rb_days",
-                "SELECT s.time / 86400 FROM tasks t JOIN solutions s ON "
-                "s.task = t.id WHERE t.owner IN (SELECT k FROM temp.rb_miners) "
-                "AND t.automine != (t.bulk_size > 1 OR t.owner IN "
-                "(SELECT address FROM miners)) AND ? IS NOT NULL", a) < 0 ||
-        collect(st, "rb_users",
-                "SELECT k FROM temp.rb_miners WHERE ? IS NOT NULL", a) < 0)
-        goto fail;
-    if (run(st,
-            "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
-            "(SELECT address FROM miners)) WHERE owner IN "
-            "(SELECT k FROM temp.rb_miners)", "") < 0)
-        goto fail;
-    if (for_each_key(st, "SELECT k FROM temp.rb_users", recompute_user) < 0 ||
-        for_each_key(st, "SELECT k FROM temp.rb_days", recompute_day_key) < 0 ||
-        recompute_totals(st) < 0 ||
-        run(st, "UPDATE totals SET events = max(0, events - ?) WHERE id = 1",
-            "i", (int64_t)gone) < 0)
-        goto fail;
-
-    if (run(st, "DELETE FROM blocks WHERE number > ?", "i", a) < 0 ||
-        run(st, "DELETE FROM coverage WHERE from_block > ?", "i", a) < 0 ||
-        run(st, "UPDATE coverage SET to_block = ?1 WHERE to_block > ?1", "i",
-            a) < 0)
-        goto fail;
-    if (run(st,
-            "INSERT INTO reorgs (detected_at, ancestor_block, old_head, "
-            "old_hash, new_hash, depth, removed_rows) VALUES "
-            "(unixepoch(), ?, ?, ?, ?, ?, ?)",
-            "iitti" "i", a, old_head, old_hash, new_hash,
-            old_head - a, (int64_t)gone) < 0)
-        goto fail;
-    if (run(st,
-            "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
-            "indexed_time = ?, updated_at = unixepoch() WHERE id = 1",
-            "iti", a, ancestor_hash, ancestor_time) < 0)
-        goto fail;
-    if (db_commit(st->db) < 0)
+    if (db_run(st->db,
+               "INSERT INTO reorgs (detected_at, ancestor_block, old_head, "
+               "old_hash, new_hash, depth, removed_rows) VALUES "
+               "(unixepoch(), ?, ?, ?, ?, ?, ?)",
+               "iitti" "i", a, old_head, old_hash, new_hash,
+               old_head - a, (int64_t)gone) < 0 ||
+        db_run(st->db,
+               "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
+               "indexed_time = ?, updated_at = unixepoch() WHERE id = 1",
+               "iti", a, ancestor_hash, ancestor_time) < 0 ||
+        db_commit(st->db) < 0)
         goto fail;
     if (removed)
         *removed = gone;
@@ -2219,23 +2171,25 @@ int store_rebuild_derived(struct store *st)
     if (db_exec(st->db,
                 "DELETE FROM miners; DELETE FROM users; DELETE FROM daily;"
                 " DELETE FROM daily_users; DELETE FROM miner_daily;"
-                " DELETE FROM miner_latency; DELETE FROM earnings_totals;") < 0 ||
-        run(st,
-            "INSERT INTO miners (address, first_block, first_time, last_time, "
-            "solutions, claims) SELECT validator, min(block), min(time), "
-            "max(time), count(*), total(claimed) FROM solutions "
-            "GROUP BY validator", "") < 0 ||
-        run(st,
-            "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
-            "(SELECT address FROM miners))", "") < 0 ||
-        for_each_key(st, "SELECT DISTINCT owner FROM tasks", recompute_user) < 0 ||
-        for_each_key(st,
+                " DELETE FROM miner_latency;"
+                " DELETE FROM earnings_totals;") < 0 ||
+        db_run(st->db,
+               "INSERT INTO miners (address, first_block, first_time, "
+               "last_time, solutions, claims) SELECT validator, min(block), "
+               "min(time), max(time), count(*), total(claimed) "
+               "FROM solutions GROUP BY validator", "") < 0 ||
+        db_run(st->db,
+               "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
+               "(SELECT address FROM miners))", "") < 0 ||
+        for_each_row(st, "SELECT DISTINCT owner FROM tasks",
+                     recompute_user) < 0 ||
+        for_each_row(st,
                      "SELECT DISTINCT time / 86400 FROM tasks UNION "
                      "SELECT DISTINCT time / 86400 FROM solutions UNION "
                      "SELECT DISTINCT claim_time / 86400 FROM solutions "
                      "WHERE claim_time IS NOT NULL",
                      recompute_day_key) < 0 ||
-        for_each_key(st,
+        for_each_row(st,
                      "SELECT address FROM miners UNION "
                      "SELECT addr FROM earnings WHERE addr != ''",
                      recompute_addr) < 0 ||
@@ -2257,20 +2211,20 @@ int store_mark_inactive(struct store *st, int64_t window, int64_t *active,
                         int64_t *changed)
 {
     int64_t head = 0, n = 0;
-    int found, r;
+    int r;
 
     if (db_begin(st->db) < 0)
         return -1;
-    if (query_int(st, "SELECT indexed_time FROM scan_state WHERE id = 1",
-                  NULL, &head, &found) < 0)
+    if (db_int(st->db, &head, "SELECT indexed_time FROM scan_state "
+                              "WHERE id = 1", "") < 0)
         goto fail;
-    r = run(st,
-            "UPDATE miners SET active = (last_time > ?1 - ?2) "
-            "WHERE active != (last_time > ?1 - ?2)",
-            "ii", head, window);
+    r = db_run(st->db,
+               "UPDATE miners SET active = (last_time > ?1 - ?2) "
+               "WHERE active != (last_time > ?1 - ?2)",
+               "ii", head, window);
     if (r < 0 ||
-        query_int(st, "SELECT count(*) FROM miners WHERE active = 1", NULL,
-                  &n, &found) < 0 ||
+        db_int(st->db, &n, "SELECT count(*) FROM miners WHERE active = 1",
+               "") < 0 ||
         db_commit(st->db) < 0)
         goto fail;
     *active = n;
@@ -2281,70 +2235,66 @@ fail:
     return -1;
 }
 
-/* Appends to evs the events of one stored row set (a query on ?1 = tx). */
-static int load_events(struct store *st, const char *sql, const char *tx,
-                       enum st_kind kind, struct st_event **evs, size_t *n,
-                       size_t *cap)
+/* The stored rows a settlement is made of, by kind: columns block,
+ * log_index, time, then the kind's fields (see event_of), ?1 = the tx. */
+static const struct {
+    enum st_kind kind;
+    const char *sql;
+} stored_events[] = {
+    { ST_CLAIM, "SELECT claim_block, claim_log_index, claim_time, task, "
+                "validator FROM solutions WHERE claim_tx = ?1" },
+    { ST_CLAIM, "SELECT block, log_index, time, "
+                "json_extract(args, '$.task'), "
+                "json_extract(args, '$.addr') FROM other_events "
+                "WHERE tx = ?1 AND name = 'SolutionClaimed'" },
+    { ST_VOTE_FINISH, "SELECT block, log_index, time, "
+                      "json_extract(args, '$.id'), "
+                      "json_extract(args, '$.start_idx') FROM other_events "
+                      "WHERE tx = ?1 AND name = 'ContestationVoteFinish'" },
+    { ST_TRANSFER, "SELECT block, log_index, time, dst, amount FROM "
+                   "transfers WHERE tx = ?1" },
+    { ST_PAYOUT, "SELECT block, log_index, time, kind, era, a0, a1, a2, a3 "
+                 "FROM payouts WHERE tx = ?1" },
+};
+
+/* Fills e (zeroed) with the stored_events row of kind at s in tx. */
+static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
+                     struct st_event *e)
 {
-    sqlite3_stmt *s = prep(st, sql);
-    int rc;
+    const char *c3 = (const char *)sqlite3_column_text(s, 3);
+    size_t i;
 
-    if (!s)
-        return -1;
-    sqlite3_bind_text(s, 1, tx, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct st_event *e;
-        const char *c3 = (const char *)sqlite3_column_text(s, 3);
-        const char *c4 = (const char *)sqlite3_column_text(s, 4);
-        size_t i;
-
-        if (*n == *cap) {
-            *cap = *cap ? *cap * 2 : 32;
-            *evs = xrealloc(*evs, *cap * sizeof(**evs));
-        }
-        e = &(*evs)[(*n)++];
-        memset(e, 0, sizeof(*e));
-        e->kind = kind;
-        e->pos.block = (uint64_t)sqlite3_column_int64(s, 0);
-        e->pos.log_index = (uint32_t)sqlite3_column_int64(s, 1);
-        e->pos.time = sqlite3_column_int64(s, 2);
-        snprintf(e->pos.tx, sizeof(e->pos.tx), "%s", tx);
-        switch (kind) {
-        case ST_CLAIM:
-            snprintf(e->u.pair.task, sizeof(e->u.pair.task), "%s", c3 ? c3 : "");
-            snprintf(e->u.pair.addr, sizeof(e->u.pair.addr), "%s", c4 ? c4 : "");
-            break;
-        case ST_VOTE_FINISH:
-            snprintf(e->u.finish.task, sizeof(e->u.finish.task), "%s",
-                     c3 ? c3 : "");
-            e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
-            break;
-        case ST_TRANSFER:
-            snprintf(e->u.transfer.dst, sizeof(e->u.transfer.dst), "%s",
-                     c3 ? c3 : "");
-            snprintf(e->u.transfer.amount, sizeof(e->u.transfer.amount), "%s",
-                     c4 ? c4 : "0");
-            break;
-        case ST_PAYOUT:
-            e->u.payout.kind = c3 && strcmp(c3, "rewards") == 0 ? "rewards"
-                                                                 : "fees";
-            e->u.payout.era = sqlite3_column_int(s, 4);
-            for (i = 0; i < 4; i++)
-                snprintf(e->u.payout.a[i], ST_DEC_SIZE, "%s",
-                         (const char *)sqlite3_column_text(s, 5 + (int)i));
-            break;
-        default:
-            break;
-        }
+    e->kind = kind;
+    e->pos.block = (uint64_t)sqlite3_column_int64(s, 0);
+    e->pos.log_index = (uint32_t)sqlite3_column_int64(s, 1);
+    e->pos.time = sqlite3_column_int64(s, 2);
+    snprintf(e->pos.tx, sizeof(e->pos.tx), "%s", tx);
+    switch (kind) {
+    case ST_CLAIM:
+        col_copy(s, 3, e->u.pair.task, sizeof(e->u.pair.task));
+        col_copy(s, 4, e->u.pair.addr, sizeof(e->u.pair.addr));
+        break;
+    case ST_VOTE_FINISH:
+        col_copy(s, 3, e->u.finish.task, sizeof(e->u.finish.task));
+        e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
+        break;
+    case ST_TRANSFER:
+        col_copy(s, 3, e->u.transfer.dst, sizeof(e->u.transfer.dst));
+        col_copy(s, 4, e->u.transfer.amount, sizeof(e->u.transfer.amount));
+        break;
+    case ST_PAYOUT:
+        e->u.payout.kind = c3 && strcmp(c3, "rewards") == 0 ? "rewards"
+                                                             : "fees";
+        e->u.payout.era = sqlite3_column_int(s, 4);
+        for (i = 0; i < 4; i++)
+            col_copy(s, 5 + (int)i, e->u.payout.a[i], ST_DEC_SIZE);
+        break;
+    default:
+        break;
     }
-    done(st, s);
-    if (rc != SQLITE_DONE) {
-        log_warnx("store: %s", sqlite3_errmsg(st->h));
-        return -1;
-    }
-    return 0;
 }
 
+/* qsort order of events: chain order (block, log index). */
 static int cmp_event_pos(const void *a, const void *b)
 {
     const struct st_event *x = a, *y = b;
@@ -2355,63 +2305,67 @@ static int cmp_event_pos(const void *a, const void *b)
            (x->pos.log_index < y->pos.log_index);
 }
 
+/* The stored settlement rows of tx, as events in chain order: a new array
+ * of *n in *evsp (caller frees, also on error).  0 or -1. */
+static int load_events(struct store *st, const char *tx,
+                       struct st_event **evsp, size_t *n)
+{
+    size_t cap = 0, k;
+    int r = 0;
+
+    *evsp = NULL;
+    *n = 0;
+    for (k = 0; r == 0 && k < ARRAY_SIZE(stored_events); k++) {
+        sqlite3_stmt *s = db_query(st->db, stored_events[k].sql, "t", tx);
+
+        r = s ? 1 : -1;
+        while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 32;
+                *evsp = xrealloc(*evsp, cap * sizeof(**evsp));
+            }
+            memset(&(*evsp)[*n], 0, sizeof(**evsp));
+            event_of(s, stored_events[k].kind, tx, &(*evsp)[(*n)++]);
+        }
+        db_stmt_done(st->db, s);
+    }
+    if (r == 0 && *n > 1)
+        qsort(*evsp, *n, sizeof(**evsp), cmp_event_pos);
+    return r < 0 ? -1 : 0;
+}
+
 /* Re-settles one stored transaction; *rows gets the earnings rows added. */
 static int resettle_tx(struct store *st, const char *tx, int force,
                        int64_t *rows)
 {
+    static const char earners_sql[] =
+        "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM "
+        "earnings WHERE tx = ? AND addr != ''";
+    static const char count_sql[] =
+        "SELECT count(*) FROM earnings WHERE tx = ?";
     struct st_event *evs = NULL;
-    size_t n = 0, cap = 0;
     int64_t before = 0, after = 0;
-    int found, ret = -1;
+    size_t n = 0;
+    int ret = -1;
 
-    if (query_int(st, "SELECT count(*) FROM earnings WHERE tx = ?", tx,
-                  &before, &found) < 0)
+    if (db_int(st->db, &before, count_sql, "t", tx) < 0)
         goto out;
     if (before > 0 && !force) {
         ret = 0;
         goto out;
     }
-    if (run(st, "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM "
-                "earnings WHERE tx = ? AND addr != ''", "t", tx) < 0 ||
-        run(st, "DELETE FROM earnings WHERE tx = ?", "t", tx) < 0)
+    if (db_run(st->db, earners_sql, "t", tx) < 0 ||
+        db_run(st->db, "DELETE FROM earnings WHERE tx = ?", "t", tx) < 0 ||
+        load_events(st, tx, &evs, &n) < 0)
         goto out;
-    if (load_events(st,
-                    "SELECT claim_block, claim_log_index, claim_time, task, "
-                    "validator FROM solutions WHERE claim_tx = ?1",
-                    tx, ST_CLAIM, &evs, &n, &cap) < 0 ||
-        load_events(st,
-                    "SELECT block, log_index, time, "
-                    "json_extract(args, '$.task'), "
-                    "json_extract(args, '$.addr') FROM other_events "
-                    "WHERE tx = ?1 AND name = 'SolutionClaimed'",
-                    tx, ST_CLAIM, &evs, &n, &cap) < 0 ||
-        load_events(st,
-                    "SELECT block, log_index, time, "
-                    "json_extract(args, '$.id'), "
-                    "json_extract(args, '$.start_idx') FROM other_events "
-                    "WHERE tx = ?1 AND name = 'ContestationVoteFinish'",
-                    tx, ST_VOTE_FINISH, &evs, &n, &cap) < 0 ||
-        load_events(st,
-                    "SELECT block, log_index, time, dst, amount FROM "
-                    "transfers WHERE tx = ?1",
-                    tx, ST_TRANSFER, &evs, &n, &cap) < 0 ||
-        load_events(st,
-                    "SELECT block, log_index, time, kind, era, a0, a1, a2, a3 "
-                    "FROM payouts WHERE tx = ?1",
-                    tx, ST_PAYOUT, &evs, &n, &cap) < 0)
-        goto out;
-    if (n > 1)
-        qsort(evs, n, sizeof(*evs), cmp_event_pos);
     st->no_deltas = 1;
     ret = settle_events(st, evs, n);
     st->no_deltas = 0;
     if (ret < 0)
         goto out;
     ret = -1;
-    if (query_int(st, "SELECT count(*) FROM earnings WHERE tx = ?", tx,
-                  &after, &found) < 0 ||
-        run(st, "INSERT OR IGNORE INTO temp.rb_earners SELECT addr FROM "
-                "earnings WHERE tx = ? AND addr != ''", "t", tx) < 0)
+    if (db_int(st->db, &after, count_sql, "t", tx) < 0 ||
+        db_run(st->db, earners_sql, "t", tx) < 0)
         goto out;
     *rows += after;
     ret = 0;
@@ -2425,45 +2379,36 @@ int store_recompute_earnings(struct store *st, const char *miner, int force,
                                               void *ud),
                              void *ud, struct st_recompute *out)
 {
-    sqlite3_stmt *s;
     char **txs = NULL;
-    size_t n = 0, cap = 0, i;
-    int rc;
+    size_t n = 0, i;
 
     memset(out, 0, sizeof(*out));
     if (db_begin(st->db) < 0)
         return -1;
     if (db_exec(st->db,
-                "CREATE TEMP TABLE IF NOT EXISTS rb_earners (k TEXT PRIMARY KEY);"
-                "DELETE FROM temp.rb_earners;") < 0)
+                "CREATE TEMP TABLE IF NOT EXISTS rb_earners "
+                "(k TEXT PRIMARY KEY); DELETE FROM temp.rb_earners;") < 0 ||
+        keys_of(st,
+                miner ? db_query(st->db,
+                                 "SELECT claim_tx FROM solutions WHERE "
+                                 "validator = ?1 AND claim_tx IS NOT NULL "
+                                 "UNION SELECT o.tx FROM other_events o "
+                                 "WHERE o.name = 'ContestationVoteFinish' "
+                                 "AND json_extract(o.args, '$.id') IN "
+                                 "(SELECT task FROM solutions WHERE "
+                                 "validator = ?1) UNION SELECT tx FROM "
+                                 "other_events WHERE name = "
+                                 "'SolutionClaimed' AND "
+                                 "json_extract(args, '$.addr') = ?1",
+                                 "t", miner)
+                      : db_stmt(st->db,
+                                "SELECT claim_tx FROM solutions WHERE "
+                                "claim_tx IS NOT NULL UNION SELECT tx FROM "
+                                "other_events WHERE name IN "
+                                "('SolutionClaimed', "
+                                "'ContestationVoteFinish')"),
+                &txs, &n) < 0)
         goto fail;
-    s = prep(st, miner
-                 ? "SELECT claim_tx FROM solutions WHERE validator = ?1 AND "
-                   "claim_tx IS NOT NULL UNION SELECT o.tx FROM other_events o "
-                   "WHERE o.name = 'ContestationVoteFinish' AND "
-                   "json_extract(o.args, '$.id') IN (SELECT task FROM "
-                   "solutions WHERE validator = ?1) UNION SELECT tx FROM "
-                   "other_events WHERE name = 'SolutionClaimed' AND "
-                   "json_extract(args, '$.addr') = ?1"
-                 : "SELECT claim_tx FROM solutions WHERE claim_tx IS NOT NULL "
-                   "AND ?1 IS NULL UNION SELECT tx FROM other_events WHERE "
-                   "name IN ('SolutionClaimed', 'ContestationVoteFinish')");
-    if (!s)
-        goto fail;
-    if (miner)
-        sqlite3_bind_text(s, 1, miner, -1, SQLITE_TRANSIENT);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            txs = xrealloc(txs, cap * sizeof(*txs));
-        }
-        txs[n++] = xstrdup((const char *)sqlite3_column_text(s, 0));
-    }
-    done(st, s);
-    if (rc != SQLITE_DONE) {
-        log_warnx("store: %s", sqlite3_errmsg(st->h));
-        goto fail;
-    }
     for (i = 0; i < n; i++) {
         int64_t rows = 0;
 
@@ -2474,24 +2419,18 @@ int store_recompute_earnings(struct store *st, const char *miner, int force,
         if (progress && (i % 256 == 255 || i + 1 == n))
             progress(i + 1, n, ud);
     }
-    if (miner &&
-        run(st, "INSERT OR IGNORE INTO temp.rb_earners VALUES (?)", "t",
-            miner) < 0)
-        goto fail;
-    if (for_each_key(st, "SELECT k FROM temp.rb_earners", recompute_addr) < 0)
-        goto fail;
-    if (query_int(st, "SELECT count(*) FROM temp.rb_earners", NULL,
-                  &out->addresses, &rc) < 0 ||
+    if ((miner && db_run(st->db, "INSERT OR IGNORE INTO temp.rb_earners "
+                                 "VALUES (?)", "t", miner) < 0) ||
+        for_each_row(st, "SELECT k FROM temp.rb_earners",
+                     recompute_addr) < 0 ||
+        db_int(st->db, &out->addresses, "SELECT count(*) FROM "
+                                        "temp.rb_earners", "") < 0 ||
         db_commit(st->db) < 0)
         goto fail;
-    for (i = 0; i < n; i++)
-        free(txs[i]);
-    free(txs);
+    keys_free(txs, n);
     return 0;
 fail:
-    for (i = 0; i < n; i++)
-        free(txs[i]);
-    free(txs);
+    keys_free(txs, n);
     db_rollback(st->db);
     return -1;
 }
@@ -2499,8 +2438,6 @@ fail:
 int store_events(struct store *st, int64_t *out)
 {
     *out = 0;
-    return db_int(st->db, out, "SELECT events FROM totals WHERE id = 1", "") <
-                   0
-               ? -1
-               : 0;
+    return db_int(st->db, out, "SELECT events FROM totals WHERE id = 1",
+                  "") < 0 ? -1 : 0;
 }
