@@ -391,7 +391,8 @@ int auth_api_nonce(struct http_req *req, struct http_resp *resp)
         return r < 0 ? -1 : 0;
     if (addr_q) {
         if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) < 0 ||
-            strlen(addr_q) != 42 || hex_format_address(a, disp, sizeof(disp)) < 0)
+            strlen(addr_q) != 42 ||
+            hex_format_address(a, disp, sizeof(disp)) < 0)
             return auth_reply_error(resp, 400, "address",
                                     "address: expected 0x and 40 hex digits");
     }

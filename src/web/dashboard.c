@@ -21,7 +21,8 @@
 #include "arbiusd/params.h"
 #include "arbiusd/stats.h"
 
-#define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS /* cumulative chart, /charts/daily */
+/* The range of the cumulative chart and /charts/daily without days=. */
+#define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS
 #define DASH_DEFAULT_BARS 25      /* daily chart when no days= is given */
 
 /* http_query() as a params.h lookup. */

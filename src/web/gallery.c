@@ -488,23 +488,35 @@ static json_t *short_addr(const char *a)
     return json_string(s);
 }
 
-/* Badge of an IPFS status: label and whether the output is broken. */
+/* Badges of the IPFS monitor's statuses; any other is a gateway error. */
+static const struct {
+    const char *status;
+    const char *label;
+    int broken;                   /* the output cannot be shown */
+} STATUS_BADGES[] = {
+    { "ok", "on IPFS", 0 },
+    { "slow", "slow", 0 },
+    { "pending", "not checked yet", 0 },
+    { "unchecked", "not checked yet", 0 },
+    { "missing", "missing on IPFS", 1 },
+    { "invalid_cid", "invalid CID", 1 },
+};
+
+/* Badge of an IPFS status (NULL: never checked): label and whether the
+ * output is broken. */
 static const char *status_label(const char *s, int *broken)
 {
+    size_t i;
+
     *broken = 0;
     if (!s)
         return "unchecked";
-    if (strcmp(s, "ok") == 0)
-        return "on IPFS";
-    if (strcmp(s, "slow") == 0)
-        return "slow";
-    if (strcmp(s, "pending") == 0 || strcmp(s, "unchecked") == 0)
-        return "not checked yet";
+    for (i = 0; i < ARRAY_SIZE(STATUS_BADGES); i++)
+        if (strcmp(s, STATUS_BADGES[i].status) == 0) {
+            *broken = STATUS_BADGES[i].broken;
+            return STATUS_BADGES[i].label;
+        }
     *broken = 1;
-    if (strcmp(s, "missing") == 0)
-        return "missing on IPFS";
-    if (strcmp(s, "invalid_cid") == 0)
-        return "invalid CID";
     return "gateway error";
 }
 

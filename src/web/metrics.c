@@ -79,6 +79,16 @@ static const struct worker_def sampler_worker = { "ops-sampler",
                                                   sampler_step,
                                                   sampler_done };
 
+void ops_sampler_free(struct ops_sampler *s)
+{
+    if (!s)
+        return;
+    worker_stop(s->w);
+    pthread_mutex_destroy(&s->mu);
+    free(s->db_path);
+    free(s);
+}
+
 int ops_sampler_new(const char *db_path, uint64_t busy_ms,
                     struct ops_sampler **outp)
 {
@@ -88,23 +98,11 @@ int ops_sampler_new(const char *db_path, uint64_t busy_ms,
     s->db_path = xstrdup(db_path);
     s->busy_ms = busy_ms;
     if (worker_start(&sampler_worker, s, &s->w) < 0) {
-        pthread_mutex_destroy(&s->mu);
-        free(s->db_path);
-        free(s);
+        ops_sampler_free(s);
         return -1;
     }
     *outp = s;
     return 0;
-}
-
-void ops_sampler_free(struct ops_sampler *s)
-{
-    if (!s)
-        return;
-    worker_stop(s->w);
-    pthread_mutex_destroy(&s->mu);
-    free(s->db_path);
-    free(s);
 }
 
 double ops_sampler_rate(struct ops_sampler *s)
@@ -360,9 +358,22 @@ static json_t *time_text(json_t *t)
     return json_string(b);
 }
 
+/* o[outkey] = the duration text of the integer o[key] (0 when missing). */
+static void set_duration(json_t *o, const char *outkey, const char *key)
+{
+    json_object_set_new(o, outkey, duration_text(json_integer_value(
+                                       json_object_get(o, key))));
+}
+
+/* o[outkey] = the UTC time text of o[key] ("never" unless positive). */
+static void set_time(json_t *o, const char *outkey, const char *key)
+{
+    json_object_set_new(o, outkey, time_text(json_object_get(o, key)));
+}
+
 int metrics_page_status(struct http_req *req, struct http_resp *resp)
 {
-    json_t *o = NULL, *v, *eps, *ep, *cov, *r;
+    json_t *o = NULL, *v, *ep, *r;
     size_t i;
     int ret;
 
@@ -371,25 +382,14 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
     http_resp_header(resp, "Cache-Control", "no-store");
     /* Presentation-only fields for the template. */
     json_object_set_new(o, "title", json_string("Status"));
-    json_object_set_new(o, "lag_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "lag_seconds"))));
-    json_object_set_new(o, "poll_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "poll_age_seconds"))));
-    v = json_object_get(o, "eta_seconds");
-    if (json_is_integer(v))
-        json_object_set_new(o, "eta_text",
-                            duration_text(json_integer_value(v)));
-    json_object_set_new(o, "indexed_time_text",
-                        time_text(json_object_get(o, "indexed_time")));
-    json_object_set_new(o, "head_time_text",
-                        time_text(json_object_get(o, "head_time")));
-    json_object_set_new(o, "poll_ok_text",
-                        time_text(json_object_get(o, "last_poll_ok_at")));
-    json_object_set_new(o, "uptime_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "uptime_seconds"))));
+    set_duration(o, "lag_text", "lag_seconds");
+    set_duration(o, "poll_text", "poll_age_seconds");
+    if (json_is_integer(json_object_get(o, "eta_seconds")))
+        set_duration(o, "eta_text", "eta_seconds");
+    set_time(o, "indexed_time_text", "indexed_time");
+    set_time(o, "head_time_text", "head_time");
+    set_time(o, "poll_ok_text", "last_poll_ok_at");
+    set_duration(o, "uptime_text", "uptime_seconds");
     v = json_object_get(o, "database");
     json_object_set_new(o, "db_size_text",
                         size_text(json_object_get(v, "size_bytes")));
@@ -398,23 +398,19 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
     json_object_set_new(o, "has_gaps",
                         json_boolean(json_array_size(json_object_get(o, "gaps"))
                                      > 0));
-    cov = json_object_get(o, "coverage");
-    json_array_foreach(cov, i, r)
+    json_array_foreach(json_object_get(o, "coverage"), i, r)
         json_array_append_new(r, json_integer(
                                      json_integer_value(json_array_get(r, 1)) -
                                      json_integer_value(json_array_get(r, 0)) +
                                      1));
-    eps = json_object_get(json_object_get(o, "rpc"), "endpoints");
-    json_array_foreach(eps, i, ep) {
-        json_object_set_new(ep, "last_ok_text",
-                            time_text(json_object_get(ep, "last_ok_at")));
-        json_object_set_new(ep, "last_error_text",
-                            time_text(json_object_get(ep, "last_error_at")));
+    json_array_foreach(json_object_get(json_object_get(o, "rpc"), "endpoints"),
+                       i, ep) {
+        set_time(ep, "last_ok_text", "last_ok_at");
+        set_time(ep, "last_error_text", "last_error_at");
     }
     json_array_foreach(json_object_get(json_object_get(o, "reorgs"), "recent"),
                        i, r)
-        json_object_set_new(r, "detected_text",
-                            time_text(json_object_get(r, "detected_at")));
+        set_time(r, "detected_text", "detected_at");
     ret = http_reply_page(req, resp, "status", o);
     json_decref(o);
     return ret;
@@ -454,6 +450,15 @@ static int prom_gauge(struct buf *out, const char *name, const char *help,
         return -1;
     OUT("%s %.17g\n", name, v);
     return 0;
+}
+
+/* Opens a labelled sample: name{label="<value, escaped> (the caller
+ * closes the quote and the braces). */
+static int prom_labeled(struct buf *out, const char *name, const char *label,
+                        const char *value)
+{
+    OUT("%s{%s=\"", name, label);
+    return http_prom_label(out, value ? value : "");
 }
 
 /* A counter with one sample. */
@@ -501,8 +506,7 @@ static int prom_rpc(struct buf *out, json_t *eps, const char *name,
             v = json_object_get(v, sub);
         if (!json_is_number(v) && !json_is_boolean(v))
             continue;
-        OUT("%s{endpoint=\"", name);
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, name, "endpoint", url) < 0)
             return -1;
         OUT("\"} %.17g\n",
             (json_is_boolean(v) ? (json_is_true(v) ? 1.0 : 0.0)
@@ -533,8 +537,8 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
             continue;
         for (b = 0; b < json_array_size(bk); b++) {
             cum += (uint64_t)json_integer_value(json_array_get(bk, b));
-            OUT("arbiusd_rpc_request_duration_seconds_bucket{endpoint=\"");
-            if (http_prom_label(out, url ? url : "") < 0)
+            if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_bucket",
+                             "endpoint", url) < 0)
                 return -1;
             if (b < json_array_size(le))
                 OUT("\",le=\"%g\"} %llu\n",
@@ -543,13 +547,13 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
             else
                 OUT("\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
         }
-        OUT("arbiusd_rpc_request_duration_seconds_sum{endpoint=\"");
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_sum",
+                         "endpoint", url) < 0)
             return -1;
         OUT("\"} %g\n",
             (double)json_integer_value(json_object_get(lat, "sum")) / 1000);
-        OUT("arbiusd_rpc_request_duration_seconds_count{endpoint=\"");
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_count",
+                         "endpoint", url) < 0)
             return -1;
         OUT("\"} %llu\n", (unsigned long long)cum);
     }
@@ -560,8 +564,7 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
 static int prom_member(struct buf *out, const char *metric, const char *label,
                        const char *value, json_t *o, const char *key)
 {
-    OUT("%s{%s=\"", metric, label);
-    if (http_prom_label(out, value) < 0)
+    if (prom_labeled(out, metric, label, value) < 0)
         return -1;
     OUT("\"} %lld\n",
         (long long)json_integer_value(json_object_get(o, key)));
@@ -594,8 +597,8 @@ static int prom_ipfs_checks(struct buf *out, json_t *c)
         return -1;
     json_object_foreach(json_object_get(checks, "gateways"), url, g) {
         for (i = 0; i < ARRAY_SIZE(ipfs_results); i++) {
-            OUT("arbiusd_ipfs_gateway_recent_checks{gateway=\"");
-            if (http_prom_label(out, url) < 0)
+            if (prom_labeled(out, "arbiusd_ipfs_gateway_recent_checks",
+                             "gateway", url) < 0)
                 return -1;
             OUT("\",result=\"%s\"} %lld\n", ipfs_results[i],
                 (long long)json_integer_value(

@@ -123,6 +123,19 @@ static json_t *chart(json_t *points, const char *key, enum chart_kind kind,
     return out;
 }
 
+/* Sets o's "chart_<field>": bars of field per day of daily, in units of
+ * field. */
+static void day_chart(json_t *o, json_t *daily, const char *field,
+                      const char *id, const char *title)
+{
+    char key[64];
+
+    snprintf(key, sizeof(key), "chart_%s", field);
+    json_object_set_new(o, key,
+                        chart(daily, field, CHART_BARS, id, title, field));
+}
+
+/* Adds "date" and the AIUS texts of fees and rewards to each day. */
 static void day_texts(json_t *points)
 {
     size_t i;
@@ -259,15 +272,39 @@ int miners_api_miners(struct http_req *req, struct http_resp *resp)
     return 0;
 }
 
+/* URL names of enum an_window and enum an_sort. */
+static const char *const LB_WINDOWS[] = { "24h", "7d", "30d", "all" };
+static const char *const LB_SORTS[] = { "solutions", "earnings", "latency" };
+
+/* The links of the leaderboard page to every window (by_sort = 0) or every
+ * order (by_sort = 1), keeping the other choice; the current one marked. */
+static json_t *lb_links(enum an_window w, enum an_sort s, int by_sort)
+{
+    json_t *links = json_array();
+    size_t i, n = by_sort ? ARRAY_SIZE(LB_SORTS) : ARRAY_SIZE(LB_WINDOWS);
+
+    for (i = 0; i < n; i++) {
+        size_t wi = by_sort ? (size_t)w : i, si = by_sort ? i : (size_t)s;
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s",
+                 LB_WINDOWS[wi], LB_SORTS[si]);
+        json_array_append_new(
+            links, json_pack("{s:s,s:s,s:b}", "label",
+                             by_sort ? LB_SORTS[i] : LB_WINDOWS[i], "href",
+                             href, "current",
+                             wi == (size_t)w && si == (size_t)s));
+    }
+    return links;
+}
+
 int miners_page_miners(struct http_req *req, struct http_resp *resp)
 {
-    static const char *const wl[] = { "24h", "7d", "30d", "all" };
-    static const char *const sl[] = { "solutions", "earnings", "latency" };
     struct buf text = BUF_INIT(HTTP_MAX_RESPONSE);
     enum an_window w;
     enum an_sort s;
     const char *msg = NULL;
-    json_t *ctx = NULL, *links, *m;
+    json_t *ctx = NULL, *m;
     size_t i;
     int r;
 
@@ -315,28 +352,8 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
                                   CHART_BARS, "chart-miners",
                                   "Solutions per day, all miners",
                                   "solutions"));
-    links = json_array();
-    for (i = 0; i < 4; i++) {
-        char href[96];
-
-        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[i],
-                 sl[s]);
-        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", wl[i],
-                                               "href", href, "current",
-                                               (int)i == (int)w));
-    }
-    json_object_set_new(ctx, "windows", links);
-    links = json_array();
-    for (i = 0; i < 3; i++) {
-        char href[96];
-
-        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[w],
-                 sl[i]);
-        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", sl[i],
-                                               "href", href, "current",
-                                               (int)i == (int)s));
-    }
-    json_object_set_new(ctx, "sorts", links);
+    json_object_set_new(ctx, "windows", lb_links(w, s, 0));
+    json_object_set_new(ctx, "sorts", lb_links(w, s, 1));
     json_object_set_new(ctx, "title", json_string("Miners"));
     http_resp_header(resp, "Cache-Control", "no-cache");
     r = http_reply_page(req, resp, "miners", ctx);
@@ -376,9 +393,9 @@ struct mw_view {
     int (*key)(const struct http_req *req, char out[MW_KEY_SIZE]);
     const char *bad_key;
     /* 0 and a new object in *outp, 1 when there is none (404 missing), or
-     * -1 (503). */
+     * -1 (503); names are [chain] model_names. */
     int (*fetch)(struct http_req *req, struct db *db, const char *key,
-                 json_t **outp);
+                 char *const *names, size_t nn, json_t **outp);
     const char *missing;
     void (*decorate)(const struct http_req *req, json_t *o); /* or NULL */
 };
@@ -392,6 +409,8 @@ static int view_load(struct http_req *req, struct http_resp *resp,
 {
     struct db *db = http_db(req);
     char key[MW_KEY_SIZE] = "";
+    size_t nn;
+    char *const *names = name_items(req, &nn);
     int r;
 
     if (v->key && v->key(req, key) < 0) {
@@ -402,7 +421,7 @@ static int view_load(struct http_req *req, struct http_resp *resp,
         http_reply_error(req, resp, 503, "the database is unavailable");
         return -1;
     }
-    r = v->fetch(req, db, key, outp);
+    r = v->fetch(req, db, key, names, nn, outp);
     if (r != 0) {
         lookup_error(req, resp, r, v->missing);
         return -1;
@@ -459,11 +478,8 @@ static int users_key(const struct http_req *req, char out[MW_KEY_SIZE])
 /* ---- one miner ---- */
 
 static int miner_fetch(struct http_req *req, struct db *db, const char *addr,
-                       json_t **outp)
+                       char *const *names, size_t nn, json_t **outp)
 {
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-
     return analytics_miner(db, addr, active_window(req), names, nn, outp);
 }
 
@@ -491,12 +507,8 @@ static void miner_decorate(const struct http_req *req, json_t *o)
     }
     daily = json_object_get(o, "daily");
     day_texts(daily);
-    json_object_set_new(o, "chart_solutions",
-                        chart(daily, "solutions", CHART_BARS, "chart-sol",
-                              "Solutions per day", "solutions"));
-    json_object_set_new(o, "chart_claims",
-                        chart(daily, "claims", CHART_BARS, "chart-claims",
-                              "Claims per day", "claims"));
+    day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
+    day_chart(o, daily, "claims", "chart-claims", "Claims per day");
 }
 
 static const struct mw_view miner_view = {
@@ -507,9 +519,11 @@ static const struct mw_view miner_view = {
 /* ---- users ---- */
 
 static int users_fetch(struct http_req *req, struct db *db, const char *sort,
-                       json_t **outp)
+                       char *const *names, size_t nn, json_t **outp)
 {
     (void)req;
+    (void)names;
+    (void)nn;
     return analytics_users(db, sort, outp) < 0 ? -1 : 0;
 }
 
@@ -531,11 +545,9 @@ static const struct mw_view users_view = {
 };
 
 static int user_fetch(struct http_req *req, struct db *db, const char *addr,
-                      json_t **outp)
+                      char *const *names, size_t nn, json_t **outp)
 {
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-
+    (void)req;
     return analytics_user(db, addr, names, nn, outp);
 }
 
@@ -561,11 +573,9 @@ static const struct mw_view user_view = {
 /* ---- models ---- */
 
 static int models_fetch(struct http_req *req, struct db *db, const char *key,
-                        json_t **outp)
+                        char *const *names, size_t nn, json_t **outp)
 {
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-
+    (void)req;
     (void)key;
     return analytics_models(db, names, nn, outp) < 0 ? -1 : 0;
 }
@@ -575,11 +585,9 @@ static const struct mw_view models_view = {
 };
 
 static int model_fetch(struct http_req *req, struct db *db, const char *id,
-                       json_t **outp)
+                       char *const *names, size_t nn, json_t **outp)
 {
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-
+    (void)req;
     return analytics_model(db, id, names, nn, outp);
 }
 
@@ -609,12 +617,8 @@ static void model_decorate(const struct http_req *req, json_t *o)
 
     (void)req;
     day_texts(daily);
-    json_object_set_new(o, "chart_tasks",
-                        chart(daily, "tasks", CHART_BARS, "chart-tasks",
-                              "Tasks per day", "tasks"));
-    json_object_set_new(o, "chart_solutions",
-                        chart(daily, "solutions", CHART_BARS, "chart-sol",
-                              "Solutions per day", "solutions"));
+    day_chart(o, daily, "tasks", "chart-tasks", "Tasks per day");
+    day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
     default_texts(json_object_get(json_object_get(o, "template"), "fields"));
     time_text(json_object_get(o, "registered"), "time", "time_text");
 }
