@@ -743,6 +743,7 @@ struct gallery_reply {
     int ret;                      /* the handler's result once answered */
 };
 
+/* Frees what g holds (the key, the parsed parameters). */
 static void gallery_reply_release(struct gallery_reply *g)
 {
     free(g->key);

@@ -478,6 +478,7 @@ struct prom_value {
     double v;
 };
 
+/* Writes the n gauges of g in order.  0, or -1 when out is full. */
 static int prom_gauges(struct buf *out, const struct prom_value *g, size_t n)
 {
     size_t i;

@@ -477,12 +477,14 @@ static int users_key(const struct http_req *req, char out[MW_KEY_SIZE])
 
 /* ---- one miner ---- */
 
+/* mw_view.fetch of /miner/<addr>: analytics_miner(). */
 static int miner_fetch(struct http_req *req, struct db *db, const char *addr,
                        char *const *names, size_t nn, json_t **outp)
 {
     return analytics_miner(db, addr, active_window(req), names, nn, outp);
 }
 
+/* The /miner page's text: times, whole AIUS, output URLs, two charts. */
 static void miner_decorate(const struct http_req *req, json_t *o)
 {
     json_t *v, *e, *daily;
@@ -518,6 +520,7 @@ static const struct mw_view miner_view = {
 
 /* ---- users ---- */
 
+/* mw_view.fetch of /users: analytics_users() by sort (never 404). */
 static int users_fetch(struct http_req *req, struct db *db, const char *sort,
                        char *const *names, size_t nn, json_t **outp)
 {
@@ -527,6 +530,7 @@ static int users_fetch(struct http_req *req, struct db *db, const char *sort,
     return analytics_users(db, sort, outp) < 0 ? -1 : 0;
 }
 
+/* The /users page's first and last seen times. */
 static void users_decorate(const struct http_req *req, json_t *o)
 {
     json_t *v;
@@ -544,6 +548,7 @@ static const struct mw_view users_view = {
     users_fetch, NULL, users_decorate,
 };
 
+/* mw_view.fetch of /user/<addr>: analytics_user(). */
 static int user_fetch(struct http_req *req, struct db *db, const char *addr,
                       char *const *names, size_t nn, json_t **outp)
 {
@@ -551,6 +556,7 @@ static int user_fetch(struct http_req *req, struct db *db, const char *addr,
     return analytics_user(db, addr, names, nn, outp);
 }
 
+/* The /user page's text: times, fees in AIUS, output URLs. */
 static void user_decorate(const struct http_req *req, json_t *o)
 {
     json_t *v;
@@ -572,6 +578,7 @@ static const struct mw_view user_view = {
 
 /* ---- models ---- */
 
+/* mw_view.fetch of /models: analytics_models() (never 404). */
 static int models_fetch(struct http_req *req, struct db *db, const char *key,
                         char *const *names, size_t nn, json_t **outp)
 {
@@ -584,6 +591,7 @@ static const struct mw_view models_view = {
     "models", "Models", NULL, NULL, models_fetch, NULL, NULL,
 };
 
+/* mw_view.fetch of /model/<id>: analytics_model(). */
 static int model_fetch(struct http_req *req, struct db *db, const char *id,
                        char *const *names, size_t nn, json_t **outp)
 {
@@ -611,6 +619,8 @@ static void default_texts(json_t *fields)
     }
 }
 
+/* The /model page's text: dates, two charts, template defaults, the
+ * registration time. */
 static void model_decorate(const struct http_req *req, json_t *o)
 {
     json_t *daily = json_object_get(o, "daily");
