@@ -513,11 +513,6 @@ static void miner_decorate(const struct http_req *req, json_t *o)
     day_chart(o, daily, "claims", "chart-claims", "Claims per day");
 }
 
-static const struct mw_view miner_view = {
-    "miner", "Miner", address_key, "address: expected 0x and 40 hex digits",
-    miner_fetch, "no such miner in the index", miner_decorate,
-};
-
 /* ---- users ---- */
 
 /* mw_view.fetch of /users: analytics_users() by sort (never 404). */
@@ -543,11 +538,6 @@ static void users_decorate(const struct http_req *req, json_t *o)
     }
 }
 
-static const struct mw_view users_view = {
-    "users", "Users", users_key, "sort: expected tasks, fees or recent",
-    users_fetch, NULL, users_decorate,
-};
-
 /* mw_view.fetch of /user/<addr>: analytics_user(). */
 static int user_fetch(struct http_req *req, struct db *db, const char *addr,
                       char *const *names, size_t nn, json_t **outp)
@@ -571,11 +561,6 @@ static void user_decorate(const struct http_req *req, json_t *o)
     }
 }
 
-static const struct mw_view user_view = {
-    "user", "User", address_key, "address: expected 0x and 40 hex digits",
-    user_fetch, "no such user in the index", user_decorate,
-};
-
 /* ---- models ---- */
 
 /* mw_view.fetch of /models: analytics_models() (never 404). */
@@ -586,10 +571,6 @@ static int models_fetch(struct http_req *req, struct db *db, const char *key,
     (void)key;
     return analytics_models(db, names, nn, outp) < 0 ? -1 : 0;
 }
-
-static const struct mw_view models_view = {
-    "models", "Models", NULL, NULL, models_fetch, NULL, NULL,
-};
 
 /* mw_view.fetch of /model/<id>: analytics_model(). */
 static int model_fetch(struct http_req *req, struct db *db, const char *id,
@@ -633,9 +614,31 @@ static void model_decorate(const struct http_req *req, json_t *o)
     time_text(json_object_get(o, "registered"), "time", "time_text");
 }
 
-static const struct mw_view model_view = {
-    "model", "Model", model_key, "id: expected 0x and 64 hex digits",
-    model_fetch, "no such model in the index", model_decorate,
+/* ---- the views ---- */
+
+/* Every detail and list view of this file, one row each. */
+enum mw_view_id { MW_MINER, MW_USERS, MW_USER, MW_MODELS, MW_MODEL };
+
+static const struct mw_view MW_VIEWS[] = {
+    [MW_MINER] = {
+        "miner", "Miner", address_key, "address: expected 0x and 40 hex digits",
+        miner_fetch, "no such miner in the index", miner_decorate,
+    },
+    [MW_USERS] = {
+        "users", "Users", users_key, "sort: expected tasks, fees or recent",
+        users_fetch, NULL, users_decorate,
+    },
+    [MW_USER] = {
+        "user", "User", address_key, "address: expected 0x and 40 hex digits",
+        user_fetch, "no such user in the index", user_decorate,
+    },
+    [MW_MODELS] = {
+        "models", "Models", NULL, NULL, models_fetch, NULL, NULL,
+    },
+    [MW_MODEL] = {
+        "model", "Model", model_key, "id: expected 0x and 64 hex digits",
+        model_fetch, "no such model in the index", model_decorate,
+    },
 };
 
 /* ---- detail and list replies, kept per indexed head ---- */
@@ -732,16 +735,16 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
 #define CACHED(name, view, page)                                            \
     int name(struct http_req *req, struct http_resp *resp)                 \
     {                                                                       \
-        return cached_reply(req, resp, &view, page);                        \
+        return cached_reply(req, resp, &MW_VIEWS[view], page);              \
     }
 
-CACHED(miners_api_miner, miner_view, 0)
-CACHED(miners_page_miner, miner_view, 1)
-CACHED(miners_api_users, users_view, 0)
-CACHED(miners_page_users, users_view, 1)
-CACHED(miners_api_user, user_view, 0)
-CACHED(miners_page_user, user_view, 1)
-CACHED(miners_api_models, models_view, 0)
-CACHED(miners_page_models, models_view, 1)
-CACHED(miners_api_model, model_view, 0)
-CACHED(miners_page_model, model_view, 1)
+CACHED(miners_api_miner, MW_MINER, 0)
+CACHED(miners_page_miner, MW_MINER, 1)
+CACHED(miners_api_users, MW_USERS, 0)
+CACHED(miners_page_users, MW_USERS, 1)
+CACHED(miners_api_user, MW_USER, 0)
+CACHED(miners_page_user, MW_USER, 1)
+CACHED(miners_api_models, MW_MODELS, 0)
+CACHED(miners_page_models, MW_MODELS, 1)
+CACHED(miners_api_model, MW_MODEL, 0)
+CACHED(miners_page_model, MW_MODEL, 1)
