@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,7 +391,8 @@ int auth_api_nonce(struct http_req *req, struct http_resp *resp)
         return r < 0 ? -1 : 0;
     if (addr_q) {
         if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) < 0 ||
-            strlen(addr_q) != 42 || hex_format_address(a, disp, sizeof(disp)) < 0)
+            strlen(addr_q) != 42 ||
+            hex_format_address(a, disp, sizeof(disp)) < 0)
             return auth_reply_error(resp, 400, "address",
                                     "address: expected 0x and 40 hex digits");
     }
@@ -441,7 +443,9 @@ static int refuse(struct http_req *req, struct http_resp *resp, int status,
     char ip[64], detail[400];
 
     http_client_ip(req, ip, sizeof(ip));
-    snprintf(detail, sizeof(detail), "%s: %s", reason, msg);
+    /* The audit keeps the first 399 bytes of a long message. */
+    if (snprintf(detail, sizeof(detail), "%s: %s", reason, msg) < 0)
+        detail[0] = '\0';
     if (req->ctx->social &&
         social_audit(req->ctx->social, util_wall_s(), actor, "signin_failed",
                      NULL, ip, detail) < 0)
@@ -490,202 +494,290 @@ static void shown(const char *p, size_t n, char out[104])
     out[n] = '\0';
 }
 
-int auth_api_verify(struct http_req *req, struct http_resp *resp)
-{
-    const struct config *cfg = req->ctx->cfg;
-    const struct auth_site *site = req->ctx->site;
-    const struct auth_origin *o;
-    const char *origin = http_header(req, "Origin");
-    const char *msg, *sigtxt;
-    json_t *body = NULL;
-    json_error_t jerr;
-    struct siwe_msg m;
-    uint8_t sig[SIWE_SIG_LEN], rec[20];
-    char err[160], text[640], actor[43], recd[43], want[43];
-    char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65], csrf[65], ip[64];
-    char cookie[512], tried[104], nonce[AUTH_NONCE_HEX + 1];
-    int64_t now = util_wall_s(), skew = (int64_t)cfg->clock_skew;
-    int64_t life = (int64_t)cfg->session_lifetime, failed = 0, issued = 0;
-    struct db *db;
-    size_t siglen, msglen;
-    int r, ret;
+/* One sign-in attempt: what the checks read, and why they refused it. */
+struct verify {
+    struct http_req *req;
+    const struct config *cfg;
+    const struct auth_site *site;
+    int64_t now;
+    char ip[64];               /* the client, as audited */
+    json_t *body;              /* the request body (owned), or NULL */
+    const char *msg;           /* the message text, borrowed from body */
+    size_t msglen;
+    struct siwe_msg m;         /* parsed msg */
+    uint8_t sig[SIWE_SIG_LEN];
+    const char *actor;         /* NULL until m is parsed, then addr */
+    char addr[43];             /* m's address, lower-case */
+    int status;                /* the refusal: HTTP status, */
+    const char *reason;        /* reason code */
+    char text[640];            /* and message */
+};
 
-    r = site_unavailable(req, resp);
-    if (r != 0)
-        return r < 0 ? -1 : 0;
-    /* Failed sign-ins are audited, so a flood from one address is cut
-     * off before it can grow the log without bound. */
-    http_client_ip(req, ip, sizeof(ip));
-    db = http_db(req);
-    if (!db || social_failed_signins(db, ip, now - 60, &failed) < 0)
-        return auth_reply_error(resp, 503, "database",
-                                "the database is unavailable");
-    if (failed >= SOCIAL_FAILED_PER_MINUTE) {
-        if (social_audit_throttled(req->ctx->social, now, ip) < 0)
-            log_warnx("auth: could not audit throttled sign-ins");
-        http_resp_header(resp, "Retry-After", "60");
-        return auth_reply_error(resp, 429, "too_many_failures",
-                                "too many failed sign-ins from this address; "
-                                "wait a minute");
-    }
-    if (origin && !origin_ok(site, origin))
-        return refuse(req, resp, 403, "origin", NULL,
-                      "Origin is not this site");
-    body = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
-    if (!json_is_object(body)) {
-        json_decref(body);
-        return refuse(req, resp, 400, "body", NULL,
-                      "body: expected a JSON object {\"message\": ..., "
-                      "\"signature\": \"0x...\"}");
-    }
-    msg = json_string_value(json_object_get(body, "message"));
-    sigtxt = json_string_value(json_object_get(body, "signature"));
-    if (!msg) {
-        ret = refuse(req, resp, 400, "message_missing", NULL,
-                     "message: expected the EIP-4361 message text");
-        goto out;
-    }
-    msglen = json_string_length(json_object_get(body, "message"));
-    if (siwe_parse(msg, msglen, &m, err, sizeof(err)) < 0) {
-        snprintf(text, sizeof(text), "message: not an EIP-4361 message: %s",
-                 err);
-        ret = refuse(req, resp, 400, "message_malformed", NULL, text);
-        goto out;
-    }
-    if (hex_encode_0x(m.address, 20, actor, sizeof(actor)) < 0)
-        actor[0] = '\0';
+/* Records a refusal in v.  Returns 1, what a check returns when it refuses
+ * (0: passed, -1: the database failed). */
+static int verify_no(struct verify *v, int status, const char *reason,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int verify_no(struct verify *v, int status, const char *reason,
+                     const char *fmt, ...)
+{
+    va_list ap;
+
+    v->status = status;
+    v->reason = reason;
+    va_start(ap, fmt);
+    vsnprintf(v->text, sizeof(v->text), fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+/* The Origin header, when sent, is one of this site's. */
+static int verify_origin(struct verify *v)
+{
+    const char *origin = http_header(v->req, "Origin");
+
+    if (origin && !origin_ok(v->site, origin))
+        return verify_no(v, 403, "origin", "Origin is not this site");
+    return 0;
+}
+
+/* The body: {"message": EIP-4361 text, "signature": 0x + 65 bytes}. */
+static int verify_body(struct verify *v)
+{
+    const struct http_req *req = v->req;
+    const char *sigtxt;
+    char err[160];
+    json_error_t jerr;
+    size_t siglen;
+
+    v->body = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
+    if (!json_is_object(v->body))
+        return verify_no(v, 400, "body",
+                         "body: expected a JSON object {\"message\": ..., "
+                         "\"signature\": \"0x...\"}");
+    v->msg = json_string_value(json_object_get(v->body, "message"));
+    sigtxt = json_string_value(json_object_get(v->body, "signature"));
+    if (!v->msg)
+        return verify_no(v, 400, "message_missing",
+                         "message: expected the EIP-4361 message text");
+    v->msglen = json_string_length(json_object_get(v->body, "message"));
+    if (siwe_parse(v->msg, v->msglen, &v->m, err, sizeof(err)) < 0)
+        return verify_no(v, 400, "message_malformed",
+                         "message: not an EIP-4361 message: %s", err);
+    if (hex_encode_0x(v->m.address, 20, v->addr, sizeof(v->addr)) < 0)
+        v->addr[0] = '\0';
+    v->actor = v->addr;
     siglen = sigtxt ? strlen(sigtxt) : 0;
     if (!sigtxt || siglen != 2 + 2 * SIWE_SIG_LEN ||
-        hex_decode_exact(sigtxt, siglen, sig, SIWE_SIG_LEN) < 0) {
-        ret = refuse(req, resp, 400, "signature_malformed", actor,
-                     "signature: expected 0x and 130 hex digits (65 bytes: "
-                     "r, s, v)");
-        goto out;
-    }
-    /* The nonce is spent by any attempt that names it, refused or not. */
-    if (nonce_check(req->ctx, m.nonce.p, m.nonce.len, &issued) != 0) {
-        ret = refuse(req, resp, 401, "nonce_unknown", actor,
-                     "Nonce: not issued by this server");
-        goto out;
-    }
-    if (issued + (int64_t)cfg->nonce_lifetime <= now) {
-        ret = refuse(req, resp, 401, "nonce_expired", actor,
-                     "Nonce: expired; request a new one");
-        goto out;
-    }
-    memcpy(nonce, m.nonce.p, AUTH_NONCE_HEX); /* nonce_check: that long */
+        hex_decode_exact(sigtxt, siglen, v->sig, SIWE_SIG_LEN) < 0)
+        return verify_no(v, 400, "signature_malformed",
+                         "signature: expected 0x and 130 hex digits (65 "
+                         "bytes: r, s, v)");
+    return 0;
+}
+
+/* The nonce is one of ours, still live, and spent now: any attempt that
+ * names it spends it, refused or not. */
+static int verify_nonce(struct verify *v)
+{
+    const struct siwe_msg *m = &v->m;
+    int64_t issued = 0, life = (int64_t)v->cfg->nonce_lifetime;
+    char nonce[AUTH_NONCE_HEX + 1];
+    int r;
+
+    if (nonce_check(v->req->ctx, m->nonce.p, m->nonce.len, &issued) != 0)
+        return verify_no(v, 401, "nonce_unknown",
+                         "Nonce: not issued by this server");
+    if (issued + life <= v->now)
+        return verify_no(v, 401, "nonce_expired",
+                         "Nonce: expired; request a new one");
+    memcpy(nonce, m->nonce.p, AUTH_NONCE_HEX); /* nonce_check: that long */
     nonce[AUTH_NONCE_HEX] = '\0';
-    r = social_nonce_spend(req->ctx->social, nonce, ip, issued,
-                           issued + (int64_t)cfg->nonce_lifetime, now);
-    if (r != 0) {
-        ret = r < 0 ? auth_reply_error(resp, 503, "database",
-                                       "the database is unavailable")
-                    : refuse(req, resp, 401, "nonce_used", actor,
-                             "Nonce: already used; request a new one");
-        goto out;
-    }
-    /* Domain and URI must name this site as configured, whatever Host
-     * the request carries. */
-    o = site_find(site, m.domain.p, m.domain.len);
-    if (o && m.scheme.len &&
-        (m.scheme.len != strlen(o->scheme) ||
-         strncasecmp(m.scheme.p, o->scheme, m.scheme.len) != 0))
+    r = social_nonce_spend(v->req->ctx->social, nonce, v->ip, issued,
+                           issued + life, v->now);
+    if (r > 0)
+        return verify_no(v, 401, "nonce_used",
+                         "Nonce: already used; request a new one");
+    return r < 0 ? -1 : 0;
+}
+
+/* Domain and URI name this site as configured, whatever Host the request
+ * carries. */
+static int verify_site(struct verify *v)
+{
+    const struct siwe_msg *m = &v->m;
+    const struct auth_origin *o = site_find(v->site, m->domain.p,
+                                            m->domain.len);
+    char tried[104];
+
+    if (o && m->scheme.len &&
+        (m->scheme.len != strlen(o->scheme) ||
+         strncasecmp(m->scheme.p, o->scheme, m->scheme.len) != 0))
         o = NULL; /* "http://site wants you..." for an https site */
     if (!o) {
-        shown(m.domain.p, m.domain.len, tried);
-        snprintf(text, sizeof(text),
-                 "domain: \"%s\" is not this site (sign-in messages must "
-                 "name %s)", tried, site->allowed[0].authority);
-        ret = refuse(req, resp, 401, "domain_mismatch", actor, text);
-        goto out;
+        shown(m->domain.p, m->domain.len, tried);
+        return verify_no(v, 401, "domain_mismatch",
+                         "domain: \"%s\" is not this site (sign-in "
+                         "messages must name %s)",
+                         tried, v->site->allowed[0].authority);
     }
-    if (!uri_ok(&m, o)) {
-        shown(m.uri.p, m.uri.len, tried);
-        snprintf(text, sizeof(text),
-                 "URI: \"%s\" is not on this site (expected %s://%s/...)",
-                 tried, o->scheme, o->authority);
-        ret = refuse(req, resp, 401, "uri_mismatch", actor, text);
-        goto out;
+    if (!uri_ok(m, o)) {
+        shown(m->uri.p, m->uri.len, tried);
+        return verify_no(v, 401, "uri_mismatch",
+                         "URI: \"%s\" is not on this site (expected "
+                         "%s://%s/...)",
+                         tried, o->scheme, o->authority);
     }
-    if (m.chain_id != cfg->chain_id) {
-        snprintf(text, sizeof(text),
-                 "Chain ID: %llu is not this site's chain %llu",
-                 (unsigned long long)m.chain_id,
-                 (unsigned long long)cfg->chain_id);
-        ret = refuse(req, resp, 401, "chain_mismatch", actor, text);
-        goto out;
-    }
-    if (m.has_expiration && m.expiration <= now) {
-        ret = refuse(req, resp, 401, "expired", actor,
-                     "Expiration Time: the message has expired");
-        goto out;
-    }
-    if (m.has_not_before && m.not_before > now + skew) {
-        ret = refuse(req, resp, 401, "not_yet_valid", actor,
-                     "Not Before: the message is not valid yet");
-        goto out;
-    }
-    if (m.issued_at > now + skew) {
-        ret = refuse(req, resp, 401, "issued_in_future", actor,
-                     "Issued At: in the future (check the clock)");
-        goto out;
-    }
-    if (m.issued_at < now - (int64_t)cfg->nonce_lifetime - skew) {
-        ret = refuse(req, resp, 401, "stale", actor,
-                     "Issued At: older than the nonce lifetime");
-        goto out;
-    }
-    r = siwe_recover(msg, msglen, sig, rec);
-    if (r != SIWE_SIG_OK) {
-        snprintf(text, sizeof(text), "signature: %s", siwe_sig_strerror(r));
-        ret = refuse(req, resp, r == SIWE_SIG_BAD_V ? 400 : 401,
-                     r == SIWE_SIG_BAD_V    ? "signature_bad_v"
-                     : r == SIWE_SIG_HIGH_S ? "signature_high_s"
-                                            : "signature_invalid",
-                     actor, text);
-        goto out;
-    }
-    if (memcmp(rec, m.address, 20) != 0) {
+    return 0;
+}
+
+/* The chain and the message's validity times, against the clock. */
+static int verify_claims(struct verify *v)
+{
+    const struct siwe_msg *m = &v->m;
+    int64_t now = v->now, skew = (int64_t)v->cfg->clock_skew;
+    const struct {
+        int bad;
+        const char *reason, *text;
+    } when[] = {
+        { m->has_expiration && m->expiration <= now, "expired",
+          "Expiration Time: the message has expired" },
+        { m->has_not_before && m->not_before > now + skew, "not_yet_valid",
+          "Not Before: the message is not valid yet" },
+        { m->issued_at > now + skew, "issued_in_future",
+          "Issued At: in the future (check the clock)" },
+        { m->issued_at < now - (int64_t)v->cfg->nonce_lifetime - skew,
+          "stale", "Issued At: older than the nonce lifetime" },
+    };
+    size_t i;
+
+    if (m->chain_id != v->cfg->chain_id)
+        return verify_no(v, 401, "chain_mismatch",
+                         "Chain ID: %llu is not this site's chain %llu",
+                         (unsigned long long)m->chain_id,
+                         (unsigned long long)v->cfg->chain_id);
+    for (i = 0; i < ARRAY_SIZE(when); i++)
+        if (when[i].bad)
+            return verify_no(v, 401, when[i].reason, "%s", when[i].text);
+    return 0;
+}
+
+/* The signature recovers to the message's own address. */
+static int verify_signer(struct verify *v)
+{
+    uint8_t rec[20];
+    char recd[43], want[43];
+    int r = siwe_recover(v->msg, v->msglen, v->sig, rec);
+
+    if (r != SIWE_SIG_OK)
+        return verify_no(v, r == SIWE_SIG_BAD_V ? 400 : 401,
+                         r == SIWE_SIG_BAD_V    ? "signature_bad_v"
+                         : r == SIWE_SIG_HIGH_S ? "signature_high_s"
+                                                : "signature_invalid",
+                         "signature: %s", siwe_sig_strerror(r));
+    if (memcmp(rec, v->m.address, 20) != 0) {
         if (hex_format_address(rec, recd, sizeof(recd)) < 0 ||
-            hex_format_address(m.address, want, sizeof(want)) < 0)
+            hex_format_address(v->m.address, want, sizeof(want)) < 0)
             recd[0] = want[0] = '\0';
-        snprintf(text, sizeof(text),
-                 "signature: signed by %s, not by the message's address %s",
-                 recd, want);
-        ret = refuse(req, resp, 401, "signature_mismatch", actor, text);
-        goto out;
+        return verify_no(v, 401, "signature_mismatch",
+                         "signature: signed by %s, not by the message's "
+                         "address %s",
+                         recd, want);
     }
-    /* Signed in: a new session. */
+    return 0;
+}
+
+/* The checks of a sign-in, in the order their refusals take precedence. */
+static int (*const verify_checks[])(struct verify *) = {
+    verify_origin, verify_body, verify_nonce, verify_site, verify_claims,
+    verify_signer,
+};
+
+/* Signed in: a new session, its cookie and the reply.  The handler's
+ * result. */
+static int session_start(struct http_resp *resp, const struct verify *v)
+{
+    struct http_req *req = v->req;
+    int64_t life = (int64_t)v->cfg->session_lifetime, now = v->now;
+    char id[2 * AUTH_ID_BYTES + 1], mac[65], hash[65], csrf[65];
+    char cookie[512], want[43];
+
     if (random_hex(AUTH_ID_BYTES, id, sizeof(id)) < 0 ||
         random_hex(32, csrf, sizeof(csrf)) < 0 ||
-        cookie_mac(req->ctx, id, mac) < 0 || sha256_hex(id, hash) < 0) {
-        ret = auth_reply_error(resp, 500, "random", "no randomness");
-        goto out;
-    }
-    if (social_session_create(req->ctx->social, hash, actor, csrf, now,
-                              now + life, ip) < 0 ||
-        social_audit(req->ctx->social, now, actor, "signin", NULL, ip,
-                     NULL) < 0) {
-        ret = auth_reply_error(resp, 503, "database",
-                               "the database is unavailable");
-        goto out;
-    }
+        cookie_mac(req->ctx, id, mac) < 0 || sha256_hex(id, hash) < 0)
+        return auth_reply_error(resp, 500, "random", "no randomness");
+    if (social_session_create(req->ctx->social, hash, v->addr, csrf, now,
+                              now + life, v->ip) < 0 ||
+        social_audit(req->ctx->social, now, v->addr, "signin", NULL, v->ip,
+                     NULL) < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable");
     snprintf(cookie, sizeof(cookie),
              AUTH_COOKIE "=%s.%s; Path=/; Max-Age=%lld; HttpOnly; "
                          "SameSite=Lax%s",
              id, mac, (long long)life, http_is_tls(req) ? "; Secure" : "");
     http_resp_header(resp, "Set-Cookie", cookie);
-    if (hex_format_address(m.address, want, sizeof(want)) < 0)
+    if (hex_format_address(v->m.address, want, sizeof(want)) < 0)
         want[0] = '\0';
     http_resp_header(resp, "Cache-Control", "no-store");
-    log_info("auth: %s signed in from %s", actor, ip);
-    ret = http_reply_json(
+    log_info("auth: %s signed in from %s", v->addr, v->ip);
+    return http_reply_json(
         resp, 200,
         json_pack("{s:s,s:s,s:s,s:b,s:I}", "address", want, "address_lower",
-                  actor, "csrf", csrf, "admin", auth_is_admin(req, actor),
+                  v->addr, "csrf", csrf, "admin", auth_is_admin(req, v->addr),
                   "expires_at", (json_int_t)(now + life)));
-out:
-    json_decref(body);
+}
+
+/* Cuts off an address with too many failed sign-ins in the last minute
+ * (they are audited, so a flood could grow the log without bound).  0, or
+ * 1 after answering (-1 if the answer failed). */
+static int verify_throttle(struct http_resp *resp, const struct verify *v)
+{
+    struct db *db = http_db(v->req);
+    int64_t failed = 0;
+
+    if (!db || social_failed_signins(db, v->ip, v->now - 60, &failed) < 0)
+        return auth_reply_error(resp, 503, "database",
+                                "the database is unavailable") < 0 ? -1 : 1;
+    if (failed < SOCIAL_FAILED_PER_MINUTE)
+        return 0;
+    if (social_audit_throttled(v->req->ctx->social, v->now, v->ip) < 0)
+        log_warnx("auth: could not audit throttled sign-ins");
+    http_resp_header(resp, "Retry-After", "60");
+    return auth_reply_error(resp, 429, "too_many_failures",
+                            "too many failed sign-ins from this address; "
+                            "wait a minute") < 0 ? -1 : 1;
+}
+
+int auth_api_verify(struct http_req *req, struct http_resp *resp)
+{
+    struct verify v;
+    size_t i;
+    int r, ret;
+
+    r = site_unavailable(req, resp);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    memset(&v, 0, sizeof(v));
+    v.req = req;
+    v.cfg = req->ctx->cfg;
+    v.site = req->ctx->site;
+    v.now = util_wall_s();
+    http_client_ip(req, v.ip, sizeof(v.ip));
+    r = verify_throttle(resp, &v);
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    for (i = 0, r = 0; i < ARRAY_SIZE(verify_checks) && r == 0; i++)
+        r = verify_checks[i](&v);
+    if (r < 0)
+        ret = auth_reply_error(resp, 503, "database",
+                               "the database is unavailable");
+    else if (r > 0)
+        ret = refuse(req, resp, v.status, v.reason, v.actor, v.text);
+    else
+        ret = session_start(resp, &v);
+    json_decref(v.body);
     return ret;
 }
 

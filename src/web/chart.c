@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "arbiusd/log.h"
+
 #define CHART_W 640.0
 #define CHART_H 240.0
 #define CHART_ML 72.0     /* left margin: y labels */
@@ -210,4 +212,19 @@ int chart_svg(struct buf *out, enum chart_kind kind, const char *id,
                 return -1;
     }
     return buf_adds(out, "</svg>");
+}
+
+json_t *chart_svg_json(enum chart_kind kind, const char *id,
+                       const char *title, const char *unit,
+                       const struct chart_point *p, size_t n)
+{
+    struct buf b = BUF_INIT(CHART_MAX_BYTES);
+    json_t *out = NULL;
+
+    if (chart_svg(&b, kind, id, title, unit, p, n) == 0)
+        out = json_stringn(b.data, b.len);
+    else
+        log_warnx("chart: %s too large", id);
+    buf_release(&b);
+    return out ? out : json_string("");
 }

@@ -18,13 +18,12 @@
 #include <time.h>
 
 #include "arbiusd/chart.h"
-#include "arbiusd/log.h"
 #include "arbiusd/params.h"
 #include "arbiusd/stats.h"
 
-#define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS /* cumulative chart, /charts/daily */
+/* The range of the cumulative chart and /charts/daily without days=. */
+#define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS
 #define DASH_DEFAULT_BARS 25      /* daily chart when no days= is given */
-#define DASH_CHART_MAX ((size_t)4 << 20) /* bytes of one rendered chart */
 
 /* http_query() as a params.h lookup. */
 static const char *dash_query(const void *ud, const char *name)
@@ -239,35 +238,83 @@ int dashboard_api_charts(struct http_req *req, struct http_resp *resp)
 /* ---- the page ---- */
 
 /* A card: figure key, label, value (integer, real or null), definition. */
-static void dash_card(json_t *cards, json_t *summary, const char *key,
-                      const char *label, const char *unit, const char *help)
+struct dash_card_def {
+    const char *key;              /* member of the summary */
+    const char *label;
+    const char *unit;             /* appended after a space, or NULL */
+    const char *help;
+};
+
+static const struct dash_card_def DASH_CARDS[] = {
+    { "images_total", "Images", NULL,
+      "Solved tasks of image models (output type image in the "
+      "model's template), all time." },
+    { "images_7d", "Images, 7 days", NULL,
+      "Images whose solution landed on the indexed head's UTC day "
+      "or the six days before it." },
+    { "images_24h", "New, 24 h", NULL,
+      "Images whose solution landed in the 24 hours before the "
+      "indexed head's block time." },
+    { "aius_paid_24h_aius", "AIUS paid (24h)", "AIUS",
+      "Fees and rewards the engine paid out to anyone (validator fee "
+      "and reward, task-owner reward, treasury reward, model owner's "
+      "fee share) in claims and rejected-contestation finishes of "
+      "the 24 hours of indexed block time before the head; "
+      "treasury fee shares that only accrue in the engine are not "
+      "counted. With automine hidden, payouts of automine tasks are "
+      "left out." },
+    { "users_total", "Unique users", NULL,
+      "Distinct task owners, all time." },
+    { "users_7d", "Users, 7 days", NULL,
+      "Distinct owners of tasks submitted on the head's UTC day or "
+      "the six days before it." },
+    { "models", "Models", NULL, "Models registered on the engine." },
+    { "tasks", "Tasks", NULL, "Tasks submitted, all models, all time." },
+    { "solutions", "Solutions", NULL,
+      "Solutions submitted, all models, all time." },
+    { "miners_active_7d", "Active miners, 7 days", NULL,
+      "Validators that submitted a solution on the head's UTC day "
+      "or the six days before it (not affected by the automine "
+      "toggle)." },
+    { "median_solve_seconds", "Median solve time", "s",
+      "Median seconds from task to solution over the newest 1000 "
+      "solutions." },
+};
+
+/* The card of def from summary: {key, label, help, value}, where value is
+ * the figure as text with its unit ("–" when the figure is null). */
+static json_t *dash_card(json_t *summary, const struct dash_card_def *def)
 {
-    json_t *v = json_object_get(summary, key);
-    json_t *card = json_pack("{s:s,s:s,s:s}", "key", key, "label", label,
-                             "help", help);
+    json_t *v = json_object_get(summary, def->key);
+    json_t *card = json_pack("{s:s,s:s,s:s}", "key", def->key, "label",
+                             def->label, "help", def->help);
+    const char *unit = def->unit;
+    char num[128], n[160];
 
     if (json_is_integer(v)) {
-        char n[32];
-
-        snprintf(n, sizeof(n), "%lld%s%s", (long long)json_integer_value(v),
-                 unit ? " " : "", unit ? unit : "");
-        json_object_set_new(card, "value", json_string(n));
+        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
     } else if (json_is_real(v)) {
-        char n[48];
-
-        snprintf(n, sizeof(n), "%.1f%s%s", json_real_value(v),
-                 unit ? " " : "", unit ? unit : "");
-        json_object_set_new(card, "value", json_string(n));
+        snprintf(num, sizeof(num), "%.1f", json_real_value(v));
     } else if (json_is_string(v)) {
-        char n[128];
-
-        snprintf(n, sizeof(n), "%s%s%s", json_string_value(v),
-                 unit ? " " : "", unit ? unit : "");
-        json_object_set_new(card, "value", json_string(n));
+        snprintf(num, sizeof(num), "%s", json_string_value(v));
     } else {
-        json_object_set_new(card, "value", json_string("–"));
+        snprintf(num, sizeof(num), "–");
+        unit = NULL;
     }
-    json_array_append_new(cards, card);
+    snprintf(n, sizeof(n), "%s%s%s", num, unit ? " " : "", unit ? unit : "");
+    json_object_set_new(card, "value", json_string(n));
+    return card;
+}
+
+/* Every card of DASH_CARDS, in order, as a new array. */
+static json_t *dash_cards(json_t *summary)
+{
+    json_t *cards = json_array();
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(DASH_CARDS); i++)
+        json_array_append_new(cards, dash_card(summary, &DASH_CARDS[i]));
+    return cards;
 }
 
 /* Builds "/?automine=...[&days=...][&model=...]" links: a plain link per
@@ -357,8 +404,7 @@ static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
 {
     size_t n = json_array_size(points), i;
     struct chart_point *cp;
-    struct buf b = BUF_INIT(DASH_CHART_MAX);
-    json_t *out = NULL;
+    json_t *out;
 
     if (from > n)
         from = n;
@@ -371,100 +417,76 @@ static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
         cp[i - from].value = (int64_t)json_integer_value(json_object_get(
             pt, kind == CHART_LINE ? "cumulative" : "images"));
     }
-    if (chart_svg(&b, kind, id, title, "images", cp, n - from) == 0)
-        out = json_stringn(b.data, b.len);
-    else
-        log_warnx("dashboard: chart %s too large", id);
-    buf_release(&b);
+    out = chart_svg_json(kind, id, title, "images", cp, n - from);
     free(cp);
-    return out ? out : json_string("");
+    return out;
 }
 
-int dashboard_page(struct http_req *req, struct http_resp *resp)
+/* The day-range links: one per PARAM_DAY_RANGES entry, the current one
+ * marked (the default range when days= was not given). */
+static json_t *dash_ranges(const struct dash_params *p)
 {
-    struct db *db = http_db(req);
-    struct dash_params p;
-    const char *msg = NULL, *days_text = NULL;
-    json_t *summary = NULL, *daily = NULL, *ctx = NULL, *cards, *ranges;
-    json_t *points;
-    size_t i, bars_from = 0;
-    int r = -1;
+    json_t *ranges = json_array();
+    size_t i;
 
-    if (dash_parse(req, PARAM_DAYS | PARAM_MODEL, &p, &msg) < 0)
-        return http_reply_error(req, resp, 400, msg);
-    if (!db)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    if (stats_dashboard(db, p.days, p.model[0] ? p.model : NULL,
-                        p.show_automine, &summary, &daily) < 0) {
-        r = http_reply_error(req, resp, 503, "the database is unavailable");
-        goto out;
-    }
-    for (i = 0; i < PARAM_DAY_RANGES_N; i++)
-        if (PARAM_DAY_RANGES[i].days == p.days)
-            days_text = PARAM_DAY_RANGES[i].text;
+    for (i = 0; i < PARAM_DAY_RANGES_N; i++) {
+        const struct param_range *r = &PARAM_DAY_RANGES[i];
 
-    cards = json_array();
-    dash_card(cards, summary, "images_total", "Images", NULL,
-              "Solved tasks of image models (output type image in the "
-              "model's template), all time.");
-    dash_card(cards, summary, "images_7d", "Images, 7 days", NULL,
-              "Images whose solution landed on the indexed head's UTC day "
-              "or the six days before it.");
-    dash_card(cards, summary, "images_24h", "New, 24 h", NULL,
-              "Images whose solution landed in the 24 hours before the "
-              "indexed head's block time.");
-    dash_card(cards, summary, "aius_paid_24h_aius", "AIUS paid (24h)", "AIUS",
-              "Fees and rewards the engine paid out to anyone (validator fee "
-              "and reward, task-owner reward, treasury reward, model owner's "
-              "fee share) in claims and rejected-contestation finishes of "
-              "the 24 hours of indexed block time before the head; "
-              "treasury fee shares that only accrue in the engine are not "
-              "counted. With automine hidden, payouts of automine tasks are "
-              "left out.");
-    dash_card(cards, summary, "users_total", "Unique users", NULL,
-              "Distinct task owners, all time.");
-    dash_card(cards, summary, "users_7d", "Users, 7 days", NULL,
-              "Distinct owners of tasks submitted on the head's UTC day or "
-              "the six days before it.");
-    dash_card(cards, summary, "models", "Models", NULL,
-              "Models registered on the engine.");
-    dash_card(cards, summary, "tasks", "Tasks", NULL,
-              "Tasks submitted, all models, all time.");
-    dash_card(cards, summary, "solutions", "Solutions", NULL,
-              "Solutions submitted, all models, all time.");
-    dash_card(cards, summary, "miners_active_7d", "Active miners, 7 days",
-              NULL,
-              "Validators that submitted a solution on the head's UTC day "
-              "or the six days before it (not affected by the automine "
-              "toggle).");
-    dash_card(cards, summary, "median_solve_seconds", "Median solve time", "s",
-              "Median seconds from task to solution over the newest 1000 "
-              "solutions.");
-
-    ranges = json_array();
-    for (i = 0; i < PARAM_DAY_RANGES_N; i++)
         json_array_append_new(
-            ranges, dash_link(PARAM_DAY_RANGES[i].days ? PARAM_DAY_RANGES[i].text : "all",
-                              p.show_automine, PARAM_DAY_RANGES[i].text, p.model,
-                              p.days_given
-                                  ? PARAM_DAY_RANGES[i].days == p.days
-                                  : PARAM_DAY_RANGES[i].days == DASH_DEFAULT_DAYS));
+            ranges, dash_link(r->days ? r->text : "all", p->show_automine,
+                              r->text, p->model,
+                              p->days_given ? r->days == p->days
+                                            : r->days == DASH_DEFAULT_DAYS));
+    }
+    return ranges;
+}
 
-    points = json_object_get(daily, "points");
-    if (!p.days_given && json_array_size(points) > DASH_DEFAULT_BARS)
+/*
+ * The charts are narrowed to one model: name it and offer the way back.
+ * The name comes from the model table, not the URL.  A new object.
+ */
+static json_t *dash_model_filter(struct db *db, const struct dash_params *p,
+                                 const char *days)
+{
+    json_t *title = NULL, *all, *o;
+    char name[160];
+
+    if (stats_model_title(db, p->model, &title) < 0)
+        title = NULL;
+    dash_model_name(title, p->model, name, sizeof(name));
+    json_decref(title);
+    all = dash_link("All models", p->show_automine, days, NULL, 0);
+    o = json_pack("{s:s,s:s,s:O}", "model", p->model, "name", name,
+                  "all_href", json_object_get(all, "href"));
+    json_decref(all);
+    return o;
+}
+
+/* The page's context from the summary and the daily series (borrowed);
+ * NULL if it cannot be built. */
+static json_t *dash_context(struct db *db, const struct dash_params *p,
+                            json_t *summary, json_t *daily)
+{
+    const char *days_text = NULL, *days;
+    json_t *points = json_object_get(daily, "points"), *ctx;
+    size_t i, bars_from = 0;
+
+    for (i = 0; i < PARAM_DAY_RANGES_N; i++)
+        if (PARAM_DAY_RANGES[i].days == p->days)
+            days_text = PARAM_DAY_RANGES[i].text;
+    days = p->days_given ? days_text : NULL;
+    if (!p->days_given && json_array_size(points) > DASH_DEFAULT_BARS)
         bars_from = json_array_size(points) - DASH_DEFAULT_BARS;
-
     ctx = json_pack("{s:s,s:O,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:O}",
                     "title", "Arbius index",
                     "as_of", json_object_get(summary, "as_of"),
-                    "cards", cards,
-                    "ranges", ranges,
-                    "automine_shown", p.show_automine,
+                    "cards", dash_cards(summary),
+                    "ranges", dash_ranges(p),
+                    "automine_shown", p->show_automine,
                     "automine_toggle",
-                    dash_link(p.show_automine ? "Hide automine"
-                                              : "Show automine",
-                              !p.show_automine,
-                              p.days_given ? days_text : NULL, p.model, 0),
+                    dash_link(p->show_automine ? "Hide automine"
+                                               : "Show automine",
+                              !p->show_automine, days, p->model, 0),
                     "chart_cumulative",
                     dash_chart(points, 0, CHART_LINE, "chart-cum",
                                "Cumulative images per day"),
@@ -476,38 +498,44 @@ int dashboard_page(struct http_req *req, struct http_resp *resp)
                               json_object_get(daily, "from"), "to",
                               json_object_get(daily, "to")),
                     "automine", json_object_get(summary, "automine"));
-    if (!ctx) {
-        r = http_reply_error(req, resp, 500, "internal error");
-        goto out;
-    }
-    if (p.model[0]) {
-        /* The charts are narrowed to one model: name it and offer the way
-         * back.  The name comes from the model table, not the URL. */
-        json_t *title = NULL, *all;
-        const char *key;
-        char name[160];
-
-        if (stats_model_title(db, p.model, &title) < 0)
-            title = NULL;
-        dash_model_name(title, p.model, name, sizeof(name));
-        json_decref(title);
-        key = p.days_given ? days_text : NULL;
-        all = dash_link("All models", p.show_automine, key, NULL, 0);
+    if (!ctx)
+        return NULL;
+    if (p->model[0])
         json_object_set_new(ctx, "model_filter",
-                            json_pack("{s:s,s:s,s:O}", "model", p.model,
-                                      "name", name, "all_href",
-                                      json_object_get(all, "href")));
-        json_decref(all);
-    } else {
+                            dash_model_filter(db, p, days));
+    else
         json_object_set_new(ctx, "by_model",
-                            dash_by_model(daily, p.show_automine,
-                                          p.days_given ? days_text : NULL));
-    }
+                            dash_by_model(daily, p->show_automine, days));
     json_object_set_new(ctx, "bars_days",
                         json_integer((json_int_t)(json_array_size(points) -
                                                   bars_from)));
     json_object_set_new(ctx, "cum_days",
                         json_integer((json_int_t)json_array_size(points)));
+    return ctx;
+}
+
+int dashboard_page(struct http_req *req, struct http_resp *resp)
+{
+    struct db *db = http_db(req);
+    struct dash_params p;
+    const char *msg = NULL;
+    json_t *summary = NULL, *daily = NULL, *ctx = NULL;
+    int r = -1;
+
+    if (dash_parse(req, PARAM_DAYS | PARAM_MODEL, &p, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
+    if (!db)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    if (stats_dashboard(db, p.days, p.model[0] ? p.model : NULL,
+                        p.show_automine, &summary, &daily) < 0) {
+        r = http_reply_error(req, resp, 503, "the database is unavailable");
+        goto out;
+    }
+    ctx = dash_context(db, &p, summary, daily);
+    if (!ctx) {
+        r = http_reply_error(req, resp, 500, "internal error");
+        goto out;
+    }
     http_resp_header(resp, "Cache-Control", "no-cache");
     r = http_reply_page(req, resp, "dashboard", ctx);
 out:

@@ -122,71 +122,70 @@ static void gallery_params_release(struct gallery_params *p)
     buf_release(&p->match);
 }
 
-/*
- * Reads every gallery parameter.  Returns 0, or -1 with the 400 message
- * naming the parameter in *msg (static).  p is initialised either way.
- */
-static int gallery_parse(const struct http_req *req, unsigned flags,
-                         struct gallery_params *p, const char **msg)
+/* The parameters of a fixed form and their 400 messages, in the order they
+ * are checked.  A value past HTTP_MAX_QUERY reads as absent: it is named
+ * with the same message instead. */
+enum gp_form {
+    GPF_MODEL, GPF_CREATOR, GPF_MINER, GPF_AUTOMINE, GPF_FROM, GPF_TO,
+    GPF_SORT, GPF_LIMIT,
+};
+
+static const struct {
+    const char *name;
+    const char *msg;
+} GP_FORMS[] = {
+    [GPF_MODEL] = { "model", "model: expected 0x and 64 hex digits" },
+    [GPF_CREATOR] = { "creator",
+                     "creator: expected an address, 0x and 40 hex digits" },
+    [GPF_MINER] = { "miner",
+                   "miner: expected an address, 0x and 40 hex digits" },
+    [GPF_AUTOMINE] = { "automine", "automine: expected hide or show" },
+    [GPF_FROM] = { "from", "from: expected a date YYYY-MM-DD" },
+    [GPF_TO] = { "to", "to: expected a date YYYY-MM-DD" },
+    [GPF_SORT] = { "sort",
+                  "sort: expected newest, oldest, upvoted or relevance" },
+    [GPF_LIMIT] = { "limit", "limit: expected a number from 1 to 100" },
+};
+
+/* model=, creator=, miner= (hex ids), automine=, from= and to= (days). */
+static int gp_filters(const struct http_req *req, struct gallery_params *p,
+                      const char **msg)
 {
+    const struct {
+        enum gp_form form;
+        size_t digits;
+        char *out;
+    } ids[] = {
+        { GPF_MODEL, 64, p->f.model },
+        { GPF_CREATOR, 40, p->f.creator },
+        { GPF_MINER, 40, p->f.miner },
+    };
     const char *v;
     size_t i;
 
-    memset(p, 0, sizeof(*p));
-    buf_init(&p->match, 4 * IMAGES_MAX_Q);
-    p->f.from_time = -1;
-    p->f.to_time = -1;
-    p->f.limit = IMAGES_DEFAULT_LIMIT;
-    p->f.sort = CURSOR_NEWEST;
-    {
-        /* A value past HTTP_MAX_QUERY reads as absent: name it instead. */
-        static const char *const names[] = {
-            "model", "creator", "miner", "automine", "from", "to",
-            "sort", "limit",
-        };
-        static const char *const msgs[] = {
-            "model: expected 0x and 64 hex digits",
-            "creator: expected an address, 0x and 40 hex digits",
-            "miner: expected an address, 0x and 40 hex digits",
-            "automine: expected hide or show",
-            "from: expected a date YYYY-MM-DD",
-            "to: expected a date YYYY-MM-DD",
-            "sort: expected newest, oldest, upvoted or relevance",
-            "limit: expected a number from 1 to 100",
-        };
-
-        for (i = 0; i < ARRAY_SIZE(names); i++)
-            if (http_query_too_long(req, names[i])) {
-                *msg = msgs[i];
-                return -1;
-            }
-    }
-    v = http_query(req, "model");
-    if (v && *v && parse_hex(v, 64, p->f.model) < 0) {
-        *msg = "model: expected 0x and 64 hex digits";
-        return -1;
-    }
-    v = http_query(req, "creator");
-    if (v && *v && parse_hex(v, 40, p->f.creator) < 0) {
-        *msg = "creator: expected an address, 0x and 40 hex digits";
-        return -1;
-    }
-    v = http_query(req, "miner");
-    if (v && *v && parse_hex(v, 40, p->f.miner) < 0) {
-        *msg = "miner: expected an address, 0x and 40 hex digits";
-        return -1;
+    for (i = 0; i < ARRAY_SIZE(GP_FORMS); i++)
+        if (http_query_too_long(req, GP_FORMS[i].name)) {
+            *msg = GP_FORMS[i].msg;
+            return -1;
+        }
+    for (i = 0; i < ARRAY_SIZE(ids); i++) {
+        v = http_query(req, GP_FORMS[ids[i].form].name);
+        if (v && *v && parse_hex(v, ids[i].digits, ids[i].out) < 0) {
+            *msg = GP_FORMS[ids[i].form].msg;
+            return -1;
+        }
     }
     v = http_query(req, "automine");
     if (v && strcmp(v, "show") == 0) {
         p->f.show_automine = 1;
     } else if (v && *v && strcmp(v, "hide") != 0) {
-        *msg = "automine: expected hide or show";
+        *msg = GP_FORMS[GPF_AUTOMINE].msg;
         return -1;
     }
     v = http_query(req, "from");
     if (v && *v) {
         if (parse_day(v, &p->f.from_time) < 0) {
-            *msg = "from: expected a date YYYY-MM-DD";
+            *msg = GP_FORMS[GPF_FROM].msg;
             return -1;
         }
         snprintf(p->from, sizeof(p->from), "%s", v);
@@ -194,79 +193,122 @@ static int gallery_parse(const struct http_req *req, unsigned flags,
     v = http_query(req, "to");
     if (v && *v) {
         if (parse_day(v, &p->f.to_time) < 0) {
-            *msg = "to: expected a date YYYY-MM-DD";
+            *msg = GP_FORMS[GPF_TO].msg;
             return -1;
         }
         p->f.to_time += DAY; /* the whole day is included */
         snprintf(p->to, sizeof(p->to), "%s", v);
     }
-    v = http_query(req, "q");
-    if (http_query_too_long(req, "q")) {
+    return 0;
+}
+
+/* q=: the search text, which also makes relevance the default order.  A
+ * blank q is no search. */
+static int gp_search(const struct http_req *req, struct gallery_params *p,
+                     const char **msg)
+{
+    const char *v = http_query(req, "q");
+
+    if (http_query_too_long(req, "q") || (v && strlen(v) > IMAGES_MAX_Q)) {
         *msg = "q: at most 256 bytes";
         return -1;
     }
-    if (v && *v) {
-        if (strlen(v) > IMAGES_MAX_Q) {
-            *msg = "q: at most 256 bytes";
-            return -1;
-        }
-        snprintf(p->q, sizeof(p->q), "%s", v);
-        if (images_fts_query(v, &p->match) == 0) {
-            p->f.match = p->match.data;
-            p->f.sort = CURSOR_RELEVANCE;
-        } else if (strspn(v, " \t\r\n\f\v") != strlen(v)) {
-            *msg = "q: at most 16 words";
-            return -1;
-        } else {
-            p->q[0] = '\0';
-        }
+    if (!v || !*v)
+        return 0;
+    snprintf(p->q, sizeof(p->q), "%s", v);
+    if (images_fts_query(v, &p->match) == 0) {
+        p->f.match = p->match.data;
+        p->f.sort = CURSOR_RELEVANCE;
+    } else if (strspn(v, " \t\r\n\f\v") != strlen(v)) {
+        *msg = "q: at most 16 words";
+        return -1;
+    } else {
+        p->q[0] = '\0';
     }
-    v = http_query(req, "sort");
-    if (v && *v) {
-        for (i = 0; i < ARRAY_SIZE(SORTS); i++)
-            if (strcmp(v, SORTS[i].name) == 0)
-                break;
-        if (i == ARRAY_SIZE(SORTS)) {
-            *msg = "sort: expected newest, oldest, upvoted or relevance";
-            return -1;
-        }
-        if (SORTS[i].sort == CURSOR_RELEVANCE && !p->f.match) {
-            *msg = "sort: relevance needs a search text q";
-            return -1;
-        }
-        if (SORTS[i].sort == CURSOR_UPVOTES && p->f.match) {
-            *msg = "sort: upvoted cannot be combined with a search text q";
-            return -1;
-        }
-        p->f.sort = SORTS[i].sort;
-        p->sort_given = 1;
-    }
-    v = (flags & GP_LIMIT) ? http_query(req, "limit") : NULL;
-    if (v && *v) {
-        uint64_t n;
+    return 0;
+}
 
+/* sort=: one of SORTS, relevance only with a search and upvoted only
+ * without. */
+static int gp_sort(const struct http_req *req, struct gallery_params *p,
+                   const char **msg)
+{
+    const char *v = http_query(req, "sort");
+    size_t i;
+
+    if (!v || !*v)
+        return 0;
+    for (i = 0; i < ARRAY_SIZE(SORTS); i++)
+        if (strcmp(v, SORTS[i].name) == 0)
+            break;
+    if (i == ARRAY_SIZE(SORTS)) {
+        *msg = GP_FORMS[GPF_SORT].msg;
+        return -1;
+    }
+    if (SORTS[i].sort == CURSOR_RELEVANCE && !p->f.match) {
+        *msg = "sort: relevance needs a search text q";
+        return -1;
+    }
+    if (SORTS[i].sort == CURSOR_UPVOTES && p->f.match) {
+        *msg = "sort: upvoted cannot be combined with a search text q";
+        return -1;
+    }
+    p->f.sort = SORTS[i].sort;
+    p->sort_given = 1;
+    return 0;
+}
+
+/* limit= and cursor=, as flags ask; a cursor must be of the sort order. */
+static int gp_page(const struct http_req *req, unsigned flags,
+                   struct gallery_params *p, const char **msg)
+{
+    const char *v = (flags & GP_LIMIT) ? http_query(req, "limit") : NULL;
+    uint64_t n;
+
+    if (v && *v) {
         if (util_parse_u64(v, 1, IMAGES_MAX_LIMIT, &n) < 0) {
-            *msg = "limit: expected a number from 1 to 100";
+            *msg = GP_FORMS[GPF_LIMIT].msg;
             return -1;
         }
         p->f.limit = (int)n;
     }
-    v = (flags & GP_CURSOR) ? http_query(req, "cursor") : NULL;
-    if ((flags & GP_CURSOR) && http_query_too_long(req, "cursor")) {
+    if (!(flags & GP_CURSOR))
+        return 0;
+    v = http_query(req, "cursor");
+    if (http_query_too_long(req, "cursor")) {
         *msg = "cursor: not a cursor of this gallery";
         return -1;
     }
-    if (v && *v) {
-        if (cursor_decode(v, strlen(v), &p->f.cursor) < 0) {
-            *msg = "cursor: not a cursor of this gallery";
-            return -1;
-        }
-        if (p->f.cursor.sort != p->f.sort) {
-            *msg = "cursor: made for another sort order";
-            return -1;
-        }
-        p->f.has_cursor = 1;
+    if (!v || !*v)
+        return 0;
+    if (cursor_decode(v, strlen(v), &p->f.cursor) < 0) {
+        *msg = "cursor: not a cursor of this gallery";
+        return -1;
     }
+    if (p->f.cursor.sort != p->f.sort) {
+        *msg = "cursor: made for another sort order";
+        return -1;
+    }
+    p->f.has_cursor = 1;
+    return 0;
+}
+
+/*
+ * Reads every gallery parameter.  Returns 0, or -1 with the 400 message
+ * naming the parameter in *msg (static).  p is initialised either way.
+ */
+static int gallery_parse(const struct http_req *req, unsigned flags,
+                         struct gallery_params *p, const char **msg)
+{
+    memset(p, 0, sizeof(*p));
+    buf_init(&p->match, 4 * IMAGES_MAX_Q);
+    p->f.from_time = -1;
+    p->f.to_time = -1;
+    p->f.limit = IMAGES_DEFAULT_LIMIT;
+    p->f.sort = CURSOR_NEWEST;
+    if (gp_filters(req, p, msg) < 0 || gp_search(req, p, msg) < 0 ||
+        gp_sort(req, p, msg) < 0 || gp_page(req, flags, p, msg) < 0)
+        return -1;
     return 0;
 }
 
@@ -446,23 +488,35 @@ static json_t *short_addr(const char *a)
     return json_string(s);
 }
 
-/* Badge of an IPFS status: label and whether the output is broken. */
+/* Badges of the IPFS monitor's statuses; any other is a gateway error. */
+static const struct {
+    const char *status;
+    const char *label;
+    int broken;                   /* the output cannot be shown */
+} STATUS_BADGES[] = {
+    { "ok", "on IPFS", 0 },
+    { "slow", "slow", 0 },
+    { "pending", "not checked yet", 0 },
+    { "unchecked", "not checked yet", 0 },
+    { "missing", "missing on IPFS", 1 },
+    { "invalid_cid", "invalid CID", 1 },
+};
+
+/* Badge of an IPFS status (NULL: never checked): label and whether the
+ * output is broken. */
 static const char *status_label(const char *s, int *broken)
 {
+    size_t i;
+
     *broken = 0;
     if (!s)
         return "unchecked";
-    if (strcmp(s, "ok") == 0)
-        return "on IPFS";
-    if (strcmp(s, "slow") == 0)
-        return "slow";
-    if (strcmp(s, "pending") == 0 || strcmp(s, "unchecked") == 0)
-        return "not checked yet";
+    for (i = 0; i < ARRAY_SIZE(STATUS_BADGES); i++)
+        if (strcmp(s, STATUS_BADGES[i].status) == 0) {
+            *broken = STATUS_BADGES[i].broken;
+            return STATUS_BADGES[i].label;
+        }
     *broken = 1;
-    if (strcmp(s, "missing") == 0)
-        return "missing on IPFS";
-    if (strcmp(s, "invalid_cid") == 0)
-        return "invalid CID";
     return "gateway error";
 }
 
@@ -681,6 +735,82 @@ static char *gallery_key(const char *route, const struct gallery_params *p,
     return k;
 }
 
+/* A cached gallery reply in the making. */
+struct gallery_reply {
+    struct gallery_params p;
+    struct db *db;                /* the thread's connection */
+    char *key;                    /* cache key (owned), NULL once stored */
+    int ret;                      /* the handler's result once answered */
+};
+
+/* Frees what g holds (the key, the parsed parameters). */
+static void gallery_reply_release(struct gallery_reply *g)
+{
+    free(g->key);
+    g->key = NULL;
+    gallery_params_release(&g->p);
+}
+
+/*
+ * The common start of /gallery, /api/v1/images and /gallery.atom: parses
+ * the parameters (flags as gallery_parse(); limit > 0 replaces limit=),
+ * answers a 400 or a 503, or serves the cached reply of route and extra
+ * (see gallery_key()).  Returns 0 when the caller renders (then
+ * gallery_finish() or gallery_reply_release()), or 1 once resp is
+ * answered: g is released and g->ret is the handler's result.
+ */
+static int gallery_begin(struct http_req *req, struct http_resp *resp,
+                         unsigned flags, int limit, const char *route,
+                         const char *extra, struct gallery_reply *g)
+{
+    const char *msg = NULL;
+
+    g->db = http_db(req);
+    g->key = NULL;
+    g->ret = 0;
+    if (gallery_parse(req, flags, &g->p, &msg) < 0) {
+        g->ret = http_reply_error(req, resp, 400, msg);
+        goto answered;
+    }
+    if (limit > 0)
+        g->p.f.limit = limit;
+    if (!g->db) {
+        g->ret = http_reply_error(req, resp, 503,
+                                  "the database is unavailable");
+        goto answered;
+    }
+    g->key = gallery_key(route, &g->p, extra);
+    if (gcache_serve(req, g->db, g->key, resp))
+        goto answered;
+    return 0;
+answered:
+    gallery_reply_release(g);
+    return 1;
+}
+
+/* Keeps resp under g's key when it was rendered (ret == 0), releases g.
+ * Returns ret. */
+static int gallery_finish(struct gallery_reply *g, struct http_resp *resp,
+                          int ret)
+{
+    if (ret == 0) {
+        gcache_store(g->db, g->key, resp);
+        g->key = NULL;
+    }
+    gallery_reply_release(g);
+    return ret;
+}
+
+/* Sets o[key] to the link base + p (+ cursor c when given). */
+static void set_href(json_t *o, const char *key, const char *base,
+                     const struct gallery_params *p, const struct cursor *c)
+{
+    char *href = gallery_href(base, p, c, 1);
+
+    json_object_set_new(o, key, json_string(href));
+    free(href);
+}
+
 /* ---- /gallery ---- */
 
 /* Answers an exact lookup (task id, tx, CID, address) with a redirect.
@@ -698,54 +828,37 @@ static int gallery_lookup(struct http_resp *resp, struct db *db, const char *q)
     return buf_addf(&resp->body, "See %s\n", url) < 0 ? -1 : 1;
 }
 
-int gallery_page_index(struct http_req *req, struct http_resp *resp)
+/* The orders the form offers for p: relevance only with a search text,
+ * upvoted only without.  A new array. */
+static json_t *sort_choices(const struct gallery_params *p)
 {
-    struct gallery_params p;
-    struct images_page pg;
-    struct db *db = http_db(req);
-    const char *msg = NULL;
-    json_t *ctx = NULL, *cards, *models = NULL, *sorts, *it;
+    json_t *sorts = json_array();
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(SORTS); i++) {
+        if (SORTS[i].sort == CURSOR_RELEVANCE && !p->f.match)
+            continue;
+        if (SORTS[i].sort == CURSOR_UPVOTES && p->f.match)
+            continue;
+        json_array_append_new(sorts, json_pack("{s:s,s:s,s:b}", "value",
+                                               SORTS[i].name, "label",
+                                               SORTS[i].label, "selected",
+                                               SORTS[i].sort == p->f.sort));
+    }
+    return sorts;
+}
+
+/* The /gallery template context: the cards of pg, the filter form
+ * (models taken, the selected one marked) and the page's links. */
+static json_t *index_context(const struct gallery_params *p,
+                             const struct images_page *pg, json_t *models)
+{
+    json_t *ctx = json_object(), *cards = json_array(), *it;
     int64_t now = util_wall_s();
     size_t i;
-    char *href, *key;
-    int ret, r;
 
-    memset(&pg, 0, sizeof(pg));
-    if (gallery_parse(req, GP_CURSOR, &p, &msg) < 0) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 400, msg);
-    }
-    if (!db) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    }
-    key = gallery_key("page", &p, NULL);
-    if (gcache_serve(req, db, key, resp)) {
-        free(key);
-        gallery_params_release(&p);
-        return 0;
-    }
-    if (p.q[0] && !p.f.has_cursor) {
-        r = gallery_lookup(resp, db, p.q);
-        if (r != 0) {
-            free(key);
-            gallery_params_release(&p);
-            return r < 0 ? http_reply_error(req, resp, 503,
-                                            "the database is unavailable")
-                         : 0;
-        }
-    }
-    if (images_list(db, &p.f, first_gateway(req), &pg) < 0 ||
-        images_models(db, &models) < 0) {
-        free(key);
-        images_page_release(&pg);
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    }
-    ctx = json_object();
     json_object_set_new(ctx, "title", json_string("Gallery"));
-    cards = json_array();
-    json_array_foreach(pg.items, i, it)
+    json_array_foreach(pg->items, i, it)
         json_array_append_new(cards, card_of(it, now));
     json_object_set_new(ctx, "cards", cards);
     json_object_set_new(ctx, "empty",
@@ -753,91 +866,85 @@ int gallery_page_index(struct http_req *req, struct http_resp *resp)
     json_array_foreach(models, i, it) json_object_set_new(
         it, "selected",
         json_boolean(strcmp(json_string_value(json_object_get(it, "id")),
-                            p.f.model) == 0));
+                            p->f.model) == 0));
     json_object_set_new(ctx, "models", models);
-    sorts = json_array();
-    for (i = 0; i < ARRAY_SIZE(SORTS); i++) {
-        if (SORTS[i].sort == CURSOR_RELEVANCE && !p.f.match)
-            continue;
-        if (SORTS[i].sort == CURSOR_UPVOTES && p.f.match)
-            continue;
-        json_array_append_new(sorts, json_pack("{s:s,s:s,s:b}", "value",
-                                               SORTS[i].name, "label",
-                                               SORTS[i].label, "selected",
-                                               SORTS[i].sort == p.f.sort));
+    json_object_set_new(ctx, "sorts", sort_choices(p));
+    json_object_set_new(ctx, "q", json_string(p->q));
+    json_object_set_new(ctx, "creator", json_string(p->f.creator));
+    json_object_set_new(ctx, "miner", json_string(p->f.miner));
+    json_object_set_new(ctx, "from", json_string(p->from));
+    json_object_set_new(ctx, "to", json_string(p->to));
+    json_object_set_new(ctx, "automine_show", json_boolean(p->f.show_automine));
+    if (pg->has_next)
+        set_href(ctx, "next_href", "/gallery", p, &pg->next);
+    if (pg->has_prev)
+        set_href(ctx, "prev_href", "/gallery", p, &pg->prev);
+    set_href(ctx, "feed", "/gallery.atom", p, NULL);
+    set_href(ctx, "api_href", "/api/v1/images", p, NULL);
+    set_href(ctx, "csv_href", "/api/v1/images.csv", p, NULL);
+    return ctx;
+}
+
+int gallery_page_index(struct http_req *req, struct http_resp *resp)
+{
+    struct gallery_reply g;
+    struct images_page pg;
+    json_t *ctx, *models = NULL;
+    int ret, r;
+
+    if (gallery_begin(req, resp, GP_CURSOR, 0, "page", NULL, &g))
+        return g.ret;
+    if (g.p.q[0] && !g.p.f.has_cursor) {
+        r = gallery_lookup(resp, g.db, g.p.q);
+        if (r != 0) {
+            gallery_reply_release(&g);
+            return r < 0 ? http_reply_error(req, resp, 503,
+                                            "the database is unavailable")
+                         : 0;
+        }
     }
-    json_object_set_new(ctx, "sorts", sorts);
-    json_object_set_new(ctx, "q", json_string(p.q));
-    json_object_set_new(ctx, "creator", json_string(p.f.creator));
-    json_object_set_new(ctx, "miner", json_string(p.f.miner));
-    json_object_set_new(ctx, "from", json_string(p.from));
-    json_object_set_new(ctx, "to", json_string(p.to));
-    json_object_set_new(ctx, "automine_show", json_boolean(p.f.show_automine));
-    if (pg.has_next) {
-        href = gallery_href("/gallery", &p, &pg.next, 1);
-        json_object_set_new(ctx, "next_href", json_string(href));
-        free(href);
+    memset(&pg, 0, sizeof(pg));
+    if (images_list(g.db, &g.p.f, first_gateway(req), &pg) < 0 ||
+        images_models(g.db, &models) < 0) {
+        images_page_release(&pg);
+        gallery_reply_release(&g);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
     }
-    if (pg.has_prev) {
-        href = gallery_href("/gallery", &p, &pg.prev, 1);
-        json_object_set_new(ctx, "prev_href", json_string(href));
-        free(href);
-    }
-    href = gallery_href("/gallery.atom", &p, NULL, 1);
-    json_object_set_new(ctx, "feed", json_string(href));
-    free(href);
-    href = gallery_href("/api/v1/images", &p, NULL, 1);
-    json_object_set_new(ctx, "api_href", json_string(href));
-    free(href);
-    href = gallery_href("/api/v1/images.csv", &p, NULL, 1);
-    json_object_set_new(ctx, "csv_href", json_string(href));
-    free(href);
+    ctx = index_context(&g.p, &pg, models);
     http_resp_header(resp, "Cache-Control", "no-cache");
     ret = http_reply_page(req, resp, "gallery", ctx);
-    if (ret == 0)
-        gcache_store(db, key, resp);
-    else
-        free(key);
     json_decref(ctx);
     images_page_release(&pg);
-    gallery_params_release(&p);
-    return ret;
+    return gallery_finish(&g, resp, ret);
 }
 
 /* ---- /api/v1/images ---- */
 
+/* A cursor as JSON: its text when has, else null. */
+static json_t *cursor_json(int has, const struct cursor *c)
+{
+    char text[CURSOR_TEXT_SIZE];
+
+    if (has && cursor_encode(c, text, sizeof(text)) == 0)
+        return json_string(text);
+    return json_null();
+}
+
 int gallery_api_images(struct http_req *req, struct http_resp *resp)
 {
-    struct gallery_params p;
+    struct gallery_reply g;
     struct images_page pg;
-    struct db *db = http_db(req);
-    const char *msg = NULL;
     json_t *o;
-    char *href;
-    char text[CURSOR_TEXT_SIZE];
-    char *key;
     int r;
 
+    if (gallery_begin(req, resp, GP_CURSOR | GP_LIMIT, 0, "api", NULL, &g))
+        return g.ret;
     memset(&pg, 0, sizeof(pg));
-    if (gallery_parse(req, GP_CURSOR | GP_LIMIT, &p, &msg) < 0) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 400, msg);
-    }
-    if (!db) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    }
-    key = gallery_key("api", &p, NULL);
-    if (gcache_serve(req, db, key, resp)) {
-        free(key);
-        gallery_params_release(&p);
-        return 0;
-    }
     o = json_object();
-    if (p.q[0] && !p.f.has_cursor) {
+    if (g.p.q[0] && !g.p.f.has_cursor) {
         char url[160];
 
-        r = images_lookup(db, p.q, url, sizeof(url));
+        r = images_lookup(g.db, g.p.q, url, sizeof(url));
         if (r < 0)
             goto fail;
         if (r == 0) {
@@ -846,48 +953,29 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
             json_object_set_new(o, "items", json_array());
             json_object_set_new(o, "next_cursor", json_null());
             json_object_set_new(o, "prev_cursor", json_null());
-            free(key);
-            gallery_params_release(&p);
+            gallery_reply_release(&g);
             return http_reply_json(resp, 200, o);
         }
     }
-    if (images_list(db, &p.f, first_gateway(req), &pg) < 0)
+    if (images_list(g.db, &g.p.f, first_gateway(req), &pg) < 0)
         goto fail;
     json_object_set_new(o, "lookup", json_null());
-    json_object_set_new(o, "sort", json_string(sort_name(p.f.sort)));
+    json_object_set_new(o, "sort", json_string(sort_name(g.p.f.sort)));
     json_object_set_new(o, "automine",
-                        json_string(p.f.show_automine ? "show" : "hide"));
+                        json_string(g.p.f.show_automine ? "show" : "hide"));
     json_object_set_new(o, "items", pg.items);
     pg.items = NULL;
-    json_object_set_new(o, "next_cursor",
-                        pg.has_next && cursor_encode(&pg.next, text,
-                                                     sizeof(text)) == 0
-                            ? json_string(text)
-                            : json_null());
-    json_object_set_new(o, "prev_cursor",
-                        pg.has_prev && cursor_encode(&pg.prev, text,
-                                                     sizeof(text)) == 0
-                            ? json_string(text)
-                            : json_null());
-    if (pg.has_next) {
-        href = gallery_href("/api/v1/images", &p, &pg.next, 1);
-        json_object_set_new(o, "next", json_string(href));
-        free(href);
-    } else {
-        json_object_set_new(o, "next", json_null());
-    }
-    gallery_params_release(&p);
-    r = http_reply_json(resp, 200, o);
-    if (r == 0)
-        gcache_store(db, key, resp);
+    json_object_set_new(o, "next_cursor", cursor_json(pg.has_next, &pg.next));
+    json_object_set_new(o, "prev_cursor", cursor_json(pg.has_prev, &pg.prev));
+    if (pg.has_next)
+        set_href(o, "next", "/api/v1/images", &g.p, &pg.next);
     else
-        free(key);
-    return r;
+        json_object_set_new(o, "next", json_null());
+    return gallery_finish(&g, resp, http_reply_json(resp, 200, o));
 fail:
-    free(key);
     json_decref(o);
     images_page_release(&pg);
-    gallery_params_release(&p);
+    gallery_reply_release(&g);
     return http_reply_error(req, resp, 503, "the database is unavailable");
 }
 
@@ -926,118 +1014,113 @@ static int xml_add(struct buf *b, const char *s)
     return xml_addn(b, s, s ? strlen(s) : 0);
 }
 
+/* The feed's header: its id and self link (origin + self) and the time of
+ * the newest entry (first, or NULL). */
+static int atom_head(struct buf *b, const char *origin, const char *self,
+                     json_t *first)
+{
+    json_t *t = iso_time(first ? (int64_t)json_integer_value(
+                                     json_object_get(first, "time"))
+                               : 0);
+    int r = 0;
+
+    r |= buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                     "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
+                     "<title>Arbius gallery</title>\n<id>");
+    r |= xml_add(b, origin);
+    r |= xml_add(b, self);
+    r |= buf_adds(b, "</id>\n<link rel=\"self\" href=\"");
+    r |= xml_add(b, origin);
+    r |= xml_add(b, self);
+    r |= buf_adds(b, "\"/>\n<updated>");
+    r |= buf_adds(b, json_string_value(t));
+    r |= buf_adds(b, "</updated>\n<generator>arbiusd</generator>\n");
+    json_decref(t);
+    return r ? -1 : 0;
+}
+
+/* One <entry> of an images_list item; html is scratch space. */
+static int atom_entry(struct buf *b, struct buf *html, const char *origin,
+                      json_t *it)
+{
+    const char *id = json_string_value(json_object_get(it, "id"));
+    json_t *pv = json_object_get(it, "prompt");
+    const char *prompt = json_string_value(pv);
+    const char *url = json_string_value(json_object_get(it, "image_url"));
+    const char *creator = json_string_value(json_object_get(it, "creator"));
+    json_t *title = truncated(pv, 120, "(no prompt)");
+    json_t *t =
+        iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
+    int r = 0;
+
+    r |= buf_adds(b, "<entry>\n<id>");
+    r |= xml_add(b, origin);
+    r |= buf_adds(b, "/image/");
+    r |= xml_add(b, id);
+    r |= buf_adds(b, "</id>\n<title>");
+    r |= xml_addn(b, json_string_value(title), json_string_length(title));
+    r |= buf_adds(b, "</title>\n<link href=\"");
+    r |= xml_add(b, origin);
+    r |= buf_adds(b, "/image/");
+    r |= xml_add(b, id);
+    r |= buf_adds(b, "\"/>\n<updated>");
+    r |= buf_adds(b, json_string_value(t));
+    r |= buf_adds(b, "</updated>\n<author><name>");
+    r |= xml_add(b, creator);
+    r |= buf_adds(b, "</name></author>\n<content type=\"html\">");
+    /* The content is HTML (escaped once) carried as XML text (escaped
+     * again): a prompt is data at both levels. */
+    buf_reset(html);
+    if (url) {
+        r |= buf_adds(html, "<p><img src=\"");
+        r |= buf_add_html(html, url, strlen(url));
+        r |= buf_adds(html, "\" alt=\"\"></p>");
+    }
+    r |= buf_adds(html, "<p>");
+    if (prompt)
+        r |= buf_add_html(html, prompt, json_string_length(pv));
+    r |= buf_adds(html, "</p>");
+    r |= xml_addn(b, html->data, html->len);
+    r |= buf_adds(b, "</content>\n</entry>\n");
+    json_decref(title);
+    json_decref(t);
+    return r ? -1 : 0;
+}
+
 int gallery_page_atom(struct http_req *req, struct http_resp *resp)
 {
-    struct gallery_params p;
+    struct gallery_reply g;
     struct images_page pg;
-    struct db *db = http_db(req);
     struct buf html = BUF_INIT((size_t)1 << 20);
-    const char *msg = NULL;
     char origin[300];
-    char *self, *key;
+    char *self;
     json_t *it;
     size_t i;
     int r = 0;
 
-    memset(&pg, 0, sizeof(pg));
-    if (gallery_parse(req, 0, &p, &msg) < 0) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 400, msg);
-    }
-    p.f.limit = GALLERY_ATOM_ENTRIES;
-    if (!db) {
-        gallery_params_release(&p);
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    }
     site_origin(req, origin, sizeof(origin));
-    key = gallery_key("atom", &p, origin);
-    if (gcache_serve(req, db, key, resp)) {
-        free(key);
-        gallery_params_release(&p);
-        return 0;
-    }
-    if (images_list(db, &p.f, first_gateway(req), &pg) < 0) {
-        free(key);
-        gallery_params_release(&p);
+    if (gallery_begin(req, resp, 0, GALLERY_ATOM_ENTRIES, "atom", origin, &g))
+        return g.ret;
+    if (images_list(g.db, &g.p.f, first_gateway(req), &pg) < 0) {
+        gallery_reply_release(&g);
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
-    self = gallery_href("/gallery.atom", &p, NULL, 1);
+    self = gallery_href("/gallery.atom", &g.p, NULL, 1);
     resp->status = 200;
     resp->content_type = "application/atom+xml; charset=utf-8";
-    r |= buf_adds(&resp->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                               "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n"
-                               "<title>Arbius gallery</title>\n<id>");
-    r |= xml_add(&resp->body, origin);
-    r |= xml_add(&resp->body, self);
-    r |= buf_adds(&resp->body, "</id>\n<link rel=\"self\" href=\"");
-    r |= xml_add(&resp->body, origin);
-    r |= xml_add(&resp->body, self);
-    r |= buf_adds(&resp->body, "\"/>\n<updated>");
-    it = json_array_get(pg.items, 0);
-    {
-        json_t *t = iso_time(it ? (int64_t)json_integer_value(
-                                      json_object_get(it, "time"))
-                                : 0);
-
-        r |= buf_adds(&resp->body, json_string_value(t));
-        json_decref(t);
-    }
-    r |= buf_adds(&resp->body, "</updated>\n<generator>arbiusd</generator>\n");
-    json_array_foreach(pg.items, i, it) {
-        const char *id = json_string_value(json_object_get(it, "id"));
-        json_t *pv = json_object_get(it, "prompt");
-        const char *prompt = json_string_value(pv);
-        const char *url = json_string_value(json_object_get(it, "image_url"));
-        const char *creator = json_string_value(json_object_get(it, "creator"));
-        json_t *title = truncated(pv, 120, "(no prompt)");
-        json_t *t =
-            iso_time((int64_t)json_integer_value(json_object_get(it, "time")));
-
-        r |= buf_adds(&resp->body, "<entry>\n<id>");
-        r |= xml_add(&resp->body, origin);
-        r |= buf_adds(&resp->body, "/image/");
-        r |= xml_add(&resp->body, id);
-        r |= buf_adds(&resp->body, "</id>\n<title>");
-        r |= xml_addn(&resp->body, json_string_value(title),
-                      json_string_length(title));
-        r |= buf_adds(&resp->body, "</title>\n<link href=\"");
-        r |= xml_add(&resp->body, origin);
-        r |= buf_adds(&resp->body, "/image/");
-        r |= xml_add(&resp->body, id);
-        r |= buf_adds(&resp->body, "\"/>\n<updated>");
-        r |= buf_adds(&resp->body, json_string_value(t));
-        r |= buf_adds(&resp->body, "</updated>\n<author><name>");
-        r |= xml_add(&resp->body, creator);
-        r |= buf_adds(&resp->body, "</name></author>\n<content type=\"html\">");
-        /* The content is HTML (escaped once) carried as XML text (escaped
-         * again): a prompt is data at both levels. */
-        buf_reset(&html);
-        if (url) {
-            r |= buf_adds(&html, "<p><img src=\"");
-            r |= buf_add_html(&html, url, strlen(url));
-            r |= buf_adds(&html, "\" alt=\"\"></p>");
-        }
-        r |= buf_adds(&html, "<p>");
-        if (prompt)
-            r |= buf_add_html(&html, prompt, json_string_length(pv));
-        r |= buf_adds(&html, "</p>");
-        r |= xml_addn(&resp->body, html.data, html.len);
-        r |= buf_adds(&resp->body, "</content>\n</entry>\n");
-        json_decref(title);
-        json_decref(t);
-    }
+    r |= atom_head(&resp->body, origin, self, json_array_get(pg.items, 0));
+    json_array_foreach(pg.items, i, it)
+        r |= atom_entry(&resp->body, &html, origin, it);
     r |= buf_adds(&resp->body, "</feed>\n");
     free(self);
     buf_release(&html);
     images_page_release(&pg);
-    gallery_params_release(&p);
     if (r) {
-        free(key);
+        gallery_reply_release(&g);
         buf_reset(&resp->body);
         return http_reply_error(req, resp, 500, "feed too large");
     }
-    gcache_store(db, key, resp);
-    return 0;
+    return gallery_finish(&g, resp, 0);
 }
 
 /* ---- /api/v1/images.csv (streamed) ---- */
@@ -1285,30 +1368,21 @@ static json_t *duration_text(json_t *secs)
     return json_string(t);
 }
 
-int gallery_page_image(struct http_req *req, struct http_resp *resp)
+/* The output and its IPFS status: title, solved, kind of output, status
+ * badge, model title. */
+static void image_output(json_t *ctx, json_t *d)
 {
-    const char *xb = explorer_base(req->ctx->cfg->chain_id);
-    json_t *d = NULL, *ctx, *sol, *mi, *ipfs, *fields, *v, *hist, *h;
-    const char *key, *otype, *status, *id;
-    char origin[300], buf[400];
-    size_t i;
-    int broken, ret;
+    json_t *mi = json_object_get(d, "model_info");
+    json_t *ipfs = json_object_get(d, "ipfs");
+    const char *otype = json_string_value(json_object_get(mi, "output_type"));
+    const char *status = json_string_value(json_object_get(ipfs, "status"));
+    int broken;
 
-    if (detail_load(req, resp, &d) != 0)
-        return 0;
-    ctx = json_object();
-    json_object_set(ctx, "d", d);
-    id = json_string_value(json_object_get(d, "id"));
-    json_object_set_new(ctx, "id", json_string(id));
-    sol = json_object_get(d, "solution");
-    mi = json_object_get(d, "model_info");
-    ipfs = json_object_get(d, "ipfs");
-    otype = json_string_value(json_object_get(mi, "output_type"));
-    status = json_string_value(json_object_get(ipfs, "status"));
     json_object_set_new(ctx, "title",
                         truncated(json_object_get(d, "prompt"), 70, "Task"));
     json_object_set(ctx, "upvotes", json_object_get(d, "upvotes"));
-    json_object_set_new(ctx, "solved", json_boolean(json_is_object(sol)));
+    json_object_set_new(ctx, "solved", json_boolean(json_is_object(
+                                           json_object_get(d, "solution"))));
     json_object_set_new(ctx, "is_image",
                         json_boolean(otype && strcmp(otype, "image") == 0));
     json_object_set_new(ctx, "is_other",
@@ -1325,9 +1399,16 @@ int gallery_page_image(struct http_req *req, struct http_resp *resp)
                         json_is_string(json_object_get(mi, "title"))
                             ? json_incref(json_object_get(mi, "title"))
                             : json_incref(json_object_get(d, "model")));
-    /* Every input field, as text. */
-    fields = json_array();
-    json_object_foreach(json_object_get(d, "input"), key, v) {
+}
+
+/* Every input field as text, the negative prompt and the seed. */
+static void image_inputs(json_t *ctx, json_t *d)
+{
+    json_t *input = json_object_get(d, "input");
+    json_t *fields = json_array(), *v;
+    const char *key;
+
+    json_object_foreach(input, key, v) {
         char *s = json_is_string(v)
                       ? NULL
                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -1338,10 +1419,9 @@ int gallery_page_image(struct http_req *req, struct http_resp *resp)
         free(s);
     }
     json_object_set_new(ctx, "fields", fields);
-    json_object_set(
-        ctx, "negative_prompt",
-        json_object_get(json_object_get(d, "input"), "negative_prompt"));
-    v = json_object_get(json_object_get(d, "input"), "seed");
+    json_object_set(ctx, "negative_prompt",
+                    json_object_get(input, "negative_prompt"));
+    v = json_object_get(input, "seed");
     if (v && !json_is_null(v)) {
         char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
@@ -1350,17 +1430,27 @@ int gallery_page_image(struct http_req *req, struct http_resp *resp)
                                                          : (s ? s : "")));
         free(s);
     }
-    json_object_set_new(
-        ctx, "task_time_iso",
-        iso_time((int64_t)json_integer_value(json_object_get(d, "time"))));
+}
+
+/* obj[key] (an integer time) as ISO 8601. */
+static json_t *iso_of(json_t *obj, const char *key)
+{
+    return iso_time((int64_t)json_integer_value(json_object_get(obj, key)));
+}
+
+/* Times, durations and explorer links of the task, its solution and claim,
+ * and the IPFS check history. */
+static void image_times(json_t *ctx, json_t *d, const char *xb)
+{
+    json_t *sol = json_object_get(d, "solution"), *hist, *h;
+    size_t i;
+
+    json_object_set_new(ctx, "task_time_iso", iso_of(d, "time"));
     if (json_is_object(sol)) {
-        json_object_set_new(ctx, "solution_time_iso",
-                            iso_time((int64_t)json_integer_value(
-                                json_object_get(sol, "time"))));
+        json_object_set_new(ctx, "solution_time_iso", iso_of(sol, "time"));
         if (json_is_integer(json_object_get(sol, "claim_time")))
             json_object_set_new(ctx, "claim_time_iso",
-                                iso_time((int64_t)json_integer_value(
-                                    json_object_get(sol, "claim_time"))));
+                                iso_of(sol, "claim_time"));
         json_object_set_new(
             ctx, "solution_tx_url",
             explorer_link(xb, "tx",
@@ -1378,34 +1468,55 @@ int gallery_page_image(struct http_req *req, struct http_resp *resp)
     json_object_set_new(ctx, "claim_text",
                         duration_text(json_object_get(d, "claim_seconds")));
     hist = json_array();
-    json_array_foreach(json_object_get(ipfs, "history"), i, h) {
+    json_array_foreach(json_object_get(json_object_get(d, "ipfs"), "history"),
+                       i, h) {
         json_t *row = json_deep_copy(h);
 
-        json_object_set_new(
-            row, "time_iso",
-            iso_time((int64_t)json_integer_value(json_object_get(h, "time"))));
+        json_object_set_new(row, "time_iso", iso_of(h, "time"));
         json_array_append_new(hist, row);
     }
     json_object_set_new(ctx, "history", hist);
-    /* OpenGraph / Twitter card: absolute URLs, escaped by the layout. */
+}
+
+/* OpenGraph / Twitter card: absolute URLs, escaped by the layout. */
+static json_t *image_og(const struct http_req *req, json_t *d, const char *id)
+{
+    const char *otype = json_string_value(
+        json_object_get(json_object_get(d, "model_info"), "output_type"));
+    int image = otype && strcmp(otype, "image") == 0;
+    char origin[300], url[400];
+
     site_origin(req, origin, sizeof(origin));
-    snprintf(buf, sizeof(buf), "%s/image/%s", origin, id ? id : "");
-    json_object_set_new(
-        ctx, "og",
-        json_pack("{s:o,s:o,s:s,s:O,s:s}", "title",
-                  truncated(json_object_get(d, "prompt"), 90, "Arbius task"),
-                  "description",
-                  truncated(json_object_get(d, "prompt"), GALLERY_PROMPT_META,
-                            "An Arbius task"),
-                  "url", buf, "image",
-                  otype && strcmp(otype, "image") == 0
-                      ? json_object_get(d, "output_url")
-                      : json_null(),
-                  "card",
-                  otype && strcmp(otype, "image") == 0 &&
-                          json_is_string(json_object_get(d, "output_url"))
-                      ? "summary_large_image"
-                      : "summary"));
+    snprintf(url, sizeof(url), "%s/image/%s", origin, id ? id : "");
+    return json_pack(
+        "{s:o,s:o,s:s,s:O,s:s}", "title",
+        truncated(json_object_get(d, "prompt"), 90, "Arbius task"),
+        "description",
+        truncated(json_object_get(d, "prompt"), GALLERY_PROMPT_META,
+                  "An Arbius task"),
+        "url", url, "image",
+        image ? json_object_get(d, "output_url") : json_null(), "card",
+        image && json_is_string(json_object_get(d, "output_url"))
+            ? "summary_large_image"
+            : "summary");
+}
+
+int gallery_page_image(struct http_req *req, struct http_resp *resp)
+{
+    json_t *d = NULL, *ctx;
+    const char *id;
+    int ret;
+
+    if (detail_load(req, resp, &d) != 0)
+        return 0;
+    ctx = json_object();
+    json_object_set(ctx, "d", d);
+    id = json_string_value(json_object_get(d, "id"));
+    json_object_set_new(ctx, "id", json_string(id));
+    image_output(ctx, d);
+    image_inputs(ctx, d);
+    image_times(ctx, d, explorer_base(req->ctx->cfg->chain_id));
+    json_object_set_new(ctx, "og", image_og(req, d, id));
     json_decref(d);
     http_resp_header(resp, "Cache-Control", "no-cache");
     ret = http_reply_page(req, resp, "image", ctx);

@@ -87,6 +87,16 @@ static const struct worker_def sampler_worker = { "ops-sampler",
                                                   sampler_step,
                                                   sampler_done };
 
+void ops_sampler_free(struct ops_sampler *s)
+{
+    if (!s)
+        return;
+    worker_stop(s->w);
+    pthread_mutex_destroy(&s->mu);
+    free(s->db_path);
+    free(s);
+}
+
 int ops_sampler_new(const char *db_path, uint64_t busy_ms,
                     struct ops_sampler **outp)
 {
@@ -96,23 +106,11 @@ int ops_sampler_new(const char *db_path, uint64_t busy_ms,
     s->db_path = xstrdup(db_path);
     s->busy_ms = busy_ms;
     if (worker_start(&sampler_worker, s, &s->w) < 0) {
-        pthread_mutex_destroy(&s->mu);
-        free(s->db_path);
-        free(s);
+        ops_sampler_free(s);
         return -1;
     }
     *outp = s;
     return 0;
-}
-
-void ops_sampler_free(struct ops_sampler *s)
-{
-    if (!s)
-        return;
-    worker_stop(s->w);
-    pthread_mutex_destroy(&s->mu);
-    free(s->db_path);
-    free(s);
 }
 
 double ops_sampler_rate(struct ops_sampler *s)
@@ -416,9 +414,22 @@ static json_t *time_text(json_t *t)
     return json_string(b);
 }
 
+/* o[outkey] = the duration text of the integer o[key] (0 when missing). */
+static void set_duration(json_t *o, const char *outkey, const char *key)
+{
+    json_object_set_new(o, outkey, duration_text(json_integer_value(
+                                       json_object_get(o, key))));
+}
+
+/* o[outkey] = the UTC time text of o[key] ("never" unless positive). */
+static void set_time(json_t *o, const char *outkey, const char *key)
+{
+    json_object_set_new(o, outkey, time_text(json_object_get(o, key)));
+}
+
 int metrics_page_status(struct http_req *req, struct http_resp *resp)
 {
-    json_t *o = NULL, *v, *eps, *ep, *cov, *r;
+    json_t *o = NULL, *v, *ep, *r;
     size_t i;
     int ret;
 
@@ -427,25 +438,14 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
     http_resp_header(resp, "Cache-Control", "no-store");
     /* Presentation-only fields for the template. */
     json_object_set_new(o, "title", json_string("Status"));
-    json_object_set_new(o, "lag_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "lag_seconds"))));
-    json_object_set_new(o, "poll_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "poll_age_seconds"))));
-    v = json_object_get(o, "eta_seconds");
-    if (json_is_integer(v))
-        json_object_set_new(o, "eta_text",
-                            duration_text(json_integer_value(v)));
-    json_object_set_new(o, "indexed_time_text",
-                        time_text(json_object_get(o, "indexed_time")));
-    json_object_set_new(o, "head_time_text",
-                        time_text(json_object_get(o, "head_time")));
-    json_object_set_new(o, "poll_ok_text",
-                        time_text(json_object_get(o, "last_poll_ok_at")));
-    json_object_set_new(o, "uptime_text",
-                        duration_text(json_integer_value(
-                            json_object_get(o, "uptime_seconds"))));
+    set_duration(o, "lag_text", "lag_seconds");
+    set_duration(o, "poll_text", "poll_age_seconds");
+    if (json_is_integer(json_object_get(o, "eta_seconds")))
+        set_duration(o, "eta_text", "eta_seconds");
+    set_time(o, "indexed_time_text", "indexed_time");
+    set_time(o, "head_time_text", "head_time");
+    set_time(o, "poll_ok_text", "last_poll_ok_at");
+    set_duration(o, "uptime_text", "uptime_seconds");
     v = json_object_get(o, "database");
     json_object_set_new(o, "db_size_text",
                         size_text(json_object_get(v, "size_bytes")));
@@ -454,23 +454,19 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
     json_object_set_new(o, "has_gaps",
                         json_boolean(json_array_size(json_object_get(o, "gaps"))
                                      > 0));
-    cov = json_object_get(o, "coverage");
-    json_array_foreach(cov, i, r)
+    json_array_foreach(json_object_get(o, "coverage"), i, r)
         json_array_append_new(r, json_integer(
                                      json_integer_value(json_array_get(r, 1)) -
                                      json_integer_value(json_array_get(r, 0)) +
                                      1));
-    eps = json_object_get(json_object_get(o, "rpc"), "endpoints");
-    json_array_foreach(eps, i, ep) {
-        json_object_set_new(ep, "last_ok_text",
-                            time_text(json_object_get(ep, "last_ok_at")));
-        json_object_set_new(ep, "last_error_text",
-                            time_text(json_object_get(ep, "last_error_at")));
+    json_array_foreach(json_object_get(json_object_get(o, "rpc"), "endpoints"),
+                       i, ep) {
+        set_time(ep, "last_ok_text", "last_ok_at");
+        set_time(ep, "last_error_text", "last_error_at");
     }
     json_array_foreach(json_object_get(json_object_get(o, "reorgs"), "recent"),
                        i, r)
-        json_object_set_new(r, "detected_text",
-                            time_text(json_object_get(r, "detected_at")));
+        set_time(r, "detected_text", "detected_at");
     ret = http_reply_page(req, resp, "status", o);
     json_decref(o);
     return ret;
@@ -512,6 +508,43 @@ static int prom_gauge(struct buf *out, const char *name, const char *help,
     return 0;
 }
 
+/* Opens a labelled sample: name{label="<value, escaped> (the caller
+ * closes the quote and the braces). */
+static int prom_labeled(struct buf *out, const char *name, const char *label,
+                        const char *value)
+{
+    OUT("%s{%s=\"", name, label);
+    return http_prom_label(out, value ? value : "");
+}
+
+/* A counter with one sample. */
+static int prom_counter(struct buf *out, const char *name, const char *help,
+                        int64_t v)
+{
+    if (prom_head(out, name, "counter", help) < 0)
+        return -1;
+    OUT("%s %lld\n", name, (long long)v);
+    return 0;
+}
+
+/* A gauge and its value, for tables of them. */
+struct prom_value {
+    const char *name;
+    const char *help;
+    double v;
+};
+
+/* Writes the n gauges of g in order.  0, or -1 when out is full. */
+static int prom_gauges(struct buf *out, const struct prom_value *g, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (prom_gauge(out, g[i].name, g[i].help, g[i].v) < 0)
+            return -1;
+    return 0;
+}
+
 /* One sample per RPC endpoint of a numeric field of rpc_stats. */
 static int prom_rpc(struct buf *out, json_t *eps, const char *name,
                     const char *type, const char *help, const char *field,
@@ -530,8 +563,7 @@ static int prom_rpc(struct buf *out, json_t *eps, const char *name,
             v = json_object_get(v, sub);
         if (!json_is_number(v) && !json_is_boolean(v))
             continue;
-        OUT("%s{endpoint=\"", name);
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, name, "endpoint", url) < 0)
             return -1;
         OUT("\"} %.17g\n",
             (json_is_boolean(v) ? (json_is_true(v) ? 1.0 : 0.0)
@@ -562,8 +594,8 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
             continue;
         for (b = 0; b < json_array_size(bk); b++) {
             cum += (uint64_t)json_integer_value(json_array_get(bk, b));
-            OUT("arbiusd_rpc_request_duration_seconds_bucket{endpoint=\"");
-            if (http_prom_label(out, url ? url : "") < 0)
+            if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_bucket",
+                             "endpoint", url) < 0)
                 return -1;
             if (b < json_array_size(le))
                 OUT("\",le=\"%g\"} %llu\n",
@@ -572,13 +604,13 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
             else
                 OUT("\",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
         }
-        OUT("arbiusd_rpc_request_duration_seconds_sum{endpoint=\"");
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_sum",
+                         "endpoint", url) < 0)
             return -1;
         OUT("\"} %g\n",
             (double)json_integer_value(json_object_get(lat, "sum")) / 1000);
-        OUT("arbiusd_rpc_request_duration_seconds_count{endpoint=\"");
-        if (http_prom_label(out, url ? url : "") < 0)
+        if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_count",
+                         "endpoint", url) < 0)
             return -1;
         OUT("\"} %llu\n", (unsigned long long)cum);
     }
@@ -589,78 +621,85 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
 static int prom_member(struct buf *out, const char *metric, const char *label,
                        const char *value, json_t *o, const char *key)
 {
-    OUT("%s{%s=\"", metric, label);
-    if (http_prom_label(out, value) < 0)
+    if (prom_labeled(out, metric, label, value) < 0)
         return -1;
     OUT("\"} %lld\n",
         (long long)json_integer_value(json_object_get(o, key)));
     return 0;
 }
 
+/* The IPFS checks of c (ipfs_counts_json()): all time, the newest by
+ * result, and the newest by gateway and result. */
+static int prom_ipfs_checks(struct buf *out, json_t *c)
+{
+    json_t *checks = json_object_get(c, "checks");
+    json_t *recent = json_object_get(checks, "recent"), *g;
+    const char *url;
+    size_t i;
+
+    if (prom_counter(out, "arbiusd_ipfs_checks_total",
+                     "IPFS gateway checks ever recorded.",
+                     (int64_t)json_integer_value(
+                         json_object_get(checks, "total"))) < 0 ||
+        prom_head(out, "arbiusd_ipfs_recent_checks", "gauge",
+                  "The newest " IPFS_COUNTS_WINDOW_SQL " IPFS gateway checks "
+                  "by result.") < 0)
+        return -1;
+    for (i = 0; i < ARRAY_SIZE(ipfs_results); i++)
+        if (prom_member(out, "arbiusd_ipfs_recent_checks", "result",
+                        ipfs_results[i], recent, ipfs_results[i]) < 0)
+            return -1;
+    if (prom_head(out, "arbiusd_ipfs_gateway_recent_checks", "gauge",
+                  "The newest IPFS checks by gateway and result.") < 0)
+        return -1;
+    json_object_foreach(json_object_get(checks, "gateways"), url, g) {
+        for (i = 0; i < ARRAY_SIZE(ipfs_results); i++) {
+            if (prom_labeled(out, "arbiusd_ipfs_gateway_recent_checks",
+                             "gateway", url) < 0)
+                return -1;
+            OUT("\",result=\"%s\"} %lld\n", ipfs_results[i],
+                (long long)json_integer_value(
+                    json_object_get(g, ipfs_results[i])));
+        }
+    }
+    return 0;
+}
+
+/* The IPFS monitor's schedule in c (ipfs_counts_json()). */
+static int prom_ipfs_due(struct buf *out, json_t *c)
+{
+    const struct prom_value g[] = {
+        { "arbiusd_ipfs_due_cids", "Solution outputs whose next check is due.",
+          (double)json_integer_value(json_object_get(c, "due")) },
+        { "arbiusd_ipfs_given_up_cids",
+          "Missing or failing outputs past their last retry.",
+          (double)json_integer_value(json_object_get(c, "given_up")) },
+        { "arbiusd_ipfs_last_check_timestamp_seconds",
+          "Wall time of the newest IPFS check (0: none).",
+          (double)json_integer_value(json_object_get(c, "last_check")) },
+    };
+
+    return prom_gauges(out, g, ARRAY_SIZE(g));
+}
+
 /* The IPFS monitor's counts (ipfs_counts_json()); nothing when they cannot
  * be read. */
 static int prom_ipfs(struct buf *out, struct db *db)
 {
-    json_t *c = NULL, *cids, *checks, *recent, *gws, *g;
-    const char *url;
+    json_t *c = NULL;
     int ret = -1;
     size_t i;
 
     if (ipfs_counts_json(db, &c) < 0)
         return 0;
-    cids = json_object_get(c, "cids");
-    checks = json_object_get(c, "checks");
-    recent = json_object_get(checks, "recent");
-    gws = json_object_get(checks, "gateways");
     if (prom_head(out, "arbiusd_ipfs_cids", "gauge",
                   "Solution outputs by the IPFS monitor's status.") < 0)
         goto out;
     for (i = 0; i < ARRAY_SIZE(ipfs_statuses); i++)
         if (prom_member(out, "arbiusd_ipfs_cids", "status", ipfs_statuses[i],
-                        cids, ipfs_statuses[i]) < 0)
+                        json_object_get(c, "cids"), ipfs_statuses[i]) < 0)
             goto out;
-    if (prom_head(out, "arbiusd_ipfs_checks_total", "counter",
-                  "IPFS gateway checks ever recorded.") < 0 ||
-        buf_addf(out, "arbiusd_ipfs_checks_total %lld\n",
-                 (long long)json_integer_value(json_object_get(checks,
-                                                               "total"))) < 0 ||
-        prom_head(out, "arbiusd_ipfs_recent_checks", "gauge",
-                  "The newest " IPFS_COUNTS_WINDOW_SQL " IPFS gateway checks "
-                  "by result.") < 0)
-        goto out;
-    for (i = 0; i < ARRAY_SIZE(ipfs_results); i++)
-        if (prom_member(out, "arbiusd_ipfs_recent_checks", "result",
-                        ipfs_results[i], recent, ipfs_results[i]) < 0)
-            goto out;
-    if (prom_head(out, "arbiusd_ipfs_gateway_recent_checks", "gauge",
-                  "The newest IPFS checks by gateway and result.") < 0)
-        goto out;
-    json_object_foreach(gws, url, g) {
-        size_t r;
-
-        for (r = 0; r < ARRAY_SIZE(ipfs_results); r++) {
-            if (buf_adds(out, "arbiusd_ipfs_gateway_recent_checks{gateway=\"") <
-                    0 ||
-                http_prom_label(out, url) < 0 ||
-                buf_addf(out, "\",result=\"%s\"} %lld\n", ipfs_results[r],
-                         (long long)json_integer_value(
-                             json_object_get(g, ipfs_results[r]))) < 0)
-                goto out;
-        }
-    }
-    if (prom_gauge(out, "arbiusd_ipfs_due_cids",
-                   "Solution outputs whose next check is due.",
-                   (double)json_integer_value(json_object_get(c, "due"))) < 0 ||
-        prom_gauge(out, "arbiusd_ipfs_given_up_cids",
-                   "Missing or failing outputs past their last retry.",
-                   (double)json_integer_value(json_object_get(c,
-                                                              "given_up"))) <
-            0 ||
-        prom_gauge(out, "arbiusd_ipfs_last_check_timestamp_seconds",
-                   "Wall time of the newest IPFS check (0: none).",
-                   (double)json_integer_value(json_object_get(c,
-                                                              "last_check"))) <
-            0)
+    if (prom_ipfs_checks(out, c) < 0 || prom_ipfs_due(out, c) < 0)
         goto out;
     ret = 0;
 out:
@@ -668,127 +707,149 @@ out:
     return ret;
 }
 
+/* The index's progress, its readiness, its events and its reorgs. */
+static int prom_index(struct buf *out, struct http_req *req,
+                      const struct status_snap *s)
+{
+    double bps = ops_sampler_rate(req->ctx->ops);
+    const struct prom_value g[] = {
+        { "arbiusd_database_up",
+          "1 when the database could be read for this scrape.", 1 },
+        { "arbiusd_index_initialized",
+          "1 once the scanner has written its first checkpoint.",
+          s->initialized },
+        { "arbiusd_scanner_head_block",
+          "Chain head block the scanner last saw.", (double)s->head_block },
+        { "arbiusd_indexed_block",
+          "Last block whose events are stored (the checkpoint).",
+          (double)s->indexed_block },
+        { "arbiusd_safe_block", "Rows at or below this block are final.",
+          (double)s->safe_block },
+        { "arbiusd_index_lag_blocks",
+          "Blocks between the chain head and the checkpoint.",
+          (double)s->lag_blocks },
+        { "arbiusd_index_lag_seconds",
+          "Seconds between the head's and the checkpoint's block "
+          "timestamps.", (double)s->lag_seconds },
+        { "arbiusd_scanner_last_success_timestamp_seconds",
+          "Wall time of the scanner's last successful poll.",
+          (double)s->updated_at },
+        { "arbiusd_scanner_error", "1 while the scanner's last poll failed.",
+          s->has_error },
+        { "arbiusd_ready", "1 when /ready answers 200.",
+          ready_check(req->ctx, s, NULL) == NULL },
+        { "arbiusd_index_blocks_per_second",
+          "Indexing speed over the last minute.", bps > 0 ? bps : 0 },
+    };
+
+    if (prom_gauges(out, g, ARRAY_SIZE(g)) < 0 ||
+        prom_head(out, "arbiusd_indexed_events", "gauge",
+                  "Events held in the index by type (falls on reorgs).") < 0)
+        return -1;
+    OUT("arbiusd_indexed_events{type=\"task\"} %lld\n"
+        "arbiusd_indexed_events{type=\"solution\"} %lld\n"
+        "arbiusd_indexed_events{type=\"claim\"} %lld\n"
+        "arbiusd_indexed_events{type=\"contestation\"} %lld\n"
+        "arbiusd_indexed_events{type=\"all\"} %lld\n",
+        (long long)s->tasks, (long long)s->solutions, (long long)s->claims,
+        (long long)s->contestations, (long long)s->events);
+    if (prom_counter(out, "arbiusd_reorgs_total",
+                     "Chain reorganisations rolled back (the reorg journal).",
+                     s->reorgs) < 0 ||
+        prom_counter(out, "arbiusd_reorg_blocks_total",
+                     "Blocks rolled back by reorgs.", s->reorg_depth_sum) < 0 ||
+        prom_counter(out, "arbiusd_reorg_removed_rows_total",
+                     "Rows removed by reorg rollbacks.",
+                     s->reorg_removed_rows) < 0)
+        return -1;
+    return 0;
+}
+
+/* The RPC endpoints' counters (rpc_stats), in the order they are listed. */
+static const struct {
+    const char *name, *type, *help;
+    const char *field, *sub;      /* endpoint member (and its member) */
+    double scale;
+} PROM_RPC[] = {
+    { "arbiusd_rpc_requests_total", "counter",
+      "HTTP requests to each JSON-RPC endpoint (scanner run).", "requests",
+      NULL, 1 },
+    { "arbiusd_rpc_calls_total", "counter",
+      "JSON-RPC calls to each endpoint, batches counted per call.", "calls",
+      NULL, 1 },
+    { "arbiusd_rpc_errors_total", "counter",
+      "Failed requests to each endpoint.", "errors", NULL, 1 },
+    { "arbiusd_rpc_throttled_total", "counter",
+      "Requests each endpoint throttled (429, -32005, ...).", "throttled",
+      NULL, 1 },
+    { "arbiusd_rpc_requests_today", "gauge",
+      "Calls to each endpoint since UTC midnight.", "requests_today", NULL,
+      1 },
+    { "arbiusd_rpc_budget_per_day", "gauge",
+      "Configured daily call budget per endpoint.", "budget", NULL, 1 },
+    { "arbiusd_rpc_latency_avg_seconds", "gauge",
+      "Mean request latency of each endpoint.", "latency_ms", "avg", 0.001 },
+    { "arbiusd_rpc_latency_last_seconds", "gauge",
+      "Latency of each endpoint's last request.", "latency_ms", "last",
+      0.001 },
+    { "arbiusd_rpc_last_ok_timestamp_seconds", "gauge",
+      "Wall time of each endpoint's last successful request.", "last_ok_at",
+      NULL, 1 },
+    { "arbiusd_rpc_endpoint_current", "gauge",
+      "1 for the endpoint the scanner is using.", "current", NULL, 1 },
+    { "arbiusd_rpc_endpoint_disabled", "gauge",
+      "1 for an endpoint refused (wrong chain).", "disabled", NULL, 1 },
+};
+
+/* Every PROM_RPC series of the endpoints eps, then their latency
+ * histogram and when the counters were saved. */
+static int prom_rpc_all(struct buf *out, json_t *eps,
+                        const struct status_snap *s)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(PROM_RPC); i++)
+        if (prom_rpc(out, eps, PROM_RPC[i].name, PROM_RPC[i].type,
+                     PROM_RPC[i].help, PROM_RPC[i].field, PROM_RPC[i].sub,
+                     PROM_RPC[i].scale) < 0)
+            return -1;
+    if (prom_rpc_histogram(out, eps) < 0)
+        return -1;
+    return prom_gauge(out, "arbiusd_rpc_stats_timestamp_seconds",
+                      "When the scanner last saved its RPC counters.",
+                      (double)s->rpc_stats_at);
+}
+
+/* The database file's sizes. */
+static int prom_database(struct buf *out, const struct http_req *req,
+                         const struct status_snap *s)
+{
+    const struct prom_value g[] = {
+        { "arbiusd_database_size_bytes", "Size of the SQLite database file.",
+          (double)file_size(req->ctx->db_path, "") },
+        { "arbiusd_database_wal_size_bytes",
+          "Size of the SQLite write-ahead log.",
+          (double)file_size(req->ctx->db_path, "-wal") },
+        { "arbiusd_database_free_bytes",
+          "Free pages inside the database file.",
+          (double)(s->freelist_pages * s->page_size) },
+    };
+
+    return prom_gauges(out, g, ARRAY_SIZE(g));
+}
+
+/* Everything /metrics reads from the database: 0, 1 when it cannot be
+ * read (nothing written), -1 when out is full. */
 static int metrics_db(struct http_req *req, struct buf *out, struct db *db)
 {
     struct status_snap s;
     json_t *eps = NULL;
     int ret = -1;
-    double bps;
 
     if (status_snapshot(db, &s) < 0 || status_rpc(db, &eps) < 0)
         return 1;
-    if (prom_gauge(out, "arbiusd_database_up",
-                   "1 when the database could be read for this scrape.",
-                   1) < 0 ||
-        prom_gauge(out, "arbiusd_index_initialized",
-                   "1 once the scanner has written its first checkpoint.",
-                   s.initialized) < 0 ||
-        prom_gauge(out, "arbiusd_scanner_head_block",
-                   "Chain head block the scanner last saw.",
-                   (double)s.head_block) < 0 ||
-        prom_gauge(out, "arbiusd_indexed_block",
-                   "Last block whose events are stored (the checkpoint).",
-                   (double)s.indexed_block) < 0 ||
-        prom_gauge(out, "arbiusd_safe_block",
-                   "Rows at or below this block are final.",
-                   (double)s.safe_block) < 0 ||
-        prom_gauge(out, "arbiusd_index_lag_blocks",
-                   "Blocks between the chain head and the checkpoint.",
-                   (double)s.lag_blocks) < 0 ||
-        prom_gauge(out, "arbiusd_index_lag_seconds",
-                   "Seconds between the head's and the checkpoint's block "
-                   "timestamps.", (double)s.lag_seconds) < 0 ||
-        prom_gauge(out, "arbiusd_scanner_last_success_timestamp_seconds",
-                   "Wall time of the scanner's last successful poll.",
-                   (double)s.updated_at) < 0 ||
-        prom_gauge(out, "arbiusd_scanner_error",
-                   "1 while the scanner's last poll failed.",
-                   s.has_error) < 0 ||
-        prom_gauge(out, "arbiusd_ready",
-                   "1 when /ready answers 200.",
-                   ready_check(req->ctx, &s, NULL) == NULL) < 0)
-        goto out;
-    bps = ops_sampler_rate(req->ctx->ops);
-    if (prom_gauge(out, "arbiusd_index_blocks_per_second",
-                   "Indexing speed over the last minute.",
-                   bps > 0 ? bps : 0) < 0)
-        goto out;
-    if (prom_head(out, "arbiusd_indexed_events", "gauge",
-                  "Events held in the index by type (falls on reorgs).") < 0)
-        goto out;
-    if (buf_addf(out,
-                 "arbiusd_indexed_events{type=\"task\"} %lld\n"
-                 "arbiusd_indexed_events{type=\"solution\"} %lld\n"
-                 "arbiusd_indexed_events{type=\"claim\"} %lld\n"
-                 "arbiusd_indexed_events{type=\"contestation\"} %lld\n"
-                 "arbiusd_indexed_events{type=\"all\"} %lld\n",
-                 (long long)s.tasks, (long long)s.solutions,
-                 (long long)s.claims, (long long)s.contestations,
-                 (long long)s.events) < 0)
-        goto out;
-    if (prom_head(out, "arbiusd_reorgs_total", "counter",
-                  "Chain reorganisations rolled back (the reorg journal).") <
-            0 ||
-        buf_addf(out, "arbiusd_reorgs_total %lld\n", (long long)s.reorgs) < 0 ||
-        prom_head(out, "arbiusd_reorg_blocks_total", "counter",
-                  "Blocks rolled back by reorgs.") < 0 ||
-        buf_addf(out, "arbiusd_reorg_blocks_total %lld\n",
-                 (long long)s.reorg_depth_sum) < 0 ||
-        prom_head(out, "arbiusd_reorg_removed_rows_total", "counter",
-                  "Rows removed by reorg rollbacks.") < 0 ||
-        buf_addf(out, "arbiusd_reorg_removed_rows_total %lld\n",
-                 (long long)s.reorg_removed_rows) < 0)
-        goto out;
-    if (prom_rpc(out, eps, "arbiusd_rpc_requests_total", "counter",
-                 "HTTP requests to each JSON-RPC endpoint (scanner run).",
-                 "requests", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_calls_total", "counter",
-                 "JSON-RPC calls to each endpoint, batches counted per call.",
-                 "calls", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_errors_total", "counter",
-                 "Failed requests to each endpoint.", "errors", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_throttled_total", "counter",
-                 "Requests each endpoint throttled (429, -32005, ...).",
-                 "throttled", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_requests_today", "gauge",
-                 "Calls to each endpoint since UTC midnight.",
-                 "requests_today", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_budget_per_day", "gauge",
-                 "Configured daily call budget per endpoint.", "budget", NULL,
-                 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_latency_avg_seconds", "gauge",
-                 "Mean request latency of each endpoint.", "latency_ms", "avg",
-                 0.001) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_latency_last_seconds", "gauge",
-                 "Latency of each endpoint's last request.", "latency_ms",
-                 "last", 0.001) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_last_ok_timestamp_seconds", "gauge",
-                 "Wall time of each endpoint's last successful request.",
-                 "last_ok_at", NULL, 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_endpoint_current", "gauge",
-                 "1 for the endpoint the scanner is using.", "current", NULL,
-                 1) < 0 ||
-        prom_rpc(out, eps, "arbiusd_rpc_endpoint_disabled", "gauge",
-                 "1 for an endpoint refused (wrong chain).", "disabled", NULL,
-                 1) < 0)
-        goto out;
-    if (prom_rpc_histogram(out, eps) < 0)
-        goto out;
-    if (prom_gauge(out, "arbiusd_rpc_stats_timestamp_seconds",
-                   "When the scanner last saved its RPC counters.",
-                   (double)s.rpc_stats_at) < 0)
-        goto out;
-    if (prom_ipfs(out, db) < 0)
-        goto out;
-    if (prom_gauge(out, "arbiusd_database_size_bytes",
-                   "Size of the SQLite database file.",
-                   (double)file_size(req->ctx->db_path, "")) < 0 ||
-        prom_gauge(out, "arbiusd_database_wal_size_bytes",
-                   "Size of the SQLite write-ahead log.",
-                   (double)file_size(req->ctx->db_path, "-wal")) < 0 ||
-        prom_gauge(out, "arbiusd_database_free_bytes",
-                   "Free pages inside the database file.",
-                   (double)(s.freelist_pages * s.page_size)) < 0)
+    if (prom_index(out, req, &s) < 0 || prom_rpc_all(out, eps, &s) < 0 ||
+        prom_ipfs(out, db) < 0 || prom_database(out, req, &s) < 0)
         goto out;
     ret = 0;
 out:

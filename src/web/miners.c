@@ -25,10 +25,7 @@
 #include "arbiusd/chart.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/config.h"
-#include "arbiusd/log.h"
 #include "arbiusd/stats.h"
-
-#define MW_CHART_MAX ((size_t)4 << 20)
 
 static int64_t active_window(const struct http_req *req)
 {
@@ -107,13 +104,13 @@ static void image_url(const struct http_req *req, json_t *o)
                         json_boolean(type && strcmp(type, "image") == 0));
 }
 
+/* The SVG chart of points' key by day (a JSON string, "" if too large). */
 static json_t *chart(json_t *points, const char *key, enum chart_kind kind,
                      const char *id, const char *title, const char *unit)
 {
     size_t n = json_array_size(points), i;
     struct chart_point *cp = xcalloc(n + 1, sizeof(*cp));
-    struct buf b = BUF_INIT(MW_CHART_MAX);
-    json_t *out = NULL;
+    json_t *out;
 
     for (i = 0; i < n; i++) {
         json_t *p = json_array_get(points, i);
@@ -121,15 +118,24 @@ static json_t *chart(json_t *points, const char *key, enum chart_kind kind,
         cp[i].day = (int64_t)json_integer_value(json_object_get(p, "day"));
         cp[i].value = (int64_t)json_integer_value(json_object_get(p, key));
     }
-    if (chart_svg(&b, kind, id, title, unit, cp, n) == 0)
-        out = json_stringn(b.data, b.len);
-    else
-        log_warnx("miners: chart %s too large", id);
-    buf_release(&b);
+    out = chart_svg_json(kind, id, title, unit, cp, n);
     free(cp);
-    return out ? out : json_string("");
+    return out;
 }
 
+/* Sets o's "chart_<field>": bars of field per day of daily, in units of
+ * field. */
+static void day_chart(json_t *o, json_t *daily, const char *field,
+                      const char *id, const char *title)
+{
+    char key[64];
+
+    snprintf(key, sizeof(key), "chart_%s", field);
+    json_object_set_new(o, key,
+                        chart(daily, field, CHART_BARS, id, title, field));
+}
+
+/* Adds "date" and the AIUS texts of fees and rewards to each day. */
 static void day_texts(json_t *points)
 {
     size_t i;
@@ -266,15 +272,39 @@ int miners_api_miners(struct http_req *req, struct http_resp *resp)
     return 0;
 }
 
+/* URL names of enum an_window and enum an_sort. */
+static const char *const LB_WINDOWS[] = { "24h", "7d", "30d", "all" };
+static const char *const LB_SORTS[] = { "solutions", "earnings", "latency" };
+
+/* The links of the leaderboard page to every window (by_sort = 0) or every
+ * order (by_sort = 1), keeping the other choice; the current one marked. */
+static json_t *lb_links(enum an_window w, enum an_sort s, int by_sort)
+{
+    json_t *links = json_array();
+    size_t i, n = by_sort ? ARRAY_SIZE(LB_SORTS) : ARRAY_SIZE(LB_WINDOWS);
+
+    for (i = 0; i < n; i++) {
+        size_t wi = by_sort ? (size_t)w : i, si = by_sort ? i : (size_t)s;
+        char href[96];
+
+        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s",
+                 LB_WINDOWS[wi], LB_SORTS[si]);
+        json_array_append_new(
+            links, json_pack("{s:s,s:s,s:b}", "label",
+                             by_sort ? LB_SORTS[i] : LB_WINDOWS[i], "href",
+                             href, "current",
+                             wi == (size_t)w && si == (size_t)s));
+    }
+    return links;
+}
+
 int miners_page_miners(struct http_req *req, struct http_resp *resp)
 {
-    static const char *const wl[] = { "24h", "7d", "30d", "all" };
-    static const char *const sl[] = { "solutions", "earnings", "latency" };
     struct buf text = BUF_INIT(HTTP_MAX_RESPONSE);
     enum an_window w;
     enum an_sort s;
     const char *msg = NULL;
-    json_t *ctx = NULL, *links, *m;
+    json_t *ctx = NULL, *m;
     size_t i;
     int r;
 
@@ -322,28 +352,8 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
                                   CHART_BARS, "chart-miners",
                                   "Solutions per day, all miners",
                                   "solutions"));
-    links = json_array();
-    for (i = 0; i < 4; i++) {
-        char href[96];
-
-        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[i],
-                 sl[s]);
-        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", wl[i],
-                                               "href", href, "current",
-                                               (int)i == (int)w));
-    }
-    json_object_set_new(ctx, "windows", links);
-    links = json_array();
-    for (i = 0; i < 3; i++) {
-        char href[96];
-
-        snprintf(href, sizeof(href), "/miners?window=%s&sort=%s", wl[w],
-                 sl[i]);
-        json_array_append_new(links, json_pack("{s:s,s:s,s:b}", "label", sl[i],
-                                               "href", href, "current",
-                                               (int)i == (int)s));
-    }
-    json_object_set_new(ctx, "sorts", links);
+    json_object_set_new(ctx, "windows", lb_links(w, s, 0));
+    json_object_set_new(ctx, "sorts", lb_links(w, s, 1));
     json_object_set_new(ctx, "title", json_string("Miners"));
     http_resp_header(resp, "Cache-Control", "no-cache");
     r = http_reply_page(req, resp, "miners", ctx);
@@ -366,51 +376,120 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     return r;
 }
 
-/* ---- one miner ---- */
+/* ---- the detail and list views ---- */
 
-static int miner_load(struct http_req *req, struct http_resp *resp,
-                      json_t **outp)
+#define MW_KEY_SIZE 67            /* "0x" + 64 hex digits + NUL */
+
+/*
+ * One view: the JSON of /api/v1/<name> and the page /<name> built from the
+ * same object.  key() validates the URL into the key fetch() reads by;
+ * decorate() adds the page's display text (never the JSON's).
+ */
+struct mw_view {
+    const char *tmpl;             /* template name */
+    const char *title;            /* page title */
+    /* 0 and the key in out, or -1 (answered 400 with bad_key); NULL: the
+     * view takes no parameter. */
+    int (*key)(const struct http_req *req, char out[MW_KEY_SIZE]);
+    const char *bad_key;
+    /* 0 and a new object in *outp, 1 when there is none (404 missing), or
+     * -1 (503); names are [chain] model_names. */
+    int (*fetch)(struct http_req *req, struct db *db, const char *key,
+                 char *const *names, size_t nn, json_t **outp);
+    const char *missing;
+    void (*decorate)(const struct http_req *req, json_t *o); /* or NULL */
+};
+
+/*
+ * The view's object for this request, or an answered error (400, 404 or
+ * 503).  0 and a new reference in *outp, or -1 once answered.
+ */
+static int view_load(struct http_req *req, struct http_resp *resp,
+                     const struct mw_view *v, json_t **outp)
 {
     struct db *db = http_db(req);
-    char addr[43];
+    char key[MW_KEY_SIZE] = "";
     size_t nn;
     char *const *names = name_items(req, &nn);
     int r;
 
-    if (hex_param(req->param, 40, addr) < 0) {
-        http_reply_error(req, resp, 400,
-                         "address: expected 0x and 40 hex digits");
+    if (v->key && v->key(req, key) < 0) {
+        http_reply_error(req, resp, 400, v->bad_key);
         return -1;
     }
     if (!db) {
         http_reply_error(req, resp, 503, "the database is unavailable");
         return -1;
     }
-    r = analytics_miner(db, addr, active_window(req), names, nn, outp);
+    r = v->fetch(req, db, key, names, nn, outp);
     if (r != 0) {
-        lookup_error(req, resp, r, "no such miner in the index");
+        lookup_error(req, resp, r, v->missing);
         return -1;
     }
     return 0;
 }
 
-static int produce_miners_api_miner(struct http_req *req, struct http_resp *resp)
+/* Answers the view as JSON (page = 0) or as its page.  The handler's
+ * result. */
+static int view_reply(struct http_req *req, struct http_resp *resp,
+                      const struct mw_view *v, int page)
 {
     json_t *o = NULL;
-
-    if (miner_load(req, resp, &o) < 0)
-        return 0;
-    return http_reply_json(resp, 200, o);
-}
-
-static int produce_miners_page_miner(struct http_req *req, struct http_resp *resp)
-{
-    json_t *o = NULL, *v, *e, *daily;
-    size_t i;
     int r;
 
-    if (miner_load(req, resp, &o) < 0)
+    if (view_load(req, resp, v, &o) < 0)
         return 0;
+    if (!page)
+        return http_reply_json(resp, 200, o);
+    if (v->decorate)
+        v->decorate(req, o);
+    json_object_set_new(o, "title", json_string(v->title));
+    r = http_reply_page(req, resp, v->tmpl, o);
+    json_decref(o);
+    return r;
+}
+
+/* req->param as an address (0x and 40 hex digits, lower-cased). */
+static int address_key(const struct http_req *req, char out[MW_KEY_SIZE])
+{
+    return hex_param(req->param, 40, out);
+}
+
+/* req->param as a model id (0x and 64 hex digits, lower-cased). */
+static int model_key(const struct http_req *req, char out[MW_KEY_SIZE])
+{
+    return hex_param(req->param, 64, out);
+}
+
+/* sort= of /users: tasks (the default), fees or recent. */
+static int users_key(const struct http_req *req, char out[MW_KEY_SIZE])
+{
+    const char *sort = http_query(req, "sort");
+
+    if (!sort)
+        sort = "tasks";
+    if (strcmp(sort, "tasks") != 0 && strcmp(sort, "fees") != 0 &&
+        strcmp(sort, "recent") != 0)
+        return -1;
+    snprintf(out, MW_KEY_SIZE, "%s", sort);
+    return 0;
+}
+
+/* ---- one miner ---- */
+
+/* mw_view.fetch of /miner/<addr>: analytics_miner(). */
+static int miner_fetch(struct http_req *req, struct db *db, const char *addr,
+                       char *const *names, size_t nn, json_t **outp)
+{
+    return analytics_miner(db, addr, active_window(req), names, nn, outp);
+}
+
+/* The /miner page's text: times, whole AIUS, output URLs, two charts. */
+static void miner_decorate(const struct http_req *req, json_t *o)
+{
+    json_t *v, *e, *daily;
+    size_t i;
+
     time_text(o, "first_seen", "first_seen_text");
     time_text(o, "last_seen", "last_seen_text");
     e = json_object_get(o, "earnings");
@@ -430,110 +509,49 @@ static int produce_miners_page_miner(struct http_req *req, struct http_resp *res
     }
     daily = json_object_get(o, "daily");
     day_texts(daily);
-    json_object_set_new(o, "chart_solutions",
-                        chart(daily, "solutions", CHART_BARS, "chart-sol",
-                              "Solutions per day", "solutions"));
-    json_object_set_new(o, "chart_claims",
-                        chart(daily, "claims", CHART_BARS, "chart-claims",
-                              "Claims per day", "claims"));
-    json_object_set_new(o, "title", json_string("Miner"));
-    r = http_reply_page(req, resp, "miner", o);
-    json_decref(o);
-    return r;
+    day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
+    day_chart(o, daily, "claims", "chart-claims", "Claims per day");
 }
 
 /* ---- users ---- */
 
-static int users_load(struct http_req *req, struct http_resp *resp,
-                      json_t **outp)
+/* mw_view.fetch of /users: analytics_users() by sort (never 404). */
+static int users_fetch(struct http_req *req, struct db *db, const char *sort,
+                       char *const *names, size_t nn, json_t **outp)
 {
-    struct db *db = http_db(req);
-    const char *sort = http_query(req, "sort");
-
-    if (!sort)
-        sort = "tasks";
-    if (strcmp(sort, "tasks") != 0 && strcmp(sort, "fees") != 0 &&
-        strcmp(sort, "recent") != 0) {
-        http_reply_error(req, resp, 400, "sort: expected tasks, fees or recent");
-        return -1;
-    }
-    if (!db || analytics_users(db, sort, outp) < 0) {
-        http_reply_error(req, resp, 503, "the database is unavailable");
-        return -1;
-    }
-    return 0;
+    (void)req;
+    (void)names;
+    (void)nn;
+    return analytics_users(db, sort, outp) < 0 ? -1 : 0;
 }
 
-static int produce_miners_api_users(struct http_req *req, struct http_resp *resp)
+/* The /users page's first and last seen times. */
+static void users_decorate(const struct http_req *req, json_t *o)
 {
-    json_t *o = NULL;
-
-    if (users_load(req, resp, &o) < 0)
-        return 0;
-    return http_reply_json(resp, 200, o);
-}
-
-static int produce_miners_page_users(struct http_req *req, struct http_resp *resp)
-{
-    json_t *o = NULL, *v;
+    json_t *v;
     size_t i;
-    int r;
 
-    if (users_load(req, resp, &o) < 0)
-        return 0;
+    (void)req;
     json_array_foreach(json_object_get(o, "users"), i, v) {
         time_text(v, "first_seen", "first_seen_text");
         time_text(v, "last_seen", "last_seen_text");
     }
-    json_object_set_new(o, "title", json_string("Users"));
-    r = http_reply_page(req, resp, "users", o);
-    json_decref(o);
-    return r;
 }
 
-static int user_load(struct http_req *req, struct http_resp *resp,
-                     json_t **outp)
+/* mw_view.fetch of /user/<addr>: analytics_user(). */
+static int user_fetch(struct http_req *req, struct db *db, const char *addr,
+                      char *const *names, size_t nn, json_t **outp)
 {
-    struct db *db = http_db(req);
-    char addr[43];
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-    int r;
-
-    if (hex_param(req->param, 40, addr) < 0) {
-        http_reply_error(req, resp, 400,
-                         "address: expected 0x and 40 hex digits");
-        return -1;
-    }
-    if (!db) {
-        http_reply_error(req, resp, 503, "the database is unavailable");
-        return -1;
-    }
-    r = analytics_user(db, addr, names, nn, outp);
-    if (r != 0) {
-        lookup_error(req, resp, r, "no such user in the index");
-        return -1;
-    }
-    return 0;
+    (void)req;
+    return analytics_user(db, addr, names, nn, outp);
 }
 
-static int produce_miners_api_user(struct http_req *req, struct http_resp *resp)
+/* The /user page's text: times, fees in AIUS, output URLs. */
+static void user_decorate(const struct http_req *req, json_t *o)
 {
-    json_t *o = NULL;
-
-    if (user_load(req, resp, &o) < 0)
-        return 0;
-    return http_reply_json(resp, 200, o);
-}
-
-static int produce_miners_page_user(struct http_req *req, struct http_resp *resp)
-{
-    json_t *o = NULL, *v;
+    json_t *v;
     size_t i;
-    int r;
 
-    if (user_load(req, resp, &o) < 0)
-        return 0;
     time_text(o, "first_seen", "first_seen_text");
     time_text(o, "last_seen", "last_seen_text");
     json_array_foreach(json_object_get(o, "recent"), i, v) {
@@ -541,94 +559,34 @@ static int produce_miners_page_user(struct http_req *req, struct http_resp *resp
         time_text(v, "time", "time_text");
         aius_text(v, "fee");
     }
-    json_object_set_new(o, "title", json_string("User"));
-    r = http_reply_page(req, resp, "user", o);
-    json_decref(o);
-    return r;
 }
 
 /* ---- models ---- */
 
-static int produce_miners_api_models(struct http_req *req, struct http_resp *resp)
+/* mw_view.fetch of /models: analytics_models() (never 404). */
+static int models_fetch(struct http_req *req, struct db *db, const char *key,
+                        char *const *names, size_t nn, json_t **outp)
 {
-    struct db *db = http_db(req);
-    json_t *o = NULL;
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-
-    if (!db || analytics_models(db, names, nn, &o) < 0)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    return http_reply_json(resp, 200, o);
+    (void)req;
+    (void)key;
+    return analytics_models(db, names, nn, outp) < 0 ? -1 : 0;
 }
 
-static int produce_miners_page_models(struct http_req *req, struct http_resp *resp)
+/* mw_view.fetch of /model/<id>: analytics_model(). */
+static int model_fetch(struct http_req *req, struct db *db, const char *id,
+                       char *const *names, size_t nn, json_t **outp)
 {
-    struct db *db = http_db(req);
-    json_t *o = NULL;
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-    int r;
-
-    if (!db || analytics_models(db, names, nn, &o) < 0)
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    json_object_set_new(o, "title", json_string("Models"));
-    r = http_reply_page(req, resp, "models", o);
-    json_decref(o);
-    return r;
+    (void)req;
+    return analytics_model(db, id, names, nn, outp);
 }
 
-static int model_load(struct http_req *req, struct http_resp *resp,
-                      json_t **outp)
+/* Adds "default_text" to each template field with a default. */
+static void default_texts(json_t *fields)
 {
-    struct db *db = http_db(req);
-    char id[67];
-    size_t nn;
-    char *const *names = name_items(req, &nn);
-    int r;
-
-    if (hex_param(req->param, 64, id) < 0) {
-        http_reply_error(req, resp, 400, "id: expected 0x and 64 hex digits");
-        return -1;
-    }
-    if (!db) {
-        http_reply_error(req, resp, 503, "the database is unavailable");
-        return -1;
-    }
-    r = analytics_model(db, id, names, nn, outp);
-    if (r != 0) {
-        lookup_error(req, resp, r, "no such model in the index");
-        return -1;
-    }
-    return 0;
-}
-
-static int produce_miners_api_model(struct http_req *req, struct http_resp *resp)
-{
-    json_t *o = NULL;
-
-    if (model_load(req, resp, &o) < 0)
-        return 0;
-    return http_reply_json(resp, 200, o);
-}
-
-static int produce_miners_page_model(struct http_req *req, struct http_resp *resp)
-{
-    json_t *o = NULL, *v, *daily, *f;
+    json_t *f, *v;
     size_t i;
-    int r;
 
-    if (model_load(req, resp, &o) < 0)
-        return 0;
-    daily = json_object_get(o, "daily");
-    day_texts(daily);
-    json_object_set_new(o, "chart_tasks",
-                        chart(daily, "tasks", CHART_BARS, "chart-tasks",
-                              "Tasks per day", "tasks"));
-    json_object_set_new(o, "chart_solutions",
-                        chart(daily, "solutions", CHART_BARS, "chart-sol",
-                              "Solutions per day", "solutions"));
-    json_array_foreach(json_object_get(json_object_get(o, "template"),
-                                       "fields"), i, f) {
+    json_array_foreach(fields, i, f) {
         v = json_object_get(f, "default");
         if (v && !json_is_null(v) && !json_is_string(v)) {
             char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -640,12 +598,48 @@ static int produce_miners_page_model(struct http_req *req, struct http_resp *res
             json_object_set(f, "default_text", v);
         }
     }
-    time_text(json_object_get(o, "registered"), "time", "time_text");
-    json_object_set_new(o, "title", json_string("Model"));
-    r = http_reply_page(req, resp, "model", o);
-    json_decref(o);
-    return r;
 }
+
+/* The /model page's text: dates, two charts, template defaults, the
+ * registration time. */
+static void model_decorate(const struct http_req *req, json_t *o)
+{
+    json_t *daily = json_object_get(o, "daily");
+
+    (void)req;
+    day_texts(daily);
+    day_chart(o, daily, "tasks", "chart-tasks", "Tasks per day");
+    day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
+    default_texts(json_object_get(json_object_get(o, "template"), "fields"));
+    time_text(json_object_get(o, "registered"), "time", "time_text");
+}
+
+/* ---- the views ---- */
+
+/* Every detail and list view of this file, one row each. */
+enum mw_view_id { MW_MINER, MW_USERS, MW_USER, MW_MODELS, MW_MODEL };
+
+static const struct mw_view MW_VIEWS[] = {
+    [MW_MINER] = {
+        "miner", "Miner", address_key, "address: expected 0x and 40 hex digits",
+        miner_fetch, "no such miner in the index", miner_decorate,
+    },
+    [MW_USERS] = {
+        "users", "Users", users_key, "sort: expected tasks, fees or recent",
+        users_fetch, NULL, users_decorate,
+    },
+    [MW_USER] = {
+        "user", "User", address_key, "address: expected 0x and 40 hex digits",
+        user_fetch, "no such user in the index", user_decorate,
+    },
+    [MW_MODELS] = {
+        "models", "Models", NULL, NULL, models_fetch, NULL, NULL,
+    },
+    [MW_MODEL] = {
+        "model", "Model", model_key, "id: expected 0x and 64 hex digits",
+        model_fetch, "no such model in the index", model_decorate,
+    },
+};
 
 /* ---- detail and list replies, kept per indexed head ---- */
 
@@ -673,8 +667,7 @@ static struct {
 } rc_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int cached_reply(struct http_req *req, struct http_resp *resp,
-                        int page,
-                        int (*produce)(struct http_req *, struct http_resp *))
+                        const struct mw_view *v, int page)
 {
     struct db *db = http_db(req);
     const char *sort = http_query(req, "sort");
@@ -685,10 +678,10 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
 
     if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
         !h.initialized)
-        return produce(req, resp);
+        return view_reply(req, resp, v, page);
     n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
     if (n < 0 || (size_t)n >= sizeof(key))
-        return produce(req, resp);
+        return view_reply(req, resp, v, page);
     pthread_mutex_lock(&rc_cache.lock);
     for (i = 0; i < RC_SLOTS; i++) {
         if (rc_cache.e[i].key[0] && strcmp(rc_cache.e[i].key, key) == 0 &&
@@ -707,7 +700,7 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
         http_resp_header(resp, "Cache-Control", "no-cache");
         return 0;
     }
-    r = produce(req, resp);
+    r = view_reply(req, resp, v, page);
     if (r != 0 || resp->status != 200 || resp->stream_fn || resp->fd >= 0 ||
         resp->body.len > RC_MAX_BODY || stats_head(db, &h2) < 0 ||
         !head_same(&h, &h2))
@@ -739,19 +732,19 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
     return r;
 }
 
-#define CACHED(name, page)                                                  \
+#define CACHED(name, view, page)                                            \
     int name(struct http_req *req, struct http_resp *resp)                 \
     {                                                                       \
-        return cached_reply(req, resp, page, produce_##name);               \
+        return cached_reply(req, resp, &MW_VIEWS[view], page);              \
     }
 
-CACHED(miners_api_miner, 0)
-CACHED(miners_page_miner, 1)
-CACHED(miners_api_users, 0)
-CACHED(miners_page_users, 1)
-CACHED(miners_api_user, 0)
-CACHED(miners_page_user, 1)
-CACHED(miners_api_models, 0)
-CACHED(miners_page_models, 1)
-CACHED(miners_api_model, 0)
-CACHED(miners_page_model, 1)
+CACHED(miners_api_miner, MW_MINER, 0)
+CACHED(miners_page_miner, MW_MINER, 1)
+CACHED(miners_api_users, MW_USERS, 0)
+CACHED(miners_page_users, MW_USERS, 1)
+CACHED(miners_api_user, MW_USER, 0)
+CACHED(miners_page_user, MW_USER, 1)
+CACHED(miners_api_models, MW_MODELS, 0)
+CACHED(miners_page_models, MW_MODELS, 1)
+CACHED(miners_api_model, MW_MODEL, 0)
+CACHED(miners_page_model, MW_MODEL, 1)

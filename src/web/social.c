@@ -60,6 +60,14 @@ static int db_down(struct http_resp *resp)
                             "the database is unavailable");
 }
 
+/* A private JSON reply (a session's view, never stored by a cache): 200
+ * with o (taken). */
+static int private_json(struct http_resp *resp, json_t *o)
+{
+    http_resp_header(resp, "Cache-Control", "no-store");
+    return http_reply_json(resp, 200, o);
+}
+
 /* The request body as a JSON object (new reference), or NULL after
  * answering 400.  An empty body counts as {}. */
 static json_t *body_object(struct http_req *req, struct http_resp *resp)
@@ -104,6 +112,98 @@ static const char *comment_problem(const char *s, size_t len, uint64_t max)
     return NULL;
 }
 
+/*
+ * The start of every write: a session with its CSRF token (an admin's
+ * when admin is set) on a writable server, and the body as an object.
+ * The body (new reference), or NULL once resp is answered.
+ */
+static json_t *write_begin(struct http_req *req, struct http_resp *resp,
+                           int admin, struct auth_user *u /* OUT */)
+{
+    if (auth_require(req, resp, admin, 1, 1, u))
+        return NULL;
+    return body_object(req, resp);
+}
+
+/* write_begin() for a write on the task the URL names: its id, lower-cased,
+ * into id (400 when malformed). */
+static json_t *task_write_begin(struct http_req *req, struct http_resp *resp,
+                                char id[67], struct auth_user *u /* OUT */)
+{
+    if (task_id(req->segment, id) < 0) {
+        bad_task(resp);
+        return NULL;
+    }
+    return write_begin(req, resp, 0, u);
+}
+
+/* The body members of a fixed form and their 400 messages. */
+static const struct {
+    const char *member;
+    const char *msg;
+} BODY_FORMS[] = {
+    { "up", "up: expected true (upvote) or false (withdraw)" },
+    { "on", "on: expected true or false" },
+    { "reaction", "reaction: expected one of like, love, fire, laugh, wow, "
+                  "art" },
+    { "hidden", "hidden: expected true or false" },
+    { "reason", "reason: at most 500 bytes" },
+    { "kind", "kind: expected \"image\" or \"comment\"" },
+};
+
+/* Answers 400 naming the body member (one of BODY_FORMS). */
+static int bad_member(struct http_resp *resp, const char *member)
+{
+    const char *msg = "unexpected value";
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(BODY_FORMS); i++)
+        if (strcmp(BODY_FORMS[i].member, member) == 0)
+            msg = BODY_FORMS[i].msg;
+    return auth_reply_error(resp, 400, member, msg);
+}
+
+/* b[key], when present, as a boolean into *v (untouched when absent).
+ * 0, or -1 when it is not a boolean. */
+static int bool_member(json_t *b, const char *key, int *v)
+{
+    json_t *j = json_object_get(b, key);
+
+    if (!j)
+        return 0;
+    if (!json_is_boolean(j))
+        return -1;
+    *v = json_is_true(j);
+    return 0;
+}
+
+/* The comment text of body b (borrowed from b), or NULL after answering
+ * 400 and releasing b. */
+static const char *comment_text(struct http_req *req, struct http_resp *resp,
+                                json_t *b)
+{
+    json_t *t = json_object_get(b, "body");
+    const char *why = json_is_string(t)
+                          ? comment_problem(json_string_value(t),
+                                            json_string_length(t),
+                                            req->ctx->cfg->comment_max_length)
+                          : "body: expected the comment text";
+
+    if (why) {
+        json_decref(b);
+        auth_reply_error(resp, 400, "body", why);
+        return NULL;
+    }
+    return json_string_value(t);
+}
+
+/* The answer to a failed task lookup or write: 503 for r < 0 (the
+ * database), else 404 (no such task).  The handler's result. */
+static int task_error(struct http_resp *resp, int r)
+{
+    return r < 0 ? db_down(resp) : no_task(resp);
+}
+
 /* ---- reads ---- */
 
 static int social_read(struct http_req *req, struct http_resp *resp,
@@ -131,12 +231,9 @@ static int social_read(struct http_req *req, struct http_resp *resp,
         r = social_task_json(db, id, signed_in == 0 ? u.address : NULL,
                              signed_in == 0 && u.admin, util_wall_s(),
                              (int64_t)cfg->comment_edit_window, &o);
-    if (r < 0)
-        return db_down(resp);
-    if (r > 0)
-        return no_task(resp);
-    http_resp_header(resp, "Cache-Control", "no-store");
-    return http_reply_json(resp, 200, o);
+    if (r != 0)
+        return task_error(resp, r);
+    return private_json(resp, o);
 }
 
 int social_api_image(struct http_req *req, struct http_resp *resp)
@@ -154,34 +251,22 @@ int social_api_comments(struct http_req *req, struct http_resp *resp)
 int social_api_vote(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
-    json_t *b, *up;
+    json_t *b;
     char id[67];
     int64_t count = 0;
     int r, on = 1;
 
-    if (task_id(req->segment, id) < 0)
-        return bad_task(resp);
-    if (auth_require(req, resp, 0, 1, 1, &u))
-        return 0;
-    b = body_object(req, resp);
+    b = task_write_begin(req, resp, id, &u);
     if (!b)
         return 0;
-    up = json_object_get(b, "up");
-    if (up && !json_is_boolean(up)) {
-        json_decref(b);
-        return auth_reply_error(resp, 400, "up",
-                                "up: expected true (upvote) or false "
-                                "(withdraw)");
-    }
-    if (up)
-        on = json_is_true(up);
+    r = bool_member(b, "up", &on);
     json_decref(b);
+    if (r < 0)
+        return bad_member(resp, "up");
     r = social_vote(req->ctx->social, id, u.address, on, util_wall_s(),
                     &count);
-    if (r < 0)
-        return db_down(resp);
-    if (r > 0)
-        return no_task(resp);
+    if (r != 0)
+        return task_error(resp, r);
     return http_reply_json(resp, 200,
                            json_pack("{s:s,s:b,s:I}", "task", id, "upvoted",
                                      on, "upvotes", (json_int_t)count));
@@ -190,37 +275,22 @@ int social_api_vote(struct http_req *req, struct http_resp *resp)
 int social_api_react(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
-    json_t *b, *onv;
-    const char *name;
+    json_t *b;
     char id[67];
     int r, on = 1, k;
 
-    if (task_id(req->segment, id) < 0)
-        return bad_task(resp);
-    if (auth_require(req, resp, 0, 1, 1, &u))
-        return 0;
-    b = body_object(req, resp);
+    b = task_write_begin(req, resp, id, &u);
     if (!b)
         return 0;
-    name = json_string_value(json_object_get(b, "reaction"));
-    k = social_reaction_find(name);
-    onv = json_object_get(b, "on");
-    if (k < 0 || (onv && !json_is_boolean(onv))) {
-        json_decref(b);
-        return auth_reply_error(resp, 400, k < 0 ? "reaction" : "on",
-                                k < 0 ? "reaction: expected one of like, "
-                                        "love, fire, laugh, wow, art"
-                                      : "on: expected true or false");
-    }
-    if (onv)
-        on = json_is_true(onv);
+    k = social_reaction_find(json_string_value(json_object_get(b, "reaction")));
+    r = bool_member(b, "on", &on);
     json_decref(b);
+    if (k < 0 || r < 0)
+        return bad_member(resp, k < 0 ? "reaction" : "on");
     r = social_react(req->ctx->social, id, u.address,
                      social_reactions[k].name, on, util_wall_s());
-    if (r < 0)
-        return db_down(resp);
-    if (r > 0)
-        return no_task(resp);
+    if (r != 0)
+        return task_error(resp, r);
     return social_read(req, resp, 0);
 }
 
@@ -230,26 +300,17 @@ int social_api_comment_post(struct http_req *req, struct http_resp *resp)
     struct social_comment_limits lim;
     struct auth_user u;
     json_t *b;
-    const char *text, *why;
+    const char *text;
     char id[67], ip[64];
     int64_t cid = 0;
     int r;
 
-    if (task_id(req->segment, id) < 0)
-        return bad_task(resp);
-    if (auth_require(req, resp, 0, 1, 1, &u))
-        return 0;
-    b = body_object(req, resp);
+    b = task_write_begin(req, resp, id, &u);
     if (!b)
         return 0;
-    text = json_string_value(json_object_get(b, "body"));
-    why = text ? comment_problem(text, json_string_length(json_object_get(b, "body")),
-                                 cfg->comment_max_length)
-               : "body: expected the comment text";
-    if (why) {
-        json_decref(b);
-        return auth_reply_error(resp, 400, "body", why);
-    }
+    text = comment_text(req, resp, b);
+    if (!text)
+        return 0;
     lim.window = (int64_t)cfg->comment_rate_window;
     lim.per_wallet = (int64_t)cfg->comment_rate_wallet;
     lim.per_ip = (int64_t)cfg->comment_rate_ip;
@@ -257,10 +318,8 @@ int social_api_comment_post(struct http_req *req, struct http_resp *resp)
     r = social_comment_add(req->ctx->social, id, u.address, text, ip,
                            util_wall_s(), &lim, &cid);
     json_decref(b);
-    if (r < 0)
-        return db_down(resp);
-    if (r == 1)
-        return no_task(resp);
+    if (r < 0 || r == 1)
+        return task_error(resp, r);
     if (r == 2 || r == 3) {
         char retry[24];
 
@@ -293,26 +352,19 @@ int social_api_comment_edit(struct http_req *req, struct http_resp *resp)
     const struct config *cfg = req->ctx->cfg;
     struct auth_user u;
     json_t *b;
-    const char *text, *why;
+    const char *text;
     int64_t cid;
     int r;
 
     if (parse_id(req->segment, &cid) < 0)
         return auth_reply_error(resp, 400, "comment",
                                 "comment id: expected a positive integer");
-    if (auth_require(req, resp, 0, 1, 1, &u))
-        return 0;
-    b = body_object(req, resp);
+    b = write_begin(req, resp, 0, &u);
     if (!b)
         return 0;
-    text = json_string_value(json_object_get(b, "body"));
-    why = text ? comment_problem(text, json_string_length(json_object_get(b, "body")),
-                                 cfg->comment_max_length)
-               : "body: expected the comment text";
-    if (why) {
-        json_decref(b);
-        return auth_reply_error(resp, 400, "body", why);
-    }
+    text = comment_text(req, resp, b);
+    if (!text)
+        return 0;
     r = social_comment_edit(req->ctx->social, cid, u.address, text,
                             util_wall_s(), (int64_t)cfg->comment_edit_window);
     json_decref(b);
@@ -337,32 +389,26 @@ int social_api_comment_edit(struct http_req *req, struct http_resp *resp)
 int social_api_hide(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
-    json_t *b, *hv, *idv;
-    const char *kind, *reason;
+    json_t *b, *idv;
+    const char *kind, *reason, *bad;
     char id[67], ip[64];
     int64_t cid = 0;
     int r, hidden = 1, changed = 0;
 
-    if (auth_require(req, resp, 1, 1, 1, &u))
-        return 0;
-    b = body_object(req, resp);
+    b = write_begin(req, resp, 1, &u);
     if (!b)
         return 0;
     kind = json_string_value(json_object_get(b, "kind"));
-    hv = json_object_get(b, "hidden");
     idv = json_object_get(b, "id");
     reason = json_string_value(json_object_get(b, "reason"));
-    if (hv && !json_is_boolean(hv)) {
+    bad = NULL;
+    if (bool_member(b, "hidden", &hidden) < 0)
+        bad = "hidden";
+    else if (reason && strlen(reason) > 500)
+        bad = "reason";
+    if (bad) {
         json_decref(b);
-        return auth_reply_error(resp, 400, "hidden",
-                                "hidden: expected true or false");
-    }
-    if (hv)
-        hidden = json_is_true(hv);
-    if (reason && strlen(reason) > 500) {
-        json_decref(b);
-        return auth_reply_error(resp, 400, "reason",
-                                "reason: at most 500 bytes");
+        return bad_member(resp, bad);
     }
     http_client_ip(req, ip, sizeof(ip));
     if (kind && strcmp(kind, "image") == 0) {
@@ -386,8 +432,7 @@ int social_api_hide(struct http_req *req, struct http_resp *resp)
                                 util_wall_s(), &changed);
     } else {
         json_decref(b);
-        return auth_reply_error(resp, 400, "kind",
-                                "kind: expected \"image\" or \"comment\"");
+        return bad_member(resp, "kind");
     }
     /* kind is borrowed from b: answer before releasing it. */
     if (r < 0)
@@ -480,10 +525,7 @@ int social_api_system(struct http_req *req, struct http_resp *resp)
     if (auth_require(req, resp, 1, 0, 0, &u))
         return 0;
     o = system_info(req);
-    if (!o)
-        return db_down(resp);
-    http_resp_header(resp, "Cache-Control", "no-store");
-    return http_reply_json(resp, 200, o);
+    return o ? private_json(resp, o) : db_down(resp);
 }
 
 int social_api_audit(struct http_req *req, struct http_resp *resp)
@@ -505,8 +547,7 @@ int social_api_audit(struct http_req *req, struct http_resp *resp)
     db = http_db(req);
     if (!db || social_audit_json(db, (int64_t)before, (int64_t)limit, &arr) < 0)
         return db_down(resp);
-    http_resp_header(resp, "Cache-Control", "no-store");
-    return http_reply_json(resp, 200, json_pack("{s:o}", "entries", arr));
+    return private_json(resp, json_pack("{s:o}", "entries", arr));
 }
 
 int social_api_hidden(struct http_req *req, struct http_resp *resp)
@@ -520,8 +561,7 @@ int social_api_hidden(struct http_req *req, struct http_resp *resp)
     db = http_db(req);
     if (!db || social_hidden_json(db, &o) < 0)
         return db_down(resp);
-    http_resp_header(resp, "Cache-Control", "no-store");
-    return http_reply_json(resp, 200, o);
+    return private_json(resp, o);
 }
 
 /* GET /admin: 401 without a session, 403 for a wallet that is not an
