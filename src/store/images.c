@@ -310,47 +310,98 @@ static void key_cursor(const struct row_key *k, enum cursor_sort sort,
     c->rank = sort == CURSOR_RELEVANCE ? k->rank : 0;
 }
 
+/*
+ * The segments a page reads, in order, for filter f: one for chain order
+ * and text queries; for "most upvoted", the upvoted rows (their partial
+ * index) then the rest, in the direction the cursor asks.  Returns how
+ * many were written to segs[0..2).
+ */
+static size_t plan_segments(const struct images_filter *f, int before,
+                            struct seg segs[2])
+{
+    /* Reading "before" the key walks the opposite way, then reverses. */
+    int desc = f->sort == CURSOR_NEWEST || f->sort == CURSOR_UPVOTES;
+    size_t n = 0;
+
+    if (before)
+        desc = !desc;
+    memset(segs, 0, 2 * sizeof(*segs));
+    if (f->match || f->sort != CURSOR_UPVOTES) {
+        segs[0].kind = !f->match                        ? SEG_CHAIN
+                       : f->sort == CURSOR_RELEVANCE ? SEG_RANK
+                                                        : SEG_FTS_CHAIN;
+        segs[0].desc = desc;
+        segs[0].keyed = f->has_cursor;
+        return 1;
+    }
+    if (!before) {
+        /* Upvoted rows first (the partial index), then the rest. */
+        if (!f->has_cursor || f->cursor.upvotes > 0) {
+            segs[n++] = (struct seg){ SEG_UPVOTED, 1, f->has_cursor, 0 };
+            segs[n++] = (struct seg){ SEG_UNVOTED, 1, 0, 0 };
+        } else {
+            segs[n++] = (struct seg){ SEG_UNVOTED, 1, 1, 0 };
+        }
+    } else if (f->cursor.upvotes == 0) {
+        segs[n++] = (struct seg){ SEG_UNVOTED, 0, 1, 0 };
+        segs[n++] = (struct seg){ SEG_UPVOTED, 0, 0, 0 };
+    } else {
+        segs[n++] = (struct seg){ SEG_UPVOTED, 0, 1, 0 };
+    }
+    return n;
+}
+
+/* Back to the page's order after reading "before" the key: the items and
+ * their keys reversed. */
+static json_t *reverse_page(json_t *items, struct row_key *keys, int got)
+{
+    json_t *rev = json_array();
+    struct row_key tmp;
+    size_t i;
+
+    for (i = (size_t)got; i-- > 0;)
+        json_array_append(rev, json_array_get(items, i));
+    json_decref(items);
+    for (i = 0; i < (size_t)got / 2; i++) {
+        tmp = keys[i];
+        keys[i] = keys[got - 1 - i];
+        keys[got - 1 - i] = tmp;
+    }
+    return rev;
+}
+
+/* The next / previous cursors of a page of got rows (keys in page order). */
+static void page_cursors(const struct images_filter *f,
+                         const struct row_key *keys, int got,
+                         struct images_page *out)
+{
+    if (got == 0) {
+        /* An empty page past the end (rows went away): the way back. */
+        out->has_prev = 0;
+        if (f->has_cursor) {
+            out->has_prev = 1;
+            out->prev = f->cursor;
+            out->prev.before = 1;
+        }
+        return;
+    }
+    if (out->has_next)
+        key_cursor(&keys[got - 1], f->sort, 0, &out->next);
+    if (out->has_prev)
+        key_cursor(&keys[0], f->sort, 1, &out->prev);
+}
+
 int images_list(struct db *db, const struct images_filter *f,
                 const char *gateway, struct images_page *out)
 {
     struct seg segs[2];
-    size_t nseg = 0, i;
+    size_t nseg, i;
     int before = f->has_cursor && f->cursor.before;
-    int desc, want = f->limit + 1, got = 0, n, ret = -1;
+    int want = f->limit + 1, got = 0, n, ret = -1;
     struct row_key *keys = xcalloc((size_t)want, sizeof(*keys));
     json_t *items = json_array();
 
-    /* Reading "before" the key walks the opposite way, then reverses. */
-    desc = f->sort == CURSOR_NEWEST || f->sort == CURSOR_UPVOTES;
-    if (before)
-        desc = !desc;
-    memset(segs, 0, sizeof(segs));
-    if (f->match) {
-        segs[0].kind = f->sort == CURSOR_RELEVANCE ? SEG_RANK : SEG_FTS_CHAIN;
-        segs[0].desc = desc;
-        segs[0].keyed = f->has_cursor;
-        nseg = 1;
-    } else if (f->sort != CURSOR_UPVOTES) {
-        segs[0].kind = SEG_CHAIN;
-        segs[0].desc = desc;
-        segs[0].keyed = f->has_cursor;
-        nseg = 1;
-    } else if (!before) {
-        /* Upvoted rows first (the partial index), then the rest. */
-        if (!f->has_cursor || f->cursor.upvotes > 0) {
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 1, f->has_cursor, 0 };
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 0, 0 };
-        } else {
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 1, 1, 0 };
-        }
-    } else {
-        if (f->cursor.upvotes == 0) {
-            segs[nseg++] = (struct seg){ SEG_UNVOTED, 0, 1, 0 };
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 0, 0 };
-        } else {
-            segs[nseg++] = (struct seg){ SEG_UPVOTED, 0, 1, 0 };
-        }
-    }
+    nseg = plan_segments(f, before, segs);
     if (f->miner[0] && !f->match) {
         int rare = miner_is_rare(db, f->miner);
 
@@ -366,57 +417,29 @@ int images_list(struct db *db, const struct images_filter *f,
             goto out;
         got += n;
     }
-    memset(out, 0, sizeof(*out));
-    if (got > f->limit) {
-        json_array_remove(items, (size_t)f->limit);
-        got = f->limit;
-        if (before)
-            out->has_prev = 1;
-        else
-            out->has_next = 1;
-    }
-    if (before) {
-        /* Back to the page's order. */
-        json_t *rev = json_array();
-        struct row_key tmp;
-
-        for (i = (size_t)got; i-- > 0;)
-            json_array_append(rev, json_array_get(items, i));
-        json_decref(items);
-        items = rev;
-        for (i = 0; i < (size_t)got / 2; i++) {
-            tmp = keys[i];
-            keys[i] = keys[got - 1 - i];
-            keys[got - 1 - i] = tmp;
-        }
-        out->has_next = 1;
-    } else if (f->has_cursor) {
-        out->has_prev = 1;
-    }
     if (got == 0 && before) {
         /* Nothing precedes the key: it is on the first page, show that. */
         struct images_filter first = *f;
 
         first.has_cursor = 0;
         json_decref(items);
-        items = NULL;
         free(keys);
         return images_list(db, &first, gateway, out);
     }
-    if (got == 0) {
-        /* An empty page past the end (rows went away): the way back. */
-        out->has_prev = 0;
-        if (f->has_cursor) {
-            out->has_prev = 1;
-            out->prev = f->cursor;
-            out->prev.before = 1;
-        }
-    } else {
-        if (out->has_next)
-            key_cursor(&keys[got - 1], f->sort, 0, &out->next);
-        if (out->has_prev)
-            key_cursor(&keys[0], f->sort, 1, &out->prev);
+    memset(out, 0, sizeof(*out));
+    if (got > f->limit) {
+        json_array_remove(items, (size_t)f->limit);
+        got = f->limit;
+        out->has_prev = before;
+        out->has_next = !before;
     }
+    if (before) {
+        items = reverse_page(items, keys, got);
+        out->has_next = 1;
+    } else if (f->has_cursor) {
+        out->has_prev = 1;
+    }
+    page_cursors(f, keys, got, out);
     out->items = items;
     items = NULL;
     ret = 0;
