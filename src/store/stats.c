@@ -11,7 +11,6 @@
  */
 #include "arbiusd/stats.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,75 +70,38 @@ static void read_end(struct db *db)
 
 /*
  * stats_head() runs on every /api/v1/stats request (whose body is cached by
- * head), so its statement is prepared once per thread and connection and
- * kept: compiling it cost more than running it.  A thread's statement is
- * finalized when the thread exits (sqlite3_close_v2 lets the connection
- * close first) or when the thread's connection changes.
+ * head): its statement comes from the connection's cache (db_stmt), so it
+ * is compiled once per connection, and is given back (reset) at once so
+ * that it holds no read transaction open.
  */
-static pthread_key_t head_key;
-static pthread_once_t head_key_once = PTHREAD_ONCE_INIT;
-
-static void head_stmt_destroy(void *p)
-{
-    sqlite3_finalize(p);
-}
-
-static void head_key_make(void)
-{
-    if (pthread_key_create(&head_key, head_stmt_destroy) != 0)
-        fatalx("stats: pthread_key_create failed");
-}
-
-/* The calling thread's scan_state statement for db, reset; NULL (logged)
- * if it cannot be prepared.  Borrowed: never finalize it. */
-static sqlite3_stmt *head_stmt(struct db *db)
-{
-    sqlite3_stmt *st;
-
-    pthread_once(&head_key_once, head_key_make);
-    st = pthread_getspecific(head_key);
-    if (st && sqlite3_db_handle(st) == db_sqlite(db)) {
-        sqlite3_reset(st);
-        return st;
-    }
-    sqlite3_finalize(st);
-    pthread_setspecific(head_key, NULL);
-    st = prep(db, "SELECT indexed_block, indexed_time, indexed_hash "
-                  "FROM scan_state WHERE id = 1");
-    if (st)
-        pthread_setspecific(head_key, st);
-    return st;
-}
-
 int stats_head(struct db *db, struct stats_head *out)
 {
-    sqlite3_stmt *st = head_stmt(db);
+    sqlite3_stmt *st = db_stmt(db, "SELECT indexed_block, indexed_time, "
+                                   "indexed_hash FROM scan_state WHERE "
+                                   "id = 1");
     struct stats_head h;
-    int rc;
+    int r;
 
     if (!st)
         return -1;
     memset(&h, 0, sizeof(h));
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    r = db_step(db, st, "stats: scan_state");
+    if (r == 1) {
         const char *hash = (const char *)sqlite3_column_text(st, 2);
 
         h.initialized = 1;
         h.block = sqlite3_column_int64(st, 0);
         h.time = sqlite3_column_int64(st, 1);
         snprintf(h.hash, sizeof(h.hash), "%s", hash ? hash : "");
-    } else if (rc != SQLITE_DONE) {
-        db_log_error(db, "stats: scan_state");
-        sqlite3_reset(st);
-        return -1;
     }
-    /* Reset now so the statement holds no read transaction open. */
-    sqlite3_reset(st);
+    db_stmt_done(db, st);
+    if (r < 0)
+        return -1;
     *out = h;
     return 0;
 }
 
-static json_t *as_of_json(const struct stats_head *h)
+json_t *stats_head_json(const struct stats_head *h)
 {
     if (!h->initialized)
         return json_null();
@@ -225,7 +187,7 @@ static int summary_in_txn(struct db *db, int show, json_t **outp)
     day = t / DAY;
     from7 = (day - (STATS_RECENT_DAYS - 1)) * DAY;
     o = json_object();
-    json_object_set_new(o, "as_of", as_of_json(&h));
+    json_object_set_new(o, "as_of", stats_head_json(&h));
     json_object_set_new(o, "automine", json_string(show ? "show" : "hide"));
 
     a[0] = INT64_MIN;
@@ -405,7 +367,7 @@ static int daily_in_txn(struct db *db, int64_t days, const char *model,
     if (stats_head(db, &h) < 0)
         goto out;
     o = json_object();
-    json_object_set_new(o, "as_of", as_of_json(&h));
+    json_object_set_new(o, "as_of", stats_head_json(&h));
     json_object_set_new(o, "automine", json_string(show ? "show" : "hide"));
     if (days > 0) {
         char n[24];
