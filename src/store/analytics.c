@@ -1336,23 +1336,45 @@ static int model_append(sqlite3_stmt *st, void *ctx)
     return model_into(mw, st, o);
 }
 
-/* Most tasks first, then by id. */
-static const char SQL_MODELS[] =
-    SQL_MODEL_COLS " FROM models ORDER BY "
-    "(SELECT total(tasks) FROM daily WHERE model = models.id) DESC, id";
+/* qsort() order of model objects: most tasks first, then by id. */
+static int cmp_tasks_desc(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t tx = json_integer_value(json_object_get(x, "tasks"));
+    json_int_t ty = json_integer_value(json_object_get(y, "tasks"));
 
-/* analytics_models inside the read transaction. */
+    if (tx != ty)
+        return tx < ty ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
+}
+
+/* analytics_models inside the read transaction.  The order is by the
+ * tasks model_into has summed already: sorting in SQL would read the
+ * daily rollup a second time. */
 static int models_fill(struct db *db, const struct req *rq, json_t *o)
 {
     struct model_walk mw = { db, rq, NULL, NULL, NULL };
+    json_t **v;
+    size_t i, n;
     int64_t t;
 
     if (as_of(db, o, &t) < 0)
         return -1;
     mw.arr = new_list(o, "models");
-    return each_row(db, db_query(db, SQL_MODELS, ""), model_append, &mw) < 0
-               ? -1
-               : 0;
+    if (each_row(db, db_query(db, SQL_MODEL_COLS " FROM models", ""),
+                 model_append, &mw) < 0)
+        return -1;
+    n = json_array_size(mw.arr);
+    v = xcalloc(n + 1, sizeof(*v));
+    for (i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(mw.arr, i));
+    qsort(v, n, sizeof(*v), cmp_tasks_desc);
+    json_array_clear(mw.arr);
+    for (i = 0; i < n; i++)
+        json_array_append_new(mw.arr, v[i]);
+    free(v);
+    return 0;
 }
 
 int analytics_models(struct db *db, char *const *names, size_t nn,
