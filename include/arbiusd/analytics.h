@@ -150,4 +150,9 @@ int analytics_earnings(struct db *db, const char *addr,
 /* "1.5" from wei text (trailing zeros trimmed); "?" if not a number. */
 void analytics_aius_text(const char *wei, char *out, size_t outsz);
 
+/* The exact median of v[0..n) (sorted in place) as a new JSON value: an
+ * integer, x.5 for an even count whose middle values differ by an odd
+ * number, or null when n is 0. */
+json_t *analytics_median_json(int64_t *v, size_t n) WARN_UNUSED;
+
 #endif

@@ -49,12 +49,16 @@ struct stats_head {
 
 /* Reads the indexed head into *out.  0 or -1 (logged). */
 int stats_head(struct db *db, struct stats_head *out /* OUT */) WARN_UNUSED;
+/* h as the replies' "as_of" value, a new {block, hash, time}, or JSON null
+ * before the first scan. */
+json_t *stats_head_json(const struct stats_head *h) WARN_UNUSED;
 
 /*
  * The headline figures (see the file comment) with show_automine 0 or 1:
  * {as_of:{block,hash,time}|null, automine:"hide"|"show", images_total,
  *  images_7d, images_24h, aius_paid_24h (wei, decimal string),
- *  aius_paid_24h_aius (the same in whole AIUS, exact text), users_total, users_7d, models, tasks, solutions,
+ *  aius_paid_24h_aius (the same in whole AIUS, exact text), users_total,
+ *  users_7d, models, tasks, solutions,
  *  miners_active_7d, median_solve_seconds (number or null), solve_sample,
  *  windows:{recent_days, new_seconds, solve_sample_max}}.
  */

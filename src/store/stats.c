@@ -11,7 +11,6 @@
  */
 #include "arbiusd/stats.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,123 +22,40 @@
 
 #define DAY 86400
 
-/* Prepares sql or logs; returns NULL on error. */
-static sqlite3_stmt *prep(struct db *db, const char *sql)
-{
-    return db_prepare(db, sql, "stats: prepare");
-}
-
-/*
- * Runs sql with the integer parameters args[0..n) bound to ?1..?n and reads
- * column 0 of the first row as an integer (NULL or no row: 0).  0 or -1.
- */
-static json_t *col_text(sqlite3_stmt *st, int i);
-
-static int one_i64(struct db *db, const char *sql, const int64_t *args,
-                   int n, int64_t *out /* OUT */)
-{
-    sqlite3_stmt *st = prep(db, sql);
-    int i, rc;
-
-    if (!st)
-        return -1;
-    for (i = 0; i < n; i++)
-        sqlite3_bind_int64(st, i + 1, args[i]);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_log_error(db, "stats: query");
-        sqlite3_finalize(st);
-        return -1;
-    }
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
-    return 0;
-}
-
-/* A read transaction: one snapshot for every statement of a reply. */
-static int read_begin(struct db *db)
-{
-    return db_exec(db, "BEGIN");
-}
-
-static void read_end(struct db *db)
-{
-    if (sqlite3_get_autocommit(db_sqlite(db)) == 0 &&
-        db_exec(db, "COMMIT") < 0)
-        db_rollback(db);
-}
-
 /*
  * stats_head() runs on every /api/v1/stats request (whose body is cached by
- * head), so its statement is prepared once per thread and connection and
- * kept: compiling it cost more than running it.  A thread's statement is
- * finalized when the thread exits (sqlite3_close_v2 lets the connection
- * close first) or when the thread's connection changes.
+ * head): its statement comes from the connection's cache (db_stmt), so it
+ * is compiled once per connection, and is given back (reset) at once so
+ * that it holds no read transaction open.
  */
-static pthread_key_t head_key;
-static pthread_once_t head_key_once = PTHREAD_ONCE_INIT;
-
-static void head_stmt_destroy(void *p)
-{
-    sqlite3_finalize(p);
-}
-
-static void head_key_make(void)
-{
-    if (pthread_key_create(&head_key, head_stmt_destroy) != 0)
-        fatalx("stats: pthread_key_create failed");
-}
-
-/* The calling thread's scan_state statement for db, reset; NULL (logged)
- * if it cannot be prepared.  Borrowed: never finalize it. */
-static sqlite3_stmt *head_stmt(struct db *db)
-{
-    sqlite3_stmt *st;
-
-    pthread_once(&head_key_once, head_key_make);
-    st = pthread_getspecific(head_key);
-    if (st && sqlite3_db_handle(st) == db_sqlite(db)) {
-        sqlite3_reset(st);
-        return st;
-    }
-    sqlite3_finalize(st);
-    pthread_setspecific(head_key, NULL);
-    st = prep(db, "SELECT indexed_block, indexed_time, indexed_hash "
-                  "FROM scan_state WHERE id = 1");
-    if (st)
-        pthread_setspecific(head_key, st);
-    return st;
-}
-
 int stats_head(struct db *db, struct stats_head *out)
 {
-    sqlite3_stmt *st = head_stmt(db);
+    sqlite3_stmt *st = db_stmt(db, "SELECT indexed_block, indexed_time, "
+                                   "indexed_hash FROM scan_state WHERE "
+                                   "id = 1");
     struct stats_head h;
-    int rc;
+    int r;
 
     if (!st)
         return -1;
     memset(&h, 0, sizeof(h));
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    r = db_step(db, st, "stats: scan_state");
+    if (r == 1) {
         const char *hash = (const char *)sqlite3_column_text(st, 2);
 
         h.initialized = 1;
         h.block = sqlite3_column_int64(st, 0);
         h.time = sqlite3_column_int64(st, 1);
         snprintf(h.hash, sizeof(h.hash), "%s", hash ? hash : "");
-    } else if (rc != SQLITE_DONE) {
-        db_log_error(db, "stats: scan_state");
-        sqlite3_reset(st);
-        return -1;
     }
-    /* Reset now so the statement holds no read transaction open. */
-    sqlite3_reset(st);
+    db_stmt_done(db, st);
+    if (r < 0)
+        return -1;
     *out = h;
     return 0;
 }
 
-static json_t *as_of_json(const struct stats_head *h)
+json_t *stats_head_json(const struct stats_head *h)
 {
     if (!h->initialized)
         return json_null();
@@ -147,191 +63,183 @@ static json_t *as_of_json(const struct stats_head *h)
                      h->hash, "time", (json_int_t)h->time);
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* Sets what every dashboard reply starts with: as_of and automine. */
+static void set_head(json_t *o, const struct stats_head *h, int show)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    json_object_set_new(o, "as_of", stats_head_json(h));
+    json_object_set_new(o, "automine", json_string(show ? "show" : "hide"));
+}
 
-    return (x > y) - (x < y);
+/* ---- the headline figures ---- */
+
+/*
+ * The named parameters of the figures' queries: :show (0 or 1), :t (the
+ * head's time), :t24 (the start of the "new" window), :day (the head's UTC
+ * day), :day7 (the first day of the recent days) and :from7 (its first
+ * second).
+ */
+enum { P_SHOW, P_T, P_T24, P_DAY, P_DAY7, P_FROM7, P_N };
+static const char *const PARAM_NAME[P_N] = {
+    ":show", ":t", ":t24", ":day", ":day7", ":from7",
+};
+
+/* One integer figure: column 0 of the first row (NULL or no row: 0). */
+struct figure {
+    const char *name;
+    const char *sql;
+};
+
+#define SQL_IMAGES                                                          \
+    "SELECT sum(CASE WHEN :show THEN d.solved ELSE d.solved_human END) "    \
+    "FROM daily d JOIN models m ON m.id = d.model "                         \
+    "WHERE m.output_type = 'image'"
+
+static const struct figure IMAGE_FIGURES[] = {
+    { "images_total", SQL_IMAGES },
+    { "images_7d", SQL_IMAGES " AND d.day BETWEEN :day7 AND :day" },
+    /* CROSS JOIN pins the loop order: the time window outermost, or the
+     * planner scans the window once per image model. */
+    { "images_24h", "SELECT count(*) FROM solutions s "
+                    "CROSS JOIN tasks k ON k.id = s.task "
+                    "CROSS JOIN models m ON m.id = k.model "
+                    "WHERE s.time > :t24 AND s.time <= :t "
+                    "AND m.output_type = 'image' "
+                    "AND (:show OR k.automine = 0)" },
+};
+
+static const struct figure PEOPLE_FIGURES[] = {
+    { "users_total", "SELECT count(*) FROM users "
+                     "WHERE :show OR tasks_human > 0" },
+    { "users_7d", "SELECT count(DISTINCT address) FROM daily_users "
+                  "WHERE day BETWEEN :day7 AND :day "
+                  "AND (:show OR tasks_human > 0)" },
+    { "models", "SELECT count(*) FROM models" },
+    { "tasks", "SELECT CASE WHEN :show THEN tasks ELSE tasks_human END "
+               "FROM totals WHERE id = 1" },
+    { "solutions", "SELECT CASE WHEN :show "
+                   "THEN (SELECT solutions FROM totals WHERE id = 1) "
+                   "ELSE (SELECT sum(solved_human) FROM daily) END" },
+    { "miners_active_7d", "SELECT count(*) FROM miners "
+                          "WHERE last_time >= :from7" },
+};
+
+/* Binds the parameters of PARAM_NAME that st names to v.  0 or -1. */
+static int bind_params(sqlite3_stmt *st, const int64_t v[P_N])
+{
+    int k, i;
+
+    for (k = 0; k < P_N; k++) {
+        i = sqlite3_bind_parameter_index(st, PARAM_NAME[k]);
+        if (i > 0 && sqlite3_bind_int64(st, i, v[k]) != SQLITE_OK) {
+            log_warnx("stats: cannot bind %s", PARAM_NAME[k]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Sets the figures f[0..n) with parameters v on o.  0 or -1 (logged). */
+static int figures_into(struct db *db, const struct figure *f, size_t n,
+                        const int64_t v[P_N], json_t *o)
+{
+    size_t k;
+
+    for (k = 0; k < n; k++) {
+        sqlite3_stmt *st = db_stmt(db, f[k].sql);
+        int64_t x = 0;
+        int r = -1;
+
+        if (st && bind_params(st, v) == 0)
+            r = db_step(db, st, f[k].name);
+        if (r == 1)
+            x = sqlite3_column_int64(st, 0);
+        db_stmt_done(db, st);
+        if (r < 0)
+            return -1;
+        json_object_set_new(o, f[k].name, json_integer(x));
+    }
+    return 0;
+}
+
+/* Sets aius_paid_24h (wei) and aius_paid_24h_aius on o.  0 or -1. */
+static int paid_into(struct db *db, const int64_t v[P_N], json_t *o)
+{
+    char paid[80], aius[U256_UNITS_SIZE];
+
+    if (analytics_paid_between(db, v[P_T24], v[P_T], (int)v[P_SHOW],
+                               paid) < 0)
+        return -1;
+    analytics_aius_text(paid, aius, sizeof(aius));
+    json_object_set_new(o, "aius_paid_24h", json_string(paid));
+    json_object_set_new(o, "aius_paid_24h_aius", json_string(aius));
+    return 0;
 }
 
 /*
- * The median of (solution time - task time) over the newest
- * STATS_SOLVE_SAMPLE solutions (of non-automine tasks unless show): an
- * integer, or x.5 for an even sample whose middle values differ by an odd
- * number; null for no solution.  *nout gets the sample size.
+ * Sets median_solve_seconds, the median of (solution time - task time)
+ * over the newest STATS_SOLVE_SAMPLE solutions (of non-automine tasks
+ * unless show; analytics_median_json), and solve_sample, the sample size,
+ * on o.  0 or -1.
  */
-static int median_solve(struct db *db, int show, json_t **outp /* OUT */,
-                        int64_t *nout /* OUT */)
+static int median_into(struct db *db, int show, json_t *o)
 {
-    sqlite3_stmt *st = prep(
+    sqlite3_stmt *st = db_query(
         db, "SELECT s.time - t.time FROM solutions s "
             "JOIN tasks t ON t.id = s.task "
             "WHERE ?1 OR t.automine = 0 "
-            "ORDER BY s.block DESC, s.log_index DESC LIMIT ?2");
-    int64_t *v = xcalloc(STATS_SOLVE_SAMPLE, sizeof(*v));
+            "ORDER BY s.block DESC, s.log_index DESC LIMIT ?2",
+        "ii", (int64_t)show, (int64_t)STATS_SOLVE_SAMPLE);
+    int64_t *v;
     size_t n = 0;
-    int rc, ret = -1;
+    int r;
 
     if (!st)
-        goto out;
-    sqlite3_bind_int(st, 1, show);
-    sqlite3_bind_int(st, 2, STATS_SOLVE_SAMPLE);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < STATS_SOLVE_SAMPLE)
+        return -1;
+    v = xcalloc(STATS_SOLVE_SAMPLE, sizeof(*v));
+    while ((r = db_step(db, st, "stats: solve times")) == 1 &&
+           n < STATS_SOLVE_SAMPLE)
         v[n++] = sqlite3_column_int64(st, 0);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        db_log_error(db, "stats: solve times");
-        goto out;
+    db_stmt_done(db, st);
+    if (r >= 0) {
+        json_object_set_new(o, "median_solve_seconds",
+                            analytics_median_json(v, n));
+        json_object_set_new(o, "solve_sample", json_integer((json_int_t)n));
     }
-    if (n == 0) {
-        *outp = json_null();
-    } else {
-        int64_t lo, hi;
-
-        qsort(v, n, sizeof(*v), cmp_i64);
-        lo = v[(n - 1) / 2];
-        hi = v[n / 2];
-        /* (lo + hi) / 2 exactly: both fit in int64 and are small. */
-        if ((lo + hi) % 2 == 0)
-            *outp = json_integer((json_int_t)((lo + hi) / 2));
-        else
-            *outp = json_real((double)(lo + hi) / 2.0);
-    }
-    *nout = (int64_t)n;
-    ret = 0;
-out:
-    sqlite3_finalize(st);
     free(v);
-    return ret;
+    return r < 0 ? -1 : 0;
 }
 
-/* Sum of image solutions (solved or solved_human) of daily days [a, b]. */
-static const char *const SQL_IMAGES_RANGE =
-    "SELECT sum(CASE WHEN ?3 THEN d.solved ELSE d.solved_human END) "
-    "FROM daily d JOIN models m ON m.id = d.model "
-    "WHERE m.output_type = 'image' AND d.day BETWEEN ?1 AND ?2";
-
-/* stats_summary inside the caller's read transaction. */
-static int summary_in_txn(struct db *db, int show, json_t **outp)
+/* stats_summary's members on o, inside the caller's read transaction. */
+static int summary_into(struct db *db, int show, json_t *o)
 {
     struct stats_head h;
-    json_t *o = NULL, *median = NULL;
-    int64_t t = 0, day, from7, v, nsample = 0, a[3];
-    int ret = -1;
+    int64_t v[P_N];
 
-    show = show ? 1 : 0;
     if (stats_head(db, &h) < 0)
-        goto out;
-    t = h.initialized ? h.time : 0;
-    day = t / DAY;
-    from7 = (day - (STATS_RECENT_DAYS - 1)) * DAY;
-    o = json_object();
-    json_object_set_new(o, "as_of", as_of_json(&h));
-    json_object_set_new(o, "automine", json_string(show ? "show" : "hide"));
-
-    a[0] = INT64_MIN;
-    a[1] = INT64_MAX;
-    a[2] = show;
-    if (one_i64(db, SQL_IMAGES_RANGE, a, 3, &v) < 0)
-        goto out;
-    json_object_set_new(o, "images_total", json_integer(v));
-    a[0] = day - (STATS_RECENT_DAYS - 1);
-    a[1] = day;
-    if (one_i64(db, SQL_IMAGES_RANGE, a, 3, &v) < 0)
-        goto out;
-    json_object_set_new(o, "images_7d", json_integer(v));
-
-    a[0] = t - STATS_NEW_SECONDS;
-    a[1] = t;
-    a[2] = show;
-    /* CROSS JOIN pins the loop order: the time window outermost, or the
-     * planner scans the window once per image model. */
-    if (one_i64(db,
-                "SELECT count(*) FROM solutions s "
-                "CROSS JOIN tasks k ON k.id = s.task "
-                "CROSS JOIN models m ON m.id = k.model "
-                "WHERE s.time > ?1 AND s.time <= ?2 "
-                "AND m.output_type = 'image' AND (?3 OR k.automine = 0)",
-                a, 3, &v) < 0)
-        goto out;
-    json_object_set_new(o, "images_24h", json_integer(v));
-
-    {
-        char paid[80], aius[U256_UNITS_SIZE];
-
-        if (analytics_paid_between(db, t - STATS_NEW_SECONDS, t, show,
-                                   paid) < 0)
-            goto out;
-        analytics_aius_text(paid, aius, sizeof(aius));
-        json_object_set_new(o, "aius_paid_24h", json_string(paid));
-        json_object_set_new(o, "aius_paid_24h_aius", json_string(aius));
-    }
-
-    a[0] = show;
-    if (one_i64(db, "SELECT count(*) FROM users WHERE ?1 OR tasks_human > 0",
-                a, 1, &v) < 0)
-        goto out;
-    json_object_set_new(o, "users_total", json_integer(v));
-    a[0] = from7;
-    a[1] = t;
-    a[2] = show;
-    if (one_i64(db,
-                "SELECT count(DISTINCT address) FROM daily_users "
-                "WHERE day BETWEEN ?1 / 86400 AND ?2 / 86400 "
-                "AND (?3 OR tasks_human > 0)",
-                a, 3, &v) < 0)
-        goto out;
-    json_object_set_new(o, "users_7d", json_integer(v));
-
-    if (one_i64(db, "SELECT count(*) FROM models", NULL, 0, &v) < 0)
-        goto out;
-    json_object_set_new(o, "models", json_integer(v));
-    a[0] = show;
-    if (one_i64(db,
-                "SELECT CASE WHEN ?1 THEN tasks ELSE tasks_human END "
-                "FROM totals WHERE id = 1",
-                a, 1, &v) < 0)
-        goto out;
-    json_object_set_new(o, "tasks", json_integer(v));
-    if (one_i64(db,
-                show ? "SELECT solutions FROM totals WHERE id = 1"
-                     : "SELECT sum(solved_human) FROM daily",
-                NULL, 0, &v) < 0)
-        goto out;
-    json_object_set_new(o, "solutions", json_integer(v));
-    a[0] = from7;
-    if (one_i64(db,
-                "SELECT count(*) FROM miners WHERE last_time >= ?1",
-                a, 1, &v) < 0)
-        goto out;
-    json_object_set_new(o, "miners_active_7d", json_integer(v));
-
-    if (median_solve(db, show, &median, &nsample) < 0)
-        goto out;
-    json_object_set_new(o, "median_solve_seconds", median);
-    json_object_set_new(o, "solve_sample", json_integer(nsample));
+        return -1;
+    v[P_SHOW] = show ? 1 : 0;
+    v[P_T] = h.time;
+    v[P_T24] = h.time - STATS_NEW_SECONDS;
+    v[P_DAY] = h.time / DAY;
+    v[P_DAY7] = v[P_DAY] - (STATS_RECENT_DAYS - 1);
+    v[P_FROM7] = v[P_DAY7] * DAY;
+    set_head(o, &h, (int)v[P_SHOW]);
+    if (figures_into(db, IMAGE_FIGURES, ARRAY_SIZE(IMAGE_FIGURES), v, o) <
+            0 ||
+        paid_into(db, v, o) < 0 ||
+        figures_into(db, PEOPLE_FIGURES, ARRAY_SIZE(PEOPLE_FIGURES), v, o) <
+            0 ||
+        median_into(db, (int)v[P_SHOW], o) < 0)
+        return -1;
     json_object_set_new(o, "windows",
                         json_pack("{s:i,s:i,s:i}", "recent_days",
                                   STATS_RECENT_DAYS, "new_seconds",
                                   STATS_NEW_SECONDS, "solve_sample_max",
                                   STATS_SOLVE_SAMPLE));
-    *outp = o;
-    o = NULL;
-    ret = 0;
-out:
-    json_decref(o);
-    return ret;
+    return 0;
 }
 
-int stats_summary(struct db *db, int show, json_t **outp)
-{
-    int r;
-
-    if (read_begin(db) < 0)
-        return -1;
-    r = summary_in_txn(db, show, outp);
-    read_end(db);
-    return r;
-}
+/* ---- the daily series ---- */
 
 /* "YYYY-MM-DD" of a day number (days since the epoch, UTC). */
 static void day_text(int64_t day, char out[32])
@@ -343,165 +251,66 @@ static void day_text(int64_t day, char out[32])
         snprintf(out, 32, "%lld", (long long)day);
 }
 
-/*
- * Sets o.by_model: every image model with an image in the window [first,
- * last] or before it, most images in the window first:
- * [{model, title, images, total}], from the daily rollup only.
- */
-static int by_model_in_txn(struct db *db, int64_t first, int64_t last,
-                           int show, json_t *o)
-{
-    sqlite3_stmt *st;
-    json_t *arr = json_array();
-    int rc;
+/* The image days of the filter: ?1 show, ?2 a model or NULL for all. */
+#define SQL_IMAGE_DAYS                                                      \
+    "FROM daily d JOIN models m ON m.id = d.model "                         \
+    "WHERE m.output_type = 'image' AND (?2 IS NULL OR d.model = ?2) "
+#define SQL_DAY_IMAGES                                                      \
+    "sum(CASE WHEN ?1 THEN d.solved ELSE d.solved_human END) "              \
+    SQL_IMAGE_DAYS
 
-    st = prep(db, "SELECT d.model, m.title, "
-                  "sum(CASE WHEN d.day BETWEEN ?1 AND ?2 THEN "
-                  "CASE WHEN ?3 THEN d.solved ELSE d.solved_human END "
-                  "ELSE 0 END) AS win, "
-                  "sum(CASE WHEN ?3 THEN d.solved ELSE d.solved_human END) "
-                  "AS total "
-                  "FROM daily d JOIN models m ON m.id = d.model "
-                  "WHERE m.output_type = 'image' AND d.day <= ?2 "
-                  "GROUP BY d.model HAVING total > 0 "
-                  "ORDER BY win DESC, total DESC, d.model");
-    if (!st) {
-        json_decref(arr);
+/*
+ * The first day of the series with days = 0: the first day holding an
+ * image of the filter, at most STATS_MAX_DAYS before last (last when there
+ * is none).  0 or -1.
+ */
+static int first_day(struct db *db, const char *model, int show,
+                     int64_t last, int64_t *out /* OUT */)
+{
+    int64_t first = last;
+
+    if (db_int(db, &first, "SELECT coalesce(min(d.day), ?3) " SQL_IMAGE_DAYS
+                           "AND CASE WHEN ?1 THEN d.solved "
+                           "ELSE d.solved_human END > 0",
+               "iti", (int64_t)show, model, last) < 0)
         return -1;
-    }
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int64(st, 2, last);
-    sqlite3_bind_int(st, 3, show);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:s,s:o,s:I,s:I}", "model",
-                           (const char *)sqlite3_column_text(st, 0), "title",
-                           col_text(st, 1), "images",
-                           (json_int_t)sqlite3_column_int64(st, 2), "total",
-                           (json_int_t)sqlite3_column_int64(st, 3)));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        db_log_error(db, "stats: by model");
-        json_decref(arr);
-        return -1;
-    }
-    json_object_set_new(o, "by_model", arr);
+    if (first > last)
+        first = last;
+    if (last - first + 1 > STATS_MAX_DAYS)
+        first = last - STATS_MAX_DAYS + 1;
+    *out = first;
     return 0;
 }
 
-/* stats_daily inside the caller's read transaction. */
-static int daily_in_txn(struct db *db, int64_t days, const char *model,
-                        int show, json_t **outp)
+/*
+ * Appends the days first..last to pts as {day, images, cumulative} and
+ * sets from, to and before (the all-time count before first, where the
+ * cumulative line starts, so it is the true running total) on o.  0 or -1.
+ */
+static int points_into(struct db *db, int64_t first, int64_t last,
+                       const char *model, int show, json_t *pts, json_t *o)
 {
-    struct stats_head h;
-    sqlite3_stmt *st = NULL;
-    json_t *o = NULL, *pts;
-    int64_t first, last, before = 0, cum, d;
-    int64_t *series = NULL;
+    int64_t *series = xcalloc((size_t)(last - first + 1), sizeof(*series));
+    int64_t before = 0, cum, d;
+    sqlite3_stmt *st;
     char txt[32];
-    int rc, ret = -1;
+    int r = -1;
 
-    show = show ? 1 : 0;
-    if (stats_head(db, &h) < 0)
-        goto out;
-    o = json_object();
-    json_object_set_new(o, "as_of", as_of_json(&h));
-    json_object_set_new(o, "automine", json_string(show ? "show" : "hide"));
-    if (days > 0) {
-        char n[24];
-
-        snprintf(n, sizeof(n), "%lld", (long long)days);
-        json_object_set_new(o, "days", json_string(n));
-    } else {
-        json_object_set_new(o, "days", json_string("all"));
-    }
-    json_object_set_new(o, "model", model ? json_string(model) : json_null());
-    pts = json_array();
-    json_object_set_new(o, "points", pts);
-    if (!h.initialized) {
-        json_object_set_new(o, "from", json_null());
-        json_object_set_new(o, "to", json_null());
-        json_object_set_new(o, "before", json_integer(0));
-        goto done;
-    }
-    last = h.time / DAY;
-    if (days > 0) {
-        first = last - days + 1;
-    } else {
-        /* From the first day holding an image of the filter. */
-        st = prep(db, "SELECT min(d.day) FROM daily d "
-                      "JOIN models m ON m.id = d.model "
-                      "WHERE m.output_type = 'image' "
-                      "AND (?1 IS NULL OR d.model = ?1) "
-                      "AND CASE WHEN ?2 THEN d.solved ELSE d.solved_human "
-                      "END > 0");
-        if (!st)
-            goto out;
-        if (model)
-            sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, show);
-        rc = sqlite3_step(st);
-        if (rc != SQLITE_ROW) {
-            db_log_error(db, "stats: first day");
-            goto out;
-        }
-        first = sqlite3_column_type(st, 0) == SQLITE_NULL
-                    ? last
-                    : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        st = NULL;
-        if (first > last)
-            first = last;
-        if (last - first + 1 > STATS_MAX_DAYS)
-            first = last - STATS_MAX_DAYS + 1;
-    }
-    series = xcalloc((size_t)(last - first + 1), sizeof(*series));
-
-    st = prep(db, "SELECT d.day, sum(CASE WHEN ?3 THEN d.solved "
-                  "ELSE d.solved_human END) "
-                  "FROM daily d JOIN models m ON m.id = d.model "
-                  "WHERE m.output_type = 'image' AND d.day BETWEEN ?1 AND ?2 "
-                  "AND (?4 IS NULL OR d.model = ?4) "
-                  "GROUP BY d.day ORDER BY d.day");
-    if (!st)
-        goto out;
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int64(st, 2, last);
-    sqlite3_bind_int(st, 3, show);
-    if (model)
-        sqlite3_bind_text(st, 4, model, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    st = db_query(db, "SELECT d.day, " SQL_DAY_IMAGES "AND d.day BETWEEN ?3 "
+                      "AND ?4 GROUP BY d.day ORDER BY d.day",
+                  "itii", (int64_t)show, model, first, last);
+    while (st && (r = db_step(db, st, "stats: daily")) == 1) {
         d = sqlite3_column_int64(st, 0);
         if (d >= first && d <= last)
             series[d - first] = sqlite3_column_int64(st, 1);
     }
-    if (rc != SQLITE_DONE) {
-        db_log_error(db, "stats: daily");
-        goto out;
+    db_stmt_done(db, st);
+    if (r < 0 ||
+        db_int(db, &before, "SELECT " SQL_DAY_IMAGES "AND d.day < ?3",
+               "iti", (int64_t)show, model, first) < 0) {
+        free(series);
+        return -1;
     }
-    sqlite3_finalize(st);
-    st = NULL;
-
-    /* The all-time count before the window, so that the cumulative line
-     * is the true running total, not a count from zero. */
-    st = prep(db, "SELECT sum(CASE WHEN ?2 THEN d.solved "
-                  "ELSE d.solved_human END) "
-                  "FROM daily d JOIN models m ON m.id = d.model "
-                  "WHERE m.output_type = 'image' AND d.day < ?1 "
-                  "AND (?3 IS NULL OR d.model = ?3)");
-    if (!st)
-        goto out;
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int(st, 2, show);
-    if (model)
-        sqlite3_bind_text(st, 3, model, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        db_log_error(db, "stats: before window");
-        goto out;
-    }
-    before = sqlite3_column_int64(st, 0);
-
     cum = before;
     for (d = first; d <= last; d++) {
         cum += series[d - first];
@@ -511,182 +320,238 @@ static int daily_in_txn(struct db *db, int64_t days, const char *model,
                                              (json_int_t)series[d - first],
                                              "cumulative", (json_int_t)cum));
     }
+    free(series);
     day_text(first, txt);
     json_object_set_new(o, "from", json_string(txt));
     day_text(last, txt);
     json_object_set_new(o, "to", json_string(txt));
     json_object_set_new(o, "before", json_integer(before));
-    if (!model) {
-        sqlite3_finalize(st);
-        st = NULL;
-        if (by_model_in_txn(db, first, last, show, o) < 0)
-            goto out;
+    return 0;
+}
+
+/*
+ * Appends the rows of st (from db_query; NULL: its error is logged) to
+ * arr as objects of fields f[0..nf) then tail[0..ntail), at most limit of
+ * them (-1: all), and gives st back.  *more tells whether a row was left
+ * out.  0 or -1 (logged).
+ */
+static int rows_into(struct db *db, sqlite3_stmt *st,
+                     const struct db_field *f, size_t nf,
+                     const struct db_field *tail, size_t ntail, int limit,
+                     json_t *arr, int *more /* OUT */)
+{
+    json_t *it;
+    int n = 0, r = -1;
+
+    while (st && (r = db_step(db, st, NULL)) == 1 && n != limit) {
+        it = db_row(st, f, nf);
+        db_row_into(it, st, (int)nf, tail, ntail);
+        json_array_append_new(arr, it);
+        n++;
     }
-done:
-    *outp = o;
-    o = NULL;
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    free(series);
-    json_decref(o);
-    return ret;
+    db_stmt_done(db, st);
+    *more = r == 1;
+    return r < 0 ? -1 : 0;
 }
 
-int stats_daily(struct db *db, int64_t days, const char *model, int show,
-                json_t **outp)
-{
-    int r;
+/* Image models with an image up to ?2: images in [?1, ?2], all time. */
+static const char SQL_BY_MODEL[] =
+    "SELECT d.model, m.title, "
+    "sum(CASE WHEN d.day BETWEEN ?1 AND ?2 THEN "
+    "CASE WHEN ?3 THEN d.solved ELSE d.solved_human END ELSE 0 END) AS win, "
+    "sum(CASE WHEN ?3 THEN d.solved ELSE d.solved_human END) AS total "
+    "FROM daily d JOIN models m ON m.id = d.model "
+    "WHERE m.output_type = 'image' AND d.day <= ?2 "
+    "GROUP BY d.model HAVING total > 0 ORDER BY win DESC, total DESC, d.model";
+static const struct db_field by_model_fields[] = {
+    { "model", DB_STR },         { "title", DB_STR },
+    { "images", DB_INT },        { "total", DB_INT },
+};
 
-    if (read_begin(db) < 0)
+/*
+ * Sets o.by_model: every image model with an image in the window [first,
+ * last] or before it, most images in the window first:
+ * [{model, title, images, total}], from the daily rollup only.  0 or -1.
+ */
+static int by_model_into(struct db *db, int64_t first, int64_t last,
+                         int show, json_t *o)
+{
+    json_t *arr = json_array();
+    int more;
+
+    json_object_set_new(o, "by_model", arr);
+    return rows_into(db, db_query(db, SQL_BY_MODEL, "iii", first, last,
+                                  (int64_t)show),
+                     by_model_fields, ARRAY_SIZE(by_model_fields), NULL, 0,
+                     -1, arr, &more);
+}
+
+/* stats_daily's members on o, inside the caller's read transaction. */
+static int daily_into(struct db *db, int64_t days, const char *model,
+                      int show, json_t *o)
+{
+    struct stats_head h;
+    json_t *pts = json_array();
+    int64_t first, last;
+    char n[24];
+
+    show = show ? 1 : 0;
+    if (stats_head(db, &h) < 0) {
+        json_decref(pts);
         return -1;
-    r = daily_in_txn(db, days, model, show, outp);
-    read_end(db);
-    return r;
+    }
+    set_head(o, &h, show);
+    snprintf(n, sizeof(n), "%lld", (long long)days);
+    json_object_set_new(o, "days", json_string(days > 0 ? n : "all"));
+    json_object_set_new(o, "model", model ? json_string(model) : json_null());
+    json_object_set_new(o, "points", pts);
+    if (!h.initialized) {
+        json_object_set_new(o, "from", json_null());
+        json_object_set_new(o, "to", json_null());
+        json_object_set_new(o, "before", json_integer(0));
+        return 0;
+    }
+    last = h.time / DAY;
+    first = last - days + 1;
+    if ((days <= 0 && first_day(db, model, show, last, &first) < 0) ||
+        points_into(db, first, last, model, show, pts, o) < 0)
+        return -1;
+    return model ? 0 : by_model_into(db, first, last, show, o);
 }
 
-int stats_dashboard(struct db *db, int64_t days, const char *model, int show,
-                    json_t **summaryp, json_t **dailyp)
+/*
+ * The summary and / or the daily series (either out-pointer may be NULL)
+ * from one read transaction.  0 with new values, or -1.
+ */
+static int dashboard_read(struct db *db, int64_t days, const char *model,
+                          int show, json_t **summaryp /* OUT */,
+                          json_t **dailyp /* OUT */)
 {
-    json_t *s = NULL, *d = NULL;
+    json_t *s = summaryp ? json_object() : NULL;
+    json_t *d = dailyp ? json_object() : NULL;
     int r = -1;
 
-    if (read_begin(db) < 0)
-        return -1;
-    if (summary_in_txn(db, show, &s) < 0 ||
-        daily_in_txn(db, days, model, show, &d) < 0)
-        goto out;
-    *summaryp = s;
-    *dailyp = d;
-    s = d = NULL;
-    r = 0;
-out:
-    read_end(db);
+    if (db_read_begin(db) == 0) {
+        r = (s && summary_into(db, show, s) < 0) ||
+                    (d && daily_into(db, days, model, show, d) < 0)
+                ? -1
+                : 0;
+        db_read_end(db);
+    }
+    if (r == 0 && s)
+        *summaryp = json_incref(s);
+    if (r == 0 && d)
+        *dailyp = json_incref(d);
     json_decref(s);
     json_decref(d);
     return r;
 }
 
-/* A text column as a JSON string, or null. */
-static json_t *col_text(sqlite3_stmt *st, int i)
+int stats_summary(struct db *db, int show, json_t **outp)
 {
-    const char *s = (const char *)sqlite3_column_text(st, i);
-
-    return s ? json_string(s) : json_null();
+    return dashboard_read(db, 0, NULL, show, outp, NULL);
 }
+
+int stats_daily(struct db *db, int64_t days, const char *model, int show,
+                json_t **outp)
+{
+    return dashboard_read(db, days, model, show, NULL, outp);
+}
+
+int stats_dashboard(struct db *db, int64_t days, const char *model, int show,
+                    json_t **summaryp, json_t **dailyp)
+{
+    return dashboard_read(db, days, model, show, summaryp, dailyp);
+}
+
+/* ---- the live stream ---- */
+
+/* Tasks and solutions of blocks (?1, ?2], oldest first, ?3 at most. */
+static const char SQL_ACT_TASKS[] =
+    "SELECT id, model, owner, fee, via, automine, block, time, tx "
+    "FROM tasks WHERE block > ?1 AND block <= ?2 "
+    "ORDER BY block, log_index LIMIT ?3";
+static const struct db_field task_fields[] = {
+    { "id", DB_STR },            { "model", DB_STR },
+    { "owner", DB_STR },         { "fee", DB_STR },
+    { "via", DB_STR },
+};
+
+static const char SQL_ACT_SOLUTIONS[] =
+    "SELECT s.task, s.validator, s.cid_text, t.model, "
+    "coalesce(t.automine, 0), s.block, s.time, s.tx "
+    "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
+    "WHERE s.block > ?1 AND s.block <= ?2 "
+    "ORDER BY s.block, s.log_index LIMIT ?3";
+static const struct db_field solution_fields[] = {
+    { "task", DB_STR },          { "validator", DB_STR },
+    { "cid", DB_STR },           { "model", DB_STR },
+};
+
+/* The columns both queries end with, after their own fields. */
+static const struct db_field landed_fields[] = {
+    { "automine", DB_BOOL },     { "block", DB_INT },
+    { "time", DB_INT },          { "tx", DB_STR },
+};
 
 /*
- * Runs one activity query (?1 after, ?2 upto, ?3 limit + 1) and builds
- * {items, more}; row_fn turns the current row into an object.  0 or -1.
+ * Runs one activity query (?1 after, ?2 upto, ?3 limit + 1) and sets
+ * o.key to {items, more}: each row an object of fields f[0..nf) and
+ * landed_fields, more true when rows were left out.  0 or -1.
  */
-static int activity_rows(struct db *db, const char *sql, int64_t after,
-                         int64_t upto, int limit,
-                         json_t *(*row_fn)(sqlite3_stmt *st),
-                         json_t **outp /* OUT */)
+static int activity_into(struct db *db, const char *sql, int64_t after,
+                         int64_t upto, int limit, const char *key,
+                         const struct db_field *f, size_t nf, json_t *o)
 {
-    sqlite3_stmt *st = prep(db, sql);
-    json_t *items;
-    int n = 0, rc, more = 0;
+    json_t *items = json_array();
+    int more = 0, r;
 
-    if (!st)
-        return -1;
-    items = json_array();
-    sqlite3_bind_int64(st, 1, after);
-    sqlite3_bind_int64(st, 2, upto);
-    sqlite3_bind_int64(st, 3, (int64_t)limit + 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == limit) {
-            more = 1;
-            break;
-        }
-        json_array_append_new(items, row_fn(st));
-        n++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_log_error(db, "stats: activity");
-        sqlite3_finalize(st);
-        json_decref(items);
-        return -1;
-    }
-    sqlite3_finalize(st);
-    *outp = json_pack("{s:o,s:b}", "items", items, "more", more);
-    return 0;
-}
-
-static json_t *task_row(sqlite3_stmt *st)
-{
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o}",
-                     "id", col_text(st, 0), "model", col_text(st, 1),
-                     "owner", col_text(st, 2), "fee", col_text(st, 3),
-                     "via", col_text(st, 4),
-                     "automine", sqlite3_column_int(st, 5) != 0,
-                     "block", (json_int_t)sqlite3_column_int64(st, 6),
-                     "time", (json_int_t)sqlite3_column_int64(st, 7),
-                     "tx", col_text(st, 8));
-}
-
-static json_t *solution_row(sqlite3_stmt *st)
-{
-    return json_pack("{s:o,s:o,s:o,s:o,s:b,s:I,s:I,s:o}",
-                     "task", col_text(st, 0), "validator", col_text(st, 1),
-                     "cid", col_text(st, 2), "model", col_text(st, 3),
-                     "automine", sqlite3_column_int(st, 4) != 0,
-                     "block", (json_int_t)sqlite3_column_int64(st, 5),
-                     "time", (json_int_t)sqlite3_column_int64(st, 6),
-                     "tx", col_text(st, 7));
+    r = rows_into(db, db_query(db, sql, "iii", after, upto,
+                               (int64_t)limit + 1),
+                  f, nf, landed_fields, ARRAY_SIZE(landed_fields), limit,
+                  items, &more);
+    json_object_set_new(o, key, json_pack("{s:o,s:b}", "items", items,
+                                          "more", more));
+    return r;
 }
 
 int stats_activity(struct db *db, int64_t after, int64_t upto, int limit,
                    json_t **outp)
 {
-    json_t *tasks = NULL, *sols = NULL;
-    int r = -1;
+    json_t *o;
+    int r;
 
-    if (read_begin(db) < 0)
+    if (db_read_begin(db) < 0)
         return -1;
-    if (activity_rows(db,
-                      "SELECT id, model, owner, fee, via, automine, block, "
-                      "time, tx FROM tasks WHERE block > ?1 AND block <= ?2 "
-                      "ORDER BY block, log_index LIMIT ?3",
-                      after, upto, limit, task_row, &tasks) < 0 ||
-        activity_rows(db,
-                      "SELECT s.task, s.validator, s.cid_text, t.model, "
-                      "coalesce(t.automine, 0), s.block, s.time, s.tx "
-                      "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "
-                      "WHERE s.block > ?1 AND s.block <= ?2 "
-                      "ORDER BY s.block, s.log_index LIMIT ?3",
-                      after, upto, limit, solution_row, &sols) < 0)
-        goto out;
-    *outp = json_pack("{s:I,s:I,s:o,s:o}", "from", (json_int_t)(after + 1),
-                      "to", (json_int_t)upto, "tasks", tasks, "solutions",
-                      sols);
-    tasks = sols = NULL;
-    r = 0;
-out:
-    read_end(db);
-    json_decref(tasks);
-    json_decref(sols);
+    o = json_pack("{s:I,s:I}", "from", (json_int_t)(after + 1), "to",
+                  (json_int_t)upto);
+    r = activity_into(db, SQL_ACT_TASKS, after, upto, limit, "tasks",
+                      task_fields, ARRAY_SIZE(task_fields), o);
+    if (r == 0)
+        r = activity_into(db, SQL_ACT_SOLUTIONS, after, upto, limit,
+                          "solutions", solution_fields,
+                          ARRAY_SIZE(solution_fields), o);
+    db_read_end(db);
+    if (r == 0)
+        *outp = o;
+    else
+        json_decref(o);
     return r;
 }
 
 int stats_model_title(struct db *db, const char *model, json_t **outp)
 {
-    sqlite3_stmt *st = prep(db, "SELECT title FROM models WHERE id = ?");
-    int rc;
+    sqlite3_stmt *st = db_query(db, "SELECT title FROM models WHERE id = ?",
+                                "t", model);
+    int r;
 
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, model, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *outp = col_text(st, 0);
-    } else if (rc == SQLITE_DONE) {
+    r = db_step(db, st, "stats: model title");
+    if (r == 1)
+        *outp = db_col_str(st, 0);
+    else if (r == 0)
         *outp = json_null();
-    } else {
-        db_log_error(db, "stats: model title");
-        sqlite3_finalize(st);
-        return -1;
-    }
-    sqlite3_finalize(st);
-    return 0;
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : 0;
 }
