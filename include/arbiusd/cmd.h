@@ -69,6 +69,20 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 int cmd_open_db(const struct config *cfg, enum db_mode mode, int migrate,
                 struct db **outp /* OUT */) WARN_UNUSED;
 
+/* A boolean option: name ("--quiet") and the int it sets to 1. */
+struct cmd_flag {
+    const char *name;
+    int *value;
+};
+
+/* If arg is the name of one of flags[] (ended by a NULL name), sets its
+ * value and returns 1; else 0. */
+int cmd_flag(const char *arg, const struct cmd_flag *flags);
+
+/* The end of a command that wrote: checkpoints the WAL and closes db (NULL
+ * is fine).  Returns ret, or CMD_EXIT_FAIL when the checkpoint failed. */
+int cmd_close_db(struct db *db, int ret);
+
 /*
  * Routes SIGINT and SIGTERM to *flag (set to true) for a one-off command
  * that stops between units of work.

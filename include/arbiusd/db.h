@@ -67,10 +67,6 @@ int db_data_version(struct db *db, int64_t *out /* OUT */) WARN_UNUSED;
 /* Logs "what: sqlite message" for the handle's last error. */
 void db_log_error(struct db *db, const char *what);
 
-/* Prepares sql on db (uncached, finalize it yourself); NULL after logging
- * db_log_error(db, what).  Being replaced by db_stmt() everywhere. */
-sqlite3_stmt *db_prepare(struct db *db, const char *sql, const char *what);
-
 /* ---- statements ---- */
 
 #define DB_STMT_CACHE 128   /* statements kept per connection (LRU) */
@@ -148,6 +144,18 @@ void db_row_into(json_t *o, sqlite3_stmt *st, int first,
                  const struct db_field *fields, size_t n);
 /* A new object of fields[0..n) from columns 0 .. n - 1. */
 json_t *db_row(sqlite3_stmt *st, const struct db_field *fields, size_t n);
+
+/*
+ * Steps st (from db_stmt/db_query) to the end, appending every row as
+ * db_row(st, fields, n) to arr, and gives st back (db_stmt_done).  NULL st
+ * (a failed db_query) is an error.  0, or -1 after logging as what.
+ */
+int db_rows_into(struct db *db, sqlite3_stmt *st, json_t *arr,
+                 const struct db_field *fields, size_t n, const char *what)
+    WARN_UNUSED;
+/* The same into a new array in *outp (untouched on failure). */
+int db_rows(struct db *db, sqlite3_stmt *st, const struct db_field *fields,
+            size_t n, const char *what, json_t **outp /* OUT */) WARN_UNUSED;
 
 /* A read transaction (BEGIN DEFERRED): the statements between begin and
  * end see one snapshot.  db_read_end() never fails visibly. */

@@ -179,6 +179,25 @@ int cmd_open_db(const struct config *cfg, enum db_mode mode, int migrate,
     return 0;
 }
 
+int cmd_flag(const char *arg, const struct cmd_flag *flags)
+{
+    for (; flags->name; flags++) {
+        if (strcmp(arg, flags->name) == 0) {
+            *flags->value = 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cmd_close_db(struct db *db, int ret)
+{
+    if (db && db_checkpoint(db) < 0)
+        ret = CMD_EXIT_FAIL;
+    db_close(db);
+    return ret;
+}
+
 static atomic_bool *trap_flag;
 
 static void on_signal(int sig)

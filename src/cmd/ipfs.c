@@ -53,15 +53,13 @@ int cmd_ipfs(struct config *cfg, int argc, char **argv)
     int i, recheck = 0, quiet = 0, r, ret = CMD_EXIT_FAIL;
     double secs;
 
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--recheck") == 0) {
-            recheck = 1;
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else {
+    const struct cmd_flag flags[] = {
+        { "--recheck", &recheck }, { "--quiet", &quiet }, { NULL, NULL },
+    };
+
+    for (i = 1; i < argc; i++)
+        if (!cmd_flag(argv[i], flags))
             return cmd_usage_error("ipfs", "unknown option '%s'", argv[i]);
-        }
-    }
     cmd_trap_signals(&cmd_stop);
     if (quiet)
         log_init(LOG_LVL_WARN);
@@ -119,8 +117,5 @@ int cmd_ipfs(struct config *cfg, int argc, char **argv)
 out:
     json_decref(counts);
     ipfs_mon_free(mon);
-    if (db && db_checkpoint(db) < 0)
-        ret = CMD_EXIT_FAIL;
-    db_close(db);
-    return ret;
+    return cmd_close_db(db, ret);
 }

@@ -189,15 +189,15 @@ int cmd_tokens(struct config *cfg, int argc, char **argv)
     json_t *row;
     char miner[43] = "";
     int i, quiet = 0, force = 0, all = 0, ret;
+    const struct cmd_flag flags[] = {
+        { "--quiet", &quiet }, { "--force", &force }, { "--all", &all },
+        { NULL, NULL },
+    };
     size_t k;
 
     for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(argv[i], "--force") == 0) {
-            force = 1;
-        } else if (strcmp(argv[i], "--all") == 0) {
-            all = 1;
+        if (cmd_flag(argv[i], flags)) {
+            continue;
         } else if (strcmp(argv[i], "--miner") == 0) {
             if (i + 1 >= argc || parse_address(argv[i + 1], miner) < 0)
                 return cmd_usage_error("tokens", "%s",

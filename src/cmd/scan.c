@@ -163,8 +163,5 @@ out:
     if (sc)
         scanner_save_stats(sc);
     scanner_free(sc);
-    if (db && db_checkpoint(db) < 0)
-        ret = CMD_EXIT_FAIL;
-    db_close(db);
-    return ret;
+    return cmd_close_db(db, ret);
 }

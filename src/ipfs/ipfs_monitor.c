@@ -24,6 +24,7 @@
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/ipfs_store.h"
+#include "arbiusd/list.h"
 #include "arbiusd/log.h"
 #include "arbiusd/worker.h"
 
@@ -154,12 +155,7 @@ static void item_free(struct ipfs_mon *m, struct item *it)
 
     if (!it)
         return;
-    if (it->lprev)
-        it->lprev->lnext = it->lnext;
-    else
-        m->live_head = it->lnext;
-    if (it->lnext)
-        it->lnext->lprev = it->lprev;
+    LIST_UNLINK(&m->live_head, it, lprev, lnext);
     for (i = 0; i < it->nchecks; i++) {
         free(it->checks[i].ctype);
         free(it->checks[i].error);
@@ -619,10 +615,7 @@ static int refill(struct ipfs_mon *m, int all, int64_t now, int64_t *knc,
             it->gw[g].size = -1;
             push(&m->queue, &m->qhead, &m->qlen, &m->qcap, r);
         }
-        it->lnext = m->live_head;
-        if (m->live_head)
-            m->live_head->lprev = it;
-        m->live_head = it;
+        LIST_PUSH(&m->live_head, it, lprev, lnext);
         m->live++;
     }
     return (int)n;

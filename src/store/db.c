@@ -167,54 +167,26 @@ int db_checkpoint(struct db *db)
 
 int db_user_version(struct db *db, int *out)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
+    int64_t v = 0;
 
-    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        db_log_error(db, "user_version");
-        goto out;
-    }
-    *out = sqlite3_column_int(st, 0);
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
+    if (db_int(db, &v, "PRAGMA user_version", "") != 0)
+        return -1;
+    *out = (int)v;
+    return 0;
 }
 
 int db_data_version(struct db *db, int64_t *out)
 {
-    sqlite3_stmt *st = NULL;
-    int ret = -1;
+    int64_t v = 0;
 
-    if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        db_log_error(db, "data_version");
-        goto out;
-    }
+    if (db_int(db, &v, "PRAGMA data_version", "") != 0)
+        return -1;
     /* The connection's serial in the high half: a connection opened in
      * place of another (a replica's swapped file) never repeats a value
      * a cache took from the old one. */
     *out = (int64_t)(((db->serial & 0x7fffffff) << 32) |
-                     ((uint64_t)sqlite3_column_int64(st, 0) & 0xffffffff));
-    ret = 0;
-out:
-    sqlite3_finalize(st);
-    return ret;
-}
-
-sqlite3_stmt *db_prepare(struct db *db, const char *sql, const char *what)
-{
-    sqlite3_stmt *st = NULL;
-
-    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
-        db_log_error(db, what);
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
+                     ((uint64_t)v & 0xffffffff));
+    return 0;
 }
 
 /* ---- statements ---- */
@@ -503,6 +475,32 @@ json_t *db_row(sqlite3_stmt *st, const struct db_field *fields, size_t n)
 
     db_row_into(o, st, 0, fields, n);
     return o;
+}
+
+int db_rows_into(struct db *db, sqlite3_stmt *st, json_t *arr,
+                 const struct db_field *fields, size_t n, const char *what)
+{
+    int r;
+
+    if (!st)
+        return -1;
+    while ((r = db_step(db, st, what)) == 1)
+        json_array_append_new(arr, db_row(st, fields, n));
+    db_stmt_done(db, st);
+    return r < 0 ? -1 : 0;
+}
+
+int db_rows(struct db *db, sqlite3_stmt *st, const struct db_field *fields,
+            size_t n, const char *what, json_t **outp)
+{
+    json_t *arr = json_array();
+
+    if (db_rows_into(db, st, arr, fields, n, what) < 0) {
+        json_decref(arr);
+        return -1;
+    }
+    *outp = arr;
+    return 0;
 }
 
 int db_read_begin(struct db *db)

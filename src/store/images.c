@@ -463,25 +463,11 @@ static const struct db_field model_fields[] = {
 
 int images_models(struct db *db, json_t **outp)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, coalesce(title, id) FROM "
-                                   "models WHERE output_type = 'image' "
-                                   "ORDER BY 2, 1");
-    json_t *a;
-    int r;
-
-    if (!st)
-        return -1;
-    a = json_array();
-    while ((r = db_step(db, st, "images: models")) == 1)
-        json_array_append_new(a, db_row(st, model_fields,
-                                        ARRAY_SIZE(model_fields)));
-    db_stmt_done(db, st);
-    if (r < 0) {
-        json_decref(a);
-        return -1;
-    }
-    *outp = a;
-    return 0;
+    return db_rows(db,
+                   db_stmt(db, "SELECT id, coalesce(title, id) FROM models "
+                               "WHERE output_type = 'image' ORDER BY 2, 1"),
+                   model_fields, ARRAY_SIZE(model_fields), "images: models",
+                   outp);
 }
 
 /* ---- lookup ---- */
@@ -840,15 +826,9 @@ static int ipfs_history(struct db *db, const char *cid, json_t *hist)
                                     "ipfs_checks WHERE cid = ?1 ORDER BY "
                                     "time DESC, id DESC LIMIT 50",
                                 "t", cid);
-    int r;
 
-    if (!st)
-        return -1;
-    while ((r = db_step(db, st, "images: ipfs history")) == 1)
-        json_array_append_new(hist, db_row(st, check_fields,
-                                           ARRAY_SIZE(check_fields)));
-    db_stmt_done(db, st);
-    return r < 0 ? -1 : 0;
+    return db_rows_into(db, st, hist, check_fields, ARRAY_SIZE(check_fields),
+                        "images: ipfs history");
 }
 
 int images_detail(struct db *db, const char *id, const char *const *gateways,

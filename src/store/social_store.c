@@ -637,21 +637,6 @@ out:
     return ret;
 }
 
-/*
- * Appends to arr an object of fields[0..n) for every row of st (from
- * db_query; NULL when that failed, logged), then gives st back.  0 or -1.
- */
-static int rows_into(struct db *db, sqlite3_stmt *st,
-                     const struct db_field *fields, size_t n, json_t *arr)
-{
-    int r = st ? 1 : -1;
-
-    while (r == 1 && (r = db_step(db, st, NULL)) == 1)
-        json_array_append_new(arr, db_row(st, fields, n));
-    db_stmt_done(db, st);
-    return r < 0 ? -1 : 0;
-}
-
 static const struct db_field audit_fields[] = {
     { "id", DB_INT },            { "time", DB_INT },
     { "actor", DB_STR },         { "action", DB_STR },
@@ -664,12 +649,10 @@ int social_audit_json(struct db *db, int64_t before, int64_t limit,
 {
     json_t *arr = json_array();
 
-    if (rows_into(db,
-                  db_query(db, "SELECT id, time, actor, action, target, ip, "
+    if (db_rows_into(db, db_query(db, "SELECT id, time, actor, action, target, ip, "
                                "detail FROM social_audit WHERE id < ? "
                                "ORDER BY id DESC LIMIT ?",
-                           "ii", before > 0 ? before : INT64_MAX, limit),
-                  audit_fields, ARRAY_SIZE(audit_fields), arr) < 0) {
+                           "ii", before > 0 ? before : INT64_MAX, limit), arr, audit_fields, ARRAY_SIZE(audit_fields), NULL) < 0) {
         json_decref(arr);
         return -1;
     }
@@ -820,18 +803,12 @@ int social_hidden_json(struct db *db, json_t **outp)
 {
     json_t *images = json_array(), *comments = json_array();
 
-    if (rows_into(db,
-                  db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
+    if (db_rows_into(db, db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
                               "FROM social_moderation ORDER BY hidden_at "
-                              "DESC LIMIT 500"),
-                  hidden_image_fields, ARRAY_SIZE(hidden_image_fields),
-                  images) < 0 ||
-        rows_into(db,
-                  db_stmt(db, "SELECT id, task, address, body, hidden_by, "
+                              "DESC LIMIT 500"), images, hidden_image_fields, ARRAY_SIZE(hidden_image_fields), NULL) < 0 ||
+        db_rows_into(db, db_stmt(db, "SELECT id, task, address, body, hidden_by, "
                               "hidden_at FROM social_comments WHERE "
-                              "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"),
-                  hidden_comment_fields, ARRAY_SIZE(hidden_comment_fields),
-                  comments) < 0) {
+                              "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"), comments, hidden_comment_fields, ARRAY_SIZE(hidden_comment_fields), NULL) < 0) {
         json_decref(images);
         json_decref(comments);
         return -1;

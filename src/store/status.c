@@ -207,22 +207,9 @@ int status_reorgs(struct db *db, int limit, json_t **outp)
                                     "removed_rows FROM reorgs ORDER BY id "
                                     "DESC LIMIT ?",
                                 "i", (int64_t)limit);
-    json_t *arr;
-    int r;
 
-    if (!st)
-        return -1;
-    arr = json_array();
-    while ((r = db_step(db, st, "reorgs")) == 1)
-        json_array_append_new(arr, db_row(st, reorg_fields,
-                                          ARRAY_SIZE(reorg_fields)));
-    db_stmt_done(db, st);
-    if (r < 0) {
-        json_decref(arr);
-        return -1;
-    }
-    *outp = arr;
-    return 0;
+    return db_rows(db, st, reorg_fields, ARRAY_SIZE(reorg_fields), "reorgs",
+                   outp);
 }
 
 int status_coverage(struct db *db, json_t **ranges, json_t **gaps)

@@ -24,6 +24,7 @@
 
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
+#include "arbiusd/list.h"
 #include "arbiusd/log.h"
 #include "arbiusd/tmpl.h"
 #include "arbiusd/worker.h"
@@ -1462,10 +1463,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
             c->counted = 1;
             over = ip_add(srv, c->ip);
         }
-        c->next = srv->conns;
-        if (srv->conns)
-            srv->conns->prev = c;
-        srv->conns = c;
+        LIST_PUSH(&srv->conns, c, prev, next);
         if (over) {
             /* libmicrohttpd sees the end of the stream and closes it. */
             atomic_store(&c->deadline_ms, 0);
@@ -1481,12 +1479,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
     if (!c)
         return;
     pthread_mutex_lock(&srv->conns_mu);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    LIST_UNLINK(&srv->conns, c, prev, next);
     if (c->counted)
         ip_del(srv, c->ip);
     pthread_mutex_unlock(&srv->conns_mu);

@@ -24,6 +24,7 @@
 
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
+#include "arbiusd/list.h"
 #include "arbiusd/log.h"
 #include "arbiusd/params.h"
 #include "arbiusd/stats.h"
@@ -249,12 +250,7 @@ static void client_free(void *cls)
     struct stream_hub *hub = c->hub;
 
     pthread_mutex_lock(&hub->lock);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        hub->clients = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    LIST_UNLINK(&hub->clients, c, prev, next);
     hub->nclients--;
     while (c->count > 0)
         queue_pop_tail(c);
@@ -616,10 +612,7 @@ int stream_api(struct http_req *req, struct http_resp *resp)
     c->id = ++hub->serial;
     c->show = show;
     c->replay_from = -1;
-    c->next = hub->clients;
-    if (hub->clients)
-        hub->clients->prev = c;
-    hub->clients = c;
+    LIST_PUSH(&hub->clients, c, prev, next);
     hub->nclients++;
     client_enqueue(hub, c, hub->retry);
     client_enqueue(hub, c, hub->stats[show]);
