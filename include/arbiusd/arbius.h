@@ -48,8 +48,8 @@ struct arbius_submit {
 
 /* What arbius_decode_log() did with a log. */
 enum arbius_log_rc {
-    ARBIUS_LOG_KEPT = 0,      /* ev filled (maybe ST_OTHER "malformed") */
-    ARBIUS_LOG_SKIPPED = 1,   /* not a log we keep: nothing to release */
+    ARBIUS_LOG_KEPT = 0,    /* ev filled (maybe ST_OTHER "malformed") */
+    ARBIUS_LOG_SKIPPED = 1, /* not a log we keep: nothing to release */
 };
 
 /*

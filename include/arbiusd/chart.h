@@ -18,7 +18,7 @@
 #include "arbiusd/util.h"
 
 #define CHART_MAX_POINTS 100000  /* refuse larger series */
-#define CHART_MAX_BYTES ((size_t)4 << 20) /* one rendered chart, at most */
+#define CHART_MAX_BYTES  ((size_t)4 << 20) /* one rendered chart, at most */
 
 enum chart_kind {
     CHART_BARS = 1,              /* one bar per day */
@@ -46,9 +46,9 @@ int chart_svg(struct buf *out, enum chart_kind kind, const char *id,
  * context: the whole chart, or "" (logged) when it would exceed
  * CHART_MAX_BYTES or n > CHART_MAX_POINTS.  Never NULL.
  */
-json_t *chart_svg_json(enum chart_kind kind, const char *id,
-                       const char *title, const char *unit,
-                       const struct chart_point *p, size_t n);
+json_t *chart_svg_json(enum chart_kind kind, const char *id, const char *title,
+                       const char *unit, const struct chart_point *p,
+                       size_t n);
 
 /* "YYYY-MM-DD" of a day number into out (at least 16 bytes). */
 void chart_day_text(int64_t day, char *out, size_t outsz);

@@ -151,8 +151,8 @@ json_t *db_row(sqlite3_stmt *st, const struct db_field *fields, size_t n);
  * (a failed db_query) is an error.  0, or -1 after logging as what.
  */
 int db_rows_into(struct db *db, sqlite3_stmt *st, json_t *arr,
-                 const struct db_field *fields, size_t n, const char *what)
-    WARN_UNUSED;
+                 const struct db_field *fields, size_t n,
+                 const char *what) WARN_UNUSED;
 /* The same into a new array in *outp (untouched on failure). */
 int db_rows(struct db *db, sqlite3_stmt *st, const struct db_field *fields,
             size_t n, const char *what, json_t **outp /* OUT */) WARN_UNUSED;

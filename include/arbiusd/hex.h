@@ -58,8 +58,8 @@ int hex_decode_exact(const char *s, size_t len, uint8_t *out /* OUT */,
  * Parses 1 to HEX_QUANTITY_DIGITS hex digits (either case, no prefix) into
  * *out.  Returns 0, or -1 for anything else.
  */
-int hex_parse_digits(const char *s, size_t len, uint64_t *out /* OUT */)
-    WARN_UNUSED;
+int hex_parse_digits(const char *s, size_t len,
+                     uint64_t *out /* OUT */) WARN_UNUSED;
 
 /*
  * Parses a JSON-RPC quantity such as "0x1a": a "0x" prefix followed by 1 to

@@ -62,10 +62,10 @@ enum ipfs_run {
 
 /* What ipfs_mon_run() returns. */
 enum ipfs_pass_rc {
-    IPFS_PASS_ERROR = -1,   /* a database error (logged); nothing in flight
+    IPFS_PASS_ERROR = -1,  /* a database error (logged); nothing in flight
                              * was written */
-    IPFS_PASS_DONE = 0,     /* every selected CID had its round */
-    IPFS_PASS_STOPPED = 1,  /* the stop flag cut the pass short */
+    IPFS_PASS_DONE = 0,    /* every selected CID had its round */
+    IPFS_PASS_STOPPED = 1, /* the stop flag cut the pass short */
 };
 
 /*

@@ -10,25 +10,25 @@
 #include <stddef.h>
 
 /* Puts node first on the list *head (node's links are overwritten). */
-#define LIST_PUSH(head, node, prev, next)                                    \
-    do {                                                                     \
-        (node)->prev = NULL;                                                 \
-        (node)->next = *(head);                                              \
-        if (*(head))                                                         \
-            (*(head))->prev = (node);                                        \
-        *(head) = (node);                                                    \
+#define LIST_PUSH(head, node, prev, next) \
+    do {                                  \
+        (node)->prev = NULL;              \
+        (node)->next = *(head);           \
+        if (*(head))                      \
+            (*(head))->prev = (node);     \
+        *(head) = (node);                 \
     } while (0)
 
 /* Takes node off the list *head (node must be on it). */
-#define LIST_UNLINK(head, node, prev, next)                                  \
-    do {                                                                     \
-        if ((node)->prev)                                                    \
-            (node)->prev->next = (node)->next;                               \
-        else                                                                 \
-            *(head) = (node)->next;                                          \
-        if ((node)->next)                                                    \
-            (node)->next->prev = (node)->prev;                               \
-        (node)->prev = (node)->next = NULL;                                  \
+#define LIST_UNLINK(head, node, prev, next)    \
+    do {                                       \
+        if ((node)->prev)                      \
+            (node)->prev->next = (node)->next; \
+        else                                   \
+            *(head) = (node)->next;            \
+        if ((node)->next)                      \
+            (node)->next->prev = (node)->prev; \
+        (node)->prev = (node)->next = NULL;    \
     } while (0)
 
 #endif

@@ -98,7 +98,7 @@ static const struct ev_def ev_defs[] = {
 
 #define EV_COUNT ARRAY_SIZE(ev_defs)
 
-#define EV_MAX_PARAMS 8       /* the most parameters an ev_defs entry has */
+#define EV_MAX_PARAMS 8 /* the most parameters an ev_defs entry has */
 
 static struct arbius_event_sig ev_sigs[EV_COUNT];
 
@@ -244,9 +244,9 @@ static int find_event(const struct arbius_log *log)
 
 /* One parameter of an event definition: a slice of ev_def.params. */
 struct ev_param {
-    const char *name;         /* borrowed, not NUL-terminated */
+    const char *name; /* borrowed, not NUL-terminated */
     size_t len;
-    int indexed;              /* a topic, not a data word */
+    int indexed; /* a topic, not a data word */
 };
 
 /* Splits an event definition's params into out; returns how many. */
@@ -515,8 +515,8 @@ static int dec_pair(const struct arbius_log *log, int idx, const char *sub,
 }
 
 /* SolutionSubmitted: validator and task; the cid comes from calldata. */
-static int dec_solution(const struct arbius_log *log, int idx,
-                        const char *sub, struct st_event *ev)
+static int dec_solution(const struct arbius_log *log, int idx, const char *sub,
+                        struct st_event *ev)
 {
     (void)idx;
     (void)sub;
@@ -653,8 +653,8 @@ static int dec_payout(const struct arbius_log *log, int idx, const char *sub,
 }
 
 /* An AIUS Transfer (the caller checked it leaves the engine). */
-static int dec_transfer(const struct arbius_log *log, int idx,
-                        const char *sub, struct st_event *ev)
+static int dec_transfer(const struct arbius_log *log, int idx, const char *sub,
+                        struct st_event *ev)
 {
     (void)idx;
     (void)sub;
@@ -690,15 +690,14 @@ enum ev_from { EV_FROM_OTHER, EV_FROM_ENGINE, EV_FROM_TOKEN, EV_FROM_ROUTER };
 static const struct ev_typed {
     enum ev_from from;
     enum st_kind kind;
-    const char *sub;          /* the store's kind text, or NULL */
+    const char *sub; /* the store's kind text, or NULL */
     int (*decode)(const struct arbius_log *log, int idx, const char *sub,
                   struct st_event *ev);
 } ev_typed[EV_TYPED_COUNT] = {
     [EV_TASK_SUBMITTED] = { EV_FROM_ENGINE, ST_TASK, NULL, dec_task },
     [EV_TASK_RETRACTED] = { EV_FROM_ENGINE, ST_TASK_RETRACTED, NULL,
                             dec_retracted },
-    [EV_SIGNAL_COMMITMENT] = { EV_FROM_ENGINE, ST_COMMITMENT, NULL,
-                               dec_pair },
+    [EV_SIGNAL_COMMITMENT] = { EV_FROM_ENGINE, ST_COMMITMENT, NULL, dec_pair },
     [EV_SOLUTION_SUBMITTED] = { EV_FROM_ENGINE, ST_SOLUTION, NULL,
                                 dec_solution },
     [EV_SOLUTION_CLAIMED] = { EV_FROM_ENGINE, ST_CLAIM, NULL, dec_pair },
@@ -716,10 +715,10 @@ static const struct ev_typed {
                          dec_model_value },
     [EV_VALIDATOR_DEPOSIT] = { EV_FROM_ENGINE, ST_STAKE, "deposit",
                                dec_stake },
-    [EV_WITHDRAW_INITIATED] = { EV_FROM_ENGINE, ST_STAKE,
-                                "withdraw_initiated", dec_stake },
-    [EV_WITHDRAW_CANCELLED] = { EV_FROM_ENGINE, ST_STAKE,
-                                "withdraw_cancelled", dec_stake },
+    [EV_WITHDRAW_INITIATED] = { EV_FROM_ENGINE, ST_STAKE, "withdraw_initiated",
+                                dec_stake },
+    [EV_WITHDRAW_CANCELLED] = { EV_FROM_ENGINE, ST_STAKE, "withdraw_cancelled",
+                                dec_stake },
     [EV_WITHDRAW] = { EV_FROM_ENGINE, ST_STAKE, "withdraw", dec_stake },
     [EV_REWARDS_V5] = { EV_FROM_ENGINE, ST_PAYOUT, "rewards", dec_payout },
     [EV_FEES_V5] = { EV_FROM_ENGINE, ST_PAYOUT, "fees", dec_payout },

@@ -594,9 +594,9 @@ static struct txdata *find_tx(struct txdata *txs, size_t n, const char *hash)
 
 /* What call_view() got. */
 enum sc_view {
-    SC_VIEW_FAILED = -1,      /* transport or node trouble: retry the range */
-    SC_VIEW_OK = 0,           /* *out holds the return bytes */
-    SC_VIEW_NOTHING = 1,      /* the view reverted or returned no bytes */
+    SC_VIEW_FAILED = -1, /* transport or node trouble: retry the range */
+    SC_VIEW_OK = 0,      /* *out holds the return bytes */
+    SC_VIEW_NOTHING = 1, /* the view reverted or returned no bytes */
 };
 
 /* eth_call of a view(bytes32) at the latest block: the raw return bytes
@@ -617,7 +617,7 @@ static int call_view(struct scanner *sc, const uint8_t sel4[4],
                   &r, &sc->last_err);
     sc->prog.requests++;
     if (rc == RPC_ERR_RPC)
-        return SC_VIEW_NOTHING;   /* the view reverted: nothing to learn */
+        return SC_VIEW_NOTHING; /* the view reverted: nothing to learn */
     if (rc != RPC_OK)
         return SC_VIEW_FAILED;
     s = json_string_value(r);
@@ -658,8 +658,8 @@ static int enrich_task(struct scanner *sc, struct st_task *t,
     r = call_view(sc, ARBIUS_SEL_TASKS, t->id, &ret_bytes, &len);
     if (r == SC_VIEW_FAILED)
         return -1;
-    if (r == SC_VIEW_OK && arbius_decode_task_view(ret_bytes, len, t->owner,
-                                                   &t->version) == 0)
+    if (r == SC_VIEW_OK &&
+        arbius_decode_task_view(ret_bytes, len, t->owner, &t->version) == 0)
         t->input_flags |= TASK_OWNER_FROM_VIEW;
     free(ret_bytes);
     return 0;
@@ -702,8 +702,8 @@ static void enrich_model(struct st_model *m, const struct txdata *tx)
     uint8_t cid[CID_V0_LEN];
 
     if (!tx || !tx->input ||
-        arbius_decode_register(tx->input, tx->len, &tb, &tl, m->addr,
-                               m->fee) < 0)
+        arbius_decode_register(tx->input, tx->len, &tb, &tl, m->addr, m->fee) <
+            0)
         return;
     m->template_bytes = xmalloc(tl ? tl : 1);
     memcpy(m->template_bytes, tb, tl);
@@ -866,8 +866,8 @@ static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
 {
     const struct header *t = find_header(hdr, nh, to);
     uint64_t *bn = xcalloc(nh, sizeof(*bn));
-    char (*bh)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bh));
-    char (*bp)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bp));
+    char(*bh)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bh));
+    char(*bp)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bp));
     int64_t *bt = xcalloc(nh, sizeof(*bt));
     struct st_range r;
     size_t i;

@@ -54,7 +54,9 @@ int cmd_ipfs(struct config *cfg, int argc, char **argv)
     double secs;
 
     const struct cmd_flag flags[] = {
-        { "--recheck", &recheck }, { "--quiet", &quiet }, { NULL, NULL },
+        { "--recheck", &recheck },
+        { "--quiet", &quiet },
+        { NULL, NULL },
     };
 
     for (i = 1; i < argc; i++)

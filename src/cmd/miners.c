@@ -190,7 +190,9 @@ int cmd_tokens(struct config *cfg, int argc, char **argv)
     char miner[43] = "";
     int i, quiet = 0, force = 0, all = 0, ret;
     const struct cmd_flag flags[] = {
-        { "--quiet", &quiet }, { "--force", &force }, { "--all", &all },
+        { "--quiet", &quiet },
+        { "--force", &force },
+        { "--all", &all },
         { NULL, NULL },
     };
     size_t k;

@@ -81,7 +81,8 @@ static int scan_parse_args(int argc, char **argv, struct scan_args *a)
         }
     }
     if (a->have_blocks + a->have_minutes + (a->have_from || a->have_to) +
-                a->deep != 1 ||
+                a->deep !=
+            1 ||
         a->have_from != a->have_to)
         return cmd_usage_error("scan", "give exactly one of --blocks N, "
                                        "--minutes N, --from A --to B, "

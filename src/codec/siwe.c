@@ -41,9 +41,9 @@ static void fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* What next_line() found. */
 enum siwe_line {
-    SIWE_LINE_NONE = -1,      /* the text was used up: no line */
-    SIWE_LINE_LAST = 0,       /* a line that runs to the end of the text */
-    SIWE_LINE_NL = 1,         /* a line that ended with "\n" */
+    SIWE_LINE_NONE = -1, /* the text was used up: no line */
+    SIWE_LINE_LAST = 0,  /* a line that runs to the end of the text */
+    SIWE_LINE_NL = 1,    /* a line that ended with "\n" */
 };
 
 /* Takes the next line (without its "\n") into *line; returns an enum
@@ -58,7 +58,7 @@ static int next_line(struct cursor *c, struct siwe_slice *line)
     line->p = c->p;
     if (!nl) {
         line->len = (size_t)(c->end - c->p);
-        c->p = c->end + 1;  /* past the end: the next call returns NONE */
+        c->p = c->end + 1; /* past the end: the next call returns NONE */
         return SIWE_LINE_LAST;
     }
     line->len = (size_t)(nl - c->p);
@@ -104,8 +104,7 @@ static int chars_ok(const char *p, size_t n, const char *extra)
         if (ch == '%') {
             if (i + 2 >= n)
                 return 0;
-            if (hex_digit_value(p[i + 1]) < 0 ||
-                hex_digit_value(p[i + 2]) < 0)
+            if (hex_digit_value(p[i + 1]) < 0 || hex_digit_value(p[i + 2]) < 0)
                 return 0;
             i += 2;
             continue;
@@ -435,8 +434,9 @@ static int parse_preamble(struct cursor *c, struct siwe_msg *m, char *err,
     if (line.len == 0)
         return 0;
     if (!statement_ok(line.p, line.len)) {
-        fail(err, errlen, "statement: characters outside EIP-4361's set "
-                          "or too long");
+        fail(err, errlen,
+             "statement: characters outside EIP-4361's set "
+             "or too long");
         return -1;
     }
     m->statement = line;
@@ -448,7 +448,7 @@ static int parse_preamble(struct cursor *c, struct siwe_msg *m, char *err,
 }
 
 #define SIWE_STR_(x) #x
-#define SIWE_STR(x) SIWE_STR_(x)
+#define SIWE_STR(x)  SIWE_STR_(x)
 
 /*
  * The value parsers of the "Key: value" fields below.  Each checks v and
@@ -477,9 +477,8 @@ static const char *field_version(const struct siwe_slice *v,
 static const char *field_chain_id(const struct siwe_slice *v,
                                   struct siwe_msg *m)
 {
-    return parse_chain_id(v, &m->chain_id) < 0
-               ? "not a decimal number above 0"
-               : NULL;
+    return parse_chain_id(v, &m->chain_id) < 0 ? "not a decimal number above 0"
+                                               : NULL;
 }
 
 /* Nonce: SIWE_MIN_NONCE to SIWE_MAX_NONCE alphanumerics. */
@@ -488,8 +487,8 @@ static const char *field_nonce(const struct siwe_slice *v, struct siwe_msg *m)
     size_t i;
 
     if (v->len < SIWE_MIN_NONCE || v->len > SIWE_MAX_NONCE)
-        return "must be " SIWE_STR(SIWE_MIN_NONCE) " to "
-               SIWE_STR(SIWE_MAX_NONCE) " alphanumerics";
+        return "must be " SIWE_STR(SIWE_MIN_NONCE) " to " SIWE_STR(
+            SIWE_MAX_NONCE) " alphanumerics";
     for (i = 0; i < v->len; i++)
         if (!is_alpha((unsigned char)v->p[i]) &&
             !is_digit((unsigned char)v->p[i]))
@@ -634,7 +633,7 @@ static int optional_field(const struct siwe_slice *line)
 static int parse_optional(struct cursor *c, struct siwe_msg *m, int r,
                           char *err, size_t errlen)
 {
-    int next = 0;             /* siwe_optional fields before this are done */
+    int next = 0; /* siwe_optional fields before this are done */
 
     while (r == SIWE_LINE_NL) {
         struct siwe_slice line, v;

@@ -295,15 +295,15 @@ static int parse_url(const char *s)
     return 0;
 }
 
-#define CFG_NUM_TEXT 32  /* a number list item is shorter than this */
+#define CFG_NUM_TEXT 32 /* a number list item is shorter than this */
 
 /* One value being set: what the parsers of cfg_types[] get. */
 struct cfg_set {
     struct config *c;
     const struct cfg_key *k;
-    void *field;              /* the key's field in *c */
-    const char *value;        /* the text, as in the INI file */
-    char *err;                /* the reason on failure, without location */
+    void *field;       /* the key's field in *c */
+    const char *value; /* the text, as in the INI file */
+    char *err;         /* the reason on failure, without location */
     size_t errlen;
 };
 
@@ -460,8 +460,10 @@ static int cfg_set_profile(const struct cfg_set *s)
     for (i = 0; i < ARRAY_SIZE(profiles); i++)
         if (strcmp(s->value, profiles[i].name) == 0)
             return 0;
-    return cfg_fail(s, "\"%s\" is not one of arbitrum-one, arbitrum-nova-v2, "
-                    "arbitrum-nova-v1", s->value);
+    return cfg_fail(s,
+                    "\"%s\" is not one of arbitrum-one, arbitrum-nova-v2, "
+                    "arbitrum-nova-v1",
+                    s->value);
 }
 
 /* CFG_U64: a whole number within the key's [min, max]. */
@@ -497,8 +499,10 @@ static int cfg_set_addr_opt(const struct cfg_set *s)
         return 0;
     }
     if (parse_addr(s->value, s->field) < 0)
-        return cfg_fail(s, "\"%s\" is not an address (0x and 40 hex digits) "
-                        "or none", s->value);
+        return cfg_fail(s,
+                        "\"%s\" is not an address (0x and 40 hex digits) "
+                        "or none",
+                        s->value);
     s->c->has_router = 1;
     return 0;
 }
@@ -577,8 +581,10 @@ static int list_check_name(const struct cfg_set *s, char *item)
     while (nl && isspace((unsigned char)eq[nl]))
         nl--;
     if (nl == 0 || nl > 64 || strchr(eq + 1, '='))
-        return cfg_fail(s, "\"%s\": the name must be 1 to 64 characters "
-                        "without '='", item);
+        return cfg_fail(s,
+                        "\"%s\": the name must be 1 to 64 characters "
+                        "without '='",
+                        item);
     for (i = 0; i < 66; i++)
         item[i] = (char)tolower((unsigned char)item[i]);
     return 0;
@@ -605,15 +611,13 @@ static int list_check_item(const struct cfg_set *s, char *item)
         for (i = 0; item[i]; i++)
             item[i] = (char)tolower((unsigned char)item[i]);
         return 0;
-    case CFG_NAMES:
-        return list_check_name(s, item);
+    case CFG_NAMES: return list_check_name(s, item);
     case CFG_IPS:
         if (inet_pton(AF_INET, item, ip) != 1 &&
             inet_pton(AF_INET6, item, ip) != 1)
             return cfg_fail(s, "\"%s\" is not an IP address", item);
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -683,9 +687,9 @@ static int cfg_set_nums(const struct cfg_set *s)
 
 /* How a field of each type is held in struct config. */
 enum cfg_hold {
-    CFG_HOLD_VALUE,  /* a plain value: nothing to free */
-    CFG_HOLD_TEXT,   /* char *: the accepted text itself, owned */
-    CFG_HOLD_LIST,   /* struct config_list of owned strings */
+    CFG_HOLD_VALUE, /* a plain value: nothing to free */
+    CFG_HOLD_TEXT,  /* char *: the accepted text itself, owned */
+    CFG_HOLD_LIST,  /* struct config_list of owned strings */
 };
 
 /* Per type (index = enum cfg_type): its parser and how its field is held. */
@@ -1105,11 +1109,8 @@ void config_release(struct config *c)
             free(*(char **)field);
             *(char **)field = NULL;
             break;
-        case CFG_HOLD_LIST:
-            list_release(field);
-            break;
-        case CFG_HOLD_VALUE:
-            break;
+        case CFG_HOLD_LIST: list_release(field); break;
+        case CFG_HOLD_VALUE: break;
         }
     }
 }

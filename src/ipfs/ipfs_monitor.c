@@ -669,10 +669,10 @@ static void reap(struct ipfs_mon *m)
 /* Where a pass stands between turns of its loop. */
 struct pass_loop {
     enum ipfs_run mode;
-    int all;                   /* every CID, not only the due ones */
-    int64_t now;               /* wall time the due CIDs are read at */
-    int64_t knc, krow;         /* keyset position of the next read */
-    bool exhausted;            /* the last read found no more CIDs */
+    int all;           /* every CID, not only the due ones */
+    int64_t now;       /* wall time the due CIDs are read at */
+    int64_t knc, krow; /* keyset position of the next read */
+    bool exhausted;    /* the last read found no more CIDs */
     uint64_t last_flush, last_progress, last_look, last_discover; /* ms */
 };
 

@@ -25,10 +25,10 @@
 
 /* What a public call asks for (each reader uses the members it needs). */
 struct req {
-    const char *key;             /* address, model id, or users sort */
-    int64_t window;              /* active window (seconds) */
-    int64_t seconds;             /* miners_recent: the period */
-    char *const *names;          /* model-name overrides (modelnames.h) */
+    const char *key;    /* address, model id, or users sort */
+    int64_t window;     /* active window (seconds) */
+    int64_t seconds;    /* miners_recent: the period */
+    char *const *names; /* model-name overrides (modelnames.h) */
     size_t nn;
 };
 
@@ -166,12 +166,12 @@ static int64_t each_row(struct db *db, sqlite3_stmt *st,
  * to arr, or sets them on into; and adds its amount columns to sums.
  */
 struct walk {
-    json_t *arr;                 /* rows appended here, */
-    json_t *into;                /* or set on this object (or neither) */
-    const struct db_field *f;    /* fields of columns 0 .. nf - 1 */
+    json_t *arr;              /* rows appended here, */
+    json_t *into;             /* or set on this object (or neither) */
+    const struct db_field *f; /* fields of columns 0 .. nf - 1 */
     size_t nf;
-    int col, nsum;               /* amount columns col .. col + nsum - 1 */
-    struct u256 sum[2];          /* their exact sums */
+    int col, nsum;      /* amount columns col .. col + nsum - 1 */
+    struct u256 sum[2]; /* their exact sums */
 };
 
 /* each_row() callback of struct walk ctx. */
@@ -181,8 +181,9 @@ static int walk_row(sqlite3_stmt *st, void *ctx)
     int k;
 
     for (k = 0; k < w->nsum; k++)
-        if (dec_add_into(&w->sum[k], (const char *)sqlite3_column_text(
-                                         st, w->col + k)) < 0)
+        if (dec_add_into(&w->sum[k],
+                         (const char *)sqlite3_column_text(st, w->col + k)) <
+            0)
             return -1;
     if (w->arr)
         json_array_append_new(w->arr, db_row(st, w->f, w->nf));
@@ -224,15 +225,15 @@ static int sum_into(struct db *db, sqlite3_stmt *st, struct u256 *out)
 struct named {
     const struct db_field *head, *rest;
     size_t nhead, nrest;
-    const char *key;             /* "name" or "model_name" */
+    const char *key; /* "name" or "model_name" */
 };
 
 /* Sets spec's fields of the current row of st on o. */
 static void named_row_into(json_t *o, sqlite3_stmt *st,
                            const struct named *spec, const struct req *rq)
 {
-    const char *id = (const char *)sqlite3_column_text(
-        st, (int)spec->nhead - 1);
+    const char *id =
+        (const char *)sqlite3_column_text(st, (int)spec->nhead - 1);
 
     db_row_into(o, st, 0, spec->head, spec->nhead);
     json_object_set_new(o, spec->key, name_json(id, rq));
@@ -401,13 +402,13 @@ struct mrow {
     struct hist lat[2];          /* solve, claim lag */
     int64_t *samp[2];            /* 24h: raw samples */
     size_t nsamp[2], csamp[2];
-    int64_t sort_lat;            /* 2 x median solve, INT64_MAX none */
+    int64_t sort_lat; /* 2 x median solve, INT64_MAX none */
 };
 
 struct mset {
     struct mrow *rows;
     size_t n, cap;
-    json_t *index;               /* address -> row number */
+    json_t *index; /* address -> row number */
 };
 
 /* The row of addr, added (zeroed) if new.  Borrowed until the next call. */
@@ -462,14 +463,15 @@ static void samp_add(struct mrow *r, int k, int64_t v)
 /* 1 if r has a solution, a claim or an earning in the window. */
 static int mrow_listed(const struct mrow *r)
 {
-    return r->solutions != 0 || r->claims != 0 ||
-           !u256_is_zero(&r->fees) || !u256_is_zero(&r->rewards);
+    return r->solutions != 0 || r->claims != 0 || !u256_is_zero(&r->fees) ||
+           !u256_is_zero(&r->rewards);
 }
 
 static const char *const WINDOW_TEXT[] = { "24h", "7d", "30d", "all" };
 static const char *const SORT_TEXT[] = { "solutions", "earnings", "latency" };
 static const char *const MEDIAN_KEY[] = {
-    "median_solve_seconds", "median_claim_lag_seconds",
+    "median_solve_seconds",
+    "median_claim_lag_seconds",
 };
 
 /* The index of s in texts[0..n), or -1. */
@@ -568,8 +570,7 @@ static void set_counts(struct mrow *r, sqlite3_stmt *st, int c)
 /* Fees and rewards (wei texts) added from columns c, c + 1. */
 static int add_amounts(struct mrow *r, sqlite3_stmt *st, int c)
 {
-    if (dec_add_into(&r->fees, (const char *)sqlite3_column_text(st, c)) <
-            0 ||
+    if (dec_add_into(&r->fees, (const char *)sqlite3_column_text(st, c)) < 0 ||
         dec_add_into(&r->rewards,
                      (const char *)sqlite3_column_text(st, c + 1)) < 0)
         return -1;
@@ -629,8 +630,7 @@ static int row_claim(struct mrow *r, sqlite3_stmt *st)
 /* One earning of the 24h window: (kind, amount). */
 static int row_earning(struct mrow *r, sqlite3_stmt *st)
 {
-    int rew = strcmp((const char *)sqlite3_column_text(st, 1), "rewards") ==
-              0;
+    int rew = strcmp((const char *)sqlite3_column_text(st, 1), "rewards") == 0;
 
     return dec_add_into(rew ? &r->rewards : &r->fees,
                         (const char *)sqlite3_column_text(st, 2));
@@ -638,17 +638,17 @@ static int row_earning(struct mrow *r, sqlite3_stmt *st)
 
 /* One read of the leaderboard's figures, for the windows in its mask. */
 struct pass {
-    unsigned windows;            /* 1 << enum an_window */
+    unsigned windows; /* 1 << enum an_window */
     const char *sql;
-    const char *fmt;             /* "ii": ?1, ?2 are the window's bounds */
+    const char *fmt; /* "ii": ?1, ?2 are the window's bounds */
     int (*row)(struct mrow *r, sqlite3_stmt *st);
 };
 
-#define W_24H (1u << AN_24H)
+#define W_24H  (1u << AN_24H)
 #define W_DAYS ((1u << AN_7D) | (1u << AN_30D))
-#define W_ALL (1u << AN_ALL)
-#define SQL_MINERS                                                          \
-    "SELECT address, first_time, last_time, solutions, claims, fees, "      \
+#define W_ALL  (1u << AN_ALL)
+#define SQL_MINERS                                                     \
+    "SELECT address, first_time, last_time, solutions, claims, fees, " \
     "rewards FROM miners"
 
 /*
@@ -662,17 +662,20 @@ static const struct pass PASSES[] = {
     { W_24H,
       "SELECT s.validator, s.time - t.time FROM solutions s "
       "LEFT JOIN tasks t ON t.id = s.task "
-      "WHERE s.time > ?1 AND s.time <= ?2", "ii", row_solve },
+      "WHERE s.time > ?1 AND s.time <= ?2",
+      "ii", row_solve },
     { W_24H,
       "SELECT validator, claim_time - time FROM solutions "
-      "WHERE claim_time > ?1 AND claim_time <= ?2", "ii", row_claim },
+      "WHERE claim_time > ?1 AND claim_time <= ?2",
+      "ii", row_claim },
     { W_24H,
       "SELECT addr, kind, amount FROM earnings "
-      "WHERE time > ?1 AND time <= ?2 AND role = 'validator'", "ii",
-      row_earning },
+      "WHERE time > ?1 AND time <= ?2 AND role = 'validator'",
+      "ii", row_earning },
     { W_DAYS,
       "SELECT address, sum(solutions), sum(claims) FROM miner_daily "
-      "WHERE day BETWEEN ?1 AND ?2 GROUP BY address", "ii", row_counts },
+      "WHERE day BETWEEN ?1 AND ?2 GROUP BY address",
+      "ii", row_counts },
     { W_DAYS,
       "SELECT address, fees, rewards FROM miner_daily "
       "WHERE day BETWEEN ?1 AND ?2 AND (fees != '0' OR rewards != '0')",
@@ -680,10 +683,12 @@ static const struct pass PASSES[] = {
     { W_DAYS,
       "SELECT address, kind, secs, sum(n) FROM miner_latency "
       "WHERE day BETWEEN ?1 AND ?2 GROUP BY address, kind, secs "
-      "ORDER BY address, kind, secs", "ii", row_latency },
+      "ORDER BY address, kind, secs",
+      "ii", row_latency },
     { W_ALL,
       "SELECT address, kind, secs, n FROM miner_latency "
-      "WHERE day = -1 ORDER BY address, kind, secs", "", row_latency },
+      "WHERE day = -1 ORDER BY address, kind, secs",
+      "", row_latency },
 };
 
 struct collect {
@@ -758,10 +763,12 @@ static void day_flush(struct day_acc *a)
 {
     if (a->day == INT64_MIN)
         return;
-    json_array_append_new(a->arr, json_pack(
-        "{s:I,s:I,s:I,s:o,s:o}", "day", (json_int_t)a->day,
-        "solutions", (json_int_t)a->ns, "claims", (json_int_t)a->nc,
-        "fees", u256_json(&a->fees), "rewards", u256_json(&a->rewards)));
+    json_array_append_new(a->arr, json_pack("{s:I,s:I,s:I,s:o,s:o}", "day",
+                                            (json_int_t)a->day, "solutions",
+                                            (json_int_t)a->ns, "claims",
+                                            (json_int_t)a->nc, "fees",
+                                            u256_json(&a->fees), "rewards",
+                                            u256_json(&a->rewards)));
 }
 
 /* A row (day, solutions, claims, fees, rewards), ordered by day. */
@@ -778,8 +785,7 @@ static int daily_row(sqlite3_stmt *st, void *ctx)
     }
     a->ns += sqlite3_column_int64(st, 1);
     a->nc += sqlite3_column_int64(st, 2);
-    if (dec_add_into(&a->fees, (const char *)sqlite3_column_text(st, 3)) <
-            0 ||
+    if (dec_add_into(&a->fees, (const char *)sqlite3_column_text(st, 3)) < 0 ||
         dec_add_into(&a->rewards, (const char *)sqlite3_column_text(st, 4)) <
             0)
         return -1;
@@ -827,8 +833,8 @@ static int miners_totals(struct mset *m, json_t **outp /* OUT */)
         tcl += r->claims;
         listed++;
     }
-    o = json_pack("{s:I,s:I,s:I}", "miners", (json_int_t)listed,
-                  "solutions", (json_int_t)tsol, "claims", (json_int_t)tcl);
+    o = json_pack("{s:I,s:I,s:I}", "miners", (json_int_t)listed, "solutions",
+                  (json_int_t)tsol, "claims", (json_int_t)tcl);
     if (set_earnings(o, &tf, &tr, "earnings") < 0) {
         json_decref(o);
         return -1;
@@ -853,9 +859,9 @@ static json_t *miners_list(struct mset *m, int64_t t, int64_t active_window)
         if (!mrow_listed(r))
             continue;
         e = json_pack("{s:I,s:s,s:I,s:I}", "rank", (json_int_t)++rank,
-                      "address", r->addr,
-                      "solutions", (json_int_t)r->solutions,
-                      "claims", (json_int_t)r->claims);
+                      "address", r->addr, "solutions",
+                      (json_int_t)r->solutions, "claims",
+                      (json_int_t)r->claims);
         json_array_append_new(list, e);
         if (set_earnings(e, &r->fees, &r->rewards, "earnings") < 0) {
             json_decref(list);
@@ -885,7 +891,9 @@ static int miners_in_txn(struct db *db, enum an_window w,
                          int64_t active_window, json_t *outs[3])
 {
     static int (*const cmp[3])(const void *, const void *) = {
-        cmp_by_solutions, cmp_by_earnings, cmp_by_latency,
+        cmp_by_solutions,
+        cmp_by_earnings,
+        cmp_by_latency,
     };
     struct mset m = { 0 };
     json_t *o = json_object(), *days = new_list(o, "daily"), *totals = NULL;
@@ -902,8 +910,8 @@ static int miners_in_txn(struct db *db, enum an_window w,
     if (miners_collect(db, w, lo, hi, &m) < 0 ||
         miners_totals(&m, &totals) < 0 ||
         ((w == AN_7D || w == AN_30D) &&
-         daily_fold(db, db_query(db, SQL_DAILY_TOTALS, "ii", lo, hi),
-                    days) < 0))
+         daily_fold(db, db_query(db, SQL_DAILY_TOTALS, "ii", lo, hi), days) <
+             0))
         goto out;
     json_object_set_new(o, "window", json_string(WINDOW_TEXT[w]));
     json_object_set_new(o, "active_window_hours",
@@ -983,11 +991,11 @@ static const char SQL_MINER[] =
     "(SELECT count(*) FROM votes WHERE voter = ?1) "
     "FROM miners WHERE address = ?1";
 static const struct db_field miner_fields[] = {
-    { "address", DB_STR },       { "first_seen", DB_INT },
-    { "last_seen", DB_INT },     { "active", DB_BOOL },
-    { "solutions", DB_INT },     { "claims", DB_INT },
-    { "unclaimed", DB_INT },     { "task_owner", DB_BOOL },
-    { "commitments", DB_INT },   { "contestations_against", DB_INT },
+    { "address", DB_STR },          { "first_seen", DB_INT },
+    { "last_seen", DB_INT },        { "active", DB_BOOL },
+    { "solutions", DB_INT },        { "claims", DB_INT },
+    { "unclaimed", DB_INT },        { "task_owner", DB_BOOL },
+    { "commitments", DB_INT },      { "contestations_against", DB_INT },
     { "contestations_by", DB_INT }, { "votes", DB_INT },
 };
 
@@ -1000,14 +1008,17 @@ static const char SQL_MINER_ERAS[] =
     "SELECT era, fees, rewards FROM earnings_totals "
     "WHERE address = ?1 AND role = 'validator' ORDER BY era";
 static const struct db_field era_fields[] = {
-    { "era", DB_INT }, { "fees", DB_STR }, { "rewards", DB_STR },
+    { "era", DB_INT },
+    { "fees", DB_STR },
+    { "rewards", DB_STR },
 };
 
 static const struct db_field id_field[] = { { "id", DB_STR } };
 static const struct db_field solutions_field[] = { { "solutions", DB_INT } };
 static const struct db_field tasks_field[] = { { "tasks", DB_INT } };
 static const struct db_field recent_head[] = {
-    { "task", DB_STR }, { "model", DB_STR },
+    { "task", DB_STR },
+    { "model", DB_STR },
 };
 
 static const char SQL_MINER_MODELS[] =
@@ -1024,9 +1035,8 @@ static const char SQL_MINER_STAKE[] =
     "SELECT kind, block, time, tx, addr, validator, amount "
     "FROM stake_events WHERE validator = ?1 ORDER BY 2 DESC LIMIT 100";
 static const struct db_field stake_fields[] = {
-    { "kind", DB_STR },          { "block", DB_INT },
-    { "time", DB_INT },          { "tx", DB_STR },
-    { "addr", DB_STR },          { "validator", DB_STR },
+    { "kind", DB_STR },   { "block", DB_INT }, { "time", DB_INT },
+    { "tx", DB_STR },     { "addr", DB_STR },  { "validator", DB_STR },
     { "amount", DB_STR },
 };
 
@@ -1041,12 +1051,11 @@ static const char SQL_MINER_RECENT[] =
     "LEFT JOIN tasks t ON t.id = s.task LEFT JOIN models m ON m.id = t.model "
     "WHERE s.validator = ?1 ORDER BY s.block DESC, s.log_index DESC LIMIT ?2";
 static const struct db_field miner_recent_rest[] = {
-    { "cid", DB_STR },           { "output_file", DB_STR },
-    { "output_type", DB_STR },   { "time", DB_INT },
-    { "claimed", DB_BOOL },      { "latency", DB_INT },
+    { "cid", DB_STR },  { "output_file", DB_STR }, { "output_type", DB_STR },
+    { "time", DB_INT }, { "claimed", DB_BOOL },    { "latency", DB_INT },
 };
 static const struct named MINER_RECENT = {
-    recent_head, miner_recent_rest, 2, ARRAY_SIZE(miner_recent_rest),
+    recent_head,  miner_recent_rest, 2, ARRAY_SIZE(miner_recent_rest),
     "model_name",
 };
 
@@ -1074,8 +1083,11 @@ static int miner_medians(struct db *db, const char *addr, json_t *o)
 static int miner_earnings(struct db *db, const char *addr, json_t *o)
 {
     json_t *e = json_object();
-    struct walk w = { .arr = json_array(), .f = era_fields,
-                      .nf = ARRAY_SIZE(era_fields), .col = 1, .nsum = 2 };
+    struct walk w = { .arr = json_array(),
+                      .f = era_fields,
+                      .nf = ARRAY_SIZE(era_fields),
+                      .col = 1,
+                      .nsum = 2 };
 
     json_object_set_new(o, "earnings", e);
     if (walk(db, db_query(db, SQL_MINER_ERAS, "t", addr), &w) < 0 ||
@@ -1092,7 +1104,8 @@ static int miner_earnings(struct db *db, const char *addr, json_t *o)
 static int miner_fill(struct db *db, const struct req *rq, json_t *o)
 {
     const char *addr = rq->key;
-    struct walk w = { .into = o, .f = miner_fields,
+    struct walk w = { .into = o,
+                      .f = miner_fields,
                       .nf = ARRAY_SIZE(miner_fields) };
     int64_t t, n;
 
@@ -1102,8 +1115,8 @@ static int miner_fill(struct db *db, const struct req *rq, json_t *o)
     if (n <= 0)
         return n < 0 ? -1 : 1;
     if (miner_medians(db, addr, o) < 0 || miner_earnings(db, addr, o) < 0 ||
-        named_into(db, db_query(db, SQL_MINER_MODELS, "t", addr), o,
-                   "models", &MINER_MODELS, rq) < 0 ||
+        named_into(db, db_query(db, SQL_MINER_MODELS, "t", addr), o, "models",
+                   &MINER_MODELS, rq) < 0 ||
         rows_into(db, db_query(db, SQL_MINER_STAKE, "t", addr),
                   new_list(o, "stake_events"), stake_fields,
                   ARRAY_SIZE(stake_fields)) < 0 ||
@@ -1111,16 +1124,18 @@ static int miner_fill(struct db *db, const struct req *rq, json_t *o)
         daily_fold(db, db_query(db, SQL_MINER_DAILY, "t", addr),
                    new_list(o, "daily")) < 0)
         return -1;
-    return named_into(db, db_query(db, SQL_MINER_RECENT, "ti", addr,
-                                   (int64_t)AN_RECENT),
+    return named_into(db,
+                      db_query(db, SQL_MINER_RECENT, "ti", addr,
+                               (int64_t)AN_RECENT),
                       o, "recent", &MINER_RECENT, rq);
 }
 
 int analytics_miner(struct db *db, const char *addr, int64_t window,
                     char *const *names, size_t nnames, json_t **outp)
 {
-    struct req rq = { .key = addr, .window = window, .names = names,
-                      .nn = nnames };
+    struct req rq = {
+        .key = addr, .window = window, .names = names, .nn = nnames
+    };
 
     return reply(db, miner_fill, &rq, outp);
 }
@@ -1128,20 +1143,23 @@ int analytics_miner(struct db *db, const char *addr, int64_t window,
 /* ---- users ---- */
 
 /* A users row and whether the address is a miner too (columns 0..6). */
-#define SQL_USER_COLS                                                       \
-    "SELECT u.address, u.tasks, u.tasks_human, u.fees, u.first_time, "      \
+#define SQL_USER_COLS                                                  \
+    "SELECT u.address, u.tasks, u.tasks_human, u.fees, u.first_time, " \
     "u.last_time, m.address IS NOT NULL"
-#define SQL_USER_FROM                                                       \
+#define SQL_USER_FROM \
     " FROM users u LEFT JOIN miners m ON m.address = u.address "
-#define SQL_USERS(order)                                                    \
+#define SQL_USERS(order) \
     SQL_USER_COLS SQL_USER_FROM "ORDER BY " order " LIMIT ?1"
 
 static const struct db_field user_fields[] = {
-    { "address", DB_STR },       { "tasks", DB_INT },
-    { "tasks_human", DB_INT },   { "fees", DB_STR },
+    { "address", DB_STR },
+    { "tasks", DB_INT },
+    { "tasks_human", DB_INT },
+    { "fees", DB_STR },
 };
 static const struct db_field user_fields2[] = {
-    { "first_seen", DB_INT },    { "last_seen", DB_INT },
+    { "first_seen", DB_INT },
+    { "last_seen", DB_INT },
     { "miner", DB_BOOL },
 };
 
@@ -1181,7 +1199,9 @@ static int users_fill(struct db *db, const struct req *rq, json_t *o)
     json_object_set_new(o, "sort", json_string(rq->key));
     json_object_set_new(o, "total", json_integer(n));
     return each_row(db, db_query(db, sql, "i", (int64_t)AN_LIST_MAX),
-                    user_append, arr) < 0 ? -1 : 0;
+                    user_append, arr) < 0
+               ? -1
+               : 0;
 }
 
 int analytics_users(struct db *db, const char *sort, json_t **outp)
@@ -1194,7 +1214,8 @@ int analytics_users(struct db *db, const char *sort, json_t **outp)
 static const char SQL_USER[] =
     SQL_USER_COLS ", u.solved, u.images" SQL_USER_FROM "WHERE u.address = ?1";
 static const struct db_field user_counts[] = {
-    { "solved", DB_INT }, { "images", DB_INT },
+    { "solved", DB_INT },
+    { "images", DB_INT },
 };
 
 static const char SQL_USER_REWARDS[] =
@@ -1216,13 +1237,13 @@ static const char SQL_USER_RECENT[] =
     "ON m.id = t.model WHERE t.owner = ?1 "
     "ORDER BY t.block DESC, t.log_index DESC LIMIT ?2";
 static const struct db_field user_recent_rest[] = {
-    { "fee", DB_STR },           { "time", DB_INT },
-    { "prompt", DB_STR },        { "cid", DB_STR },
-    { "output_file", DB_STR },   { "output_type", DB_STR },
+    { "fee", DB_STR },         { "time", DB_INT },
+    { "prompt", DB_STR },      { "cid", DB_STR },
+    { "output_file", DB_STR }, { "output_type", DB_STR },
     { "solved", DB_BOOL },
 };
 static const struct named USER_RECENT = {
-    recent_head, user_recent_rest, 2, ARRAY_SIZE(user_recent_rest),
+    recent_head,  user_recent_rest, 2, ARRAY_SIZE(user_recent_rest),
     "model_name",
 };
 
@@ -1251,11 +1272,12 @@ static int user_fill(struct db *db, const struct req *rq, json_t *o)
         return -1;
     json_object_set_new(o, "owner_rewards", u256_json(&rew));
     json_object_set_new(o, "owner_rewards_aius", u256_aius_json(&rew));
-    if (named_into(db, db_query(db, SQL_USER_MODELS, "t", addr), o,
-                   "models", &USER_MODELS, rq) < 0)
+    if (named_into(db, db_query(db, SQL_USER_MODELS, "t", addr), o, "models",
+                   &USER_MODELS, rq) < 0)
         return -1;
-    return named_into(db, db_query(db, SQL_USER_RECENT, "ti", addr,
-                                   (int64_t)AN_RECENT),
+    return named_into(db,
+                      db_query(db, SQL_USER_RECENT, "ti", addr,
+                               (int64_t)AN_RECENT),
                       o, "recent", &USER_RECENT, rq);
 }
 
@@ -1273,8 +1295,10 @@ int analytics_user(struct db *db, const char *addr, char *const *names,
 #define SQL_MODEL_COLS "SELECT id, title, output_type, output_file, fee, rate"
 
 static const struct db_field model_fields[] = {
-    { "title", DB_STR },         { "output_type", DB_STR },
-    { "output_file", DB_STR },   { "fee", DB_STR },
+    { "title", DB_STR },
+    { "output_type", DB_STR },
+    { "output_file", DB_STR },
+    { "fee", DB_STR },
 };
 static const struct db_field rate_field[] = { { "rate", DB_STR } };
 static const struct named MODEL = {
@@ -1286,7 +1310,9 @@ static const char SQL_MODEL_SUMS[] =
     "SELECT CAST(total(tasks) AS INTEGER), CAST(total(solved) AS INTEGER), "
     "CAST(total(claims) AS INTEGER) FROM daily WHERE model = ?1";
 static const struct db_field model_sums[] = {
-    { "tasks", DB_INT }, { "solutions", DB_INT }, { "claims", DB_INT },
+    { "tasks", DB_INT },
+    { "solutions", DB_INT },
+    { "claims", DB_INT },
 };
 
 static const char SQL_MODEL_FEES[] =
@@ -1297,9 +1323,9 @@ static const char SQL_MODEL_FEES[] =
 struct model_walk {
     struct db *db;
     const struct req *rq;
-    json_t *arr;                 /* the list, or NULL: */
-    json_t *o;                   /* the reply */
-    json_t *as_of;               /* borrowed */
+    json_t *arr;   /* the list, or NULL: */
+    json_t *o;     /* the reply */
+    json_t *as_of; /* borrowed */
 };
 
 /*
@@ -1310,7 +1336,8 @@ struct model_walk {
 static int model_into(struct model_walk *mw, sqlite3_stmt *st, json_t *o)
 {
     const char *id = (const char *)sqlite3_column_text(st, 0);
-    struct walk w = { .into = o, .f = model_sums,
+    struct walk w = { .into = o,
+                      .f = model_sums,
                       .nf = ARRAY_SIZE(model_sums) };
     struct u256 fees;
 
@@ -1318,8 +1345,7 @@ static int model_into(struct model_walk *mw, sqlite3_stmt *st, json_t *o)
     set_aius(o, "fee_aius", st, 4);
     db_row_into(o, st, 5, rate_field, 1);
     if (walk(mw->db, db_query(mw->db, SQL_MODEL_SUMS, "t", id), &w) < 0 ||
-        sum_into(mw->db, db_query(mw->db, SQL_MODEL_FEES, "t", id),
-                 &fees) < 0)
+        sum_into(mw->db, db_query(mw->db, SQL_MODEL_FEES, "t", id), &fees) < 0)
         return -1;
     json_object_set_new(o, "task_fees", u256_json(&fees));
     json_object_set_new(o, "task_fees_aius", u256_aius_json(&fees));
@@ -1411,19 +1437,22 @@ static json_t *template_json(const char *text)
 
         if (!json_is_object(v))
             continue;
-        json_array_append_new(fields, json_pack(
-            "{s:O,s:O,s:b,s:O,s:O}", "variable", str_member(v, "variable"),
-            "type", str_member(v, "type"),
-            "required", json_is_true(json_object_get(v, "required")),
-            "default", def ? def : json_null(),
-            "description", str_member(v, "description")));
+        json_array_append_new(fields,
+                              json_pack("{s:O,s:O,s:b,s:O,s:O}", "variable",
+                                        str_member(v, "variable"), "type",
+                                        str_member(v, "type"), "required",
+                                        json_is_true(
+                                            json_object_get(v, "required")),
+                                        "default", def ? def : json_null(),
+                                        "description",
+                                        str_member(v, "description")));
     }
     json_array_foreach(json_object_get(j, "output"), i, v) {
         if (!json_is_object(v))
             continue;
-        json_array_append_new(outs, json_pack(
-            "{s:O,s:O}", "filename", str_member(v, "filename"),
-            "type", str_member(v, "type")));
+        json_array_append_new(outs, json_pack("{s:O,s:O}", "filename",
+                                              str_member(v, "filename"),
+                                              "type", str_member(v, "type")));
     }
     json_decref(j);
     return json_pack("{s:o,s:o}", "fields", fields, "outputs", outs);
@@ -1431,12 +1460,15 @@ static json_t *template_json(const char *text)
 
 static const char SQL_MODEL[] =
     SQL_MODEL_COLS ", addr, cid, block, time, tx, template_json "
-    "FROM models WHERE id = ?1";
+                   "FROM models WHERE id = ?1";
 static const struct db_field model_more[] = {
-    { "addr", DB_STR }, { "cid", DB_STR },
+    { "addr", DB_STR },
+    { "cid", DB_STR },
 };
 static const struct db_field registered_fields[] = {
-    { "block", DB_INT }, { "time", DB_INT }, { "tx", DB_STR },
+    { "block", DB_INT },
+    { "time", DB_INT },
+    { "tx", DB_STR },
 };
 
 /* The one model's row: model_into, then as_of, addr, cid, registered,
@@ -1452,12 +1484,11 @@ static int model_row(sqlite3_stmt *st, void *ctx)
     }
     json_object_set(mw->o, "as_of", mw->as_of);
     db_row_into(mw->o, st, 6, model_more, ARRAY_SIZE(model_more));
-    db_row_into(reg, st, 8, registered_fields,
-                ARRAY_SIZE(registered_fields));
+    db_row_into(reg, st, 8, registered_fields, ARRAY_SIZE(registered_fields));
     json_object_set_new(mw->o, "registered", reg);
     json_object_set_new(mw->o, "template",
-                        template_json((const char *)sqlite3_column_text(
-                            st, 11)));
+                        template_json(
+                            (const char *)sqlite3_column_text(st, 11)));
     return 0;
 }
 
@@ -1465,15 +1496,18 @@ static const char SQL_MODEL_DAILY[] =
     "SELECT day, tasks, solved, claims FROM daily WHERE model = ?1 "
     "ORDER BY day";
 static const struct db_field model_day_fields[] = {
-    { "day", DB_INT },           { "tasks", DB_INT },
-    { "solutions", DB_INT },     { "claims", DB_INT },
+    { "day", DB_INT },
+    { "tasks", DB_INT },
+    { "solutions", DB_INT },
+    { "claims", DB_INT },
 };
 
 static const char SQL_MODEL_MINERS[] =
     "SELECT address, sum(solutions) FROM miner_daily WHERE model = ?1 "
     "GROUP BY address HAVING sum(solutions) > 0 ORDER BY 2 DESC, 1 LIMIT 20";
 static const struct db_field address_solutions[] = {
-    { "address", DB_STR }, { "solutions", DB_INT },
+    { "address", DB_STR },
+    { "solutions", DB_INT },
 };
 
 /* analytics_model inside the read transaction: 1 if rq->key is not a
@@ -1522,8 +1556,10 @@ int analytics_paid_between(struct db *db, int64_t t0, int64_t t1, int show,
 {
     struct u256 sum;
 
-    if (sum_into(db, db_query(db, SQL_PAID, "iii", t0, t1,
-                              (int64_t)(show ? 1 : 0)), &sum) < 0)
+    if (sum_into(db,
+                 db_query(db, SQL_PAID, "iii", t0, t1,
+                          (int64_t)(show ? 1 : 0)),
+                 &sum) < 0)
         return -1;
     if (u256_to_dec(&sum, out, 80) < 0) {
         log_warnx("analytics: payout sum does not fit");
@@ -1542,10 +1578,10 @@ static const char SQL_RECENT_MINERS[] =
     "m.solutions, m.claims, m.first_time, m.last_time, m.last_time > ?2 "
     "FROM miners m WHERE m.last_time > ?1 ORDER BY 2 DESC, 1";
 static const struct db_field recent_miner_fields[] = {
-    { "address", DB_STR },       { "solutions", DB_INT },
-    { "claims", DB_INT },        { "total_solutions", DB_INT },
-    { "total_claims", DB_INT },  { "first_seen", DB_INT },
-    { "last_seen", DB_INT },     { "active", DB_BOOL },
+    { "address", DB_STR },      { "solutions", DB_INT },
+    { "claims", DB_INT },       { "total_solutions", DB_INT },
+    { "total_claims", DB_INT }, { "first_seen", DB_INT },
+    { "last_seen", DB_INT },    { "active", DB_BOOL },
 };
 
 /* Commitments since ?1 without a solution: would-be miners, or helper
@@ -1555,7 +1591,9 @@ static const char SQL_COMMITTERS[] =
     "WHERE time > ?1 AND addr NOT IN (SELECT address FROM miners) "
     "GROUP BY addr ORDER BY 2 DESC, 1";
 static const struct db_field committer_fields[] = {
-    { "address", DB_STR }, { "commitments", DB_INT }, { "last_seen", DB_INT },
+    { "address", DB_STR },
+    { "commitments", DB_INT },
+    { "last_seen", DB_INT },
 };
 
 /* analytics_miners_recent inside the read transaction. */
@@ -1567,8 +1605,9 @@ static int recent_fill(struct db *db, const struct req *rq, json_t *o)
     if (as_of(db, o, &t) < 0)
         return -1;
     json_object_set_new(o, "seconds", json_integer(rq->seconds));
-    if (rows_into(db, db_query(db, SQL_RECENT_MINERS, "ii", t - rq->seconds,
-                               t - rq->window),
+    if (rows_into(db,
+                  db_query(db, SQL_RECENT_MINERS, "ii", t - rq->seconds,
+                           t - rq->window),
                   arr, recent_miner_fields,
                   ARRAY_SIZE(recent_miner_fields)) < 0)
         return -1;
@@ -1591,15 +1630,19 @@ static const char SQL_EARNINGS[] =
     "WHERE role = 'validator' AND (?1 IS NULL OR address = ?1) "
     "ORDER BY address, era";
 static const struct db_field earning_fields[] = {
-    { "address", DB_STR },       { "era", DB_INT },
-    { "fees", DB_STR },          { "rewards", DB_STR },
+    { "address", DB_STR },
+    { "era", DB_INT },
+    { "fees", DB_STR },
+    { "rewards", DB_STR },
 };
 
 /* analytics_earnings inside the read transaction. */
 static int earnings_fill(struct db *db, const struct req *rq, json_t *o)
 {
-    struct walk w = { .arr = new_list(o, "rows"), .f = earning_fields,
-                      .nf = ARRAY_SIZE(earning_fields), .col = 2,
+    struct walk w = { .arr = new_list(o, "rows"),
+                      .f = earning_fields,
+                      .nf = ARRAY_SIZE(earning_fields),
+                      .col = 2,
                       .nsum = 2 };
     json_t *tot = json_object();
     int64_t t;

@@ -327,9 +327,9 @@ static size_t plan_segments(const struct images_filter *f, int before,
         desc = !desc;
     memset(segs, 0, 2 * sizeof(*segs));
     if (f->match || f->sort != CURSOR_UPVOTES) {
-        segs[0].kind = !f->match                        ? SEG_CHAIN
+        segs[0].kind = !f->match                     ? SEG_CHAIN
                        : f->sort == CURSOR_RELEVANCE ? SEG_RANK
-                                                        : SEG_FTS_CHAIN;
+                                                     : SEG_FTS_CHAIN;
         segs[0].desc = desc;
         segs[0].keyed = f->has_cursor;
         return 1;
@@ -820,11 +820,12 @@ static const struct db_field check_fields[] = {
 /* The newest 50 IPFS checks of cid, newest first, into hist.  0 or -1. */
 static int ipfs_history(struct db *db, const char *cid, json_t *hist)
 {
-    sqlite3_stmt *st = db_query(db, "SELECT gateway, time, method, "
-                                    "http_status, result, latency_ms, "
-                                    "content_type, bytes, error FROM "
-                                    "ipfs_checks WHERE cid = ?1 ORDER BY "
-                                    "time DESC, id DESC LIMIT 50",
+    sqlite3_stmt *st = db_query(db,
+                                "SELECT gateway, time, method, "
+                                "http_status, result, latency_ms, "
+                                "content_type, bytes, error FROM "
+                                "ipfs_checks WHERE cid = ?1 ORDER BY "
+                                "time DESC, id DESC LIMIT 50",
                                 "t", cid);
 
     return db_rows_into(db, st, hist, check_fields, ARRAY_SIZE(check_fields),

@@ -12,16 +12,18 @@
 int ipfs_store_max_solution(struct db *db, int64_t *out)
 {
     return db_int(db, out, "SELECT coalesce(max(rowid), 0) FROM solutions",
-                  "") == 0 ? 0 : -1;
+                  "") == 0
+               ? 0
+               : -1;
 }
 
 /* The solution CIDs with rowid in (?1, ?2] that have no ipfs_cids row,
  * with the output file of their model ("" = the directory). */
-#define IPFS_SQL_NEW_CIDS                                                   \
-    "FROM solutions s LEFT JOIN tasks t ON t.id = s.task "                  \
-    "LEFT JOIN models m ON m.id = t.model "                                 \
-    "WHERE s.rowid > ?1 AND s.rowid <= ?2 "                                 \
-    "AND s.cid_text IS NOT NULL AND NOT EXISTS "                            \
+#define IPFS_SQL_NEW_CIDS                                  \
+    "FROM solutions s LEFT JOIN tasks t ON t.id = s.task " \
+    "LEFT JOIN models m ON m.id = t.model "                \
+    "WHERE s.rowid > ?1 AND s.rowid <= ?2 "                \
+    "AND s.cid_text IS NOT NULL AND NOT EXISTS "           \
     "(SELECT 1 FROM ipfs_cids c WHERE c.cid = s.cid_text)"
 
 int ipfs_store_discover(struct db *db, int64_t after, int64_t upto,
@@ -42,11 +44,12 @@ int ipfs_store_discover(struct db *db, int64_t after, int64_t upto,
     }
     if (db_begin(db) < 0)
         return -1;
-    r = db_run(db, "INSERT OR IGNORE INTO ipfs_cids (cid, path, status, "
-                   "first_seen, next_check) SELECT s.cid_text, "
-                   "coalesce(m.output_file, ''), 'pending', ?3, ?3 "
-                   IPFS_SQL_NEW_CIDS,
-               "iii", after, upto, now);
+    r = db_run(
+        db,
+        "INSERT OR IGNORE INTO ipfs_cids (cid, path, status, "
+        "first_seen, next_check) SELECT s.cid_text, "
+        "coalesce(m.output_file, ''), 'pending', ?3, ?3 " IPFS_SQL_NEW_CIDS,
+        "iii", after, upto, now);
     if (r < 0 || db_commit(db) < 0) {
         db_rollback(db);
         return -1;
@@ -90,15 +93,16 @@ int ipfs_store_due(struct db *db, int all, int64_t now, int64_t *after_nc,
     size_t k = 0;
     int r;
 
-    st = db_query(db, all ? "SELECT c.rowid, coalesce(c.next_check, 0), "
-                            "c.cid, c.path, c.attempts, " IPFS_SQL_IS_TEXT
-                            " FROM ipfs_cids c WHERE c.rowid > ?2 "
-                            "ORDER BY c.rowid LIMIT ?4"
-                          : "SELECT c.rowid, c.next_check, c.cid, c.path, "
-                            "c.attempts, " IPFS_SQL_IS_TEXT " "
-                            "FROM ipfs_cids c WHERE c.next_check <= ?3 "
-                            "AND (c.next_check, c.rowid) > (?1, ?2) "
-                            "ORDER BY c.next_check, c.rowid LIMIT ?4",
+    st = db_query(db,
+                  all ? "SELECT c.rowid, coalesce(c.next_check, 0), "
+                        "c.cid, c.path, c.attempts, " IPFS_SQL_IS_TEXT
+                        " FROM ipfs_cids c WHERE c.rowid > ?2 "
+                        "ORDER BY c.rowid LIMIT ?4"
+                      : "SELECT c.rowid, c.next_check, c.cid, c.path, "
+                        "c.attempts, " IPFS_SQL_IS_TEXT " "
+                        "FROM ipfs_cids c WHERE c.next_check <= ?3 "
+                        "AND (c.next_check, c.rowid) > (?1, ?2) "
+                        "ORDER BY c.next_check, c.rowid LIMIT ?4",
                   "iiii", *after_nc, *after_rowid, now, (int64_t)max);
     r = st ? 1 : -1;
     while (r == 1 && k < max && (r = db_step(db, st, "ipfs: due")) == 1) {
@@ -123,8 +127,10 @@ int ipfs_store_due_count(struct db *db, int all, int64_t now, uint64_t *out)
 {
     int64_t v = 0;
     int r = all ? db_int(db, &v, "SELECT count(*) FROM ipfs_cids", "")
-                : db_int(db, &v, "SELECT count(*) FROM ipfs_cids "
-                                 "WHERE next_check <= ?1", "i", now);
+                : db_int(db, &v,
+                         "SELECT count(*) FROM ipfs_cids "
+                         "WHERE next_check <= ?1",
+                         "i", now);
 
     if (r < 0)
         return -1;
@@ -134,9 +140,12 @@ int ipfs_store_due_count(struct db *db, int all, int64_t now, uint64_t *out)
 
 int ipfs_store_next_due(struct db *db, int64_t *out)
 {
-    return db_int(db, out, "SELECT coalesce(min(next_check), -1) FROM "
-                           "ipfs_cids WHERE next_check IS NOT NULL",
-                  "") < 0 ? -1 : 0;
+    return db_int(db, out,
+                  "SELECT coalesce(min(next_check), -1) FROM "
+                  "ipfs_cids WHERE next_check IS NOT NULL",
+                  "") < 0
+               ? -1
+               : 0;
 }
 
 /* v, or -1 when v is negative: nullif(?, -1) then stores NULL. */
@@ -154,12 +163,14 @@ static int put_round(struct db *db, const struct ipfs_round_row *x)
     for (j = 0; j < x->nchecks; j++) {
         const struct ipfs_check_row *c = &x->checks[j];
 
-        if (db_run(db, "INSERT INTO ipfs_checks (cid, gateway, time, "
-                       "method, http_status, result, latency_ms, "
-                       "content_type, bytes, error) VALUES (?, ?, ?, ?, "
-                       "nullif(?, -1), ?, ?, ?, nullif(?, -1), ?)",
-                   "ttititit" "it", x->cid, c->gateway, c->time,
-                   ipfs_method_name(c->method),
+        if (db_run(db,
+                   "INSERT INTO ipfs_checks (cid, gateway, time, "
+                   "method, http_status, result, latency_ms, "
+                   "content_type, bytes, error) VALUES (?, ?, ?, ?, "
+                   "nullif(?, -1), ?, ?, ?, nullif(?, -1), ?)",
+                   "ttititit"
+                   "it",
+                   x->cid, c->gateway, c->time, ipfs_method_name(c->method),
                    (int64_t)(c->http_status > 0 ? c->http_status : -1),
                    ipfs_result_name(c->result), (int64_t)c->latency_ms,
                    c->content_type, or_null(c->bytes), c->error) < 0)
@@ -167,17 +178,19 @@ static int put_round(struct db *db, const struct ipfs_round_row *x)
     }
     /* text: a text-output round that fetched no valid text keeps what an
      * earlier round stored. */
-    return db_run(db, "UPDATE ipfs_cids SET status = ?2, last_check = ?3, "
-                      "next_check = nullif(?4, -1), attempts = ?5, "
-                      "ok_gateways = ?6, latency_ms = nullif(?7, -1), "
-                      "content_type = coalesce(?8, content_type), "
-                      "size = coalesce(nullif(?9, -1), size), "
-                      "text = coalesce(?10, text) WHERE cid = ?1",
+    return db_run(db,
+                  "UPDATE ipfs_cids SET status = ?2, last_check = ?3, "
+                  "next_check = nullif(?4, -1), attempts = ?5, "
+                  "ok_gateways = ?6, latency_ms = nullif(?7, -1), "
+                  "content_type = coalesce(?8, content_type), "
+                  "size = coalesce(nullif(?9, -1), size), "
+                  "text = coalesce(?10, text) WHERE cid = ?1",
                   "ttiiiiitiT", x->cid, ipfs_status_name(x->status),
-                  x->last_check, or_null(x->next_check),
-                  (int64_t)x->attempts, (int64_t)x->ok_gateways,
-                  or_null(x->latency_ms), x->content_type, or_null(x->size),
-                  x->text, x->text_len) < 0 ? -1 : 0;
+                  x->last_check, or_null(x->next_check), (int64_t)x->attempts,
+                  (int64_t)x->ok_gateways, or_null(x->latency_ms),
+                  x->content_type, or_null(x->size), x->text, x->text_len) < 0
+               ? -1
+               : 0;
 }
 
 int ipfs_store_rounds(struct db *db, const struct ipfs_round_row *r, size_t n)
@@ -246,8 +259,10 @@ static int status_counts(struct db *db, json_t *o)
     for (i = 0; i < ARRAY_SIZE(few); i++) {
         int64_t n = 0;
 
-        if (db_int(db, &n, "SELECT count(*) FROM ipfs_cids WHERE "
-                           "status = ?1", "t", few[i]) < 0)
+        if (db_int(db, &n,
+                   "SELECT count(*) FROM ipfs_cids WHERE "
+                   "status = ?1",
+                   "t", few[i]) < 0)
             return -1;
         json_object_set_new(o, few[i], json_integer(n));
         rest += n;
@@ -270,18 +285,20 @@ static void gateway_add(json_t *o, const char *gw, const char *res,
         json_object_set_new(o, gw, g);
     }
     json_object_set_new(g, res, json_integer(n));
-    json_object_set_new(g, "total", json_integer(json_integer_value(
-        json_object_get(g, "total")) + n));
+    json_object_set_new(g, "total",
+                        json_integer(
+                            json_integer_value(json_object_get(g, "total")) +
+                            n));
 }
 
 /* {gateway: {result: n, ..., "total": n}} over the newest checks. */
 static int gateway_counts(struct db *db, json_t *o)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT gateway, result, count(*) FROM "
-                                   "(SELECT gateway, result FROM ipfs_checks "
-                                   "ORDER BY id DESC LIMIT "
-                                   IPFS_COUNTS_WINDOW_SQL ") "
-                                   "GROUP BY gateway, result");
+    sqlite3_stmt *st =
+        db_stmt(db, "SELECT gateway, result, count(*) FROM "
+                    "(SELECT gateway, result FROM ipfs_checks "
+                    "ORDER BY id DESC LIMIT " IPFS_COUNTS_WINDOW_SQL ") "
+                    "GROUP BY gateway, result");
     int r = st ? 1 : -1;
 
     while (r == 1 && (r = db_step(db, st, "ipfs: gateway counts")) == 1) {
@@ -312,21 +329,29 @@ int ipfs_counts_json(struct db *db, json_t **out)
      * the newest IPFS_COUNTS_WINDOW checks: the gateways' current health,
      * at a bounded cost. */
     if (status_counts(db, cids) < 0 ||
-        group_counts(db, "SELECT result, count(*) FROM (SELECT result FROM "
-                         "ipfs_checks ORDER BY id DESC LIMIT "
-                         IPFS_COUNTS_WINDOW_SQL ") GROUP BY result",
-                     results, ARRAY_SIZE(results), recent) < 0 ||
+        group_counts(
+            db,
+            "SELECT result, count(*) FROM (SELECT result FROM "
+            "ipfs_checks ORDER BY id DESC LIMIT " IPFS_COUNTS_WINDOW_SQL
+            ") GROUP BY result",
+            results, ARRAY_SIZE(results), recent) < 0 ||
         gateway_counts(db, gateways) < 0 ||
         db_int(db, &total, "SELECT coalesce(max(id), 0) FROM ipfs_checks",
                "") < 0 ||
-        db_int(db, &due, "SELECT count(*) FROM ipfs_cids WHERE "
-                         "next_check <= ?1", "i", util_wall_s()) < 0 ||
-        db_int(db, &given_up, "SELECT count(*) FROM ipfs_cids WHERE status "
-                              "IN ('missing', 'error') AND next_check IS "
-                              "NULL", "") < 0 ||
+        db_int(db, &due,
+               "SELECT count(*) FROM ipfs_cids WHERE "
+               "next_check <= ?1",
+               "i", util_wall_s()) < 0 ||
+        db_int(db, &given_up,
+               "SELECT count(*) FROM ipfs_cids WHERE status "
+               "IN ('missing', 'error') AND next_check IS "
+               "NULL",
+               "") < 0 ||
         /* A subquery: one row (-1) also before the first check. */
-        db_int(db, &last, "SELECT coalesce((SELECT time FROM ipfs_checks "
-                          "ORDER BY id DESC LIMIT 1), -1)", "") < 0) {
+        db_int(db, &last,
+               "SELECT coalesce((SELECT time FROM ipfs_checks "
+               "ORDER BY id DESC LIMIT 1), -1)",
+               "") < 0) {
         json_decref(o);
         return -1;
     }

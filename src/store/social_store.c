@@ -155,9 +155,10 @@ int social_secret(struct social *s, uint8_t out[SOCIAL_SECRET_LEN])
         log_warnx("social: no randomness for the session secret");
         goto out;
     }
-    if (db_run(s->db, "INSERT OR REPLACE INTO social_secret (id, secret, "
-                         "created_at) VALUES (1, ?, unixepoch())",
-                  "b", fresh, sizeof(fresh)) < 0)
+    if (db_run(s->db,
+               "INSERT OR REPLACE INTO social_secret (id, secret, "
+               "created_at) VALUES (1, ?, unixepoch())",
+               "b", fresh, sizeof(fresh)) < 0)
         goto out;
     memcpy(out, fresh, SOCIAL_SECRET_LEN);
     ret = 0;
@@ -226,7 +227,9 @@ static int audit_row(struct db *db, int64_t now, const char *actor,
     return db_run(db,
                   "INSERT INTO social_audit (time, actor, action, target, ip, "
                   "detail) VALUES (?, ?, ?, ?, ?, ?)",
-                  "itttt" "t", now, actor, action, target, ip, detail) == 1
+                  "itttt"
+                  "t",
+                  now, actor, action, target, ip, detail) == 1
                ? 0
                : -1;
 }
@@ -358,8 +361,10 @@ int social_comment_edit(struct social *s, int64_t id, const char *address,
 
     if (tx_begin(s) < 0)
         return -1;
-    st = db_query(s->db, "SELECT address, created_at, hidden FROM "
-                         "social_comments WHERE id = ?", "i", id);
+    st = db_query(s->db,
+                  "SELECT address, created_at, hidden FROM "
+                  "social_comments WHERE id = ?",
+                  "i", id);
     r = st ? db_step(s->db, st, "social: comment") : -1;
     if (r == 0 || (r == 1 && sqlite3_column_int(st, 2)))
         ret = 1;
@@ -396,8 +401,8 @@ int social_hide_task(struct social *s, const char *task, int hidden,
     r = toggle_row(s->db, hidden,
                    "INSERT OR IGNORE INTO social_moderation (task, hidden_by, "
                    "hidden_at, reason) VALUES (?, ?, ?, ?)",
-                   "DELETE FROM social_moderation WHERE task = ?",
-                   1, "ttit", task, admin, now, reason);
+                   "DELETE FROM social_moderation WHERE task = ?", 1, "ttit",
+                   task, admin, now, reason);
     if (r < 0 ||
         db_run(s->db, "UPDATE tasks SET hidden = ? WHERE id = ?", "it",
                (int64_t)(hidden ? 1 : 0), task) < 0 ||
@@ -453,15 +458,18 @@ int social_failed_signins(struct db *db, const char *ip, int64_t since,
     return db_int(db, out,
                   "SELECT count(*) FROM social_audit WHERE ip = ? AND "
                   "action = 'signin_failed' AND time >= ?",
-                  "ti", ip, since) < 0 ? -1 : 0;
+                  "ti", ip, since) < 0
+               ? -1
+               : 0;
 }
 
 int social_session_get(struct db *db, const char *id_hash, int64_t now,
                        struct social_session *out)
 {
-    sqlite3_stmt *st = db_query(db, "SELECT address, csrf, expires_at FROM "
-                                    "social_sessions WHERE id_hash = ? AND "
-                                    "revoked_at IS NULL AND expires_at > ?",
+    sqlite3_stmt *st = db_query(db,
+                                "SELECT address, csrf, expires_at FROM "
+                                "social_sessions WHERE id_hash = ? AND "
+                                "revoked_at IS NULL AND expires_at > ?",
                                 "ti", id_hash, now);
     int r = st ? db_step(db, st, "social: session") : -1;
 
@@ -478,10 +486,12 @@ int social_session_get(struct db *db, const char *id_hash, int64_t now,
 
 /* A comment's columns 0-1 and 2-4, around its address_display. */
 static const struct db_field comment_head[] = {
-    { "id", DB_INT },            { "address", DB_STR },
+    { "id", DB_INT },
+    { "address", DB_STR },
 };
 static const struct db_field comment_body[] = {
-    { "body", DB_STR },          { "created_at", DB_INT },
+    { "body", DB_STR },
+    { "created_at", DB_INT },
     { "edited_at", DB_INT },
 };
 
@@ -490,10 +500,11 @@ static int comments_array(struct db *db, const char *task, const char *viewer,
                           int admin, int64_t now, int64_t edit_window,
                           json_t *arr)
 {
-    sqlite3_stmt *st = db_query(db, "SELECT id, address, body, created_at, "
-                                    "edited_at, hidden FROM social_comments "
-                                    "WHERE task = ? AND (? OR hidden = 0) "
-                                    "ORDER BY id LIMIT 1000",
+    sqlite3_stmt *st = db_query(db,
+                                "SELECT id, address, body, created_at, "
+                                "edited_at, hidden FROM social_comments "
+                                "WHERE task = ? AND (? OR hidden = 0) "
+                                "ORDER BY id LIMIT 1000",
                                 "ti", task, (int64_t)(admin ? 1 : 0));
     int r = st ? 1 : -1;
 
@@ -560,9 +571,10 @@ static json_t *reactions_json(struct db *db, const char *task,
 {
     int64_t counts[16] = { 0 };
     int mine[16] = { 0 }, r;
-    sqlite3_stmt *st = db_query(db, "SELECT reaction, count(*), "
-                                    "sum(address = ?) FROM social_reactions "
-                                    "WHERE task = ? GROUP BY reaction",
+    sqlite3_stmt *st = db_query(db,
+                                "SELECT reaction, count(*), "
+                                "sum(address = ?) FROM social_reactions "
+                                "WHERE task = ? GROUP BY reaction",
                                 "tt", viewer ? viewer : "", task);
     json_t *reacts;
     size_t i;
@@ -601,8 +613,8 @@ int social_task_json(struct db *db, const char *task, const char *viewer,
     if (r != 0)
         return r;
     o = json_object();
-    if (db_int(db, &n, "SELECT count(*) FROM social_votes WHERE task = ?",
-               "t", task) < 0)
+    if (db_int(db, &n, "SELECT count(*) FROM social_votes WHERE task = ?", "t",
+               task) < 0)
         goto out;
     reacts = reactions_json(db, task, viewer);
     if (!reacts)
@@ -618,8 +630,10 @@ int social_task_json(struct db *db, const char *task, const char *viewer,
     if (viewer) {
         int64_t x;
 
-        r = db_int(db, &x, "SELECT 1 FROM social_votes WHERE task = ? AND "
-                           "address = ?", "tt", task, viewer);
+        r = db_int(db, &x,
+                   "SELECT 1 FROM social_votes WHERE task = ? AND "
+                   "address = ?",
+                   "tt", task, viewer);
         if (r < 0)
             goto out;
         json_decref(v);
@@ -638,9 +652,8 @@ out:
 }
 
 static const struct db_field audit_fields[] = {
-    { "id", DB_INT },            { "time", DB_INT },
-    { "actor", DB_STR },         { "action", DB_STR },
-    { "target", DB_STR },        { "ip", DB_STR },
+    { "id", DB_INT },     { "time", DB_INT },   { "actor", DB_STR },
+    { "action", DB_STR }, { "target", DB_STR }, { "ip", DB_STR },
     { "detail", DB_STR },
 };
 
@@ -649,10 +662,13 @@ int social_audit_json(struct db *db, int64_t before, int64_t limit,
 {
     json_t *arr = json_array();
 
-    if (db_rows_into(db, db_query(db, "SELECT id, time, actor, action, target, ip, "
-                               "detail FROM social_audit WHERE id < ? "
-                               "ORDER BY id DESC LIMIT ?",
-                           "ii", before > 0 ? before : INT64_MAX, limit), arr, audit_fields, ARRAY_SIZE(audit_fields), NULL) < 0) {
+    if (db_rows_into(db,
+                     db_query(db,
+                              "SELECT id, time, actor, action, target, ip, "
+                              "detail FROM social_audit WHERE id < ? "
+                              "ORDER BY id DESC LIMIT ?",
+                              "ii", before > 0 ? before : INT64_MAX, limit),
+                     arr, audit_fields, ARRAY_SIZE(audit_fields), NULL) < 0) {
         json_decref(arr);
         return -1;
     }
@@ -667,8 +683,8 @@ struct system_figure {
 };
 
 /* Sets every figure's value on o.  0 or -1. */
-static int figures_into(struct db *db, const struct system_figure *f,
-                        size_t n, json_t *o)
+static int figures_into(struct db *db, const struct system_figure *f, size_t n,
+                        json_t *o)
 {
     size_t i;
 
@@ -789,26 +805,34 @@ fail:
 }
 
 static const struct db_field hidden_image_fields[] = {
-    { "task", DB_STR },          { "hidden_by", DB_STR },
-    { "hidden_at", DB_INT },     { "reason", DB_STR },
+    { "task", DB_STR },
+    { "hidden_by", DB_STR },
+    { "hidden_at", DB_INT },
+    { "reason", DB_STR },
 };
 
 static const struct db_field hidden_comment_fields[] = {
-    { "id", DB_INT },            { "task", DB_STR },
-    { "address", DB_STR },       { "body", DB_STR },
-    { "hidden_by", DB_STR },     { "hidden_at", DB_INT },
+    { "id", DB_INT },   { "task", DB_STR },      { "address", DB_STR },
+    { "body", DB_STR }, { "hidden_by", DB_STR }, { "hidden_at", DB_INT },
 };
 
 int social_hidden_json(struct db *db, json_t **outp)
 {
     json_t *images = json_array(), *comments = json_array();
 
-    if (db_rows_into(db, db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
-                              "FROM social_moderation ORDER BY hidden_at "
-                              "DESC LIMIT 500"), images, hidden_image_fields, ARRAY_SIZE(hidden_image_fields), NULL) < 0 ||
-        db_rows_into(db, db_stmt(db, "SELECT id, task, address, body, hidden_by, "
-                              "hidden_at FROM social_comments WHERE "
-                              "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"), comments, hidden_comment_fields, ARRAY_SIZE(hidden_comment_fields), NULL) < 0) {
+    if (db_rows_into(db,
+                     db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
+                                 "FROM social_moderation ORDER BY hidden_at "
+                                 "DESC LIMIT 500"),
+                     images, hidden_image_fields,
+                     ARRAY_SIZE(hidden_image_fields), NULL) < 0 ||
+        db_rows_into(db,
+                     db_stmt(db,
+                             "SELECT id, task, address, body, hidden_by, "
+                             "hidden_at FROM social_comments WHERE "
+                             "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"),
+                     comments, hidden_comment_fields,
+                     ARRAY_SIZE(hidden_comment_fields), NULL) < 0) {
         json_decref(images);
         json_decref(comments);
         return -1;

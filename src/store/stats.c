@@ -89,9 +89,9 @@ struct figure {
     const char *sql;
 };
 
-#define SQL_IMAGES                                                          \
-    "SELECT sum(CASE WHEN :show THEN d.solved ELSE d.solved_human END) "    \
-    "FROM daily d JOIN models m ON m.id = d.model "                         \
+#define SQL_IMAGES                                                       \
+    "SELECT sum(CASE WHEN :show THEN d.solved ELSE d.solved_human END) " \
+    "FROM daily d JOIN models m ON m.id = d.model "                      \
     "WHERE m.output_type = 'image'"
 
 static const struct figure IMAGE_FIGURES[] = {
@@ -166,8 +166,7 @@ static int paid_into(struct db *db, const int64_t v[P_N], json_t *o)
 {
     char paid[80], aius[U256_UNITS_SIZE];
 
-    if (analytics_paid_between(db, v[P_T24], v[P_T], (int)v[P_SHOW],
-                               paid) < 0)
+    if (analytics_paid_between(db, v[P_T24], v[P_T], (int)v[P_SHOW], paid) < 0)
         return -1;
     analytics_aius_text(paid, aius, sizeof(aius));
     json_object_set_new(o, "aius_paid_24h", json_string(paid));
@@ -183,12 +182,13 @@ static int paid_into(struct db *db, const int64_t v[P_N], json_t *o)
  */
 static int median_into(struct db *db, int show, json_t *o)
 {
-    sqlite3_stmt *st = db_query(
-        db, "SELECT s.time - t.time FROM solutions s "
-            "JOIN tasks t ON t.id = s.task "
-            "WHERE ?1 OR t.automine = 0 "
-            "ORDER BY s.block DESC, s.log_index DESC LIMIT ?2",
-        "ii", (int64_t)show, (int64_t)STATS_SOLVE_SAMPLE);
+    sqlite3_stmt *st =
+        db_query(db,
+                 "SELECT s.time - t.time FROM solutions s "
+                 "JOIN tasks t ON t.id = s.task "
+                 "WHERE ?1 OR t.automine = 0 "
+                 "ORDER BY s.block DESC, s.log_index DESC LIMIT ?2",
+                 "ii", (int64_t)show, (int64_t)STATS_SOLVE_SAMPLE);
     int64_t *v;
     size_t n = 0;
     int r;
@@ -224,8 +224,7 @@ static int summary_into(struct db *db, int show, json_t *o)
     v[P_DAY7] = v[P_DAY] - (STATS_RECENT_DAYS - 1);
     v[P_FROM7] = v[P_DAY7] * DAY;
     set_head(o, &h, (int)v[P_SHOW]);
-    if (figures_into(db, IMAGE_FIGURES, ARRAY_SIZE(IMAGE_FIGURES), v, o) <
-            0 ||
+    if (figures_into(db, IMAGE_FIGURES, ARRAY_SIZE(IMAGE_FIGURES), v, o) < 0 ||
         paid_into(db, v, o) < 0 ||
         figures_into(db, PEOPLE_FIGURES, ARRAY_SIZE(PEOPLE_FIGURES), v, o) <
             0 ||
@@ -252,26 +251,26 @@ static void day_text(int64_t day, char out[32])
 }
 
 /* The image days of the filter: ?1 show, ?2 a model or NULL for all. */
-#define SQL_IMAGE_DAYS                                                      \
-    "FROM daily d JOIN models m ON m.id = d.model "                         \
+#define SQL_IMAGE_DAYS                              \
+    "FROM daily d JOIN models m ON m.id = d.model " \
     "WHERE m.output_type = 'image' AND (?2 IS NULL OR d.model = ?2) "
-#define SQL_DAY_IMAGES                                                      \
-    "sum(CASE WHEN ?1 THEN d.solved ELSE d.solved_human END) "              \
-    SQL_IMAGE_DAYS
+#define SQL_DAY_IMAGES \
+    "sum(CASE WHEN ?1 THEN d.solved ELSE d.solved_human END) " SQL_IMAGE_DAYS
 
 /*
  * The first day of the series with days = 0: the first day holding an
  * image of the filter, at most STATS_MAX_DAYS before last (last when there
  * is none).  0 or -1.
  */
-static int first_day(struct db *db, const char *model, int show,
-                     int64_t last, int64_t *out /* OUT */)
+static int first_day(struct db *db, const char *model, int show, int64_t last,
+                     int64_t *out /* OUT */)
 {
     int64_t first = last;
 
-    if (db_int(db, &first, "SELECT coalesce(min(d.day), ?3) " SQL_IMAGE_DAYS
-                           "AND CASE WHEN ?1 THEN d.solved "
-                           "ELSE d.solved_human END > 0",
+    if (db_int(db, &first,
+               "SELECT coalesce(min(d.day), ?3) " SQL_IMAGE_DAYS
+               "AND CASE WHEN ?1 THEN d.solved "
+               "ELSE d.solved_human END > 0",
                "iti", (int64_t)show, model, last) < 0)
         return -1;
     if (first > last)
@@ -296,8 +295,9 @@ static int points_into(struct db *db, int64_t first, int64_t last,
     char txt[32];
     int r = -1;
 
-    st = db_query(db, "SELECT d.day, " SQL_DAY_IMAGES "AND d.day BETWEEN ?3 "
-                      "AND ?4 GROUP BY d.day ORDER BY d.day",
+    st = db_query(db,
+                  "SELECT d.day, " SQL_DAY_IMAGES "AND d.day BETWEEN ?3 "
+                  "AND ?4 GROUP BY d.day ORDER BY d.day",
                   "itii", (int64_t)show, model, first, last);
     while (st && (r = db_step(db, st, "stats: daily")) == 1) {
         d = sqlite3_column_int64(st, 0);
@@ -305,9 +305,8 @@ static int points_into(struct db *db, int64_t first, int64_t last,
             series[d - first] = sqlite3_column_int64(st, 1);
     }
     db_stmt_done(db, st);
-    if (r < 0 ||
-        db_int(db, &before, "SELECT " SQL_DAY_IMAGES "AND d.day < ?3",
-               "iti", (int64_t)show, model, first) < 0) {
+    if (r < 0 || db_int(db, &before, "SELECT " SQL_DAY_IMAGES "AND d.day < ?3",
+                        "iti", (int64_t)show, model, first) < 0) {
         free(series);
         return -1;
     }
@@ -335,10 +334,9 @@ static int points_into(struct db *db, int64_t first, int64_t last,
  * them (-1: all), and gives st back.  *more tells whether a row was left
  * out.  0 or -1 (logged).
  */
-static int rows_into(struct db *db, sqlite3_stmt *st,
-                     const struct db_field *f, size_t nf,
-                     const struct db_field *tail, size_t ntail, int limit,
-                     json_t *arr, int *more /* OUT */)
+static int rows_into(struct db *db, sqlite3_stmt *st, const struct db_field *f,
+                     size_t nf, const struct db_field *tail, size_t ntail,
+                     int limit, json_t *arr, int *more /* OUT */)
 {
     json_t *it;
     int n = 0, r = -1;
@@ -364,8 +362,10 @@ static const char SQL_BY_MODEL[] =
     "WHERE m.output_type = 'image' AND d.day <= ?2 "
     "GROUP BY d.model HAVING total > 0 ORDER BY win DESC, total DESC, d.model";
 static const struct db_field by_model_fields[] = {
-    { "model", DB_STR },         { "title", DB_STR },
-    { "images", DB_INT },        { "total", DB_INT },
+    { "model", DB_STR },
+    { "title", DB_STR },
+    { "images", DB_INT },
+    { "total", DB_INT },
 };
 
 /*
@@ -373,22 +373,23 @@ static const struct db_field by_model_fields[] = {
  * last] or before it, most images in the window first:
  * [{model, title, images, total}], from the daily rollup only.  0 or -1.
  */
-static int by_model_into(struct db *db, int64_t first, int64_t last,
-                         int show, json_t *o)
+static int by_model_into(struct db *db, int64_t first, int64_t last, int show,
+                         json_t *o)
 {
     json_t *arr = json_array();
     int more;
 
     json_object_set_new(o, "by_model", arr);
-    return rows_into(db, db_query(db, SQL_BY_MODEL, "iii", first, last,
-                                  (int64_t)show),
-                     by_model_fields, ARRAY_SIZE(by_model_fields), NULL, 0,
-                     -1, arr, &more);
+    return rows_into(db,
+                     db_query(db, SQL_BY_MODEL, "iii", first, last,
+                              (int64_t)show),
+                     by_model_fields, ARRAY_SIZE(by_model_fields), NULL, 0, -1,
+                     arr, &more);
 }
 
 /* stats_daily's members on o, inside the caller's read transaction. */
-static int daily_into(struct db *db, int64_t days, const char *model,
-                      int show, json_t *o)
+static int daily_into(struct db *db, int64_t days, const char *model, int show,
+                      json_t *o)
 {
     struct stats_head h;
     json_t *pts = json_array();
@@ -472,9 +473,8 @@ static const char SQL_ACT_TASKS[] =
     "FROM tasks WHERE block > ?1 AND block <= ?2 "
     "ORDER BY block, log_index LIMIT ?3";
 static const struct db_field task_fields[] = {
-    { "id", DB_STR },            { "model", DB_STR },
-    { "owner", DB_STR },         { "fee", DB_STR },
-    { "via", DB_STR },
+    { "id", DB_STR },  { "model", DB_STR }, { "owner", DB_STR },
+    { "fee", DB_STR }, { "via", DB_STR },
 };
 
 static const char SQL_ACT_SOLUTIONS[] =
@@ -484,14 +484,18 @@ static const char SQL_ACT_SOLUTIONS[] =
     "WHERE s.block > ?1 AND s.block <= ?2 "
     "ORDER BY s.block, s.log_index LIMIT ?3";
 static const struct db_field solution_fields[] = {
-    { "task", DB_STR },          { "validator", DB_STR },
-    { "cid", DB_STR },           { "model", DB_STR },
+    { "task", DB_STR },
+    { "validator", DB_STR },
+    { "cid", DB_STR },
+    { "model", DB_STR },
 };
 
 /* The columns both queries end with, after their own fields. */
 static const struct db_field landed_fields[] = {
-    { "automine", DB_BOOL },     { "block", DB_INT },
-    { "time", DB_INT },          { "tx", DB_STR },
+    { "automine", DB_BOOL },
+    { "block", DB_INT },
+    { "time", DB_INT },
+    { "tx", DB_STR },
 };
 
 /*
@@ -506,12 +510,12 @@ static int activity_into(struct db *db, const char *sql, int64_t after,
     json_t *items = json_array();
     int more = 0, r;
 
-    r = rows_into(db, db_query(db, sql, "iii", after, upto,
-                               (int64_t)limit + 1),
-                  f, nf, landed_fields, ARRAY_SIZE(landed_fields), limit,
-                  items, &more);
-    json_object_set_new(o, key, json_pack("{s:o,s:b}", "items", items,
-                                          "more", more));
+    r = rows_into(db,
+                  db_query(db, sql, "iii", after, upto, (int64_t)limit + 1), f,
+                  nf, landed_fields, ARRAY_SIZE(landed_fields), limit, items,
+                  &more);
+    json_object_set_new(o, key,
+                        json_pack("{s:o,s:b}", "items", items, "more", more));
     return r;
 }
 
@@ -541,8 +545,8 @@ int stats_activity(struct db *db, int64_t after, int64_t upto, int limit,
 
 int stats_model_title(struct db *db, const char *model, json_t **outp)
 {
-    sqlite3_stmt *st = db_query(db, "SELECT title FROM models WHERE id = ?",
-                                "t", model);
+    sqlite3_stmt *st =
+        db_query(db, "SELECT title FROM models WHERE id = ?", "t", model);
     int r;
 
     if (!st)

@@ -202,10 +202,11 @@ static const struct db_field reorg_fields[] = {
 
 int status_reorgs(struct db *db, int limit, json_t **outp)
 {
-    sqlite3_stmt *st = db_query(db, "SELECT id, detected_at, ancestor_block, "
-                                    "old_head, old_hash, new_hash, depth, "
-                                    "removed_rows FROM reorgs ORDER BY id "
-                                    "DESC LIMIT ?",
+    sqlite3_stmt *st = db_query(db,
+                                "SELECT id, detected_at, ancestor_block, "
+                                "old_head, old_hash, new_hash, depth, "
+                                "removed_rows FROM reorgs ORDER BY id "
+                                "DESC LIMIT ?",
                                 "i", (int64_t)limit);
 
     return db_rows(db, st, reorg_fields, ARRAY_SIZE(reorg_fields), "reorgs",

@@ -27,7 +27,7 @@
  */
 enum { D_TASKS, D_TASKS_HUMAN, D_SOLVED, D_SOLVED_HUMAN, D_CLAIMS, D_NCOLS };
 
-#define ACC_KEY_SIZE (ST_HASH_SIZE + 24)
+#define ACC_KEY_SIZE  (ST_HASH_SIZE + 24)
 #define MACC_KEY_SIZE 192
 
 struct acc {
@@ -50,12 +50,12 @@ enum { AMT_FEES, AMT_REWARDS };
  * "addr|role|era"; mearn "addr" (validator fees and rewards).
  */
 struct macc {
-    char key[MACC_KEY_SIZE];       /* "" = empty slot */
+    char key[MACC_KEY_SIZE]; /* "" = empty slot */
     char addr[ST_ADDR_SIZE];
     char str[ST_HASH_SIZE];        /* model or role */
     int64_t i0, i1;                /* day / kind / era, secs */
     int64_t v[2];
-    struct u256 amt[2];            /* AMT_FEES, AMT_REWARDS */
+    struct u256 amt[2]; /* AMT_FEES, AMT_REWARDS */
 };
 
 /*
@@ -64,7 +64,7 @@ struct macc {
  * most half full.
  */
 struct slot_map {
-    char *slots;                   /* owned, cap slots */
+    char *slots; /* owned, cap slots */
     size_t cap, n;
 };
 
@@ -156,8 +156,8 @@ static void *slot_next(const struct slot_map *m, size_t size, void *prev)
 }
 
 /* Loops with a (a struct acc or struct macc pointer) over m's used slots. */
-#define SLOT_EACH(a, m)                                                     \
-    for ((a) = slot_next((m), sizeof(*(a)), NULL); (a);                     \
+#define SLOT_EACH(a, m)                                 \
+    for ((a) = slot_next((m), sizeof(*(a)), NULL); (a); \
          (a) = slot_next((m), sizeof(*(a)), (a)))
 
 /* Frees m's slots; m is empty and reusable. */
@@ -192,8 +192,8 @@ static struct macc *macc_get(struct slot_map *m, const char *key)
 /* Empties the range's deltas. */
 static void reset_deltas(struct store *st)
 {
-    struct slot_map *maps[] = { &st->daily, &st->users, &st->day_users,
-                                &st->mdaily, &st->mlat, &st->etot,
+    struct slot_map *maps[] = { &st->daily,  &st->users, &st->day_users,
+                                &st->mdaily, &st->mlat,  &st->etot,
                                 &st->mearn };
     size_t i;
 
@@ -273,8 +273,7 @@ static int stored_plus(struct store *st, sqlite3_stmt *s, size_t n,
  * gives it back: *keysp a new array of *n new copies of its first column
  * (free with keys_free), also on error.  0, or -1 after logging.
  */
-static int keys_of(struct store *st, sqlite3_stmt *s, char ***keysp,
-                   size_t *n)
+static int keys_of(struct store *st, sqlite3_stmt *s, char ***keysp, size_t *n)
 {
     size_t cap = 0;
     int r = -1;
@@ -374,7 +373,9 @@ int store_init_checkpoint(struct store *st, uint64_t chain_id,
                   "indexed_block, indexed_hash, indexed_time, updated_at) "
                   "VALUES (1, ?, ?, ?, ?, ?, ?, unixepoch())",
                   "itiiti", (int64_t)chain_id, engine, (int64_t)start_block,
-                  (int64_t)start_block - 1, hash, time) < 0 ? -1 : 0;
+                  (int64_t)start_block - 1, hash, time) < 0
+               ? -1
+               : 0;
 }
 
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
@@ -386,7 +387,9 @@ int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                   "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
                   "unixepoch() ELSE updated_at END WHERE id = 1",
                   "iiit", (int64_t)head, head_time, (int64_t)safe,
-                  last_error) < 0 ? -1 : 0;
+                  last_error) < 0
+               ? -1
+               : 0;
 }
 
 int store_save_rpc_stats(struct store *st, const char *json)
@@ -395,7 +398,9 @@ int store_save_rpc_stats(struct store *st, const char *json)
                   "INSERT INTO rpc_stats (id, json, updated_at) VALUES "
                   "(1, ?, unixepoch()) ON CONFLICT(id) DO UPDATE SET "
                   "json = excluded.json, updated_at = excluded.updated_at",
-                  "t", json) < 0 ? -1 : 0;
+                  "t", json) < 0
+               ? -1
+               : 0;
 }
 
 /* ---- derived deltas ---- */
@@ -462,22 +467,27 @@ static int flush_daily(struct store *st, const struct acc *a)
 {
     char sum[1][ST_DEC_SIZE];
 
-    if (stored_plus(st, db_query(st->db, "SELECT fees FROM daily WHERE "
-                                         "day = ? AND model = ?",
-                                 "it", a->day, a->model),
+    if (stored_plus(st,
+                    db_query(st->db,
+                             "SELECT fees FROM daily WHERE "
+                             "day = ? AND model = ?",
+                             "it", a->day, a->model),
                     1, &a->fee, sum) < 0)
         return -1;
-    return db_run(st->db,
-                  "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
-                  "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                  "ON CONFLICT(day, model) DO UPDATE SET "
-                  "tasks = tasks + excluded.tasks, "
-                  "tasks_human = tasks_human + excluded.tasks_human, "
-                  "solved = solved + excluded.solved, "
-                  "solved_human = solved_human + excluded.solved_human, "
-                  "claims = claims + excluded.claims, fees = excluded.fees",
-                  "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
-                  a->v[3], a->v[4], sum[0]) < 0 ? -1 : 0;
+    return db_run(
+               st->db,
+               "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
+               "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+               "ON CONFLICT(day, model) DO UPDATE SET "
+               "tasks = tasks + excluded.tasks, "
+               "tasks_human = tasks_human + excluded.tasks_human, "
+               "solved = solved + excluded.solved, "
+               "solved_human = solved_human + excluded.solved_human, "
+               "claims = claims + excluded.claims, fees = excluded.fees",
+               "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
+               a->v[3], a->v[4], sum[0]) < 0
+               ? -1
+               : 0;
 }
 
 /* Writes one user row's deltas.  0 or -1. */
@@ -485,8 +495,11 @@ static int flush_user(struct store *st, const struct acc *a)
 {
     char sum[1][ST_DEC_SIZE];
 
-    if (stored_plus(st, db_query(st->db, "SELECT fees FROM users WHERE "
-                                         "address = ?", "t", a->key),
+    if (stored_plus(st,
+                    db_query(st->db,
+                             "SELECT fees FROM users WHERE "
+                             "address = ?",
+                             "t", a->key),
                     1, &a->fee, sum) < 0)
         return -1;
     return db_run(st->db,
@@ -502,8 +515,9 @@ static int flush_user(struct store *st, const struct acc *a)
                   "fees = excluded.fees, solved = solved + excluded.solved, "
                   "images = images + excluded.images",
                   "tiiiiitii", a->key, a->first_block, a->first_time,
-                  a->last_time, a->v[0], a->v[1], sum[0], a->v[2],
-                  a->v[3]) < 0 ? -1 : 0;
+                  a->last_time, a->v[0], a->v[1], sum[0], a->v[2], a->v[3]) < 0
+               ? -1
+               : 0;
 }
 
 /* Writes the range's deltas into totals, daily, users and daily_users. */
@@ -521,20 +535,20 @@ static int flush_deltas(struct store *st)
                st->totals[3], st->totals[4], st->totals[5]) < 0)
         return -1;
     SLOT_EACH(a, &st->daily)
-        if (flush_daily(st, a) < 0)
-            return -1;
+    if (flush_daily(st, a) < 0)
+        return -1;
     SLOT_EACH(a, &st->users)
-        if (flush_user(st, a) < 0)
-            return -1;
+    if (flush_user(st, a) < 0)
+        return -1;
     SLOT_EACH(a, &st->day_users)
-        if (db_run(st->db,
-                   "INSERT INTO daily_users (day, address, tasks, "
-                   "tasks_human) VALUES (?, ?, ?, ?) "
-                   "ON CONFLICT(day, address) DO UPDATE SET "
-                   "tasks = tasks + excluded.tasks, "
-                   "tasks_human = tasks_human + excluded.tasks_human",
-                   "itii", a->day, a->model, a->v[0], a->v[1]) < 0)
-            return -1;
+    if (db_run(st->db,
+               "INSERT INTO daily_users (day, address, tasks, "
+               "tasks_human) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT(day, address) DO UPDATE SET "
+               "tasks = tasks + excluded.tasks, "
+               "tasks_human = tasks_human + excluded.tasks_human",
+               "itii", a->day, a->model, a->v[0], a->v[1]) < 0)
+        return -1;
     return 0;
 }
 
@@ -546,12 +560,16 @@ static int task_flip_automine(struct store *st, const char *id)
     sqlite3_stmt *s;
     int r;
 
-    if (db_run(st->db, "UPDATE tasks SET automine = 1 WHERE id = ? AND "
-                       "automine = 0", "t", id) != 1)
+    if (db_run(st->db,
+               "UPDATE tasks SET automine = 1 WHERE id = ? AND "
+               "automine = 0",
+               "t", id) != 1)
         return 0;
-    s = db_query(st->db, "SELECT t.model, t.owner, t.time / 86400, "
-                         "s.time / 86400 FROM tasks t LEFT JOIN solutions s "
-                         "ON s.task = t.id WHERE t.id = ?", "t", id);
+    s = db_query(st->db,
+                 "SELECT t.model, t.owner, t.time / 86400, "
+                 "s.time / 86400 FROM tasks t LEFT JOIN solutions s "
+                 "ON s.task = t.id WHERE t.id = ?",
+                 "t", id);
     r = s ? db_step(st->db, s, NULL) : -1;
     if (r == 1) {
         col_copy(s, 0, model, sizeof(model));
@@ -565,8 +583,7 @@ static int task_flip_automine(struct store *st, const char *id)
         return -1;
     st->totals[T_TASKS_HUMAN]--;
     daily_add(st, tday, model, D_TASKS_HUMAN, -1);
-    if (user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX,
-                 INT64_MIN) < 0)
+    if (user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
         return -1;
     day_user_add(st, tday, owner, 0, -1);
     if (sday >= 0)
@@ -577,9 +594,11 @@ static int task_flip_automine(struct store *st, const char *id)
 /* A new miner: every task it owns becomes automine. */
 static int owner_became_miner(struct store *st, const char *addr)
 {
-    return for_each_key(st, db_query(st->db, "SELECT id FROM tasks WHERE "
-                                             "owner = ? AND automine = 0",
-                                     "t", addr),
+    return for_each_key(st,
+                        db_query(st->db,
+                                 "SELECT id FROM tasks WHERE "
+                                 "owner = ? AND automine = 0",
+                                 "t", addr),
                         task_flip_automine);
 }
 
@@ -636,8 +655,10 @@ static void lat_add(struct store *st, const char *addr, int kind, int64_t day,
 static int solution_of(struct store *st, const char *task,
                        char validator[ST_ADDR_SIZE], int64_t *time)
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT validator, time FROM "
-                                       "solutions WHERE task = ?", "t", task);
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT validator, time FROM "
+                               "solutions WHERE task = ?",
+                               "t", task);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
     validator[0] = '\0';
@@ -703,12 +724,15 @@ static int flush_mdaily(struct store *st, const struct macc *a)
                       "ON CONFLICT(address, day, model) DO UPDATE SET "
                       "solutions = solutions + excluded.solutions, "
                       "claims = claims + excluded.claims",
-                      "ittii", a->i0, a->addr, a->str, a->v[0],
-                      a->v[1]) < 0 ? -1 : 0;
-    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM "
-                                         "miner_daily WHERE address = ? AND "
-                                         "day = ? AND model = ?",
-                                 "tit", a->addr, a->i0, a->str),
+                      "ittii", a->i0, a->addr, a->str, a->v[0], a->v[1]) < 0
+                   ? -1
+                   : 0;
+    if (stored_plus(st,
+                    db_query(st->db,
+                             "SELECT fees, rewards FROM "
+                             "miner_daily WHERE address = ? AND "
+                             "day = ? AND model = ?",
+                             "tit", a->addr, a->i0, a->str),
                     2, a->amt, sum) < 0)
         return -1;
     return db_run(st->db,
@@ -718,8 +742,10 @@ static int flush_mdaily(struct store *st, const struct macc *a)
                   "solutions = solutions + excluded.solutions, "
                   "claims = claims + excluded.claims, fees = excluded.fees, "
                   "rewards = excluded.rewards",
-                  "ittiitt", a->i0, a->addr, a->str, a->v[0], a->v[1],
-                  sum[0], sum[1]) < 0 ? -1 : 0;
+                  "ittiitt", a->i0, a->addr, a->str, a->v[0], a->v[1], sum[0],
+                  sum[1]) < 0
+               ? -1
+               : 0;
 }
 
 /* Writes one earnings_totals row's deltas.  0 or -1. */
@@ -727,17 +753,20 @@ static int flush_etot(struct store *st, const struct macc *a)
 {
     char sum[2][ST_DEC_SIZE];
 
-    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM "
-                                         "earnings_totals WHERE address = ? "
-                                         "AND role = ? AND era = ?",
-                                 "tti", a->addr, a->str, a->i0),
+    if (stored_plus(st,
+                    db_query(st->db,
+                             "SELECT fees, rewards FROM "
+                             "earnings_totals WHERE address = ? "
+                             "AND role = ? AND era = ?",
+                             "tti", a->addr, a->str, a->i0),
                     2, a->amt, sum) < 0)
         return -1;
     return db_run(st->db,
                   "INSERT OR REPLACE INTO earnings_totals (address, role, "
                   "era, fees, rewards) VALUES (?, ?, ?, ?, ?)",
-                  "ttitt", a->addr, a->str, a->i0, sum[0], sum[1]) < 0 ? -1
-                                                                       : 0;
+                  "ttitt", a->addr, a->str, a->i0, sum[0], sum[1]) < 0
+               ? -1
+               : 0;
 }
 
 /* Writes one validator's earnings into its miners row.  0 or -1. */
@@ -745,16 +774,21 @@ static int flush_mearn(struct store *st, const struct macc *a)
 {
     char sum[2][ST_DEC_SIZE];
 
-    if (stored_plus(st, db_query(st->db, "SELECT fees, rewards FROM miners "
-                                         "WHERE address = ?", "t", a->addr),
+    if (stored_plus(st,
+                    db_query(st->db,
+                             "SELECT fees, rewards FROM miners "
+                             "WHERE address = ?",
+                             "t", a->addr),
                     2, a->amt, sum) < 0)
         return -1;
     /* A validator whose solutions predate the index has no row: its
      * earnings stay in earnings_totals. */
-    return db_run(st->db, "UPDATE miners SET fees = ?, rewards = ?, "
-                          "earned_aius = ? WHERE address = ?",
-                  "ttdt", sum[0], sum[1], aius_of(sum[0], sum[1]),
-                  a->addr) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE miners SET fees = ?, rewards = ?, "
+                  "earned_aius = ? WHERE address = ?",
+                  "ttdt", sum[0], sum[1], aius_of(sum[0], sum[1]), a->addr) < 0
+               ? -1
+               : 0;
 }
 
 /* Writes the range's miners and earnings deltas.  0 or -1. */
@@ -763,22 +797,22 @@ static int flush_miner_deltas(struct store *st)
     struct macc *a;
 
     SLOT_EACH(a, &st->mdaily)
-        if (flush_mdaily(st, a) < 0)
-            return -1;
+    if (flush_mdaily(st, a) < 0)
+        return -1;
     SLOT_EACH(a, &st->mlat)
-        if (db_run(st->db,
-                   "INSERT INTO miner_latency (address, kind, day, secs, n) "
-                   "VALUES (?, ?, ?, ?, ?) "
-                   "ON CONFLICT(address, kind, day, secs) "
-                   "DO UPDATE SET n = n + excluded.n",
-                   "tiiii", a->addr, a->i0, a->i1, a->v[1], a->v[0]) < 0)
-            return -1;
+    if (db_run(st->db,
+               "INSERT INTO miner_latency (address, kind, day, secs, n) "
+               "VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(address, kind, day, secs) "
+               "DO UPDATE SET n = n + excluded.n",
+               "tiiii", a->addr, a->i0, a->i1, a->v[1], a->v[0]) < 0)
+        return -1;
     SLOT_EACH(a, &st->etot)
-        if (flush_etot(st, a) < 0)
-            return -1;
+    if (flush_etot(st, a) < 0)
+        return -1;
     SLOT_EACH(a, &st->mearn)
-        if (flush_mearn(st, a) < 0)
-            return -1;
+    if (flush_mearn(st, a) < 0)
+        return -1;
     return 0;
 }
 
@@ -828,9 +862,10 @@ static int task_parties(struct store *st, const char *task,
                         char owner[ST_ADDR_SIZE], char model[ST_HASH_SIZE],
                         char model_addr[ST_ADDR_SIZE])
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT t.owner, t.model, m.addr "
-                                       "FROM tasks t LEFT JOIN models m "
-                                       "ON m.id = t.model WHERE t.id = ?",
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT t.owner, t.model, m.addr "
+                               "FROM tasks t LEFT JOIN models m "
+                               "ON m.id = t.model WHERE t.id = ?",
                                "t", task);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
@@ -1024,10 +1059,11 @@ out:
  * model's output is one). */
 static int owner_solved(struct store *st, const char *task)
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT t.owner, coalesce("
-                                       "m.output_type = 'image', 0) FROM "
-                                       "tasks t LEFT JOIN models m ON "
-                                       "m.id = t.model WHERE t.id = ?",
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT t.owner, coalesce("
+                               "m.output_type = 'image', 0) FROM "
+                               "tasks t LEFT JOIN models m ON "
+                               "m.id = t.model WHERE t.id = ?",
                                "t", task);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
@@ -1050,8 +1086,8 @@ static int owner_solved(struct store *st, const char *task)
 static int is_miner(struct store *st, const char *addr)
 {
     int64_t one;
-    int r = db_int(st->db, &one, "SELECT 1 FROM miners WHERE address = ?",
-                   "t", addr);
+    int r = db_int(st->db, &one, "SELECT 1 FROM miners WHERE address = ?", "t",
+                   addr);
 
     return r < 0 ? -1 : r == 0;
 }
@@ -1097,8 +1133,10 @@ static int put_task(struct store *st, const struct st_event *ev)
 static int task_info(struct store *st, const char *id,
                      char model[ST_HASH_SIZE], int *automine, int64_t *time)
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT model, automine, time FROM "
-                                       "tasks WHERE id = ?", "t", id);
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT model, automine, time FROM "
+                               "tasks WHERE id = ?",
+                               "t", id);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
     snprintf(model, ST_HASH_SIZE, "unknown");
@@ -1126,8 +1164,8 @@ static int put_solution(struct store *st, const struct st_event *ev)
                "INSERT OR IGNORE INTO solutions (task, validator, cid, "
                "cid_text, cid_flags, block, log_index, tx, time) VALUES "
                "(?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?)",
-               "ttttiiiti", so->task, so->validator, so->cid_hex,
-               so->cid_text, (int64_t)so->cid_flags, (int64_t)ev->pos.block,
+               "ttttiiiti", so->task, so->validator, so->cid_hex, so->cid_text,
+               (int64_t)so->cid_flags, (int64_t)ev->pos.block,
                (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     if (r <= 0)
         return r;
@@ -1172,8 +1210,10 @@ static int put_other_raw(struct store *st, const struct st_pos *p,
                   "INSERT OR IGNORE INTO other_events (block, log_index, tx, "
                   "time, address, name, topic0, args) VALUES "
                   "(?, ?, ?, ?, ?, ?, ?, ?)",
-                  "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index,
-                  p->tx, p->time, address, name, topic0, args);
+                  "iitittt"
+                  "t",
+                  (int64_t)p->block, (int64_t)p->log_index, p->tx, p->time,
+                  address, name, topic0, args);
 }
 
 /* A claim whose solution row is not there to mark. */
@@ -1190,8 +1230,8 @@ static int put_claim_unmatched(struct store *st, const struct st_event *ev)
                c->task);
     if (r <= 0)
         return r;
-    snprintf(args, sizeof(args), "{\"addr\":\"%s\",\"task\":\"%s\"}",
-             c->addr, c->task);
+    snprintf(args, sizeof(args), "{\"addr\":\"%s\",\"task\":\"%s\"}", c->addr,
+             c->task);
     return put_other_raw(st, &ev->pos, "", "SolutionClaimed", "", args);
 }
 
@@ -1218,9 +1258,11 @@ static int put_claim(struct store *st, const struct st_event *ev)
     lat_add(st, validator, 1, day, ev->pos.time - stime);
     st->totals[T_CLAIMS]++;
     daily_add(st, day, model, D_CLAIMS, 1);
-    if (db_run(st->db, "UPDATE miners SET claims = claims + 1 WHERE "
-                       "address = (SELECT validator FROM solutions WHERE "
-                       "task = ?)", "t", c->task) < 0)
+    if (db_run(st->db,
+               "UPDATE miners SET claims = claims + 1 WHERE "
+               "address = (SELECT validator FROM solutions WHERE "
+               "task = ?)",
+               "t", c->task) < 0)
         return -1;
     return 1;
 }
@@ -1253,9 +1295,9 @@ static int put_vote_finish(struct store *st, const struct st_event *ev)
 
 /* What a models row keeps of the model's JSON template. */
 struct tmpl_fields {
-    char *json;                    /* compact; NULL: not a JSON object */
-    char *file, *type;             /* output[0].filename, .type; or NULL */
-    char *title;                   /* meta.title, or NULL */
+    char *json;        /* compact; NULL: not a JSON object */
+    char *file, *type; /* output[0].filename, .type; or NULL */
+    char *title;       /* meta.title, or NULL */
 };
 
 /* A new copy of o[key] when it is a string, else NULL. */
@@ -1267,8 +1309,7 @@ static char *json_str_dup(const json_t *o, const char *key)
 }
 
 /* Fills f (owned strings: tmpl_fields_release) from template bytes b. */
-static void tmpl_fields_init(struct tmpl_fields *f, const uint8_t *b,
-                             size_t n)
+static void tmpl_fields_init(struct tmpl_fields *f, const uint8_t *b, size_t n)
 {
     json_t *j = b ? json_loadb((const char *)b, n, 0, NULL) : NULL;
     json_t *out0;
@@ -1306,10 +1347,11 @@ static int put_model(struct store *st, const struct st_event *ev)
                "template_json, output_file, output_type, title, cid, block, "
                "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, "
                "?, nullif(?, ''), ?, ?, ?, ?)",
-               "tttbttttt" "iiti", m->id, m->addr, m->fee, m->template_bytes,
-               m->template_len, f.json, f.file, f.type, f.title, m->cid,
-               (int64_t)ev->pos.block, (int64_t)ev->pos.log_index, ev->pos.tx,
-               ev->pos.time);
+               "tttbttttt"
+               "iiti",
+               m->id, m->addr, m->fee, m->template_bytes, m->template_len,
+               f.json, f.file, f.type, f.title, m->cid, (int64_t)ev->pos.block,
+               (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     tmpl_fields_release(&f);
     return r;
 }
@@ -1420,8 +1462,8 @@ static int put_payout(struct store *st, const struct st_event *ev)
                   "(?, ?, ?, ?, ?, ?, nullif(?, ''), nullif(?, ''), "
                   "nullif(?, ''), ?, ?, ?, ?)",
                   "iititittttttt", (int64_t)p->block, (int64_t)p->log_index,
-                  p->tx, p->time, o->kind, (int64_t)o->era, o->task,
-                  o->model, o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
+                  p->tx, p->time, o->kind, (int64_t)o->era, o->task, o->model,
+                  o->validator, o->a[0], o->a[1], o->a[2], o->a[3]);
 }
 
 /* A transfers row (settled into earnings by settle_events()). */
@@ -1432,8 +1474,10 @@ static int put_transfer(struct store *st, const struct st_event *ev)
     return db_run(st->db,
                   "INSERT OR IGNORE INTO transfers (block, log_index, tx, "
                   "time, src, dst, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  "iititt" "t", (int64_t)p->block, (int64_t)p->log_index,
-                  p->tx, p->time, ev->u.transfer.src, ev->u.transfer.dst,
+                  "iititt"
+                  "t",
+                  (int64_t)p->block, (int64_t)p->log_index, p->tx, p->time,
+                  ev->u.transfer.src, ev->u.transfer.dst,
                   ev->u.transfer.amount);
 }
 
@@ -1446,17 +1490,18 @@ static int put_incentive(struct store *st, const struct st_event *ev)
                   "INSERT OR IGNORE INTO incentives (block, log_index, tx, "
                   "time, task, kind, recipient, amount) VALUES "
                   "(?, ?, ?, ?, ?, ?, nullif(?, ''), ?)",
-                  "iitittt" "t", (int64_t)p->block, (int64_t)p->log_index,
-                  p->tx, p->time, ev->u.incentive.task, ev->u.incentive.kind,
+                  "iitittt"
+                  "t",
+                  (int64_t)p->block, (int64_t)p->log_index, p->tx, p->time,
+                  ev->u.incentive.task, ev->u.incentive.kind,
                   ev->u.incentive.recipient, ev->u.incentive.amount);
 }
 
 /* A log the decoder does not model, as an other_events row. */
 static int put_other(struct store *st, const struct st_event *ev)
 {
-    return put_other_raw(st, &ev->pos, ev->u.other.address,
-                         ev->u.other.name, ev->u.other.topic0,
-                         ev->u.other.args_json);
+    return put_other_raw(st, &ev->pos, ev->u.other.address, ev->u.other.name,
+                         ev->u.other.topic0, ev->u.other.args_json);
 }
 
 /* The writer of each event kind: 1 when the row is new, 0 when it was
@@ -1503,7 +1548,9 @@ static int put_block(struct store *st, uint64_t n, const char *hash,
                   "(?, ?, ?, ?) ON CONFLICT(number) DO UPDATE SET "
                   "hash = excluded.hash, parent = excluded.parent, "
                   "time = excluded.time",
-                  "itti", (int64_t)n, hash, parent, time) < 0 ? -1 : 0;
+                  "itti", (int64_t)n, hash, parent, time) < 0
+               ? -1
+               : 0;
 }
 
 /*
@@ -1524,9 +1571,8 @@ static int put_range_marks(struct store *st, const struct st_range *r,
     if (put_block(st, r->to, r->to_hash, r->to_parent, r->to_time) < 0)
         return -1;
     /* Keep the reorg window: blocks far below the head are final. */
-    if (r->to > 4096 &&
-        db_run(st->db, "DELETE FROM blocks WHERE number < ?", "i",
-               (int64_t)(r->to - 4096)) < 0)
+    if (r->to > 4096 && db_run(st->db, "DELETE FROM blocks WHERE number < ?",
+                               "i", (int64_t)(r->to - 4096)) < 0)
         return -1;
     /* Coverage: extend the row that ends just below, else start one. */
     changed = db_run(st->db,
@@ -1567,8 +1613,10 @@ int store_commit_range(struct store *st, const struct st_range *r,
     if (db_begin(st->db) < 0)
         return -1;
     /* Rows this range inserts get rowids above the current maximum. */
-    if (db_int(st->db, &rowid_mark, "SELECT coalesce(max(rowid), 0) FROM "
-                                    "tasks", "") < 0)
+    if (db_int(st->db, &rowid_mark,
+               "SELECT coalesce(max(rowid), 0) FROM "
+               "tasks",
+               "") < 0)
         goto fail;
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
@@ -1609,8 +1657,10 @@ fail:
 
 int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT hash FROM blocks WHERE "
-                                       "number = ?", "i", (int64_t)n);
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT hash FROM blocks WHERE "
+                               "number = ?",
+                               "i", (int64_t)n);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
     if (r == 1)
@@ -1622,9 +1672,10 @@ int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
 int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
                         size_t max, size_t *n)
 {
-    sqlite3_stmt *s = db_query(st->db, "SELECT number FROM blocks WHERE "
-                                       "number <= ? ORDER BY number DESC "
-                                       "LIMIT ?",
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT number FROM blocks WHERE "
+                               "number <= ? ORDER BY number DESC "
+                               "LIMIT ?",
                                "ii", (int64_t)below, (int64_t)max);
     int r = s ? 1 : -1;
 
@@ -1685,8 +1736,12 @@ static int day_fees_set(struct store *st, int64_t day, const char *model,
 {
     if (!model[0])
         return 0;
-    return db_run(st->db, "UPDATE daily SET fees = ? WHERE day = ? AND "
-                          "model = ?", "tit", sum, day, model) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE daily SET fees = ? WHERE day = ? AND "
+                  "model = ?",
+                  "tit", sum, day, model) < 0
+               ? -1
+               : 0;
 }
 
 /* Recomputes the daily rows of one day from the base tables. */
@@ -1700,9 +1755,11 @@ static int recompute_day(struct store *st, int64_t day)
                  day) < 0)
         return -1;
     /* Fee sums, exact, in C. */
-    s = db_query(st->db, "SELECT model, fee FROM tasks WHERE time >= "
-                         "?1 * 86400 AND time < (?1 + 1) * 86400 AND "
-                         "fee != '0' ORDER BY model", "i", day);
+    s = db_query(st->db,
+                 "SELECT model, fee FROM tasks WHERE time >= "
+                 "?1 * 86400 AND time < (?1 + 1) * 86400 AND "
+                 "fee != '0' ORDER BY model",
+                 "i", day);
     r = s ? 1 : -1;
     while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
         col_copy(s, 0, m, sizeof(m));
@@ -1729,8 +1786,7 @@ static int recompute_user(struct store *st, const char *addr)
     sqlite3_stmt *s;
     int r;
 
-    if (db_run(st->db, "DELETE FROM users WHERE address = ?", "t",
-               addr) < 0 ||
+    if (db_run(st->db, "DELETE FROM users WHERE address = ?", "t", addr) < 0 ||
         db_run(st->db,
                "INSERT INTO users (address, first_block, first_time, "
                "last_time, tasks, tasks_human) SELECT owner, min(block), "
@@ -1738,12 +1794,13 @@ static int recompute_user(struct store *st, const char *addr)
                "FROM tasks WHERE owner = ?1 GROUP BY owner",
                "t", addr) < 0)
         return -1;
-    s = db_query(st->db, "SELECT fee FROM tasks WHERE owner = ? AND "
-                         "fee != '0'", "t", addr);
+    s = db_query(st->db,
+                 "SELECT fee FROM tasks WHERE owner = ? AND "
+                 "fee != '0'",
+                 "t", addr);
     r = s ? 1 : -1;
     while (r == 1 && (r = db_step(st->db, s, NULL)) == 1)
-        if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum,
-                    0) < 0)
+        if (dec_add(sum, (const char *)sqlite3_column_text(s, 0), sum, 0) < 0)
             r = -1;
     db_stmt_done(st->db, s);
     if (r < 0)
@@ -1755,7 +1812,10 @@ static int recompute_user(struct store *st, const char *addr)
                   "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
                   "s.task = t.id JOIN models m ON m.id = t.model WHERE "
                   "t.owner = ?2 AND m.output_type = 'image') "
-                  "WHERE address = ?2", "tt", sum, addr) < 0 ? -1 : 0;
+                  "WHERE address = ?2",
+                  "tt", sum, addr) < 0
+               ? -1
+               : 0;
 }
 
 /* The miners row of one validator, from its solutions. */
@@ -1812,16 +1872,19 @@ static int recompute_earner(struct store *st, const char *addr)
 
     if (db_run(st->db, "DELETE FROM earnings_totals WHERE address = ?", "t",
                addr) < 0 ||
-        sum_rows(st, "SELECT role, era, kind, amount FROM earnings "
-                     "WHERE addr = ?1", addr, &m) < 0)
+        sum_rows(st,
+                 "SELECT role, era, kind, amount FROM earnings "
+                 "WHERE addr = ?1",
+                 addr, &m) < 0)
         goto out;
     SLOT_EACH(a, &m)
-        if (u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
-            u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
-            db_run(st->db, "INSERT INTO earnings_totals (address, role, era, "
-                           "fees, rewards) VALUES (?, ?, ?, ?, ?)",
-                   "ttitt", addr, a->str, a->i0, f, r) < 0)
-            goto out;
+    if (u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
+        u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
+        db_run(st->db,
+               "INSERT INTO earnings_totals (address, role, era, "
+               "fees, rewards) VALUES (?, ?, ?, ?, ?)",
+               "ttitt", addr, a->str, a->i0, f, r) < 0)
+        goto out;
     ret = 0;
 out:
     slot_clear(&m);
@@ -1874,27 +1937,32 @@ static int recompute_miner_extras(struct store *st, const char *addr)
     struct macc *a;
     int ret = -1;
 
-    if (run_list(st, miner_daily_sql, ARRAY_SIZE(miner_daily_sql), addr,
-                 0) < 0 ||
-        sum_rows(st, "SELECT model, time / 86400, kind, amount FROM earnings "
-                     "WHERE addr = ?1 AND role = 'validator'", addr, &m) < 0)
+    if (run_list(st, miner_daily_sql, ARRAY_SIZE(miner_daily_sql), addr, 0) <
+            0 ||
+        sum_rows(st,
+                 "SELECT model, time / 86400, kind, amount FROM earnings "
+                 "WHERE addr = ?1 AND role = 'validator'",
+                 addr, &m) < 0)
         goto out;
     SLOT_EACH(a, &m)
-        if (u256_add(&tf, &a->amt[AMT_FEES], &tf) ||
-            u256_add(&tr, &a->amt[AMT_REWARDS], &tr) ||
-            u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
-            u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
-            db_run(st->db,
-                   "INSERT INTO miner_daily (day, address, model, fees, "
-                   "rewards) VALUES (?, ?, ?, ?, ?) "
-                   "ON CONFLICT(address, day, model) DO UPDATE SET "
-                   "fees = excluded.fees, rewards = excluded.rewards",
-                   "ittt" "t", a->i0, addr, a->str, f, r) < 0)
-            goto out;
+    if (u256_add(&tf, &a->amt[AMT_FEES], &tf) ||
+        u256_add(&tr, &a->amt[AMT_REWARDS], &tr) ||
+        u256_to_dec(&a->amt[AMT_FEES], f, sizeof(f)) < 0 ||
+        u256_to_dec(&a->amt[AMT_REWARDS], r, sizeof(r)) < 0 ||
+        db_run(st->db,
+               "INSERT INTO miner_daily (day, address, model, fees, "
+               "rewards) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(address, day, model) DO UPDATE SET "
+               "fees = excluded.fees, rewards = excluded.rewards",
+               "ittt"
+               "t",
+               a->i0, addr, a->str, f, r) < 0)
+        goto out;
     if (u256_to_dec(&tf, f, sizeof(f)) < 0 ||
         u256_to_dec(&tr, r, sizeof(r)) < 0 ||
-        db_run(st->db, "UPDATE miners SET fees = ?, rewards = ?, "
-                       "earned_aius = ? WHERE address = ?",
+        db_run(st->db,
+               "UPDATE miners SET fees = ?, rewards = ?, "
+               "earned_aius = ? WHERE address = ?",
                "ttdt", f, r, aius_of(f, r), addr) < 0 ||
         run_list(st, miner_latency_sql, ARRAY_SIZE(miner_latency_sql), addr,
                  0) < 0)
@@ -1924,7 +1992,10 @@ static int recompute_totals(struct store *st)
                   "solutions = (SELECT total(solved) FROM daily), "
                   "claims = (SELECT total(claims) FROM daily), "
                   "contestations = (SELECT count(*) FROM contestations) "
-                  "WHERE id = 1", "") < 0 ? -1 : 0;
+                  "WHERE id = 1",
+                  "") < 0
+               ? -1
+               : 0;
 }
 
 /* recompute_day() of a day key as for_each_key() hands it over. */
@@ -2091,20 +2162,23 @@ static int rb_delete(struct store *st, int64_t a, uint64_t *gone)
  */
 static int rb_recompute(struct store *st, int64_t a, uint64_t gone)
 {
-    if (for_each_row(st, "SELECT k FROM temp.rb_miners",
-                     recompute_miner) < 0 ||
-        for_each_row(st, "SELECT k FROM temp.rb_earners",
-                     recompute_addr) < 0 ||
-        run_list(st, rb_automine_sql, ARRAY_SIZE(rb_automine_sql), NULL,
-                 a) < 0 ||
-        for_each_row(st, "SELECT k FROM temp.rb_users",
-                     recompute_user) < 0 ||
-        for_each_row(st, "SELECT k FROM temp.rb_days",
-                     recompute_day_key) < 0 ||
+    if (for_each_row(st, "SELECT k FROM temp.rb_miners", recompute_miner) <
+            0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_earners", recompute_addr) <
+            0 ||
+        run_list(st, rb_automine_sql, ARRAY_SIZE(rb_automine_sql), NULL, a) <
+            0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_users", recompute_user) < 0 ||
+        for_each_row(st, "SELECT k FROM temp.rb_days", recompute_day_key) <
+            0 ||
         recompute_totals(st) < 0)
         return -1;
-    return db_run(st->db, "UPDATE totals SET events = max(0, events - ?) "
-                          "WHERE id = 1", "i", (int64_t)gone) < 0 ? -1 : 0;
+    return db_run(st->db,
+                  "UPDATE totals SET events = max(0, events - ?) "
+                  "WHERE id = 1",
+                  "i", (int64_t)gone) < 0
+               ? -1
+               : 0;
 }
 
 /* The checkpoint before the rollback: *block and hash (0 and "" when
@@ -2135,11 +2209,11 @@ int store_rollback(struct store *st, uint64_t ancestor,
     if (db_begin(st->db) < 0)
         return -1;
     if (rb_old_head(st, &old_head, old_hash) < 0 || rb_keys_reset(st) < 0 ||
-        run_list(st, rb_collect_sql, ARRAY_SIZE(rb_collect_sql), NULL,
-                 a) < 0 ||
+        run_list(st, rb_collect_sql, ARRAY_SIZE(rb_collect_sql), NULL, a) <
+            0 ||
         rb_delete(st, a, &gone) < 0 ||
-        run_list(st, rb_restore_sql, ARRAY_SIZE(rb_restore_sql), NULL,
-                 a) < 0 ||
+        run_list(st, rb_restore_sql, ARRAY_SIZE(rb_restore_sql), NULL, a) <
+            0 ||
         rb_recompute(st, a, gone) < 0 ||
         run_list(st, rb_window_sql, ARRAY_SIZE(rb_window_sql), NULL, a) < 0)
         goto fail;
@@ -2147,8 +2221,10 @@ int store_rollback(struct store *st, uint64_t ancestor,
                "INSERT INTO reorgs (detected_at, ancestor_block, old_head, "
                "old_hash, new_hash, depth, removed_rows) VALUES "
                "(unixepoch(), ?, ?, ?, ?, ?, ?)",
-               "iitti" "i", a, old_head, old_hash, new_hash,
-               old_head - a, (int64_t)gone) < 0 ||
+               "iitti"
+               "i",
+               a, old_head, old_hash, new_hash, old_head - a,
+               (int64_t)gone) < 0 ||
         db_run(st->db,
                "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
                "indexed_time = ?, updated_at = unixepoch() WHERE id = 1",
@@ -2177,12 +2253,14 @@ int store_rebuild_derived(struct store *st)
                "INSERT INTO miners (address, first_block, first_time, "
                "last_time, solutions, claims) SELECT validator, min(block), "
                "min(time), max(time), count(*), total(claimed) "
-               "FROM solutions GROUP BY validator", "") < 0 ||
+               "FROM solutions GROUP BY validator",
+               "") < 0 ||
         db_run(st->db,
                "UPDATE tasks SET automine = (bulk_size > 1 OR owner IN "
-               "(SELECT address FROM miners))", "") < 0 ||
-        for_each_row(st, "SELECT DISTINCT owner FROM tasks",
-                     recompute_user) < 0 ||
+               "(SELECT address FROM miners))",
+               "") < 0 ||
+        for_each_row(st, "SELECT DISTINCT owner FROM tasks", recompute_user) <
+            0 ||
         for_each_row(st,
                      "SELECT DISTINCT time / 86400 FROM tasks UNION "
                      "SELECT DISTINCT time / 86400 FROM solutions UNION "
@@ -2215,8 +2293,10 @@ int store_mark_inactive(struct store *st, int64_t window, int64_t *active,
 
     if (db_begin(st->db) < 0)
         return -1;
-    if (db_int(st->db, &head, "SELECT indexed_time FROM scan_state "
-                              "WHERE id = 1", "") < 0)
+    if (db_int(st->db, &head,
+               "SELECT indexed_time FROM scan_state "
+               "WHERE id = 1",
+               "") < 0)
         goto fail;
     r = db_run(st->db,
                "UPDATE miners SET active = (last_time > ?1 - ?2) "
@@ -2283,14 +2363,13 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
         col_copy(s, 4, e->u.transfer.amount, sizeof(e->u.transfer.amount));
         break;
     case ST_PAYOUT:
-        e->u.payout.kind = c3 && strcmp(c3, "rewards") == 0 ? "rewards"
-                                                             : "fees";
+        e->u.payout.kind =
+            c3 && strcmp(c3, "rewards") == 0 ? "rewards" : "fees";
         e->u.payout.era = sqlite3_column_int(s, 4);
         for (i = 0; i < 4; i++)
             col_copy(s, 5 + (int)i, e->u.payout.a[i], ST_DEC_SIZE);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -2419,12 +2498,16 @@ int store_recompute_earnings(struct store *st, const char *miner, int force,
         if (progress && (i % 256 == 255 || i + 1 == n))
             progress(i + 1, n, ud);
     }
-    if ((miner && db_run(st->db, "INSERT OR IGNORE INTO temp.rb_earners "
-                                 "VALUES (?)", "t", miner) < 0) ||
-        for_each_row(st, "SELECT k FROM temp.rb_earners",
-                     recompute_addr) < 0 ||
-        db_int(st->db, &out->addresses, "SELECT count(*) FROM "
-                                        "temp.rb_earners", "") < 0 ||
+    if ((miner && db_run(st->db,
+                         "INSERT OR IGNORE INTO temp.rb_earners "
+                         "VALUES (?)",
+                         "t", miner) < 0) ||
+        for_each_row(st, "SELECT k FROM temp.rb_earners", recompute_addr) <
+            0 ||
+        db_int(st->db, &out->addresses,
+               "SELECT count(*) FROM "
+               "temp.rb_earners",
+               "") < 0 ||
         db_commit(st->db) < 0)
         goto fail;
     keys_free(txs, n);
@@ -2438,6 +2521,8 @@ fail:
 int store_events(struct store *st, int64_t *out)
 {
     *out = 0;
-    return db_int(st->db, out, "SELECT events FROM totals WHERE id = 1",
-                  "") < 0 ? -1 : 0;
+    return db_int(st->db, out, "SELECT events FROM totals WHERE id = 1", "") <
+                   0
+               ? -1
+               : 0;
 }

@@ -390,7 +390,8 @@ int auth_api_nonce(struct http_req *req, struct http_resp *resp)
     if (r != 0)
         return r < 0 ? -1 : 0;
     if (addr_q) {
-        if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) < 0 ||
+        if (hex_parse_address(addr_q, strlen(addr_q), HEX_ADDR_STRICT, a) <
+                0 ||
             strlen(addr_q) != 42 ||
             hex_format_address(a, disp, sizeof(disp)) < 0)
             return auth_reply_error(resp, 400, "address",
@@ -500,17 +501,17 @@ struct verify {
     const struct config *cfg;
     const struct auth_site *site;
     int64_t now;
-    char ip[64];               /* the client, as audited */
-    json_t *body;              /* the request body (owned), or NULL */
-    const char *msg;           /* the message text, borrowed from body */
+    char ip[64];     /* the client, as audited */
+    json_t *body;    /* the request body (owned), or NULL */
+    const char *msg; /* the message text, borrowed from body */
     size_t msglen;
-    struct siwe_msg m;         /* parsed msg */
+    struct siwe_msg m; /* parsed msg */
     uint8_t sig[SIWE_SIG_LEN];
-    const char *actor;         /* NULL until m is parsed, then addr */
-    char addr[43];             /* m's address, lower-case */
-    int status;                /* the refusal: HTTP status, */
-    const char *reason;        /* reason code */
-    char text[640];            /* and message */
+    const char *actor;  /* NULL until m is parsed, then addr */
+    char addr[43];      /* m's address, lower-case */
+    int status;         /* the refusal: HTTP status, */
+    const char *reason; /* reason code */
+    char text[640];     /* and message */
 };
 
 /* Records a refusal in v.  Returns 1, what a check returns when it refuses
@@ -607,8 +608,8 @@ static int verify_nonce(struct verify *v)
 static int verify_site(struct verify *v)
 {
     const struct siwe_msg *m = &v->m;
-    const struct auth_origin *o = site_find(v->site, m->domain.p,
-                                            m->domain.len);
+    const struct auth_origin *o =
+        site_find(v->site, m->domain.p, m->domain.len);
     char tried[104];
 
     if (o && m->scheme.len &&
@@ -647,8 +648,8 @@ static int verify_claims(struct verify *v)
           "Not Before: the message is not valid yet" },
         { m->issued_at > now + skew, "issued_in_future",
           "Issued At: in the future (check the clock)" },
-        { m->issued_at < now - (int64_t)v->cfg->nonce_lifetime - skew,
-          "stale", "Issued At: older than the nonce lifetime" },
+        { m->issued_at < now - (int64_t)v->cfg->nonce_lifetime - skew, "stale",
+          "Issued At: older than the nonce lifetime" },
     };
     size_t i;
 
@@ -690,8 +691,8 @@ static int verify_signer(struct verify *v)
 
 /* The checks of a sign-in, in the order their refusals take precedence. */
 static int (*const verify_checks[])(struct verify *) = {
-    verify_origin, verify_body, verify_nonce, verify_site, verify_claims,
-    verify_signer,
+    verify_origin, verify_body,   verify_nonce,
+    verify_site,   verify_claims, verify_signer,
 };
 
 /* Signed in: a new session, its cookie and the reply.  The handler's
@@ -722,11 +723,11 @@ static int session_start(struct http_resp *resp, const struct verify *v)
         want[0] = '\0';
     http_resp_header(resp, "Cache-Control", "no-store");
     log_info("auth: %s signed in from %s", v->addr, v->ip);
-    return http_reply_json(
-        resp, 200,
-        json_pack("{s:s,s:s,s:s,s:b,s:I}", "address", want, "address_lower",
-                  v->addr, "csrf", csrf, "admin", auth_is_admin(req, v->addr),
-                  "expires_at", (json_int_t)(now + life)));
+    return http_reply_json(resp, 200,
+                           json_pack("{s:s,s:s,s:s,s:b,s:I}", "address", want,
+                                     "address_lower", v->addr, "csrf", csrf,
+                                     "admin", auth_is_admin(req, v->addr),
+                                     "expires_at", (json_int_t)(now + life)));
 }
 
 /* Cuts off an address with too many failed sign-ins in the last minute
@@ -739,7 +740,9 @@ static int verify_throttle(struct http_resp *resp, const struct verify *v)
 
     if (!db || social_failed_signins(db, v->ip, v->now - 60, &failed) < 0)
         return auth_reply_error(resp, 503, "database",
-                                "the database is unavailable") < 0 ? -1 : 1;
+                                "the database is unavailable") < 0
+                   ? -1
+                   : 1;
     if (failed < SOCIAL_FAILED_PER_MINUTE)
         return 0;
     if (social_audit_throttled(v->req->ctx->social, v->now, v->ip) < 0)
@@ -747,7 +750,9 @@ static int verify_throttle(struct http_resp *resp, const struct verify *v)
     http_resp_header(resp, "Retry-After", "60");
     return auth_reply_error(resp, 429, "too_many_failures",
                             "too many failed sign-ins from this address; "
-                            "wait a minute") < 0 ? -1 : 1;
+                            "wait a minute") < 0
+               ? -1
+               : 1;
 }
 
 int auth_api_verify(struct http_req *req, struct http_resp *resp)

@@ -214,9 +214,8 @@ int chart_svg(struct buf *out, enum chart_kind kind, const char *id,
     return buf_adds(out, "</svg>");
 }
 
-json_t *chart_svg_json(enum chart_kind kind, const char *id,
-                       const char *title, const char *unit,
-                       const struct chart_point *p, size_t n)
+json_t *chart_svg_json(enum chart_kind kind, const char *id, const char *title,
+                       const char *unit, const struct chart_point *p, size_t n)
 {
     struct buf b = BUF_INIT(CHART_MAX_BYTES);
     json_t *out = NULL;

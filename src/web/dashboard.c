@@ -23,7 +23,7 @@
 
 /* The range of the cumulative chart and /charts/daily without days=. */
 #define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS
-#define DASH_DEFAULT_BARS 25      /* daily chart when no days= is given */
+#define DASH_DEFAULT_BARS 25 /* daily chart when no days= is given */
 
 /* http_query() as a params.h lookup. */
 static const char *dash_query(const void *ud, const char *name)
@@ -239,9 +239,9 @@ int dashboard_api_charts(struct http_req *req, struct http_resp *resp)
 
 /* A card: figure key, label, value (integer, real or null), definition. */
 struct dash_card_def {
-    const char *key;              /* member of the summary */
+    const char *key; /* member of the summary */
     const char *label;
-    const char *unit;             /* appended after a space, or NULL */
+    const char *unit; /* appended after a space, or NULL */
     const char *help;
 };
 
@@ -263,8 +263,7 @@ static const struct dash_card_def DASH_CARDS[] = {
       "treasury fee shares that only accrue in the engine are not "
       "counted. With automine hidden, payouts of automine tasks are "
       "left out." },
-    { "users_total", "Unique users", NULL,
-      "Distinct task owners, all time." },
+    { "users_total", "Unique users", NULL, "Distinct task owners, all time." },
     { "users_7d", "Users, 7 days", NULL,
       "Distinct owners of tasks submitted on the head's UTC day or "
       "the six days before it." },
@@ -432,10 +431,11 @@ static json_t *dash_ranges(const struct dash_params *p)
     for (i = 0; i < PARAM_DAY_RANGES_N; i++) {
         const struct param_range *r = &PARAM_DAY_RANGES[i];
 
-        json_array_append_new(
-            ranges, dash_link(r->days ? r->text : "all", p->show_automine,
-                              r->text, p->model,
-                              p->days_given ? r->days == p->days
+        json_array_append_new(ranges,
+                              dash_link(r->days ? r->text : "all",
+                                        p->show_automine, r->text, p->model,
+                                        p->days_given
+                                            ? r->days == p->days
                                             : r->days == DASH_DEFAULT_DAYS));
     }
     return ranges;
@@ -456,8 +456,8 @@ static json_t *dash_model_filter(struct db *db, const struct dash_params *p,
     dash_model_name(title, p->model, name, sizeof(name));
     json_decref(title);
     all = dash_link("All models", p->show_automine, days, NULL, 0);
-    o = json_pack("{s:s,s:s,s:O}", "model", p->model, "name", name,
-                  "all_href", json_object_get(all, "href"));
+    o = json_pack("{s:s,s:s,s:O}", "model", p->model, "name", name, "all_href",
+                  json_object_get(all, "href"));
     json_decref(all);
     return o;
 }
@@ -477,13 +477,10 @@ static json_t *dash_context(struct db *db, const struct dash_params *p,
     days = p->days_given ? days_text : NULL;
     if (!p->days_given && json_array_size(points) > DASH_DEFAULT_BARS)
         bars_from = json_array_size(points) - DASH_DEFAULT_BARS;
-    ctx = json_pack("{s:s,s:O,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:O}",
-                    "title", "Arbius index",
-                    "as_of", json_object_get(summary, "as_of"),
-                    "cards", dash_cards(summary),
-                    "ranges", dash_ranges(p),
-                    "automine_shown", p->show_automine,
-                    "automine_toggle",
+    ctx = json_pack("{s:s,s:O,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:O}", "title",
+                    "Arbius index", "as_of", json_object_get(summary, "as_of"),
+                    "cards", dash_cards(summary), "ranges", dash_ranges(p),
+                    "automine_shown", p->show_automine, "automine_toggle",
                     dash_link(p->show_automine ? "Hide automine"
                                                : "Show automine",
                               !p->show_automine, days, p->model, 0),

@@ -126,8 +126,14 @@ static void gallery_params_release(struct gallery_params *p)
  * are checked.  A value past HTTP_MAX_QUERY reads as absent: it is named
  * with the same message instead. */
 enum gp_form {
-    GPF_MODEL, GPF_CREATOR, GPF_MINER, GPF_AUTOMINE, GPF_FROM, GPF_TO,
-    GPF_SORT, GPF_LIMIT,
+    GPF_MODEL,
+    GPF_CREATOR,
+    GPF_MINER,
+    GPF_AUTOMINE,
+    GPF_FROM,
+    GPF_TO,
+    GPF_SORT,
+    GPF_LIMIT,
 };
 
 static const struct {
@@ -136,14 +142,14 @@ static const struct {
 } GP_FORMS[] = {
     [GPF_MODEL] = { "model", "model: expected 0x and 64 hex digits" },
     [GPF_CREATOR] = { "creator",
-                     "creator: expected an address, 0x and 40 hex digits" },
+                      "creator: expected an address, 0x and 40 hex digits" },
     [GPF_MINER] = { "miner",
-                   "miner: expected an address, 0x and 40 hex digits" },
+                    "miner: expected an address, 0x and 40 hex digits" },
     [GPF_AUTOMINE] = { "automine", "automine: expected hide or show" },
     [GPF_FROM] = { "from", "from: expected a date YYYY-MM-DD" },
     [GPF_TO] = { "to", "to: expected a date YYYY-MM-DD" },
     [GPF_SORT] = { "sort",
-                  "sort: expected newest, oldest, upvoted or relevance" },
+                   "sort: expected newest, oldest, upvoted or relevance" },
     [GPF_LIMIT] = { "limit", "limit: expected a number from 1 to 100" },
 };
 
@@ -492,7 +498,7 @@ static json_t *short_addr(const char *a)
 static const struct {
     const char *status;
     const char *label;
-    int broken;                   /* the output cannot be shown */
+    int broken; /* the output cannot be shown */
 } STATUS_BADGES[] = {
     { "ok", "on IPFS", 0 },
     { "slow", "slow", 0 },
@@ -738,9 +744,9 @@ static char *gallery_key(const char *route, const struct gallery_params *p,
 /* A cached gallery reply in the making. */
 struct gallery_reply {
     struct gallery_params p;
-    struct db *db;                /* the thread's connection */
-    char *key;                    /* cache key (owned), NULL once stored */
-    int ret;                      /* the handler's result once answered */
+    struct db *db; /* the thread's connection */
+    char *key;     /* cache key (owned), NULL once stored */
+    int ret;       /* the handler's result once answered */
 };
 
 /* Frees what g holds (the key, the parsed parameters). */
@@ -775,8 +781,8 @@ static int gallery_begin(struct http_req *req, struct http_resp *resp,
     if (limit > 0)
         g->p.f.limit = limit;
     if (!g->db) {
-        g->ret = http_reply_error(req, resp, 503,
-                                  "the database is unavailable");
+        g->ret =
+            http_reply_error(req, resp, 503, "the database is unavailable");
         goto answered;
     }
     g->key = gallery_key(route, &g->p, extra);
@@ -863,10 +869,11 @@ static json_t *index_context(const struct gallery_params *p,
     json_object_set_new(ctx, "cards", cards);
     json_object_set_new(ctx, "empty",
                         json_boolean(json_array_size(cards) == 0));
-    json_array_foreach(models, i, it) json_object_set_new(
-        it, "selected",
-        json_boolean(strcmp(json_string_value(json_object_get(it, "id")),
-                            p->f.model) == 0));
+    json_array_foreach(models, i, it)
+        json_object_set_new(it, "selected",
+                            json_boolean(strcmp(json_string_value(
+                                                    json_object_get(it, "id")),
+                                                p->f.model) == 0));
     json_object_set_new(ctx, "models", models);
     json_object_set_new(ctx, "sorts", sort_choices(p));
     json_object_set_new(ctx, "q", json_string(p->q));
@@ -874,7 +881,8 @@ static json_t *index_context(const struct gallery_params *p,
     json_object_set_new(ctx, "miner", json_string(p->f.miner));
     json_object_set_new(ctx, "from", json_string(p->from));
     json_object_set_new(ctx, "to", json_string(p->to));
-    json_object_set_new(ctx, "automine_show", json_boolean(p->f.show_automine));
+    json_object_set_new(ctx, "automine_show",
+                        json_boolean(p->f.show_automine));
     if (pg->has_next)
         set_href(ctx, "next_href", "/gallery", p, &pg->next);
     if (pg->has_prev)
@@ -1019,9 +1027,9 @@ static int xml_add(struct buf *b, const char *s)
 static int atom_head(struct buf *b, const char *origin, const char *self,
                      json_t *first)
 {
-    json_t *t = iso_time(first ? (int64_t)json_integer_value(
-                                     json_object_get(first, "time"))
-                               : 0);
+    json_t *t = iso_time(
+        first ? (int64_t)json_integer_value(json_object_get(first, "time"))
+              : 0);
     int r = 0;
 
     r |= buf_adds(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -1109,8 +1117,8 @@ int gallery_page_atom(struct http_req *req, struct http_resp *resp)
     resp->status = 200;
     resp->content_type = "application/atom+xml; charset=utf-8";
     r |= atom_head(&resp->body, origin, self, json_array_get(pg.items, 0));
-    json_array_foreach(pg.items, i, it)
-        r |= atom_entry(&resp->body, &html, origin, it);
+    json_array_foreach(pg.items, i, it) r |=
+        atom_entry(&resp->body, &html, origin, it);
     r |= buf_adds(&resp->body, "</feed>\n");
     free(self);
     buf_release(&html);
@@ -1381,8 +1389,9 @@ static void image_output(json_t *ctx, json_t *d)
     json_object_set_new(ctx, "title",
                         truncated(json_object_get(d, "prompt"), 70, "Task"));
     json_object_set(ctx, "upvotes", json_object_get(d, "upvotes"));
-    json_object_set_new(ctx, "solved", json_boolean(json_is_object(
-                                           json_object_get(d, "solution"))));
+    json_object_set_new(ctx, "solved",
+                        json_boolean(
+                            json_is_object(json_object_get(d, "solution"))));
     json_object_set_new(ctx, "is_image",
                         json_boolean(otype && strcmp(otype, "image") == 0));
     json_object_set_new(ctx, "is_other",
@@ -1408,7 +1417,8 @@ static void image_inputs(json_t *ctx, json_t *d)
     json_t *fields = json_array(), *v;
     const char *key;
 
-    json_object_foreach(input, key, v) {
+    json_object_foreach(input, key, v)
+    {
         char *s = json_is_string(v)
                       ? NULL
                       : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -1469,7 +1479,8 @@ static void image_times(json_t *ctx, json_t *d, const char *xb)
                         duration_text(json_object_get(d, "claim_seconds")));
     hist = json_array();
     json_array_foreach(json_object_get(json_object_get(d, "ipfs"), "history"),
-                       i, h) {
+                       i, h)
+    {
         json_t *row = json_deep_copy(h);
 
         json_object_set_new(row, "time_iso", iso_of(h, "time"));
@@ -1488,17 +1499,18 @@ static json_t *image_og(const struct http_req *req, json_t *d, const char *id)
 
     site_origin(req, origin, sizeof(origin));
     snprintf(url, sizeof(url), "%s/image/%s", origin, id ? id : "");
-    return json_pack(
-        "{s:o,s:o,s:s,s:O,s:s}", "title",
-        truncated(json_object_get(d, "prompt"), 90, "Arbius task"),
-        "description",
-        truncated(json_object_get(d, "prompt"), GALLERY_PROMPT_META,
-                  "An Arbius task"),
-        "url", url, "image",
-        image ? json_object_get(d, "output_url") : json_null(), "card",
-        image && json_is_string(json_object_get(d, "output_url"))
-            ? "summary_large_image"
-            : "summary");
+    return json_pack("{s:o,s:o,s:s,s:O,s:s}", "title",
+                     truncated(json_object_get(d, "prompt"), 90,
+                               "Arbius task"),
+                     "description",
+                     truncated(json_object_get(d, "prompt"),
+                               GALLERY_PROMPT_META, "An Arbius task"),
+                     "url", url, "image",
+                     image ? json_object_get(d, "output_url") : json_null(),
+                     "card",
+                     image && json_is_string(json_object_get(d, "output_url"))
+                         ? "summary_large_image"
+                         : "summary");
 }
 
 int gallery_page_image(struct http_req *req, struct http_resp *resp)

@@ -417,8 +417,9 @@ static json_t *time_text(json_t *t)
 /* o[outkey] = the duration text of the integer o[key] (0 when missing). */
 static void set_duration(json_t *o, const char *outkey, const char *key)
 {
-    json_object_set_new(o, outkey, duration_text(json_integer_value(
-                                       json_object_get(o, key))));
+    json_object_set_new(o, outkey,
+                        duration_text(
+                            json_integer_value(json_object_get(o, key))));
 }
 
 /* o[outkey] = the UTC time text of o[key] ("never" unless positive). */
@@ -460,13 +461,13 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
                                      json_integer_value(json_array_get(r, 0)) +
                                      1));
     json_array_foreach(json_object_get(json_object_get(o, "rpc"), "endpoints"),
-                       i, ep) {
+                       i, ep)
+    {
         set_time(ep, "last_ok_text", "last_ok_at");
         set_time(ep, "last_error_text", "last_error_at");
     }
     json_array_foreach(json_object_get(json_object_get(o, "reorgs"), "recent"),
-                       i, r)
-        set_time(r, "detected_text", "detected_at");
+                       i, r) set_time(r, "detected_text", "detected_at");
     ret = http_reply_page(req, resp, "status", o);
     json_decref(o);
     return ret;
@@ -594,7 +595,8 @@ static int prom_rpc_histogram(struct buf *out, json_t *eps)
             continue;
         for (b = 0; b < json_array_size(bk); b++) {
             cum += (uint64_t)json_integer_value(json_array_get(bk, b));
-            if (prom_labeled(out, "arbiusd_rpc_request_duration_seconds_bucket",
+            if (prom_labeled(out,
+                             "arbiusd_rpc_request_duration_seconds_bucket",
                              "endpoint", url) < 0)
                 return -1;
             if (b < json_array_size(le))
@@ -652,7 +654,8 @@ static int prom_ipfs_checks(struct buf *out, json_t *c)
     if (prom_head(out, "arbiusd_ipfs_gateway_recent_checks", "gauge",
                   "The newest IPFS checks by gateway and result.") < 0)
         return -1;
-    json_object_foreach(json_object_get(checks, "gateways"), url, g) {
+    json_object_foreach(json_object_get(checks, "gateways"), url, g)
+    {
         for (i = 0; i < ARRAY_SIZE(ipfs_results); i++) {
             if (prom_labeled(out, "arbiusd_ipfs_gateway_recent_checks",
                              "gateway", url) < 0)
@@ -730,7 +733,8 @@ static int prom_index(struct buf *out, struct http_req *req,
           (double)s->lag_blocks },
         { "arbiusd_index_lag_seconds",
           "Seconds between the head's and the checkpoint's block "
-          "timestamps.", (double)s->lag_seconds },
+          "timestamps.",
+          (double)s->lag_seconds },
         { "arbiusd_scanner_last_success_timestamp_seconds",
           "Wall time of the scanner's last successful poll.",
           (double)s->updated_at },
@@ -757,7 +761,8 @@ static int prom_index(struct buf *out, struct http_req *req,
                      "Chain reorganisations rolled back (the reorg journal).",
                      s->reorgs) < 0 ||
         prom_counter(out, "arbiusd_reorg_blocks_total",
-                     "Blocks rolled back by reorgs.", s->reorg_depth_sum) < 0 ||
+                     "Blocks rolled back by reorgs.",
+                     s->reorg_depth_sum) < 0 ||
         prom_counter(out, "arbiusd_reorg_removed_rows_total",
                      "Rows removed by reorg rollbacks.",
                      s->reorg_removed_rows) < 0)
@@ -768,7 +773,7 @@ static int prom_index(struct buf *out, struct http_req *req,
 /* The RPC endpoints' counters (rpc_stats), in the order they are listed. */
 static const struct {
     const char *name, *type, *help;
-    const char *field, *sub;      /* endpoint member (and its member) */
+    const char *field, *sub; /* endpoint member (and its member) */
     double scale;
 } PROM_RPC[] = {
     { "arbiusd_rpc_requests_total", "counter",

@@ -289,11 +289,11 @@ static json_t *lb_links(enum an_window w, enum an_sort s, int by_sort)
 
         snprintf(href, sizeof(href), "/miners?window=%s&sort=%s",
                  LB_WINDOWS[wi], LB_SORTS[si]);
-        json_array_append_new(
-            links, json_pack("{s:s,s:s,s:b}", "label",
-                             by_sort ? LB_SORTS[i] : LB_WINDOWS[i], "href",
-                             href, "current",
-                             wi == (size_t)w && si == (size_t)s));
+        json_array_append_new(links,
+                              json_pack("{s:s,s:s,s:b}", "label",
+                                        by_sort ? LB_SORTS[i] : LB_WINDOWS[i],
+                                        "href", href, "current",
+                                        wi == (size_t)w && si == (size_t)s));
     }
     return links;
 }
@@ -378,7 +378,7 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
 
 /* ---- the detail and list views ---- */
 
-#define MW_KEY_SIZE 67            /* "0x" + 64 hex digits + NUL */
+#define MW_KEY_SIZE 67 /* "0x" + 64 hex digits + NUL */
 
 /*
  * One view: the JSON of /api/v1/<name> and the page /<name> built from the
@@ -386,8 +386,8 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
  * decorate() adds the page's display text (never the JSON's).
  */
 struct mw_view {
-    const char *tmpl;             /* template name */
-    const char *title;            /* page title */
+    const char *tmpl;  /* template name */
+    const char *title; /* page title */
     /* 0 and the key in out, or -1 (answered 400 with bad_key); NULL: the
      * view takes no parameter. */
     int (*key)(const struct http_req *req, char out[MW_KEY_SIZE]);
@@ -586,7 +586,8 @@ static void default_texts(json_t *fields)
     json_t *f, *v;
     size_t i;
 
-    json_array_foreach(fields, i, f) {
+    json_array_foreach(fields, i, f)
+    {
         v = json_object_get(f, "default");
         if (v && !json_is_null(v) && !json_is_string(v)) {
             char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -732,10 +733,10 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
     return r;
 }
 
-#define CACHED(name, view, page)                                            \
-    int name(struct http_req *req, struct http_resp *resp)                 \
-    {                                                                       \
-        return cached_reply(req, resp, &MW_VIEWS[view], page);              \
+#define CACHED(name, view, page)                               \
+    int name(struct http_req *req, struct http_resp *resp)     \
+    {                                                          \
+        return cached_reply(req, resp, &MW_VIEWS[view], page); \
     }
 
 CACHED(miners_api_miner, MW_MINER, 0)

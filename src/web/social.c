@@ -183,11 +183,11 @@ static const char *comment_text(struct http_req *req, struct http_resp *resp,
                                 json_t *b)
 {
     json_t *t = json_object_get(b, "body");
-    const char *why = json_is_string(t)
-                          ? comment_problem(json_string_value(t),
-                                            json_string_length(t),
-                                            req->ctx->cfg->comment_max_length)
-                          : "body: expected the comment text";
+    const char *why =
+        json_is_string(t)
+            ? comment_problem(json_string_value(t), json_string_length(t),
+                              req->ctx->cfg->comment_max_length)
+            : "body: expected the comment text";
 
     if (why) {
         json_decref(b);
@@ -282,7 +282,8 @@ int social_api_react(struct http_req *req, struct http_resp *resp)
     b = task_write_begin(req, resp, id, &u);
     if (!b)
         return 0;
-    k = social_reaction_find(json_string_value(json_object_get(b, "reaction")));
+    k = social_reaction_find(
+        json_string_value(json_object_get(b, "reaction")));
     r = bool_member(b, "on", &on);
     json_decref(b);
     if (k < 0 || r < 0)
