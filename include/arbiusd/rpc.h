@@ -54,6 +54,7 @@
 #define RPC_RETRY_AFTER_MAX_MS 120000    /* longest Retry-After we honour */
 #define RPC_SLEEP_SLICE_MS 50            /* stop flag checked this often */
 #define RPC_URL_TEXT_SIZE 256            /* sanitized URL, with its NUL */
+#define RPC_BATCH_DEFAULT           100 /* calls per request, batch_max 0 */
 /* Upper bounds (ms) of the per-endpoint request latency histogram; one more
  * bucket counts what is slower than the last. */
 #define RPC_LATENCY_BOUNDS_MS { 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, \
@@ -106,6 +107,10 @@ struct rpc_error {
                                  a smaller range may fit */
     int batch_rejected;       /* rpc_batch: the endpoint refused the array
                                  form (the items were then sent one by one) */
+    int batch_too_large;      /* a refusal of a batch's size ("batch too
+                                 large", HTTP 413): rpc_batch lowers the
+                                 endpoint's limit and sends again */
+    uint64_t batch_hint;      /* the size such a refusal named, 0 none */
     uint64_t retry_after_ms;  /* from Retry-After, 0 if none (capped) */
 };
 
@@ -124,6 +129,8 @@ struct rpc_options {
                                  RPC_ERR_STOPPED */
     uint64_t budget_per_day;  /* calls per endpoint per UTC day; 0 = none;
                                  only reported, never enforced */
+    size_t batch_max;         /* calls per HTTP request at most; 0 =
+                                 RPC_BATCH_DEFAULT */
 };
 
 struct rpc_client;
@@ -160,6 +167,12 @@ int rpc_call(struct rpc_client *c, const char *method, json_t *params,
  * rpc_call (only the unsettled items are sent again).  If an endpoint
  * rejects batches (non-array reply, or an error for the whole body), the
  * items are sent one by one and the endpoint is remembered as batch-less.
+ * Any n: the calls go out in requests of at most the endpoint's batch
+ * limit (batch_max at first; lowered for good, per endpoint, when it
+ * refuses a batch's size as "batch too large", a per-method or free-tier
+ * limit, HTTP 413, or by answering some items "response too large"), and
+ * a batch of debug_* calls at most RPC_DEBUG_BATCH_MAX (16) at a time, one
+ * by one where only those are refused in arrays.
  * Returns RPC_OK if the transport worked on the last try (items may still
  * carry errors, throttling included), else the batch-level error, which
  * every unsettled item then carries too.  Whatever the return value, the
@@ -174,6 +187,10 @@ int rpc_batch(struct rpc_client *c, size_t n, const char *const *methods,
  * here), logging why.  Stays put when there is no other usable endpoint.
  */
 void rpc_rotate(struct rpc_client *c, const char *why);
+
+/* HTTP requests sent so far, over every endpoint (callers count theirs
+ * as differences). */
+uint64_t rpc_requests_sent(const struct rpc_client *c);
 
 /* Returns the current endpoint's sanitized URL (borrowed from c). */
 const char *rpc_endpoint(const struct rpc_client *c);

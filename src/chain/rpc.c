@@ -29,6 +29,7 @@
 #define RPC_CLASSIFY_SCAN 2048           /* message bytes classified */
 #define RPC_SNIPPET 160                  /* body bytes quoted in a message */
 #define RPC_DAY_S 86400
+#define RPC_DEBUG_BATCH_MAX        16 /* traces per request at most */
 
 struct rpc_endpoint {
     char *url;                     /* as configured; may hold credentials */
@@ -36,6 +37,10 @@ struct rpc_endpoint {
     int checked;                   /* chain id verified since last failure */
     int disabled;                  /* wrong chain: never used again */
     int batch;                     /* -1 unknown, 0 refuses arrays, 1 takes */
+    int debug_batch;               /* the same for batches of debug_* calls
+                                      (some providers batch only the rest) */
+    size_t batch_limit;            /* calls per request; shrinks when the
+                                      endpoint refuses a batch's size */
     uint64_t requests;             /* HTTP requests sent */
     uint64_t calls;                /* JSON-RPC calls (batch items each) */
     uint64_t errors;               /* failures logged against it */
@@ -65,6 +70,7 @@ struct rpc_client {
     uint64_t base_ms, max_ms;      /* backoff bounds */
     const atomic_bool *stop;       /* borrowed, may be NULL */
     uint64_t budget;               /* calls per endpoint per day, 0 none */
+    size_t batch_max;              /* calls per request at most */
     CURL *curl;                    /* this thread's easy handle */
     struct curl_slist *headers;    /* Content-Type and Accept */
     struct buf req;                /* request body being sent */
@@ -305,6 +311,19 @@ static const char *const rpc_transient_words[] = {
     "bad gateway", "gateway timeout", "upstream connect error",
 };
 
+/* Refusals of a batch's size (tests/data/rpc/batch_*.json): geth and
+ * nitro "batch too large", jsonrpsee (reth) "the batch request was too
+ * large", per-method limits "too many [...] methods in the batch", free
+ * tiers "batch of more than N requests". */
+static const char *const rpc_batch_words[] = {
+    "batch too large",    "batch request was too large",
+    "batch is too large", "batch size",
+    "batch limit",        "max batch",
+    "maximum batch",      "methods in the batch",
+    "batch of more than", "requests in a batch",
+    "requests per batch",
+};
+
 /*
  * Parses a number at s[0..n): digits with single ',' or '_' separators
  * between digits, then an optional 'k' (x1000) not followed by a letter.
@@ -527,6 +546,30 @@ static int rpc_has_any(const char *s, size_t n, const char *const *words,
     return 0;
 }
 
+/*
+ * Recognises a refusal of a batch's size in the lowercased s[0..n).
+ * Returns 1 and sets *limit to the first number the text names (the
+ * provider's limit, 0 if none), else 0.
+ */
+static int rpc_batch_refusal(const char *s, size_t n, uint64_t *limit)
+{
+    size_t i;
+
+    if (!rpc_has_any(s, n, rpc_batch_words, ARRAY_SIZE(rpc_batch_words)))
+        return 0;
+    *limit = 0;
+    for (i = 0; i < n; i++) {
+        uint64_t v;
+
+        if (rpc_is_digit(s[i]) && (i == 0 || !rpc_is_alnum(s[i - 1])) &&
+            rpc_number(s + i, n - i, &v)) {
+            *limit = v;
+            break;
+        }
+    }
+    return 1;
+}
+
 void rpc_classify(int http_status, long code, const char *message,
                   struct rpc_error *err)
 {
@@ -575,6 +618,13 @@ void rpc_classify(int http_status, long code, const char *message,
                                                       : RPC_ERR_RPC;
     else
         err->kind = RPC_ERR_RPC;
+    if (err->kind != RPC_ERR_THROTTLED &&
+        rpc_batch_refusal(low, n, &err->batch_hint)) {
+        err->kind = RPC_ERR_RPC;
+        err->batch_too_large = 1;
+        err->too_many_results = 0;
+        err->max_range = 0;
+    }
 }
 
 /* ---- reply parsing ------------------------------------------------------- */
@@ -715,7 +765,8 @@ static int rpc_batch_not_array(const json_t *root, struct rpc_error *err)
 
     if (e && !json_is_null(e)) {
         rpc_error_object(e, 0, err);
-        if (err->kind != RPC_ERR_THROTTLED && err->kind != RPC_ERR_TRANSPORT)
+        if (err->kind != RPC_ERR_THROTTLED && err->kind != RPC_ERR_TRANSPORT &&
+            !err->batch_too_large)
             err->batch_rejected = 1;
     } else {
         rpc_error_set(err, RPC_ERR_BAD_REPLY, "batch reply is not an array");
@@ -891,7 +942,7 @@ static void rpc_count(struct rpc_client *c, struct rpc_endpoint *ep,
 /* Whether a failure may go better on another try or endpoint. */
 static int rpc_retryable(const struct rpc_error *err)
 {
-    if (err->batch_rejected)
+    if (err->batch_rejected || err->batch_too_large)
         return 0;
     switch (err->kind) {
     case RPC_ERR_TRANSPORT:
@@ -1351,6 +1402,7 @@ struct rpc_batch_job {
     struct rpc_error *tmp_errs;
     unsigned item_attempt;      /* attempt whose failure was items', not
                                    the whole batch's (transport worked) */
+    int debug;                  /* every call is a debug_* method */
 };
 
 /* Item errors that end the item (the rest are retried). */
@@ -1383,59 +1435,65 @@ static int rpc_batch_body(struct rpc_client *c, const struct rpc_batch_job *b,
     return buf_addch(&c->req, ']');
 }
 
-/*
- * One round of a batch on ep: sends the pending items as an array and
- * settles each item that got a final answer.  Returns RPC_OK when none is
- * left pending, else a retryable error (whole batch, or the first item
- * still pending), or the batch refusal (err->batch_rejected).
- */
-static int rpc_batch_attempt(struct rpc_client *c, struct rpc_endpoint *ep,
-                             void *arg, struct rpc_error *err)
+/* Lowers ep's batch limit after a refusal of npend calls: to the number
+ * err names when it is smaller, else to half. */
+static void rpc_limit_lower(struct rpc_endpoint *ep, size_t npend,
+                            const struct rpc_error *err)
 {
-    struct rpc_batch_job *b = arg;
-    json_int_t base;
-    size_t i, npend = 0, nretry = 0;
-    long status = 0;
-    int r;
+    size_t next = err->batch_hint && err->batch_hint < npend
+                      ? (size_t)err->batch_hint
+                      : npend / 2;
 
-    if (ep->batch == 0) {
-        rpc_error_set(err, RPC_ERR_RPC, "endpoint does not take batches");
-        snprintf(err->endpoint, sizeof(err->endpoint), "%s", ep->name);
-        err->batch_rejected = 1;
-        return RPC_ERR_RPC;
+    if (next == 0)
+        next = 1;
+    if (next >= ep->batch_limit)
+        return;
+    ep->batch_limit = next;
+    log_info("rpc: %s: a batch of %zu calls was refused (%s); at most %zu "
+             "per request from now on",
+             ep->name, npend, err->message, next);
+}
+
+/*
+ * Whether the items of a parsed batch say its size was refused: an item
+ * with a batch-size text (geth answers the first id only), or one whose
+ * reply went over the endpoint's response limit while others fit.  Then
+ * lowers the endpoint's limit, fills err and returns 1; the items stay
+ * pending.
+ */
+static int rpc_batch_shrink(struct rpc_endpoint *ep,
+                            const struct rpc_batch_job *b, size_t npend,
+                            struct rpc_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        const struct rpc_error *e = &b->tmp_errs[i];
+
+        if (!b->pending[i] || b->tmp_results[i])
+            continue;
+        if (e->batch_too_large ||
+            (e->kind == RPC_ERR_RANGE && e->too_many_results &&
+             strcmp(b->methods[i], "eth_getLogs") != 0))
+            break;
     }
-    base = c->next_id;
-    c->next_id += (json_int_t)b->n;
-    if (rpc_batch_body(c, b, base, &npend) != 0) {
-        rpc_error_set(err, RPC_ERR_RPC, "cannot encode the batch");
-        goto fail;
-    }
-    r = rpc_http_post(c, ep, npend, &status, err);
-    if (r != RPC_OK)
-        goto fail;
-    if (status >= 200 && status < 300) {
-        r = rpc_parse_batch_reply(c->resp.data, c->resp.len, base, b->n,
-                                  b->tmp_results, b->tmp_errs, err);
-    } else {
-        r = rpc_http_error(c, status, err);
-        if (r != RPC_ERR_THROTTLED &&
-            (status == 400 || status == 405 || status == 413 ||
-             status == 415 || status == 422 || status == 501))
-            err->batch_rejected = 1;
-    }
-    if (r != RPC_OK) {
-        rpc_error_finish(c, status, err);
-        if (!err->batch_rejected)
-            goto fail;
-        ep->batch = 0;
-        snprintf(err->endpoint, sizeof(err->endpoint), "%s", ep->name);
-        log_info("rpc: %s: batch refused (%s); sending calls one by one "
-                 "from now on", ep->name, err->message);
-        rpc_resp_trim(c);
-        return r;
-    }
-    ep->batch = 1;
-    rpc_ok(ep);
+    if (i == b->n || npend < 2)
+        return 0;
+    *err = b->tmp_errs[i];
+    err->batch_too_large = 1;
+    rpc_limit_lower(ep, npend, err);
+    return 1;
+}
+
+/* Settles the items of a parsed round: successes and final errors leave
+ * the pending set.  Returns how many must be tried again (the first one's
+ * error in *err). */
+static size_t rpc_batch_settle(struct rpc_client *c, struct rpc_endpoint *ep,
+                               struct rpc_batch_job *b, long status,
+                               struct rpc_error *err)
+{
+    size_t i, nretry = 0, nfinal = 0;
+
     for (i = 0; i < b->n; i++) {
         struct rpc_error *e = &b->tmp_errs[i];
 
@@ -1458,8 +1516,111 @@ static int rpc_batch_attempt(struct rpc_client *c, struct rpc_endpoint *ep,
             continue;
         }
         b->pending[i] = 0;
-        rpc_fail(c, ep, b->methods[i], &b->errs[i]);
+        /* One line per round: a batch of views that revert would
+         * otherwise log a line per item. */
+        if (nfinal++ == 0) {
+            rpc_fail(c, ep, b->methods[i], &b->errs[i]);
+        } else {
+            ep->errors++;
+            snprintf(b->errs[i].endpoint, sizeof(b->errs[i].endpoint), "%s",
+                     ep->name);
+        }
     }
+    if (nfinal > 1)
+        log_info("rpc: %s: %zu more calls of that batch failed", ep->name,
+                 nfinal - 1);
+    return nretry;
+}
+
+/* Records that ep refuses arrays (of debug calls only, for a debug job):
+ * the items then go one by one.  Returns err's kind. */
+static int rpc_batch_refused(struct rpc_client *c, struct rpc_endpoint *ep,
+                             const struct rpc_batch_job *b,
+                             struct rpc_error *err)
+{
+    if (b->debug)
+        ep->debug_batch = 0;
+    else
+        ep->batch = 0;
+    snprintf(err->endpoint, sizeof(err->endpoint), "%s", ep->name);
+    log_info("rpc: %s: batch%s refused (%s); sending %scalls one by one "
+             "from now on",
+             ep->name, b->debug ? " of debug calls" : "", err->message,
+             b->debug ? "debug " : "");
+    rpc_resp_trim(c);
+    return err->kind;
+}
+
+/*
+ * One round of a batch on ep: sends the pending items as an array and
+ * settles each item that got a final answer.  Returns RPC_OK when none is
+ * left pending, else a retryable error (whole batch, or the first item
+ * still pending), the batch refusal (err->batch_rejected) or the refusal
+ * of its size (err->batch_too_large: the endpoint's limit was lowered).
+ */
+static int rpc_batch_attempt(struct rpc_client *c, struct rpc_endpoint *ep,
+                             void *arg, struct rpc_error *err)
+{
+    struct rpc_batch_job *b = arg;
+    json_int_t base;
+    size_t npend = 0, nretry;
+    long status = 0;
+    int r;
+
+    if ((b->debug ? ep->debug_batch : ep->batch) == 0) {
+        rpc_error_set(err, RPC_ERR_RPC, "endpoint does not take batches");
+        snprintf(err->endpoint, sizeof(err->endpoint), "%s", ep->name);
+        err->batch_rejected = 1;
+        return RPC_ERR_RPC;
+    }
+    base = c->next_id;
+    c->next_id += (json_int_t)b->n;
+    if (rpc_batch_body(c, b, base, &npend) != 0) {
+        rpc_error_set(err, RPC_ERR_RPC, "cannot encode the batch");
+        goto fail;
+    }
+    r = rpc_http_post(c, ep, npend, &status, err);
+    if (r != RPC_OK)
+        goto fail;
+    if (status >= 200 && status < 300) {
+        r = rpc_parse_batch_reply(c->resp.data, c->resp.len, base, b->n,
+                                  b->tmp_results, b->tmp_errs, err);
+    } else {
+        r = rpc_http_error(c, status, err);
+        if (status == 413 && npend > 1 && r != RPC_ERR_THROTTLED)
+            err->batch_too_large = 1;
+        else if (r != RPC_ERR_THROTTLED &&
+                 (status == 400 || status == 405 || status == 413 ||
+                  status == 415 || status == 422 || status == 501))
+            err->batch_rejected = 1;
+    }
+    if (r != RPC_OK) {
+        rpc_error_finish(c, status, err);
+        if (err->batch_too_large && npend > 1) {
+            rpc_limit_lower(ep, npend, err);
+            rpc_resp_trim(c);
+            return err->kind;
+        }
+        if (err->batch_too_large)
+            err->batch_rejected = 1; /* even one call: no arrays here */
+        if (!err->batch_rejected)
+            goto fail;
+        return rpc_batch_refused(c, ep, b, err);
+    }
+    if (b->debug)
+        ep->debug_batch = 1;
+    else
+        ep->batch = 1;
+    rpc_ok(ep);
+    if (rpc_batch_shrink(ep, b, npend, err)) {
+        size_t i;
+
+        for (i = 0; i < b->n; i++) /* the whole round again, smaller */
+            json_decref(b->tmp_results[i]);
+        rpc_resp_trim(c);
+        return RPC_ERR_RPC;
+    }
+    nretry = rpc_batch_settle(c, ep, b, status, err);
     rpc_resp_trim(c);
     if (nretry == 0)
         return RPC_OK;
@@ -1478,70 +1639,132 @@ fail:
     return err->kind;
 }
 
+/* The pending items of b one by one, after the endpoint refused arrays.
+ * Returns RPC_OK, or the first transport-level failure (in *berr). */
+static int rpc_batch_singly(struct rpc_client *c, struct rpc_batch_job *b,
+                            struct rpc_error *berr)
+{
+    size_t i;
+
+    for (i = 0; i < b->n; i++) {
+        int r;
+
+        if (!b->pending[i])
+            continue;
+        r = rpc_call_borrowed(c, b->methods[i], b->params[i], &b->results[i],
+                              &b->errs[i]);
+        if (r == RPC_OK || rpc_item_final(&b->errs[i])) {
+            b->pending[i] = 0;
+            continue;
+        }
+        *berr = b->errs[i];
+        return r;
+    }
+    return RPC_OK;
+}
+
+/*
+ * Sends the items [off, off + m) of all (a slice of the caller's batch)
+ * until they are settled.  Returns RPC_OK (items may carry their own
+ * errors) or the batch-level error in *berr (batch_too_large: the limit
+ * was lowered, the slice's unsettled items stay pending).
+ */
+static int rpc_batch_slice(struct rpc_client *c,
+                           const struct rpc_batch_job *all, size_t off,
+                           size_t m, struct rpc_error *berr)
+{
+    struct rpc_batch_job b = *all;
+    int ret;
+
+    b.n = m;
+    b.methods = all->methods + off;
+    b.params = all->params + off;
+    b.results = all->results + off;
+    b.errs = all->errs + off;
+    b.pending = all->pending + off;
+    b.tmp_results = all->tmp_results + off;
+    b.tmp_errs = all->tmp_errs + off;
+    b.item_attempt = 0;
+    ret = rpc_run(c, rpc_batch_attempt, &b, berr);
+    if (ret != RPC_OK && berr->batch_too_large)
+        return ret;
+    if (ret != RPC_OK && berr->batch_rejected) {
+        ret = rpc_batch_singly(c, &b, berr);
+        berr->batch_rejected = 1;
+    }
+    if (ret != RPC_OK && b.item_attempt == c->attempt && !berr->batch_rejected)
+        ret = RPC_OK; /* the transport worked; items keep their errors */
+    if (ret == RPC_OK)
+        memset(b.pending, 0, m); /* settled, with or without an answer */
+    return ret;
+}
+
+/* The first pending item at or after off and the slice from it that holds
+ * at most the current endpoint's limit of pending items: *mp items. */
+static size_t rpc_batch_next(const struct rpc_client *c,
+                             const struct rpc_batch_job *all, size_t off,
+                             size_t *mp)
+{
+    const struct rpc_endpoint *ep = &c->eps[c->cur];
+    size_t lim = ep->batch_limit ? ep->batch_limit : 1, m = 0, k = 0;
+
+    if (all->debug && lim > RPC_DEBUG_BATCH_MAX)
+        lim = RPC_DEBUG_BATCH_MAX;
+    while (off < all->n && !all->pending[off])
+        off++;
+    while (off + m < all->n && k < lim)
+        k += all->pending[off + m++];
+    *mp = m;
+    return off;
+}
+
 int rpc_batch(struct rpc_client *c, size_t n, const char *const *methods,
               json_t **params, json_t **results, struct rpc_error *errs)
 {
-    struct rpc_batch_job b;
+    struct rpc_batch_job all;
     struct rpc_error berr;
-    size_t i;
+    size_t i, off = 0, m;
     int ret = RPC_OK;
 
+    memset(&all, 0, sizeof(all));
+    all.debug = n > 0;
     for (i = 0; i < n; i++) {
         results[i] = NULL;
         rpc_error_clear(&errs[i]);
         if (!params[i])
             params[i] = json_array();
+        if (strncmp(methods[i], "debug_", 6) != 0)
+            all.debug = 0;
     }
     if (n == 0)
         return RPC_OK;
-    b.n = n;
-    b.methods = methods;
-    b.params = params;
-    b.results = results;
-    b.errs = errs;
-    b.pending = xmalloc(n);
-    memset(b.pending, 1, n);
-    b.tmp_results = xcalloc(n, sizeof(*b.tmp_results));
-    b.tmp_errs = xcalloc(n, sizeof(*b.tmp_errs));
-    b.item_attempt = 0;
-
-    ret = rpc_run(c, rpc_batch_attempt, &b, &berr);
-    if (ret != RPC_OK && berr.batch_rejected) {
-        ret = RPC_OK;
-        for (i = 0; i < n; i++) {
-            int r;
-
-            if (!b.pending[i])
-                continue;
-            r = rpc_call_borrowed(c, methods[i], params[i], &results[i],
-                                  &errs[i]);
-            if (r == RPC_OK || rpc_item_final(&errs[i])) {
-                b.pending[i] = 0;
-                continue;
-            }
-            berr = errs[i];
-            ret = r;
+    all.n = n;
+    all.methods = methods;
+    all.params = params;
+    all.results = results;
+    all.errs = errs;
+    all.pending = xmalloc(n);
+    memset(all.pending, 1, n);
+    all.tmp_results = xcalloc(n, sizeof(*all.tmp_results));
+    all.tmp_errs = xcalloc(n, sizeof(*all.tmp_errs));
+    rpc_error_clear(&berr);
+    while (ret == RPC_OK) {
+        off = rpc_batch_next(c, &all, off, &m);
+        if (off >= n)
             break;
-        }
-        berr.batch_rejected = 1;
-    }
-    if (ret != RPC_OK && b.item_attempt == c->attempt &&
-        !berr.batch_rejected) {
-        /* The transport worked; the items keep their own errors. */
-        ret = RPC_OK;
-    } else if (ret != RPC_OK) {
-        for (i = 0; i < n; i++) {
-            if (b.pending[i])
-                errs[i] = berr;
-        }
+        ret = rpc_batch_slice(c, &all, off, m, &berr);
+        if (ret != RPC_OK && berr.batch_too_large && m > 1)
+            ret = RPC_OK; /* the same items again, in smaller requests */
     }
     for (i = 0; i < n; i++) {
+        if (ret != RPC_OK && all.pending[i])
+            errs[i] = berr;
         json_decref(params[i]);
         params[i] = NULL;
     }
-    free(b.pending);
-    free(b.tmp_results);
-    free(b.tmp_errs);
+    free(all.pending);
+    free(all.tmp_results);
+    free(all.tmp_errs);
     return ret;
 }
 
@@ -1554,6 +1777,16 @@ void rpc_rotate(struct rpc_client *c, const char *why)
                  why);
     else
         log_info("rpc: %s: %s (no other endpoint)", from, why);
+}
+
+uint64_t rpc_requests_sent(const struct rpc_client *c)
+{
+    uint64_t n = 0;
+    size_t i;
+
+    for (i = 0; i < c->neps; i++)
+        n += c->eps[i].requests;
+    return n;
 }
 
 const char *rpc_endpoint(const struct rpc_client *c)
@@ -1622,6 +1855,7 @@ json_t *rpc_stats_json(const struct rpc_client *c)
         json_object_set_new(o, "supports_batch",
                             ep->batch < 0 ? json_null()
                                           : json_boolean(ep->batch));
+        json_object_set_new(o, "batch_limit", rpc_json_u64(ep->batch_limit));
         json_object_set_new(o, "current", json_boolean(i == c->cur));
         json_array_append_new(arr, o);
     }
@@ -1693,6 +1927,7 @@ int rpc_new(const struct rpc_options *opts, struct rpc_client **outp)
         rpc_sanitize_url(opts->urls[i], c->eps[i].name,
                          sizeof(c->eps[i].name));
         c->eps[i].batch = -1;
+        c->eps[i].debug_batch = -1;
         c->eps[i].today = rpc_today();
         c->eps[i].budget_warned = -1;
     }
@@ -1711,6 +1946,9 @@ int rpc_new(const struct rpc_options *opts, struct rpc_client **outp)
         c->max_ms = c->base_ms;
     c->stop = opts->stop;
     c->budget = opts->budget_per_day;
+    c->batch_max = opts->batch_max ? opts->batch_max : RPC_BATCH_DEFAULT;
+    for (i = 0; i < c->neps; i++)
+        c->eps[i].batch_limit = c->batch_max;
     c->next_id = 1;
     buf_init(&c->req, RPC_REQ_MAX);
     buf_init(&c->resp, c->max_response);
