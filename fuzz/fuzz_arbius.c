@@ -107,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len;
         int version;
 
-        (void)arbius_decode_task_view(data + 1, size - 1, owner, &version);
+        (void)arbius_decode_task_view(data + 1, size - 1, owner, &version,
+                                      &cid, &len);
         (void)arbius_decode_solution_view(data + 1, size - 1, &cid, &len);
         break;
     }

@@ -124,11 +124,14 @@ void arbius_solution_set_cid(struct st_solution *s, const uint8_t *cid,
  * of the same transaction; evs are in log order. */
 void arbius_link_payouts(struct st_event *evs, size_t n);
 
-/* Decodes the owner from a tasks(bytes32) view reply (ABI-encoded
+/* Decodes the owner, version and input cid (borrowed from ret; may be
+ * empty: no such task) from a tasks(bytes32) view reply (ABI-encoded
  * (bytes32,uint256,address,uint64,uint8,bytes)).  0 or -1. */
 int arbius_decode_task_view(const uint8_t *ret, size_t len,
                             char owner[ST_ADDR_SIZE] /* OUT */,
-                            int *version /* OUT */);
+                            int *version /* OUT */,
+                            const uint8_t **cid /* OUT */,
+                            size_t *cid_len /* OUT */);
 /* Decodes the cid from a solutions(bytes32) view reply
  * ((address,uint64,bool,bytes)); cid borrowed.  0 or -1. */
 int arbius_decode_solution_view(const uint8_t *ret, size_t len,

@@ -31,12 +31,23 @@
 #define TASK_INPUT_NO_PROMPT 0x10u /* object without a string "prompt" */
 #define TASK_INPUT_TOO_LARGE 0x20u /* over ST_INPUT_MAX: bytes truncated */
 #define TASK_OWNER_FROM_VIEW 0x40u /* owner read with tasks(id), not calldata */
+#define TASK_INPUT_CONTRACT \
+    0x80u                       /* input found inside a contract's calldata
+                                      (checked against the task id or the
+                                      input CID of tasks(id)) */
+#define TASK_INPUT_TRACE 0x100u /* input from a call trace */
+#define TASK_INPUT_UNRECOVERABLE \
+    0x200u /* submitted through a contract; no
+                                      calldata, view or trace had the input
+                                      (cid from tasks(id) when it answered) */
 #define ST_INPUT_MAX (64u * 1024u + 1024u)
 
 /* solutions.cid_flags */
 #define SOL_CID_MISSING 0x01u /* calldata and solutions(task) both failed */
 #define SOL_CID_INVALID 0x02u /* bytes are not a 34-byte sha256 multihash */
 #define SOL_CID_FROM_VIEW 0x04u /* read with solutions(task) */
+#define SOL_CID_CONTRACT  0x08u /* from a call inside a contract's calldata */
+#define SOL_CID_TRACE     0x10u /* from a call trace */
 
 enum st_kind {
     ST_TASK = 1,
@@ -78,7 +89,9 @@ struct st_task {
     size_t prompt_len;
     unsigned input_flags;     /* TASK_INPUT_* */
     char cid[2 + 68 + 1];     /* engine CID of input, 0x hex, "" unknown */
-    const char *via;          /* "engine", "bulk", "router" (static) */
+    const char *via;          /* "engine", "bulk", "router", "contract"
+                                 (another contract called the engine)
+                                 (static) */
     uint32_t bulk_size;
 };
 
@@ -216,6 +229,11 @@ int store_commit_range(struct store *st, const struct st_range *r,
 /* Stored hash of block n from the reorg window: 0 found, 1 absent, -1. */
 int store_block_hash(struct store *st, uint64_t n,
                      char hash[ST_HASH_SIZE] /* OUT */) WARN_UNUSED;
+/* The id of the last indexed task before block (the engine's prevhash for
+ * the block's first task, when the index has no gap): 0 found, 1 none,
+ * -1 error. */
+int store_task_before(struct store *st, uint64_t block,
+                      char id[ST_HASH_SIZE] /* OUT */) WARN_UNUSED;
 /* Numbers of the stored window blocks at or below `below`, newest first. */
 int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
                         size_t max, size_t *n /* OUT */) WARN_UNUSED;

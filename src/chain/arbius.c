@@ -977,7 +977,8 @@ int arbius_decode_register(const uint8_t *cd, size_t len, const uint8_t **tmpl,
 }
 
 int arbius_decode_task_view(const uint8_t *ret, size_t len,
-                            char owner[ST_ADDR_SIZE], int *version)
+                            char owner[ST_ADDR_SIZE], int *version,
+                            const uint8_t **cid, size_t *cid_len)
 {
     struct abi_value *v = NULL;
     uint8_t a[20];
@@ -987,7 +988,8 @@ int arbius_decode_task_view(const uint8_t *ret, size_t len,
     if (abi_decode(t_task_view, ret, len, &v) < 0)
         return -1;
     if (abi_value_get_address(abi_value_at(v, 2), a) == 0 &&
-        abi_value_get_u64(abi_value_at(v, 4), &ver) == 0) {
+        abi_value_get_u64(abi_value_at(v, 4), &ver) == 0 &&
+        abi_value_get_slice(abi_value_at(v, 5), cid, cid_len) == 0) {
         fmt_addr(a, owner);
         *version = (int)ver;
         r = 0;

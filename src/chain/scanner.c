@@ -21,6 +21,7 @@
 #include "arbiusd/cid.h"
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
+#include "arbiusd/recover.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
 #include "arbiusd/worker.h"
@@ -42,6 +43,7 @@ struct scanner {
     struct db *db;
     struct store *store;
     struct rpc_client *rpc;
+    struct recover *recover; /* inputs, owners, cids beyond logs */
     const atomic_bool *stop;
     struct arbius_addrs addrs;
     char engine_hex[ST_ADDR_SIZE], token_hex[ST_ADDR_SIZE],
@@ -77,6 +79,7 @@ int scanner_new(const struct config *cfg, struct db *db,
     o.chain_id = cfg->chain_id;
     o.stop = stop;
     o.budget_per_day = cfg->rpc_budget;
+    o.batch_max = cfg->rpc_batch;
     sc->cfg = cfg;
     sc->db = db;
     sc->stop = stop;
@@ -94,6 +97,7 @@ int scanner_new(const struct config *cfg, struct db *db,
     }
     store_set_active_window(sc->store,
                             (int64_t)cfg->miners_active_window * 3600);
+    sc->recover = recover_new(sc->rpc, &sc->addrs);
     *outp = sc;
     return 0;
 }
@@ -102,6 +106,7 @@ void scanner_free(struct scanner *sc)
 {
     if (!sc)
         return;
+    recover_free(sc->recover);
     rpc_free(sc->rpc);
     store_free(sc->store);
     free(sc);
@@ -483,269 +488,23 @@ static void free_logs(struct rawlog *logs, size_t n)
 
 /* ---- enrichment ---- */
 
-struct txdata {
-    char hash[ST_HASH_SIZE];
-    uint8_t *input;           /* owned calldata, NULL if not found */
-    size_t len;
-    int decoded;              /* submit/pairs below are filled */
-    struct arbius_submit submit;
-    struct arbius_cid_pair *pairs; /* owned; borrow input */
-    size_t npairs;
-};
-
-/* Decodes a transaction's calldata once, however many events it holds. */
-static void tx_decode(struct txdata *t)
+/* Completes the range's tasks, solutions and models (recover.h): the
+ * engine's task before `from` (the index's last one) lets task ids vouch
+ * for inputs found in contracts' calldata.  0 or -1. */
+static int enrich(struct scanner *sc, uint64_t from, struct st_event *evs,
+                  size_t n)
 {
-    if (t->decoded || !t->input)
-        return;
-    t->decoded = 1;
-    if (arbius_decode_submit(t->input, t->len, &t->submit) < 0)
-        t->submit.found = 0;
-    if (arbius_solution_cids(t->input, t->len, &t->pairs, &t->npairs) < 0) {
-        t->pairs = NULL;
-        t->npairs = 0;
-    }
-}
+    struct recover_counts c;
+    char prev[ST_HASH_SIZE];
+    int r = store_task_before(sc->store, from, prev);
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(a, b);
-}
-
-static json_t *tx_params(size_t i, void *ud)
-{
-    const struct txdata *txs = ud;
-
-    return json_pack("[s]", txs[i].hash);
-}
-
-/* A transaction the node does not know (null) keeps input NULL: the task's
- * owner then comes from the tasks(id) view.  Only a transport or reply
- * problem fails the range. */
-static int tx_result(size_t i, const json_t *res, const struct rpc_error *err,
-                     void *ud)
-{
-    struct txdata *t = &((struct txdata *)ud)[i];
-    const char *in = json_string_value(json_object_get(res, "input"));
-
-    if (!res && err->kind != RPC_ERR_RPC)
+    if (r < 0)
         return -1;
-    if (in) {
-        size_t len = strlen(in);
-
-        t->input = xmalloc(len / 2 + 1);
-        if (hex_decode(in, len, t->input, len / 2 + 1, &t->len) < 0) {
-            free(t->input);
-            t->input = NULL;
-        }
-    }
+    if (recover_range(sc->recover, evs, n, r == 0 ? prev : NULL, sc->head, &c,
+                      &sc->last_err) < 0)
+        return -1;
+    sc->prog.requests += c.requests;
     return 0;
-}
-
-/* Fetches calldata of every tx that needs it, one request per distinct tx,
- * batched. */
-static int fetch_calldata(struct scanner *sc, struct st_event *evs, size_t n,
-                          struct txdata **outp, size_t *np)
-{
-    struct txdata *txs = NULL;
-    size_t ntx = 0, i, j;
-
-    for (i = 0; i < n; i++) {
-        enum st_kind k = evs[i].kind;
-
-        if (k != ST_TASK && k != ST_SOLUTION && k != ST_MODEL)
-            continue;
-        if (ntx && strcmp(txs[ntx - 1].hash, evs[i].pos.tx) == 0)
-            continue;
-        txs = xrealloc(txs, (ntx + 1) * sizeof(*txs));
-        memset(&txs[ntx], 0, sizeof(txs[ntx]));
-        memcpy(txs[ntx].hash, evs[i].pos.tx, ST_HASH_SIZE);
-        ntx++;
-    }
-    if (ntx > 1)
-        qsort(txs, ntx, sizeof(*txs), cmp_str);
-    for (i = 0, j = 0; i < ntx; i++)
-        if (j == 0 || strcmp(txs[j - 1].hash, txs[i].hash) != 0)
-            txs[j++] = txs[i];
-    ntx = j;
-    if (batch_each(sc, "eth_getTransactionByHash", ntx, tx_params,
-                   tx_result, txs) < 0) {
-        for (j = 0; j < ntx; j++)
-            free(txs[j].input);
-        free(txs);
-        return -1;
-    }
-    *outp = txs;
-    *np = ntx;
-    return 0;
-}
-
-static struct txdata *find_tx(struct txdata *txs, size_t n, const char *hash)
-{
-    struct txdata *t;
-
-    if (n == 0)
-        return NULL;
-    t = bsearch(hash, txs, n, sizeof(*txs), cmp_str);
-    if (t)
-        tx_decode(t);
-    return t;
-}
-
-/* What call_view() got. */
-enum sc_view {
-    SC_VIEW_FAILED = -1, /* transport or node trouble: retry the range */
-    SC_VIEW_OK = 0,      /* *out holds the return bytes */
-    SC_VIEW_NOTHING = 1, /* the view reverted or returned no bytes */
-};
-
-/* eth_call of a view(bytes32) at the latest block: the raw return bytes
- * in a new *out (caller frees) of *len bytes.  Returns an enum sc_view. */
-static int call_view(struct scanner *sc, const uint8_t sel4[4],
-                     const char *id, uint8_t **out, size_t *len)
-{
-    char data[2 + 8 + 64 + 1];
-    json_t *r = NULL;
-    const char *s;
-    int rc;
-
-    snprintf(data, sizeof(data), "0x%02x%02x%02x%02x%s", sel4[0], sel4[1],
-             sel4[2], sel4[3], id + 2);
-    rc = rpc_call(sc->rpc, "eth_call",
-                  json_pack("[{s:s,s:s},s]", "to", sc->engine_hex, "data",
-                            data, "latest"),
-                  &r, &sc->last_err);
-    sc->prog.requests++;
-    if (rc == RPC_ERR_RPC)
-        return SC_VIEW_NOTHING; /* the view reverted: nothing to learn */
-    if (rc != RPC_OK)
-        return SC_VIEW_FAILED;
-    s = json_string_value(r);
-    rc = SC_VIEW_NOTHING;
-    if (s) {
-        *out = xmalloc(strlen(s) / 2 + 1);
-        rc = SC_VIEW_OK;
-        if (hex_decode(s, strlen(s), *out, strlen(s) / 2 + 1, len) < 0) {
-            free(*out);
-            *out = NULL;
-            rc = SC_VIEW_NOTHING;
-        }
-    }
-    json_decref(r);
-    return rc;
-}
-
-/* A task from its transaction's calldata: owner, version, route and input.
- * A contract that called the engine leaves only the tasks(id) view, which
- * still has the owner (the input is not recoverable then).  0, or -1 when
- * the view could not be read. */
-static int enrich_task(struct scanner *sc, struct st_task *t,
-                       const struct txdata *tx)
-{
-    const struct arbius_submit *sub = tx ? &tx->submit : NULL;
-    uint8_t *ret_bytes = NULL;
-    size_t len = 0;
-    int r;
-
-    if (sub && sub->found && strcmp(sub->model, t->model) == 0) {
-        memcpy(t->owner, sub->owner, ST_ADDR_SIZE);
-        t->version = sub->version;
-        t->via = sub->via;
-        t->bulk_size = sub->n > UINT32_MAX ? UINT32_MAX : (uint32_t)sub->n;
-        arbius_task_set_input(t, sub->input, sub->input_len);
-        return 0;
-    }
-    r = call_view(sc, ARBIUS_SEL_TASKS, t->id, &ret_bytes, &len);
-    if (r == SC_VIEW_FAILED)
-        return -1;
-    if (r == SC_VIEW_OK &&
-        arbius_decode_task_view(ret_bytes, len, t->owner, &t->version) == 0)
-        t->input_flags |= TASK_OWNER_FROM_VIEW;
-    free(ret_bytes);
-    return 0;
-}
-
-/* A solution's cid from its transaction's calldata, else from the
- * solutions(task) view.  0, or -1 when the view could not be read. */
-static int enrich_solution(struct scanner *sc, struct st_solution *so,
-                           const struct txdata *tx)
-{
-    const struct arbius_cid_pair *pair =
-        tx ? arbius_cid_pair_find(tx->pairs, tx->npairs, so->task) : NULL;
-    const uint8_t *cid = NULL;
-    uint8_t *ret_bytes = NULL;
-    size_t cid_len = 0, len = 0;
-    int r;
-
-    if (pair) {
-        arbius_solution_set_cid(so, pair->cid, pair->cid_len);
-        return 0;
-    }
-    r = call_view(sc, ARBIUS_SEL_SOLUTIONS, so->task, &ret_bytes, &len);
-    if (r == SC_VIEW_FAILED)
-        return -1;
-    if (r == SC_VIEW_OK &&
-        arbius_decode_solution_view(ret_bytes, len, &cid, &cid_len) == 0 &&
-        cid_len > 0) {
-        arbius_solution_set_cid(so, cid, cid_len);
-        so->cid_flags |= SOL_CID_FROM_VIEW;
-    }
-    free(ret_bytes);
-    return 0;
-}
-
-/* A model's address, fee and template from registerModel calldata. */
-static void enrich_model(struct st_model *m, const struct txdata *tx)
-{
-    const uint8_t *tb;
-    size_t tl;
-    uint8_t cid[CID_V0_LEN];
-
-    if (!tx || !tx->input ||
-        arbius_decode_register(tx->input, tx->len, &tb, &tl, m->addr, m->fee) <
-            0)
-        return;
-    m->template_bytes = xmalloc(tl ? tl : 1);
-    memcpy(m->template_bytes, tb, tl);
-    m->template_len = tl;
-    if (cid_hash_content(tb, tl, cid) == 0 &&
-        hex_encode_0x(cid, sizeof(cid), m->cid, sizeof(m->cid)) < 0)
-        m->cid[0] = '\0';
-}
-
-/* Completes tasks, solutions and models from calldata (fetched once per
- * transaction) or views.  0 or -1. */
-static int enrich(struct scanner *sc, struct st_event *evs, size_t n)
-{
-    struct txdata *txs = NULL;
-    size_t ntx = 0, i;
-    int ret = -1;
-
-    if (fetch_calldata(sc, evs, n, &txs, &ntx) < 0)
-        return -1;
-    for (i = 0; i < n; i++) {
-        struct st_event *e = &evs[i];
-        struct txdata *tx = (e->kind == ST_TASK || e->kind == ST_SOLUTION ||
-                             e->kind == ST_MODEL)
-                                ? find_tx(txs, ntx, e->pos.tx)
-                                : NULL;
-
-        if (e->kind == ST_TASK && enrich_task(sc, &e->u.task, tx) < 0)
-            goto out;
-        if (e->kind == ST_SOLUTION &&
-            enrich_solution(sc, &e->u.solution, tx) < 0)
-            goto out;
-        if (e->kind == ST_MODEL)
-            enrich_model(&e->u.model, tx);
-    }
-    ret = 0;
-out:
-    for (i = 0; i < ntx; i++) {
-        free(txs[i].input);
-        free(txs[i].pairs);
-    }
-    free(txs);
-    return ret;
 }
 
 /* ---- one range ---- */
@@ -945,7 +704,7 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
     ret = SC_FAIL;
     evs = decode_logs(sc, logs, nlogs, hdr, nnums, &nev);
     arbius_link_payouts(evs, nev);
-    if (enrich(sc, evs, nev) < 0 ||
+    if (enrich(sc, from, evs, nev) < 0 ||
         commit_range(sc, from, to, advance, hdr, nnums, evs, nev) < 0)
         goto out;
     ret = SC_OK;

@@ -1669,6 +1669,20 @@ int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
     return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
+int store_task_before(struct store *st, uint64_t block, char id[ST_HASH_SIZE])
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT id FROM tasks WHERE block < ? "
+                               "ORDER BY block DESC, log_index DESC LIMIT 1",
+                               "i", (int64_t)block);
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1)
+        col_copy(s, 0, id, ST_HASH_SIZE);
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : r == 1 ? 0 : 1;
+}
+
 int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
                         size_t max, size_t *n)
 {
