@@ -16,6 +16,7 @@
 
 #include "arbiusd/cid.h"
 #include "arbiusd/log.h"
+#include "arbiusd/store.h"
 
 static void bind_text(sqlite3_stmt *st, const char *name, const char *v)
 {
@@ -636,6 +637,20 @@ static const struct db_field solution_fields[] = {
 
 _Static_assert(ARRAY_SIZE(task_fields) == TASK_NFIELDS, "task columns");
 
+/* Where a task's input came from, by its input_flags (store.h). */
+static const char *input_source(int64_t flags)
+{
+    if (flags & TASK_INPUT_UNRECOVERABLE)
+        return "unrecoverable";
+    if (flags & TASK_INPUT_TRACE)
+        return "trace";
+    if (flags & TASK_INPUT_CONTRACT)
+        return "contract";
+    if (flags & TASK_INPUT_MISSING)
+        return "missing";
+    return "calldata";
+}
+
 /* Task id (validated, lower case) to its object: the task's own fields,
  * input, input_raw and solution; *hidden says whether an admin hid it.
  * 0, 1 if unknown, -1 on error. */
@@ -665,6 +680,8 @@ static int task_object(struct db *db, const char *key, json_t **outp,
         return r < 0 ? -1 : 1;
     }
     o = db_row(st, task_fields, TASK_NFIELDS);
+    json_object_set_new(o, "input_source",
+                        json_string(input_source(sqlite3_column_int64(st, 14))));
     if (sqlite3_column_type(st, TASK_NFIELDS) == SQLITE_TEXT)
         input = json_loads((const char *)sqlite3_column_text(st, TASK_NFIELDS),
                            0, NULL);

@@ -1429,6 +1429,11 @@ static void image_inputs(json_t *ctx, json_t *d)
         free(s);
     }
     json_object_set_new(ctx, "fields", fields);
+    json_object_set_new(
+        ctx, "unrecoverable",
+        json_boolean(json_string_value(json_object_get(d, "input_source")) &&
+                     strcmp(json_string_value(json_object_get(d, "input_source")),
+                            "unrecoverable") == 0));
     json_object_set(ctx, "negative_prompt",
                     json_object_get(input, "negative_prompt"));
     v = json_object_get(input, "seed");

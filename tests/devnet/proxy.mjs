@@ -13,6 +13,9 @@
 // Library
 //   import { startProxy, RANGE_TEXTS } from './proxy.mjs'
 //   const px = await startProxy({ target: rpcUrl, port: 0 })
+//   stats: http_requests, batches, calls, by_method (calls), requests_by_method (HTTP requests
+//   holding at least one call of the method), max_batch (most calls in one request), faults,
+//   forwarded
 //   px.url; px.setMode({ mode: 'range-limit', maxRange: 1000, text: 'infura' }); px.stats(); await px.close()
 //
 // Modes (a rule is { mode, ...knobs }):
@@ -42,6 +45,11 @@
 //                            Without this mode the node's own answer goes back: an error.
 //   no-debug                 debug_* methods answer -32601 "the method … does not exist/is not
 //                            available", as most public endpoints do
+//   batch-limit              a batch of more than max (default 10) calls is refused as providers
+//                            do: style "geth" (default; nitro too) answers [{id: <first id>,
+//                            error: {-32600, "batch too large"}}], "jsonrpsee" (reth) {id: null,
+//                            error: {-32010, "The batch request was too large", data: "Exceeded
+//                            max limit of <max>"}}, "413" HTTP 413
 // Knobs on every rule: methods: [..] (only these JSON-RPC methods), every: N (every Nth matching
 // request), probability: p (with seed for a reproducible PRNG), times: N (only N times, then the
 // rule is spent).
@@ -90,7 +98,7 @@ export const RANGE_TEXTS = {
   erpc3: { code: -32000, text: 'allowed block range threshold exceeded' },
 };
 
-const HTTP_MODES = new Set(['429', '500', '502', '503', 'timeout', 'truncated', 'invalid-json']);
+const HTTP_MODES = new Set(['429', '500', '502', '503', 'timeout', 'truncated', 'invalid-json', 'batch-limit']);
 const CALL_MODES = new Set(['ok', 'rpc-error', 'range-limit', 'lagging-head', 'wrong-chain', 'call-tracer', 'no-debug']);
 
 const TRACE_METHODS = new Set(['debug_traceTransaction', 'debug_traceBlockByNumber', 'debug_traceBlockByHash']);
@@ -227,7 +235,7 @@ function normRule(r) {
   if (!HTTP_MODES.has(mode) && !CALL_MODES.has(mode)) throw new Error(`unknown proxy mode ${mode}`);
   const rule = { ...r, mode, _seen: 0, _fired: 0 };
   if (rule.methods && !Array.isArray(rule.methods)) rule.methods = String(rule.methods).split(',');
-  for (const k of ['every', 'times', 'ms', 'lag', 'maxRange', 'chainId', 'code', 'retryAfter', 'status']) {
+  for (const k of ['every', 'times', 'ms', 'lag', 'maxRange', 'chainId', 'code', 'retryAfter', 'status', 'max']) {
     if (rule[k] !== undefined && rule[k] !== null && rule[k] !== '') rule[k] = Number(rule[k]);
   }
   if (rule.probability !== undefined) rule.probability = Number(rule.probability);
@@ -266,7 +274,7 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
   if (tu.hostname !== '127.0.0.1' && tu.hostname !== 'localhost') throw new Error(`refusing non-local target ${target}`);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   let current = [];
-  const stats = { http_requests: 0, batches: 0, calls: 0, by_method: {}, faults: {}, forwarded: 0 };
+  const stats = { http_requests: 0, batches: 0, calls: 0, by_method: {}, requests_by_method: {}, max_batch: 0, faults: {}, forwarded: 0 };
 
   const setMode = (spec) => {
     if (spec.rules) current = spec.rules.map(normRule);
@@ -439,6 +447,8 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
       const m = c?.method ?? '(none)';
       stats.by_method[m] = (stats.by_method[m] ?? 0) + 1;
     }
+    for (const m of new Set(calls.map((c) => c?.method ?? '(none)'))) stats.requests_by_method[m] = (stats.requests_by_method[m] ?? 0) + 1;
+    stats.max_batch = Math.max(stats.max_batch, calls.length);
     const methods = calls.map((c) => c?.method);
 
     // HTTP-level faults: the first matching rule that fires
@@ -446,6 +456,7 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
     for (const r of current) {
       if (!HTTP_MODES.has(r.mode)) continue;
       if (r.methods && !methods.some((m) => r.methods.includes(m))) continue;
+      if (r.mode === 'batch-limit' && !(isBatch && calls.length > (r.max ?? 10))) continue;
       if (fires(r)) {
         httpRule = r;
         break;
@@ -466,6 +477,12 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
           return send(res, 502, { 'content-type': 'text/html' }, r.body ?? '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n');
         case '503':
           return send(res, 503, { 'content-type': 'text/html' }, r.body ?? '<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>\n');
+        case 'batch-limit': {
+          const max = r.max ?? 10;
+          if (r.style === '413') return send(res, 413, { 'content-type': 'text/html' }, '<html><head><title>413 Request Entity Too Large</title></head><body><center><h1>413 Request Entity Too Large</h1></center></body></html>\n');
+          if (r.style === 'jsonrpsee') return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32010, message: 'The batch request was too large', data: `Exceeded max limit of ${max}` } }));
+          return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify([{ jsonrpc: '2.0', id: calls[0]?.id ?? null, error: { code: -32600, message: 'batch too large' } }]));
+        }
         case 'invalid-json':
           return send(res, 200, { 'content-type': 'application/json' }, r.body ?? '<!DOCTYPE html><html><body>upstream connect error or disconnect/reset before headers</body></html>');
         case 'timeout': {
@@ -588,7 +605,7 @@ export async function startProxy({ target, port = 0, rules, mode, ...knobs } = {
   });
   server.keepAliveTimeout = 5000;
   const resetStats = () => {
-    Object.assign(stats, { http_requests: 0, batches: 0, calls: 0, by_method: {}, faults: {}, forwarded: 0 });
+    Object.assign(stats, { http_requests: 0, batches: 0, calls: 0, by_method: {}, requests_by_method: {}, max_batch: 0, faults: {}, forwarded: 0 });
   };
   await new Promise((ok, fail) => {
     server.once('error', fail);
