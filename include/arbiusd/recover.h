@@ -27,6 +27,7 @@
 #ifndef ARBIUSD_RECOVER_H
 #define ARBIUSD_RECOVER_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,15 +64,26 @@ struct recover *recover_new(struct rpc_client *rpc,
 void recover_free(struct recover *rc);
 
 /*
+ * The transactions whose calldata recover_range() reads (those of tasks,
+ * solutions and models), distinct and sorted: a new array of *np hashes,
+ * caller frees.  The caller fetches them (batched with whatever else it
+ * asks the node for).
+ */
+char (*recover_txs(const struct st_event *evs, size_t n,
+                   size_t *np /* OUT */))[ST_HASH_SIZE];
+
+/*
  * Completes evs[0..n) (decoded logs of one range, in log order) in place.
- * prev is the id (0x hex) of the engine's task before the first task of
- * evs, or NULL when unknown; views are read at view_block (0: "latest").
- * Returns 0, or -1 with *err set when the node could not be asked (the
- * range is then tried again; nothing is half done that matters).  *counts
- * (may be NULL) gets what happened.
+ * txs[i] is the eth_getTransactionByHash answer of recover_txs()[i]
+ * (borrowed; NULL, or txs NULL, when unknown).  prev is the id (0x hex) of
+ * the engine's task before the first task of evs, or NULL when the index
+ * has none (the engine's first, zero, is tried).  Views are read at
+ * view_block (0: "latest").  Returns 0, or -1 with *err set when the node
+ * could not be asked (the range is then tried again).  *counts (may be
+ * NULL) gets what happened.
  */
 int recover_range(struct recover *rc, struct st_event *evs, size_t n,
-                  const char *prev, uint64_t view_block,
+                  json_t *const *txs, const char *prev, uint64_t view_block,
                   struct recover_counts *counts /* OUT */,
                   struct rpc_error *err /* OUT */) WARN_UNUSED;
 

@@ -35,12 +35,19 @@ int scanner_new(const struct config *cfg, struct db *db,
     WARN_UNUSED;
 void scanner_free(struct scanner *sc);
 void scanner_set_progress(struct scanner *sc, scan_progress_fn fn, void *ud);
+/* fn(arg) runs on the scanner's thread after each committed range (the
+ * stream learns of it at once); NULL: nothing. */
+void scanner_set_commit_hook(struct scanner *sc, void (*fn)(void *arg),
+                             void *arg);
 
 /*
  * One poll: read the head, initialise the checkpoint on a fresh database,
- * and index from the checkpoint up to the head, handling reorgs.  Returns 0
- * when caught up, -1 on an error that the next poll may clear (recorded in
- * scan_state.last_error).
+ * and index from the checkpoint up to the head, handling reorgs.  Once a
+ * poll reached the head, the next ones cost one request each while nothing
+ * happens (the head's and the checkpoint's headers, the logs to "latest"
+ * and finality in one batch; blocks with logs one request more).  Returns
+ * 0 when caught up, -1 on an error that the next poll may clear (recorded
+ * in scan_state.last_error).
  */
 int scanner_sync(struct scanner *sc) WARN_UNUSED;
 
@@ -65,11 +72,13 @@ void scanner_save_stats(struct scanner *sc);
 
 /*
  * The scanner of `serve`: a worker (core/worker.h) with a writer
- * connection of its own that polls every [chain] poll_interval.  cfg is
- * borrowed for the thread's life.  0, or -1 after logging.
+ * connection of its own that polls every [chain] poll_interval; on_commit
+ * (may be NULL) as scanner_set_commit_hook().  cfg and arg are borrowed
+ * for the thread's life.  0, or -1 after logging.
  */
 struct scanner_thread;
 int scanner_thread_start(const struct config *cfg,
+                         void (*on_commit)(void *arg), void *arg,
                          struct scanner_thread **outp /* OUT */) WARN_UNUSED;
 /* Stops the worker (a backfill in progress stops at the next range),
  * saves the RPC counters, checkpoints the WAL, closes.  NULL: no-op. */

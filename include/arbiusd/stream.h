@@ -4,7 +4,9 @@
  *
  * chain/ and web/ meet only in the database, so one watcher thread (the
  * hub's) polls scan_state on its own read-only connection every
- * STREAM_POLL_MS; when the indexed head moves it reads what landed since
+ * STREAM_POLL_MS, and at once when stream_wake() says a range was just
+ * committed (serve wires the scanner's commit hook to it); when the
+ * indexed head moves it reads what landed since
  * the previous head (at most STREAM_BATCH rows of each kind, with "more")
  * and the figures, serialises each event once and queues it for every
  * client.  A client's queue holds STREAM_QUEUE events: past that the
@@ -30,7 +32,9 @@
 
 #include "arbiusd/http.h"
 
-#define STREAM_POLL_MS  300      /* scan_state polling period */
+#define STREAM_POLL_MS \
+    50                           /* scan_state polling period (a read-only
+                                    replica's only news of a commit) */
 #define STREAM_PING_S   15       /* heartbeat comment period */
 #define STREAM_RETRY_MS 3000     /* reconnect hint sent to clients */
 #define STREAM_QUEUE    64       /* events queued per client */
@@ -48,6 +52,10 @@ int stream_new(const struct http_ctx *ctx, size_t max_clients,
 void stream_shutdown(struct stream_hub *hub);
 /* Frees the hub after http_server_stop().  NULL is a no-op. */
 void stream_free(struct stream_hub *hub);
+
+/* Asks the watcher to look at the database now (the scanner of the same
+ * process just committed a range); any thread.  NULL: no-op. */
+void stream_wake(struct stream_hub *hub);
 
 /* Streams open right now (for /metrics and /admin); NULL hub: 0. */
 size_t stream_clients(struct stream_hub *hub);

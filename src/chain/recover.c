@@ -222,64 +222,57 @@ static int needs_tx(enum st_kind k)
     return k == ST_TASK || k == ST_SOLUTION || k == ST_MODEL;
 }
 
-/* The distinct transactions of the events that need calldata, sorted. */
-static void collect_txs(struct rc_range *rr, const struct st_event *evs,
-                        size_t n)
+/* The distinct transactions of the events that need calldata, sorted,
+ * into a new array of *np (zeroed records but for the hash). */
+static struct rc_tx *collect_txs(const struct st_event *evs, size_t n,
+                                 size_t *np)
 {
-    size_t i, j;
+    struct rc_tx *txs = xcalloc(n ? n : 1, sizeof(*txs));
+    size_t i, j, nt = 0;
 
-    rr->txs = xcalloc(n ? n : 1, sizeof(*rr->txs));
     for (i = 0; i < n; i++) {
         if (!needs_tx(evs[i].kind) ||
-            (rr->ntx && strcmp(rr->txs[rr->ntx - 1].hash, evs[i].pos.tx) == 0))
+            (nt && strcmp(txs[nt - 1].hash, evs[i].pos.tx) == 0))
             continue;
-        memcpy(rr->txs[rr->ntx++].hash, evs[i].pos.tx, ST_HASH_SIZE);
+        memcpy(txs[nt++].hash, evs[i].pos.tx, ST_HASH_SIZE);
     }
-    if (rr->ntx > 1)
-        qsort(rr->txs, rr->ntx, sizeof(*rr->txs), cmp_tx);
-    for (i = 0, j = 0; i < rr->ntx; i++)
-        if (j == 0 || strcmp(rr->txs[j - 1].hash, rr->txs[i].hash) != 0)
-            rr->txs[j++] = rr->txs[i];
-    rr->ntx = j;
+    if (nt > 1)
+        qsort(txs, nt, sizeof(*txs), cmp_tx);
+    for (i = 0, j = 0; i < nt; i++)
+        if (j == 0 || strcmp(txs[j - 1].hash, txs[i].hash) != 0)
+            txs[j++] = txs[i];
+    *np = j;
+    return txs;
 }
 
-/*
- * Every transaction's calldata, batched.  A transaction the node does not
- * know (null, or an error object) keeps input NULL: views and traces may
- * still say something.  0 or -1 (transport).
- */
-static int fetch_calldata(struct rc_range *rr)
+char (*recover_txs(const struct st_event *evs, size_t n,
+                   size_t *np))[ST_HASH_SIZE]
 {
-    size_t n = rr->ntx, i;
-    json_t **params = xcalloc(n ? n : 1, sizeof(*params));
-    json_t **res = xcalloc(n ? n : 1, sizeof(*res));
-    struct rpc_error *errs = xcalloc(n ? n : 1, sizeof(*errs));
-    int ret = -1;
+    struct rc_tx *txs = collect_txs(evs, n, np);
+    char(*out)[ST_HASH_SIZE] = xcalloc(*np ? *np : 1, sizeof(*out));
+    size_t i;
 
-    for (i = 0; i < n; i++)
-        params[i] = json_pack("[s]", rr->txs[i].hash);
-    if (rc_batch(rr, "eth_getTransactionByHash", n, params, res, errs) < 0)
-        goto out;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < *np; i++)
+        memcpy(out[i], txs[i].hash, ST_HASH_SIZE);
+    free(txs);
+    return out;
+}
+
+/* The calldata of each transaction from its eth_getTransactionByHash
+ * answer (NULL, json null or no input: unknown). */
+static void take_calldata(struct rc_range *rr, json_t *const *txs)
+{
+    size_t i;
+
+    for (i = 0; i < rr->ntx; i++) {
         struct rc_tx *t = &rr->txs[i];
 
-        if (!res[i] && errs[i].kind != RPC_ERR_RPC) {
-            *rr->err = errs[i];
-            goto out;
-        }
-        if (hex_bytes(json_object_get(res[i], "input"), &t->input, &t->len) <
-            0)
+        if (!txs || !txs[i] ||
+            hex_bytes(json_object_get(txs[i], "input"), &t->input, &t->len) <
+                0)
             t->input = NULL;
     }
-    rr->n->txs = n;
-    ret = 0;
-out:
-    for (i = 0; i < n; i++)
-        json_decref(res[i]);
-    free(params);
-    free(res);
-    free(errs);
-    return ret;
+    rr->n->txs = rr->ntx;
 }
 
 /* Decodes a transaction's own call once. */
@@ -899,7 +892,7 @@ static void build(struct rc_range *rr, struct st_event *evs, size_t n,
 }
 
 int recover_range(struct recover *rc, struct st_event *evs, size_t n,
-                  const char *prev, uint64_t view_block,
+                  json_t *const *txs, const char *prev, uint64_t view_block,
                   struct recover_counts *counts, struct rpc_error *err)
 {
     struct recover_counts local;
@@ -914,9 +907,8 @@ int recover_range(struct recover *rc, struct st_event *evs, size_t n,
     rr.err = err;
     rr.view_block = view_block;
     rr.cap = caps_of(rc);
-    collect_txs(&rr, evs, n);
-    if (fetch_calldata(&rr) < 0)
-        goto out;
+    rr.txs = collect_txs(evs, n, &rr.ntx);
+    take_calldata(&rr, txs);
     build(&rr, evs, n, prev);
     if (run_views(&rr) < 0)
         goto out;

@@ -30,7 +30,7 @@
 #define SC_MAX_WINDOW 1024
 #define SC_REORG_BATCH 32  /* window headers fetched per request */
 
-enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3 };
+enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3, SC_LAG = -4 };
 
 struct header {
     uint64_t number;
@@ -58,6 +58,9 @@ struct scanner {
     scan_progress_fn progress;
     void *progress_ud;
     uint64_t last_stats_ms;
+    int caught_up;                /* the last sync reached the head: poll */
+    void (*on_commit)(void *arg); /* after each committed range, or NULL */
+    void *on_commit_arg;
 };
 
 static int stopped(const struct scanner *sc)
@@ -116,6 +119,13 @@ void scanner_set_progress(struct scanner *sc, scan_progress_fn fn, void *ud)
 {
     sc->progress = fn;
     sc->progress_ud = ud;
+}
+
+void scanner_set_commit_hook(struct scanner *sc, void (*fn)(void *arg),
+                             void *arg)
+{
+    sc->on_commit = fn;
+    sc->on_commit_arg = arg;
 }
 
 void scanner_save_stats(struct scanner *sc)
@@ -179,98 +189,86 @@ static int parse_header(const json_t *b, struct header *h)
     return 0;
 }
 
+/* Counts the HTTP requests since before (an rpc_requests_sent value). */
+static void count_requests(struct scanner *sc, uint64_t before)
+{
+    sc->prog.requests += rpc_requests_sent(sc->rpc) - before;
+}
+
+/* Records a missing or malformed header of block n as the error. */
+static void bad_header(struct scanner *sc, uint64_t n,
+                       const struct rpc_error *e)
+{
+    sc->last_err = *e;
+    if (sc->last_err.kind != RPC_OK)
+        return;
+    sc->last_err.kind = RPC_ERR_BAD_REPLY;
+    snprintf(sc->last_err.message, sizeof(sc->last_err.message),
+             "block %" PRIu64 " missing or malformed", n);
+    log_warnx("scanner: %s", sc->last_err.message);
+}
+
 /*
- * Calls method for items 0..n-1 in batches of rpc_batch: params_fn builds
- * item i's params, result_fn takes its result (borrowed; NULL when that item
- * failed with err filled) and returns -1 to fail the whole call.  A
- * transport failure of a batch fails the call with sc->last_err set.
+ * The headers of blocks nums[0..nn) into hdr and the transactions
+ * hashes[0..nt) into txs (new references; NULL when the node does not know
+ * one), in one batch (rpc_batch splits it as the endpoint needs).  0, or
+ * -1 with sc->last_err set (a header missing, or the transport).
  */
-typedef json_t *(*batch_params_fn)(size_t i, void *ud);
-typedef int (*batch_result_fn)(size_t i, const json_t *res,
-                               const struct rpc_error *err, void *ud);
-
-static int batch_each(struct scanner *sc, const char *method, size_t n,
-                      batch_params_fn params_fn, batch_result_fn result_fn,
-                      void *ud)
+static int fetch_blocks(struct scanner *sc, const uint64_t *nums, size_t nn,
+                        struct header *hdr, char (*hashes)[ST_HASH_SIZE],
+                        size_t nt, json_t **txs)
 {
-    size_t chunk = sc->cfg->rpc_batch, i, j;
+    size_t n = nn + nt, i;
+    const char **methods = xcalloc(n + 1, sizeof(*methods));
+    json_t **params = xcalloc(n + 1, sizeof(*params));
+    json_t **res = xcalloc(n + 1, sizeof(*res));
+    struct rpc_error *errs = xcalloc(n + 1, sizeof(*errs));
+    uint64_t before = rpc_requests_sent(sc->rpc);
+    int ret = -1;
 
-    for (i = 0; i < n; i += chunk) {
-        size_t m = n - i < chunk ? n - i : chunk;
-        const char **methods = xcalloc(m, sizeof(*methods));
-        json_t **params = xcalloc(m, sizeof(*params));
-        json_t **res = xcalloc(m, sizeof(*res));
-        struct rpc_error *errs = xcalloc(m, sizeof(*errs));
-        int rc, ok = 1;
-
-        for (j = 0; j < m; j++) {
-            methods[j] = method;
-            params[j] = params_fn(i + j, ud);
-        }
-        rc = rpc_batch(sc->rpc, m, methods, params, res, errs);
-        sc->prog.requests++;
-        if (rc != RPC_OK) {
-            sc->last_err = errs[0];
-            ok = 0;
-        }
-        for (j = 0; j < m; j++) {
-            if (ok && result_fn(i + j, res[j], &errs[j], ud) < 0) {
-                if (errs[j].kind != RPC_OK)
-                    sc->last_err = errs[j];
-                ok = 0;
-            }
-            json_decref(res[j]);
-        }
-        free(methods);
-        free(params);
-        free(res);
-        free(errs);
-        if (!ok)
-            return -1;
+    for (i = 0; i < n; i++) {
+        methods[i] =
+            i < nn ? "eth_getBlockByNumber" : "eth_getTransactionByHash";
+        params[i] = i < nn ? json_pack("[o,b]", qty(nums[i]), 0)
+                           : json_pack("[s]", hashes[i - nn]);
     }
-    return 0;
-}
-
-struct headers_job {
-    struct scanner *sc;
-    const uint64_t *nums;
-    struct header *out;
-};
-
-static json_t *header_params(size_t i, void *ud)
-{
-    const struct headers_job *job = ud;
-
-    return json_pack("[o,b]", qty(job->nums[i]), 0);
-}
-
-static int header_result(size_t i, const json_t *res,
-                         const struct rpc_error *err, void *ud)
-{
-    struct headers_job *job = ud;
-    struct scanner *sc = job->sc;
-
-    if (res && parse_header(res, &job->out[i]) == 0 &&
-        job->out[i].number == job->nums[i])
-        return 0;
-    sc->last_err = *err;
-    if (sc->last_err.kind == RPC_OK) {
-        sc->last_err.kind = RPC_ERR_BAD_REPLY;
-        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                 "block %" PRIu64 " missing or malformed", job->nums[i]);
-        log_warnx("scanner: %s", sc->last_err.message);
+    if (rpc_batch(sc->rpc, n, methods, params, res, errs) != RPC_OK) {
+        sc->last_err = errs[0];
+        goto out;
     }
-    return -1;
+    for (i = 0; i < nn; i++)
+        if (!res[i] || parse_header(res[i], &hdr[i]) < 0 ||
+            hdr[i].number != nums[i]) {
+            bad_header(sc, nums[i], &errs[i]);
+            goto out;
+        }
+    for (i = nn; i < n; i++) {
+        /* A transaction the node does not know (null, an error object)
+         * leaves views and traces to say what they can. */
+        if (!res[i] && errs[i].kind != RPC_ERR_RPC) {
+            sc->last_err = errs[i];
+            goto out;
+        }
+        txs[i - nn] = res[i];
+        res[i] = NULL;
+    }
+    ret = 0;
+out:
+    count_requests(sc, before);
+    for (i = 0; i < n; i++)
+        json_decref(res[i]);
+    free(methods);
+    free(params);
+    free(res);
+    free(errs);
+    return ret;
 }
 
 /* Fetches headers of blocks nums[0..n) (batched).  0 or -1. */
 static int fetch_headers(struct scanner *sc, const uint64_t *nums, size_t n,
                          struct header *out)
 {
-    struct headers_job job = { sc, nums, out };
-
-    return batch_each(sc, "eth_getBlockByNumber", n, header_params,
-                      header_result, &job);
+    return fetch_blocks(sc, nums, n, out, NULL, 0, NULL);
 }
 
 int scanner_head(struct scanner *sc, uint64_t *head)
@@ -290,33 +288,43 @@ int scanner_head(struct scanner *sc, uint64_t *head)
     return 0;
 }
 
-/* Finality: the node's "safe" tag where it has one, else a fixed depth. */
+/* Finality: the node's "safe" tag where it has one, else a fixed depth;
+ * from an answer to eth_getBlockByNumber("safe") (res NULL: the call
+ * failed with e).  A node without a usable tag is remembered. */
+static uint64_t safe_from(struct scanner *sc, uint64_t head, const json_t *res,
+                          const struct rpc_error *e)
+{
+    struct header h;
+
+    if (res && parse_header(res, &h) == 0) {
+        sc->tags = 1;
+        return h.number <= head ? h.number : head;
+    }
+    if (sc->tags >= 0 && (e->kind == RPC_ERR_RPC || e->kind == RPC_OK)) {
+        log_info("scanner: node has no usable \"safe\" tag; using a "
+                 "depth of %" PRIu64 " blocks",
+                 sc->cfg->confirmations);
+        sc->tags = -1;
+    }
+    return head > sc->cfg->confirmations ? head - sc->cfg->confirmations : 0;
+}
+
+/* The safe block, asked on its own (the backfill's head). */
 static uint64_t safe_block(struct scanner *sc, uint64_t head)
 {
-    uint64_t depth_safe = head > sc->cfg->confirmations
-                              ? head - sc->cfg->confirmations
-                              : 0;
+    struct rpc_error e;
+    json_t *r = NULL;
+    uint64_t safe;
 
-    if (sc->tags >= 0) {
-        json_t *r = NULL;
-        struct rpc_error e;
-        struct header h;
-
-        if (rpc_call(sc->rpc, "eth_getBlockByNumber",
-                     json_pack("[s,b]", "safe", 0), &r, &e) == RPC_OK &&
-            parse_header(r, &h) == 0) {
-            json_decref(r);
-            sc->tags = 1;
-            return h.number <= head ? h.number : head;
-        }
-        json_decref(r);
-        if (e.kind == RPC_ERR_RPC || e.kind == RPC_OK) {
-            log_info("scanner: node has no usable \"safe\" tag; using a "
-                     "depth of %" PRIu64 " blocks", sc->cfg->confirmations);
-            sc->tags = -1;
-        }
-    }
-    return depth_safe;
+    memset(&e, 0, sizeof(e));
+    if (sc->tags < 0)
+        return safe_from(sc, head, NULL, &e);
+    if (rpc_call(sc->rpc, "eth_getBlockByNumber",
+                 json_pack("[s,b]", "safe", 0), &r, &e) != RPC_OK)
+        r = NULL;
+    safe = safe_from(sc, head, r, &e);
+    json_decref(r);
+    return safe;
 }
 
 /* ---- logs ---- */
@@ -387,96 +395,6 @@ static int logs_refused(struct scanner *sc, const struct rpc_error *e)
                : SC_FAIL;
 }
 
-/* Both eth_getLogs of a range.  Returns SC_OK, SC_RANGE or SC_FAIL. */
-static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
-                      struct rawlog **outp, size_t *np)
-{
-    const char *methods[2] = { "eth_getLogs", "eth_getLogs" };
-    json_t *params[2], *res[2] = { NULL, NULL }, *addrs;
-    struct rpc_error errs[2];
-    char topic_engine[ST_HASH_SIZE];
-    struct rawlog *logs = NULL;
-    size_t n = 0, cap = 0, i, k;
-    int rc, ret = SC_FAIL;
-
-    addrs = json_pack("[s]", sc->engine_hex);
-    if (sc->addrs.has_router)
-        json_array_append_new(addrs, json_string(sc->router_hex));
-    snprintf(topic_engine, sizeof(topic_engine),
-             "0x000000000000000000000000%s", sc->engine_hex + 2);
-    params[0] = json_pack("[{s:o,s:o,s:o}]", "fromBlock", qty(from), "toBlock",
-                          qty(to), "address", addrs);
-    params[1] = json_pack(
-        "[{s:o,s:o,s:s,s:[s,s]}]", "fromBlock", qty(from), "toBlock", qty(to),
-        "address", sc->token_hex, "topics",
-        "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
-        topic_engine);
-    rc = rpc_batch(sc->rpc, 2, methods, params, res, errs);
-    sc->prog.requests++;
-    if (rc != RPC_OK) {
-        ret = logs_refused(sc, &errs[0]);
-        goto out;
-    }
-    for (k = 0; k < 2; k++) {
-        if (!res[k]) {
-            ret = logs_refused(sc, &errs[k]);
-            goto out;
-        }
-        if (!json_is_array(res[k])) {
-            sc->last_err.kind = RPC_ERR_BAD_REPLY;
-            snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                     "eth_getLogs result is not an array");
-            log_warnx("scanner: %s (%" PRIu64 "-%" PRIu64 ")",
-                      sc->last_err.message, from, to);
-            goto out;
-        }
-        for (i = 0; i < json_array_size(res[k]); i++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                logs = xrealloc(logs, cap * sizeof(*logs));
-            }
-            if (parse_log(json_array_get(res[k], i), &logs[n]) < 0 ||
-                logs[n].log.block < from || logs[n].log.block > to) {
-                free(logs[n].data);
-                sc->last_err.kind = RPC_ERR_BAD_REPLY;
-                snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                         "eth_getLogs returned a malformed, removed or "
-                         "out-of-range log");
-                log_warnx("scanner: %s (%" PRIu64 "-%" PRIu64 ")",
-                          sc->last_err.message, from, to);
-                goto out;
-            }
-            n++;
-        }
-    }
-    if (n > 1)
-        qsort(logs, n, sizeof(*logs), cmp_log);
-    /* The same log twice (a buggy node) would be ambiguous: refuse. */
-    for (i = 1; i < n; i++) {
-        if (logs[i].log.block == logs[i - 1].log.block &&
-            logs[i].log.log_index == logs[i - 1].log.log_index) {
-            sc->last_err.kind = RPC_ERR_BAD_REPLY;
-            snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                     "duplicate log %" PRIu64 "/%u", logs[i].log.block,
-                     logs[i].log.log_index);
-            log_warnx("scanner: %s", sc->last_err.message);
-            goto out;
-        }
-    }
-    *outp = logs;
-    *np = n;
-    logs = NULL;
-    n = 0;
-    ret = SC_OK;
-out:
-    for (i = 0; i < n; i++)
-        free(logs[i].data);
-    free(logs);
-    json_decref(res[0]);
-    json_decref(res[1]);
-    return ret;
-}
-
 static void free_logs(struct rawlog *logs, size_t n)
 {
     size_t i;
@@ -486,25 +404,132 @@ static void free_logs(struct rawlog *logs, size_t n)
     free(logs);
 }
 
-/* ---- enrichment ---- */
-
-/* Completes the range's tasks, solutions and models (recover.h): the
- * engine's task before `from` (the index's last one) lets task ids vouch
- * for inputs found in contracts' calldata.  0 or -1. */
-static int enrich(struct scanner *sc, uint64_t from, struct st_event *evs,
-                  size_t n)
+/* The params of both eth_getLogs of [from, to] (to 0: "latest"): engine
+ * and router logs, and AIUS transfers out of the engine. */
+static void logs_params(const struct scanner *sc, uint64_t from, uint64_t to,
+                        json_t *params[2])
 {
-    struct recover_counts c;
-    char prev[ST_HASH_SIZE];
-    int r = store_task_before(sc->store, from, prev);
+    json_t *addrs = json_pack("[s]", sc->engine_hex);
+    json_t *t1 = to ? qty(to) : json_string("latest");
+    json_t *t2 = to ? qty(to) : json_string("latest");
+    char topic_engine[ST_HASH_SIZE];
 
-    if (r < 0)
-        return -1;
-    if (recover_range(sc->recover, evs, n, r == 0 ? prev : NULL, sc->head, &c,
-                      &sc->last_err) < 0)
-        return -1;
-    sc->prog.requests += c.requests;
-    return 0;
+    if (sc->addrs.has_router)
+        json_array_append_new(addrs, json_string(sc->router_hex));
+    snprintf(topic_engine, sizeof(topic_engine),
+             "0x000000000000000000000000%s", sc->engine_hex + 2);
+    params[0] = json_pack("[{s:o,s:o,s:o}]", "fromBlock", qty(from), "toBlock",
+                          t1, "address", addrs);
+    params[1] = json_pack(
+        "[{s:o,s:o,s:s,s:[s,s]}]", "fromBlock", qty(from), "toBlock", t2,
+        "address", sc->token_hex, "topics",
+        "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef",
+        topic_engine);
+}
+
+/* Records a reply that is not what eth_getLogs promises. */
+static int logs_bad(struct scanner *sc, const char *what, uint64_t from,
+                    uint64_t to)
+{
+    sc->last_err.kind = RPC_ERR_BAD_REPLY;
+    snprintf(sc->last_err.message, sizeof(sc->last_err.message), "%s", what);
+    log_warnx("scanner: %s (%" PRIu64 "-%" PRIu64 ")", sc->last_err.message,
+              from, to);
+    return SC_FAIL;
+}
+
+/* Appends the logs of one eth_getLogs answer in [from, to]; with clip,
+ * logs above to are left out (a "latest" range read past the head we
+ * name), else they fail the range.  SC_OK or SC_FAIL. */
+static int logs_add(struct scanner *sc, const json_t *arr, uint64_t from,
+                    uint64_t to, int clip, struct rawlog **logs, size_t *n,
+                    size_t *cap)
+{
+    size_t i;
+
+    if (!json_is_array(arr))
+        return logs_bad(sc, "eth_getLogs result is not an array", from, to);
+    for (i = 0; i < json_array_size(arr); i++) {
+        struct rawlog *rl;
+
+        if (*n == *cap) {
+            *cap = *cap ? *cap * 2 : 256;
+            *logs = xrealloc(*logs, *cap * sizeof(**logs));
+        }
+        rl = &(*logs)[*n];
+        if (parse_log(json_array_get(arr, i), rl) < 0 ||
+            rl->log.block < from || (rl->log.block > to && !clip)) {
+            free(rl->data);
+            return logs_bad(sc,
+                            "eth_getLogs returned a malformed, removed or "
+                            "out-of-range log",
+                            from, to);
+        }
+        if (rl->log.block > to) {
+            free(rl->data);
+            continue;
+        }
+        (*n)++;
+    }
+    return SC_OK;
+}
+
+/*
+ * The logs of both eth_getLogs answers res[2] (errs when NULL) of [from,
+ * to], sorted, into a new array *outp of *np.  Returns SC_OK, SC_RANGE (a
+ * refusal a smaller range may pass) or SC_FAIL.
+ */
+static int logs_parse(struct scanner *sc, json_t *const res[2],
+                      const struct rpc_error errs[2], uint64_t from,
+                      uint64_t to, int clip, struct rawlog **outp, size_t *np)
+{
+    struct rawlog *logs = NULL;
+    size_t n = 0, cap = 0, i, k;
+    int ret = SC_OK;
+
+    for (k = 0; k < 2 && ret == SC_OK; k++)
+        ret = res[k] ? logs_add(sc, res[k], from, to, clip, &logs, &n, &cap)
+                     : logs_refused(sc, &errs[k]);
+    if (ret == SC_OK && n > 1)
+        qsort(logs, n, sizeof(*logs), cmp_log);
+    /* The same log twice (a buggy node) would be ambiguous: refuse. */
+    for (i = 1; i < n && ret == SC_OK; i++) {
+        if (logs[i].log.block == logs[i - 1].log.block &&
+            logs[i].log.log_index == logs[i - 1].log.log_index) {
+            char what[96];
+
+            snprintf(what, sizeof(what), "duplicate log %" PRIu64 "/%u",
+                     logs[i].log.block, logs[i].log.log_index);
+            ret = logs_bad(sc, what, from, to);
+        }
+    }
+    if (ret != SC_OK) {
+        free_logs(logs, n);
+        return ret;
+    }
+    *outp = logs;
+    *np = n;
+    return SC_OK;
+}
+
+/* Both eth_getLogs of a range.  Returns SC_OK, SC_RANGE or SC_FAIL. */
+static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
+                      struct rawlog **outp, size_t *np)
+{
+    const char *methods[2] = { "eth_getLogs", "eth_getLogs" };
+    json_t *params[2], *res[2] = { NULL, NULL };
+    struct rpc_error errs[2];
+    uint64_t before = rpc_requests_sent(sc->rpc);
+    int rc, ret;
+
+    logs_params(sc, from, to, params);
+    rc = rpc_batch(sc->rpc, 2, methods, params, res, errs);
+    count_requests(sc, before);
+    ret = rc != RPC_OK ? logs_refused(sc, &errs[0])
+                       : logs_parse(sc, res, errs, from, to, 0, outp, np);
+    json_decref(res[0]);
+    json_decref(res[1]);
+    return ret;
 }
 
 /* ---- one range ---- */
@@ -514,6 +539,12 @@ static int cmp_u64(const void *a, const void *b)
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
     return x < y ? -1 : x > y;
+}
+
+static int cmp_header(const void *a, const void *b)
+{
+    return cmp_u64(&((const struct header *)a)->number,
+                   &((const struct header *)b)->number);
 }
 
 static const struct header *find_header(const struct header *h, size_t n,
@@ -534,12 +565,13 @@ static const struct header *find_header(const struct header *h, size_t n,
     return NULL;
 }
 
-/* The blocks whose headers a range needs: to, from when its parent is
- * checked, and every block with a log; sorted and distinct.  Returns a new
- * array (caller frees) and its length in *np. */
+/* The blocks whose headers a range needs: to (unless known_to: its header
+ * is at hand), from when its parent is checked, and every block with a
+ * log; sorted and distinct.  Returns a new array (caller frees) and its
+ * length in *np. */
 static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
                               uint64_t from, uint64_t to, int with_from,
-                              size_t *np)
+                              int known_to, size_t *np)
 {
     uint64_t *nums = xcalloc(nlogs + 2, sizeof(*nums));
     size_t n = 0, i, j = 0;
@@ -551,7 +583,7 @@ static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
         nums[n++] = logs[i].log.block;
     qsort(nums, n, sizeof(*nums), cmp_u64);
     for (i = 0; i < n; i++)
-        if (j == 0 || nums[j - 1] != nums[i])
+        if ((j == 0 || nums[j - 1] != nums[i]) && !(known_to && nums[i] == to))
             nums[j++] = nums[i];
     *np = j;
     return nums;
@@ -594,24 +626,107 @@ static int check_headers(struct scanner *sc, const struct header *hdr,
 }
 
 /* Decodes the logs we keep into a new array of events (caller releases
- * and frees) with their block times; *nev gets the count. */
+ * and frees); *nev gets the count.  Block times come later. */
 static struct st_event *decode_logs(const struct scanner *sc,
                                     const struct rawlog *logs, size_t nlogs,
-                                    const struct header *hdr, size_t nh,
                                     size_t *nev)
 {
     struct st_event *evs = xcalloc(nlogs ? nlogs : 1, sizeof(*evs));
     size_t i, n = 0;
 
-    for (i = 0; i < nlogs; i++) {
-        if (arbius_decode_log(&logs[i].log, &sc->addrs, &evs[n]) !=
+    for (i = 0; i < nlogs; i++)
+        if (arbius_decode_log(&logs[i].log, &sc->addrs, &evs[n]) ==
             ARBIUS_LOG_KEPT)
-            continue;
-        evs[n].pos.time = find_header(hdr, nh, logs[i].log.block)->time;
-        n++;
-    }
+            n++;
     *nev = n;
     return evs;
+}
+
+/* A range read from the node, decoded and completed: what its commit
+ * needs.  fetched_release() frees it. */
+struct fetched {
+    struct header *hdr; /* sorted by number */
+    size_t nh;
+    struct st_event *evs;
+    size_t nev;
+};
+
+static void fetched_release(struct fetched *f)
+{
+    size_t i;
+
+    for (i = 0; i < f->nev; i++)
+        st_event_release(&f->evs[i]);
+    free(f->evs);
+    free(f->hdr);
+    memset(f, 0, sizeof(*f));
+}
+
+/* Block times from the headers; the reorg window's hashes from them too. */
+static void set_times(struct st_event *evs, size_t n, const struct header *hdr,
+                      size_t nh)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        evs[i].pos.time = find_header(hdr, nh, evs[i].pos.block)->time;
+}
+
+/*
+ * Reads what [from, to] needs beyond its logs in one batch: the headers (of
+ * to unless to_hdr has it, of from when parent_hash is checked, of every
+ * block with a log) and the calldata of its tasks, solutions and models;
+ * checks them and completes the events (recover.h; prev is the task before
+ * from, or NULL).  Returns SC_OK with *out filled, SC_REORG (from's parent
+ * differs) or SC_FAIL.
+ */
+static int read_range(struct scanner *sc, uint64_t from, uint64_t to,
+                      const char *parent_hash, const struct header *to_hdr,
+                      const char *prev, const struct rawlog *logs,
+                      size_t nlogs, struct fetched *out)
+{
+    struct fetched f = { NULL, 0, NULL, 0 };
+    struct recover_counts c;
+    char(*hashes)[ST_HASH_SIZE];
+    uint64_t *nums;
+    json_t **txs;
+    size_t nn, nt = 0, i;
+    int ret = SC_FAIL;
+
+    f.evs = decode_logs(sc, logs, nlogs, &f.nev);
+    arbius_link_payouts(f.evs, f.nev);
+    hashes = recover_txs(f.evs, f.nev, &nt);
+    nums = range_blocks(logs, nlogs, from, to, parent_hash != NULL,
+                        to_hdr != NULL, &nn);
+    f.hdr = xcalloc(nn + 1, sizeof(*f.hdr));
+    txs = xcalloc(nt + 1, sizeof(*txs));
+    if (fetch_blocks(sc, nums, nn, f.hdr, hashes, nt, txs) < 0)
+        goto out;
+    f.nh = nn;
+    if (to_hdr) {
+        f.hdr[f.nh++] = *to_hdr;
+        qsort(f.hdr, f.nh, sizeof(*f.hdr), cmp_header);
+    }
+    ret = check_headers(sc, f.hdr, f.nh, logs, nlogs, from, parent_hash);
+    if (ret != SC_OK)
+        goto out;
+    set_times(f.evs, f.nev, f.hdr, f.nh);
+    ret = SC_FAIL;
+    if (recover_range(sc->recover, f.evs, f.nev, txs, prev, sc->head, &c,
+                      &sc->last_err) < 0)
+        goto out;
+    sc->prog.requests += c.requests;
+    *out = f;
+    memset(&f, 0, sizeof(f));
+    ret = SC_OK;
+out:
+    for (i = 0; i < nt; i++)
+        json_decref(txs[i]);
+    free(txs);
+    free(hashes);
+    free(nums);
+    fetched_release(&f);
+    return ret;
 }
 
 /*
@@ -620,16 +735,15 @@ static struct st_event *decode_logs(const struct scanner *sc,
  * the progress.  0, or -1 with sc->last_err set.
  */
 static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
-                        int advance, const struct header *hdr, size_t nh,
-                        struct st_event *evs, size_t nev)
+                        int advance, const struct fetched *fr)
 {
-    const struct header *t = find_header(hdr, nh, to);
+    const struct header *hdr = fr->hdr, *t = find_header(hdr, fr->nh, to);
+    size_t nh = fr->nh, i;
     uint64_t *bn = xcalloc(nh, sizeof(*bn));
     char(*bh)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bh));
     char(*bp)[ST_HASH_SIZE] = xcalloc(nh, sizeof(*bp));
     int64_t *bt = xcalloc(nh, sizeof(*bt));
     struct st_range r;
-    size_t i;
     int ret = -1;
 
     memset(&r, 0, sizeof(r));
@@ -654,19 +768,21 @@ static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
     r.block_hashes = bh;
     r.block_parents = bp;
     r.block_times = bt;
-    if (store_commit_range(sc->store, &r, evs, nev) < 0) {
+    if (store_commit_range(sc->store, &r, fr->evs, fr->nev) < 0) {
         sc->last_err.kind = RPC_OK;
         snprintf(sc->last_err.message, sizeof(sc->last_err.message),
                  "database write failed");
         goto out;
     }
-    sc->prog.events += nev;
+    sc->prog.events += fr->nev;
     sc->prog.ranges++;
     sc->prog.done_to = to;
     if (to > sc->head) {
         sc->head = to;
         sc->head_time = r.to_time;
     }
+    if (sc->on_commit)
+        sc->on_commit(sc->on_commit_arg);
     ret = 0;
 out:
     free(bn);
@@ -674,6 +790,23 @@ out:
     free(bp);
     free(bt);
     return ret;
+}
+
+/* The id of the indexed task before block from into prev: prev, or NULL
+ * when there is none; -1 on a database error (as a failed range). */
+static int task_before(struct scanner *sc, uint64_t from,
+                       char prev[ST_HASH_SIZE], const char **outp)
+{
+    int r = store_task_before(sc->store, from, prev);
+
+    if (r < 0) {
+        sc->last_err.kind = RPC_OK;
+        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
+                 "database read failed");
+        return -1;
+    }
+    *outp = r == 0 ? prev : NULL;
+    return 0;
 }
 
 /*
@@ -684,37 +817,23 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
                          const char *parent_hash, int advance)
 {
     struct rawlog *logs = NULL;
-    struct st_event *evs = NULL;
-    struct header *hdr = NULL;
-    uint64_t *nums = NULL;
-    size_t nlogs = 0, nev = 0, nnums = 0, i;
+    struct fetched f = { NULL, 0, NULL, 0 };
+    char buf[ST_HASH_SIZE];
+    const char *prev = NULL;
+    size_t nlogs = 0;
     int ret;
 
     ret = fetch_logs(sc, from, to, &logs, &nlogs);
     if (ret != SC_OK)
         return ret;
-    nums = range_blocks(logs, nlogs, from, to, parent_hash != NULL, &nnums);
-    hdr = xcalloc(nnums, sizeof(*hdr));
-    ret = SC_FAIL;
-    if (fetch_headers(sc, nums, nnums, hdr) < 0)
-        goto out;
-    ret = check_headers(sc, hdr, nnums, logs, nlogs, from, parent_hash);
-    if (ret != SC_OK)
-        goto out;
-    ret = SC_FAIL;
-    evs = decode_logs(sc, logs, nlogs, hdr, nnums, &nev);
-    arbius_link_payouts(evs, nev);
-    if (enrich(sc, from, evs, nev) < 0 ||
-        commit_range(sc, from, to, advance, hdr, nnums, evs, nev) < 0)
-        goto out;
-    ret = SC_OK;
-out:
-    for (i = 0; i < nev; i++)
-        st_event_release(&evs[i]);
-    free(evs);
+    ret = task_before(sc, from, buf, &prev) < 0
+              ? SC_FAIL
+              : read_range(sc, from, to, parent_hash, NULL, prev, logs, nlogs,
+                           &f);
     free_logs(logs, nlogs);
-    free(nums);
-    free(hdr);
+    if (ret == SC_OK && commit_range(sc, from, to, advance, &f) < 0)
+        ret = SC_FAIL;
+    fetched_release(&f);
     return ret;
 }
 
@@ -868,6 +987,123 @@ static int scan_span(struct scanner *sc, uint64_t from, uint64_t to,
     return stopped(sc) ? -1 : 0;
 }
 
+/* ---- the head: one request per poll ---- */
+
+/* One poll's batch: its answers and the headers in them. */
+struct poll {
+    json_t *res[5];
+    struct rpc_error errs[5];
+    size_t n;             /* calls sent: 5 with the "safe" tag */
+    struct header latest; /* the head */
+    struct header at_cp;  /* the checkpoint block as the node has it */
+};
+
+static void poll_release(struct poll *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->n; i++)
+        json_decref(p->res[i]);
+}
+
+/*
+ * Sends the poll: the head's header ("latest"), the checkpoint block's
+ * header (a reorg below the checkpoint changes its hash), both eth_getLogs
+ * from the checkpoint to "latest" and, where the node has the tag, the
+ * "safe" block; one request.  Returns SC_OK with the headers parsed and
+ * the head and finality noted, SC_LAG (the node lacks the checkpoint
+ * block) or SC_FAIL.
+ */
+static int poll_send(struct scanner *sc, const struct st_checkpoint *cp,
+                     struct poll *p)
+{
+    const char *methods[5] = { "eth_getBlockByNumber", "eth_getBlockByNumber",
+                               "eth_getLogs", "eth_getLogs",
+                               "eth_getBlockByNumber" };
+    json_t *params[5];
+    uint64_t before = rpc_requests_sent(sc->rpc);
+    int rc;
+
+    p->n = sc->tags >= 0 ? 5 : 4;
+    params[0] = json_pack("[s,b]", "latest", 0);
+    params[1] = json_pack("[o,b]", qty(cp->block), 0);
+    logs_params(sc, cp->block + 1, 0, &params[2]);
+    params[4] = p->n == 5 ? json_pack("[s,b]", "safe", 0) : NULL;
+    rc = rpc_batch(sc->rpc, p->n, methods, params, p->res, p->errs);
+    count_requests(sc, before);
+    if (rc != RPC_OK) {
+        sc->last_err = p->errs[0];
+        return SC_FAIL;
+    }
+    if (!p->res[0] || parse_header(p->res[0], &p->latest) < 0) {
+        bad_header(sc, cp->block + 1, &p->errs[0]);
+        return SC_FAIL;
+    }
+    if (!p->res[1] || json_is_null(p->res[1]))
+        return SC_LAG;
+    if (parse_header(p->res[1], &p->at_cp) < 0 ||
+        p->at_cp.number != cp->block) {
+        bad_header(sc, cp->block, &p->errs[1]);
+        return SC_FAIL;
+    }
+    sc->head = p->latest.number;
+    sc->head_time = p->latest.time;
+    sc->safe = safe_from(sc, sc->head, p->n == 5 ? p->res[4] : NULL,
+                         &p->errs[p->n == 5 ? 4 : 0]);
+    return SC_OK;
+}
+
+/*
+ * One poll while caught up.  A node answers a batch in order, so its
+ * "latest" for the logs is at least the header's: logs above the head the
+ * header names are left for the next poll.  Blocks with logs then take
+ * one request more (their headers and their transactions' calldata).
+ * Returns SC_OK (indexed to the head, or nothing new), SC_REORG, SC_RANGE
+ * (too far behind, or a refused range: back to the backfill), SC_LAG or
+ * SC_FAIL.
+ */
+static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
+{
+    struct poll p;
+    struct rawlog *logs = NULL;
+    struct fetched f = { NULL, 0, NULL, 0 };
+    char buf[ST_HASH_SIZE];
+    const char *prev = NULL;
+    uint64_t from = cp->block + 1, to;
+    size_t nlogs = 0;
+    int ret;
+
+    memset(&p, 0, sizeof(p));
+    ret = poll_send(sc, cp, &p);
+    to = p.latest.number;
+    if (ret != SC_OK)
+        goto out;
+    if (cp->hash[0] && strcmp(p.at_cp.hash, cp->hash) != 0) {
+        log_info("scanner: block %" PRIu64 " is now %s, we indexed %s: reorg",
+                 cp->block, p.at_cp.hash, cp->hash);
+        ret = SC_REORG;
+    } else if (to < cp->block) {
+        ret = SC_LAG;
+    } else if (to > cp->block && to - cp->block > sc->range) {
+        ret = SC_RANGE;
+    } else if (to > cp->block) {
+        ret =
+            logs_parse(sc, &p.res[2], &p.errs[2], from, to, 1, &logs, &nlogs);
+        if (ret == SC_OK)
+            ret = task_before(sc, from, buf, &prev) < 0
+                      ? SC_FAIL
+                      : read_range(sc, from, to, NULL, &p.latest, prev, logs,
+                                   nlogs, &f);
+        if (ret == SC_OK && commit_range(sc, from, to, 1, &f) < 0)
+            ret = SC_FAIL;
+    }
+out:
+    free_logs(logs, nlogs);
+    fetched_release(&f);
+    poll_release(&p);
+    return ret;
+}
+
 /* ---- start block ---- */
 
 /* The engine's deployment block: binary search on eth_getCode. */
@@ -957,12 +1193,68 @@ static int refresh_head(struct scanner *sc)
     return 0;
 }
 
+/* A node whose head is below block `indexed` is lagging, not reorging:
+ * another endpoint.  Returns -1 (recorded). */
+static int lagging(struct scanner *sc, uint64_t indexed)
+{
+    log_warnx("scanner: %s reports head %" PRIu64 " below our %" PRIu64
+              "; trying another endpoint",
+              rpc_endpoint(sc->rpc), sc->head, indexed);
+    rpc_rotate(sc->rpc, "lagging head");
+    sc->last_err.kind = RPC_OK;
+    snprintf(sc->last_err.message, sizeof(sc->last_err.message),
+             "endpoint head %" PRIu64 " is behind the index", sc->head);
+    note_error(sc, "lagging node");
+    return -1;
+}
+
+/* The end of a sync: the head and finality for /status, and the RPC
+ * counters every 5 s.  Returns r, or -1 if recording failed. */
+static int sync_done(struct scanner *sc, int r)
+{
+    if (r == 0 && store_note_state(sc->store, sc->head, sc->head_time,
+                                   sc->safe, NULL) < 0)
+        r = -1;
+    if (util_now_ms() - sc->last_stats_ms > 5000) {
+        scanner_save_stats(sc);
+        sc->last_stats_ms = util_now_ms();
+    }
+    return r;
+}
+
+/* A sync while caught up: one poll.  Returns 0, -1 (recorded), or 1 when
+ * the backfill path must take over (behind by more than a range). */
+static int sync_poll(struct scanner *sc)
+{
+    struct st_checkpoint cp;
+
+    if (store_checkpoint(sc->store, &cp) < 0 || !cp.found)
+        return 1;
+    switch (poll_head(sc, &cp)) {
+    case SC_OK: return 0;
+    case SC_RANGE: return 1;
+    case SC_REORG:
+        if (handle_reorg(sc, &cp) == 0)
+            return 0;
+        note_error(sc, "reorg");
+        return -1;
+    case SC_LAG: return lagging(sc, cp.block);
+    default: note_error(sc, "poll"); return -1;
+    }
+}
+
 int scanner_sync(struct scanner *sc)
 {
     struct st_checkpoint cp;
     int r;
 
     memset(&sc->last_err, 0, sizeof(sc->last_err));
+    if (sc->caught_up) {
+        r = sync_poll(sc);
+        if (r <= 0)
+            return sync_done(sc, r);
+        sc->caught_up = 0;
+    }
     if (refresh_head(sc) < 0) {
         note_error(sc, "head");
         return -1;
@@ -973,31 +1265,16 @@ int scanner_sync(struct scanner *sc)
     }
     /* cp.block is start-1, which wraps to UINT64_MAX for a chain indexed
      * from block 0: compare the next block instead. */
-    if (sc->head + 1 < cp.block + 1) {
-        /* A node behind us is lagging, not reorging. */
-        log_warnx("scanner: %s reports head %" PRIu64 " below our %" PRIu64
-                  "; trying another endpoint",
-                  rpc_endpoint(sc->rpc), sc->head, cp.block);
-        rpc_rotate(sc->rpc, "lagging head");
-        sc->last_err.kind = RPC_OK;
-        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                 "endpoint head %" PRIu64 " is behind the index", sc->head);
-        note_error(sc, "lagging node");
-        return -1;
-    }
+    if (sc->head + 1 < cp.block + 1)
+        return lagging(sc, cp.block);
     sc->prog.from = cp.block + 1;
     sc->prog.to = sc->head;
     if (!sc->prog.started_us)
         sc->prog.started_us = util_now_us();
     r = scan_span(sc, cp.block + 1, sc->head, 1);
-    if (r == 0 && store_note_state(sc->store, sc->head, sc->head_time,
-                                   sc->safe, NULL) < 0)
-        r = -1;
-    if (util_now_ms() - sc->last_stats_ms > 5000) {
-        scanner_save_stats(sc);
-        sc->last_stats_ms = util_now_ms();
-    }
-    return r;
+    if (r == 0)
+        sc->caught_up = 1; /* from now on one request a poll */
+    return sync_done(sc, r);
 }
 
 int scanner_scan_range(struct scanner *sc, uint64_t from, uint64_t to)
@@ -1115,6 +1392,7 @@ static const struct worker_def scanner_worker = { "scanner", scanner_step,
                                                   scanner_done };
 
 int scanner_thread_start(const struct config *cfg,
+                         void (*on_commit)(void *arg), void *arg,
                          struct scanner_thread **outp)
 {
     struct scanner_thread *t = xcalloc(1, sizeof(*t));
@@ -1122,8 +1400,13 @@ int scanner_thread_start(const struct config *cfg,
     t->cfg = cfg;
     if (worker_new(&scanner_worker, t, &t->w) < 0 ||
         db_open(cfg->db_path, DB_READWRITE, cfg->busy_timeout, &t->db) < 0 ||
-        scanner_new(cfg, t->db, worker_stop_flag(t->w), &t->sc) < 0 ||
-        worker_run(t->w) < 0) {
+        scanner_new(cfg, t->db, worker_stop_flag(t->w), &t->sc) < 0) {
+        log_warnx("scanner: cannot start");
+        scanner_thread_stop(t);
+        return -1;
+    }
+    scanner_set_commit_hook(t->sc, on_commit, arg);
+    if (worker_run(t->w) < 0) {
         log_warnx("scanner: cannot start");
         scanner_thread_stop(t);
         return -1;

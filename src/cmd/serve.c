@@ -154,9 +154,17 @@ static void http_stop(struct serve *s)
     s->srv = NULL;
 }
 
+/* The scanner's commit hook: the stream watcher looks at once. */
+static void wake_stream(void *hub)
+{
+    stream_wake(hub);
+}
+
 static int scanner_start(struct serve *s)
 {
-    return s->read_only ? 0 : scanner_thread_start(s->cfg, &s->scanner);
+    return s->read_only ? 0
+                        : scanner_thread_start(s->cfg, wake_stream, s->hub,
+                                               &s->scanner);
 }
 
 static void scanner_stop(struct serve *s)

@@ -488,6 +488,15 @@ static void watcher_poke(struct stream_hub *hub)
         worker_wake(hub->watcher);
 }
 
+void stream_wake(struct stream_hub *hub)
+{
+    if (!hub)
+        return;
+    pthread_mutex_lock(&hub->lock);
+    watcher_poke(hub);
+    pthread_mutex_unlock(&hub->lock);
+}
+
 /* ---- lifecycle ---- */
 
 size_t stream_clients(struct stream_hub *hub)
