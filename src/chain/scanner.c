@@ -12,6 +12,7 @@
 #include "arbiusd/scanner.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -590,26 +591,15 @@ static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
 }
 
 /*
- * Checks the headers just read against the range's logs and our index:
- * block from must have parent parent_hash (unless NULL), and every log the
- * hash of its block's header.  Returns SC_OK, SC_REORG (from's parent
- * differs) or SC_FAIL (the chain moved while reading: try again).
+ * Checks the headers just read against the range's logs: every log has
+ * the hash of its block's header.  Returns SC_OK, or SC_FAIL (the chain
+ * moved while reading: try again).
  */
 static int check_headers(struct scanner *sc, const struct header *hdr,
-                         size_t nh, const struct rawlog *logs, size_t nlogs,
-                         uint64_t from, const char *parent_hash)
+                         size_t nh, const struct rawlog *logs, size_t nlogs)
 {
     size_t i;
 
-    if (parent_hash) {
-        const struct header *f = find_header(hdr, nh, from);
-
-        if (strcmp(f->parent, parent_hash) != 0) {
-            log_info("scanner: block %" PRIu64 " has parent %s, we indexed "
-                     "%s: reorg", from, f->parent, parent_hash);
-            return SC_REORG;
-        }
-    }
     for (i = 0; i < nlogs; i++) {
         const struct header *h = find_header(hdr, nh, logs[i].log.block);
 
@@ -674,16 +664,16 @@ static void set_times(struct st_event *evs, size_t n, const struct header *hdr,
 
 /*
  * Reads what [from, to] needs beyond its logs in one batch: the headers (of
- * to unless to_hdr has it, of from when parent_hash is checked, of every
- * block with a log) and the calldata of its tasks, solutions and models;
- * checks them and completes the events (recover.h; prev is the task before
- * from, or NULL).  Returns SC_OK with *out filled, SC_REORG (from's parent
- * differs) or SC_FAIL.
+ * to unless to_hdr has it, of from with with_from, of every block with a
+ * log) and the calldata of its tasks, solutions and models; checks them
+ * and completes the events (recover.h; prev is the task before from, or
+ * NULL; views at view_block).  Returns SC_OK with *out filled, or SC_FAIL.
  */
 static int read_range(struct scanner *sc, uint64_t from, uint64_t to,
-                      const char *parent_hash, const struct header *to_hdr,
-                      const char *prev, const struct rawlog *logs,
-                      size_t nlogs, struct fetched *out)
+                      int with_from, const struct header *to_hdr,
+                      const char *prev, uint64_t view_block,
+                      const struct rawlog *logs, size_t nlogs,
+                      struct fetched *out)
 {
     struct fetched f = { NULL, 0, NULL, 0 };
     struct recover_counts c;
@@ -696,8 +686,7 @@ static int read_range(struct scanner *sc, uint64_t from, uint64_t to,
     f.evs = decode_logs(sc, logs, nlogs, &f.nev);
     arbius_link_payouts(f.evs, f.nev);
     hashes = recover_txs(f.evs, f.nev, &nt);
-    nums = range_blocks(logs, nlogs, from, to, parent_hash != NULL,
-                        to_hdr != NULL, &nn);
+    nums = range_blocks(logs, nlogs, from, to, with_from, to_hdr != NULL, &nn);
     f.hdr = xcalloc(nn + 1, sizeof(*f.hdr));
     txs = xcalloc(nt + 1, sizeof(*txs));
     if (fetch_blocks(sc, nums, nn, f.hdr, hashes, nt, txs) < 0)
@@ -707,12 +696,10 @@ static int read_range(struct scanner *sc, uint64_t from, uint64_t to,
         f.hdr[f.nh++] = *to_hdr;
         qsort(f.hdr, f.nh, sizeof(*f.hdr), cmp_header);
     }
-    ret = check_headers(sc, f.hdr, f.nh, logs, nlogs, from, parent_hash);
-    if (ret != SC_OK)
+    if (check_headers(sc, f.hdr, f.nh, logs, nlogs) != SC_OK)
         goto out;
     set_times(f.evs, f.nev, f.hdr, f.nh);
-    ret = SC_FAIL;
-    if (recover_range(sc->recover, f.evs, f.nev, txs, prev, sc->head, &c,
+    if (recover_range(sc->recover, f.evs, f.nev, txs, prev, view_block, &c,
                       &sc->last_err) < 0)
         goto out;
     sc->prog.requests += c.requests;
@@ -732,7 +719,8 @@ out:
 /*
  * Writes [from, to] in one transaction: the events, the headers read for
  * the reorg window, and (with advance) the checkpoint at to; then counts
- * the progress.  0, or -1 with sc->last_err set.
+ * the progress.  0, or -1 (logged; a fetcher may still be using
+ * sc->last_err, so the caller records the failure).
  */
 static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
                         int advance, const struct fetched *fr)
@@ -768,12 +756,8 @@ static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
     r.block_hashes = bh;
     r.block_parents = bp;
     r.block_times = bt;
-    if (store_commit_range(sc->store, &r, fr->evs, fr->nev) < 0) {
-        sc->last_err.kind = RPC_OK;
-        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                 "database write failed");
+    if (store_commit_range(sc->store, &r, fr->evs, fr->nev) < 0)
         goto out;
-    }
     sc->prog.events += fr->nev;
     sc->prog.ranges++;
     sc->prog.done_to = to;
@@ -792,6 +776,15 @@ out:
     return ret;
 }
 
+/* Records a failed database write as the scanner's error: SC_FAIL. */
+static int db_failed(struct scanner *sc)
+{
+    sc->last_err.kind = RPC_OK;
+    snprintf(sc->last_err.message, sizeof(sc->last_err.message),
+             "database write failed");
+    return SC_FAIL;
+}
+
 /* The id of the indexed task before block from into prev: prev, or NULL
  * when there is none; -1 on a database error (as a failed range). */
 static int task_before(struct scanner *sc, uint64_t from,
@@ -807,34 +800,6 @@ static int task_before(struct scanner *sc, uint64_t from,
     }
     *outp = r == 0 ? prev : NULL;
     return 0;
-}
-
-/*
- * Fetches, decodes and commits [from, to].  parent_hash (or NULL) is the
- * hash block from-1 must have.  Returns SC_OK, SC_RANGE, SC_REORG, SC_FAIL.
- */
-static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
-                         const char *parent_hash, int advance)
-{
-    struct rawlog *logs = NULL;
-    struct fetched f = { NULL, 0, NULL, 0 };
-    char buf[ST_HASH_SIZE];
-    const char *prev = NULL;
-    size_t nlogs = 0;
-    int ret;
-
-    ret = fetch_logs(sc, from, to, &logs, &nlogs);
-    if (ret != SC_OK)
-        return ret;
-    ret = task_before(sc, from, buf, &prev) < 0
-              ? SC_FAIL
-              : read_range(sc, from, to, parent_hash, NULL, prev, logs, nlogs,
-                           &f);
-    free_logs(logs, nlogs);
-    if (ret == SC_OK && commit_range(sc, from, to, advance, &f) < 0)
-        ret = SC_FAIL;
-    fetched_release(&f);
-    return ret;
 }
 
 /* ---- reorgs ---- */
@@ -919,6 +884,259 @@ static uint64_t shrink(struct scanner *sc, uint64_t from, uint64_t to)
     return next;
 }
 
+/* ---- the backfill: ranges fetched ahead of their commit ---- */
+
+/*
+ * A span is indexed by two threads: a fetcher (a worker with the RPC client
+ * to itself for the span) reads ranges ahead, SC_QUEUE at most, while the
+ * scanner's own thread commits them in order, so the node is asked for the
+ * next range while the last one is written.  Ranges aim at
+ * SC_TARGET_EVENTS events (the density of the previous range says how many
+ * blocks that is; a span's first range is SC_FIRST_RANGE blocks), within
+ * the AIMD range the node accepts.  The fetcher touches only what the
+ * committer leaves alone: the RPC client, the recover state, the range
+ * control and sc->last_err (read by the committer once the fetcher ended).
+ */
+#define SC_QUEUE         2
+#define SC_TARGET_EVENTS 4000
+#define SC_FIRST_RANGE   32
+
+/* What the fetcher hands over: a range, or its last word. */
+struct fitem {
+    int rc; /* SC_OK: a range; SC_FAIL; 1: the span done */
+    uint64_t from, to;
+    struct fetched f;
+};
+
+struct fetcher {
+    struct scanner *sc;
+    struct worker *w;
+    uint64_t next, to;       /* next block to read, the span's last */
+    int with_from;           /* read each range's first header too */
+    uint64_t view_block;     /* views of the span at this block */
+    char prev[ST_HASH_SIZE]; /* the last task read, "" none */
+    uint64_t blocks, events; /* the previous range's size and logs */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;      /* an item was pushed */
+    struct fitem q[SC_QUEUE]; /* a ring */
+    size_t qhead, qlen;
+};
+
+static void fetcher_push(struct fetcher *fe, const struct fitem *it)
+{
+    pthread_mutex_lock(&fe->lock);
+    fe->q[(fe->qhead + fe->qlen++) % SC_QUEUE] = *it;
+    pthread_cond_signal(&fe->cond);
+    pthread_mutex_unlock(&fe->lock);
+}
+
+/* The end of the next range from fe->next: the AIMD range, the density of
+ * the previous range, never the very range just refused. */
+static uint64_t next_end(const struct fetcher *fe)
+{
+    const struct scanner *sc = fe->sc;
+    uint64_t from = fe->next, w = sc->range, end;
+
+    if (fe->blocks == 0 && w > SC_FIRST_RANGE)
+        w = SC_FIRST_RANGE;
+    if (fe->events >= SC_TARGET_EVENTS &&
+        fe->blocks * SC_TARGET_EVENTS / fe->events < w)
+        w = fe->blocks * SC_TARGET_EVENTS / fe->events;
+    if (w == 0)
+        w = 1;
+    end = from + w - 1;
+    if (end > fe->to || end < from)
+        end = fe->to;
+    if (from == sc->rejected_from && end == sc->rejected_to && end > from)
+        end = from + (end - from) / 2;
+    return end;
+}
+
+/* After a refusal of [from, end]: a smaller range next, SC_RANGE; or
+ * SC_FAIL when even one block is refused. */
+static int refused_range(struct scanner *sc, uint64_t from, uint64_t end)
+{
+    if (end == from) {
+        log_warnx("scanner: the node refuses even the single block %" PRIu64
+                  ": %s",
+                  from, sc->last_err.message);
+        return SC_FAIL;
+    }
+    sc->rejected_from = from;
+    sc->rejected_to = end;
+    sc->range = shrink(sc, from, end);
+    log_debug("scanner: range %" PRIu64 "-%" PRIu64 " refused; next %" PRIu64
+              " blocks",
+              from, end, sc->range);
+    return SC_RANGE;
+}
+
+/* Reads [from, end] into it (logs, headers, calldata, views).  Returns
+ * SC_OK, SC_RANGE or SC_FAIL. */
+static int fetch_one(struct fetcher *fe, uint64_t from, uint64_t end,
+                     struct fitem *it)
+{
+    struct scanner *sc = fe->sc;
+    struct rawlog *logs = NULL;
+    size_t nlogs = 0, i;
+    uint64_t t0 = util_now_ms(), t1;
+    int r = fetch_logs(sc, from, end, &logs, &nlogs);
+
+    if (r == SC_RANGE)
+        return refused_range(sc, from, end);
+    if (r != SC_OK)
+        return r;
+    t1 = util_now_ms();
+    r = read_range(sc, from, end, fe->with_from, NULL,
+                   fe->prev[0] ? fe->prev : NULL, fe->view_block, logs, nlogs,
+                   &it->f);
+    log_debug("scanner: %" PRIu64 "-%" PRIu64 ": %zu logs in %" PRIu64
+              " ms, read in %" PRIu64 " ms",
+              from, end, nlogs, t1 - t0, util_now_ms() - t1);
+    free_logs(logs, nlogs);
+    if (r != SC_OK)
+        return r;
+    for (i = it->f.nev; i-- > 0;)
+        if (it->f.evs[i].kind == ST_TASK) {
+            memcpy(fe->prev, it->f.evs[i].u.task.id, ST_HASH_SIZE);
+            break;
+        }
+    fe->blocks = end - from + 1;
+    fe->events = nlogs;
+    return SC_OK;
+}
+
+/* The fetcher's step: one range, unless the queue is full (the committer
+ * wakes it) or the span is read. */
+static int64_t fetch_step(struct worker *w, void *arg)
+{
+    struct fetcher *fe = arg;
+    struct scanner *sc = fe->sc;
+    struct fitem it;
+    uint64_t end;
+    int full, r;
+
+    pthread_mutex_lock(&fe->lock);
+    full = fe->qlen == SC_QUEUE;
+    pthread_mutex_unlock(&fe->lock);
+    if (full)
+        return 1000;
+    memset(&it, 0, sizeof(it));
+    it.rc = 1;
+    if (fe->next > fe->to || worker_stopping(w) || stopped(sc)) {
+        fetcher_push(fe, &it);
+        return WORKER_DONE;
+    }
+    end = next_end(fe);
+    r = fetch_one(fe, fe->next, end, &it);
+    if (r == SC_RANGE)
+        return 0;
+    it.rc = r;
+    it.from = fe->next;
+    it.to = end;
+    if (r == SC_OK) {
+        sc->rejected_from = sc->rejected_to = 0;
+        if (sc->range < sc->cfg->max_range)
+            sc->range = sc->range + sc->range / 2 + 1 > sc->cfg->max_range
+                            ? sc->cfg->max_range
+                            : sc->range + sc->range / 2 + 1;
+        fe->next = end + 1;
+    }
+    fetcher_push(fe, &it);
+    return r == SC_OK ? 0 : WORKER_DONE;
+}
+
+static const struct worker_def fetcher_worker = { "scan-fetch", fetch_step,
+                                                  NULL };
+
+/* Waits for the fetcher's next item.  */
+static void fetcher_pop(struct fetcher *fe, struct fitem *it)
+{
+    pthread_mutex_lock(&fe->lock);
+    while (fe->qlen == 0)
+        pthread_cond_wait(&fe->cond, &fe->lock);
+    *it = fe->q[fe->qhead];
+    fe->qhead = (fe->qhead + 1) % SC_QUEUE;
+    fe->qlen--;
+    pthread_mutex_unlock(&fe->lock);
+    if (fe->w)
+        worker_wake(fe->w); /* room in the queue */
+}
+
+/* Commits one fetched range: with advance, its first block must follow the
+ * checkpoint cp (moved to the range's end).  SC_OK, SC_REORG or SC_FAIL. */
+static int commit_item(struct scanner *sc, struct fitem *it, int advance,
+                       struct st_checkpoint *cp)
+{
+    const struct header *f = find_header(it->f.hdr, it->f.nh, it->from);
+
+    if (advance && cp->hash[0] && strcmp(f->parent, cp->hash) != 0) {
+        log_info("scanner: block %" PRIu64 " has parent %s, we indexed %s: "
+                 "reorg",
+                 it->from, f->parent, cp->hash);
+        return SC_REORG;
+    }
+    uint64_t t0 = util_now_ms();
+
+    if (commit_range(sc, it->from, it->to, advance, &it->f) < 0)
+        return SC_FAIL;
+    log_debug("scanner: %" PRIu64 "-%" PRIu64 ": %zu events committed in "
+              "%" PRIu64 " ms",
+              it->from, it->to, it->f.nev, util_now_ms() - t0);
+    cp->block = it->to;
+    memcpy(cp->hash, find_header(it->f.hdr, it->f.nh, it->to)->hash,
+           ST_HASH_SIZE);
+    if (sc->progress)
+        sc->progress(&sc->prog, sc->progress_ud);
+    return SC_OK;
+}
+
+/*
+ * Indexes [from, to] with a fetcher ahead of the commits.  cp is the
+ * checkpoint for advance.  Returns SC_OK, SC_REORG (cp's block was
+ * replaced) or SC_FAIL, with sc->last_err set.
+ */
+static int span_pipeline(struct scanner *sc, uint64_t from, uint64_t to,
+                         int advance, struct st_checkpoint *cp)
+{
+    struct fetcher fe;
+    struct fitem it;
+    const char *prev = NULL;
+    int ret = SC_FAIL, db = 0;
+
+    memset(&fe, 0, sizeof(fe));
+    fe.sc = sc;
+    fe.next = from;
+    fe.to = to;
+    fe.with_from = advance;
+    fe.view_block = sc->head;
+    if (task_before(sc, from, fe.prev, &prev) < 0)
+        return SC_FAIL;
+    pthread_mutex_init(&fe.lock, NULL);
+    pthread_cond_init(&fe.cond, NULL);
+    if (worker_new(&fetcher_worker, &fe, &fe.w) < 0 || worker_run(fe.w) < 0)
+        goto out;
+    for (;;) {
+        fetcher_pop(&fe, &it);
+        ret = it.rc == SC_OK ? commit_item(sc, &it, advance, cp) : it.rc;
+        db = it.rc == SC_OK && ret == SC_FAIL;
+        fetched_release(&it.f);
+        if (ret != SC_OK)
+            break;
+    }
+    ret = ret == 1 ? SC_OK : ret;
+out:
+    worker_stop(fe.w);
+    fe.w = NULL;
+    while (fe.qlen) {
+        fetcher_pop(&fe, &it);
+        fetched_release(&it.f);
+    }
+    pthread_cond_destroy(&fe.cond);
+    pthread_mutex_destroy(&fe.lock);
+    return db ? db_failed(sc) : ret;
+}
+
 /*
  * Indexes [from, to] in adaptive ranges.  With advance, block from-1 must
  * be the checkpoint (its hash is checked for reorgs).
@@ -928,52 +1146,20 @@ static int scan_span(struct scanner *sc, uint64_t from, uint64_t to,
 {
     struct st_checkpoint cp;
 
+    memset(&cp, 0, sizeof(cp));
     while (from <= to && !stopped(sc)) {
-        uint64_t end = from + sc->range - 1, width;
         int r;
 
-        if (end > to || end < from)
-            end = to;
         if (advance) {
             if (store_checkpoint(sc->store, &cp) < 0)
                 return -1;
             from = cp.block + 1;
             if (from > to)
                 break;
-            if (end < from)
-                end = from + sc->range - 1 > to ? to : from + sc->range - 1;
         }
-        if (from == sc->rejected_from && end == sc->rejected_to && end > from)
-            end = from + (end - from) / 2;
-        width = end - from + 1;
-        r = process_range(sc, from, end,
-                          advance && cp.hash[0] ? cp.hash : NULL, advance);
-        if (r == SC_OK) {
-            sc->rejected_from = sc->rejected_to = 0;
-            if (sc->range < sc->cfg->max_range)
-                sc->range = sc->range + sc->range / 2 + 1 > sc->cfg->max_range
-                                ? sc->cfg->max_range
-                                : sc->range + sc->range / 2 + 1;
-            if (sc->progress)
-                sc->progress(&sc->prog, sc->progress_ud);
-            if (!advance)
-                from = end + 1;
-            continue;
-        }
-        if (r == SC_RANGE) {
-            if (width == 1) {
-                log_warnx("scanner: the node refuses even the single block "
-                          "%" PRIu64 ": %s", from, sc->last_err.message);
-                note_error(sc, "eth_getLogs");
-                return -1;
-            }
-            sc->rejected_from = from;
-            sc->rejected_to = end;
-            sc->range = shrink(sc, from, end);
-            log_debug("scanner: range %" PRIu64 "-%" PRIu64 " refused; next "
-                      "%" PRIu64 " blocks", from, end, sc->range);
-            continue;
-        }
+        r = span_pipeline(sc, from, to, advance, &cp);
+        if (r == SC_OK)
+            break;
         if (r == SC_REORG) {
             if (handle_reorg(sc, &cp) < 0) {
                 note_error(sc, "reorg");
@@ -981,7 +1167,8 @@ static int scan_span(struct scanner *sc, uint64_t from, uint64_t to,
             }
             continue;
         }
-        note_error(sc, "range");
+        if (!stopped(sc))
+            note_error(sc, "range");
         return -1;
     }
     return stopped(sc) ? -1 : 0;
@@ -1092,10 +1279,10 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
         if (ret == SC_OK)
             ret = task_before(sc, from, buf, &prev) < 0
                       ? SC_FAIL
-                      : read_range(sc, from, to, NULL, &p.latest, prev, logs,
+                      : read_range(sc, from, to, 0, &p.latest, prev, to, logs,
                                    nlogs, &f);
         if (ret == SC_OK && commit_range(sc, from, to, 1, &f) < 0)
-            ret = SC_FAIL;
+            ret = db_failed(sc);
     }
 out:
     free_logs(logs, nlogs);
