@@ -183,6 +183,23 @@ int rpc_batch(struct rpc_client *c, size_t n, const char *const *methods,
               struct rpc_error *errs /* OUT */) WARN_UNUSED;
 
 /*
+ * Sends n calls as one JSON-RPC batch with rpc_batch's retries, failover
+ * and throttling, but hands back the reply body as it came (HTTP 200)
+ * instead of reading it: in *out (the caller's buffer, swapped with the
+ * client's, so a large allocation is reused) with *first_id, the id of
+ * call 0 (call i has first_id + i), for a caller with a parser of its own
+ * (logs.h); rpc_parse_batch_reply() reads the same body as rpc_batch
+ * would.  No splitting, no item retries: an endpoint known to refuse
+ * arrays answers RPC_ERR_RPC with batch_rejected (use rpc_batch).  params
+ * are stolen.  Returns RPC_OK or the error (in *err).
+ */
+struct buf;
+int rpc_batch_raw(struct rpc_client *c, size_t n, const char *const *methods,
+                  json_t **params, struct buf *out /* OUT */,
+                  json_int_t *first_id /* OUT */,
+                  struct rpc_error *err /* OUT */) WARN_UNUSED;
+
+/*
  * Moves to the next usable endpoint (e.g. the scanner saw a lagging head
  * here), logging why.  Stays put when there is no other usable endpoint.
  */

@@ -229,6 +229,10 @@ int store_commit_range(struct store *st, const struct st_range *r,
 /* Stored hash of block n from the reorg window: 0 found, 1 absent, -1. */
 int store_block_hash(struct store *st, uint64_t n,
                      char hash[ST_HASH_SIZE] /* OUT */) WARN_UNUSED;
+/* Backfill (on) or keeping up (off): a backfill's commits let the WAL grow
+ * to 64 MB before a checkpoint (SQLite's 4 MB otherwise). */
+void store_backfill(struct store *st, int on);
+
 /* The id of the last indexed task before block (the engine's prevhash for
  * the block's first task, when the index has no gap): 0 found, 1 none,
  * -1 error. */

@@ -19,9 +19,11 @@
 #include <string.h>
 
 #include "arbiusd/arbius.h"
+#include "arbiusd/buf.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
+#include "arbiusd/logs.h"
 #include "arbiusd/recover.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
@@ -45,6 +47,7 @@ struct scanner {
     struct store *store;
     struct rpc_client *rpc;
     struct recover *recover; /* inputs, owners, cids beyond logs */
+    struct buf body;         /* eth_getLogs replies, read in place */
     const atomic_bool *stop;
     struct arbius_addrs addrs;
     char engine_hex[ST_ADDR_SIZE], token_hex[ST_ADDR_SIZE],
@@ -88,6 +91,7 @@ int scanner_new(const struct config *cfg, struct db *db,
     sc->db = db;
     sc->stop = stop;
     sc->range = cfg->max_range < 2000 ? cfg->max_range : 2000;
+    buf_init(&sc->body, BUF_MAX_DEFAULT);
     memcpy(sc->addrs.engine, cfg->engine, 20);
     memcpy(sc->addrs.token, cfg->token, 20);
     memcpy(sc->addrs.router, cfg->router, 20);
@@ -111,6 +115,7 @@ void scanner_free(struct scanner *sc)
     if (!sc)
         return;
     recover_free(sc->recover);
+    buf_release(&sc->body);
     rpc_free(sc->rpc);
     store_free(sc->store);
     free(sc);
@@ -330,14 +335,9 @@ static uint64_t safe_block(struct scanner *sc, uint64_t head)
 
 /* ---- logs ---- */
 
-struct rawlog {
-    struct arbius_log log;
-    uint8_t *data;            /* owned */
-};
-
 static int cmp_log(const void *a, const void *b)
 {
-    const struct rawlog *x = a, *y = b;
+    const struct logs_entry *x = a, *y = b;
 
     if (x->log.block != y->log.block)
         return x->log.block < y->log.block ? -1 : 1;
@@ -345,7 +345,7 @@ static int cmp_log(const void *a, const void *b)
            : x->log.log_index > y->log.log_index;
 }
 
-static int parse_log(const json_t *o, struct rawlog *rl)
+static int parse_log(const json_t *o, struct logs_entry *rl)
 {
     const char *addr = json_string_value(json_object_get(o, "address"));
     const char *data = json_string_value(json_object_get(o, "data"));
@@ -396,15 +396,6 @@ static int logs_refused(struct scanner *sc, const struct rpc_error *e)
                : SC_FAIL;
 }
 
-static void free_logs(struct rawlog *logs, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(logs[i].data);
-    free(logs);
-}
-
 /* The params of both eth_getLogs of [from, to] (to 0: "latest"): engine
  * and router logs, and AIUS transfers out of the engine. */
 static void logs_params(const struct scanner *sc, uint64_t from, uint64_t to,
@@ -439,11 +430,10 @@ static int logs_bad(struct scanner *sc, const char *what, uint64_t from,
     return SC_FAIL;
 }
 
-/* Appends the logs of one eth_getLogs answer in [from, to]; with clip,
- * logs above to are left out (a "latest" range read past the head we
- * name), else they fail the range.  SC_OK or SC_FAIL. */
+/* Appends the logs of one eth_getLogs answer (the general parser).
+ * SC_OK or SC_FAIL. */
 static int logs_add(struct scanner *sc, const json_t *arr, uint64_t from,
-                    uint64_t to, int clip, struct rawlog **logs, size_t *n,
+                    uint64_t to, struct logs_entry **logs, size_t *n,
                     size_t *cap)
 {
     size_t i;
@@ -451,24 +441,15 @@ static int logs_add(struct scanner *sc, const json_t *arr, uint64_t from,
     if (!json_is_array(arr))
         return logs_bad(sc, "eth_getLogs result is not an array", from, to);
     for (i = 0; i < json_array_size(arr); i++) {
-        struct rawlog *rl;
-
         if (*n == *cap) {
             *cap = *cap ? *cap * 2 : 256;
             *logs = xrealloc(*logs, *cap * sizeof(**logs));
         }
-        rl = &(*logs)[*n];
-        if (parse_log(json_array_get(arr, i), rl) < 0 ||
-            rl->log.block < from || (rl->log.block > to && !clip)) {
-            free(rl->data);
+        if (parse_log(json_array_get(arr, i), &(*logs)[*n]) < 0) {
+            free((*logs)[*n].data);
             return logs_bad(sc,
-                            "eth_getLogs returned a malformed, removed or "
-                            "out-of-range log",
+                            "eth_getLogs returned a malformed or removed log",
                             from, to);
-        }
-        if (rl->log.block > to) {
-            free(rl->data);
-            continue;
         }
         (*n)++;
     }
@@ -476,22 +457,37 @@ static int logs_add(struct scanner *sc, const json_t *arr, uint64_t from,
 }
 
 /*
- * The logs of both eth_getLogs answers res[2] (errs when NULL) of [from,
- * to], sorted, into a new array *outp of *np.  Returns SC_OK, SC_RANGE (a
- * refusal a smaller range may pass) or SC_FAIL.
+ * Checks the logs[0..n) of [from, to] (taking the array): in the range
+ * (with clip, logs above to are left out: a "latest" range read past the
+ * head we name), sorted, no log twice.  SC_OK with *outp and *np, or
+ * SC_FAIL.
  */
-static int logs_parse(struct scanner *sc, json_t *const res[2],
-                      const struct rpc_error errs[2], uint64_t from,
-                      uint64_t to, int clip, struct rawlog **outp, size_t *np)
+static int logs_check(struct scanner *sc, struct logs_entry *logs, size_t n,
+                      uint64_t from, uint64_t to, int clip,
+                      struct logs_entry **outp, size_t *np)
 {
-    struct rawlog *logs = NULL;
-    size_t n = 0, cap = 0, i, k;
+    size_t i, j = 0;
     int ret = SC_OK;
 
-    for (k = 0; k < 2 && ret == SC_OK; k++)
-        ret = res[k] ? logs_add(sc, res[k], from, to, clip, &logs, &n, &cap)
-                     : logs_refused(sc, &errs[k]);
-    if (ret == SC_OK && n > 1)
+    for (i = 0; i < n; i++) {
+        if (logs[i].log.block < from || (logs[i].log.block > to && !clip)) {
+            ret = logs_bad(sc, "eth_getLogs returned a log out of the range",
+                           from, to);
+            break;
+        }
+        if (logs[i].log.block > to)
+            free(logs[i].data);
+        else
+            logs[j++] = logs[i];
+    }
+    if (ret != SC_OK) {
+        for (; i < n; i++)
+            logs[j++] = logs[i];
+        logs_free(logs, j);
+        return ret;
+    }
+    n = j;
+    if (n > 1)
         qsort(logs, n, sizeof(*logs), cmp_log);
     /* The same log twice (a buggy node) would be ambiguous: refuse. */
     for (i = 1; i < n && ret == SC_OK; i++) {
@@ -505,7 +501,7 @@ static int logs_parse(struct scanner *sc, json_t *const res[2],
         }
     }
     if (ret != SC_OK) {
-        free_logs(logs, n);
+        logs_free(logs, n);
         return ret;
     }
     *outp = logs;
@@ -513,9 +509,34 @@ static int logs_parse(struct scanner *sc, json_t *const res[2],
     return SC_OK;
 }
 
-/* Both eth_getLogs of a range.  Returns SC_OK, SC_RANGE or SC_FAIL. */
-static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
-                      struct rawlog **outp, size_t *np)
+/*
+ * The logs of both eth_getLogs answers res[2] (errs when NULL) of [from,
+ * to] (see logs_check).  Returns SC_OK, SC_RANGE (a refusal a smaller
+ * range may pass) or SC_FAIL.
+ */
+static int logs_parse(struct scanner *sc, json_t *const res[2],
+                      const struct rpc_error errs[2], uint64_t from,
+                      uint64_t to, int clip, struct logs_entry **outp,
+                      size_t *np)
+{
+    struct logs_entry *logs = NULL;
+    size_t n = 0, cap = 0, k;
+    int ret = SC_OK;
+
+    for (k = 0; k < 2 && ret == SC_OK; k++)
+        ret = res[k] ? logs_add(sc, res[k], from, to, &logs, &n, &cap)
+                     : logs_refused(sc, &errs[k]);
+    if (ret != SC_OK) {
+        logs_free(logs, n);
+        return ret;
+    }
+    return logs_check(sc, logs, n, from, to, clip, outp, np);
+}
+
+/* Both eth_getLogs of a range through rpc_batch and the general parser.
+ * Returns SC_OK, SC_RANGE or SC_FAIL. */
+static int fetch_logs_json(struct scanner *sc, uint64_t from, uint64_t to,
+                           struct logs_entry **outp, size_t *np)
 {
     const char *methods[2] = { "eth_getLogs", "eth_getLogs" };
     json_t *params[2], *res[2] = { NULL, NULL };
@@ -531,6 +552,35 @@ static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
     json_decref(res[0]);
     json_decref(res[1]);
     return ret;
+}
+
+/*
+ * Both eth_getLogs of a range, in one request, read in place (logs.h);
+ * a reply of another shape (a refusal, throttled items, escapes) goes the
+ * general way, rpc_batch with its item retries.  Returns SC_OK, SC_RANGE
+ * or SC_FAIL.
+ */
+static int fetch_logs(struct scanner *sc, uint64_t from, uint64_t to,
+                      struct logs_entry **outp, size_t *np)
+{
+    const char *methods[2] = { "eth_getLogs", "eth_getLogs" };
+    json_t *params[2];
+    struct rpc_error err;
+    struct logs_entry *logs;
+    uint64_t before = rpc_requests_sent(sc->rpc);
+    json_int_t id0 = 0;
+    size_t n;
+    int rc;
+
+    logs_params(sc, from, to, params);
+    rc = rpc_batch_raw(sc->rpc, 2, methods, params, &sc->body, &id0, &err);
+    count_requests(sc, before);
+    if (rc == RPC_OK &&
+        logs_from_reply(sc->body.data, sc->body.len, id0, 2, &logs, &n) == 0)
+        return logs_check(sc, logs, n, from, to, 0, outp, np);
+    if (rc != RPC_OK && !err.batch_rejected && !err.batch_too_large)
+        return logs_refused(sc, &err);
+    return fetch_logs_json(sc, from, to, outp, np);
 }
 
 /* ---- one range ---- */
@@ -570,7 +620,7 @@ static const struct header *find_header(const struct header *h, size_t n,
  * is at hand), from when its parent is checked, and every block with a
  * log; sorted and distinct.  Returns a new array (caller frees) and its
  * length in *np. */
-static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
+static uint64_t *range_blocks(const struct logs_entry *logs, size_t nlogs,
                               uint64_t from, uint64_t to, int with_from,
                               int known_to, size_t *np)
 {
@@ -596,7 +646,8 @@ static uint64_t *range_blocks(const struct rawlog *logs, size_t nlogs,
  * moved while reading: try again).
  */
 static int check_headers(struct scanner *sc, const struct header *hdr,
-                         size_t nh, const struct rawlog *logs, size_t nlogs)
+                         size_t nh, const struct logs_entry *logs,
+                         size_t nlogs)
 {
     size_t i;
 
@@ -618,8 +669,8 @@ static int check_headers(struct scanner *sc, const struct header *hdr,
 /* Decodes the logs we keep into a new array of events (caller releases
  * and frees); *nev gets the count.  Block times come later. */
 static struct st_event *decode_logs(const struct scanner *sc,
-                                    const struct rawlog *logs, size_t nlogs,
-                                    size_t *nev)
+                                    const struct logs_entry *logs,
+                                    size_t nlogs, size_t *nev)
 {
     struct st_event *evs = xcalloc(nlogs ? nlogs : 1, sizeof(*evs));
     size_t i, n = 0;
@@ -672,7 +723,7 @@ static void set_times(struct st_event *evs, size_t n, const struct header *hdr,
 static int read_range(struct scanner *sc, uint64_t from, uint64_t to,
                       int with_from, const struct header *to_hdr,
                       const char *prev, uint64_t view_block,
-                      const struct rawlog *logs, size_t nlogs,
+                      const struct logs_entry *logs, size_t nlogs,
                       struct fetched *out)
 {
     struct fetched f = { NULL, 0, NULL, 0 };
@@ -977,7 +1028,7 @@ static int fetch_one(struct fetcher *fe, uint64_t from, uint64_t end,
                      struct fitem *it)
 {
     struct scanner *sc = fe->sc;
-    struct rawlog *logs = NULL;
+    struct logs_entry *logs = NULL;
     size_t nlogs = 0, i;
     uint64_t t0 = util_now_ms(), t1;
     int r = fetch_logs(sc, from, end, &logs, &nlogs);
@@ -993,7 +1044,7 @@ static int fetch_one(struct fetcher *fe, uint64_t from, uint64_t end,
     log_debug("scanner: %" PRIu64 "-%" PRIu64 ": %zu logs in %" PRIu64
               " ms, read in %" PRIu64 " ms",
               from, end, nlogs, t1 - t0, util_now_ms() - t1);
-    free_logs(logs, nlogs);
+    logs_free(logs, nlogs);
     if (r != SC_OK)
         return r;
     for (i = it->f.nev; i-- > 0;)
@@ -1114,6 +1165,7 @@ static int span_pipeline(struct scanner *sc, uint64_t from, uint64_t to,
         return SC_FAIL;
     pthread_mutex_init(&fe.lock, NULL);
     pthread_cond_init(&fe.cond, NULL);
+    store_backfill(sc->store, 1);
     if (worker_new(&fetcher_worker, &fe, &fe.w) < 0 || worker_run(fe.w) < 0)
         goto out;
     for (;;) {
@@ -1134,6 +1186,7 @@ out:
     }
     pthread_cond_destroy(&fe.cond);
     pthread_mutex_destroy(&fe.lock);
+    store_backfill(sc->store, 0);
     return db ? db_failed(sc) : ret;
 }
 
@@ -1252,7 +1305,7 @@ static int poll_send(struct scanner *sc, const struct st_checkpoint *cp,
 static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
 {
     struct poll p;
-    struct rawlog *logs = NULL;
+    struct logs_entry *logs = NULL;
     struct fetched f = { NULL, 0, NULL, 0 };
     char buf[ST_HASH_SIZE];
     const char *prev = NULL;
@@ -1285,7 +1338,7 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
             ret = db_failed(sc);
     }
 out:
-    free_logs(logs, nlogs);
+    logs_free(logs, nlogs);
     fetched_release(&f);
     poll_release(&p);
     return ret;

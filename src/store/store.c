@@ -1669,6 +1669,15 @@ int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
     return r < 0 ? -1 : r == 1 ? 0 : 1;
 }
 
+void store_backfill(struct store *st, int on)
+{
+    /* A checkpoint copies the WAL's pages into the database and syncs
+     * both: every few ranges of a backfill, not at every commit. */
+    if (db_exec(st->db, on ? "PRAGMA wal_autocheckpoint=16000"
+                           : "PRAGMA wal_autocheckpoint=1000") < 0)
+        log_warnx("store: could not set the checkpoint interval");
+}
+
 int store_task_before(struct store *st, uint64_t block, char id[ST_HASH_SIZE])
 {
     sqlite3_stmt *s = db_query(st->db,
