@@ -506,7 +506,7 @@ static int lookup_one(struct db *db, const char *sql, const char *arg,
     if (r == 1)
         snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
     db_stmt_done(db, st);
-    return r < 0 ? -1 : r == 1 ? 0 : 1;
+    return r < 0 ? -1 : r == 1 ? IMAGES_FOUND : IMAGES_UNKNOWN;
 }
 
 int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
@@ -522,7 +522,7 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
     while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
         n--;
     if (n >= sizeof(key))
-        return 2;
+        return IMAGES_NOT_A_KEY;
     memcpy(raw, q, n);
     raw[n] = '\0';
     q = raw;
@@ -530,23 +530,23 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
     if (is_hex_n(key, 64)) {
         r = lookup_one(db, "SELECT id FROM tasks WHERE id = ?1 AND hidden = 0",
                        key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT id FROM tasks WHERE tx = ?1 AND "
                                "hidden = 0 ORDER BY block, log_index LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT so.task FROM solutions so JOIN tasks t "
                                "ON t.id = so.task WHERE so.tx = ?1 AND "
                                "t.hidden = 0 ORDER BY so.block, so.log_index "
                                "LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT so.task FROM solutions so JOIN tasks t "
                                "ON t.id = so.task WHERE so.claim_tx = ?1 AND "
                                "so.claim_block IS NOT NULL AND t.hidden = 0 "
                                "ORDER BY so.claim_block LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 0)
+        if (r == IMAGES_FOUND)
             snprintf(out, outsz, "/image/%s", id);
         return r;
     }
@@ -555,8 +555,9 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
                        key, id, sizeof(id));
         if (r < 0)
             return -1;
-        snprintf(out, outsz, "/%s/%s", r == 0 ? "miner" : "user", key);
-        return 0;
+        snprintf(out, outsz, "/%s/%s", r == IMAGES_FOUND ? "miner" : "user",
+                 key);
+        return IMAGES_FOUND;
     }
     /* CIDs are case-sensitive base58: use q as given. */
     if (strlen(key) == CID_V0_TEXT_LEN &&
@@ -565,11 +566,11 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
                            "ON t.id = so.task WHERE so.cid_text = ?1 AND "
                            "t.hidden = 0 ORDER BY so.block LIMIT 1",
                        q, id, sizeof(id));
-        if (r == 0)
+        if (r == IMAGES_FOUND)
             snprintf(out, outsz, "/image/%s", id);
         return r;
     }
-    return 2;
+    return IMAGES_NOT_A_KEY;
 }
 
 /* ---- detail ---- */
@@ -841,12 +842,12 @@ int images_detail(struct db *db, const char *id, const char *const *gateways,
 
     if (!is_task_id(id)) {
         json_decref(hist);
-        return 2;
+        return IMAGES_NOT_A_KEY;
     }
     lower_copy(id, key, sizeof(key) - 1);
     r = task_object(db, key, &o, &hidden);
-    if (r == 0 && hidden && !with_hidden)
-        r = 1; /* hidden by an admin: as if it did not exist */
+    if (r == IMAGES_FOUND && hidden && !with_hidden)
+        r = IMAGES_UNKNOWN; /* hidden by an admin: as if it did not exist */
     if (r == 0 && detail_extras(db, o, gateways, ngateways) < 0)
         r = -1;
     sol = r == 0 ? json_object_get(o, "solution") : NULL;

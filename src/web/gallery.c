@@ -826,7 +826,7 @@ static int gallery_lookup(struct http_resp *resp, struct db *db, const char *q)
     char url[160];
     int r = images_lookup(db, q, url, sizeof(url));
 
-    if (r != 0)
+    if (r != IMAGES_FOUND)
         return r < 0 ? -1 : 0;
     http_resp_header(resp, "Location", url);
     resp->status = 302;
@@ -955,7 +955,7 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
         r = images_lookup(g.db, g.p.q, url, sizeof(url));
         if (r < 0)
             goto fail;
-        if (r == 0) {
+        if (r == IMAGES_FOUND) {
             /* An exact match: where it lives, no text search. */
             json_object_set_new(o, "lookup", json_string(url));
             json_object_set_new(o, "items", json_array());
@@ -1327,10 +1327,10 @@ static int detail_load(struct http_req *req, struct http_resp *resp,
     r = images_detail(db, req->param,
                       (const char *const *)cfg->gateways.items,
                       cfg->gateways.n, 0, outp);
-    if (r == 2)
+    if (r == IMAGES_NOT_A_KEY)
         http_reply_error(req, resp, 400,
                          "taskid: expected 0x and 64 hex digits");
-    else if (r == 1)
+    else if (r == IMAGES_UNKNOWN)
         http_reply_error(req, resp, 404, "no such task in the index");
     else if (r < 0)
         http_reply_error(req, resp, 503, "the database is unavailable");
