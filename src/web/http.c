@@ -162,6 +162,7 @@ struct http_server {
     int listen_fd;             /* bound by http_server_new, MHD's once started */
     pthread_mutex_t conns_mu;  /* conns, ips */
     struct conn *conns;        /* every open connection */
+    _Atomic size_t nconns;     /* how many (for /metrics) */
     struct ip_count *ips[HTTP_IP_BUCKETS];
     struct worker *sweeper;    /* header deadlines, summary lines */
     _Atomic uint64_t events[HTTP_EV_N];  /* since the last summary */
@@ -934,7 +935,6 @@ static void metrics_record(struct http_server *srv,
 
 int http_metrics_write(const struct http_server *srv, struct buf *out)
 {
-    const union MHD_DaemonInfo *info;
     size_t i, b;
     int s;
 
@@ -994,10 +994,11 @@ int http_metrics_write(const struct http_server *srv, struct buf *out)
             rl_names[i],
             (unsigned long long)atomic_load_explicit(&srv->limited[i],
                                                      memory_order_relaxed));
-    info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    /* Our own count (notify_conn_cb): srv->d is the main thread's. */
     OUT("# HELP arbiusd_http_connections Open HTTP connections.\n"
         "# TYPE arbiusd_http_connections gauge\n"
-        "arbiusd_http_connections %u\n", info ? info->num_connections : 0);
+        "arbiusd_http_connections %zu\n",
+        atomic_load(&srv->nconns));
     OUT("# HELP arbiusd_http_connections_max Configured connection limit.\n"
         "# TYPE arbiusd_http_connections_max gauge\n"
         "arbiusd_http_connections_max %llu\n",
@@ -1464,6 +1465,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
             over = ip_add(srv, c->ip);
         }
         LIST_PUSH(&srv->conns, c, prev, next);
+        srv->nconns++;
         if (over) {
             /* libmicrohttpd sees the end of the stream and closes it. */
             atomic_store(&c->deadline_ms, 0);
@@ -1480,6 +1482,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
         return;
     pthread_mutex_lock(&srv->conns_mu);
     LIST_UNLINK(&srv->conns, c, prev, next);
+    srv->nconns--;
     if (c->counted)
         ip_del(srv, c->ip);
     pthread_mutex_unlock(&srv->conns_mu);
