@@ -236,6 +236,20 @@ int store_rollback(struct store *st, uint64_t ancestor,
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error) WARN_UNUSED;
 
+/* What the scanner could not do (scanner_health, 0007_fidelity.sql). */
+struct st_health {
+    const char *error;    /* the provider's or our text */
+    const char *stage;    /* what failed: "head", "range", ... */
+    const char *kind;     /* rpc_err_name(), or the stage */
+    const char *endpoint; /* sanitized URL, or "" */
+    int poll_failed;      /* a whole poll failed (counted), not only
+                                 one attempt of it */
+    uint64_t retry_s;     /* seconds to the next poll */
+};
+/* Records a failure (h) or, with NULL, that polls work again.  Written
+ * outside the range transaction; also before any checkpoint exists. */
+int store_note_health(struct store *st, const struct st_health *h) WARN_UNUSED;
+
 /* Saves the RPC endpoint counters (JSON array text) for /status. */
 int store_save_rpc_stats(struct store *st, const char *json) WARN_UNUSED;
 /* totals.events: every indexed event (a deep scan counts what it

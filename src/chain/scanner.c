@@ -56,12 +56,15 @@ struct scanner {
     scan_progress_fn progress;
     void *progress_ud;
     uint64_t last_stats_ms;
+    uint64_t last_fail_note_ms; /* on_attempt_failed's last write */
 };
 
 static int stopped(const struct scanner *sc)
 {
     return sc->stop && atomic_load(sc->stop);
 }
+
+static void on_attempt_failed(void *ud, const struct rpc_error *err);
 
 int scanner_new(const struct config *cfg, struct db *db,
                 const atomic_bool *stop, struct scanner **outp)
@@ -77,6 +80,9 @@ int scanner_new(const struct config *cfg, struct db *db,
     o.chain_id = cfg->chain_id;
     o.stop = stop;
     o.budget_per_day = cfg->rpc_budget;
+    o.summary_s = cfg->log_summary_interval;
+    o.on_fail = on_attempt_failed;
+    o.on_fail_ud = sc;
     sc->cfg = cfg;
     sc->db = db;
     sc->stop = stop;
@@ -124,15 +130,46 @@ void scanner_save_stats(struct scanner *sc)
     json_decref(j);
 }
 
-/* Records an error for /status; the failure was logged where it happened. */
+/* Records that an attempt could not reach an endpoint, the moment it
+ * happens (a poll may go on retrying for minutes): the RPC counters and
+ * the scanner's health, at most once a second. */
+static void on_attempt_failed(void *ud, const struct rpc_error *err)
+{
+    struct scanner *sc = ud;
+    struct st_health h = { err->message,  "request", rpc_err_name(err->kind),
+                           err->endpoint, 0,         sc->cfg->poll_interval };
+
+    if ((err->kind != RPC_ERR_TRANSPORT && err->kind != RPC_ERR_WRONG_CHAIN) ||
+        util_now_ms() - sc->last_fail_note_ms < 1000)
+        return;
+    sc->last_fail_note_ms = util_now_ms();
+    scanner_save_stats(sc);
+    if (store_note_health(sc->store, &h) < 0)
+        log_warnx("scanner: could not record the error");
+}
+
+/* Records a failed poll for /status; the failure was logged where it
+ * happened.  A stop is no failure and says nothing about the chain. */
 static void note_error(struct scanner *sc, const char *what)
 {
+    const char *text =
+        sc->last_err.message[0] ? sc->last_err.message : "failed";
     char msg[768];
+    struct st_health h = { text, what,
+                           what, sc->last_err.endpoint,
+                           1,    sc->cfg->poll_interval };
 
-    snprintf(msg, sizeof(msg), "%s: %s", what,
-             sc->last_err.message[0] ? sc->last_err.message : "failed");
-    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) < 0)
+    if (stopped(sc) || sc->last_err.kind == RPC_ERR_STOPPED)
+        return;
+    if (sc->last_err.kind != RPC_OK)
+        h.kind = rpc_err_name(sc->last_err.kind);
+    snprintf(msg, sizeof(msg), "%s: %s", what, text);
+    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) <
+            0 ||
+        store_note_health(sc->store, &h) < 0)
         log_warnx("scanner: could not record the error");
+    scanner_save_stats(sc);
+    sc->last_stats_ms = util_now_ms();
 }
 
 /* ---- JSON helpers ---- */
@@ -1231,8 +1268,9 @@ int scanner_sync(struct scanner *sc)
     if (!sc->prog.started_us)
         sc->prog.started_us = util_now_us();
     r = scan_span(sc, cp.block + 1, sc->head, 1);
-    if (r == 0 && store_note_state(sc->store, sc->head, sc->head_time,
-                                   sc->safe, NULL) < 0)
+    if (r == 0 && (store_note_state(sc->store, sc->head, sc->head_time,
+                                    sc->safe, NULL) < 0 ||
+                   store_note_health(sc->store, NULL) < 0))
         r = -1;
     if (util_now_ms() - sc->last_stats_ms > 5000) {
         scanner_save_stats(sc);

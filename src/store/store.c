@@ -381,13 +381,40 @@ int store_init_checkpoint(struct store *st, uint64_t chain_id,
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error)
 {
+    /* Finality only moves forward: a poll that learnt nothing (the node
+     * did not answer) passes 0. */
     return db_run(st->db,
                   "UPDATE scan_state SET head_block = max(head_block, ?1), "
-                  "head_time = max(head_time, ?2), safe_block = ?3, "
+                  "head_time = max(head_time, ?2), "
+                  "safe_block = max(safe_block, ?3), "
                   "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
                   "unixepoch() ELSE updated_at END WHERE id = 1",
                   "iiit", (int64_t)head, head_time, (int64_t)safe,
                   last_error) < 0
+               ? -1
+               : 0;
+}
+
+int store_note_health(struct store *st, const struct st_health *h)
+{
+    if (!h)
+        return db_run(st->db,
+                      "UPDATE scanner_health SET last_error = NULL, "
+                      "stage = NULL, kind = NULL, endpoint = NULL, "
+                      "failing_since = NULL, "
+                      "failures = 0, updated_at = unixepoch() "
+                      "WHERE id = 1 AND last_error IS NOT NULL",
+                      "") < 0
+                   ? -1
+                   : 0;
+    return db_run(st->db,
+                  "UPDATE scanner_health SET last_error = ?1, stage = ?2, "
+                  "kind = ?3, endpoint = nullif(?4, ''), "
+                  "failing_since = coalesce(failing_since, unixepoch()), "
+                  "failures = failures + ?5, retry_seconds = ?6, "
+                  "updated_at = unixepoch() WHERE id = 1",
+                  "ttttii", h->error, h->stage, h->kind, h->endpoint,
+                  (int64_t)(h->poll_failed != 0), (int64_t)h->retry_s) < 0
                ? -1
                : 0;
 }
@@ -1595,10 +1622,14 @@ static int put_range_marks(struct store *st, const struct st_range *r,
         db_run(st->db,
                "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
                "indexed_time = ?, head_block = max(head_block, ?), "
-               "head_time = max(head_time, ?), safe_block = ?, "
+               "head_time = max(head_time, ?), "
+               "safe_block = max(safe_block, ?), "
                "last_error = NULL, updated_at = unixepoch() WHERE id = 1",
                "itiiii", (int64_t)r->to, r->to_hash, r->to_time,
                (int64_t)r->head, r->head_time, (int64_t)r->safe) != 1)
+        return -1;
+    /* A committed range is a poll that works, however long it lasts. */
+    if (r->advance && store_note_health(st, NULL) < 0)
         return -1;
     return 0;
 }
