@@ -238,6 +238,10 @@ static void named_row_into(json_t *o, sqlite3_stmt *st,
     db_row_into(o, st, 0, spec->head, spec->nhead);
     json_object_set_new(o, spec->key, name_json(id, rq));
     db_row_into(o, st, (int)spec->nhead, spec->rest, spec->nrest);
+    /* No name in the table or the configuration: the template's title. */
+    if (json_is_null(json_object_get(o, spec->key)) &&
+        json_is_string(json_object_get(o, "title")))
+        json_object_set(o, spec->key, json_object_get(o, "title"));
 }
 
 struct named_walk {
@@ -1459,8 +1463,13 @@ static json_t *template_json(const char *text)
 }
 
 static const char SQL_MODEL[] =
-    SQL_MODEL_COLS ", addr, cid, block, time, tx, template_json "
-                   "FROM models WHERE id = ?1";
+    SQL_MODEL_COLS ", addr, cid, block, time, tx, template_json, source, "
+                   "template_error, template_next FROM models WHERE id = ?1";
+static const struct db_field model_source[] = {
+    { "source", DB_STR },
+    { "template_error", DB_STR },
+    { "template_next", DB_JSON },
+};
 static const struct db_field model_more[] = {
     { "addr", DB_STR },
     { "cid", DB_STR },
@@ -1489,6 +1498,7 @@ static int model_row(sqlite3_stmt *st, void *ctx)
     json_object_set_new(mw->o, "template",
                         template_json(
                             (const char *)sqlite3_column_text(st, 11)));
+    db_row_into(mw->o, st, 12, model_source, ARRAY_SIZE(model_source));
     return 0;
 }
 

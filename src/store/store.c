@@ -15,6 +15,7 @@
 
 #include "arbiusd/buf.h"
 #include "arbiusd/log.h"
+#include "arbiusd/modelnames.h"
 #include "arbiusd/social_store.h"
 #include "arbiusd/u256.h"
 
@@ -1361,26 +1362,182 @@ static void tmpl_fields_release(struct tmpl_fields *f)
     free(f->title);
 }
 
-/* A models row, with the template fields it keeps. */
+/* The template fields of template bytes b[0..n), with the built-in
+ * table's kind and output file of model id where the template has none. */
+static void model_fields_init(struct tmpl_fields *f, const char *id,
+                              const uint8_t *b, size_t n)
+{
+    const struct modelname_row *row = modelnames_row(id);
+
+    tmpl_fields_init(f, b, n);
+    if (row && !f->type)
+        f->type = xstrdup(row->kind);
+    if (row && !f->file)
+        f->file = xstrdup(row->output);
+}
+
+/* Whether model id's output is an image: 1, 0, or -1 on error. */
+static int model_is_image(struct store *st, const char *id)
+{
+    int64_t v = 0;
+
+    return db_int(st->db, &v,
+                  "SELECT output_type = 'image' FROM models WHERE id = ?", "t",
+                  id) < 0
+               ? -1
+               : v != 0;
+}
+
+/*
+ * After model id's template fields were written: when its output became
+ * or stopped being an image (was_image), the owners' image counts move by
+ * its valid solved tasks; CIDs the IPFS monitor checked without a file
+ * (the model was unknown then) are checked again with it.  The figures
+ * join models when they are read, so they follow by themselves.  0 or -1.
+ */
+static int model_learnt(struct store *st, const char *id, int was_image)
+{
+    int now_image = model_is_image(st, id);
+
+    if (now_image < 0)
+        return -1;
+    if (now_image != was_image &&
+        db_run(st->db,
+               "UPDATE users SET images = images + ?2 * (SELECT count(*) "
+               "FROM tasks t JOIN solutions s ON s.task = t.id WHERE "
+               "t.owner = users.address AND t.model = ?1 AND "
+               "s.invalid = 0) WHERE address IN (SELECT owner FROM tasks "
+               "WHERE model = ?1)",
+               "ti", id, (int64_t)(now_image ? 1 : -1)) < 0)
+        return -1;
+    return db_run(st->db,
+                  "UPDATE ipfs_cids SET path = (SELECT output_file FROM "
+                  "models WHERE id = ?1), status = 'pending', "
+                  "next_check = unixepoch(), attempts = 0 WHERE path = '' "
+                  "AND (SELECT output_file FROM models WHERE id = ?1) "
+                  "IS NOT NULL AND cid IN (SELECT s.cid_text FROM tasks t "
+                  "JOIN solutions s ON s.task = t.id WHERE t.model = ?1)",
+                  "t", id) < 0
+               ? -1
+               : 0;
+}
+
+/* A models row from a registration: new, or completing the row learnt
+ * from the view before the index saw the registration. */
 static int put_model(struct store *st, const struct st_event *ev)
 {
     const struct st_model *m = &ev->u.model;
     struct tmpl_fields f;
-    int r;
+    int was = model_is_image(st, m->id), r;
 
-    tmpl_fields_init(&f, m->template_bytes, m->template_len);
+    if (was < 0)
+        return -1;
+    model_fields_init(&f, m->id, m->template_bytes, m->template_len);
     r = db_run(st->db,
-               "INSERT OR IGNORE INTO models (id, addr, fee, template, "
+               "INSERT INTO models (id, addr, fee, template, "
                "template_json, output_file, output_type, title, cid, block, "
                "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, "
-               "?, nullif(?, ''), ?, ?, ?, ?)",
+               "?, nullif(?, ''), ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+               "source = 'registration', block = excluded.block, "
+               "log_index = excluded.log_index, tx = excluded.tx, "
+               "time = excluded.time, "
+               "template = coalesce(template, excluded.template), "
+               "template_json = coalesce(template_json, "
+               "excluded.template_json), "
+               "output_file = coalesce(output_file, excluded.output_file), "
+               "output_type = coalesce(output_type, excluded.output_type), "
+               "title = coalesce(title, excluded.title), "
+               "cid = coalesce(cid, excluded.cid), template_next = NULL, "
+               "template_error = NULL WHERE models.block IS NULL",
                "tttbttttt"
                "iiti",
                m->id, m->addr, m->fee, m->template_bytes, m->template_len,
                f.json, f.file, f.type, f.title, m->cid, (int64_t)ev->pos.block,
                (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     tmpl_fields_release(&f);
+    if (r > 0 && model_learnt(st, m->id, was) < 0)
+        return -1;
     return r;
+}
+
+/* A model learnt outside a registration (struct st_range.models): a new
+ * row from the view, or a template that arrived from a gateway, or the
+ * schedule of the next try.  0 or -1. */
+static int put_learnt_model(struct store *st, const struct st_model *m)
+{
+    struct tmpl_fields f;
+    int was = model_is_image(st, m->id), r;
+
+    if (was < 0)
+        return -1;
+    model_fields_init(&f, m->id, m->template_bytes, m->template_len);
+    if (m->from_view)
+        r = db_run(st->db,
+                   "INSERT OR IGNORE INTO models (id, addr, fee, rate, cid, "
+                   "source, template, template_json, output_file, "
+                   "output_type, title, template_tries, template_next, "
+                   "template_error) VALUES (?, nullif(?, ''), ?, ?, "
+                   "nullif(?, ''), 'view', ?, ?, ?, ?, ?, ?, nullif(?, 0), "
+                   "nullif(?, ''))",
+                   "ttttt"
+                   "btttt"
+                   "iit",
+                   m->id, m->addr, m->fee, m->rate, m->cid, m->template_bytes,
+                   m->template_len, f.json, f.file, f.type, f.title,
+                   (int64_t)m->template_tried, m->template_next,
+                   m->template_error);
+    else if (m->template_bytes)
+        r = db_run(st->db,
+                   "UPDATE models SET template = ?2, template_json = ?3, "
+                   "output_file = coalesce(?4, output_file), "
+                   "output_type = coalesce(?5, output_type), title = ?6, "
+                   "template_tries = template_tries + 1, "
+                   "template_next = NULL, template_error = NULL "
+                   "WHERE id = ?1 AND template IS NULL",
+                   "tbtttt", m->id, m->template_bytes, m->template_len, f.json,
+                   f.file, f.type, f.title);
+    else
+        r = db_run(st->db,
+                   "UPDATE models SET template_tries = template_tries + ?2, "
+                   "template_next = nullif(?3, 0), "
+                   "template_error = nullif(?4, '') WHERE id = ?1 AND "
+                   "template IS NULL",
+                   "tiit", m->id, (int64_t)m->template_tried, m->template_next,
+                   m->template_error);
+    tmpl_fields_release(&f);
+    if (r > 0 && model_learnt(st, m->id, was) < 0)
+        return -1;
+    return r < 0 ? -1 : 0;
+}
+
+int store_model_known(struct store *st, const char *id)
+{
+    int64_t one;
+    int r = db_int(st->db, &one, "SELECT 1 FROM models WHERE id = ?", "t", id);
+
+    return r < 0 ? -1 : r == 0;
+}
+
+int store_models_due(struct store *st, int64_t now, struct st_model *out,
+                     size_t max, size_t *n)
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT id, cid, template_tries FROM models "
+                               "WHERE template_next <= ? AND template IS "
+                               "NULL AND cid IS NOT NULL "
+                               "ORDER BY template_next LIMIT ?",
+                               "ii", now, (int64_t)max);
+    int r = s ? 1 : -1;
+
+    *n = 0;
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
+        memset(&out[*n], 0, sizeof(out[*n]));
+        col_copy(s, 0, out[*n].id, sizeof(out[*n].id));
+        col_copy(s, 1, out[*n].cid, sizeof(out[*n].cid));
+        out[(*n)++].template_tries = sqlite3_column_int64(s, 2);
+    }
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* A model_changes row, applied to its models row. */
@@ -1649,6 +1806,10 @@ int store_commit_range(struct store *st, const struct st_range *r,
                "tasks",
                "") < 0)
         goto fail;
+    /* Models first: the rows below count images by their output type. */
+    for (i = 0; i < r->nmodels; i++)
+        if (put_learnt_model(st, &r->models[i]) < 0)
+            goto fail;
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
             goto fail;
