@@ -26,7 +26,16 @@
  * address, flushed once before the commit: a range of 10,000 tasks then
  * costs one UPDATE per touched day and owner, not five per task.
  */
-enum { D_TASKS, D_TASKS_HUMAN, D_SOLVED, D_SOLVED_HUMAN, D_CLAIMS, D_NCOLS };
+enum {
+    D_TASKS,
+    D_TASKS_HUMAN,
+    D_SOLVED,
+    D_SOLVED_HUMAN,
+    D_CLAIMS,
+    D_INVALID,       /* solutions invalidated by an upheld contestation */
+    D_INVALID_HUMAN, /* of which of tasks not automine */
+    D_NCOLS
+};
 
 #define ACC_KEY_SIZE  (ST_HASH_SIZE + 24)
 #define MACC_KEY_SIZE 192
@@ -502,18 +511,23 @@ static int flush_daily(struct store *st, const struct acc *a)
                              "it", a->day, a->model),
                     1, &a->fee, sum) < 0)
         return -1;
-    return db_run(
-               st->db,
-               "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
-               "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(day, model) DO UPDATE SET "
-               "tasks = tasks + excluded.tasks, "
-               "tasks_human = tasks_human + excluded.tasks_human, "
-               "solved = solved + excluded.solved, "
-               "solved_human = solved_human + excluded.solved_human, "
-               "claims = claims + excluded.claims, fees = excluded.fees",
-               "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
-               a->v[3], a->v[4], sum[0]) < 0
+    return db_run(st->db,
+                  "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
+                  "solved_human, claims, invalid, invalid_human, fees) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT(day, model) DO UPDATE SET "
+                  "tasks = tasks + excluded.tasks, "
+                  "tasks_human = tasks_human + excluded.tasks_human, "
+                  "solved = solved + excluded.solved, "
+                  "solved_human = solved_human + excluded.solved_human, "
+                  "claims = claims + excluded.claims, "
+                  "invalid = invalid + excluded.invalid, "
+                  "invalid_human = invalid_human + excluded.invalid_human, "
+                  "fees = excluded.fees",
+                  "itiiiiiiit", a->day, a->model, a->v[D_TASKS],
+                  a->v[D_TASKS_HUMAN], a->v[D_SOLVED], a->v[D_SOLVED_HUMAN],
+                  a->v[D_CLAIMS], a->v[D_INVALID], a->v[D_INVALID_HUMAN],
+                  sum[0]) < 0
                ? -1
                : 0;
 }
@@ -586,7 +600,7 @@ static int task_flip_automine(struct store *st, const char *id)
     char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
     int64_t tday = 0, sday = -1;
     sqlite3_stmt *s;
-    int r;
+    int r, invalid = 0;
 
     if (db_run(st->db,
                "UPDATE tasks SET automine = 1 WHERE id = ? AND "
@@ -595,8 +609,8 @@ static int task_flip_automine(struct store *st, const char *id)
         return 0;
     s = db_query(st->db,
                  "SELECT t.model, t.owner, t.time / 86400, "
-                 "s.time / 86400 FROM tasks t LEFT JOIN solutions s "
-                 "ON s.task = t.id WHERE t.id = ?",
+                 "s.time / 86400, coalesce(s.invalid, 0) FROM tasks t "
+                 "LEFT JOIN solutions s ON s.task = t.id WHERE t.id = ?",
                  "t", id);
     r = s ? db_step(st->db, s, NULL) : -1;
     if (r == 1) {
@@ -605,6 +619,7 @@ static int task_flip_automine(struct store *st, const char *id)
         tday = sqlite3_column_int64(s, 2);
         if (sqlite3_column_type(s, 3) != SQLITE_NULL)
             sday = sqlite3_column_int64(s, 3);
+        invalid = sqlite3_column_int(s, 4);
     }
     db_stmt_done(st->db, s);
     if (r != 1)
@@ -616,6 +631,8 @@ static int task_flip_automine(struct store *st, const char *id)
     day_user_add(st, tday, owner, 0, -1);
     if (sday >= 0)
         daily_add(st, sday, model, D_SOLVED_HUMAN, -1);
+    if (sday >= 0 && invalid)
+        daily_add(st, sday, model, D_INVALID_HUMAN, -1);
     return 0;
 }
 
@@ -996,19 +1013,187 @@ static int settle(struct store *st, const struct settlement *z,
     return 0;
 }
 
-/* 1 if the contestation of task was rejected (yeas <= nays), 0 if upheld
- * or not indexed, -1 on error. */
-static int contestation_rejected(struct store *st, const char *task)
-{
-    int64_t v = 0;
+/* ---- contestations: decided as the contract decided them ---- */
 
-    if (db_int(st->db, &v,
-               "SELECT (SELECT count(*) FROM votes WHERE task = ?1 AND "
-               "yea = 1) <= (SELECT count(*) FROM votes WHERE task = ?1 "
-               "AND yea = 0) FROM contestations WHERE task = ?1",
-               "t", task) < 0)
+/* What a contestation's first finish (start_idx 0) shows (PROTOCOL.md
+ * section 11). */
+struct verdict {
+    const char *outcome;           /* "upheld" | "rejected" */
+    const char *by;                /* "payout" | "refund" | "rule" */
+    int64_t yea, nay;              /* voters counted (auto votes included) */
+    int64_t adder;                 /* the V6 bonus counted, 0 before V6 */
+    const struct st_event *refund; /* the refund Transfer, or NULL */
+};
+
+/*
+ * The V6 vote adder in force for finish f: the masterContesterVoteAdder()
+ * view the scanner read, else the one stored by an earlier decision (a
+ * re-settlement), else the last MasterContesterVoteAdderSet before f, else
+ * 0.  0 or -1.
+ */
+static int finish_adder(struct store *st, const struct st_event *f,
+                        int64_t *out)
+{
+    *out = f->u.finish.adder;
+    if (*out >= 0)
+        return 0;
+    *out = 0;
+    return db_int(st->db, out,
+                  "SELECT coalesce((SELECT adder FROM contestations WHERE "
+                  "task = ?1 AND decided_block = ?2 AND decided_log_index "
+                  "= ?3), (SELECT CAST(json_extract(args, '$.adder') AS "
+                  "INTEGER) FROM other_events WHERE name = "
+                  "'MasterContesterVoteAdderSet' AND (block, log_index) < "
+                  "(?2, ?3) ORDER BY block DESC, log_index DESC LIMIT 1), 0)",
+                  "tii", f->u.finish.task, (int64_t)f->pos.block,
+                  (int64_t)f->pos.log_index) < 0
+               ? -1
+               : 0;
+}
+
+/* The voters of f's task cast before f, by side, and the task's owner and
+ * fee ("" when the task is not indexed).  0 or -1. */
+static int verdict_facts(struct store *st, const struct st_event *f,
+                         struct verdict *v, char owner[ST_ADDR_SIZE],
+                         char fee[ST_DEC_SIZE])
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT (SELECT count(*) FROM votes WHERE "
+                               "task = ?1 AND yea AND (block, log_index) < "
+                               "(?2, ?3)), (SELECT count(*) FROM votes WHERE "
+                               "task = ?1 AND NOT yea AND (block, log_index) "
+                               "< (?2, ?3)), (SELECT owner FROM tasks WHERE "
+                               "id = ?1), (SELECT fee FROM tasks WHERE "
+                               "id = ?1)",
+                               "tii", f->u.finish.task, (int64_t)f->pos.block,
+                               (int64_t)f->pos.log_index);
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1) {
+        v->yea = sqlite3_column_int64(s, 0);
+        v->nay = sqlite3_column_int64(s, 1);
+        col_copy(s, 2, owner, ST_ADDR_SIZE);
+        col_copy(s, 3, fee, ST_DEC_SIZE);
+    }
+    db_stmt_done(st->db, s);
+    return r == 1 ? 0 : -1;
+}
+
+/*
+ * Reads the verdict of the first finish f from what its transaction did
+ * before it (z: its transfers and payouts): fee or reward events, or
+ * transfers to others than the owner, mean rejected (the solver was paid;
+ * V5 events or transfers alone mean an engine before V6, which counts no
+ * adder); the task fee refunded to its owner means upheld; when nothing
+ * moved (a zero fee before V6) the rule decides: yea voters + adder > nay
+ * voters.  0 or -1.
+ */
+static int verdict_of(struct store *st, const struct st_event *f,
+                      const struct settlement *z, struct verdict *v)
+{
+    const struct st_event *payout = NULL, *tr = NULL;
+    char owner[ST_ADDR_SIZE] = "", fee[ST_DEC_SIZE] = "";
+    size_t i, nt = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (verdict_facts(st, f, v, owner, fee) < 0 ||
+        finish_adder(st, f, &v->adder) < 0)
         return -1;
-    return v ? 1 : 0;
+    for (i = 0; i < z->n; i++) {
+        if (z->logs[i]->kind == ST_PAYOUT && !payout)
+            payout = z->logs[i];
+        if (z->logs[i]->kind == ST_TRANSFER && nt++ == 0)
+            tr = z->logs[i];
+    }
+    if (payout || nt) {
+        v->by = "payout";
+        v->outcome = "rejected";
+        if (!payout && nt == 1 && owner[0] &&
+            strcmp(tr->u.transfer.dst, owner) == 0 &&
+            strcmp(tr->u.transfer.amount, fee) == 0) {
+            v->by = "refund";
+            v->outcome = "upheld";
+            v->refund = tr;
+        } else if (!payout || payout->u.payout.era < 6) {
+            v->adder = 0;
+        }
+        return 0;
+    }
+    v->by = "rule";
+    v->outcome = v->yea + v->adder > v->nay ? "upheld" : "rejected";
+    return 0;
+}
+
+/*
+ * The solution of task loses its place among the valid ones: flagged, and
+ * out of the daily image counts (by solution day) and its owner's images
+ * (the figures subtract invalid from solved).  0 or -1.
+ */
+static int invalidate(struct store *st, const char *task)
+{
+    sqlite3_stmt *s;
+    char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
+    int64_t day = 0;
+    int r, automine = 0, image = 0;
+
+    /* A re-settlement (rows only) leaves the flag and its rollups alone. */
+    if (st->no_deltas)
+        return 0;
+    r = db_run(st->db,
+               "UPDATE solutions SET invalid = 1 WHERE task = ? AND "
+               "invalid = 0",
+               "t", task);
+    if (r <= 0)
+        return r < 0 ? -1 : 0;
+    s = db_query(st->db,
+                 "SELECT s.time / 86400, coalesce(t.model, 'unknown'), "
+                 "coalesce(t.automine, 0), coalesce(t.owner, ''), "
+                 "coalesce(m.output_type = 'image', 0) FROM solutions s "
+                 "LEFT JOIN tasks t ON t.id = s.task LEFT JOIN models m "
+                 "ON m.id = t.model WHERE s.task = ?",
+                 "t", task);
+    r = s ? db_step(st->db, s, NULL) : -1;
+    if (r == 1) {
+        day = sqlite3_column_int64(s, 0);
+        col_copy(s, 1, model, sizeof(model));
+        automine = sqlite3_column_int(s, 2);
+        col_copy(s, 3, owner, sizeof(owner));
+        image = sqlite3_column_int(s, 4);
+    }
+    db_stmt_done(st->db, s);
+    if (r != 1)
+        return -1;
+    daily_add(st, day, model, D_INVALID, 1);
+    daily_add(st, day, model, D_INVALID_HUMAN, !automine);
+    if (owner[0] && image)
+        acc_get(&st->users, owner)->v[3]--;
+    return 0;
+}
+
+/* Decides the contestation of the first finish f (z: the transaction's
+ * payout logs before it) and records it; *rejected = whether the solver
+ * was paid.  0 or -1. */
+static int decide(struct store *st, const struct st_event *f,
+                  const struct settlement *z, int *rejected)
+{
+    struct verdict v;
+    int r;
+
+    if (verdict_of(st, f, z, &v) < 0)
+        return -1;
+    *rejected = strcmp(v.outcome, "rejected") == 0;
+    r = db_run(st->db,
+               "UPDATE contestations SET outcome = ?2, decided_by = ?3, "
+               "yea_voters = ?4, nay_voters = ?5, adder = ?6, "
+               "refund_to = ?7, refund_amount = ?8, decided_block = ?9, "
+               "decided_log_index = ?10, decided_tx = ?11 WHERE task = ?1",
+               "tttiiittiit", f->u.finish.task, v.outcome, v.by, v.yea, v.nay,
+               v.adder, v.refund ? v.refund->u.transfer.dst : NULL,
+               v.refund ? v.refund->u.transfer.amount : NULL,
+               (int64_t)f->pos.block, (int64_t)f->pos.log_index, f->pos.tx);
+    if (r < 0)
+        return -1;
+    return r == 1 && !*rejected ? invalidate(st, f->u.finish.task) : 0;
 }
 
 /*
@@ -1059,8 +1244,7 @@ static int settle_events(struct store *st, const struct st_event *evs,
             int64_t stime;
             int rej = 0;
 
-            if (e->u.finish.start_idx == 0 &&
-                (rej = contestation_rejected(st, e->u.finish.task)) < 0)
+            if (e->u.finish.start_idx == 0 && decide(st, e, pend, &rej) < 0)
                 goto out;
             if (rej) {
                 pend->via = "contestation";
@@ -1610,9 +1794,13 @@ static int put_vote(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
 
+    /* Cast by submitContestation itself (the contester's yea, the
+     * accused's nay): in the contestation's own transaction. */
     return db_run(st->db,
                   "INSERT OR IGNORE INTO votes (task, voter, yea, block, "
-                  "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "log_index, tx, time, auto) VALUES (?1, ?2, ?3, ?4, ?5, "
+                  "?6, ?7, EXISTS (SELECT 1 FROM contestations WHERE "
+                  "task = ?1 AND tx = ?6))",
                   "ttiiiti", ev->u.vote.task, ev->u.vote.voter,
                   (int64_t)ev->u.vote.yea, (int64_t)p->block,
                   (int64_t)p->log_index, p->tx, p->time);
@@ -1906,13 +2094,15 @@ static const char *const recompute_day_sql[] = {
     "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
     "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
     "GROUP BY model",
-    "INSERT INTO daily (day, model, solved, solved_human) "
-    "SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
-    "total(coalesce(t.automine, 0) = 0) FROM solutions s "
+    "INSERT INTO daily (day, model, solved, solved_human, invalid, "
+    "invalid_human) SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
+    "total(coalesce(t.automine, 0) = 0), total(s.invalid), "
+    "total(s.invalid AND coalesce(t.automine, 0) = 0) FROM solutions s "
     "LEFT JOIN tasks t ON t.id = s.task "
     "WHERE s.time >= ?1 * 86400 AND s.time < (?1 + 1) * 86400 "
     "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
-    "solved = excluded.solved, solved_human = excluded.solved_human",
+    "solved = excluded.solved, solved_human = excluded.solved_human, "
+    "invalid = excluded.invalid, invalid_human = excluded.invalid_human",
     "INSERT INTO daily (day, model, claims) "
     "SELECT ?1, coalesce(t.model, 'unknown'), count(*) FROM solutions s "
     "LEFT JOIN tasks t ON t.id = s.task "
@@ -2003,7 +2193,8 @@ static int recompute_user(struct store *st, const char *addr)
                   "s.task = t.id WHERE t.owner = ?2), "
                   "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
                   "s.task = t.id JOIN models m ON m.id = t.model WHERE "
-                  "t.owner = ?2 AND m.output_type = 'image') "
+                  "t.owner = ?2 AND m.output_type = 'image' AND "
+                  "s.invalid = 0) "
                   "WHERE address = ?2",
                   "tt", sum, addr) < 0
                ? -1
@@ -2226,6 +2417,11 @@ static const char *const rb_collect_sql[] = {
     "WHERE block > ? AND addr != ''",
     "INSERT OR IGNORE INTO temp.rb_earners SELECT validator FROM solutions "
     "WHERE block > ? OR claim_block > ?1",
+    "INSERT OR IGNORE INTO temp.rb_days SELECT s.time / 86400 FROM "
+    "contestations c JOIN solutions s ON s.task = c.task "
+    "WHERE c.decided_block > ?",
+    "INSERT OR IGNORE INTO temp.rb_users SELECT t.owner FROM "
+    "contestations c JOIN tasks t ON t.id = c.task WHERE c.decided_block > ?",
 };
 
 /*
@@ -2260,6 +2456,13 @@ static const char *const rb_delete_sql[] = {
  */
 static const char *const rb_restore_sql[] = {
     "DELETE FROM earnings WHERE block > ?",
+    "UPDATE contestations SET outcome = NULL, decided_by = NULL, "
+    "yea_voters = NULL, nay_voters = NULL, adder = NULL, refund_to = NULL, "
+    "refund_amount = NULL, decided_block = NULL, decided_log_index = NULL, "
+    "decided_tx = NULL WHERE decided_block > ?",
+    "UPDATE solutions SET invalid = 0 WHERE invalid = 1 AND task NOT IN "
+    "(SELECT task FROM contestations WHERE outcome = 'upheld') "
+    "AND ?1 IS NOT NULL",
     "UPDATE contestations SET (finish_block, finish_log_index, "
     "finish_start, finish_end) = (SELECT block, log_index, "
     "json_extract(args, '$.start_idx'), json_extract(args, '$.end_idx') "
@@ -2549,6 +2752,7 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
     case ST_VOTE_FINISH:
         col_copy(s, 3, e->u.finish.task, sizeof(e->u.finish.task));
         e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
+        e->u.finish.adder = -1; /* the stored decision's, see finish_adder */
         break;
     case ST_TRANSFER:
         col_copy(s, 3, e->u.transfer.dst, sizeof(e->u.transfer.dst));
