@@ -71,8 +71,11 @@ ALTER TABLE votes ADD COLUMN auto INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE daily ADD COLUMN invalid INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE daily ADD COLUMN invalid_human INTEGER NOT NULL DEFAULT 0;
 
--- A deposit target is a participant too: its page reads deposits to it.
+-- Every participant has a page (participants.c): a deposit target reads
+-- the deposits to it, a committer its first and last commitment.
 CREATE INDEX stake_events_validator ON stake_events(validator);
+DROP INDEX commitments_addr;
+CREATE INDEX commitments_addr ON commitments(addr, block);
 
 -- Databases indexed before this migration: the votes cast in the
 -- contestation's own transaction, and the outcomes their finishing

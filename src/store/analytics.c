@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arbiusd/log.h"
+#include "arbiusd/participants.h"
 #include "arbiusd/modelnames.h"
 #include "arbiusd/stats.h"
 #include "arbiusd/u256.h"
@@ -994,6 +995,13 @@ static const char SQL_MINER[] =
     "(SELECT count(*) FROM contestations WHERE contester = ?1), "
     "(SELECT count(*) FROM votes WHERE voter = ?1) "
     "FROM miners WHERE address = ?1";
+/* The same columns for an address that never solved: zeros. */
+static const char SQL_NOT_MINER[] =
+    "SELECT ?1, NULL, NULL, 0, 0, 0, 0, "
+    "EXISTS (SELECT 1 FROM users WHERE address = ?1), "
+    "(SELECT count(*) FROM commitments WHERE addr = ?1), 0, "
+    "(SELECT count(*) FROM contestations WHERE contester = ?1), "
+    "(SELECT count(*) FROM votes WHERE voter = ?1)";
 static const struct db_field miner_fields[] = {
     { "address", DB_STR },          { "first_seen", DB_INT },
     { "last_seen", DB_INT },        { "active", DB_BOOL },
@@ -1116,6 +1124,14 @@ static int miner_fill(struct db *db, const struct req *rq, json_t *o)
     if (as_of(db, o, &t) < 0)
         return -1;
     n = walk(db, db_query(db, SQL_MINER, "ti", addr, t - rq->window), &w);
+    json_object_set_new(o, "solver", json_boolean(n > 0));
+    /* Every participant has a page; an address that never solved gets
+     * the solver's figures as zeros. */
+    if (n == 0)
+        n = walk(db, db_query(db, SQL_NOT_MINER, "t", addr), &w);
+    if (n <= 0)
+        return -1;
+    n = participant_into(db, addr, o);
     if (n <= 0)
         return n < 0 ? -1 : 1;
     if (miner_medians(db, addr, o) < 0 || miner_earnings(db, addr, o) < 0 ||

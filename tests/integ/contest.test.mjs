@@ -1,7 +1,7 @@
 // contest.test.mjs - V6 contestations decided as the contract decides them
 // (issue #16 point 2), and every participant has a page (point 3).
 //
-// The devnet's `contest` scenario: a silent initializeV6(50) (only the view
+// The devnet's `contest` scenario, then `full` on the same chain: a silent initializeV6(50) (only the view
 // tells), upheld 51-2 (raw counting says rejected), the adder set to 1 by
 // event, rejected 2-3 finished in two calls, a 2-2 tie (rejected), upheld
 // 4-1 finished in three calls, upheld 2-1 (raw: a tie), an open one, and a
@@ -21,12 +21,16 @@ const B = (x) => BigInt(x ?? 0);
 
 let dn;
 let truth;
+let notes; // the contest scenario's
 let d;
 let cfg;
 
 before(async () => {
   dn = await startDevnet({});
-  truth = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'contest', log: () => {} });
+  notes = (await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'contest', log: () => {} })).notes.contest;
+  // Then `full` on the same chain (withdrawals, era-6 stake credits, eras 4 and 5); its truth
+  // covers the whole chain.
+  truth = await runScenario({ rpcUrl: dn.rpcUrl, deploy: dn.deploy, scenario: 'full', log: () => {} });
   cfg = devnetConfig(tmpDir(), dn.deploy, dn.rpcUrl, { ipfs: { monitor: 'off', gateways: 'http://127.0.0.1:9/gw' } });
   const r = await runCliAsync(['--config', cfg.file, 'scan', '--quiet', '--from', String(dn.deploy.start_block),
     '--to', String(truth.head.number)], { timeout: 300000 });
@@ -88,8 +92,6 @@ test('an upheld contestation\'s solution is no image: figures, default gallery, 
   assert.ok(valid.length < truth.images.length, 'some image is invalidated');
   const stats = await get('/api/v1/stats?automine=show');
   assert.equal(stats.images_total, valid.length);
-  assert.equal(stats.images_7d, valid.length);
-  assert.equal(stats.images_24h, valid.length);
   const daily = await get('/api/v1/charts/daily?automine=show&days=all');
   assert.equal(daily.points.reduce((a, p) => a + p.images, 0), valid.length);
   const def = await get('/api/v1/images?automine=show&limit=100');
@@ -99,7 +101,8 @@ test('an upheld contestation\'s solution is no image: figures, default gallery, 
   assert.deepEqual(all.items.map((i) => i.id), [...truth.images].reverse().map((i) => lc(i.task)));
   for (const i of all.items) assert.equal(i.invalidated, inv.has(i.id), `invalidated mark of ${i.id}`);
   const html = await get('/gallery?automine=show&contested=show');
-  assert.equal((html.match(/badge-invalidated/g) ?? []).length, truth.images.filter((i) => inv.has(lc(i.task))).length);
+  const firstPage = [...truth.images].reverse().slice(0, 24);
+  assert.equal((html.match(/badge badge-invalidated/g) ?? []).length, firstPage.filter((i) => inv.has(lc(i.task))).length);
   await get('/api/v1/images?contested=maybe', 400);
 });
 
@@ -120,4 +123,69 @@ test('an invalid solution earns nothing: each solver\'s earnings are the truth\'
     // The fee refunded to the task's owner is no one's earnings either.
     assert.deepEqual(sql(cfg.dbPath, `SELECT role, addr, amount FROM earnings WHERE task = '${lc(s.task)}'`), [], `earnings of ${s.task}`);
   }
+});
+
+// ---- issue #16 point 3: every participant has a page ----
+
+const FROM_LOGS = new Set(['deposit', 'withdraw_initiated', 'withdraw_cancelled', 'withdraw', 'fee', 'reward']);
+
+test('every address that staked, committed, solved, contested or voted has a page with its roles, stake history and record', async () => {
+  const master = notes.master_contesters;
+  assert.ok(master.every((a) => !truth.solutions.some((s) => lc(s.validator) === lc(a))), 'the master contesters never solve');
+  assert.ok(truth.participants.length >= 5, 'stakers, committers, solvers, contesters and voters');
+  for (const p of truth.participants) {
+    const what = `participant ${p.address} (${p.roles.join(', ')})`;
+    const m = await get(`/api/v1/miner/${p.address}`);
+    assert.deepEqual(m.roles, p.roles, what);
+    assert.equal(m.solver, p.roles.includes('solver'), what);
+    assert.equal(m.first_block, p.first_block, `${what}: first block`);
+    assert.equal(m.last_block, p.last_block, `${what}: last block`);
+    assert.equal(m.solutions, p.solutions, what);
+    assert.equal(m.solutions_claimed, p.solutions_claimed, what);
+    assert.equal(m.commitments, p.commitments, what);
+    assert.deepEqual(m.contestation_record, p.contestations, `${what}: contestation record`);
+    assert.deepEqual(m.vote_record, p.votes, `${what}: votes`);
+    assert.equal(m.stake.deposited, p.stake.deposited, `${what}: deposited`);
+    assert.equal(m.stake.withdrawn, p.stake.withdrawn, `${what}: withdrawn`);
+    assert.equal(m.stake.credited, p.stake.credited, `${what}: credited`);
+    const key = (h) => `${h.block}|${h.kind}|${h.amount ?? ''}|${lc(h.tx)}|${lc(h.by ?? '')}|${lc(h.task ?? '')}`;
+    const want = p.stake.history.filter((h) => FROM_LOGS.has(h.kind)).map(key).sort();
+    assert.deepEqual(m.stake.history.map(key).sort(), want, `${what}: stake history`);
+    const page = await get(`/miner/${p.address}`);
+    assert.match(page, new RegExp(`data-stat="roles">${p.roles.join(' ')} <`), what);
+  }
+  // A master contester who staked, contested and voted: a participant, not a solver.
+  const mc = await get(`/api/v1/miner/${lc(master[0])}`);
+  assert.equal(mc.solver, false);
+  assert.ok(mc.roles.includes('contester'));
+  // Someone who never took part: still a 404.
+  await get(`/api/v1/miner/0x${'5'.repeat(40)}`, 404);
+});
+
+test('the leaderboard filters by role', async () => {
+  const count = {
+    staker: (p) => p.stake.history.filter((h) => h.kind === 'deposit').length,
+    committer: (p) => p.commitments,
+    contester: (p) => p.contestations.contested,
+    voter: (p) => p.votes.cast,
+  };
+  for (const role of Object.keys(count)) {
+    const j = await get(`/api/v1/miners?role=${role}`);
+    assert.equal(j.role, role);
+    const want = truth.participants.filter((p) => p.roles.includes(role));
+    assert.ok(want.length > 0, `the scenario has ${role}s`);
+    assert.deepEqual(j.participants.map((x) => x.address).sort(), want.map((p) => p.address).sort(), `${role}s`);
+    for (const x of j.participants) {
+      const p = want.find((y) => y.address === x.address);
+      assert.equal(x.count, count[role](p), `${role} ${x.address}`);
+      assert.deepEqual(x.roles, p.roles);
+    }
+    const counts = j.participants.map((x) => x.count);
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a), 'most active first');
+    const page = await get(`/miners?role=${role}`);
+    for (const p of want) assert.ok(page.includes(`data-address="${p.address}"`), `${role} page lists ${p.address}`);
+  }
+  const solvers = await get('/api/v1/miners?role=solver');
+  assert.deepEqual(solvers.miners.map((m) => m.address).sort(), [...new Set(truth.solutions.map((s) => lc(s.validator)))].sort());
+  await get('/api/v1/miners?role=treasurer', 400);
 });
