@@ -83,22 +83,9 @@ CREATE INDEX commitments_addr ON commitments(addr, block);
 -- `arbiusd scan --from A --to B` re-reads it).
 UPDATE votes SET auto = 1 WHERE EXISTS (SELECT 1 FROM contestations c
     WHERE c.task = votes.task AND c.tx = votes.tx);
-UPDATE contestations SET (outcome, decided_by, decided_block,
-    decided_log_index, decided_tx) = (
+UPDATE contestations SET (decided_by, decided_block, decided_log_index,
+    decided_tx) = (
     SELECT CASE
-        WHEN EXISTS (SELECT 1 FROM payouts p WHERE p.tx = f.tx
-                     AND p.log_index < f.log_index) THEN 'rejected'
-        WHEN (SELECT count(*) FROM transfers r WHERE r.tx = f.tx
-              AND r.log_index < f.log_index) = 1
-             AND EXISTS (SELECT 1 FROM transfers r JOIN tasks t
-                         ON t.id = contestations.task WHERE r.tx = f.tx
-                         AND r.log_index < f.log_index
-                         AND r.dst = t.owner AND r.amount = t.fee)
-            THEN 'upheld'
-        WHEN EXISTS (SELECT 1 FROM transfers r WHERE r.tx = f.tx
-                     AND r.log_index < f.log_index) THEN 'rejected'
-        END,
-        CASE
         WHEN EXISTS (SELECT 1 FROM payouts p WHERE p.tx = f.tx
                      AND p.log_index < f.log_index) THEN 'payout'
         WHEN (SELECT count(*) FROM transfers r WHERE r.tx = f.tx
@@ -110,13 +97,14 @@ UPDATE contestations SET (outcome, decided_by, decided_block,
             THEN 'refund'
         WHEN EXISTS (SELECT 1 FROM transfers r WHERE r.tx = f.tx
                      AND r.log_index < f.log_index) THEN 'payout'
-        END,
-        f.block, f.log_index, f.tx
+        END, f.block, f.log_index, f.tx
     FROM other_events f WHERE f.name = 'ContestationVoteFinish'
     AND json_extract(f.args, '$.id') = contestations.task
     AND json_extract(f.args, '$.start_idx') = 0
     ORDER BY f.block, f.log_index LIMIT 1)
 WHERE finish_block IS NOT NULL;
+UPDATE contestations SET outcome = CASE decided_by WHEN 'refund'
+    THEN 'upheld' ELSE 'rejected' END WHERE decided_by IS NOT NULL;
 UPDATE contestations SET decided_block = NULL, decided_log_index = NULL,
     decided_tx = NULL WHERE outcome IS NULL;
 UPDATE contestations SET

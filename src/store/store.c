@@ -594,45 +594,67 @@ static int flush_deltas(struct store *st)
     return 0;
 }
 
+/* What the rollups of a task and its solution are keyed by. */
+struct task_facts {
+    char model[ST_HASH_SIZE]; /* "unknown" when the task is not indexed */
+    char owner[ST_ADDR_SIZE]; /* "" when the task is not indexed */
+    int64_t tday, sday;       /* UTC days of task and solution (-1: none) */
+    int automine, invalid, image;
+};
+
+/* Fills f for task id (indexed or not).  0 or -1. */
+static int task_facts(struct store *st, const char *id, struct task_facts *f)
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT coalesce(t.model, 'unknown'), "
+                               "coalesce(t.owner, ''), "
+                               "coalesce(t.time / 86400, -1), "
+                               "coalesce(s.time / 86400, -1), "
+                               "coalesce(t.automine, 0), "
+                               "coalesce(s.invalid, 0), "
+                               "coalesce(m.output_type = 'image', 0) "
+                               "FROM (SELECT ?1 AS id) k "
+                               "LEFT JOIN tasks t ON t.id = k.id "
+                               "LEFT JOIN solutions s ON s.task = k.id "
+                               "LEFT JOIN models m ON m.id = t.model",
+                               "t", id);
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1) {
+        col_copy(s, 0, f->model, sizeof(f->model));
+        col_copy(s, 1, f->owner, sizeof(f->owner));
+        f->tday = sqlite3_column_int64(s, 2);
+        f->sday = sqlite3_column_int64(s, 3);
+        f->automine = sqlite3_column_int(s, 4);
+        f->invalid = sqlite3_column_int(s, 5);
+        f->image = sqlite3_column_int(s, 6);
+    }
+    db_stmt_done(st->db, s);
+    return r == 1 ? 0 : -1;
+}
+
 /* Marks one task automine and moves every count it was in. */
 static int task_flip_automine(struct store *st, const char *id)
 {
-    char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
-    int64_t tday = 0, sday = -1;
-    sqlite3_stmt *s;
-    int r, invalid = 0;
+    struct task_facts f;
 
     if (db_run(st->db,
                "UPDATE tasks SET automine = 1 WHERE id = ? AND "
                "automine = 0",
                "t", id) != 1)
         return 0;
-    s = db_query(st->db,
-                 "SELECT t.model, t.owner, t.time / 86400, "
-                 "s.time / 86400, coalesce(s.invalid, 0) FROM tasks t "
-                 "LEFT JOIN solutions s ON s.task = t.id WHERE t.id = ?",
-                 "t", id);
-    r = s ? db_step(st->db, s, NULL) : -1;
-    if (r == 1) {
-        col_copy(s, 0, model, sizeof(model));
-        col_copy(s, 1, owner, sizeof(owner));
-        tday = sqlite3_column_int64(s, 2);
-        if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-            sday = sqlite3_column_int64(s, 3);
-        invalid = sqlite3_column_int(s, 4);
-    }
-    db_stmt_done(st->db, s);
-    if (r != 1)
+    if (task_facts(st, id, &f) < 0)
         return -1;
     st->totals[T_TASKS_HUMAN]--;
-    daily_add(st, tday, model, D_TASKS_HUMAN, -1);
-    if (user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
+    daily_add(st, f.tday, f.model, D_TASKS_HUMAN, -1);
+    if (user_add(st, f.owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) <
+        0)
         return -1;
-    day_user_add(st, tday, owner, 0, -1);
-    if (sday >= 0)
-        daily_add(st, sday, model, D_SOLVED_HUMAN, -1);
-    if (sday >= 0 && invalid)
-        daily_add(st, sday, model, D_INVALID_HUMAN, -1);
+    day_user_add(st, f.tday, f.owner, 0, -1);
+    if (f.sday >= 0)
+        daily_add(st, f.sday, f.model, D_SOLVED_HUMAN, -1);
+    if (f.sday >= 0 && f.invalid)
+        daily_add(st, f.sday, f.model, D_INVALID_HUMAN, -1);
     return 0;
 }
 
@@ -1131,10 +1153,8 @@ static int verdict_of(struct store *st, const struct st_event *f,
  */
 static int invalidate(struct store *st, const char *task)
 {
-    sqlite3_stmt *s;
-    char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
-    int64_t day = 0;
-    int r, automine = 0, image = 0;
+    struct task_facts f;
+    int r;
 
     /* A re-settlement (rows only) leaves the flag and its rollups alone. */
     if (st->no_deltas)
@@ -1145,28 +1165,12 @@ static int invalidate(struct store *st, const char *task)
                "t", task);
     if (r <= 0)
         return r < 0 ? -1 : 0;
-    s = db_query(st->db,
-                 "SELECT s.time / 86400, coalesce(t.model, 'unknown'), "
-                 "coalesce(t.automine, 0), coalesce(t.owner, ''), "
-                 "coalesce(m.output_type = 'image', 0) FROM solutions s "
-                 "LEFT JOIN tasks t ON t.id = s.task LEFT JOIN models m "
-                 "ON m.id = t.model WHERE s.task = ?",
-                 "t", task);
-    r = s ? db_step(st->db, s, NULL) : -1;
-    if (r == 1) {
-        day = sqlite3_column_int64(s, 0);
-        col_copy(s, 1, model, sizeof(model));
-        automine = sqlite3_column_int(s, 2);
-        col_copy(s, 3, owner, sizeof(owner));
-        image = sqlite3_column_int(s, 4);
-    }
-    db_stmt_done(st->db, s);
-    if (r != 1)
+    if (task_facts(st, task, &f) < 0)
         return -1;
-    daily_add(st, day, model, D_INVALID, 1);
-    daily_add(st, day, model, D_INVALID_HUMAN, !automine);
-    if (owner[0] && image)
-        acc_get(&st->users, owner)->v[3]--;
+    daily_add(st, f.sday, f.model, D_INVALID, 1);
+    daily_add(st, f.sday, f.model, D_INVALID_HUMAN, !f.automine);
+    if (f.owner[0] && f.image)
+        acc_get(&st->users, f.owner)->v[3]--;
     return 0;
 }
 
@@ -1271,25 +1275,17 @@ out:
  * model's output is one). */
 static int owner_solved(struct store *st, const char *task)
 {
-    sqlite3_stmt *s = db_query(st->db,
-                               "SELECT t.owner, coalesce("
-                               "m.output_type = 'image', 0) FROM "
-                               "tasks t LEFT JOIN models m ON "
-                               "m.id = t.model WHERE t.id = ?",
-                               "t", task);
-    int r = s ? db_step(st->db, s, NULL) : -1;
+    struct task_facts f;
+    struct acc *a;
 
-    if (r == 1) {
-        char owner[ST_ADDR_SIZE];
-        struct acc *a;
-
-        col_copy(s, 0, owner, sizeof(owner));
-        a = acc_get(&st->users, owner);
+    if (task_facts(st, task, &f) < 0)
+        return -1;
+    if (f.owner[0]) {
+        a = acc_get(&st->users, f.owner);
         a->v[2]++;
-        a->v[3] += sqlite3_column_int(s, 1) ? 1 : 0;
+        a->v[3] += f.image ? 1 : 0;
     }
-    db_stmt_done(st->db, s);
-    return r < 0 ? -1 : 0;
+    return 0;
 }
 
 /* ---- row writers ---- */

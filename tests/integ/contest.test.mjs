@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { startDevnet } from '../devnet/devnet.mjs';
-import { runScenario } from '../devnet/driver.mjs';
-import { devnetConfig, sql } from './chain.mjs';
-import { runCliAsync, startDaemon, tmpDir } from './harness.mjs';
+import { Driver, runScenario } from '../devnet/driver.mjs';
+import { devnetConfig, dumpContent, freshIndex, sql, status } from './chain.mjs';
+import { runCliAsync, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
 const lc = (s) => (s == null ? s : s.toLowerCase());
 const B = (x) => BigInt(x ?? 0);
@@ -188,4 +188,47 @@ test('the leaderboard filters by role', async () => {
   const solvers = await get('/api/v1/miners?role=solver');
   assert.deepEqual(solvers.miners.map((m) => m.address).sort(), [...new Set(truth.solutions.map((s) => lc(s.validator)))].sort());
   await get('/api/v1/miners?role=treasurer', 400);
+});
+
+// ---- last: it rewrites the chain's tip ----
+
+test('a reorg that removes an upheld finish gives the solution back its image, equal to a clean index', async () => {
+  const dv = await Driver.create({ rpcUrl: dn.rpcUrl, deploy: dn.deploy });
+  const [alice] = dv.acc.users;
+  const [m1] = dv.acc.miners;
+  const [mc1, mc2] = notes.master_contesters;
+  const P = (x) => '0x' + Buffer.from(JSON.stringify({ prompt: x })).toString('hex');
+  const task = await dv.submitTask(alice, { model: dv.model('image'), input: P('contested, then reorged away') });
+  await dv.submitSolution(m1, task, '0x1220' + Buffer.alloc(32, 7).toString('hex'));
+  const dir = tmpDir();
+  const live = devnetConfig(dir, dn.deploy, dn.rpcUrl, { ipfs: { monitor: 'off' } });
+  const dd = await startDaemon({ configFile: live.file });
+  try {
+    const headNow = async () => Number(BigInt(await dn.rpc.call('eth_blockNumber')));
+    let h = await headNow();
+    await waitFor(() => status(live.dbPath)?.indexed_block >= h, { timeoutMs: 120000, what: 'sync' });
+    const images0 = (await (await fetch(`${dd.url}/api/v1/stats?automine=show`)).json()).images_total;
+    const snap = await dn.rpc.call('evm_snapshot', []);
+    await dv.contest(mc1, task); // yea mc1, nay m1 (auto)
+    await dv.vote(mc2, task, true);
+    await dv.voteFinish(alice, task, 10);
+    h = await headNow();
+    await waitFor(() => status(live.dbPath)?.indexed_block >= h, { timeoutMs: 60000, what: 'index the doomed finish' });
+    const doomed = await (await fetch(`${dd.url}/api/v1/image/${task}`)).json();
+    assert.equal(doomed.contestation.status, 'upheld');
+    assert.equal(doomed.invalidated, true);
+    assert.equal((await (await fetch(`${dd.url}/api/v1/stats?automine=show`)).json()).images_total, images0 - 1);
+    await dn.rpc.call('evm_revert', [snap]);
+    await dv.mineEmpty(h - (await headNow()) + 2);
+    h = await headNow();
+    await waitFor(() => status(live.dbPath)?.indexed_block >= h && sql(live.dbPath, 'SELECT count(*) AS n FROM reorgs')[0].n > 0,
+      { timeoutMs: 60000, what: 'the reorg' });
+    const back = await (await fetch(`${dd.url}/api/v1/image/${task}`)).json();
+    assert.equal(back.contestation, null);
+    assert.equal(back.invalidated, false);
+    assert.equal((await (await fetch(`${dd.url}/api/v1/stats?automine=show`)).json()).images_total, images0);
+    assert.deepEqual(dumpContent(live.dbPath), dumpContent(freshIndex(dir, dn.deploy, dn.rpcUrl, h)));
+  } finally {
+    assert.equal((await dd.stop()).code, 0);
+  }
 });
