@@ -174,6 +174,17 @@ static struct {
     size_t page_len[4][3];
 } lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Whether the page of this request carries the banner (the scanner is
+ * failing or lagging): such a page is neither served from a cache keyed
+ * by the head nor kept in one, since the banner does not follow the head. */
+static int banner_due(struct http_req *req)
+{
+    json_t *b = req->ctx->banner ? req->ctx->banner(req) : NULL;
+
+    json_decref(b);
+    return b != NULL;
+}
+
 static int head_same(const struct stats_head *a, const struct stats_head *b)
 {
     return a->initialized && b->initialized && a->block == b->block &&
@@ -395,6 +406,8 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
         return role_page(req, resp, role);
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
+    if (shared && banner_due(req))
+        shared = 0;
     /* The page is a function of (window, sort, head) too. */
     db = http_db(req);
     if (!db || stats_head(db, &h) < 0)
@@ -761,8 +774,8 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
     size_t i, victim = 0;
     int hit = 0, r, n;
 
-    if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
-        !h.initialized)
+    if (!db || (page && http_header(req, "Cookie")) ||
+        stats_head(db, &h) < 0 || !h.initialized || (page && banner_due(req)))
         return view_reply(req, resp, v, page);
     n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
     if (n < 0 || (size_t)n >= sizeof(key))

@@ -142,12 +142,20 @@ test('an index whose endpoint goes away says so on every page, with the block it
   let back;
   try {
     await waitFor(() => status(cfg.dbPath)?.indexed_block >= truth.head.number, { what: 'sync' });
+    // Pages kept per indexed head (leaderboard, miner, models) are in their caches now.
+    const miner = truth.solutions[0].validator;
+    const pages = [...PAGES, `/miner/${miner}`, '/users'];
+    for (const p of pages) assert.equal(banner((await getText(d, p)).text), null, `no banner on ${p} yet`);
     await px.close();
     const indexed = status(cfg.dbPath).indexed_block;
-    const b = await waitFor(async () => banner((await getText(d, '/gallery')).text), { timeoutMs: 20000, what: 'banner' });
-    assert.equal(b.kind, 'failing');
-    assert.ok(b.text.includes(`127.0.0.1:${port}`), b.text);
-    assert.ok(b.text.includes(`Figures are as of block ${indexed}.`), b.text);
+    await waitFor(async () => banner((await getText(d, '/gallery')).text), { timeoutMs: 20000, what: 'banner' });
+    for (const p of pages) {
+      const b = banner((await getText(d, p)).text);
+      assert.ok(b, `banner on ${p} (the head did not move)`);
+      assert.equal(b.kind, 'failing');
+      assert.ok(b.text.includes(`127.0.0.1:${port}`), b.text);
+      assert.ok(b.text.includes(`Figures are as of block ${indexed}.`), b.text);
+    }
     const ready = await waitFor(async () => {
       const r = await getJson(d, '/ready');
       return r.status === 503 ? r.body : null;
@@ -155,6 +163,7 @@ test('an index whose endpoint goes away says so on every page, with the block it
     assert.match(ready.reasons[0], /^Can't reach the RPC endpoint/);
     back = await startProxy({ target: dn.rpcUrl, port });
     await waitFor(async () => !banner((await getText(d, '/gallery')).text), { timeoutMs: 30000, what: 'banner gone' });
+    for (const p of pages) assert.equal(banner((await getText(d, p)).text), null, `no banner on ${p} again`);
   } finally {
     assert.equal((await d.stop()).code, 0);
     await back?.close();
