@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arbiusd/config.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
 #include "arbiusd/util.h"
@@ -67,5 +68,34 @@ int lookup_template(const char *const *gateways, size_t n, const char *cid,
                     uint64_t deadline_ms, const atomic_bool *stop,
                     uint8_t **outp /* OUT */, size_t *lenp /* OUT */,
                     char *why /* OUT */, size_t whysz) WARN_UNUSED;
+
+/* What lookup_range() reads with (borrowed). */
+struct lookup_ctx {
+    struct rpc_client *rpc;
+    struct store *store;      /* whether a model is known; due templates */
+    const struct config *cfg; /* rpc_batch, [ipfs] gateways and retry */
+    const atomic_bool *stop;  /* may be NULL */
+    const char *engine;       /* 0x hex */
+};
+
+#define LOOKUP_TEMPLATE_BUDGET_MS 5000 /* gateway time a range may spend */
+#define LOOKUP_TEMPLATES_DUE      8    /* stored templates retried a range */
+
+/*
+ * What the range's rows evs[0..n) (decoded, enriched, up to block to) need
+ * from the chain's state, in one batch of views: the vote adder of each
+ * first finish (into its event; left -1 when the view reverts), the models
+ * it names that neither the range registers nor the index knows (from the
+ * view, with the built-in kind and output file and the template from the
+ * gateways), and the templates of known models that are due again.  The
+ * gateways get LOOKUP_TEMPLATE_BUDGET_MS in all.  *modelsp: a new array
+ * of *nmodels for struct st_range.models (caller frees each template_bytes
+ * and the array, also on error).  Returns the number of JSON-RPC batches
+ * sent, or -1 with err filled.
+ */
+int lookup_range(const struct lookup_ctx *c, struct st_event *evs, size_t n,
+                 uint64_t to, struct st_model **modelsp /* OUT */,
+                 size_t *nmodels /* OUT */,
+                 struct rpc_error *err /* OUT */) WARN_UNUSED;
 
 #endif

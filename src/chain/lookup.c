@@ -15,6 +15,7 @@
 #include "arbiusd/cid.h"
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
+#include "arbiusd/modelnames.h"
 
 /* The eth_call params of item it on engine: its selector (and model id)
  * at its block. */
@@ -212,4 +213,173 @@ int lookup_template(const char *const *gateways, size_t n, const char *cid,
     buf_release(&url);
     buf_release(&body);
     return ret;
+}
+
+/* ---- one range's lookups ---- */
+
+/* Appends a lookup of kind at block (for a model: id) to *lk. */
+static void lookup_add(struct lookup **lk, size_t *nlk, enum lookup_kind kind,
+                       const char *id, uint64_t block)
+{
+    *lk = xrealloc(*lk, (*nlk + 1) * sizeof(**lk));
+    memset(&(*lk)[*nlk], 0, sizeof(**lk));
+    (*lk)[*nlk].kind = kind;
+    snprintf((*lk)[*nlk].id, ST_HASH_SIZE, "%s", id);
+    (*lk)[(*nlk)++].block = block;
+}
+
+/* Whether model id needs the view: named by the range, not registered by
+ * it, not known to the index.  1, 0, or -1 on error. */
+static int model_unknown(const struct lookup_ctx *c,
+                         const struct st_event *evs, size_t n, const char *id)
+{
+    size_t i;
+    int known;
+
+    for (i = 0; i < n; i++)
+        if (evs[i].kind == ST_MODEL && strcmp(evs[i].u.model.id, id) == 0)
+            return 0;
+    known = store_model_known(c->store, id);
+    return known < 0 ? -1 : !known;
+}
+
+/* The range's view reads: models its tasks and model changes name that
+ * nobody registered in sight, and the vote adder before each first
+ * finish.  A new array in *lkp (caller frees), also on error.  0 or -1. */
+static int range_lookups(const struct lookup_ctx *c,
+                         const struct st_event *evs, size_t n, uint64_t to,
+                         struct lookup **lkp, size_t *nlk)
+{
+    char(*ids)[ST_HASH_SIZE] = NULL;
+    size_t nids = 0, i, k;
+    int ret = 0;
+
+    *lkp = NULL;
+    *nlk = 0;
+    for (i = 0; i < n; i++) {
+        const struct st_event *e = &evs[i];
+        const char *model = e->kind == ST_TASK           ? e->u.task.model
+                            : e->kind == ST_MODEL_CHANGE ? e->u.change.model
+                                                         : NULL;
+
+        /* The distinct models first: a range names a few, many times. */
+        for (k = 0; model && k < nids; k++)
+            if (strcmp(ids[k], model) == 0)
+                break;
+        if (model && k == nids) {
+            ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
+            snprintf(ids[nids++], ST_HASH_SIZE, "%s", model);
+        }
+        if (e->kind == ST_VOTE_FINISH && e->u.finish.start_idx == 0 &&
+            e->pos.block > 0)
+            lookup_add(lkp, nlk, LOOKUP_ADDER, e->u.finish.task,
+                       e->pos.block - 1);
+    }
+    for (k = 0; k < nids && ret == 0; k++) {
+        ret = model_unknown(c, evs, n, ids[k]);
+        if (ret > 0)
+            lookup_add(lkp, nlk, LOOKUP_MODEL, ids[k], to);
+        ret = ret < 0 ? -1 : 0;
+    }
+    free(ids);
+    return ret;
+}
+
+/* Seconds before the try after `tries` failed ones ([ipfs] retry, the last
+ * delay repeating); 0: never again. */
+static int64_t template_delay(const struct lookup_ctx *c, int64_t tries)
+{
+    const struct config_nums *r = &c->cfg->ipfs_retry;
+
+    if (r->n == 0)
+        return 0;
+    return (int64_t)r->v[(size_t)tries < r->n ? (size_t)tries : r->n - 1];
+}
+
+/* Tries m's template on the gateways until deadline: m->template_bytes on
+ * success, else the error and when to try next. */
+static void fetch_template(const struct lookup_ctx *c, struct st_model *m,
+                           uint64_t deadline)
+{
+    const struct config_list *gw = &c->cfg->gateways;
+    int64_t delay;
+
+    if (!m->cid[0] || gw->n == 0)
+        return;
+    m->template_tried = 1;
+    if (lookup_template((const char *const *)gw->items, gw->n, m->cid,
+                        deadline, c->stop, &m->template_bytes,
+                        &m->template_len, m->template_error,
+                        sizeof(m->template_error)) == 0)
+        return;
+    delay = template_delay(c, m->template_tries);
+    m->template_next = delay ? util_wall_s() + delay : 0;
+    log_info("scanner: model %s: template not fetched yet: %s", m->id,
+             m->template_error);
+}
+
+/* A model the view knows: the built-in kind and output file, and the
+ * template from the gateways (until deadline). */
+static void model_from_view(const struct lookup_ctx *c, struct st_model *m,
+                            uint64_t deadline)
+{
+    const struct modelname_row *row = modelnames_row(m->id);
+
+    m->from_view = 1;
+    m->kind = row ? row->kind : NULL;
+    m->output = row ? row->output : NULL;
+    fetch_template(c, m, deadline);
+}
+
+int lookup_range(const struct lookup_ctx *c, struct st_event *evs, size_t n,
+                 uint64_t to, struct st_model **modelsp, size_t *nmodels,
+                 struct rpc_error *err)
+{
+    uint64_t deadline = util_now_ms() + LOOKUP_TEMPLATE_BUDGET_MS;
+    struct st_model *ms;
+    struct lookup *lk = NULL;
+    size_t nlk = 0, nm = 0, i, k = 0, due = 0;
+
+    *modelsp = NULL;
+    *nmodels = 0;
+    if (range_lookups(c, evs, n, to, &lk, &nlk) < 0)
+        goto fail;
+    ms = xcalloc(nlk + LOOKUP_TEMPLATES_DUE + 1, sizeof(*ms));
+    *modelsp = ms;
+    for (i = 0; i < nlk; i++)
+        if (lk[i].kind == LOOKUP_MODEL)
+            lk[i].model = &ms[nm++];
+    if (nlk &&
+        lookup_views(c->rpc, c->cfg->rpc_batch, c->engine, lk, nlk, err) < 0)
+        goto fail;
+    for (i = 0; i < nlk; i++) {
+        if (lk[i].kind == LOOKUP_ADDER) {
+            /* The adders were asked in the order of the first finishes. */
+            for (; k < n; k++)
+                if (evs[k].kind == ST_VOTE_FINISH &&
+                    evs[k].u.finish.start_idx == 0)
+                    break;
+            if (k < n && lk[i].status == LOOKUP_FOUND)
+                evs[k].u.finish.adder = (int64_t)lk[i].value;
+            k++;
+            continue;
+        }
+        snprintf(lk[i].model->id, sizeof(lk[i].model->id), "%s", lk[i].id);
+        if (lk[i].status == LOOKUP_FOUND)
+            model_from_view(c, lk[i].model, deadline);
+    }
+    *nmodels = nm;
+    if (store_models_due(c->store, util_wall_s(), &ms[nm],
+                         LOOKUP_TEMPLATES_DUE, &due) < 0)
+        goto fail;
+    for (i = nm; i < nm + due; i++)
+        fetch_template(c, &ms[i], deadline);
+    *nmodels = nm + due;
+    free(lk);
+    return nlk ? (int)((nlk + c->cfg->rpc_batch - 1) / c->cfg->rpc_batch) : 0;
+fail:
+    free(lk);
+    if (err->kind == RPC_OK)
+        snprintf(err->message, sizeof(err->message), "database read failed");
+    return -1;
 }

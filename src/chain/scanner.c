@@ -22,16 +22,13 @@
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
 #include "arbiusd/lookup.h"
-#include "arbiusd/modelnames.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
 #include "arbiusd/worker.h"
 
 #define SC_MIN_RANGE 1
 #define SC_MAX_WINDOW 1024
-#define SC_REORG_BATCH 32  /* window headers fetched per request */
-#define SC_TEMPLATE_BUDGET_MS 5000 /* gateway time a range may spend */
-#define SC_TEMPLATES_DUE      8    /* stored templates retried per range */
+#define SC_REORG_BATCH 32 /* window headers fetched per request */
 
 enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3 };
 
@@ -791,173 +788,19 @@ out:
 
 /* ---- what a range needs from the chain's state (lookup.h) ---- */
 
-/* Appends a lookup of kind at block (for a model: id) to *lk. */
-static void lookup_add(struct lookup **lk, size_t *nlk, enum lookup_kind kind,
-                       const char *id, uint64_t block)
-{
-    *lk = xrealloc(*lk, (*nlk + 1) * sizeof(**lk));
-    memset(&(*lk)[*nlk], 0, sizeof(**lk));
-    (*lk)[*nlk].kind = kind;
-    snprintf((*lk)[*nlk].id, ST_HASH_SIZE, "%s", id);
-    (*lk)[(*nlk)++].block = block;
-}
-
-/* Whether model id needs the view: named by the range, not registered by
- * it, not known to the index.  1, 0, or -1 on error. */
-static int model_unknown(struct scanner *sc, const struct st_event *evs,
-                         size_t n, const char *id)
-{
-    size_t i;
-    int known;
-
-    for (i = 0; i < n; i++)
-        if (evs[i].kind == ST_MODEL && strcmp(evs[i].u.model.id, id) == 0)
-            return 0;
-    known = store_model_known(sc->store, id);
-    return known < 0 ? -1 : !known;
-}
-
-/* The range's view reads: models its tasks and model changes name that
- * nobody registered in sight, and the vote adder before each first
- * finish.  A new array in *lkp (caller frees), also on error.  0 or -1. */
-static int range_lookups(struct scanner *sc, const struct st_event *evs,
-                         size_t n, uint64_t to, struct lookup **lkp,
-                         size_t *nlk)
-{
-    char(*ids)[ST_HASH_SIZE] = NULL;
-    size_t nids = 0, i, k;
-    int ret = 0;
-
-    *lkp = NULL;
-    *nlk = 0;
-    for (i = 0; i < n; i++) {
-        const struct st_event *e = &evs[i];
-        const char *model = e->kind == ST_TASK           ? e->u.task.model
-                            : e->kind == ST_MODEL_CHANGE ? e->u.change.model
-                                                         : NULL;
-
-        /* The distinct models first: a range names a few, many times. */
-        for (k = 0; model && k < nids; k++)
-            if (strcmp(ids[k], model) == 0)
-                break;
-        if (model && k == nids) {
-            ids = xrealloc(ids, (nids + 1) * sizeof(*ids));
-            snprintf(ids[nids++], ST_HASH_SIZE, "%s", model);
-        }
-        if (e->kind == ST_VOTE_FINISH && e->u.finish.start_idx == 0 &&
-            e->pos.block > 0)
-            lookup_add(lkp, nlk, LOOKUP_ADDER, e->u.finish.task,
-                       e->pos.block - 1);
-    }
-    for (k = 0; k < nids && ret == 0; k++) {
-        ret = model_unknown(sc, evs, n, ids[k]);
-        if (ret > 0)
-            lookup_add(lkp, nlk, LOOKUP_MODEL, ids[k], to);
-        ret = ret < 0 ? -1 : 0;
-    }
-    free(ids);
-    return ret;
-}
-
-/* Seconds before the try after `tries` failed ones ([ipfs] retry, the last
- * delay repeating); 0: never again. */
-static int64_t template_delay(const struct scanner *sc, int64_t tries)
-{
-    const struct config_nums *r = &sc->cfg->ipfs_retry;
-
-    if (r->n == 0)
-        return 0;
-    return (int64_t)r->v[(size_t)tries < r->n ? (size_t)tries : r->n - 1];
-}
-
-/* Tries m's template on the gateways until deadline: m->template_bytes on
- * success, else the error and when to try next. */
-static void fetch_template(struct scanner *sc, struct st_model *m,
-                           uint64_t deadline)
-{
-    const struct config_list *gw = &sc->cfg->gateways;
-    int64_t delay;
-
-    if (!m->cid[0] || gw->n == 0)
-        return;
-    m->template_tried = 1;
-    if (lookup_template((const char *const *)gw->items, gw->n, m->cid,
-                        deadline, sc->stop, &m->template_bytes,
-                        &m->template_len, m->template_error,
-                        sizeof(m->template_error)) == 0)
-        return;
-    delay = template_delay(sc, m->template_tries);
-    m->template_next = delay ? util_wall_s() + delay : 0;
-    log_info("scanner: model %s: template not fetched yet: %s", m->id,
-             m->template_error);
-}
-
-/*
- * Learns what the range's rows need from the chain's state: the vote
- * adder of each first finish (into evs), the models it names that the
- * index does not know (from the view, with the built-in kind and output
- * file and the template from the gateways), and the templates of known
- * models that are due again.  *modelsp: a new array (caller releases and
- * frees) for the commit.  The gateways get SC_TEMPLATE_BUDGET_MS at most.
- * 0, or -1 with sc->last_err set.
- */
+/* The range's lookups (lookup_range): adders into evs, models for the
+ * commit in *modelsp (caller releases).  0, or -1 with sc->last_err. */
 static int learn(struct scanner *sc, struct st_event *evs, size_t n,
                  uint64_t to, struct st_model **modelsp, size_t *nmodels)
 {
-    uint64_t deadline = util_now_ms() + SC_TEMPLATE_BUDGET_MS;
-    struct st_model *ms;
-    struct lookup *lk = NULL;
-    size_t nlk = 0, nm = 0, i, k = 0, due = 0;
+    const struct lookup_ctx ctx = { sc->rpc, sc->store, sc->cfg, sc->stop,
+                                    sc->engine_hex };
+    int r = lookup_range(&ctx, evs, n, to, modelsp, nmodels, &sc->last_err);
 
-    if (range_lookups(sc, evs, n, to, &lk, &nlk) < 0)
-        goto fail;
-    ms = xcalloc(nlk + SC_TEMPLATES_DUE + 1, sizeof(*ms));
-    *modelsp = ms;
-    for (i = 0; i < nlk; i++)
-        if (lk[i].kind == LOOKUP_MODEL)
-            lk[i].model = &ms[nm++];
-    if (nlk && lookup_views(sc->rpc, sc->cfg->rpc_batch, sc->engine_hex, lk,
-                            nlk, &sc->last_err) < 0)
-        goto fail;
-    sc->prog.requests += nlk ? 1 : 0;
-    for (i = 0; i < nlk; i++) {
-        const struct modelname_row *row;
-        struct st_model *m = lk[i].model;
-
-        if (lk[i].kind == LOOKUP_ADDER) {
-            for (; k < n; k++)
-                if (evs[k].kind == ST_VOTE_FINISH &&
-                    evs[k].u.finish.start_idx == 0)
-                    break;
-            if (k < n && lk[i].status == LOOKUP_FOUND)
-                evs[k].u.finish.adder = (int64_t)lk[i].value;
-            k++;
-            continue;
-        }
-        snprintf(m->id, sizeof(m->id), "%s", lk[i].id);
-        if (lk[i].status != LOOKUP_FOUND)
-            continue;
-        m->from_view = 1;
-        row = modelnames_row(m->id);
-        m->kind = row ? row->kind : NULL;
-        m->output = row ? row->output : NULL;
-        fetch_template(sc, m, deadline);
-    }
-    *nmodels = nm;
-    if (store_models_due(sc->store, util_wall_s(), &ms[nm], SC_TEMPLATES_DUE,
-                         &due) < 0)
-        goto fail;
-    for (i = nm; i < nm + due; i++)
-        fetch_template(sc, &ms[i], deadline);
-    *nmodels = nm + due;
-    free(lk);
+    if (r < 0)
+        return -1;
+    sc->prog.requests += (uint64_t)r;
     return 0;
-fail:
-    free(lk);
-    if (sc->last_err.kind == RPC_OK)
-        snprintf(sc->last_err.message, sizeof(sc->last_err.message),
-                 "database read failed");
-    return -1;
 }
 
 /* ---- one range ---- */
