@@ -44,6 +44,8 @@ struct images_filter {
     char creator[43];             /* lower-case 0x + 40 hex, "" = any */
     char miner[43];               /* lower-case 0x + 40 hex, "" = any */
     int show_automine;            /* 0: automine tasks left out */
+    int show_invalid;             /* 0: solutions invalidated by an upheld
+                                     contestation left out */
     int64_t from_time;            /* task time >= this; -1 = open */
     int64_t to_time;              /* task time < this; -1 = open */
     enum cursor_sort sort;        /* RELEVANCE only with match */

@@ -21,13 +21,14 @@
 #include "arbiusd/cid.h"
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
+#include "arbiusd/lookup.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
 #include "arbiusd/worker.h"
 
 #define SC_MIN_RANGE 1
 #define SC_MAX_WINDOW 1024
-#define SC_REORG_BATCH 32  /* window headers fetched per request */
+#define SC_REORG_BATCH 32 /* window headers fetched per request */
 
 enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3 };
 
@@ -56,12 +57,15 @@ struct scanner {
     scan_progress_fn progress;
     void *progress_ud;
     uint64_t last_stats_ms;
+    uint64_t last_fail_note_ms; /* on_attempt_failed's last write */
 };
 
 static int stopped(const struct scanner *sc)
 {
     return sc->stop && atomic_load(sc->stop);
 }
+
+static void on_attempt_failed(void *ud, const struct rpc_error *err);
 
 int scanner_new(const struct config *cfg, struct db *db,
                 const atomic_bool *stop, struct scanner **outp)
@@ -77,6 +81,9 @@ int scanner_new(const struct config *cfg, struct db *db,
     o.chain_id = cfg->chain_id;
     o.stop = stop;
     o.budget_per_day = cfg->rpc_budget;
+    o.summary_s = cfg->log_summary_interval;
+    o.on_fail = on_attempt_failed;
+    o.on_fail_ud = sc;
     sc->cfg = cfg;
     sc->db = db;
     sc->stop = stop;
@@ -124,15 +131,46 @@ void scanner_save_stats(struct scanner *sc)
     json_decref(j);
 }
 
-/* Records an error for /status; the failure was logged where it happened. */
+/* Records that an attempt could not reach an endpoint, the moment it
+ * happens (a poll may go on retrying for minutes): the RPC counters and
+ * the scanner's health, at most once a second. */
+static void on_attempt_failed(void *ud, const struct rpc_error *err)
+{
+    struct scanner *sc = ud;
+    struct st_health h = { err->message,  "request", rpc_err_name(err->kind),
+                           err->endpoint, 0,         sc->cfg->poll_interval };
+
+    if ((err->kind != RPC_ERR_TRANSPORT && err->kind != RPC_ERR_WRONG_CHAIN) ||
+        util_now_ms() - sc->last_fail_note_ms < 1000)
+        return;
+    sc->last_fail_note_ms = util_now_ms();
+    scanner_save_stats(sc);
+    if (store_note_health(sc->store, &h) < 0)
+        log_warnx("scanner: could not record the error");
+}
+
+/* Records a failed poll for /status; the failure was logged where it
+ * happened.  A stop is no failure and says nothing about the chain. */
 static void note_error(struct scanner *sc, const char *what)
 {
+    const char *text =
+        sc->last_err.message[0] ? sc->last_err.message : "failed";
     char msg[768];
+    struct st_health h = { text, what,
+                           what, sc->last_err.endpoint,
+                           1,    sc->cfg->poll_interval };
 
-    snprintf(msg, sizeof(msg), "%s: %s", what,
-             sc->last_err.message[0] ? sc->last_err.message : "failed");
-    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) < 0)
+    if (stopped(sc) || sc->last_err.kind == RPC_ERR_STOPPED)
+        return;
+    if (sc->last_err.kind != RPC_OK)
+        h.kind = rpc_err_name(sc->last_err.kind);
+    snprintf(msg, sizeof(msg), "%s: %s", what, text);
+    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) <
+            0 ||
+        store_note_health(sc->store, &h) < 0)
         log_warnx("scanner: could not record the error");
+    scanner_save_stats(sc);
+    sc->last_stats_ms = util_now_ms();
 }
 
 /* ---- JSON helpers ---- */
@@ -748,6 +786,23 @@ out:
     return ret;
 }
 
+/* ---- what a range needs from the chain's state (lookup.h) ---- */
+
+/* The range's lookups (lookup_range): adders into evs, models for the
+ * commit in *modelsp (caller releases).  0, or -1 with sc->last_err. */
+static int learn(struct scanner *sc, struct st_event *evs, size_t n,
+                 uint64_t to, struct st_model **modelsp, size_t *nmodels)
+{
+    const struct lookup_ctx ctx = { sc->rpc, sc->store, sc->cfg, sc->stop,
+                                    sc->engine_hex };
+    int r = lookup_range(&ctx, evs, n, to, modelsp, nmodels, &sc->last_err);
+
+    if (r < 0)
+        return -1;
+    sc->prog.requests += (uint64_t)r;
+    return 0;
+}
+
 /* ---- one range ---- */
 
 static int cmp_u64(const void *a, const void *b)
@@ -862,7 +917,8 @@ static struct st_event *decode_logs(const struct scanner *sc,
  */
 static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
                         int advance, const struct header *hdr, size_t nh,
-                        struct st_event *evs, size_t nev)
+                        struct st_event *evs, size_t nev,
+                        struct st_model *models, size_t nmodels)
 {
     const struct header *t = find_header(hdr, nh, to);
     uint64_t *bn = xcalloc(nh, sizeof(*bn));
@@ -895,6 +951,8 @@ static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
     r.block_hashes = bh;
     r.block_parents = bp;
     r.block_times = bt;
+    r.models = models;
+    r.nmodels = nmodels;
     if (store_commit_range(sc->store, &r, evs, nev) < 0) {
         sc->last_err.kind = RPC_OK;
         snprintf(sc->last_err.message, sizeof(sc->last_err.message),
@@ -926,9 +984,10 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
 {
     struct rawlog *logs = NULL;
     struct st_event *evs = NULL;
+    struct st_model *models = NULL;
     struct header *hdr = NULL;
     uint64_t *nums = NULL;
-    size_t nlogs = 0, nev = 0, nnums = 0, i;
+    size_t nlogs = 0, nev = 0, nnums = 0, nmodels = 0, i;
     int ret;
 
     ret = fetch_logs(sc, from, to, &logs, &nlogs);
@@ -946,10 +1005,15 @@ static int process_range(struct scanner *sc, uint64_t from, uint64_t to,
     evs = decode_logs(sc, logs, nlogs, hdr, nnums, &nev);
     arbius_link_payouts(evs, nev);
     if (enrich(sc, evs, nev) < 0 ||
-        commit_range(sc, from, to, advance, hdr, nnums, evs, nev) < 0)
+        learn(sc, evs, nev, to, &models, &nmodels) < 0 ||
+        commit_range(sc, from, to, advance, hdr, nnums, evs, nev, models,
+                     nmodels) < 0)
         goto out;
     ret = SC_OK;
 out:
+    for (i = 0; i < nmodels; i++)
+        free(models[i].template_bytes);
+    free(models);
     for (i = 0; i < nev; i++)
         st_event_release(&evs[i]);
     free(evs);
@@ -1231,8 +1295,9 @@ int scanner_sync(struct scanner *sc)
     if (!sc->prog.started_us)
         sc->prog.started_us = util_now_us();
     r = scan_span(sc, cp.block + 1, sc->head, 1);
-    if (r == 0 && store_note_state(sc->store, sc->head, sc->head_time,
-                                   sc->safe, NULL) < 0)
+    if (r == 0 && (store_note_state(sc->store, sc->head, sc->head_time,
+                                    sc->safe, NULL) < 0 ||
+                   store_note_health(sc->store, NULL) < 0))
         r = -1;
     if (util_now_ms() - sc->last_stats_ms > 5000) {
         scanner_save_stats(sc);

@@ -248,7 +248,8 @@ struct dash_card_def {
 static const struct dash_card_def DASH_CARDS[] = {
     { "images_total", "Images", NULL,
       "Solved tasks of image models (output type image in the "
-      "model's template), all time." },
+      "model's template), all time; a solution whose contestation was "
+      "upheld is invalid and not counted." },
     { "images_7d", "Images, 7 days", NULL,
       "Images whose solution landed on the indexed head's UTC day "
       "or the six days before it." },

@@ -130,6 +130,7 @@ enum gp_form {
     GPF_CREATOR,
     GPF_MINER,
     GPF_AUTOMINE,
+    GPF_CONTESTED,
     GPF_FROM,
     GPF_TO,
     GPF_SORT,
@@ -146,6 +147,7 @@ static const struct {
     [GPF_MINER] = { "miner",
                     "miner: expected an address, 0x and 40 hex digits" },
     [GPF_AUTOMINE] = { "automine", "automine: expected hide or show" },
+    [GPF_CONTESTED] = { "contested", "contested: expected hide or show" },
     [GPF_FROM] = { "from", "from: expected a date YYYY-MM-DD" },
     [GPF_TO] = { "to", "to: expected a date YYYY-MM-DD" },
     [GPF_SORT] = { "sort",
@@ -153,7 +155,23 @@ static const struct {
     [GPF_LIMIT] = { "limit", "limit: expected a number from 1 to 100" },
 };
 
-/* model=, creator=, miner= (hex ids), automine=, from= and to= (days). */
+/* A hide|show parameter into *show (absent: hide).  0, or -1 with *msg. */
+static int gp_show(const struct http_req *req, enum gp_form form, int *show,
+                   const char **msg)
+{
+    const char *v = http_query(req, GP_FORMS[form].name);
+
+    if (v && strcmp(v, "show") == 0) {
+        *show = 1;
+    } else if (v && *v && strcmp(v, "hide") != 0) {
+        *msg = GP_FORMS[form].msg;
+        return -1;
+    }
+    return 0;
+}
+
+/* model=, creator=, miner= (hex ids), automine=, contested=, from= and to=
+ * (days). */
 static int gp_filters(const struct http_req *req, struct gallery_params *p,
                       const char **msg)
 {
@@ -181,13 +199,9 @@ static int gp_filters(const struct http_req *req, struct gallery_params *p,
             return -1;
         }
     }
-    v = http_query(req, "automine");
-    if (v && strcmp(v, "show") == 0) {
-        p->f.show_automine = 1;
-    } else if (v && *v && strcmp(v, "hide") != 0) {
-        *msg = GP_FORMS[GPF_AUTOMINE].msg;
+    if (gp_show(req, GPF_AUTOMINE, &p->f.show_automine, msg) < 0 ||
+        gp_show(req, GPF_CONTESTED, &p->f.show_invalid, msg) < 0)
         return -1;
-    }
     v = http_query(req, "from");
     if (v && *v) {
         if (parse_day(v, &p->f.from_time) < 0) {
@@ -362,6 +376,8 @@ static char *gallery_href(const char *base, const struct gallery_params *p,
         r |= qs_add(&b, "miner", p->f.miner);
     if (p->f.show_automine)
         r |= qs_add(&b, "automine", "show");
+    if (p->f.show_invalid)
+        r |= qs_add(&b, "contested", "show");
     if (p->from[0])
         r |= qs_add(&b, "from", p->from);
     if (p->to[0])
@@ -569,6 +585,7 @@ static json_t *card_of(json_t *it, int64_t now)
                         json_boolean(broken || !json_is_string(json_object_get(
                                                    it, "image_url"))));
     json_object_set(c, "upvotes", json_object_get(it, "upvotes"));
+    json_object_set(c, "invalidated", json_object_get(it, "invalidated"));
     return c;
 }
 
@@ -883,6 +900,8 @@ static json_t *index_context(const struct gallery_params *p,
     json_object_set_new(ctx, "to", json_string(p->to));
     json_object_set_new(ctx, "automine_show",
                         json_boolean(p->f.show_automine));
+    json_object_set_new(ctx, "contested_show",
+                        json_boolean(p->f.show_invalid));
     if (pg->has_next)
         set_href(ctx, "next_href", "/gallery", p, &pg->next);
     if (pg->has_prev)
@@ -971,6 +990,8 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
     json_object_set_new(o, "sort", json_string(sort_name(g.p.f.sort)));
     json_object_set_new(o, "automine",
                         json_string(g.p.f.show_automine ? "show" : "hide"));
+    json_object_set_new(o, "contested",
+                        json_string(g.p.f.show_invalid ? "show" : "hide"));
     json_object_set_new(o, "items", pg.items);
     pg.items = NULL;
     json_object_set_new(o, "next_cursor", cursor_json(pg.has_next, &pg.next));

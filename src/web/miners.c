@@ -25,6 +25,7 @@
 #include "arbiusd/chart.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/config.h"
+#include "arbiusd/participants.h"
 #include "arbiusd/stats.h"
 
 static int64_t active_window(const struct http_req *req)
@@ -173,6 +174,17 @@ static struct {
     size_t page_len[4][3];
 } lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* Whether the page of this request carries the banner (the scanner is
+ * failing or lagging): such a page is neither served from a cache keyed
+ * by the head nor kept in one, since the banner does not follow the head. */
+static int banner_due(struct http_req *req)
+{
+    json_t *b = req->ctx->banner ? req->ctx->banner(req) : NULL;
+
+    json_decref(b);
+    return b != NULL;
+}
+
 static int head_same(const struct stats_head *a, const struct stats_head *b)
 {
     return a->initialized && b->initialized && a->block == b->block &&
@@ -256,12 +268,84 @@ static int lb_params(const struct http_req *req, enum an_window *w,
     return 0;
 }
 
+/* ---- participants of a role ---- */
+
+/* role= of the leaderboard: NULL for the miners' board (absent or
+ * "solver"), else the role; *bad when it is none of them. */
+static const char *lb_role(const struct http_req *req, int *bad)
+{
+    static const char *const roles[] = { "staker", "committer", "contester",
+                                         "voter" };
+    const char *v = http_query(req, "role");
+    size_t i;
+
+    *bad = 0;
+    if (!v || strcmp(v, "solver") == 0)
+        return NULL;
+    for (i = 0; i < ARRAY_SIZE(roles); i++)
+        if (strcmp(v, roles[i]) == 0)
+            return roles[i];
+    *bad = 1;
+    return NULL;
+}
+
+#define LB_ROLE_MSG \
+    "role: expected solver, staker, committer, contester or voter"
+
+/* The participants of role as a new object with its as_of, read in one
+ * snapshot.  0 or -1. */
+static int role_list(struct http_req *req, const char *role, json_t **outp)
+{
+    struct db *db = http_db(req);
+    struct stats_head h;
+    int r = -1;
+
+    if (!db || db_read_begin(db) < 0)
+        return -1;
+    if (stats_head(db, &h) == 0 && participants_list(db, role, outp) == 0) {
+        json_object_set_new(*outp, "as_of", stats_head_json(&h));
+        r = 0;
+    }
+    db_read_end(db);
+    return r;
+}
+
+/* /miners?role=R (R not solver): the participants of R as a page. */
+static int role_page(struct http_req *req, struct http_resp *resp,
+                     const char *role)
+{
+    json_t *ctx = NULL;
+    char title[64];
+    int r;
+
+    if (role_list(req, role, &ctx) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    snprintf(title, sizeof(title), "Participants: %ss", role);
+    json_object_set_new(ctx, "title", json_string(title));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    r = http_reply_page(req, resp, "participants", ctx);
+    json_decref(ctx);
+    return r;
+}
+
 int miners_api_miners(struct http_req *req, struct http_resp *resp)
 {
     enum an_window w;
     enum an_sort s;
-    const char *msg = NULL;
+    const char *msg = NULL, *role;
+    json_t *o = NULL;
+    int bad;
 
+    role = lb_role(req, &bad);
+    if (bad)
+        return http_reply_error(req, resp, 400, LB_ROLE_MSG);
+    if (role) {
+        if (role_list(req, role, &o) < 0)
+            return http_reply_error(req, resp, 503,
+                                    "the database is unavailable");
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return http_reply_json(resp, 200, o);
+    }
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
     if (leaderboard_text(req, w, s, &resp->body) < 0)
@@ -313,10 +397,17 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     int hit = 0;
     /* Only anonymous requests share a rendered page: whatever the layout
      * shows of a session (a cookie) must never reach another client. */
-    int shared = http_header(req, "Cookie") == NULL;
+    int shared = http_header(req, "Cookie") == NULL, bad;
+    const char *role = lb_role(req, &bad);
 
+    if (bad)
+        return http_reply_error(req, resp, 400, LB_ROLE_MSG);
+    if (role)
+        return role_page(req, resp, role);
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
+    if (shared && banner_due(req))
+        shared = 0;
     /* The page is a function of (window, sort, head) too. */
     db = http_db(req);
     if (!db || stats_head(db, &h) < 0)
@@ -507,6 +598,12 @@ static void miner_decorate(const struct http_req *req, json_t *o)
         time_text(v, "time", "time_text");
         aius_text(v, "amount");
     }
+    v = json_object_get(o, "stake");
+    aius_text(v, "deposited");
+    aius_text(v, "withdrawn");
+    aius_text(v, "credited");
+    json_array_foreach(json_object_get(v, "history"), i, e)
+        aius_text(e, "amount");
     daily = json_object_get(o, "daily");
     day_texts(daily);
     day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
@@ -677,8 +774,8 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
     size_t i, victim = 0;
     int hit = 0, r, n;
 
-    if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
-        !h.initialized)
+    if (!db || (page && http_header(req, "Cookie")) ||
+        stats_head(db, &h) < 0 || !h.initialized || (page && banner_due(req)))
         return view_reply(req, resp, v, page);
     n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
     if (n < 0 || (size_t)n >= sizeof(key))

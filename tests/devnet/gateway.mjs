@@ -10,7 +10,9 @@
 //                             "slow":{"Qm..":3000},"error":["Qm.."],"slowMs":2000,
 //                             "noRange":["Qm.."],"noHead":["Qm.."],"bytes":{"Qm..":1048576}}
 //     noRange: Range is ignored (200 with the whole body); noHead: HEAD answers 405;
-//     bytes: the content is that many bytes (a PNG header, then filler)
+//     bytes: the content is that many bytes (a PNG header, then filler);
+//     files: {"Qm..": "<hex>"} the content of /ipfs/<cid> itself (a file, e.g. a model
+//     template), served as it is (no check that the bytes hash to the cid)
 //     GET  /__gateway/stats  {requests, by_status, by_cid}
 //
 // Library
@@ -18,6 +20,7 @@
 //   const gw = await startGateway({ port: 0, default: 'present' })
 //   gw.url; gw.set('Qm...', 'missing' | 'present' | 'error' | { slowMs: 3000 }); gw.stats(); await gw.close()
 //   gw.configure({ noRange: [cid], noHead: [cid], bytes: { [cid]: n } })   gateway quirks
+//   gw.configure({ files: { [cid]: '0x…' } })   what /ipfs/<cid> serves (a template, …)
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -74,12 +77,19 @@ const TYPES = { png: 'image/png', txt: 'text/plain; charset=utf-8', json: 'appli
 export async function startGateway({ port = 0, default: dflt = 'present', slowMs = 2000, present = [], missing = [], error = [], slow = {} } = {}) {
   const state = new Map(); // cid -> 'present' | 'missing' | 'error' | { slowMs }
   const quirks = new Map(); // cid -> { noRange, noHead, bytes }
+  const files = new Map(); // cid -> Buffer served at /ipfs/<cid>
   const quirk = (cid, k, v) => quirks.set(cid, { ...(quirks.get(cid) ?? {}), [k]: v });
   let defaultState = dflt;
   let defaultSlowMs = Number(slowMs);
   const stats = { requests: 0, by_status: {}, by_cid: {} };
   const set = (cid, s) => state.set(cid, s);
   const configure = (c) => {
+    // clear first: a call may clear and set at once
+    if (c.clear) {
+      state.clear();
+      quirks.clear();
+      files.clear();
+    }
     if (c.default) defaultState = c.default;
     if (c.slowMs !== undefined) defaultSlowMs = Number(c.slowMs);
     for (const x of c.present ?? []) set(x, 'present');
@@ -89,10 +99,7 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     for (const x of c.noRange ?? []) quirk(x, 'noRange', true);
     for (const x of c.noHead ?? []) quirk(x, 'noHead', true);
     for (const [x, n] of Object.entries(c.bytes ?? {})) quirk(x, 'bytes', Number(n));
-    if (c.clear) {
-      state.clear();
-      quirks.clear();
-    }
+    for (const [x, hex] of Object.entries(c.files ?? {})) files.set(x, Buffer.from(String(hex).replace(/^0x/, ''), 'hex'));
   };
   configure({ present, missing, error, slow });
 
@@ -145,11 +152,12 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     if (qk.noHead && req.method === 'HEAD') return send(405, { allow: 'GET' }, '');
     const ext = (file.split('.').pop() || '').toLowerCase();
     let body;
-    if (ext === 'txt') body = Buffer.from(`devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`);
+    if (file === '' && files.has(cid)) body = files.get(cid);
+    else if (ext === 'txt') body = Buffer.from(`devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`);
     else if (file === '' ) body = Buffer.from(`<html><body>Index of /ipfs/${cid}<br><a href="/ipfs/${cid}/out-1.png">out-1.png</a></body></html>`);
     else body = pngFor(cid + '/' + file);
     if (qk.bytes !== undefined) body = Buffer.concat([body, Buffer.alloc(Math.max(0, qk.bytes - body.length), 0x20)]).subarray(0, qk.bytes);
-    const type = file === '' ? 'text/html' : TYPES[ext] ?? 'application/octet-stream';
+    const type = file === '' ? (files.has(cid) ? 'application/octet-stream' : 'text/html') : TYPES[ext] ?? 'application/octet-stream';
     const etag = `"${cid}${file ? '/' + file : ''}"`;
     const headers = {
       'content-type': type,

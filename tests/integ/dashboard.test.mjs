@@ -63,17 +63,19 @@ function model() {
   const miners = new Set(truth.solutions.map((s) => lc(s.validator)));
   const tasks = new Map(truth.tasks.map((t) => [lc(t.id), t]));
   const automine = (t) => t.bulk_size > 1 || miners.has(lc(t.owner));
-  return { imageModels, miners, tasks, automine };
+  // A solution whose contestation was upheld is invalid: no image.
+  const invalid = new Set(truth.contestations.filter((c) => c.outcome === 'upheld').map((c) => lc(c.task)));
+  return { imageModels, miners, tasks, automine, invalid };
 }
 
 function expectedStats(show) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const T = truth.head.timestamp;
   const D = Math.floor(T / DAY);
   const from7 = (D - 6) * DAY;
   const keepTask = (t) => show || !automine(t);
   const sols = truth.solutions.filter((s) => keepTask(tasks.get(lc(s.task))));
-  const images = sols.filter((s) => imageModels.has(lc(tasks.get(lc(s.task)).model)));
+  const images = sols.filter((s) => imageModels.has(lc(tasks.get(lc(s.task)).model)) && !invalid.has(lc(s.task)));
   const liveTasks = truth.tasks.filter(keepTask);
   const lastSolution = new Map();
   for (const s of truth.solutions) lastSolution.set(lc(s.validator), Math.max(lastSolution.get(lc(s.validator)) ?? 0, s.time));
@@ -111,12 +113,12 @@ function expectedStats(show) {
 const dayText = (d) => new Date(d * DAY * 1000).toISOString().slice(0, 10);
 
 function expectedDaily(days, show, modelId) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const D = Math.floor(truth.head.timestamp / DAY);
   const perDay = new Map();
   for (const s of truth.solutions) {
     const t = tasks.get(lc(s.task));
-    if (!imageModels.has(lc(t.model)) || (!show && automine(t))) continue;
+    if (!imageModels.has(lc(t.model)) || (!show && automine(t)) || invalid.has(lc(s.task))) continue;
     if (modelId && lc(t.model) !== modelId) continue;
     const d = Math.floor(s.time / DAY);
     perDay.set(d, (perDay.get(d) ?? 0) + 1);
@@ -145,11 +147,11 @@ function expectedDaily(days, show, modelId) {
 // Images per image model in days [first, last] and all time, as the
 // dashboard's per-model breakdown orders them.
 function expectedByModel(first, last, show) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const per = new Map();
   for (const s of truth.solutions) {
     const t = tasks.get(lc(s.task));
-    if (!imageModels.has(lc(t.model)) || (!show && automine(t))) continue;
+    if (!imageModels.has(lc(t.model)) || (!show && automine(t)) || invalid.has(lc(s.task))) continue;
     const d = Math.floor(s.time / DAY);
     if (d > last) continue;
     const e = per.get(lc(t.model)) ?? { images: 0, total: 0 };

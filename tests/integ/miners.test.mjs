@@ -212,7 +212,7 @@ test('/api/v1/miner/<addr>: per-era earnings, contestations, votes, commitments,
   }
 });
 
-test('users, models and model names equal the truth; unknown model shows its id', async () => {
+test('users, models and model names equal the truth; a model without a name shows its template title', async () => {
   const owners = new Map();
   for (const t of truth.tasks) {
     const o = owners.get(lc(t.owner)) ?? { tasks: 0, fees: 0n };
@@ -236,7 +236,9 @@ test('users, models and model names equal the truth; unknown model shows its id'
     const imageModels = new Set(truth.models.filter((m) => {
       try { return JSON.parse(m.template)?.output?.[0]?.type === 'image'; } catch { return false; }
     }).map((m) => lc(m.id)));
-    assert.equal(j.images, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved && imageModels.has(lc(t.model))).length);
+    // A solution whose contestation was upheld is invalid: no image.
+    const invalid = new Set(truth.contestations.filter((c) => c.outcome === 'upheld').map((c) => lc(c.task)));
+    assert.equal(j.images, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved && imageModels.has(lc(t.model)) && !invalid.has(lc(t.id))).length);
     const ownerRewards = truth.payouts.filter((p) => lc(p.paid.task_owner.addr) === addr).reduce((a, p) => a + B(p.paid.task_owner.reward), 0n);
     assert.equal(B(j.owner_rewards), ownerRewards, `${addr} owner rewards`);
   }
@@ -281,9 +283,11 @@ test('users, models and model names equal the truth; unknown model shows its id'
   assert.equal(byId(net.deploy.models.image.id).name, 'WAI SDXL (NSFW) / WAI-NSFW-illustrious-SDXL-v120');
   assert.equal(byId(net.deploy.models.text.id).name, 'Qwen QwQ 32b');
   assert.equal(byId(KAND).name, 'Kandinsky Devnet', 'the configured name overrides the built-in one');
-  assert.equal(byId(lc(unknownModel)).name, null);
+  // No name in the table or the configuration: the template's title (issue #16 point 1).
+  const unlisted = truth.models.find((m) => lc(m.id) === lc(unknownModel));
+  assert.equal(byId(lc(unknownModel)).name, JSON.parse(unlisted.template).meta.title);
   const page = await (await fetch(`${daemon.url}/models`)).text();
-  assert.ok(page.includes(`<code>${lc(unknownModel)}</code>`), 'the unknown model is shown by id');
+  assert.ok(page.includes(`>${JSON.parse(unlisted.template).meta.title}</a>`), 'the unlisted model is shown by its title');
 });
 
 test('aius_paid_24h on /api/v1/stats and the dashboard card equal the truth (automine shown and hidden)', async () => {
