@@ -2,7 +2,7 @@
  * fmt.h - numbers, amounts and times as a person reads them on a page.
  *
  * One format everywhere, so the template filters of tmpl.h (|aius, |time,
- * |dur, |num, |count:noun, |addr, |rate) call these and no handler formats
+ * |dur, |num, |count:noun, |addr, |rate, |bytes) call these and no handler formats
  * a figure of its own:
  *   - AIUS amounts (wei as exact decimal text) with 4 significant digits
  *     and the unit: "4.821 AIUS", "0.0035 AIUS", "12.35k AIUS", "0 AIUS",
@@ -83,6 +83,7 @@ int fmt_count(struct buf *out, int64_t n, const char *noun,
  *          </span>
  *   rate   an emission rate scaled by 10^18 (decimal string) -> "0.8×"
  *          with the exact multiplier in a title
+ *   bytes  a size -> "512 bytes", "1.5 MiB" (powers of 1024)
  */
 int fmt_html_aius(struct buf *out, const json_t *v) WARN_UNUSED;
 int fmt_html_time(struct buf *out, const json_t *v, int64_t now) WARN_UNUSED;
@@ -92,5 +93,6 @@ int fmt_html_count(struct buf *out, const json_t *v, const char *noun,
                    size_t len) WARN_UNUSED;
 int fmt_html_addr(struct buf *out, const json_t *v) WARN_UNUSED;
 int fmt_html_rate(struct buf *out, const json_t *v) WARN_UNUSED;
+int fmt_html_bytes(struct buf *out, const json_t *v) WARN_UNUSED;
 
 #endif

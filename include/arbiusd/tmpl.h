@@ -31,13 +31,14 @@
  *                       (entities are not decoded inside <script>), so do not
  *                       use it in an attribute.
  *   {{name|aius}} {{name|time}} {{name|dur}} {{name|num}} {{name|addr}}
- *   {{name|rate}} {{name|count:noun}}
+ *   {{name|rate}} {{name|bytes}} {{name|count:noun}}
  *                       a figure as people read it, through fmt.h's HTML
  *                       filters: wei as "4.821 AIUS" with the exact amount
  *                       in a title, unix seconds as a <time> "3 h ago" with
  *                       the UTC time in a title, seconds as "2 min 39 s",
  *                       "12,345", a shortened address with the whole in a
- *                       title, an emission rate as "0.8x", and "1 task" /
+ *                       title, an emission rate as "0.8x", a size as
+ *                       "1.5 MiB", and "1 task" /
  *                       "12,345 tasks" (nouns of a-z, space and -).  Their
  *                       output is HTML they built and escaped themselves;
  *                       the raw forms change nothing.

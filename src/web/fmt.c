@@ -352,3 +352,21 @@ int fmt_html_rate(struct buf *out, const json_t *v)
                     "the base reward\">%s" FMT_TIMES "</span>",
                     exact, exact);
 }
+
+int fmt_html_bytes(struct buf *out, const json_t *v)
+{
+    static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+    double n;
+    size_t u = 0;
+
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return fmt_other(out, v);
+    if (json_integer_value(v) < 1024)
+        return buf_addf(out, "%lld bytes", (long long)json_integer_value(v));
+    n = (double)json_integer_value(v) / 1024;
+    while (n >= 1024 && u + 1 < ARRAY_SIZE(units)) {
+        n /= 1024;
+        u++;
+    }
+    return buf_addf(out, "%.1f %s", n, units[u]);
+}

@@ -48,6 +48,7 @@ enum tmpl_filter {
     TMPL_FILTER_COUNT, /* {{x|count:noun}}: fmt_html_count() */
     TMPL_FILTER_ADDR,  /* {{x|addr}}: fmt_html_addr() */
     TMPL_FILTER_RATE,  /* {{x|rate}}: fmt_html_rate() */
+    TMPL_FILTER_BYTES, /* {{x|bytes}}: fmt_html_bytes() */
 };
 
 /* Filter names as written after the bar; only count takes ":noun". */
@@ -59,7 +60,7 @@ static const struct {
     { "aius", TMPL_FILTER_AIUS },   { "time", TMPL_FILTER_TIME },
     { "dur", TMPL_FILTER_DUR },     { "num", TMPL_FILTER_NUM },
     { "count", TMPL_FILTER_COUNT }, { "addr", TMPL_FILTER_ADDR },
-    { "rate", TMPL_FILTER_RATE },
+    { "rate", TMPL_FILTER_RATE },   { "bytes", TMPL_FILTER_BYTES },
 };
 
 struct tmpl_slice {
@@ -967,6 +968,7 @@ static int tmpl_emit_fmt(struct tmpl_render *r, const struct tmpl *t,
         return fmt_html_count(r->out, v, t->src + op->arg.off, op->arg.len);
     case TMPL_FILTER_ADDR: return fmt_html_addr(r->out, v);
     case TMPL_FILTER_RATE: return fmt_html_rate(r->out, v);
+    case TMPL_FILTER_BYTES: return fmt_html_bytes(r->out, v);
     default: return -1;
     }
 }

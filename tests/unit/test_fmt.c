@@ -174,6 +174,14 @@ START_TEST(test_fmt__html_filters)
                      "<span class=\"aius\" title=\"1.862651835185185182 "
                      "AIUS\">1.863 AIUS</span>");
     json_decref(t);
+    buf_reset(&b);
+    t = json_integer(512);
+    ck_assert_int_eq(fmt_html_bytes(&b, t), 0);
+    json_decref(t);
+    t = json_integer(1572864);
+    ck_assert_int_eq(fmt_html_bytes(&b, t), 0);
+    ck_assert_str_eq(b.data, "512 bytes1.5 MiB");
+    json_decref(t);
     json_decref(real);
     json_decref(big);
     buf_release(&b);
