@@ -816,25 +816,61 @@ static const struct db_field hidden_comment_fields[] = {
     { "body", DB_STR }, { "hidden_by", DB_STR }, { "hidden_at", DB_INT },
 };
 
-int social_hidden_json(struct db *db, json_t **outp)
+int social_hidden_images_json(struct db *db, int64_t before_at,
+                              const char *before_task, int64_t limit,
+                              json_t **outp)
 {
-    json_t *images = json_array(), *comments = json_array();
+    json_t *images = json_array();
+
+    /* Keyset order (hidden_at, task), newest first: no OFFSET. */
+    if (db_rows_into(db,
+                     db_query(db,
+                              "SELECT task, hidden_by, hidden_at, reason "
+                              "FROM social_moderation WHERE ?1 <= 0 OR "
+                              "hidden_at < ?1 OR (hidden_at = ?1 AND task < "
+                              "?2) ORDER BY hidden_at DESC, task DESC "
+                              "LIMIT ?3",
+                              "iti", before_at, before_task ? before_task : "",
+                              limit),
+                     images, hidden_image_fields,
+                     ARRAY_SIZE(hidden_image_fields), NULL) < 0) {
+        json_decref(images);
+        return -1;
+    }
+    *outp = images;
+    return 0;
+}
+
+int social_hidden_comments_json(struct db *db, int64_t before_at,
+                                int64_t before_id, int64_t limit,
+                                json_t **outp)
+{
+    json_t *comments = json_array();
 
     if (db_rows_into(db,
-                     db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
-                                 "FROM social_moderation ORDER BY hidden_at "
-                                 "DESC LIMIT 500"),
-                     images, hidden_image_fields,
-                     ARRAY_SIZE(hidden_image_fields), NULL) < 0 ||
-        db_rows_into(db,
-                     db_stmt(db,
-                             "SELECT id, task, address, body, hidden_by, "
-                             "hidden_at FROM social_comments WHERE "
-                             "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"),
+                     db_query(db,
+                              "SELECT id, task, address, body, hidden_by, "
+                              "hidden_at FROM social_comments WHERE hidden = "
+                              "1 AND (?1 <= 0 OR hidden_at < ?1 OR (hidden_at "
+                              "= ?1 AND id < ?2)) ORDER BY hidden_at DESC, id "
+                              "DESC LIMIT ?3",
+                              "iii", before_at, before_id, limit),
                      comments, hidden_comment_fields,
                      ARRAY_SIZE(hidden_comment_fields), NULL) < 0) {
-        json_decref(images);
         json_decref(comments);
+        return -1;
+    }
+    *outp = comments;
+    return 0;
+}
+
+int social_hidden_json(struct db *db, json_t **outp)
+{
+    json_t *images = NULL, *comments = NULL;
+
+    if (social_hidden_images_json(db, 0, NULL, 500, &images) < 0 ||
+        social_hidden_comments_json(db, 0, 0, 500, &comments) < 0) {
+        json_decref(images);
         return -1;
     }
     *outp = json_pack("{s:o,s:o}", "images", images, "comments", comments);
