@@ -65,6 +65,7 @@
     if (!frame) { img.remove(); return; }
     if (frame.classList.contains('g-broken')) return;
     frame.classList.add('g-broken');
+    frame.setAttribute('data-src', img.getAttribute('src') || '');
     var label = document.createElement('span');
     label.className = 'g-broken-label';
     label.setAttribute('role', 'img');
