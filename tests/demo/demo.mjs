@@ -17,8 +17,9 @@
 // temporary directory.
 //
 // Library: startDemo({ bin, port, admin, live, log }) resolves to
-// { url, truth, deploy, config, dbPath, dir, wallets, stop() } - the
-// browser tests run on the same data.
+// { url, truth, deploy, config, dbPath, dir, wallets, gateway, stop() } -
+// the browser tests run on the same data; stop() resolves to
+// { serve: {code, signal, log} }, how arbiusd serve ended.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -195,10 +196,13 @@ export async function startDemo({ bin = path.join(ROOT, 'build/arbiusd'), port =
                                   log = (m) => process.stderr.write(m + '\n') } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arbiusd-demo-'));
   const stops = [];
+  const result = { serve: null }; // arbiusd serve's exit {code, signal, log}
+  // Stops everything started, newest first; resolves with result.
   const stop = async () => {
     for (const s of stops.reverse()) { try { await s(); } catch { /* keep stopping */ } }
     stops.length = 0;
     fs.rmSync(dir, { recursive: true, force: true });
+    return result;
   };
   try {
     const t0 = Date.now();
@@ -229,10 +233,12 @@ export async function startDemo({ bin = path.join(ROOT, 'build/arbiusd'), port =
     fs.writeFileSync(config, iniText(cfg));
     const serve = await startServe(bin, config, path.join(dir, 'arbiusd.log'));
     stops.push(async () => {
-      if (serve.proc.exitCode !== null || serve.proc.signalCode !== null) return;
-      const gone = new Promise((r) => serve.proc.once('exit', r));
-      serve.proc.kill('SIGTERM');
-      await gone;
+      if (serve.proc.exitCode === null && serve.proc.signalCode === null) {
+        const gone = new Promise((r) => serve.proc.once('exit', r));
+        serve.proc.kill('SIGTERM');
+        await gone;
+      }
+      result.serve = { code: serve.proc.exitCode, signal: serve.proc.signalCode, log: serve.stderr };
     });
     const url = `http://127.0.0.1:${listenPort}`;
     await waitIndexed(url, truth.head.number);

@@ -102,7 +102,10 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await demo?.stop();
+  if (demo) {
+    const { serve } = await demo.stop();
+    assert.equal(serve.code, 0, `arbiusd serve exits cleanly (sanitizers included):\n${serve.log}`);
+  }
 });
 
 // A page in a fresh context (signed in when admin), with its problems
