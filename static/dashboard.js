@@ -62,6 +62,13 @@
     }
     var b = root.querySelector('[data-asof-block]');
     if (b && s.as_of) b.textContent = String(s.as_of.block);
+    var t = root.querySelector('.as-of time');
+    if (t && s.as_of && s.as_of.time) {
+      var d = new Date(s.as_of.time * 1000).toISOString();
+      t.setAttribute('datetime', d.replace(/\.\d+Z$/, 'Z'));
+      t.title = d.slice(0, 19).replace('T', ' ') + ' UTC';
+      if (window.arbiusdTimes) window.arbiusdTimes(t.parentNode);
+    }
   }
 
   function refresh() {
