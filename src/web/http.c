@@ -1076,6 +1076,28 @@ int http_reply_error(struct http_req *req, struct http_resp *resp, int status,
     return r;
 }
 
+/* The layout's navigation: {"<section>": true} for the section req->path
+ * belongs to, so its link says aria-current="page". */
+static json_t *nav_of(const char *path)
+{
+    static const struct {
+        const char *prefix, *section;
+    } sections[] = {
+        { "/gallery", "gallery" }, { "/image/", "gallery" },
+        { "/miner", "miners" },    { "/user", "users" },
+        { "/model", "models" },    { "/status", "status" },
+        { "/admin", "admin" },
+    };
+    size_t i;
+
+    if (path && strcmp(path, "/") == 0)
+        return json_pack("{s:b}", "dashboard", 1);
+    for (i = 0; path && i < ARRAY_SIZE(sections); i++)
+        if (strncmp(path, sections[i].prefix, strlen(sections[i].prefix)) == 0)
+            return json_pack("{s:b}", sections[i].section, 1);
+    return json_object();
+}
+
 int http_reply_page(struct http_req *req, struct http_resp *resp,
                     const char *name, json_t *ctx)
 {
@@ -1098,6 +1120,7 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
     }
     json_object_set_new(page, "body", json_stringn(inner.data, inner.len));
     json_object_set_new(page, "path", json_string(req->path));
+    json_object_set_new(page, "nav", nav_of(req->path));
     json_object_set_new(page, "chain_id",
                         json_integer((json_int_t)req->ctx->cfg->chain_id));
     if (req->ctx->banner)

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "arbiusd/analytics.h"
 #include "arbiusd/chart.h"
@@ -57,34 +56,6 @@ static int hex_param(const char *s, size_t hexdigits, char *out)
 }
 
 /* ---- display helpers ---- */
-
-static void time_text(json_t *o, const char *key, const char *outkey)
-{
-    json_t *v = json_object_get(o, key);
-    char txt[32];
-    time_t t;
-    struct tm tm;
-
-    if (!json_is_integer(v))
-        return;
-    t = (time_t)json_integer_value(v);
-    if (gmtime_r(&t, &tm) && strftime(txt, sizeof(txt), "%Y-%m-%d %H:%M", &tm))
-        json_object_set_new(o, outkey, json_string(txt));
-}
-
-/* Adds "<key>_aius" (whole AIUS text) beside a wei string field. */
-static void aius_text(json_t *o, const char *key)
-{
-    const char *wei = json_string_value(json_object_get(o, key));
-    char k[64], txt[96];
-
-    if (!wei)
-        return;
-    analytics_aius_text(wei, txt, sizeof(txt));
-    snprintf(k, sizeof(k), "%s_aius", key);
-    if (!json_object_get(o, k))
-        json_object_set_new(o, k, json_string(txt));
-}
 
 /* Adds "image_url" for an object with cid and output_file, and "is_image"
  * for image outputs. */
@@ -134,23 +105,6 @@ static void day_chart(json_t *o, json_t *daily, const char *field,
     snprintf(key, sizeof(key), "chart_%s", field);
     json_object_set_new(o, key,
                         chart(daily, field, CHART_BARS, id, title, field));
-}
-
-/* Adds "date" and the AIUS texts of fees and rewards to each day. */
-static void day_texts(json_t *points)
-{
-    size_t i;
-    json_t *p;
-
-    json_array_foreach(points, i, p) {
-        char txt[32];
-
-        chart_day_text((int64_t)json_integer_value(json_object_get(p, "day")),
-                       txt, sizeof(txt));
-        json_object_set_new(p, "date", json_string(txt));
-        aius_text(p, "fees");
-        aius_text(p, "rewards");
-    }
 }
 
 /* Common reply of a lookup: status from the analytics result. */
@@ -389,7 +343,6 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     enum an_sort s;
     const char *msg = NULL;
     json_t *ctx = NULL, *m;
-    size_t i;
     int r;
 
     struct stats_head h;
@@ -432,11 +385,6 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     buf_release(&text);
-    json_array_foreach(json_object_get(ctx, "miners"), i, m) {
-        time_text(m, "last_seen", "last_seen_text");
-        time_text(m, "first_seen", "first_seen_text");
-    }
-    aius_text(json_object_get(ctx, "totals"), "earnings");
     if (json_array_size(json_object_get(ctx, "daily")) > 0)
         json_object_set_new(ctx, "chart_daily",
                             chart(json_object_get(ctx, "daily"), "solutions",
@@ -575,37 +523,15 @@ static int miner_fetch(struct http_req *req, struct db *db, const char *addr,
     return analytics_miner(db, addr, active_window(req), names, nn, outp);
 }
 
-/* The /miner page's text: times, whole AIUS, output URLs, two charts. */
+/* The /miner page's output URLs and two charts (times and amounts are
+ * the template's filters). */
 static void miner_decorate(const struct http_req *req, json_t *o)
 {
-    json_t *v, *e, *daily;
+    json_t *v, *daily;
     size_t i;
 
-    time_text(o, "first_seen", "first_seen_text");
-    time_text(o, "last_seen", "last_seen_text");
-    e = json_object_get(o, "earnings");
-    aius_text(e, "fees");
-    aius_text(e, "rewards");
-    json_array_foreach(json_object_get(e, "eras"), i, v) {
-        aius_text(v, "fees");
-        aius_text(v, "rewards");
-    }
-    json_array_foreach(json_object_get(o, "recent"), i, v) {
-        image_url(req, v);
-        time_text(v, "time", "time_text");
-    }
-    json_array_foreach(json_object_get(o, "stake_events"), i, v) {
-        time_text(v, "time", "time_text");
-        aius_text(v, "amount");
-    }
-    v = json_object_get(o, "stake");
-    aius_text(v, "deposited");
-    aius_text(v, "withdrawn");
-    aius_text(v, "credited");
-    json_array_foreach(json_object_get(v, "history"), i, e)
-        aius_text(e, "amount");
+    json_array_foreach(json_object_get(o, "recent"), i, v) image_url(req, v);
     daily = json_object_get(o, "daily");
-    day_texts(daily);
     day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
     day_chart(o, daily, "claims", "chart-claims", "Claims per day");
 }
@@ -622,19 +548,6 @@ static int users_fetch(struct http_req *req, struct db *db, const char *sort,
     return analytics_users(db, sort, outp) < 0 ? -1 : 0;
 }
 
-/* The /users page's first and last seen times. */
-static void users_decorate(const struct http_req *req, json_t *o)
-{
-    json_t *v;
-    size_t i;
-
-    (void)req;
-    json_array_foreach(json_object_get(o, "users"), i, v) {
-        time_text(v, "first_seen", "first_seen_text");
-        time_text(v, "last_seen", "last_seen_text");
-    }
-}
-
 /* mw_view.fetch of /user/<addr>: analytics_user(). */
 static int user_fetch(struct http_req *req, struct db *db, const char *addr,
                       char *const *names, size_t nn, json_t **outp)
@@ -643,19 +556,13 @@ static int user_fetch(struct http_req *req, struct db *db, const char *addr,
     return analytics_user(db, addr, names, nn, outp);
 }
 
-/* The /user page's text: times, fees in AIUS, output URLs. */
+/* The /user page's output URLs. */
 static void user_decorate(const struct http_req *req, json_t *o)
 {
     json_t *v;
     size_t i;
 
-    time_text(o, "first_seen", "first_seen_text");
-    time_text(o, "last_seen", "last_seen_text");
-    json_array_foreach(json_object_get(o, "recent"), i, v) {
-        image_url(req, v);
-        time_text(v, "time", "time_text");
-        aius_text(v, "fee");
-    }
+    json_array_foreach(json_object_get(o, "recent"), i, v) image_url(req, v);
 }
 
 /* ---- models ---- */
@@ -698,18 +605,15 @@ static void default_texts(json_t *fields)
     }
 }
 
-/* The /model page's text: dates, two charts, template defaults, the
- * registration time. */
+/* The /model page's two charts and template defaults. */
 static void model_decorate(const struct http_req *req, json_t *o)
 {
     json_t *daily = json_object_get(o, "daily");
 
     (void)req;
-    day_texts(daily);
     day_chart(o, daily, "tasks", "chart-tasks", "Tasks per day");
     day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
     default_texts(json_object_get(json_object_get(o, "template"), "fields"));
-    time_text(json_object_get(o, "registered"), "time", "time_text");
 }
 
 /* ---- the views ---- */
@@ -724,7 +628,7 @@ static const struct mw_view MW_VIEWS[] = {
     },
     [MW_USERS] = {
         "users", "Users", users_key, "sort: expected tasks, fees or recent",
-        users_fetch, NULL, users_decorate,
+        users_fetch, NULL, NULL,
     },
     [MW_USER] = {
         "user", "User", address_key, "address: expected 0x and 40 hex digits",
