@@ -138,7 +138,7 @@ test('until its template is known the model is "unknown model" with its id; a la
     assert.equal(m.name, null);
     assert.match(m.template_error, new RegExp(`not ${late.cid_qm}`));
     const page = await (await fetch(`${d.url}/model/${late.id}`)).text();
-    assert.match(page, new RegExp(`Unknown model <code>${late.id}</code>`));
+    assert.match(page, new RegExp(`Unknown model <code[^>]*>${late.id}</code>`));
     // The model's tasks are indexed, never dropped; only its images wait for the template.
     for (const t of truth.tasks.filter((x) => x.model === late.id)) {
       const img = await getJson(d, `/api/v1/image/${t.id}`);
