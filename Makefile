@@ -2,6 +2,8 @@
 #
 #   make            build build/arbiusd
 #   make run        install missing Debian packages, build, serve on defaults
+#   make demo       the same on a local chain with a month of pictures (no
+#                   wallet, no RPC key); Ctrl-C stops everything it started
 #   make check      install test dependencies, build, run every test (plain,
 #                   then again under ASan+UBSan)
 #   make test       unit tests only
@@ -59,7 +61,7 @@ FUZZ_NAMES:= $(FUZZ_SRC:fuzz/fuzz_%.c=%)
 REPLAY_BIN:= $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 MIGRATIONS:= $(sort $(wildcard migrations/*.sql))
 
-.PHONY: all run check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
+.PHONY: all run demo check test integ fuzz fuzz-replay deps deps-test lint clean install uninstall tsan bench soak \
         soak-quick bench-backfill bench-http bench-scale bench-replicas bench-keepup bench-ponder
 .DEFAULT_GOAL := all
 
@@ -151,6 +153,17 @@ endif
 run: deps
 	$(MAKE) all
 	$(BUILD)/arbiusd serve
+
+# make demo: tests/demo/demo.mjs starts the devnet with a month of image
+# tasks (the `full` scenario, then a few a day: prompts, bulk automine,
+# claims, contestations), the IPFS gateway stub with a PNG for every
+# solution, and `arbiusd serve` on a config of its own; comments, upvotes
+# and reactions from throwaway wallets; a new task every 20 s.  Prints the
+# URL (DEMO_PORT, or a free port if taken).  Ctrl-C stops everything.
+DEMO_PORT ?= 8080
+demo: deps-test
+	$(MAKE) all
+	cd tests && node demo/demo.mjs --bin $(CURDIR)/$(BUILD)/arbiusd --port $(DEMO_PORT)
 
 tsan:
 	$(MAKE) SANITIZE=thread check

@@ -15,7 +15,10 @@
 //            same data: eth_getLogs over the same ranges, the block headers and the calldata of
 //            the log transactions, batched 50 per request
 //   arbiusd  `scan --from <start_block> --to <head>` into a fresh database
-// Both go through tests/devnet/proxy.mjs (pass-through), which counts HTTP requests and
+//   ponder   Ponder 1.0 (bench/ponder.mjs: `ponder start` on a fresh PGlite until /ready, its
+//            rows checked against the chain) over the same blocks, the reference of "at least
+//            3x faster than Ponder" (--ponder 0 leaves it out)
+// All go through tests/devnet/proxy.mjs (pass-through), which counts HTTP requests and
 // JSON-RPC calls. Printed: min and median of each, their ratio, requests and calls per 1,000
 // events, and whether every prompt, owner and solution CID in arbiusd's database equals the
 // ground truth (truth.mjs, read with the sqlite3 CLI), with the load average before and after.
@@ -29,6 +32,7 @@ import { startDevnet } from '../tests/devnet/devnet.mjs';
 import { runScenario } from '../tests/devnet/driver.mjs';
 import { startProxy } from '../tests/devnet/proxy.mjs';
 import { Rpc } from '../tests/devnet/lib.mjs';
+import { expectedRows, ponderBackfill } from './ponder.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.ARBIUSD_BIN || path.join(ROOT, 'build/arbiusd');
@@ -38,6 +42,7 @@ const JSON_OUT = argStr('json'); // write the figures here too (bench/report.mjs
 const EVENTS = arg('events', 100000);
 const ROUNDS = Math.max(1, arg('rounds', 3));
 const MAX_RANGE = arg('max-range', 10000);
+const PONDER = arg('ponder', 1) !== 0;
 const WORKLOADS = argStr('workload', 'bulk,wrapper').split(',').map((s) => s.trim()).filter(Boolean);
 const BATCH = 50;
 const hex = (n) => '0x' + n.toString(16);
@@ -133,6 +138,8 @@ async function workload(name) {
     const rounds = [];
     let check = null;
     let fl = null;
+    const expect = PONDER ? await expectedRows({ rpcUrl: net.rpcUrl, contracts: c, startBlock: from, endBlock: head }) : null;
+    const ponder = [];
     for (let i = 0; i < ROUNDS; i++) {
       px.resetStats();
       let t = process.hrtime.bigint();
@@ -154,6 +161,12 @@ async function workload(name) {
       if (i === ROUNDS - 1) check = checkDb(db, truth);
       rounds.push({ floor_ms: floorMs, arbiusd_ms: arbMs, ratio: arbMs / floorMs, floor: floorStats, arbiusd: arbStats, db_events: dbEvents });
       for (const f of fs.readdirSync(dir)) if (f.startsWith(`r${i}.db`)) fs.rmSync(path.join(dir, f), { force: true });
+      if (PONDER) {
+        const p = await ponderBackfill({ rpcUrl: px.url, chainId: net.deploy.chain_id, contracts: c, startBlock: from, endBlock: head, expect });
+        if (!p.ok) throw new Error(`${name}: ponder's rows differ from the chain: ${p.mismatches.join('; ')}`);
+        ponder.push(p);
+        rounds[i].ponder_ms = p.ms;
+      }
     }
     fs.rmSync(dir, { recursive: true, force: true });
     const med = (k) => median(rounds.map((x) => x[k]));
@@ -192,6 +205,11 @@ async function workload(name) {
       floor_txs: fl.txs,
       db_events: last.db_events,
       check,
+      ponder: PONDER ? {
+        version: ponder[0].version, ok: ponder.every((p) => p.ok), ms: median(ponder.map((p) => p.ms)),
+        min_ms: Math.min(...ponder.map((p) => p.ms)), mined_for_finality: ponder[0].mined_for_finality,
+        runs: ponder.map(({ log_tail, ...rest }) => rest),
+      } : null,
     };
   } finally {
     await px?.close();
@@ -206,17 +224,23 @@ function print(r) {
     : 'bulkSubmitTask + bulkSubmitSolution straight to the engine';
   console.log(`\nworkload ${r.workload}: ${f0(r.events)} engine events (${f0(r.tasks)} tasks, ${f0(r.solutions)} solutions) by ${what}`);
   console.log(`  blocks ${r.from_block}-${r.to_block}, generated in ${f2(r.generate_ms / 1000)} s, truth ${f2(r.truth_ms / 1000)} s; max_range ${r.max_range}`);
-  console.log(`  ${'round'.padEnd(7)}${'floor s'.padStart(10)}${'arbiusd s'.padStart(11)}${'ratio'.padStart(8)}${'arbiusd HTTP req'.padStart(18)}${'JSON-RPC calls'.padStart(16)}${'floor HTTP req'.padStart(16)}`);
+  const pd = r.ponder;
+  const ps = (ms) => (pd ? f2(ms / 1000).padStart(10) : '');
+  console.log(`  ${'round'.padEnd(7)}${'floor s'.padStart(10)}${'arbiusd s'.padStart(11)}${'ratio'.padStart(8)}${'arbiusd HTTP req'.padStart(18)}${'JSON-RPC calls'.padStart(16)}${'floor HTTP req'.padStart(16)}` +
+    `${pd ? 'ponder s'.padStart(10) : ''}`);
   r.rounds.forEach((x, i) => {
     console.log(`  ${String(i + 1).padEnd(7)}${f2(x.floor_ms / 1000).padStart(10)}${f2(x.arbiusd_ms / 1000).padStart(11)}${(f2(x.ratio) + 'x').padStart(8)}` +
-      `${f0(x.arbiusd.http_requests).padStart(18)}${f0(x.arbiusd.calls).padStart(16)}${f0(x.floor.http_requests).padStart(16)}`);
+      `${f0(x.arbiusd.http_requests).padStart(18)}${f0(x.arbiusd.calls).padStart(16)}${f0(x.floor.http_requests).padStart(16)}${ps(x.ponder_ms)}`);
   });
-  console.log(`  ${'min'.padEnd(7)}${f2(r.floor_min_ms / 1000).padStart(10)}${f2(r.arbiusd_min_ms / 1000).padStart(11)}${(f2(r.ratio_min) + 'x').padStart(8)}`);
-  console.log(`  ${'median'.padEnd(7)}${f2(r.floor_ms / 1000).padStart(10)}${f2(r.arbiusd_ms / 1000).padStart(11)}${(f2(r.ratio) + 'x').padStart(8)}`);
+  console.log(`  ${'min'.padEnd(7)}${f2(r.floor_min_ms / 1000).padStart(10)}${f2(r.arbiusd_min_ms / 1000).padStart(11)}${(f2(r.ratio_min) + 'x').padStart(8)}${''.padStart(50)}${ps(pd?.min_ms)}`);
+  console.log(`  ${'median'.padEnd(7)}${f2(r.floor_ms / 1000).padStart(10)}${f2(r.arbiusd_ms / 1000).padStart(11)}${(f2(r.ratio) + 'x').padStart(8)}${''.padStart(50)}${ps(pd?.ms)}`);
   const ok = (b) => (b ? 'met' : 'NOT met');
   const ck = r.check;
   row('arbiusd / floor (median)', `${f2(r.ratio)}x (goal <= 1.5x: ${ok(r.ratio <= 1.5)})`);
   row('arbiusd events/s (median)', f0(r.events_per_s));
+  if (pd) {
+    row(`Ponder ${pd.version} / arbiusd (median)`, `${f2(pd.ms / r.arbiusd_ms)}x (min ${f2(pd.min_ms / r.arbiusd_min_ms)}x) (goal >= 3x: ${ok(pd.ms / r.arbiusd_ms >= 3)}); rows checked: ${pd.ok ? 'ok' : 'FAILED'}`);
+  }
   row('RPC HTTP requests / 1,000 events', `${f2(r.requests_per_1000)} (${f0(r.requests)}; floor ${f2(r.floor_requests_per_1000)}) (goal <= 15: ${ok(r.requests_per_1000 <= 15)})`);
   row('JSON-RPC calls / 1,000 events', `${f2(r.calls_per_1000)} (${f0(r.calls)}; floor ${f0(r.floor_calls)})`);
   row('arbiusd calls by method', Object.entries(r.by_method).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${f0(n)}`).join(', '));
@@ -243,7 +267,7 @@ if (JSON_OUT) {
   fs.writeFileSync(JSON_OUT, JSON.stringify({
     events: first.events, from_block: first.from_block, to_block: first.to_block, blocks: first.blocks, generate_ms: first.generate_ms,
     max_range: MAX_RANGE, arbiusd_ms: first.arbiusd_ms, events_per_s: first.events_per_s, requests: first.requests,
-    requests_per_1000: first.requests_per_1000, floor_ms: first.floor_ms, ratio: first.ratio,
+    requests_per_1000: first.requests_per_1000, floor_ms: first.floor_ms, ratio: first.ratio, ponder: first.ponder ?? undefined,
     rounds: ROUNDS, load_start: load0, load_end: load1, workloads: results,
   }, null, 1));
 }

@@ -11,25 +11,64 @@
   var url = '/api/v1/stats?automine=' + mode;
   var etag = null;
 
-  function text(key, v) {
-    if (v === null || v === undefined) return '\u2013';
-    if (key === 'median_solve_seconds') {
-      return (Number.isInteger(v) ? String(v) : v.toFixed(1)) + ' s';
+  // The figures as the server's template filters print them (fmt.c):
+  // counts with separators, durations, AIUS with 4 significant digits.
+  function num(v) { return Number(v).toLocaleString('en-US'); }
+  function dur(v) {
+    if (v < 60) return (Number.isInteger(v) ? String(v) : v.toFixed(1)) + ' s';
+    var s = Math.round(v);
+    if (s < 3600) return Math.floor(s / 60) + ' min' + (s % 60 ? ' ' + (s % 60) + ' s' : '');
+    if (s < 86400) return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+    return Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
+  }
+  function aius(wei) {
+    var d = String(wei).replace(/^0+/, '');
+    if (!/^[0-9]*$/.test(d)) return null;
+    if (d === '') return { shown: '0 AIUS', exact: '0 AIUS' };
+    var whole = d.length > 18 ? d.slice(0, -18) : '0';
+    var frac = d.padStart(18, '0').slice(-18).replace(/0+$/, '');
+    var exact = whole + (frac ? '.' + frac : '') + ' AIUS';
+    var e = d.length - 19, m = (d + '0000').slice(0, 4);
+    if (d.length > 4 && d[4] >= '5') {
+      m = String(Number(m) + 1);
+      if (m.length > 4) { m = '1000'; e++; }
     }
-    if (key === 'aius_paid_24h_aius') return String(v) + ' AIUS';
-    return String(v);
+    if (e < -6) return { shown: '< 0.000001 AIUS', exact: exact };
+    if (e >= 15) return { shown: m[0] + '.' + m.slice(1) + 'e' + e + ' AIUS', exact: exact };
+    var s = e >= 4 ? e - (e % 3) : 0, ints = e - s + 1, t;
+    if (ints === 4) t = m[0] + ',' + m.slice(1);
+    else if (ints > 0) t = (m.slice(0, ints) + '.' + m.slice(ints)).replace(/\.?0+$/, '');
+    else t = ('0.' + '0'.repeat(-ints) + m).replace(/0+$/, '');
+    return { shown: t + ['', 'k', 'M', 'B', 'T'][s / 3] + ' AIUS', exact: exact };
+  }
+
+  function show(el, key, v) {
+    if (v === null || v === undefined) { el.textContent = '\u2013'; return; }
+    if (key === 'median_solve_seconds') { el.textContent = dur(v); return; }
+    if (key === 'aius_paid_24h') {
+      var a = aius(v), span = el.querySelector('.aius');
+      if (!a) return;
+      if (span) { span.textContent = a.shown; span.title = a.exact; } else el.textContent = a.shown;
+      return;
+    }
+    el.textContent = typeof v === 'number' ? num(v) : String(v);
   }
 
   function apply(s) {
     var els = root.querySelectorAll('[data-stat]');
     for (var i = 0; i < els.length; i++) {
       var key = els[i].getAttribute('data-stat');
-      if (Object.prototype.hasOwnProperty.call(s, key)) {
-        els[i].textContent = text(key, s[key]);
-      }
+      if (Object.prototype.hasOwnProperty.call(s, key)) show(els[i], key, s[key]);
     }
     var b = root.querySelector('[data-asof-block]');
     if (b && s.as_of) b.textContent = String(s.as_of.block);
+    var t = root.querySelector('.as-of time');
+    if (t && s.as_of && s.as_of.time) {
+      var d = new Date(s.as_of.time * 1000).toISOString();
+      t.setAttribute('datetime', d.replace(/\.\d+Z$/, 'Z'));
+      t.title = d.slice(0, 19).replace('T', ' ') + ' UTC';
+      if (window.arbiusdTimes) window.arbiusdTimes(t.parentNode);
+    }
   }
 
   function refresh() {

@@ -121,13 +121,16 @@
     const head = document.createElement('div');
     head.className = 's-meta';
     const who = document.createElement('code');
-    who.textContent = c.address_display;
+    who.textContent = short(c.address_display);
     who.title = c.address_display;
     const when = document.createElement('time');
     const d = new Date(c.created_at * 1000);
-    when.dateTime = d.toISOString();
-    when.textContent = d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+    when.dateTime = d.toISOString().replace(/\.\d+Z$/, 'Z');
+    when.title = d.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+    when.textContent = when.title;
+    when.setAttribute('data-ago', '');
     head.append(who, ' · ', when);
+    if (window.arbiusdTimes) window.arbiusdTimes(head); // "3 min ago", as the server writes times
     if (c.edited_at) head.append(' · edited');
     if (c.hidden) head.append(' · hidden');
     const body = document.createElement('p');

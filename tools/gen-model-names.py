@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/codec/modelnames_table.c from the verified rows of
-tests/data/arbius/model_ids.json (a copy of arbius/data/model_ids.json).
+tests/data/arbius/model_ids.json (a copy of arbius/data/model_ids.json):
+each model's name, kind (its template's output type) and output file.
 
     tools/gen-model-names.py > src/codec/modelnames_table.c
 
@@ -17,7 +18,8 @@ for group, items in data.items():
         continue
     for r in items:
         if r.get('verified') is True:
-            rows.append((r['id'].lower(), r['name'], group))
+            rows.append((r['id'].lower(), r['name'], r['kind'], r['output'],
+                         group))
 rows.sort()
 
 
@@ -32,8 +34,9 @@ print(' */')
 print('#include "arbiusd/modelnames.h"')
 print()
 print('const struct modelname_row modelnames_table[] = {')
-for mid, name, group in rows:
-    print(f'    {{ {c_str(mid)},\n      {c_str(name)} }}, /* {group} */')
+for mid, name, kind, output, group in rows:
+    print(f'    {{ {c_str(mid)},\n      {c_str(name)}, {c_str(kind)},\n'
+          f'      {c_str(output)} }}, /* {group} */')
 print('};')
 print()
 print('const size_t modelnames_table_len =')

@@ -138,8 +138,20 @@ int arbius_decode_solution_view(const uint8_t *ret, size_t len,
                                 const uint8_t **cid /* OUT */,
                                 size_t *cid_len /* OUT */);
 
-/* Selectors of the views (4 bytes). */
-extern const uint8_t ARBIUS_SEL_TASKS[4], ARBIUS_SEL_SOLUTIONS[4];
+/* Decodes a models(bytes32) view reply ((uint256 fee, address addr,
+ * uint256 rate, bytes cid)) into m's fee, addr, rate and cid (0x hex, ""
+ * when empty).  0 or -1. */
+int arbius_decode_model_view(const uint8_t *ret, size_t len,
+                             struct st_model *m /* OUT */);
+/* Decodes a one-word unsigned view reply that fits 64 bits.  0 or -1. */
+int arbius_decode_uint_view(const uint8_t *ret, size_t len,
+                            uint64_t *out /* OUT */);
+
+/* Selectors of the views (4 bytes); ARBIUS_SEL_VOTE_ADDER, V6's
+ * masterContesterVoteAdder(), is computed by arbius_init(). */
+extern const uint8_t ARBIUS_SEL_TASKS[4], ARBIUS_SEL_SOLUTIONS[4],
+    ARBIUS_SEL_MODELS[4];
+extern uint8_t ARBIUS_SEL_VOTE_ADDER[4];
 
 /* topic0 of every event we decode, for eth_getLogs filters and tests. */
 struct arbius_event_sig {

@@ -34,6 +34,8 @@ struct MHD_Connection;
 #define HTTP_MAX_QUERY     2048                 /* bytes of one query value */
 
 /* Everything handlers share; owned by main, read-only once serving. */
+struct http_req;
+
 struct http_ctx {
     const struct config *cfg;
     struct tmpl_set *tmpl;     /* compiled templates */
@@ -50,6 +52,8 @@ struct http_ctx {
     uint8_t session_key[32];   /* HMAC key of session cookies and nonces */
     const struct auth_site *site; /* where sign-in messages may come from
                                      (NULL: sign-in unavailable) */
+    json_t *(*banner)(struct http_req *req); /* every page's banner: a new
+                                     object or NULL (may be NULL) */
 };
 
 struct http_req {

@@ -44,6 +44,8 @@ struct images_filter {
     char creator[43];             /* lower-case 0x + 40 hex, "" = any */
     char miner[43];               /* lower-case 0x + 40 hex, "" = any */
     int show_automine;            /* 0: automine tasks left out */
+    int show_invalid;             /* 0: solutions invalidated by an upheld
+                                     contestation left out */
     int64_t from_time;            /* task time >= this; -1 = open */
     int64_t to_time;              /* task time < this; -1 = open */
     enum cursor_sort sort;        /* RELEVANCE only with match */
@@ -89,9 +91,16 @@ int images_models(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
  * Exact lookup of q: a task id, a transaction hash (of a task, solution or
  * claim), a solution CID ("Qm...") or an address.  Writes the site path to
  * jump to into out ("/image/<id>", "/miner/<addr>" when the address is in
- * miners, else "/user/<addr>").  Returns 0, 1 if q has such a form but
- * names nothing visible, 2 if q is not of any of these forms, -1 on error.
+ * miners, else "/user/<addr>").  Returns IMAGES_FOUND, IMAGES_UNKNOWN if q
+ * has such a form but names nothing visible, IMAGES_NOT_A_KEY if q is not
+ * of any of these forms, -1 on error.
  */
+enum images_found {
+    IMAGES_FOUND = 0,     /* the item exists (and is visible) */
+    IMAGES_UNKNOWN = 1,   /* well formed, but nothing visible has it */
+    IMAGES_NOT_A_KEY = 2, /* not a task id / tx / CID / address */
+};
+
 int images_lookup(struct db *db, const char *q, char *out /* OUT */,
                   size_t outsz) WARN_UNUSED;
 
@@ -105,8 +114,8 @@ int images_lookup(struct db *db, const char *q, char *out /* OUT */,
  * gateways, then the public ones not configured), ipfs {status, ...,
  * text, history[]}, contestation {status, contester, block, tx, time,
  * yeas, nays} | null, finality {task, solution}, solve_seconds,
- * claim_seconds.  Returns 1 if unknown (or hidden by an admin, unless
- * with_hidden), 2 if id is malformed.
+ * claim_seconds.  Returns IMAGES_FOUND, IMAGES_UNKNOWN (also when hidden by
+ * an admin, unless with_hidden), IMAGES_NOT_A_KEY if id is malformed, -1.
  */
 int images_detail(struct db *db, const char *id,
                   const char *const *gateways, size_t ngateways,

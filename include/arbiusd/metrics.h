@@ -28,6 +28,13 @@ void ops_sampler_free(struct ops_sampler *s);
  * when fewer than 5 seconds have been sampled. */
 double ops_sampler_rate(struct ops_sampler *s);
 
+/* The banner every HTML page shows while the scanner is failing (it
+ * cannot reach any endpoint, or its polls fail) or the index lags the head
+ * by more than [server] ready_max_lag blocks: a new {kind ("failing" or
+ * "lagging"), text} for the layout, or NULL when all is well (or the
+ * database cannot be read).  Set as http_ctx.banner. */
+json_t *metrics_page_banner(struct http_req *req);
+
 /* The handlers. */
 int metrics_api_prometheus(struct http_req *req, struct http_resp *resp);
 int metrics_api_ready(struct http_req *req, struct http_resp *resp);

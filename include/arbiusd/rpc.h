@@ -24,11 +24,16 @@
  * the size cap are returned at once.  A 200 reply that carries a JSON-RPC
  * error object is an error, never an empty result.
  *
- * Logging: each failed HTTP exchange is logged once, where it is known, with
- * the sanitized endpoint, the method, the kind and the provider's text
+ * Logging: a failed HTTP exchange is logged where it is known, with the
+ * sanitized endpoint, the method, the kind and the provider's text
  * (log_warnx; RANGE refusals, which the scanner negotiates routinely, at
- * info).  Callers get the same facts in struct rpc_error and must not log
- * them again.
+ * info).  Failures that say an endpoint cannot serve us (transport,
+ * throttling, bad replies, wrong chain) are logged by state: the first of
+ * a kind (and HTTP status) in full, then one line per summary_s that
+ * counts the repeats, and one line when the endpoint answers again; an
+ * endpoint that cannot be resolved therefore writes a line a minute, not
+ * one per attempt.  Callers get the same facts in struct rpc_error and
+ * must not log them again.
  *
  * Providers' eth_getLogs refusals (see rpc-errors.md) come back as
  * RPC_ERR_RANGE with hints.  A hint is the provider's word, not a promise:
@@ -53,6 +58,7 @@
 #define RPC_BACKOFF_MAX_DEFAULT_MS 30000 /* when backoff_max_ms is 0 */
 #define RPC_RETRY_AFTER_MAX_MS 120000    /* longest Retry-After we honour */
 #define RPC_SLEEP_SLICE_MS 50            /* stop flag checked this often */
+#define RPC_SUMMARY_DEFAULT_S       60            /* when summary_s is 0 */
 #define RPC_URL_TEXT_SIZE 256            /* sanitized URL, with its NUL */
 #define RPC_BATCH_DEFAULT           100 /* calls per request, batch_max 0 */
 /* Upper bounds (ms) of the per-endpoint request latency histogram; one more
@@ -131,6 +137,13 @@ struct rpc_options {
                                  only reported, never enforced */
     size_t batch_max;         /* calls per HTTP request at most; 0 =
                                  RPC_BATCH_DEFAULT */
+    uint64_t summary_s;       /* seconds per summary line of repeated
+                                 failures; 0 = RPC_SUMMARY_DEFAULT_S */
+    /* Called after each failure is recorded on its endpoint (the counters
+     * of rpc_stats_json() already show it), on the calling thread; may be
+     * NULL.  It must not use the client. */
+    void (*on_fail)(void *ud, const struct rpc_error *err);
+    void *on_fail_ud; /* borrowed */
 };
 
 struct rpc_client;

@@ -152,6 +152,16 @@ int social_audit_json(struct db *db, int64_t before, int64_t limit,
  * comments:[{id, task, address, body, hidden_by, hidden_at}]}, newest
  * first, at most 500 each. */
 int social_hidden_json(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
+/* One page of the hidden images, newest first: at most limit entries that
+ * come after (before_at, before_task) in (hidden_at, task) descending
+ * order (before_at <= 0: from the newest).  A new array in *outp. */
+int social_hidden_images_json(struct db *db, int64_t before_at,
+                              const char *before_task, int64_t limit,
+                              json_t **outp /* OUT */) WARN_UNUSED;
+/* The same for hidden comments, in (hidden_at, id) descending order. */
+int social_hidden_comments_json(struct db *db, int64_t before_at,
+                                int64_t before_id, int64_t limit,
+                                json_t **outp /* OUT */) WARN_UNUSED;
 /* Database figures for /admin: size, page counts, per-table row counts,
  * social counts, ipfs_cids by status. */
 int social_system_json(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;

@@ -29,7 +29,9 @@ struct status_snap {
     int64_t head_time;
     int64_t safe_block;
     int64_t updated_at;        /* wall time of the last successful poll */
-    int has_error;             /* the last poll failed (last_error set) */
+    int has_error;             /* the scanner is failing (scanner_health:
+                                  a poll, or an attempt that reached no
+                                  endpoint, failed since the last success) */
     int64_t lag_blocks;        /* head - indexed, >= 0 */
     int64_t lag_seconds;       /* head_time - indexed_time, >= 0 */
     int64_t tasks, solutions, claims, contestations, events; /* totals */
@@ -54,10 +56,15 @@ int status_progress(struct db *db, int64_t *indexed /* OUT */,
 
 /* Index state as a new object: scan_state's fields (chain_id, engine,
  * start_block, indexed_block, indexed_hash, indexed_time, head_block,
- * head_time, safe_block, updated_at, last_error), lag_blocks, lag_seconds,
- * initialized, totals, coverage and gaps (`arbiusd status`,
- * /api/v1/status). */
+ * head_time, safe_block, updated_at), last_error (the scanner's, as in
+ * status_health), lag_blocks, lag_seconds, initialized, totals, coverage,
+ * gaps and scanner (status_health) (`arbiusd status`, /api/v1/status). */
 int status_json(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
+
+/* The scanner's health as a new object: {failing, error (null while
+ * polls succeed), kind, endpoint (sanitized URL or null), failing_since,
+ * failures (failed polls), retry_seconds, updated_at}. */
+int status_health(struct db *db, json_t **outp /* OUT */) WARN_UNUSED;
 
 /* The scanner's per-endpoint RPC counters (rpc_stats_json()'s array, see
  * rpc.h), a new array; empty when none were saved yet. */

@@ -116,6 +116,10 @@ struct st_vote {
 struct st_vote_finish {
     char task[ST_HASH_SIZE];
     uint32_t start_idx, end_idx;
+    int64_t adder; /* V6 masterContesterVoteAdder() in force
+                                 (the view at the block before a first
+                                 finish); -1 unknown: the store then uses
+                                 the last MasterContesterVoteAdderSet */
 };
 
 struct st_model {
@@ -124,6 +128,17 @@ struct st_model {
     uint8_t *template_bytes;  /* owned, NULL if calldata missing */
     size_t template_len;
     char cid[2 + 68 + 1];
+    /* A model learnt outside its registration (struct st_range.models): */
+    int from_view; /* fee, addr, rate, cid from models(id); 0:
+                                 only the template fields below change */
+    char rate[ST_DEC_SIZE];
+    const char *kind;         /* built-in output type, or NULL (static) */
+    const char *output;       /* built-in output file, or NULL (static) */
+    int template_tried;       /* a gateway fetch was tried (template_bytes
+                                 set when it worked) */
+    int64_t template_tries;   /* tries before this one (store_models_due) */
+    char template_error[160]; /* why it failed, or "" */
+    int64_t template_next;    /* wall seconds of the next try, 0 none */
 };
 
 struct st_model_change {
@@ -196,6 +211,10 @@ struct st_range {
     char (*block_hashes)[ST_HASH_SIZE];
     char (*block_parents)[ST_HASH_SIZE];
     const int64_t *block_times;
+    struct st_model *models; /* models learnt outside a registration
+                                     log (views, gateways), written before
+                                     the events; may be NULL */
+    size_t nmodels;
 };
 
 struct store;
@@ -225,6 +244,15 @@ int store_init_checkpoint(struct store *st, uint64_t chain_id,
  */
 int store_commit_range(struct store *st, const struct st_range *r,
                        struct st_event *evs, size_t n) WARN_UNUSED;
+
+/* Whether model id has a models row: 1 yes, 0 no, -1 error. */
+int store_model_known(struct store *st, const char *id) WARN_UNUSED;
+
+/* Up to max models learnt from the view whose template is due at wall
+ * time now (template_next <= now): ids and cids (0x hex) into out[0..*n).
+ * 0 or -1. */
+int store_models_due(struct store *st, int64_t now, struct st_model *out,
+                     size_t max, size_t *n /* OUT */) WARN_UNUSED;
 
 /* Stored hash of block n from the reorg window: 0 found, 1 absent, -1. */
 int store_block_hash(struct store *st, uint64_t n,
@@ -257,6 +285,20 @@ int store_rollback(struct store *st, uint64_t ancestor,
  * time of the last successful poll (/ready). */
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error) WARN_UNUSED;
+
+/* What the scanner could not do (scanner_health, 0007_fidelity.sql). */
+struct st_health {
+    const char *error;    /* the provider's or our text */
+    const char *stage;    /* what failed: "head", "range", ... */
+    const char *kind;     /* rpc_err_name(), or the stage */
+    const char *endpoint; /* sanitized URL, or "" */
+    int poll_failed;      /* a whole poll failed (counted), not only
+                                 one attempt of it */
+    uint64_t retry_s;     /* seconds to the next poll */
+};
+/* Records a failure (h) or, with NULL, that polls work again.  Written
+ * outside the range transaction; also before any checkpoint exists. */
+int store_note_health(struct store *st, const struct st_health *h) WARN_UNUSED;
 
 /* Saves the RPC endpoint counters (JSON array text) for /status. */
 int store_save_rpc_stats(struct store *st, const char *json) WARN_UNUSED;

@@ -30,7 +30,19 @@
  *                       <script type="application/json">.  Not HTML-escaped
  *                       (entities are not decoded inside <script>), so do not
  *                       use it in an attribute.
- *   Filters may also be used with the raw forms; only these two exist.
+ *   {{name|aius}} {{name|time}} {{name|dur}} {{name|num}} {{name|addr}}
+ *   {{name|rate}} {{name|bytes}} {{name|count:noun}}
+ *                       a figure as people read it, through fmt.h's HTML
+ *                       filters: wei as "4.821 AIUS" with the exact amount
+ *                       in a title, unix seconds as a <time> "3 h ago" with
+ *                       the UTC time in a title, seconds as "2 min 39 s",
+ *                       "12,345", a shortened address with the whole in a
+ *                       title, an emission rate as "0.8x", a size as
+ *                       "1.5 MiB", and "1 task" /
+ *                       "12,345 tasks" (nouns of a-z, space and -).  Their
+ *                       output is HTML they built and escaped themselves;
+ *                       the raw forms change nothing.
+ *   Filters may also be used with the raw forms; only these exist.
  *
  * Value formatting: strings as-is, integers in decimal, reals with the
  * shortest of %.15g / %.17g that reads back exactly ("." decimal point: the

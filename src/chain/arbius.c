@@ -115,8 +115,9 @@ static size_t ev_param_count(const struct ev_def *d)
 
 /* Calldata layouts. */
 static struct abi_types *t_submit, *t_bulk_submit, *t_router_submit,
-    *t_router_token, *t_router_eth, *t_solution, *t_bulk_solution,
-    *t_register, *t_register_allow, *t_task_view, *t_solution_view;
+    *t_router_token, *t_router_eth, *t_solution, *t_bulk_solution, *t_register,
+    *t_register_allow, *t_task_view, *t_solution_view, *t_model_view,
+    *t_uint_view;
 
 static uint8_t sel_submit[4], sel_bulk_submit[4], sel_router_submit[4],
     sel_router_token[4], sel_router_eth[4], sel_solution[4],
@@ -124,6 +125,8 @@ static uint8_t sel_submit[4], sel_bulk_submit[4], sel_router_submit[4],
 
 const uint8_t ARBIUS_SEL_TASKS[4] = { 0xe5, 0x79, 0xf5, 0x00 };
 const uint8_t ARBIUS_SEL_SOLUTIONS[4] = { 0x75, 0xc7, 0x05, 0x09 };
+const uint8_t ARBIUS_SEL_MODELS[4] = { 0xe2, 0x36, 0xf4, 0x6b };
+uint8_t ARBIUS_SEL_VOTE_ADDER[4];
 
 static struct abi_types *types_or_die(const char *s)
 {
@@ -167,6 +170,9 @@ void arbius_init(void)
     t_register_allow = types_or_die("address,uint256,bytes,address[]");
     t_task_view = types_or_die("bytes32,uint256,address,uint64,uint8,bytes");
     t_solution_view = types_or_die("address,uint64,bool,bytes");
+    t_model_view = types_or_die("uint256,address,uint256,bytes");
+    t_uint_view = types_or_die("uint256");
+    sel("masterContesterVoteAdder()", ARBIUS_SEL_VOTE_ADDER);
     sel("submitTask(uint8,address,bytes32,uint256,bytes)", sel_submit);
     sel("bulkSubmitTask(uint8,address,bytes32,uint256,bytes,uint256)",
         sel_bulk_submit);
@@ -562,6 +568,7 @@ static int dec_vote_finish(const struct arbius_log *log, int idx,
     fmt_word(log->topics[1], ev->u.finish.task);
     ev->u.finish.start_idx = (uint32_t)sv;
     ev->u.finish.end_idx = (uint32_t)evv;
+    ev->u.finish.adder = -1;
     return 0;
 }
 
@@ -1010,6 +1017,47 @@ int arbius_decode_solution_view(const uint8_t *ret, size_t len,
         r = 0;
     abi_value_free(v);
     return r;
+}
+
+int arbius_decode_model_view(const uint8_t *ret, size_t len,
+                             struct st_model *m)
+{
+    struct abi_value *v = NULL;
+    const uint8_t *cid;
+    size_t cid_len;
+    struct u256 fee, rate;
+    uint8_t a[20];
+    int r = -1;
+
+    if (abi_decode(t_model_view, ret, len, &v) < 0)
+        return -1;
+    if (abi_value_get_u256(abi_value_at(v, 0), &fee) == 0 &&
+        abi_value_get_address(abi_value_at(v, 1), a) == 0 &&
+        abi_value_get_u256(abi_value_at(v, 2), &rate) == 0 &&
+        abi_value_get_slice(abi_value_at(v, 3), &cid, &cid_len) == 0 &&
+        u256_to_dec(&fee, m->fee, ST_DEC_SIZE) == 0 &&
+        u256_to_dec(&rate, m->rate, ST_DEC_SIZE) == 0) {
+        fmt_addr(a, m->addr);
+        m->cid[0] = '\0';
+        if (cid_len > 0 &&
+            hex_encode_0x(cid, cid_len, m->cid, sizeof(m->cid)) < 0)
+            m->cid[0] = '\0';
+        r = 0;
+    }
+    abi_value_free(v);
+    return r;
+}
+
+int arbius_decode_uint_view(const uint8_t *ret, size_t len, uint64_t *out)
+{
+    struct abi_value *v = NULL;
+    int r;
+
+    if (abi_decode(t_uint_view, ret, len, &v) < 0)
+        return -1;
+    r = abi_value_get_u64(abi_value_at(v, 0), out);
+    abi_value_free(v);
+    return r < 0 ? -1 : 0;
 }
 
 /* ---- inputs and cids ---- */

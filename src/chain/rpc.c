@@ -57,6 +57,11 @@ struct rpc_endpoint {
     int64_t last_ok_at;            /* unix seconds, 0 = never */
     uint64_t throttled_until;      /* monotonic ms from Retry-After, 0 none */
     uint64_t failed_call;          /* call_seq of its latest failure */
+    int log_state;                 /* failure logged in full (rpc_state_of),
+                                      0 = none: the endpoint works */
+    uint64_t log_at_ms;    /* when that line or a summary was written */
+    uint64_t log_repeats;  /* the same failures since, not logged */
+    uint64_t log_failures; /* failures since the state began */
 };
 
 struct rpc_client {
@@ -71,6 +76,9 @@ struct rpc_client {
     const atomic_bool *stop;       /* borrowed, may be NULL */
     uint64_t budget;               /* calls per endpoint per day, 0 none */
     size_t batch_max;              /* calls per request at most */
+    uint64_t summary_ms;           /* repeated failures: one line per this */
+    void (*on_fail)(void *ud, const struct rpc_error *err); /* or NULL */
+    void *on_fail_ud;
     CURL *curl;                    /* this thread's easy handle */
     struct curl_slist *headers;    /* Content-Type and Accept */
     struct buf req;                /* request body being sent */
@@ -955,12 +963,64 @@ static int rpc_retryable(const struct rpc_error *err)
     }
 }
 
-/* Records and logs a failure on ep, once, where it is known. */
+/*
+ * The endpoint-health state of a failure, for logging by state change:
+ * the kind and HTTP status of failures that say the endpoint cannot serve
+ * us (0 for the others, which are logged each time: a range refusal is
+ * routine, an RPC error belongs to one call).
+ */
+static int rpc_state_of(const struct rpc_error *err)
+{
+    switch (err->kind) {
+    case RPC_ERR_TRANSPORT:
+    case RPC_ERR_THROTTLED:
+    case RPC_ERR_BAD_REPLY:
+    case RPC_ERR_WRONG_CHAIN:
+        return -(int)err->kind * 1000 + err->http_status % 1000;
+    default: return 0;
+    }
+}
+
+/*
+ * Whether the failure just recorded on ep gets its line: yes when its
+ * state differs from the one logged (or none was), and once per
+ * summary_ms while it lasts; the others are only counted (*repeats gets
+ * how many the line sums up, 0 for a state change).
+ */
+static int rpc_log_due(struct rpc_client *c, struct rpc_endpoint *ep,
+                       const struct rpc_error *err, uint64_t *repeats)
+{
+    int state = rpc_state_of(err);
+    uint64_t now = util_now_ms();
+
+    *repeats = 0;
+    if (!state)
+        return 1;
+    ep->log_failures++;
+    if (state != ep->log_state) {
+        ep->log_state = state;
+        ep->log_at_ms = now;
+        ep->log_repeats = 0;
+        return 1;
+    }
+    if (now - ep->log_at_ms < c->summary_ms) {
+        ep->log_repeats++;
+        return 0;
+    }
+    *repeats = ep->log_repeats + 1;
+    ep->log_at_ms = now;
+    ep->log_repeats = 0;
+    return 1;
+}
+
+/* Records and logs a failure on ep where it is known: the first of a kind
+ * in full, its repeats summed up once per [log] summary_interval. */
 static void rpc_fail(struct rpc_client *c, struct rpc_endpoint *ep,
                      const char *method, struct rpc_error *err)
 {
-    char tail[128];
+    char tail[192];
     size_t n = 0;
+    uint64_t repeats;
     int r;
 
     snprintf(err->endpoint, sizeof(err->endpoint), "%s", ep->name);
@@ -975,6 +1035,14 @@ static void rpc_fail(struct rpc_client *c, struct rpc_endpoint *ep,
     ep->last_error_at = util_wall_s();
     snprintf(ep->last_error, sizeof(ep->last_error), "%s: %s",
              rpc_err_name(err->kind), err->message);
+    if (c->on_fail)
+        c->on_fail(c->on_fail_ud, err);
+    if (!rpc_log_due(c, ep, err, &repeats)) {
+        log_debug("rpc: %s %s: %s: %s (attempt %u/%u)", ep->name, method,
+                  rpc_err_name(err->kind), err->message, c->attempt,
+                  c->max_attempts);
+        return;
+    }
 
     tail[0] = '\0';
     if (err->http_status) {
@@ -991,9 +1059,16 @@ static void rpc_fail(struct rpc_client *c, struct rpc_endpoint *ep,
                      " ms", err->retry_after_ms);
         n += r > 0 ? (size_t)r : 0;
     }
-    if (rpc_retryable(err) && n < sizeof(tail))
+    if (repeats && n < sizeof(tail)) {
+        r = snprintf(tail + n, sizeof(tail) - n,
+                     ", %" PRIu64 " times in "
+                     "the last %" PRIu64 " s, %" PRIu64 " since it began",
+                     repeats, c->summary_ms / 1000, ep->log_failures);
+        n += r > 0 ? (size_t)r : 0;
+    } else if (rpc_retryable(err) && n < sizeof(tail)) {
         snprintf(tail + n, sizeof(tail) - n, ", attempt %u/%u", c->attempt,
                  c->max_attempts);
+    }
     if (err->kind == RPC_ERR_RANGE)
         log_info("rpc: %s %s: %s: %s%s%s%s", ep->name, method,
                  rpc_err_name(err->kind), err->message, tail[0] ? " (" : "",
@@ -1007,6 +1082,13 @@ static void rpc_fail(struct rpc_client *c, struct rpc_endpoint *ep,
 static void rpc_ok(struct rpc_endpoint *ep)
 {
     ep->last_ok_at = util_wall_s();
+    if (ep->log_state) {
+        log_info("rpc: %s answers again, after %" PRIu64 " failures", ep->name,
+                 ep->log_failures);
+        ep->log_state = 0;
+        ep->log_failures = 0;
+        ep->log_repeats = 0;
+    }
 }
 
 /* Drops a large reply buffer so one huge eth_getLogs doesn't pin memory. */
@@ -2028,6 +2110,10 @@ int rpc_new(const struct rpc_options *opts, struct rpc_client **outp)
     c->batch_max = opts->batch_max ? opts->batch_max : RPC_BATCH_DEFAULT;
     for (i = 0; i < c->neps; i++)
         c->eps[i].batch_limit = c->batch_max;
+    c->summary_ms =
+        (opts->summary_s ? opts->summary_s : RPC_SUMMARY_DEFAULT_S) * 1000;
+    c->on_fail = opts->on_fail;
+    c->on_fail_ud = opts->on_fail_ud;
     c->next_id = 1;
     buf_init(&c->req, RPC_REQ_MAX);
     buf_init(&c->resp, c->max_response);

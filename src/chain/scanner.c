@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "arbiusd/arbius.h"
 #include "arbiusd/buf.h"
@@ -24,6 +25,7 @@
 #include "arbiusd/hex.h"
 #include "arbiusd/log.h"
 #include "arbiusd/logs.h"
+#include "arbiusd/lookup.h"
 #include "arbiusd/recover.h"
 #include "arbiusd/rpc.h"
 #include "arbiusd/store.h"
@@ -31,7 +33,7 @@
 
 #define SC_MIN_RANGE 1
 #define SC_MAX_WINDOW 1024
-#define SC_REORG_BATCH 32  /* window headers fetched per request */
+#define SC_REORG_BATCH 32 /* window headers fetched per request */
 
 enum { SC_OK = 0, SC_FAIL = -1, SC_RANGE = -2, SC_REORG = -3, SC_LAG = -4 };
 
@@ -65,12 +67,27 @@ struct scanner {
     int caught_up;                /* the last sync reached the head: poll */
     void (*on_commit)(void *arg); /* after each committed range, or NULL */
     void *on_commit_arg;
+    uint64_t last_fail_note_ms; /* on_attempt_failed's last write */
+    /* A backfill's fetcher thread uses the client while this thread
+     * commits: the lookups of a commit take rpc_lock (the fetcher holds it
+     * while it reads a range), and a failure the fetcher meets waits in
+     * fail_note for this thread to record it (the store is this
+     * thread's). */
+    pthread_mutex_t rpc_lock;
+    pthread_mutex_t note_lock;
+    struct rpc_error fail_note;
+    int fail_noted;
 };
+
+/* Set on the fetcher's thread (see struct scanner). */
+static _Thread_local int on_fetcher;
 
 static int stopped(const struct scanner *sc)
 {
     return sc->stop && atomic_load(sc->stop);
 }
+
+static void on_attempt_failed(void *ud, const struct rpc_error *err);
 
 int scanner_new(const struct config *cfg, struct db *db,
                 const atomic_bool *stop, struct scanner **outp)
@@ -87,11 +104,16 @@ int scanner_new(const struct config *cfg, struct db *db,
     o.stop = stop;
     o.budget_per_day = cfg->rpc_budget;
     o.batch_max = cfg->rpc_batch;
+    o.summary_s = cfg->log_summary_interval;
+    o.on_fail = on_attempt_failed;
+    o.on_fail_ud = sc;
     sc->cfg = cfg;
     sc->db = db;
     sc->stop = stop;
     sc->range = cfg->max_range < 2000 ? cfg->max_range : 2000;
     buf_init(&sc->body, BUF_MAX_DEFAULT);
+    pthread_mutex_init(&sc->rpc_lock, NULL);
+    pthread_mutex_init(&sc->note_lock, NULL);
     memcpy(sc->addrs.engine, cfg->engine, 20);
     memcpy(sc->addrs.token, cfg->token, 20);
     memcpy(sc->addrs.router, cfg->router, 20);
@@ -116,6 +138,8 @@ void scanner_free(struct scanner *sc)
         return;
     recover_free(sc->recover);
     buf_release(&sc->body);
+    pthread_mutex_destroy(&sc->rpc_lock);
+    pthread_mutex_destroy(&sc->note_lock);
     rpc_free(sc->rpc);
     store_free(sc->store);
     free(sc);
@@ -145,15 +169,71 @@ void scanner_save_stats(struct scanner *sc)
     json_decref(j);
 }
 
-/* Records an error for /status; the failure was logged where it happened. */
+/* Records that an attempt could not reach an endpoint, the moment it
+ * happens (a poll may go on retrying for minutes): the RPC counters and
+ * the scanner's health, at most once a second. */
+static void on_attempt_failed(void *ud, const struct rpc_error *err)
+{
+    struct scanner *sc = ud;
+    struct st_health h = { err->message,  "request", rpc_err_name(err->kind),
+                           err->endpoint, 0,         sc->cfg->poll_interval };
+
+    if (err->kind != RPC_ERR_TRANSPORT && err->kind != RPC_ERR_WRONG_CHAIN)
+        return;
+    if (on_fetcher) {
+        pthread_mutex_lock(&sc->note_lock);
+        sc->fail_note = *err;
+        sc->fail_noted = 1;
+        pthread_mutex_unlock(&sc->note_lock);
+        return;
+    }
+    if (util_now_ms() - sc->last_fail_note_ms < 1000)
+        return;
+    sc->last_fail_note_ms = util_now_ms();
+    scanner_save_stats(sc);
+    if (store_note_health(sc->store, &h) < 0)
+        log_warnx("scanner: could not record the error");
+}
+
+/* Records the failure the fetcher met last, if any (on the store's
+ * thread). */
+static void note_fetcher_failure(struct scanner *sc)
+{
+    struct rpc_error e;
+    int noted;
+
+    pthread_mutex_lock(&sc->note_lock);
+    noted = sc->fail_noted;
+    sc->fail_noted = 0;
+    if (noted)
+        e = sc->fail_note;
+    pthread_mutex_unlock(&sc->note_lock);
+    if (noted)
+        on_attempt_failed(sc, &e);
+}
+
+/* Records a failed poll for /status; the failure was logged where it
+ * happened.  A stop is no failure and says nothing about the chain. */
 static void note_error(struct scanner *sc, const char *what)
 {
+    const char *text =
+        sc->last_err.message[0] ? sc->last_err.message : "failed";
     char msg[768];
+    struct st_health h = { text, what,
+                           what, sc->last_err.endpoint,
+                           1,    sc->cfg->poll_interval };
 
-    snprintf(msg, sizeof(msg), "%s: %s", what,
-             sc->last_err.message[0] ? sc->last_err.message : "failed");
-    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) < 0)
+    if (stopped(sc) || sc->last_err.kind == RPC_ERR_STOPPED)
+        return;
+    if (sc->last_err.kind != RPC_OK)
+        h.kind = rpc_err_name(sc->last_err.kind);
+    snprintf(msg, sizeof(msg), "%s: %s", what, text);
+    if (store_note_state(sc->store, sc->head, sc->head_time, sc->safe, msg) <
+            0 ||
+        store_note_health(sc->store, &h) < 0)
         log_warnx("scanner: could not record the error");
+    scanner_save_stats(sc);
+    sc->last_stats_ms = util_now_ms();
 }
 
 /* ---- JSON helpers ---- */
@@ -774,7 +854,8 @@ out:
  * sc->last_err, so the caller records the failure).
  */
 static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
-                        int advance, const struct fetched *fr)
+                        int advance, const struct fetched *fr,
+                        struct st_model *models, size_t nmodels)
 {
     const struct header *hdr = fr->hdr, *t = find_header(hdr, fr->nh, to);
     size_t nh = fr->nh, i;
@@ -807,6 +888,8 @@ static int commit_range(struct scanner *sc, uint64_t from, uint64_t to,
     r.block_hashes = bh;
     r.block_parents = bp;
     r.block_times = bt;
+    r.models = models;
+    r.nmodels = nmodels;
     if (store_commit_range(sc->store, &r, fr->evs, fr->nev) < 0)
         goto out;
     sc->prog.events += fr->nev;
@@ -834,6 +917,37 @@ static int db_failed(struct scanner *sc)
     snprintf(sc->last_err.message, sizeof(sc->last_err.message),
              "database write failed");
     return SC_FAIL;
+}
+
+/* ---- what a range needs from the chain's state (lookup.h) ---- */
+
+/*
+ * The range's lookups (lookup_range) and its commit, on the store's
+ * thread: adders into fr's events, models into the commit.  A fetcher may
+ * be reading ahead, so the views take rpc_lock and a failure goes to err,
+ * not sc->last_err.  Returns 0, -1 (a lookup failed: err) or -2 (the
+ * database write failed).
+ */
+static int learn_commit(struct scanner *sc, uint64_t from, uint64_t to,
+                        int advance, struct fetched *fr, struct rpc_error *err)
+{
+    const struct lookup_ctx ctx = { sc->rpc,  sc->store,      sc->cfg,
+                                    sc->stop, sc->engine_hex, &sc->rpc_lock };
+    struct st_model *models = NULL;
+    size_t nmodels = 0, i;
+    int r = lookup_range(&ctx, fr->evs, fr->nev, to, &models, &nmodels, err);
+
+    if (r >= 0) {
+        pthread_mutex_lock(&sc->rpc_lock);
+        sc->prog.requests += (uint64_t)r;
+        pthread_mutex_unlock(&sc->rpc_lock);
+        r = commit_range(sc, from, to, advance, fr, models, nmodels) < 0 ? -2
+                                                                         : 0;
+    }
+    for (i = 0; i < nmodels; i++)
+        free(models[i].template_bytes);
+    free(models);
+    return r;
 }
 
 /* The id of the indexed task before block from into prev: prev, or NULL
@@ -1079,7 +1193,10 @@ static int64_t fetch_step(struct worker *w, void *arg)
         return WORKER_DONE;
     }
     end = next_end(fe);
+    on_fetcher = 1;
+    pthread_mutex_lock(&sc->rpc_lock);
     r = fetch_one(fe, fe->next, end, &it);
+    pthread_mutex_unlock(&sc->rpc_lock);
     if (r == SC_RANGE)
         return 0;
     it.rc = r;
@@ -1104,8 +1221,18 @@ static const struct worker_def fetcher_worker = { "scan-fetch", fetch_step,
 static void fetcher_pop(struct fetcher *fe, struct fitem *it)
 {
     pthread_mutex_lock(&fe->lock);
-    while (fe->qlen == 0)
-        pthread_cond_wait(&fe->cond, &fe->lock);
+    while (fe->qlen == 0) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec++;
+        if (pthread_cond_timedwait(&fe->cond, &fe->lock, &ts) != 0) {
+            /* A fetcher retrying for long: say so on /status now. */
+            pthread_mutex_unlock(&fe->lock);
+            note_fetcher_failure(fe->sc);
+            pthread_mutex_lock(&fe->lock);
+        }
+    }
     *it = fe->q[fe->qhead];
     fe->qhead = (fe->qhead + 1) % SC_QUEUE;
     fe->qlen--;
@@ -1115,9 +1242,10 @@ static void fetcher_pop(struct fetcher *fe, struct fitem *it)
 }
 
 /* Commits one fetched range: with advance, its first block must follow the
- * checkpoint cp (moved to the range's end).  SC_OK, SC_REORG or SC_FAIL. */
+ * checkpoint cp (moved to the range's end).  SC_OK, SC_REORG or SC_FAIL
+ * (a lookup's failure in *err, else the database's). */
 static int commit_item(struct scanner *sc, struct fitem *it, int advance,
-                       struct st_checkpoint *cp)
+                       struct st_checkpoint *cp, struct rpc_error *err)
 {
     const struct header *f = find_header(it->f.hdr, it->f.nh, it->from);
 
@@ -1129,7 +1257,7 @@ static int commit_item(struct scanner *sc, struct fitem *it, int advance,
     }
     uint64_t t0 = util_now_ms();
 
-    if (commit_range(sc, it->from, it->to, advance, &it->f) < 0)
+    if (learn_commit(sc, it->from, it->to, advance, &it->f, err) < 0)
         return SC_FAIL;
     log_debug("scanner: %" PRIu64 "-%" PRIu64 ": %zu events committed in "
               "%" PRIu64 " ms",
@@ -1152,10 +1280,12 @@ static int span_pipeline(struct scanner *sc, uint64_t from, uint64_t to,
 {
     struct fetcher fe;
     struct fitem it;
+    struct rpc_error lerr;
     const char *prev = NULL;
     int ret = SC_FAIL, db = 0;
 
     memset(&fe, 0, sizeof(fe));
+    memset(&lerr, 0, sizeof(lerr));
     fe.sc = sc;
     fe.next = from;
     fe.to = to;
@@ -1170,7 +1300,8 @@ static int span_pipeline(struct scanner *sc, uint64_t from, uint64_t to,
         goto out;
     for (;;) {
         fetcher_pop(&fe, &it);
-        ret = it.rc == SC_OK ? commit_item(sc, &it, advance, cp) : it.rc;
+        ret =
+            it.rc == SC_OK ? commit_item(sc, &it, advance, cp, &lerr) : it.rc;
         db = it.rc == SC_OK && ret == SC_FAIL;
         fetched_release(&it.f);
         if (ret != SC_OK)
@@ -1187,6 +1318,11 @@ out:
     pthread_cond_destroy(&fe.cond);
     pthread_mutex_destroy(&fe.lock);
     store_backfill(sc->store, 0);
+    note_fetcher_failure(sc);
+    if (db && lerr.message[0]) {
+        sc->last_err = lerr;
+        return SC_FAIL;
+    }
     return db ? db_failed(sc) : ret;
 }
 
@@ -1334,8 +1470,11 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
                       ? SC_FAIL
                       : read_range(sc, from, to, 0, &p.latest, prev, to, logs,
                                    nlogs, &f);
-        if (ret == SC_OK && commit_range(sc, from, to, 1, &f) < 0)
-            ret = db_failed(sc);
+        if (ret == SC_OK) {
+            int lr = learn_commit(sc, from, to, 1, &f, &sc->last_err);
+
+            ret = lr == -2 ? db_failed(sc) : lr < 0 ? SC_FAIL : SC_OK;
+        }
     }
 out:
     logs_free(logs, nlogs);
@@ -1452,8 +1591,9 @@ static int lagging(struct scanner *sc, uint64_t indexed)
  * counters every 5 s.  Returns r, or -1 if recording failed. */
 static int sync_done(struct scanner *sc, int r)
 {
-    if (r == 0 && store_note_state(sc->store, sc->head, sc->head_time,
-                                   sc->safe, NULL) < 0)
+    if (r == 0 && (store_note_state(sc->store, sc->head, sc->head_time,
+                                    sc->safe, NULL) < 0 ||
+                   store_note_health(sc->store, NULL) < 0))
         r = -1;
     if (util_now_ms() - sc->last_stats_ms > 5000) {
         scanner_save_stats(sc);

@@ -37,16 +37,16 @@ int cmd_task(struct config *cfg, int argc, char **argv)
     switch (images_detail(db, argv[1],
                           (const char *const *)cfg->gateways.items,
                           cfg->gateways.n, 1, &t)) {
-    case 0:
+    case IMAGES_FOUND:
         print_json(t);
         ret = CMD_EXIT_OK;
         break;
-    case 1:
+    case IMAGES_UNKNOWN:
         fprintf(stderr, "arbiusd task: %s: no such task in the index\n",
                 argv[1]);
         ret = CMD_EXIT_FAIL;
         break;
-    case 2:
+    case IMAGES_NOT_A_KEY:
         fprintf(stderr, "arbiusd task: '%s' is not a task id "
                         "(0x and 64 hex digits)\n", argv[1]);
         ret = CMD_EXIT_USAGE;

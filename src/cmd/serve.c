@@ -353,6 +353,7 @@ int cmd_serve(struct config *cfg, int argc, char **argv)
     s.hctx.busy_timeout = cfg->busy_timeout;
     s.hctx.started_at = util_wall_s();
     s.hctx.read_only = s.read_only;
+    s.hctx.banner = metrics_page_banner;
     /* SIGINT/SIGTERM are taken with sigwait() by this thread only: block
      * them before starting threads so every thread inherits the mask. */
     sigemptyset(&set);

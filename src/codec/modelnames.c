@@ -6,7 +6,7 @@
 #include <strings.h>
 #include <string.h>
 
-const char *modelnames_builtin(const char *id)
+const struct modelname_row *modelnames_row(const char *id)
 {
     size_t i;
 
@@ -14,8 +14,15 @@ const char *modelnames_builtin(const char *id)
         return NULL;
     for (i = 0; i < modelnames_table_len; i++)
         if (strcasecmp(modelnames_table[i].id, id) == 0)
-            return modelnames_table[i].name;
+            return &modelnames_table[i];
     return NULL;
+}
+
+const char *modelnames_builtin(const char *id)
+{
+    const struct modelname_row *r = modelnames_row(id);
+
+    return r ? r->name : NULL;
 }
 
 const char *modelnames_lookup(const char *id, char *const *items, size_t n)

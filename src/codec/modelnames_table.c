@@ -6,13 +6,17 @@
 
 const struct modelname_row modelnames_table[] = {
     { "0x82ae0d19f32b6912204160f8d744de08265b7775d07c23b4171c94c8e2892c62",
-      "Kandinsky 2" }, /* arbitrum_nova_v1_engine_0x399511EDEB7ca4A8328E801b1B3D0fe232aBc996 */
+      "Kandinsky 2", "image",
+      "out-1.png" }, /* arbitrum_nova_v1_engine_0x399511EDEB7ca4A8328E801b1B3D0fe232aBc996 */
     { "0x89c39001e3b23d2092bd998b62f07b523d23deb55e1627048b4ed47a4a38d5cc",
-      "Qwen QwQ 32b" }, /* arbitrum_one_engine_0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66 */
+      "Qwen QwQ 32b", "text",
+      "out-1.txt" }, /* arbitrum_one_engine_0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66 */
     { "0x98617a8cd4a11db63100ad44bea4e5e296aecfd78b2ef06aee3e364c7307f212",
-      "Kandinsky 2" }, /* arbitrum_nova_v2_engine_0x3BF6050327Fa280Ee1B5F3e8Fd5EA2EfE8A6472a */
+      "Kandinsky 2", "image",
+      "out-1.png" }, /* arbitrum_nova_v2_engine_0x3BF6050327Fa280Ee1B5F3e8Fd5EA2EfE8A6472a */
     { "0xa473c70e9d7c872ac948d20546bc79db55fa64ca325a4b229aaffddb7f86aae0",
-      "WAI SDXL (NSFW) / WAI-NSFW-illustrious-SDXL-v120" }, /* arbitrum_one_engine_0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66 */
+      "WAI SDXL (NSFW) / WAI-NSFW-illustrious-SDXL-v120", "image",
+      "out-1.png" }, /* arbitrum_one_engine_0x9b51Ef044d3486A1fB0A2D55A6e0CeeAdd323E66 */
 };
 
 const size_t modelnames_table_len =

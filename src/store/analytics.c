@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "arbiusd/log.h"
+#include "arbiusd/participants.h"
 #include "arbiusd/modelnames.h"
 #include "arbiusd/stats.h"
 #include "arbiusd/u256.h"
@@ -238,6 +239,10 @@ static void named_row_into(json_t *o, sqlite3_stmt *st,
     db_row_into(o, st, 0, spec->head, spec->nhead);
     json_object_set_new(o, spec->key, name_json(id, rq));
     db_row_into(o, st, (int)spec->nhead, spec->rest, spec->nrest);
+    /* No name in the table or the configuration: the template's title. */
+    if (json_is_null(json_object_get(o, spec->key)) &&
+        json_is_string(json_object_get(o, "title")))
+        json_object_set(o, spec->key, json_object_get(o, "title"));
 }
 
 struct named_walk {
@@ -990,6 +995,13 @@ static const char SQL_MINER[] =
     "(SELECT count(*) FROM contestations WHERE contester = ?1), "
     "(SELECT count(*) FROM votes WHERE voter = ?1) "
     "FROM miners WHERE address = ?1";
+/* The same columns for an address that never solved: zeros. */
+static const char SQL_NOT_MINER[] =
+    "SELECT ?1, NULL, NULL, 0, 0, 0, 0, "
+    "EXISTS (SELECT 1 FROM users WHERE address = ?1), "
+    "(SELECT count(*) FROM commitments WHERE addr = ?1), 0, "
+    "(SELECT count(*) FROM contestations WHERE contester = ?1), "
+    "(SELECT count(*) FROM votes WHERE voter = ?1)";
 static const struct db_field miner_fields[] = {
     { "address", DB_STR },          { "first_seen", DB_INT },
     { "last_seen", DB_INT },        { "active", DB_BOOL },
@@ -1112,6 +1124,14 @@ static int miner_fill(struct db *db, const struct req *rq, json_t *o)
     if (as_of(db, o, &t) < 0)
         return -1;
     n = walk(db, db_query(db, SQL_MINER, "ti", addr, t - rq->window), &w);
+    json_object_set_new(o, "solver", json_boolean(n > 0));
+    /* Every participant has a page; an address that never solved gets
+     * the solver's figures as zeros. */
+    if (n == 0)
+        n = walk(db, db_query(db, SQL_NOT_MINER, "t", addr), &w);
+    if (n <= 0)
+        return -1;
+    n = participant_into(db, addr, o);
     if (n <= 0)
         return n < 0 ? -1 : 1;
     if (miner_medians(db, addr, o) < 0 || miner_earnings(db, addr, o) < 0 ||
@@ -1459,8 +1479,13 @@ static json_t *template_json(const char *text)
 }
 
 static const char SQL_MODEL[] =
-    SQL_MODEL_COLS ", addr, cid, block, time, tx, template_json "
-                   "FROM models WHERE id = ?1";
+    SQL_MODEL_COLS ", addr, cid, block, time, tx, template_json, source, "
+                   "template_error, template_next FROM models WHERE id = ?1";
+static const struct db_field model_source[] = {
+    { "source", DB_STR },
+    { "template_error", DB_STR },
+    { "template_next", DB_JSON },
+};
 static const struct db_field model_more[] = {
     { "addr", DB_STR },
     { "cid", DB_STR },
@@ -1489,6 +1514,7 @@ static int model_row(sqlite3_stmt *st, void *ctx)
     json_object_set_new(mw->o, "template",
                         template_json(
                             (const char *)sqlite3_column_text(st, 11)));
+    db_row_into(mw->o, st, 12, model_source, ARRAY_SIZE(model_source));
     return 0;
 }
 

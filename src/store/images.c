@@ -106,11 +106,12 @@ struct row_key {
     double rank;
 };
 
-#define ITEM_COLS                                                            \
-    "t.id, t.model, m.title, m.output_file, t.prompt, t.owner, "            \
-    "so.validator, t.fee, t.time, t.block, t.log_index, t.tx, so.time, "    \
-    "so.block, so.tx, so.cid_text, t.upvotes, t.automine, ic.status"
-#define ITEM_NCOLS 19
+#define ITEM_COLS                                                        \
+    "t.id, t.model, m.title, m.output_file, t.prompt, t.owner, "         \
+    "so.validator, t.fee, t.time, t.block, t.log_index, t.tx, so.time, " \
+    "so.block, so.tx, so.cid_text, t.upvotes, t.automine, ic.status, "   \
+    "so.invalid"
+#define ITEM_NCOLS 20
 
 static int build_sql(struct buf *b, const struct images_filter *f,
                      const struct seg *sg)
@@ -141,6 +142,8 @@ static int build_sql(struct buf *b, const struct images_filter *f,
         r |= buf_adds(b, "AND t.automine = 0 AND t.hidden = 0 ");
     else
         r |= buf_adds(b, "AND t.hidden = 0 ");
+    if (!f->show_invalid)
+        r |= buf_adds(b, "AND so.invalid = 0 ");
     if (f->model[0])
         r |= buf_adds(b, "AND t.model = :model ");
     if (f->creator[0])
@@ -235,6 +238,8 @@ static json_t *row_item(sqlite3_stmt *st, const char *gateway)
                         json_string(!cid      ? "invalid_cid"
                                     : status ? status
                                              : "unchecked"));
+    json_object_set_new(o, "invalidated",
+                        json_boolean(sqlite3_column_int(st, 19)));
     return o;
 }
 
@@ -507,7 +512,7 @@ static int lookup_one(struct db *db, const char *sql, const char *arg,
     if (r == 1)
         snprintf(out, outsz, "%s", (const char *)sqlite3_column_text(st, 0));
     db_stmt_done(db, st);
-    return r < 0 ? -1 : r == 1 ? 0 : 1;
+    return r < 0 ? -1 : r == 1 ? IMAGES_FOUND : IMAGES_UNKNOWN;
 }
 
 int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
@@ -523,7 +528,7 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
     while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
         n--;
     if (n >= sizeof(key))
-        return 2;
+        return IMAGES_NOT_A_KEY;
     memcpy(raw, q, n);
     raw[n] = '\0';
     q = raw;
@@ -531,23 +536,23 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
     if (is_hex_n(key, 64)) {
         r = lookup_one(db, "SELECT id FROM tasks WHERE id = ?1 AND hidden = 0",
                        key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT id FROM tasks WHERE tx = ?1 AND "
                                "hidden = 0 ORDER BY block, log_index LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT so.task FROM solutions so JOIN tasks t "
                                "ON t.id = so.task WHERE so.tx = ?1 AND "
                                "t.hidden = 0 ORDER BY so.block, so.log_index "
                                "LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 1)
+        if (r == IMAGES_UNKNOWN)
             r = lookup_one(db, "SELECT so.task FROM solutions so JOIN tasks t "
                                "ON t.id = so.task WHERE so.claim_tx = ?1 AND "
                                "so.claim_block IS NOT NULL AND t.hidden = 0 "
                                "ORDER BY so.claim_block LIMIT 1",
                            key, id, sizeof(id));
-        if (r == 0)
+        if (r == IMAGES_FOUND)
             snprintf(out, outsz, "/image/%s", id);
         return r;
     }
@@ -556,8 +561,9 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
                        key, id, sizeof(id));
         if (r < 0)
             return -1;
-        snprintf(out, outsz, "/%s/%s", r == 0 ? "miner" : "user", key);
-        return 0;
+        snprintf(out, outsz, "/%s/%s", r == IMAGES_FOUND ? "miner" : "user",
+                 key);
+        return IMAGES_FOUND;
     }
     /* CIDs are case-sensitive base58: use q as given. */
     if (strlen(key) == CID_V0_TEXT_LEN &&
@@ -566,11 +572,11 @@ int images_lookup(struct db *db, const char *q, char *out, size_t outsz)
                            "ON t.id = so.task WHERE so.cid_text = ?1 AND "
                            "t.hidden = 0 ORDER BY so.block LIMIT 1",
                        q, id, sizeof(id));
-        if (r == 0)
+        if (r == IMAGES_FOUND)
             snprintf(out, outsz, "/image/%s", id);
         return r;
     }
-    return 2;
+    return IMAGES_NOT_A_KEY;
 }
 
 /* ---- detail ---- */
@@ -681,7 +687,8 @@ static int task_object(struct db *db, const char *key, json_t **outp,
     }
     o = db_row(st, task_fields, TASK_NFIELDS);
     json_object_set_new(o, "input_source",
-                        json_string(input_source(sqlite3_column_int64(st, 14))));
+                        json_string(
+                            input_source(sqlite3_column_int64(st, 14))));
     if (sqlite3_column_type(st, TASK_NFIELDS) == SQLITE_TEXT)
         input = json_loads((const char *)sqlite3_column_text(st, TASK_NFIELDS),
                            0, NULL);
@@ -712,6 +719,60 @@ static const struct db_field contestation_fields[] = {
     { "tx", DB_STR },        { "time", DB_JSON },
 };
 
+/* Columns of the extras row (detail_extras) from 31 on. */
+enum {
+    X_OUTCOME = 31,
+    X_DECIDED_BY,
+    X_YEA_VOTERS,
+    X_NAY_VOTERS,
+    X_ADDER,
+    X_REFUND_TO,
+    X_REFUND_AMOUNT,
+    X_DECIDED_TX,
+    X_INVALID,
+};
+
+/*
+ * The contestation of the extras row as a new object, or null: status
+ * (open, upheld or rejected, as the contract decided it), the voters
+ * counted (yeas, nays; the contester's own yea included) and the V6
+ * master-contester bonus apart (yea_bonus), how the outcome was read
+ * (decided_by: payout, refund or rule) and the fee refunded to the task's
+ * owner when upheld.
+ */
+static json_t *detail_contestation(sqlite3_stmt *st)
+{
+    int decided = sqlite3_column_type(st, X_OUTCOME) != SQLITE_NULL;
+    json_t *c;
+
+    if (sqlite3_column_type(st, 19) == SQLITE_NULL)
+        return json_null();
+    c = json_object();
+    json_object_set_new(c, "status",
+                        decided ? db_col_str(st, X_OUTCOME)
+                        : sqlite3_column_type(st, 23) == SQLITE_NULL
+                            ? json_string("open")
+                            : json_string("finished"));
+    db_row_into(c, st, 19, contestation_fields,
+                ARRAY_SIZE(contestation_fields));
+    json_object_set_new(c, "yeas",
+                        db_col_json(st, decided ? X_YEA_VOTERS : 24));
+    json_object_set_new(c, "yea_bonus",
+                        decided ? db_col_json(st, X_ADDER) : json_null());
+    json_object_set_new(c, "nays",
+                        db_col_json(st, decided ? X_NAY_VOTERS : 25));
+    json_object_set_new(c, "finish_block", db_col_json(st, 23));
+    json_object_set_new(c, "decided_by", db_col_str(st, X_DECIDED_BY));
+    json_object_set_new(c, "refund",
+                        sqlite3_column_type(st, X_REFUND_TO) == SQLITE_NULL
+                            ? json_null()
+                            : json_pack("{s:o,s:o,s:o}", "to",
+                                        db_col_str(st, X_REFUND_TO), "amount",
+                                        db_col_str(st, X_REFUND_AMOUNT), "tx",
+                                        db_col_str(st, X_DECIDED_TX)));
+    return c;
+}
+
 /* The finality, latency and contestation fields from the extras row. */
 static void detail_times(json_t *o, sqlite3_stmt *st)
 {
@@ -736,26 +797,7 @@ static void detail_times(json_t *o, sqlite3_stmt *st)
                             ? json_integer(sqlite3_column_int64(st, 18) -
                                            sqlite3_column_int64(st, 16))
                             : json_null());
-    if (sqlite3_column_type(st, 19) != SQLITE_NULL) {
-        int64_t yeas = sqlite3_column_int64(st, 24);
-        int64_t nays = sqlite3_column_int64(st, 25);
-        json_t *c = json_object();
-
-        json_object_set_new(c, "status",
-                            json_string(sqlite3_column_type(st, 23) ==
-                                                SQLITE_NULL
-                                            ? "open"
-                                        : yeas > nays ? "upheld"
-                                                      : "rejected"));
-        db_row_into(c, st, 19, contestation_fields,
-                    ARRAY_SIZE(contestation_fields));
-        json_object_set_new(c, "yeas", json_integer(yeas));
-        json_object_set_new(c, "nays", json_integer(nays));
-        json_object_set_new(c, "finish_block", db_col_json(st, 23));
-        json_object_set_new(o, "contestation", c);
-    } else {
-        json_object_set_new(o, "contestation", json_null());
-    }
+    json_object_set_new(o, "contestation", detail_contestation(st));
 }
 
 /*
@@ -777,7 +819,9 @@ static int detail_extras(struct db *db, json_t *o, const char *const *gw,
         "(SELECT count(*) FROM votes v WHERE v.task = t.id AND v.yea), "
         "(SELECT count(*) FROM votes v WHERE v.task = t.id AND NOT v.yea), "
         "so.task IS NOT NULL, ic.cid IS NOT NULL, "
-        "ic.content_type, ic.size, ic.text "
+        "ic.content_type, ic.size, ic.text, "
+        "c.outcome, c.decided_by, c.yea_voters, c.nay_voters, c.adder, "
+        "c.refund_to, c.refund_amount, c.decided_tx, so.invalid "
         "FROM tasks t LEFT JOIN models m ON m.id = t.model "
         "LEFT JOIN solutions so ON so.task = t.id "
         "LEFT JOIN ipfs_cids ic ON ic.cid = so.cid_text "
@@ -821,6 +865,8 @@ static int detail_extras(struct db *db, json_t *o, const char *const *gw,
     db_row_into(ipfs, st, 8, ipfs_fields, 6);
     db_row_into(ipfs, st, 28, ipfs_fields + 6, 3);
     json_object_set_new(o, "ipfs", ipfs);
+    json_object_set_new(o, "invalidated",
+                        json_boolean(sqlite3_column_int(st, X_INVALID)));
     detail_times(o, st);
     db_stmt_done(db, st);
     return 0;
@@ -858,12 +904,12 @@ int images_detail(struct db *db, const char *id, const char *const *gateways,
 
     if (!is_task_id(id)) {
         json_decref(hist);
-        return 2;
+        return IMAGES_NOT_A_KEY;
     }
     lower_copy(id, key, sizeof(key) - 1);
     r = task_object(db, key, &o, &hidden);
-    if (r == 0 && hidden && !with_hidden)
-        r = 1; /* hidden by an admin: as if it did not exist */
+    if (r == IMAGES_FOUND && hidden && !with_hidden)
+        r = IMAGES_UNKNOWN; /* hidden by an admin: as if it did not exist */
     if (r == 0 && detail_extras(db, o, gateways, ngateways) < 0)
         r = -1;
     sol = r == 0 ? json_object_get(o, "solution") : NULL;

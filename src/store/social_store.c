@@ -660,20 +660,13 @@ static const struct db_field audit_fields[] = {
 int social_audit_json(struct db *db, int64_t before, int64_t limit,
                       json_t **outp)
 {
-    json_t *arr = json_array();
-
-    if (db_rows_into(db,
-                     db_query(db,
-                              "SELECT id, time, actor, action, target, ip, "
-                              "detail FROM social_audit WHERE id < ? "
-                              "ORDER BY id DESC LIMIT ?",
-                              "ii", before > 0 ? before : INT64_MAX, limit),
-                     arr, audit_fields, ARRAY_SIZE(audit_fields), NULL) < 0) {
-        json_decref(arr);
-        return -1;
-    }
-    *outp = arr;
-    return 0;
+    return db_rows(db,
+                   db_query(db,
+                            "SELECT id, time, actor, action, target, ip, "
+                            "detail FROM social_audit WHERE id < ? "
+                            "ORDER BY id DESC LIMIT ?",
+                            "ii", before > 0 ? before : INT64_MAX, limit),
+                   audit_fields, ARRAY_SIZE(audit_fields), NULL, outp);
 }
 
 /* One integer figure of /admin: o[name] = the first column of sql. */
@@ -816,25 +809,47 @@ static const struct db_field hidden_comment_fields[] = {
     { "body", DB_STR }, { "hidden_by", DB_STR }, { "hidden_at", DB_INT },
 };
 
+int social_hidden_images_json(struct db *db, int64_t before_at,
+                              const char *before_task, int64_t limit,
+                              json_t **outp)
+{
+    /* Keyset order (hidden_at, task), newest first: no OFFSET. */
+    return db_rows(db,
+                   db_query(db,
+                            "SELECT task, hidden_by, hidden_at, reason "
+                            "FROM social_moderation WHERE ?1 <= 0 OR "
+                            "hidden_at < ?1 OR (hidden_at = ?1 AND task < "
+                            "?2) ORDER BY hidden_at DESC, task DESC "
+                            "LIMIT ?3",
+                            "iti", before_at, before_task ? before_task : "",
+                            limit),
+                   hidden_image_fields, ARRAY_SIZE(hidden_image_fields), NULL,
+                   outp);
+}
+
+int social_hidden_comments_json(struct db *db, int64_t before_at,
+                                int64_t before_id, int64_t limit,
+                                json_t **outp)
+{
+    return db_rows(db,
+                   db_query(db,
+                            "SELECT id, task, address, body, hidden_by, "
+                            "hidden_at FROM social_comments WHERE hidden = "
+                            "1 AND (?1 <= 0 OR hidden_at < ?1 OR (hidden_at "
+                            "= ?1 AND id < ?2)) ORDER BY hidden_at DESC, id "
+                            "DESC LIMIT ?3",
+                            "iii", before_at, before_id, limit),
+                   hidden_comment_fields, ARRAY_SIZE(hidden_comment_fields),
+                   NULL, outp);
+}
+
 int social_hidden_json(struct db *db, json_t **outp)
 {
-    json_t *images = json_array(), *comments = json_array();
+    json_t *images = NULL, *comments = NULL;
 
-    if (db_rows_into(db,
-                     db_stmt(db, "SELECT task, hidden_by, hidden_at, reason "
-                                 "FROM social_moderation ORDER BY hidden_at "
-                                 "DESC LIMIT 500"),
-                     images, hidden_image_fields,
-                     ARRAY_SIZE(hidden_image_fields), NULL) < 0 ||
-        db_rows_into(db,
-                     db_stmt(db,
-                             "SELECT id, task, address, body, hidden_by, "
-                             "hidden_at FROM social_comments WHERE "
-                             "hidden = 1 ORDER BY hidden_at DESC LIMIT 500"),
-                     comments, hidden_comment_fields,
-                     ARRAY_SIZE(hidden_comment_fields), NULL) < 0) {
+    if (social_hidden_images_json(db, 0, NULL, 500, &images) < 0 ||
+        social_hidden_comments_json(db, 0, 0, 500, &comments) < 0) {
         json_decref(images);
-        json_decref(comments);
         return -1;
     }
     *outp = json_pack("{s:o,s:o}", "images", images, "comments", comments);

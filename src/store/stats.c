@@ -89,9 +89,10 @@ struct figure {
     const char *sql;
 };
 
-#define SQL_IMAGES                                                       \
-    "SELECT sum(CASE WHEN :show THEN d.solved ELSE d.solved_human END) " \
-    "FROM daily d JOIN models m ON m.id = d.model "                      \
+#define SQL_IMAGES                                          \
+    "SELECT sum(CASE WHEN :show THEN d.solved - d.invalid " \
+    "ELSE d.solved_human - d.invalid_human END) "           \
+    "FROM daily d JOIN models m ON m.id = d.model "         \
     "WHERE m.output_type = 'image'"
 
 static const struct figure IMAGE_FIGURES[] = {
@@ -103,7 +104,7 @@ static const struct figure IMAGE_FIGURES[] = {
                     "CROSS JOIN tasks k ON k.id = s.task "
                     "CROSS JOIN models m ON m.id = k.model "
                     "WHERE s.time > :t24 AND s.time <= :t "
-                    "AND m.output_type = 'image' "
+                    "AND m.output_type = 'image' AND s.invalid = 0 "
                     "AND (:show OR k.automine = 0)" },
 };
 
@@ -254,8 +255,9 @@ static void day_text(int64_t day, char out[32])
 #define SQL_IMAGE_DAYS                              \
     "FROM daily d JOIN models m ON m.id = d.model " \
     "WHERE m.output_type = 'image' AND (?2 IS NULL OR d.model = ?2) "
-#define SQL_DAY_IMAGES \
-    "sum(CASE WHEN ?1 THEN d.solved ELSE d.solved_human END) " SQL_IMAGE_DAYS
+#define SQL_DAY_IMAGES                            \
+    "sum(CASE WHEN ?1 THEN d.solved - d.invalid " \
+    "ELSE d.solved_human - d.invalid_human END) " SQL_IMAGE_DAYS
 
 /*
  * The first day of the series with days = 0: the first day holding an
@@ -269,8 +271,8 @@ static int first_day(struct db *db, const char *model, int show, int64_t last,
 
     if (db_int(db, &first,
                "SELECT coalesce(min(d.day), ?3) " SQL_IMAGE_DAYS
-               "AND CASE WHEN ?1 THEN d.solved "
-               "ELSE d.solved_human END > 0",
+               "AND CASE WHEN ?1 THEN d.solved - d.invalid "
+               "ELSE d.solved_human - d.invalid_human END > 0",
                "iti", (int64_t)show, model, last) < 0)
         return -1;
     if (first > last)
@@ -356,8 +358,10 @@ static int rows_into(struct db *db, sqlite3_stmt *st, const struct db_field *f,
 static const char SQL_BY_MODEL[] =
     "SELECT d.model, m.title, "
     "sum(CASE WHEN d.day BETWEEN ?1 AND ?2 THEN "
-    "CASE WHEN ?3 THEN d.solved ELSE d.solved_human END ELSE 0 END) AS win, "
-    "sum(CASE WHEN ?3 THEN d.solved ELSE d.solved_human END) AS total "
+    "CASE WHEN ?3 THEN d.solved - d.invalid "
+    "ELSE d.solved_human - d.invalid_human END ELSE 0 END) AS win, "
+    "sum(CASE WHEN ?3 THEN d.solved - d.invalid "
+    "ELSE d.solved_human - d.invalid_human END) AS total "
     "FROM daily d JOIN models m ON m.id = d.model "
     "WHERE m.output_type = 'image' AND d.day <= ?2 "
     "GROUP BY d.model HAVING total > 0 ORDER BY win DESC, total DESC, d.model";

@@ -25,25 +25,29 @@ static int one_row(struct db *db, const char *sql, int64_t *out, int n)
 
 int status_state(struct db *db, struct status_snap *s)
 {
-    int64_t v[8];
+    int64_t v[9] = { 0 };
 
-    v[0] = -1;
-    if (one_row(db, "SELECT start_block, indexed_block, indexed_time, "
-                    "head_block, head_time, safe_block, updated_at, "
-                    "last_error IS NOT NULL FROM scan_state WHERE id = 1",
-                v, 8) < 0)
+    /* scanner_health always has its row; scan_state only once the
+     * scanner made its checkpoint. */
+    if (one_row(db,
+                "SELECT s.id IS NOT NULL, s.start_block, "
+                "s.indexed_block, s.indexed_time, s.head_block, "
+                "s.head_time, s.safe_block, s.updated_at, "
+                "h.last_error IS NOT NULL FROM scanner_health h "
+                "LEFT JOIN scan_state s ON s.id = 1 WHERE h.id = 1",
+                v, 9) < 0)
         return -1;
-    if (v[0] < 0)
+    s->has_error = (int)v[8];
+    if (!v[0])
         return 0;
     s->initialized = 1;
-    s->start_block = v[0];
-    s->indexed_block = v[1];
-    s->indexed_time = v[2];
-    s->head_block = v[3];
-    s->head_time = v[4];
-    s->safe_block = v[5];
-    s->updated_at = v[6];
-    s->has_error = (int)v[7];
+    s->start_block = v[1];
+    s->indexed_block = v[2];
+    s->indexed_time = v[3];
+    s->head_block = v[4];
+    s->head_time = v[5];
+    s->safe_block = v[6];
+    s->updated_at = v[7];
     s->lag_blocks = s->head_block > s->indexed_block
                         ? s->head_block - s->indexed_block
                         : 0;
@@ -107,6 +111,55 @@ int status_ping(struct db *db)
                   "") == 0 ? 0 : -1;
 }
 
+static const struct db_field health_fields[] = {
+    { "error", DB_STR },          { "stage", DB_STR },
+    { "kind", DB_STR },           { "endpoint", DB_STR },
+    { "failing_since", DB_JSON }, { "failures", DB_INT },
+    { "retry_seconds", DB_INT },  { "updated_at", DB_JSON },
+};
+
+/* "stage: error" of a status_health object, or null. */
+static json_t *health_text(const json_t *h)
+{
+    const char *e = json_string_value(json_object_get(h, "error"));
+    const char *stage = json_string_value(json_object_get(h, "stage"));
+    char b[1024];
+
+    if (!e)
+        return json_null();
+    snprintf(b, sizeof(b), "%s%s%s", stage ? stage : "", stage ? ": " : "", e);
+    return json_string(b);
+}
+
+int status_health(struct db *db, json_t **outp)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT last_error, stage, kind, "
+                                   "endpoint, "
+                                   "failing_since, failures, retry_seconds, "
+                                   "nullif(updated_at, 0) FROM "
+                                   "scanner_health WHERE id = 1");
+    json_t *o = json_object();
+    int r;
+
+    if (!st) {
+        json_decref(o);
+        return -1;
+    }
+    r = db_step(db, st, "scanner_health");
+    if (r == 1)
+        db_row_into(o, st, 0, health_fields, ARRAY_SIZE(health_fields));
+    db_stmt_done(db, st);
+    if (r < 0) {
+        json_decref(o);
+        return -1;
+    }
+    json_object_set_new(o, "failing",
+                        json_boolean(
+                            json_is_string(json_object_get(o, "error"))));
+    *outp = o;
+    return 0;
+}
+
 static const struct db_field scan_state_fields[] = {
     { "chain_id", DB_JSON },     { "engine", DB_STR },
     { "start_block", DB_JSON },  { "indexed_block", DB_JSON },
@@ -126,7 +179,7 @@ int status_json(struct db *db, json_t **outp)
 {
     struct status_snap s;
     sqlite3_stmt *st;
-    json_t *o = json_object(), *cov = NULL, *gaps = NULL;
+    json_t *o = json_object(), *cov = NULL, *gaps = NULL, *health = NULL;
     int r;
 
     memset(&s, 0, sizeof(s));
@@ -164,6 +217,11 @@ int status_json(struct db *db, json_t **outp)
         goto fail;
     json_object_set_new(o, "coverage", cov);
     json_object_set_new(o, "gaps", gaps);
+    if (status_health(db, &health) < 0)
+        goto fail;
+    /* The scanner's own record, also before any checkpoint exists. */
+    json_object_set_new(o, "last_error", health_text(health));
+    json_object_set_new(o, "scanner", health);
     *outp = o;
     return 0;
 fail:

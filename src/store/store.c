@@ -15,6 +15,7 @@
 
 #include "arbiusd/buf.h"
 #include "arbiusd/log.h"
+#include "arbiusd/modelnames.h"
 #include "arbiusd/social_store.h"
 #include "arbiusd/u256.h"
 
@@ -25,7 +26,16 @@
  * address, flushed once before the commit: a range of 10,000 tasks then
  * costs one UPDATE per touched day and owner, not five per task.
  */
-enum { D_TASKS, D_TASKS_HUMAN, D_SOLVED, D_SOLVED_HUMAN, D_CLAIMS, D_NCOLS };
+enum {
+    D_TASKS,
+    D_TASKS_HUMAN,
+    D_SOLVED,
+    D_SOLVED_HUMAN,
+    D_CLAIMS,
+    D_INVALID,       /* solutions invalidated by an upheld contestation */
+    D_INVALID_HUMAN, /* of which of tasks not automine */
+    D_NCOLS
+};
 
 #define ACC_KEY_SIZE  (ST_HASH_SIZE + 24)
 #define MACC_KEY_SIZE 192
@@ -381,13 +391,40 @@ int store_init_checkpoint(struct store *st, uint64_t chain_id,
 int store_note_state(struct store *st, uint64_t head, int64_t head_time,
                      uint64_t safe, const char *last_error)
 {
+    /* Finality only moves forward: a poll that learnt nothing (the node
+     * did not answer) passes 0. */
     return db_run(st->db,
                   "UPDATE scan_state SET head_block = max(head_block, ?1), "
-                  "head_time = max(head_time, ?2), safe_block = ?3, "
+                  "head_time = max(head_time, ?2), "
+                  "safe_block = max(safe_block, ?3), "
                   "last_error = ?4, updated_at = CASE WHEN ?4 IS NULL THEN "
                   "unixepoch() ELSE updated_at END WHERE id = 1",
                   "iiit", (int64_t)head, head_time, (int64_t)safe,
                   last_error) < 0
+               ? -1
+               : 0;
+}
+
+int store_note_health(struct store *st, const struct st_health *h)
+{
+    if (!h)
+        return db_run(st->db,
+                      "UPDATE scanner_health SET last_error = NULL, "
+                      "stage = NULL, kind = NULL, endpoint = NULL, "
+                      "failing_since = NULL, "
+                      "failures = 0, updated_at = unixepoch() "
+                      "WHERE id = 1 AND last_error IS NOT NULL",
+                      "") < 0
+                   ? -1
+                   : 0;
+    return db_run(st->db,
+                  "UPDATE scanner_health SET last_error = ?1, stage = ?2, "
+                  "kind = ?3, endpoint = nullif(?4, ''), "
+                  "failing_since = coalesce(failing_since, unixepoch()), "
+                  "failures = failures + ?5, retry_seconds = ?6, "
+                  "updated_at = unixepoch() WHERE id = 1",
+                  "ttttii", h->error, h->stage, h->kind, h->endpoint,
+                  (int64_t)(h->poll_failed != 0), (int64_t)h->retry_s) < 0
                ? -1
                : 0;
 }
@@ -474,18 +511,23 @@ static int flush_daily(struct store *st, const struct acc *a)
                              "it", a->day, a->model),
                     1, &a->fee, sum) < 0)
         return -1;
-    return db_run(
-               st->db,
-               "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
-               "solved_human, claims, fees) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-               "ON CONFLICT(day, model) DO UPDATE SET "
-               "tasks = tasks + excluded.tasks, "
-               "tasks_human = tasks_human + excluded.tasks_human, "
-               "solved = solved + excluded.solved, "
-               "solved_human = solved_human + excluded.solved_human, "
-               "claims = claims + excluded.claims, fees = excluded.fees",
-               "itiiiiit", a->day, a->model, a->v[0], a->v[1], a->v[2],
-               a->v[3], a->v[4], sum[0]) < 0
+    return db_run(st->db,
+                  "INSERT INTO daily (day, model, tasks, tasks_human, solved, "
+                  "solved_human, claims, invalid, invalid_human, fees) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT(day, model) DO UPDATE SET "
+                  "tasks = tasks + excluded.tasks, "
+                  "tasks_human = tasks_human + excluded.tasks_human, "
+                  "solved = solved + excluded.solved, "
+                  "solved_human = solved_human + excluded.solved_human, "
+                  "claims = claims + excluded.claims, "
+                  "invalid = invalid + excluded.invalid, "
+                  "invalid_human = invalid_human + excluded.invalid_human, "
+                  "fees = excluded.fees",
+                  "itiiiiiiit", a->day, a->model, a->v[D_TASKS],
+                  a->v[D_TASKS_HUMAN], a->v[D_SOLVED], a->v[D_SOLVED_HUMAN],
+                  a->v[D_CLAIMS], a->v[D_INVALID], a->v[D_INVALID_HUMAN],
+                  sum[0]) < 0
                ? -1
                : 0;
 }
@@ -552,42 +594,67 @@ static int flush_deltas(struct store *st)
     return 0;
 }
 
+/* What the rollups of a task and its solution are keyed by. */
+struct task_facts {
+    char model[ST_HASH_SIZE]; /* "unknown" when the task is not indexed */
+    char owner[ST_ADDR_SIZE]; /* "" when the task is not indexed */
+    int64_t tday, sday;       /* UTC days of task and solution (-1: none) */
+    int automine, invalid, image;
+};
+
+/* Fills f for task id (indexed or not).  0 or -1. */
+static int task_facts(struct store *st, const char *id, struct task_facts *f)
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT coalesce(t.model, 'unknown'), "
+                               "coalesce(t.owner, ''), "
+                               "coalesce(t.time / 86400, -1), "
+                               "coalesce(s.time / 86400, -1), "
+                               "coalesce(t.automine, 0), "
+                               "coalesce(s.invalid, 0), "
+                               "coalesce(m.output_type = 'image', 0) "
+                               "FROM (SELECT ?1 AS id) k "
+                               "LEFT JOIN tasks t ON t.id = k.id "
+                               "LEFT JOIN solutions s ON s.task = k.id "
+                               "LEFT JOIN models m ON m.id = t.model",
+                               "t", id);
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1) {
+        col_copy(s, 0, f->model, sizeof(f->model));
+        col_copy(s, 1, f->owner, sizeof(f->owner));
+        f->tday = sqlite3_column_int64(s, 2);
+        f->sday = sqlite3_column_int64(s, 3);
+        f->automine = sqlite3_column_int(s, 4);
+        f->invalid = sqlite3_column_int(s, 5);
+        f->image = sqlite3_column_int(s, 6);
+    }
+    db_stmt_done(st->db, s);
+    return r == 1 ? 0 : -1;
+}
+
 /* Marks one task automine and moves every count it was in. */
 static int task_flip_automine(struct store *st, const char *id)
 {
-    char model[ST_HASH_SIZE], owner[ST_ADDR_SIZE];
-    int64_t tday = 0, sday = -1;
-    sqlite3_stmt *s;
-    int r;
+    struct task_facts f;
 
     if (db_run(st->db,
                "UPDATE tasks SET automine = 1 WHERE id = ? AND "
                "automine = 0",
                "t", id) != 1)
         return 0;
-    s = db_query(st->db,
-                 "SELECT t.model, t.owner, t.time / 86400, "
-                 "s.time / 86400 FROM tasks t LEFT JOIN solutions s "
-                 "ON s.task = t.id WHERE t.id = ?",
-                 "t", id);
-    r = s ? db_step(st->db, s, NULL) : -1;
-    if (r == 1) {
-        col_copy(s, 0, model, sizeof(model));
-        col_copy(s, 1, owner, sizeof(owner));
-        tday = sqlite3_column_int64(s, 2);
-        if (sqlite3_column_type(s, 3) != SQLITE_NULL)
-            sday = sqlite3_column_int64(s, 3);
-    }
-    db_stmt_done(st->db, s);
-    if (r != 1)
+    if (task_facts(st, id, &f) < 0)
         return -1;
     st->totals[T_TASKS_HUMAN]--;
-    daily_add(st, tday, model, D_TASKS_HUMAN, -1);
-    if (user_add(st, owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) < 0)
+    daily_add(st, f.tday, f.model, D_TASKS_HUMAN, -1);
+    if (user_add(st, f.owner, 0, -1, NULL, INT64_MAX, INT64_MAX, INT64_MIN) <
+        0)
         return -1;
-    day_user_add(st, tday, owner, 0, -1);
-    if (sday >= 0)
-        daily_add(st, sday, model, D_SOLVED_HUMAN, -1);
+    day_user_add(st, f.tday, f.owner, 0, -1);
+    if (f.sday >= 0)
+        daily_add(st, f.sday, f.model, D_SOLVED_HUMAN, -1);
+    if (f.sday >= 0 && f.invalid)
+        daily_add(st, f.sday, f.model, D_INVALID_HUMAN, -1);
     return 0;
 }
 
@@ -968,19 +1035,169 @@ static int settle(struct store *st, const struct settlement *z,
     return 0;
 }
 
-/* 1 if the contestation of task was rejected (yeas <= nays), 0 if upheld
- * or not indexed, -1 on error. */
-static int contestation_rejected(struct store *st, const char *task)
-{
-    int64_t v = 0;
+/* ---- contestations: decided as the contract decided them ---- */
 
-    if (db_int(st->db, &v,
-               "SELECT (SELECT count(*) FROM votes WHERE task = ?1 AND "
-               "yea = 1) <= (SELECT count(*) FROM votes WHERE task = ?1 "
-               "AND yea = 0) FROM contestations WHERE task = ?1",
-               "t", task) < 0)
+/* What a contestation's first finish (start_idx 0) shows (PROTOCOL.md
+ * section 11). */
+struct verdict {
+    const char *outcome;           /* "upheld" | "rejected" */
+    const char *by;                /* "payout" | "refund" | "rule" */
+    int64_t yea, nay;              /* voters counted (auto votes included) */
+    int64_t adder;                 /* the V6 bonus counted, 0 before V6 */
+    const struct st_event *refund; /* the refund Transfer, or NULL */
+};
+
+/*
+ * The V6 vote adder in force for finish f: the masterContesterVoteAdder()
+ * view the scanner read, else the one stored by an earlier decision (a
+ * re-settlement), else the last MasterContesterVoteAdderSet before f, else
+ * 0.  0 or -1.
+ */
+static int finish_adder(struct store *st, const struct st_event *f,
+                        int64_t *out)
+{
+    *out = f->u.finish.adder;
+    if (*out >= 0)
+        return 0;
+    *out = 0;
+    return db_int(st->db, out,
+                  "SELECT coalesce((SELECT adder FROM contestations WHERE "
+                  "task = ?1 AND decided_block = ?2 AND decided_log_index "
+                  "= ?3), (SELECT CAST(json_extract(args, '$.adder') AS "
+                  "INTEGER) FROM other_events WHERE name = "
+                  "'MasterContesterVoteAdderSet' AND (block, log_index) < "
+                  "(?2, ?3) ORDER BY block DESC, log_index DESC LIMIT 1), 0)",
+                  "tii", f->u.finish.task, (int64_t)f->pos.block,
+                  (int64_t)f->pos.log_index) < 0
+               ? -1
+               : 0;
+}
+
+/* The voters of f's task cast before f, by side, and the task's owner and
+ * fee ("" when the task is not indexed).  0 or -1. */
+static int verdict_facts(struct store *st, const struct st_event *f,
+                         struct verdict *v, char owner[ST_ADDR_SIZE],
+                         char fee[ST_DEC_SIZE])
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT (SELECT count(*) FROM votes WHERE "
+                               "task = ?1 AND yea AND (block, log_index) < "
+                               "(?2, ?3)), (SELECT count(*) FROM votes WHERE "
+                               "task = ?1 AND NOT yea AND (block, log_index) "
+                               "< (?2, ?3)), (SELECT owner FROM tasks WHERE "
+                               "id = ?1), (SELECT fee FROM tasks WHERE "
+                               "id = ?1)",
+                               "tii", f->u.finish.task, (int64_t)f->pos.block,
+                               (int64_t)f->pos.log_index);
+    int r = s ? db_step(st->db, s, NULL) : -1;
+
+    if (r == 1) {
+        v->yea = sqlite3_column_int64(s, 0);
+        v->nay = sqlite3_column_int64(s, 1);
+        col_copy(s, 2, owner, ST_ADDR_SIZE);
+        col_copy(s, 3, fee, ST_DEC_SIZE);
+    }
+    db_stmt_done(st->db, s);
+    return r == 1 ? 0 : -1;
+}
+
+/*
+ * Reads the verdict of the first finish f from what its transaction did
+ * before it (z: its transfers and payouts): fee or reward events, or
+ * transfers to others than the owner, mean rejected (the solver was paid;
+ * V5 events or transfers alone mean an engine before V6, which counts no
+ * adder); the task fee refunded to its owner means upheld; when nothing
+ * moved (a zero fee before V6) the rule decides: yea voters + adder > nay
+ * voters.  0 or -1.
+ */
+static int verdict_of(struct store *st, const struct st_event *f,
+                      const struct settlement *z, struct verdict *v)
+{
+    const struct st_event *payout = NULL, *tr = NULL;
+    char owner[ST_ADDR_SIZE] = "", fee[ST_DEC_SIZE] = "";
+    size_t i, nt = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (verdict_facts(st, f, v, owner, fee) < 0 ||
+        finish_adder(st, f, &v->adder) < 0)
         return -1;
-    return v ? 1 : 0;
+    for (i = 0; i < z->n; i++) {
+        if (z->logs[i]->kind == ST_PAYOUT && !payout)
+            payout = z->logs[i];
+        if (z->logs[i]->kind == ST_TRANSFER && nt++ == 0)
+            tr = z->logs[i];
+    }
+    if (payout || nt) {
+        v->by = "payout";
+        v->outcome = "rejected";
+        if (!payout && nt == 1 && owner[0] &&
+            strcmp(tr->u.transfer.dst, owner) == 0 &&
+            strcmp(tr->u.transfer.amount, fee) == 0) {
+            v->by = "refund";
+            v->outcome = "upheld";
+            v->refund = tr;
+        } else if (!payout || payout->u.payout.era < 6) {
+            v->adder = 0;
+        }
+        return 0;
+    }
+    v->by = "rule";
+    v->outcome = v->yea + v->adder > v->nay ? "upheld" : "rejected";
+    return 0;
+}
+
+/*
+ * The solution of task loses its place among the valid ones: flagged, and
+ * out of the daily image counts (by solution day) and its owner's images
+ * (the figures subtract invalid from solved).  0 or -1.
+ */
+static int invalidate(struct store *st, const char *task)
+{
+    struct task_facts f;
+    int r;
+
+    /* A re-settlement (rows only) leaves the flag and its rollups alone. */
+    if (st->no_deltas)
+        return 0;
+    r = db_run(st->db,
+               "UPDATE solutions SET invalid = 1 WHERE task = ? AND "
+               "invalid = 0",
+               "t", task);
+    if (r <= 0)
+        return r < 0 ? -1 : 0;
+    if (task_facts(st, task, &f) < 0)
+        return -1;
+    daily_add(st, f.sday, f.model, D_INVALID, 1);
+    daily_add(st, f.sday, f.model, D_INVALID_HUMAN, !f.automine);
+    if (f.owner[0] && f.image)
+        acc_get(&st->users, f.owner)->v[3]--;
+    return 0;
+}
+
+/* Decides the contestation of the first finish f (z: the transaction's
+ * payout logs before it) and records it; *rejected = whether the solver
+ * was paid.  0 or -1. */
+static int decide(struct store *st, const struct st_event *f,
+                  const struct settlement *z, int *rejected)
+{
+    struct verdict v;
+    int r;
+
+    if (verdict_of(st, f, z, &v) < 0)
+        return -1;
+    *rejected = strcmp(v.outcome, "rejected") == 0;
+    r = db_run(st->db,
+               "UPDATE contestations SET outcome = ?2, decided_by = ?3, "
+               "yea_voters = ?4, nay_voters = ?5, adder = ?6, "
+               "refund_to = ?7, refund_amount = ?8, decided_block = ?9, "
+               "decided_log_index = ?10, decided_tx = ?11 WHERE task = ?1",
+               "tttiiittiit", f->u.finish.task, v.outcome, v.by, v.yea, v.nay,
+               v.adder, v.refund ? v.refund->u.transfer.dst : NULL,
+               v.refund ? v.refund->u.transfer.amount : NULL,
+               (int64_t)f->pos.block, (int64_t)f->pos.log_index, f->pos.tx);
+    if (r < 0)
+        return -1;
+    return r == 1 && !*rejected ? invalidate(st, f->u.finish.task) : 0;
 }
 
 /*
@@ -1031,8 +1248,7 @@ static int settle_events(struct store *st, const struct st_event *evs,
             int64_t stime;
             int rej = 0;
 
-            if (e->u.finish.start_idx == 0 &&
-                (rej = contestation_rejected(st, e->u.finish.task)) < 0)
+            if (e->u.finish.start_idx == 0 && decide(st, e, pend, &rej) < 0)
                 goto out;
             if (rej) {
                 pend->via = "contestation";
@@ -1059,25 +1275,17 @@ out:
  * model's output is one). */
 static int owner_solved(struct store *st, const char *task)
 {
-    sqlite3_stmt *s = db_query(st->db,
-                               "SELECT t.owner, coalesce("
-                               "m.output_type = 'image', 0) FROM "
-                               "tasks t LEFT JOIN models m ON "
-                               "m.id = t.model WHERE t.id = ?",
-                               "t", task);
-    int r = s ? db_step(st->db, s, NULL) : -1;
+    struct task_facts f;
+    struct acc *a;
 
-    if (r == 1) {
-        char owner[ST_ADDR_SIZE];
-        struct acc *a;
-
-        col_copy(s, 0, owner, sizeof(owner));
-        a = acc_get(&st->users, owner);
+    if (task_facts(st, task, &f) < 0)
+        return -1;
+    if (f.owner[0]) {
+        a = acc_get(&st->users, f.owner);
         a->v[2]++;
-        a->v[3] += sqlite3_column_int(s, 1) ? 1 : 0;
+        a->v[3] += f.image ? 1 : 0;
     }
-    db_stmt_done(st->db, s);
-    return r < 0 ? -1 : 0;
+    return 0;
 }
 
 /* ---- row writers ---- */
@@ -1334,26 +1542,182 @@ static void tmpl_fields_release(struct tmpl_fields *f)
     free(f->title);
 }
 
-/* A models row, with the template fields it keeps. */
+/* The template fields of template bytes b[0..n), with the built-in
+ * table's kind and output file of model id where the template has none. */
+static void model_fields_init(struct tmpl_fields *f, const char *id,
+                              const uint8_t *b, size_t n)
+{
+    const struct modelname_row *row = modelnames_row(id);
+
+    tmpl_fields_init(f, b, n);
+    if (row && !f->type)
+        f->type = xstrdup(row->kind);
+    if (row && !f->file)
+        f->file = xstrdup(row->output);
+}
+
+/* Whether model id's output is an image: 1, 0, or -1 on error. */
+static int model_is_image(struct store *st, const char *id)
+{
+    int64_t v = 0;
+
+    return db_int(st->db, &v,
+                  "SELECT output_type = 'image' FROM models WHERE id = ?", "t",
+                  id) < 0
+               ? -1
+               : v != 0;
+}
+
+/*
+ * After model id's template fields were written: when its output became
+ * or stopped being an image (was_image), the owners' image counts move by
+ * its valid solved tasks; CIDs the IPFS monitor checked without a file
+ * (the model was unknown then) are checked again with it.  The figures
+ * join models when they are read, so they follow by themselves.  0 or -1.
+ */
+static int model_learnt(struct store *st, const char *id, int was_image)
+{
+    int now_image = model_is_image(st, id);
+
+    if (now_image < 0)
+        return -1;
+    if (now_image != was_image &&
+        db_run(st->db,
+               "UPDATE users SET images = images + ?2 * (SELECT count(*) "
+               "FROM tasks t JOIN solutions s ON s.task = t.id WHERE "
+               "t.owner = users.address AND t.model = ?1 AND "
+               "s.invalid = 0) WHERE address IN (SELECT owner FROM tasks "
+               "WHERE model = ?1)",
+               "ti", id, (int64_t)(now_image ? 1 : -1)) < 0)
+        return -1;
+    return db_run(st->db,
+                  "UPDATE ipfs_cids SET path = (SELECT output_file FROM "
+                  "models WHERE id = ?1), status = 'pending', "
+                  "next_check = unixepoch(), attempts = 0 WHERE path = '' "
+                  "AND (SELECT output_file FROM models WHERE id = ?1) "
+                  "IS NOT NULL AND cid IN (SELECT s.cid_text FROM tasks t "
+                  "JOIN solutions s ON s.task = t.id WHERE t.model = ?1)",
+                  "t", id) < 0
+               ? -1
+               : 0;
+}
+
+/* A models row from a registration: new, or completing the row learnt
+ * from the view before the index saw the registration. */
 static int put_model(struct store *st, const struct st_event *ev)
 {
     const struct st_model *m = &ev->u.model;
     struct tmpl_fields f;
-    int r;
+    int was = model_is_image(st, m->id), r;
 
-    tmpl_fields_init(&f, m->template_bytes, m->template_len);
+    if (was < 0)
+        return -1;
+    model_fields_init(&f, m->id, m->template_bytes, m->template_len);
     r = db_run(st->db,
-               "INSERT OR IGNORE INTO models (id, addr, fee, template, "
+               "INSERT INTO models (id, addr, fee, template, "
                "template_json, output_file, output_type, title, cid, block, "
                "log_index, tx, time) VALUES (?, nullif(?, ''), ?, ?, ?, ?, ?, "
-               "?, nullif(?, ''), ?, ?, ?, ?)",
+               "?, nullif(?, ''), ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+               "source = 'registration', block = excluded.block, "
+               "log_index = excluded.log_index, tx = excluded.tx, "
+               "time = excluded.time, "
+               "template = coalesce(template, excluded.template), "
+               "template_json = coalesce(template_json, "
+               "excluded.template_json), "
+               "output_file = coalesce(output_file, excluded.output_file), "
+               "output_type = coalesce(output_type, excluded.output_type), "
+               "title = coalesce(title, excluded.title), "
+               "cid = coalesce(cid, excluded.cid), template_next = NULL, "
+               "template_error = NULL WHERE models.block IS NULL",
                "tttbttttt"
                "iiti",
                m->id, m->addr, m->fee, m->template_bytes, m->template_len,
                f.json, f.file, f.type, f.title, m->cid, (int64_t)ev->pos.block,
                (int64_t)ev->pos.log_index, ev->pos.tx, ev->pos.time);
     tmpl_fields_release(&f);
+    if (r > 0 && model_learnt(st, m->id, was) < 0)
+        return -1;
     return r;
+}
+
+/* A model learnt outside a registration (struct st_range.models): a new
+ * row from the view, or a template that arrived from a gateway, or the
+ * schedule of the next try.  0 or -1. */
+static int put_learnt_model(struct store *st, const struct st_model *m)
+{
+    struct tmpl_fields f;
+    int was = model_is_image(st, m->id), r;
+
+    if (was < 0)
+        return -1;
+    model_fields_init(&f, m->id, m->template_bytes, m->template_len);
+    if (m->from_view)
+        r = db_run(st->db,
+                   "INSERT OR IGNORE INTO models (id, addr, fee, rate, cid, "
+                   "source, template, template_json, output_file, "
+                   "output_type, title, template_tries, template_next, "
+                   "template_error) VALUES (?, nullif(?, ''), ?, ?, "
+                   "nullif(?, ''), 'view', ?, ?, ?, ?, ?, ?, nullif(?, 0), "
+                   "nullif(?, ''))",
+                   "ttttt"
+                   "btttt"
+                   "iit",
+                   m->id, m->addr, m->fee, m->rate, m->cid, m->template_bytes,
+                   m->template_len, f.json, f.file, f.type, f.title,
+                   (int64_t)m->template_tried, m->template_next,
+                   m->template_error);
+    else if (m->template_bytes)
+        r = db_run(st->db,
+                   "UPDATE models SET template = ?2, template_json = ?3, "
+                   "output_file = coalesce(?4, output_file), "
+                   "output_type = coalesce(?5, output_type), title = ?6, "
+                   "template_tries = template_tries + 1, "
+                   "template_next = NULL, template_error = NULL "
+                   "WHERE id = ?1 AND template IS NULL",
+                   "tbtttt", m->id, m->template_bytes, m->template_len, f.json,
+                   f.file, f.type, f.title);
+    else
+        r = db_run(st->db,
+                   "UPDATE models SET template_tries = template_tries + ?2, "
+                   "template_next = nullif(?3, 0), "
+                   "template_error = nullif(?4, '') WHERE id = ?1 AND "
+                   "template IS NULL",
+                   "tiit", m->id, (int64_t)m->template_tried, m->template_next,
+                   m->template_error);
+    tmpl_fields_release(&f);
+    if (r > 0 && model_learnt(st, m->id, was) < 0)
+        return -1;
+    return r < 0 ? -1 : 0;
+}
+
+int store_model_known(struct store *st, const char *id)
+{
+    int64_t one;
+    int r = db_int(st->db, &one, "SELECT 1 FROM models WHERE id = ?", "t", id);
+
+    return r < 0 ? -1 : r == 0;
+}
+
+int store_models_due(struct store *st, int64_t now, struct st_model *out,
+                     size_t max, size_t *n)
+{
+    sqlite3_stmt *s = db_query(st->db,
+                               "SELECT id, cid, template_tries FROM models "
+                               "WHERE template_next <= ? AND template IS "
+                               "NULL AND cid IS NOT NULL "
+                               "ORDER BY template_next LIMIT ?",
+                               "ii", now, (int64_t)max);
+    int r = s ? 1 : -1;
+
+    *n = 0;
+    while (r == 1 && (r = db_step(st->db, s, NULL)) == 1) {
+        memset(&out[*n], 0, sizeof(out[*n]));
+        col_copy(s, 0, out[*n].id, sizeof(out[*n].id));
+        col_copy(s, 1, out[*n].cid, sizeof(out[*n].cid));
+        out[(*n)++].template_tries = sqlite3_column_int64(s, 2);
+    }
+    db_stmt_done(st->db, s);
+    return r < 0 ? -1 : 0;
 }
 
 /* A model_changes row, applied to its models row. */
@@ -1426,9 +1790,13 @@ static int put_vote(struct store *st, const struct st_event *ev)
 {
     const struct st_pos *p = &ev->pos;
 
+    /* Cast by submitContestation itself (the contester's yea, the
+     * accused's nay): in the contestation's own transaction. */
     return db_run(st->db,
                   "INSERT OR IGNORE INTO votes (task, voter, yea, block, "
-                  "log_index, tx, time) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                  "log_index, tx, time, auto) VALUES (?1, ?2, ?3, ?4, ?5, "
+                  "?6, ?7, EXISTS (SELECT 1 FROM contestations WHERE "
+                  "task = ?1 AND tx = ?6))",
                   "ttiiiti", ev->u.vote.task, ev->u.vote.voter,
                   (int64_t)ev->u.vote.yea, (int64_t)p->block,
                   (int64_t)p->log_index, p->tx, p->time);
@@ -1595,10 +1963,14 @@ static int put_range_marks(struct store *st, const struct st_range *r,
         db_run(st->db,
                "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
                "indexed_time = ?, head_block = max(head_block, ?), "
-               "head_time = max(head_time, ?), safe_block = ?, "
+               "head_time = max(head_time, ?), "
+               "safe_block = max(safe_block, ?), "
                "last_error = NULL, updated_at = unixepoch() WHERE id = 1",
                "itiiii", (int64_t)r->to, r->to_hash, r->to_time,
                (int64_t)r->head, r->head_time, (int64_t)r->safe) != 1)
+        return -1;
+    /* A committed range is a poll that works, however long it lasts. */
+    if (r->advance && store_note_health(st, NULL) < 0)
         return -1;
     return 0;
 }
@@ -1618,6 +1990,10 @@ int store_commit_range(struct store *st, const struct st_range *r,
                "tasks",
                "") < 0)
         goto fail;
+    /* Models first: the rows below count images by their output type. */
+    for (i = 0; i < r->nmodels; i++)
+        if (put_learnt_model(st, &r->models[i]) < 0)
+            goto fail;
     for (i = 0; i < n; i++)
         if (put_event(st, &evs[i]) < 0)
             goto fail;
@@ -1655,18 +2031,23 @@ fail:
     return -1;
 }
 
-int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
+/* The hash the query sql (one integer parameter n) answers first, into
+ * out: 0 found, 1 none, -1 error. */
+static int one_hash(struct store *st, const char *sql, uint64_t n,
+                    char out[ST_HASH_SIZE])
 {
-    sqlite3_stmt *s = db_query(st->db,
-                               "SELECT hash FROM blocks WHERE "
-                               "number = ?",
-                               "i", (int64_t)n);
+    sqlite3_stmt *s = db_query(st->db, sql, "i", (int64_t)n);
     int r = s ? db_step(st->db, s, NULL) : -1;
 
     if (r == 1)
-        col_copy(s, 0, hash, ST_HASH_SIZE);
+        col_copy(s, 0, out, ST_HASH_SIZE);
     db_stmt_done(st->db, s);
     return r < 0 ? -1 : r == 1 ? 0 : 1;
+}
+
+int store_block_hash(struct store *st, uint64_t n, char hash[ST_HASH_SIZE])
+{
+    return one_hash(st, "SELECT hash FROM blocks WHERE number = ?", n, hash);
 }
 
 void store_backfill(struct store *st, int on)
@@ -1680,16 +2061,10 @@ void store_backfill(struct store *st, int on)
 
 int store_task_before(struct store *st, uint64_t block, char id[ST_HASH_SIZE])
 {
-    sqlite3_stmt *s = db_query(st->db,
-                               "SELECT id FROM tasks WHERE block < ? "
-                               "ORDER BY block DESC, log_index DESC LIMIT 1",
-                               "i", (int64_t)block);
-    int r = s ? db_step(st->db, s, NULL) : -1;
-
-    if (r == 1)
-        col_copy(s, 0, id, ST_HASH_SIZE);
-    db_stmt_done(st->db, s);
-    return r < 0 ? -1 : r == 1 ? 0 : 1;
+    return one_hash(st,
+                    "SELECT id FROM tasks WHERE block < ? "
+                    "ORDER BY block DESC, log_index DESC LIMIT 1",
+                    block, id);
 }
 
 int store_window_blocks(struct store *st, uint64_t below, uint64_t *out,
@@ -1737,13 +2112,15 @@ static const char *const recompute_day_sql[] = {
     "SELECT ?1, model, count(*), total(automine = 0) FROM tasks "
     "WHERE time >= ?1 * 86400 AND time < (?1 + 1) * 86400 "
     "GROUP BY model",
-    "INSERT INTO daily (day, model, solved, solved_human) "
-    "SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
-    "total(coalesce(t.automine, 0) = 0) FROM solutions s "
+    "INSERT INTO daily (day, model, solved, solved_human, invalid, "
+    "invalid_human) SELECT ?1, coalesce(t.model, 'unknown'), count(*), "
+    "total(coalesce(t.automine, 0) = 0), total(s.invalid), "
+    "total(s.invalid AND coalesce(t.automine, 0) = 0) FROM solutions s "
     "LEFT JOIN tasks t ON t.id = s.task "
     "WHERE s.time >= ?1 * 86400 AND s.time < (?1 + 1) * 86400 "
     "GROUP BY 2 ON CONFLICT(day, model) DO UPDATE SET "
-    "solved = excluded.solved, solved_human = excluded.solved_human",
+    "solved = excluded.solved, solved_human = excluded.solved_human, "
+    "invalid = excluded.invalid, invalid_human = excluded.invalid_human",
     "INSERT INTO daily (day, model, claims) "
     "SELECT ?1, coalesce(t.model, 'unknown'), count(*) FROM solutions s "
     "LEFT JOIN tasks t ON t.id = s.task "
@@ -1834,7 +2211,8 @@ static int recompute_user(struct store *st, const char *addr)
                   "s.task = t.id WHERE t.owner = ?2), "
                   "images = (SELECT count(*) FROM tasks t JOIN solutions s ON "
                   "s.task = t.id JOIN models m ON m.id = t.model WHERE "
-                  "t.owner = ?2 AND m.output_type = 'image') "
+                  "t.owner = ?2 AND m.output_type = 'image' AND "
+                  "s.invalid = 0) "
                   "WHERE address = ?2",
                   "tt", sum, addr) < 0
                ? -1
@@ -2057,6 +2435,11 @@ static const char *const rb_collect_sql[] = {
     "WHERE block > ? AND addr != ''",
     "INSERT OR IGNORE INTO temp.rb_earners SELECT validator FROM solutions "
     "WHERE block > ? OR claim_block > ?1",
+    "INSERT OR IGNORE INTO temp.rb_days SELECT s.time / 86400 FROM "
+    "contestations c JOIN solutions s ON s.task = c.task "
+    "WHERE c.decided_block > ?",
+    "INSERT OR IGNORE INTO temp.rb_users SELECT t.owner FROM "
+    "contestations c JOIN tasks t ON t.id = c.task WHERE c.decided_block > ?",
 };
 
 /*
@@ -2091,6 +2474,13 @@ static const char *const rb_delete_sql[] = {
  */
 static const char *const rb_restore_sql[] = {
     "DELETE FROM earnings WHERE block > ?",
+    "UPDATE contestations SET outcome = NULL, decided_by = NULL, "
+    "yea_voters = NULL, nay_voters = NULL, adder = NULL, refund_to = NULL, "
+    "refund_amount = NULL, decided_block = NULL, decided_log_index = NULL, "
+    "decided_tx = NULL WHERE decided_block > ?",
+    "UPDATE solutions SET invalid = 0 WHERE invalid = 1 AND task NOT IN "
+    "(SELECT task FROM contestations WHERE outcome = 'upheld') "
+    "AND ?1 IS NOT NULL",
     "UPDATE contestations SET (finish_block, finish_log_index, "
     "finish_start, finish_end) = (SELECT block, log_index, "
     "json_extract(args, '$.start_idx'), json_extract(args, '$.end_idx') "
@@ -2380,6 +2770,7 @@ static void event_of(sqlite3_stmt *s, enum st_kind kind, const char *tx,
     case ST_VOTE_FINISH:
         col_copy(s, 3, e->u.finish.task, sizeof(e->u.finish.task));
         e->u.finish.start_idx = (uint32_t)sqlite3_column_int64(s, 4);
+        e->u.finish.adder = -1; /* the stored decision's, see finish_adder */
         break;
     case ST_TRANSFER:
         col_copy(s, 3, e->u.transfer.dst, sizeof(e->u.transfer.dst));

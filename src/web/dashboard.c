@@ -23,7 +23,6 @@
 
 /* The range of the cumulative chart and /charts/daily without days=. */
 #define DASH_DEFAULT_DAYS PARAM_DEFAULT_DAYS
-#define DASH_DEFAULT_BARS 25 /* daily chart when no days= is given */
 
 /* http_query() as a params.h lookup. */
 static const char *dash_query(const void *ud, const char *name)
@@ -237,25 +236,29 @@ int dashboard_api_charts(struct http_req *req, struct http_resp *resp)
 
 /* ---- the page ---- */
 
-/* A card: figure key, label, value (integer, real or null), definition. */
+/* How a card's figure is shown: the template filter it goes through. */
+enum dash_fig { DASH_NUM, DASH_AIUS, DASH_DUR };
+
+/* A card: figure key, label, how it is shown, definition. */
 struct dash_card_def {
     const char *key; /* member of the summary */
     const char *label;
-    const char *unit; /* appended after a space, or NULL */
+    enum dash_fig fig;
     const char *help;
 };
 
 static const struct dash_card_def DASH_CARDS[] = {
-    { "images_total", "Images", NULL,
+    { "images_total", "Images", DASH_NUM,
       "Solved tasks of image models (output type image in the "
-      "model's template), all time." },
-    { "images_7d", "Images, 7 days", NULL,
+      "model's template), all time; a solution whose contestation was "
+      "upheld is invalid and not counted." },
+    { "images_7d", "Images, 7 days", DASH_NUM,
       "Images whose solution landed on the indexed head's UTC day "
       "or the six days before it." },
-    { "images_24h", "New, 24 h", NULL,
+    { "images_24h", "Images, 24 h", DASH_NUM,
       "Images whose solution landed in the 24 hours before the "
       "indexed head's block time." },
-    { "aius_paid_24h_aius", "AIUS paid (24h)", "AIUS",
+    { "aius_paid_24h", "AIUS paid, 24 h", DASH_AIUS,
       "Fees and rewards the engine paid out to anyone (validator fee "
       "and reward, task-owner reward, treasury reward, model owner's "
       "fee share) in claims and rejected-contestation finishes of "
@@ -263,45 +266,38 @@ static const struct dash_card_def DASH_CARDS[] = {
       "treasury fee shares that only accrue in the engine are not "
       "counted. With automine hidden, payouts of automine tasks are "
       "left out." },
-    { "users_total", "Unique users", NULL, "Distinct task owners, all time." },
-    { "users_7d", "Users, 7 days", NULL,
+    { "users_total", "Users", DASH_NUM, "Distinct task owners, all time." },
+    { "users_7d", "Users, 7 days", DASH_NUM,
       "Distinct owners of tasks submitted on the head's UTC day or "
       "the six days before it." },
-    { "models", "Models", NULL, "Models registered on the engine." },
-    { "tasks", "Tasks", NULL, "Tasks submitted, all models, all time." },
-    { "solutions", "Solutions", NULL,
+    { "models", "Models", DASH_NUM, "Models registered on the engine." },
+    { "tasks", "Tasks", DASH_NUM, "Tasks submitted, all models, all time." },
+    { "solutions", "Solutions", DASH_NUM,
       "Solutions submitted, all models, all time." },
-    { "miners_active_7d", "Active miners, 7 days", NULL,
+    { "miners_active_7d", "Active miners, 7 days", DASH_NUM,
       "Validators that submitted a solution on the head's UTC day "
       "or the six days before it (not affected by the automine "
       "toggle)." },
-    { "median_solve_seconds", "Median solve time", "s",
-      "Median seconds from task to solution over the newest 1000 "
+    { "median_solve_seconds", "Median solve time", DASH_DUR,
+      "Median time from task to solution over the newest 1000 "
       "solutions." },
 };
 
-/* The card of def from summary: {key, label, help, value}, where value is
- * the figure as text with its unit ("–" when the figure is null). */
+/* The card of def from summary: {key, label, help} and the figure under
+ * the name of its filter ({"num": {"v": 12}}, "aius", "dur"), or "none"
+ * when the figure is null (an object, so that 0 still shows). */
 static json_t *dash_card(json_t *summary, const struct dash_card_def *def)
 {
+    static const char *const fig_names[] = { "num", "aius", "dur" };
     json_t *v = json_object_get(summary, def->key);
     json_t *card = json_pack("{s:s,s:s,s:s}", "key", def->key, "label",
                              def->label, "help", def->help);
-    const char *unit = def->unit;
-    char num[128], n[160];
 
-    if (json_is_integer(v)) {
-        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-    } else if (json_is_real(v)) {
-        snprintf(num, sizeof(num), "%.1f", json_real_value(v));
-    } else if (json_is_string(v)) {
-        snprintf(num, sizeof(num), "%s", json_string_value(v));
-    } else {
-        snprintf(num, sizeof(num), "–");
-        unit = NULL;
-    }
-    snprintf(n, sizeof(n), "%s%s%s", num, unit ? " " : "", unit ? unit : "");
-    json_object_set_new(card, "value", json_string(n));
+    if (!v || json_is_null(v))
+        json_object_set_new(card, "none", json_true());
+    else
+        json_object_set_new(card, fig_names[def->fig],
+                            json_pack("{s:O}", "v", v));
     return card;
 }
 
@@ -462,21 +458,31 @@ static json_t *dash_model_filter(struct db *db, const struct dash_params *p,
     return o;
 }
 
+/* The window's name in headings: "30 days", or "all time". */
+static json_t *dash_days_label(const struct dash_params *p)
+{
+    char t[32];
+
+    if (p->days <= 0)
+        return json_string("all time");
+    snprintf(t, sizeof(t), "%lld days", (long long)p->days);
+    return json_string(t);
+}
+
 /* The page's context from the summary and the daily series (borrowed);
- * NULL if it cannot be built. */
+ * NULL if it cannot be built.  Both charts and the per-model table cover
+ * the same window, and their headings say which. */
 static json_t *dash_context(struct db *db, const struct dash_params *p,
                             json_t *summary, json_t *daily)
 {
     const char *days_text = NULL, *days;
     json_t *points = json_object_get(daily, "points"), *ctx;
-    size_t i, bars_from = 0;
+    size_t i;
 
     for (i = 0; i < PARAM_DAY_RANGES_N; i++)
         if (PARAM_DAY_RANGES[i].days == p->days)
             days_text = PARAM_DAY_RANGES[i].text;
     days = p->days_given ? days_text : NULL;
-    if (!p->days_given && json_array_size(points) > DASH_DEFAULT_BARS)
-        bars_from = json_array_size(points) - DASH_DEFAULT_BARS;
     ctx = json_pack("{s:s,s:O,s:o,s:o,s:b,s:o,s:o,s:o,s:o,s:O}", "title",
                     "Arbius index", "as_of", json_object_get(summary, "as_of"),
                     "cards", dash_cards(summary), "ranges", dash_ranges(p),
@@ -488,7 +494,7 @@ static json_t *dash_context(struct db *db, const struct dash_params *p,
                     dash_chart(points, 0, CHART_LINE, "chart-cum",
                                "Cumulative images per day"),
                     "chart_daily",
-                    dash_chart(points, bars_from, CHART_BARS, "chart-day",
+                    dash_chart(points, 0, CHART_BARS, "chart-day",
                                "Images per day"),
                     "range_cum",
                     json_pack("{s:O,s:O}", "from",
@@ -503,11 +509,9 @@ static json_t *dash_context(struct db *db, const struct dash_params *p,
     else
         json_object_set_new(ctx, "by_model",
                             dash_by_model(daily, p->show_automine, days));
-    json_object_set_new(ctx, "bars_days",
-                        json_integer((json_int_t)(json_array_size(points) -
-                                                  bars_from)));
-    json_object_set_new(ctx, "cum_days",
-                        json_integer((json_int_t)json_array_size(points)));
+    json_object_set_new(ctx, "days_label", dash_days_label(p));
+    json_object_set_new(ctx, "has_points",
+                        json_boolean(json_array_size(points) > 0));
     return ctx;
 }
 

@@ -42,12 +42,24 @@ static const struct {
     const char *name;
     const char *label;
     enum cursor_sort sort;
+    const char *order; /* the page's subtitle says it */
 } SORTS[] = {
-    { "newest", "Newest", CURSOR_NEWEST },
-    { "oldest", "Oldest", CURSOR_OLDEST },
-    { "upvoted", "Most upvoted", CURSOR_UPVOTES },
-    { "relevance", "Best match", CURSOR_RELEVANCE },
+    { "newest", "Newest", CURSOR_NEWEST, "newest task first" },
+    { "oldest", "Oldest", CURSOR_OLDEST, "oldest task first" },
+    { "upvoted", "Most upvoted", CURSOR_UPVOTES, "most upvoted first" },
+    { "relevance", "Best match", CURSOR_RELEVANCE, "best match first" },
 };
+
+/* How the page orders its images, for its subtitle. */
+static const char *sort_order_text(enum cursor_sort s)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(SORTS); i++)
+        if (SORTS[i].sort == s)
+            return SORTS[i].order;
+    return SORTS[0].order;
+}
 
 static const char *sort_name(enum cursor_sort s)
 {
@@ -130,6 +142,7 @@ enum gp_form {
     GPF_CREATOR,
     GPF_MINER,
     GPF_AUTOMINE,
+    GPF_CONTESTED,
     GPF_FROM,
     GPF_TO,
     GPF_SORT,
@@ -146,6 +159,7 @@ static const struct {
     [GPF_MINER] = { "miner",
                     "miner: expected an address, 0x and 40 hex digits" },
     [GPF_AUTOMINE] = { "automine", "automine: expected hide or show" },
+    [GPF_CONTESTED] = { "contested", "contested: expected hide or show" },
     [GPF_FROM] = { "from", "from: expected a date YYYY-MM-DD" },
     [GPF_TO] = { "to", "to: expected a date YYYY-MM-DD" },
     [GPF_SORT] = { "sort",
@@ -153,7 +167,23 @@ static const struct {
     [GPF_LIMIT] = { "limit", "limit: expected a number from 1 to 100" },
 };
 
-/* model=, creator=, miner= (hex ids), automine=, from= and to= (days). */
+/* A hide|show parameter into *show (absent: hide).  0, or -1 with *msg. */
+static int gp_show(const struct http_req *req, enum gp_form form, int *show,
+                   const char **msg)
+{
+    const char *v = http_query(req, GP_FORMS[form].name);
+
+    if (v && strcmp(v, "show") == 0) {
+        *show = 1;
+    } else if (v && *v && strcmp(v, "hide") != 0) {
+        *msg = GP_FORMS[form].msg;
+        return -1;
+    }
+    return 0;
+}
+
+/* model=, creator=, miner= (hex ids), automine=, contested=, from= and to=
+ * (days). */
 static int gp_filters(const struct http_req *req, struct gallery_params *p,
                       const char **msg)
 {
@@ -181,13 +211,9 @@ static int gp_filters(const struct http_req *req, struct gallery_params *p,
             return -1;
         }
     }
-    v = http_query(req, "automine");
-    if (v && strcmp(v, "show") == 0) {
-        p->f.show_automine = 1;
-    } else if (v && *v && strcmp(v, "hide") != 0) {
-        *msg = GP_FORMS[GPF_AUTOMINE].msg;
+    if (gp_show(req, GPF_AUTOMINE, &p->f.show_automine, msg) < 0 ||
+        gp_show(req, GPF_CONTESTED, &p->f.show_invalid, msg) < 0)
         return -1;
-    }
     v = http_query(req, "from");
     if (v && *v) {
         if (parse_day(v, &p->f.from_time) < 0) {
@@ -303,8 +329,9 @@ static int gp_page(const struct http_req *req, unsigned flags,
  * Reads every gallery parameter.  Returns 0, or -1 with the 400 message
  * naming the parameter in *msg (static).  p is initialised either way.
  */
-static int gallery_parse(const struct http_req *req, unsigned flags,
-                         struct gallery_params *p, const char **msg)
+/* The parameters of a gallery URL without any: newest first, automine
+ * hidden.  Release with gallery_params_release(). */
+static void gallery_defaults(struct gallery_params *p)
 {
     memset(p, 0, sizeof(*p));
     buf_init(&p->match, 4 * IMAGES_MAX_Q);
@@ -312,6 +339,12 @@ static int gallery_parse(const struct http_req *req, unsigned flags,
     p->f.to_time = -1;
     p->f.limit = IMAGES_DEFAULT_LIMIT;
     p->f.sort = CURSOR_NEWEST;
+}
+
+static int gallery_parse(const struct http_req *req, unsigned flags,
+                         struct gallery_params *p, const char **msg)
+{
+    gallery_defaults(p);
     if (gp_filters(req, p, msg) < 0 || gp_search(req, p, msg) < 0 ||
         gp_sort(req, p, msg) < 0 || gp_page(req, flags, p, msg) < 0)
         return -1;
@@ -362,6 +395,8 @@ static char *gallery_href(const char *base, const struct gallery_params *p,
         r |= qs_add(&b, "miner", p->f.miner);
     if (p->f.show_automine)
         r |= qs_add(&b, "automine", "show");
+    if (p->f.show_invalid)
+        r |= qs_add(&b, "contested", "show");
     if (p->from[0])
         r |= qs_add(&b, "from", p->from);
     if (p->to[0])
@@ -454,24 +489,6 @@ static json_t *truncated(const json_t *v, size_t max, const char *fallback)
     return truncatedn(json_string_value(v), json_string_length(v), max);
 }
 
-static json_t *age_text(int64_t then, int64_t now)
-{
-    int64_t d = now - then;
-    char t[48];
-
-    if (d < 60)
-        snprintf(t, sizeof(t), "just now");
-    else if (d < 3600)
-        snprintf(t, sizeof(t), "%lld min ago", (long long)(d / 60));
-    else if (d < DAY)
-        snprintf(t, sizeof(t), "%lld h ago", (long long)(d / 3600));
-    else if (d < 365 * DAY)
-        snprintf(t, sizeof(t), "%lld d ago", (long long)(d / DAY));
-    else
-        snprintf(t, sizeof(t), "%lld y ago", (long long)(d / (365 * DAY)));
-    return json_string(t);
-}
-
 static json_t *iso_time(int64_t t)
 {
     time_t tt = (time_t)t;
@@ -526,8 +543,10 @@ static const char *status_label(const char *s, int *broken)
     return "gateway error";
 }
 
-/* The template context of one card from an images_list item. */
-static json_t *card_of(json_t *it, int64_t now)
+/* The template context of one card from an images_list item; its link
+ * carries the gallery's filters and order (p), so the image page's
+ * previous and next follow them. */
+static json_t *card_of(json_t *it, const struct gallery_params *p)
 {
     json_t *c = json_object();
     const char *id = json_string_value(json_object_get(it, "id"));
@@ -536,13 +555,14 @@ static json_t *card_of(json_t *it, int64_t now)
     const char *miner = json_string_value(json_object_get(it, "miner"));
     const char *st = json_string_value(json_object_get(it, "ipfs_status"));
     const char *title = json_string_value(json_object_get(it, "model_title"));
-    int64_t t = (int64_t)json_integer_value(json_object_get(it, "time"));
     int broken;
-    char h[160];
+    char h[160], *href;
 
     json_object_set(c, "id", json_object_get(it, "id"));
     snprintf(h, sizeof(h), "/image/%s", id ? id : "");
-    json_object_set_new(c, "href", json_string(h));
+    href = gallery_href(h, p, NULL, 1);
+    json_object_set_new(c, "href", json_string(href));
+    free(href);
     json_object_set(c, "image_url", json_object_get(it, "image_url"));
     json_object_set_new(
         c, "prompt",
@@ -560,8 +580,7 @@ static json_t *card_of(json_t *it, int64_t now)
     json_object_set_new(c, "creator_short", short_addr(creator));
     json_object_set(c, "miner", json_object_get(it, "miner"));
     json_object_set_new(c, "miner_short", short_addr(miner));
-    json_object_set_new(c, "age", age_text(t, now));
-    json_object_set_new(c, "time_iso", iso_time(t));
+    json_object_set(c, "time", json_object_get(it, "time"));
     json_object_set_new(c, "status", json_string(st ? st : "unchecked"));
     json_object_set_new(c, "status_label",
                         json_string(status_label(st, &broken)));
@@ -569,6 +588,7 @@ static json_t *card_of(json_t *it, int64_t now)
                         json_boolean(broken || !json_is_string(json_object_get(
                                                    it, "image_url"))));
     json_object_set(c, "upvotes", json_object_get(it, "upvotes"));
+    json_object_set(c, "invalidated", json_object_get(it, "invalidated"));
     return c;
 }
 
@@ -826,7 +846,7 @@ static int gallery_lookup(struct http_resp *resp, struct db *db, const char *q)
     char url[160];
     int r = images_lookup(db, q, url, sizeof(url));
 
-    if (r != 0)
+    if (r != IMAGES_FOUND)
         return r < 0 ? -1 : 0;
     http_resp_header(resp, "Location", url);
     resp->status = 302;
@@ -860,12 +880,13 @@ static json_t *index_context(const struct gallery_params *p,
                              const struct images_page *pg, json_t *models)
 {
     json_t *ctx = json_object(), *cards = json_array(), *it;
-    int64_t now = util_wall_s();
     size_t i;
 
     json_object_set_new(ctx, "title", json_string("Gallery"));
+    json_object_set_new(ctx, "order_text",
+                        json_string(sort_order_text(p->f.sort)));
     json_array_foreach(pg->items, i, it)
-        json_array_append_new(cards, card_of(it, now));
+        json_array_append_new(cards, card_of(it, p));
     json_object_set_new(ctx, "cards", cards);
     json_object_set_new(ctx, "empty",
                         json_boolean(json_array_size(cards) == 0));
@@ -883,6 +904,8 @@ static json_t *index_context(const struct gallery_params *p,
     json_object_set_new(ctx, "to", json_string(p->to));
     json_object_set_new(ctx, "automine_show",
                         json_boolean(p->f.show_automine));
+    json_object_set_new(ctx, "contested_show",
+                        json_boolean(p->f.show_invalid));
     if (pg->has_next)
         set_href(ctx, "next_href", "/gallery", p, &pg->next);
     if (pg->has_prev)
@@ -891,6 +914,32 @@ static json_t *index_context(const struct gallery_params *p,
     set_href(ctx, "api_href", "/api/v1/images", p, NULL);
     set_href(ctx, "csv_href", "/api/v1/images.csv", p, NULL);
     return ctx;
+}
+
+/*
+ * An empty first page with automine hidden: when automine tasks match
+ * (the search found only those), ctx gets "automine_href", the same page
+ * with them shown, so the page says so instead of "nothing matches".
+ */
+static void automine_hint(struct db *db, const struct http_req *req,
+                          const struct gallery_params *p, json_t *ctx)
+{
+    struct gallery_params shown = *p;
+    struct images_page pg;
+    char *href;
+
+    if (p->f.show_automine || p->f.has_cursor)
+        return;
+    shown.f.show_automine = 1;
+    shown.f.limit = 1;
+    memset(&pg, 0, sizeof(pg));
+    if (images_list(db, &shown.f, first_gateway(req), &pg) == 0 &&
+        json_array_size(pg.items) > 0) {
+        href = gallery_href("/gallery", &shown, NULL, 1);
+        json_object_set_new(ctx, "automine_href", json_string(href));
+        free(href);
+    }
+    images_page_release(&pg);
 }
 
 int gallery_page_index(struct http_req *req, struct http_resp *resp)
@@ -919,6 +968,8 @@ int gallery_page_index(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     ctx = index_context(&g.p, &pg, models);
+    if (json_array_size(pg.items) == 0)
+        automine_hint(g.db, req, &g.p, ctx);
     http_resp_header(resp, "Cache-Control", "no-cache");
     ret = http_reply_page(req, resp, "gallery", ctx);
     json_decref(ctx);
@@ -955,7 +1006,7 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
         r = images_lookup(g.db, g.p.q, url, sizeof(url));
         if (r < 0)
             goto fail;
-        if (r == 0) {
+        if (r == IMAGES_FOUND) {
             /* An exact match: where it lives, no text search. */
             json_object_set_new(o, "lookup", json_string(url));
             json_object_set_new(o, "items", json_array());
@@ -971,6 +1022,8 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
     json_object_set_new(o, "sort", json_string(sort_name(g.p.f.sort)));
     json_object_set_new(o, "automine",
                         json_string(g.p.f.show_automine ? "show" : "hide"));
+    json_object_set_new(o, "contested",
+                        json_string(g.p.f.show_invalid ? "show" : "hide"));
     json_object_set_new(o, "items", pg.items);
     pg.items = NULL;
     json_object_set_new(o, "next_cursor", cursor_json(pg.has_next, &pg.next));
@@ -1327,10 +1380,10 @@ static int detail_load(struct http_req *req, struct http_resp *resp,
     r = images_detail(db, req->param,
                       (const char *const *)cfg->gateways.items,
                       cfg->gateways.n, 0, outp);
-    if (r == 2)
+    if (r == IMAGES_NOT_A_KEY)
         http_reply_error(req, resp, 400,
                          "taskid: expected 0x and 64 hex digits");
-    else if (r == 1)
+    else if (r == IMAGES_UNKNOWN)
         http_reply_error(req, resp, 404, "no such task in the index");
     else if (r < 0)
         http_reply_error(req, resp, 503, "the database is unavailable");
@@ -1355,25 +1408,6 @@ static json_t *explorer_link(const char *base, const char *kind,
         return json_null();
     snprintf(u, sizeof(u), "%s/%s/%s", base, kind, v);
     return json_string(u);
-}
-
-static json_t *duration_text(json_t *secs)
-{
-    json_int_t s;
-    char t[64];
-
-    if (!json_is_integer(secs))
-        return json_null();
-    s = json_integer_value(secs);
-    if (s < 120)
-        snprintf(t, sizeof(t), "%lld s", (long long)s);
-    else if (s < 7200)
-        snprintf(t, sizeof(t), "%lld min %lld s", (long long)(s / 60),
-                 (long long)(s % 60));
-    else
-        snprintf(t, sizeof(t), "%lld h %lld min", (long long)(s / 3600),
-                 (long long)(s % 3600 / 60));
-    return json_string(t);
 }
 
 /* The output and its IPFS status: title, solved, kind of output, status
@@ -1419,9 +1453,14 @@ static void image_inputs(json_t *ctx, json_t *d)
 
     json_object_foreach(input, key, v)
     {
-        char *s = json_is_string(v)
-                      ? NULL
-                      : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        char *s;
+
+        /* Shown once, above the table. */
+        if ((strcmp(key, "prompt") == 0 && json_is_string(v)) ||
+            (strcmp(key, "negative_prompt") == 0 && json_is_string(v)))
+            continue;
+        s = json_is_string(v) ? NULL
+                              : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
         json_array_append_new(
             fields, json_pack("{s:s,s:s}", "key", key, "value",
@@ -1429,11 +1468,16 @@ static void image_inputs(json_t *ctx, json_t *d)
         free(s);
     }
     json_object_set_new(ctx, "fields", fields);
-    json_object_set_new(
-        ctx, "unrecoverable",
-        json_boolean(json_string_value(json_object_get(d, "input_source")) &&
-                     strcmp(json_string_value(json_object_get(d, "input_source")),
-                            "unrecoverable") == 0));
+    {
+        const char *src =
+            json_string_value(json_object_get(d, "input_source"));
+
+        json_object_set_new(ctx, "unrecoverable",
+                            json_boolean(src &&
+                                         strcmp(src, "unrecoverable") == 0));
+    }
+    json_object_set_new(ctx, "input_object",
+                        json_boolean(json_is_object(input)));
     json_object_set(ctx, "negative_prompt",
                     json_object_get(input, "negative_prompt"));
     v = json_object_get(input, "seed");
@@ -1447,25 +1491,13 @@ static void image_inputs(json_t *ctx, json_t *d)
     }
 }
 
-/* obj[key] (an integer time) as ISO 8601. */
-static json_t *iso_of(json_t *obj, const char *key)
-{
-    return iso_time((int64_t)json_integer_value(json_object_get(obj, key)));
-}
-
-/* Times, durations and explorer links of the task, its solution and claim,
- * and the IPFS check history. */
+/* Explorer links of the task, its solution and claim, and the IPFS check
+ * history. */
 static void image_times(json_t *ctx, json_t *d, const char *xb)
 {
-    json_t *sol = json_object_get(d, "solution"), *hist, *h;
-    size_t i;
+    json_t *sol = json_object_get(d, "solution");
 
-    json_object_set_new(ctx, "task_time_iso", iso_of(d, "time"));
     if (json_is_object(sol)) {
-        json_object_set_new(ctx, "solution_time_iso", iso_of(sol, "time"));
-        if (json_is_integer(json_object_get(sol, "claim_time")))
-            json_object_set_new(ctx, "claim_time_iso",
-                                iso_of(sol, "claim_time"));
         json_object_set_new(
             ctx, "solution_tx_url",
             explorer_link(xb, "tx",
@@ -1478,20 +1510,8 @@ static void image_times(json_t *ctx, json_t *d, const char *xb)
     json_object_set_new(
         ctx, "task_tx_url",
         explorer_link(xb, "tx", json_string_value(json_object_get(d, "tx"))));
-    json_object_set_new(ctx, "solve_text",
-                        duration_text(json_object_get(d, "solve_seconds")));
-    json_object_set_new(ctx, "claim_text",
-                        duration_text(json_object_get(d, "claim_seconds")));
-    hist = json_array();
-    json_array_foreach(json_object_get(json_object_get(d, "ipfs"), "history"),
-                       i, h)
-    {
-        json_t *row = json_deep_copy(h);
-
-        json_object_set_new(row, "time_iso", iso_of(h, "time"));
-        json_array_append_new(hist, row);
-    }
-    json_object_set_new(ctx, "history", hist);
+    json_object_set(ctx, "history",
+                    json_object_get(json_object_get(d, "ipfs"), "history"));
 }
 
 /* OpenGraph / Twitter card: absolute URLs, escaped by the layout. */
@@ -1518,6 +1538,104 @@ static json_t *image_og(const struct http_req *req, json_t *d, const char *id)
                          : "summary");
 }
 
+/* The order key of an item or a detail: block, log index, upvotes. */
+struct img_key {
+    int64_t block, log_index, upvotes;
+};
+
+static struct img_key key_of(json_t *o)
+{
+    struct img_key k;
+
+    k.block = (int64_t)json_integer_value(json_object_get(o, "block"));
+    k.log_index = (int64_t)json_integer_value(json_object_get(o, "log_index"));
+    k.upvotes = (int64_t)json_integer_value(json_object_get(o, "upvotes"));
+    return k;
+}
+
+/* 1 if a comes before b in the gallery's order s. */
+static int key_precedes(const struct img_key *a, const struct img_key *b,
+                        enum cursor_sort s)
+{
+    int newer = a->block != b->block ? a->block > b->block
+                                     : a->log_index > b->log_index;
+
+    if (s == CURSOR_OLDEST)
+        return a->block != b->block || a->log_index != b->log_index ? !newer
+                                                                    : 0;
+    if (s == CURSOR_UPVOTES && a->upvotes != b->upvotes)
+        return a->upvotes > b->upvotes;
+    return a->block != b->block || a->log_index != b->log_index ? newer : 0;
+}
+
+/*
+ * The image next to the one keyed k in p's order (before: the one shown
+ * before it), as "/image/<id>?<p's filters>" in ctx[key].  A search keeps
+ * its matches but walks them in chain order (a relevance rank is not
+ * kept per image).
+ */
+static void neighbour(struct db *db, struct gallery_params *p,
+                      const struct img_key *k, int before, json_t *ctx,
+                      const char *key)
+{
+    struct images_page pg;
+    json_t *it;
+    struct img_key ik;
+    char path[160], *href;
+
+    p->f.has_cursor = 1;
+    p->f.limit = 1;
+    memset(&p->f.cursor, 0, sizeof(p->f.cursor));
+    p->f.cursor.sort = (uint8_t)p->f.sort;
+    p->f.cursor.before = (uint8_t)before;
+    p->f.cursor.block = k->block;
+    p->f.cursor.log_index = k->log_index;
+    p->f.cursor.upvotes = k->upvotes;
+    memset(&pg, 0, sizeof(pg));
+    if (images_list(db, &p->f, NULL, &pg) < 0)
+        return;
+    it = json_array_get(pg.items, 0);
+    ik = key_of(it);
+    /* Before the first image, the list answers the first page again. */
+    if (it && (before ? key_precedes(&ik, k, p->f.sort)
+                      : key_precedes(k, &ik, p->f.sort))) {
+        snprintf(path, sizeof(path), "/image/%s",
+                 json_string_value(json_object_get(it, "id")));
+        href = gallery_href(path, p, NULL, 1);
+        json_object_set_new(ctx, key, json_string(href));
+        free(href);
+    }
+    images_page_release(&pg);
+}
+
+/* Previous and next in the gallery's order (the filters and sort of the
+ * page's own query, which the gallery's links carry; bad ones are
+ * ignored), and the way back to that gallery page. */
+static void image_neighbours(struct http_req *req, json_t *ctx, json_t *d)
+{
+    struct db *db = http_db(req);
+    struct gallery_params p;
+    struct img_key k = key_of(d);
+    const char *msg = NULL;
+    char *back;
+
+    if (!db)
+        return;
+    if (gallery_parse(req, 0, &p, &msg) < 0) {
+        gallery_params_release(&p);
+        gallery_defaults(&p);
+    }
+    if (p.f.sort == CURSOR_RELEVANCE)
+        p.f.sort = CURSOR_NEWEST;
+    neighbour(db, &p, &k, 1, ctx, "prev_href");
+    neighbour(db, &p, &k, 0, ctx, "next_href");
+    p.f.has_cursor = 0;
+    back = gallery_href("/gallery", &p, NULL, 1);
+    json_object_set_new(ctx, "gallery_href", json_string(back));
+    free(back);
+    gallery_params_release(&p);
+}
+
 int gallery_page_image(struct http_req *req, struct http_resp *resp)
 {
     json_t *d = NULL, *ctx;
@@ -1534,6 +1652,7 @@ int gallery_page_image(struct http_req *req, struct http_resp *resp)
     image_inputs(ctx, d);
     image_times(ctx, d, explorer_base(req->ctx->cfg->chain_id));
     json_object_set_new(ctx, "og", image_og(req, d, id));
+    image_neighbours(req, ctx, d);
     json_decref(d);
     http_resp_header(resp, "Cache-Control", "no-cache");
     ret = http_reply_page(req, resp, "image", ctx);

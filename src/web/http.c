@@ -162,6 +162,7 @@ struct http_server {
     int listen_fd;             /* bound by http_server_new, MHD's once started */
     pthread_mutex_t conns_mu;  /* conns, ips */
     struct conn *conns;        /* every open connection */
+    _Atomic size_t nconns;     /* how many (for /metrics) */
     struct ip_count *ips[HTTP_IP_BUCKETS];
     struct worker *sweeper;    /* header deadlines, summary lines */
     _Atomic uint64_t events[HTTP_EV_N];  /* since the last summary */
@@ -934,7 +935,6 @@ static void metrics_record(struct http_server *srv,
 
 int http_metrics_write(const struct http_server *srv, struct buf *out)
 {
-    const union MHD_DaemonInfo *info;
     size_t i, b;
     int s;
 
@@ -994,10 +994,11 @@ int http_metrics_write(const struct http_server *srv, struct buf *out)
             rl_names[i],
             (unsigned long long)atomic_load_explicit(&srv->limited[i],
                                                      memory_order_relaxed));
-    info = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    /* Our own count (notify_conn_cb): srv->d is the main thread's. */
     OUT("# HELP arbiusd_http_connections Open HTTP connections.\n"
         "# TYPE arbiusd_http_connections gauge\n"
-        "arbiusd_http_connections %u\n", info ? info->num_connections : 0);
+        "arbiusd_http_connections %zu\n",
+        atomic_load(&srv->nconns));
     OUT("# HELP arbiusd_http_connections_max Configured connection limit.\n"
         "# TYPE arbiusd_http_connections_max gauge\n"
         "arbiusd_http_connections_max %llu\n",
@@ -1075,6 +1076,28 @@ int http_reply_error(struct http_req *req, struct http_resp *resp, int status,
     return r;
 }
 
+/* The layout's navigation: {"<section>": true} for the section req->path
+ * belongs to, so its link says aria-current="page". */
+static json_t *nav_of(const char *path)
+{
+    static const struct {
+        const char *prefix, *section;
+    } sections[] = {
+        { "/gallery", "gallery" }, { "/image/", "gallery" },
+        { "/miner", "miners" },    { "/user", "users" },
+        { "/model", "models" },    { "/status", "status" },
+        { "/admin", "admin" },
+    };
+    size_t i;
+
+    if (path && strcmp(path, "/") == 0)
+        return json_pack("{s:b}", "dashboard", 1);
+    for (i = 0; path && i < ARRAY_SIZE(sections); i++)
+        if (strncmp(path, sections[i].prefix, strlen(sections[i].prefix)) == 0)
+            return json_pack("{s:b}", sections[i].section, 1);
+    return json_object();
+}
+
 int http_reply_page(struct http_req *req, struct http_resp *resp,
                     const char *name, json_t *ctx)
 {
@@ -1097,8 +1120,11 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
     }
     json_object_set_new(page, "body", json_stringn(inner.data, inner.len));
     json_object_set_new(page, "path", json_string(req->path));
+    json_object_set_new(page, "nav", nav_of(req->path));
     json_object_set_new(page, "chain_id",
                         json_integer((json_int_t)req->ctx->cfg->chain_id));
+    if (req->ctx->banner)
+        json_object_set_new(page, "banner", req->ctx->banner(req));
     if (tmpl_render(req->ctx->tmpl, "layout", page, &resp->body) < 0) {
         json_decref(page);
         log_warnx("http: rendering layout for %s failed", name);
@@ -1464,6 +1490,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
             over = ip_add(srv, c->ip);
         }
         LIST_PUSH(&srv->conns, c, prev, next);
+        srv->nconns++;
         if (over) {
             /* libmicrohttpd sees the end of the stream and closes it. */
             atomic_store(&c->deadline_ms, 0);
@@ -1480,6 +1507,7 @@ static void notify_conn_cb(void *cls, struct MHD_Connection *mc,
         return;
     pthread_mutex_lock(&srv->conns_mu);
     LIST_UNLINK(&srv->conns, c, prev, next);
+    srv->nconns--;
     if (c->counted)
         ip_del(srv, c->ip);
     pthread_mutex_unlock(&srv->conns_mu);

@@ -165,19 +165,49 @@ static int64_t copy_age(const struct http_ctx *ctx)
     return age > 0 ? age : 0;
 }
 
+/* "the scanner cannot reach ...: ..." of a failing status_health object
+ * h, as a new string (a reason of /ready, the banner's first sentence);
+ * NULL when the scanner is not failing. */
+static json_t *failure_text(const json_t *h)
+{
+    const char *e = json_string_value(json_object_get(h, "error"));
+    const char *ep = json_string_value(json_object_get(h, "endpoint"));
+    const char *kind = json_string_value(json_object_get(h, "kind"));
+    const char *stage = json_string_value(json_object_get(h, "stage"));
+    char b[1024];
+
+    if (!e)
+        return NULL;
+    if (ep && kind &&
+        (strcmp(kind, "transport") == 0 || strcmp(kind, "wrong chain") == 0))
+        snprintf(b, sizeof(b), "Can't reach the RPC endpoint %s: %s", ep, e);
+    else if (ep && kind && strcmp(kind, "throttled") == 0)
+        snprintf(b, sizeof(b), "The RPC endpoint %s refuses requests: %s", ep,
+                 e);
+    else
+        snprintf(b, sizeof(b), "The scanner's last poll failed (%s): %s",
+                 stage ? stage : "poll", e);
+    return json_string(b);
+}
+
 /* Readiness from scan_state: NULL when ready, else why not.  reasons gets
- * one string per failed condition when given. */
+ * one string per failed condition when given, led by the scanner's
+ * failure when it is failing (health: a status_health object, may be
+ * NULL). */
 static const char *ready_check(const struct http_ctx *ctx,
-                               const struct status_snap *s, json_t *reasons)
+                               const struct status_snap *s,
+                               const json_t *health, json_t *reasons)
 {
     const char *why = NULL;
     int64_t age = util_wall_s() - s->updated_at;
+    size_t n0 = reasons ? json_array_size(reasons) : 0;
+    json_t *fail;
 
     if (!s->initialized) {
         why = "the index is not initialised yet";
         if (reasons)
             json_array_append_new(reasons, json_string(why));
-        return why;
+        goto out;
     }
     if ((uint64_t)s->lag_blocks > ctx->cfg->ready_max_lag) {
         why = "the index lags the chain head by more than "
@@ -208,7 +238,58 @@ static const char *ready_check(const struct http_ctx *ctx,
         if (reasons)
             json_array_append_new(reasons, json_string(w));
     }
+out:
+    /* Not ready, and the scanner says why: that first. */
+    fail = why && reasons ? failure_text(health) : NULL;
+    if (fail)
+        json_array_insert_new(reasons, n0, fail);
     return why;
+}
+
+/* ---- the banner of every page ---- */
+
+/* " Figures are as of block N." for s, into b at *n. */
+static void banner_as_of(const struct status_snap *s, char *b, size_t sz)
+{
+    size_t n = strlen(b);
+
+    if (s->initialized)
+        snprintf(b + n, sz - n, " Figures are as of block %lld.",
+                 (long long)s->indexed_block);
+    else
+        snprintf(b + n, sz - n, " Nothing is indexed yet.");
+}
+
+json_t *metrics_page_banner(struct http_req *req)
+{
+    struct db *db = http_db(req);
+    struct status_snap s;
+    json_t *health = NULL, *fail, *o = NULL;
+    char b[1400];
+
+    memset(&s, 0, sizeof(s));
+    if (!db || status_state(db, &s) < 0 || status_health(db, &health) < 0)
+        return NULL;
+    fail = failure_text(health);
+    if (fail) {
+        snprintf(b, sizeof(b), "%s. Retrying every %lld s.",
+                 json_string_value(fail),
+                 (long long)json_integer_value(
+                     json_object_get(health, "retry_seconds")));
+        banner_as_of(&s, b, sizeof(b));
+        o = json_pack("{s:s,s:s}", "kind", "failing", "text", b);
+    } else if (s.initialized &&
+               (uint64_t)s.lag_blocks > req->ctx->cfg->ready_max_lag) {
+        snprintf(b, sizeof(b),
+                 "The index is %lld blocks behind the chain "
+                 "head and catching up.",
+                 (long long)s.lag_blocks);
+        banner_as_of(&s, b, sizeof(b));
+        o = json_pack("{s:s,s:s}", "kind", "lagging", "text", b);
+    }
+    json_decref(fail);
+    json_decref(health);
+    return o;
 }
 
 /* ---- /ready ---- */
@@ -249,18 +330,19 @@ int metrics_api_ready(struct http_req *req, struct http_resp *resp)
 {
     struct db *db = http_db(req);
     struct status_snap s;
-    json_t *reasons, *o;
+    json_t *reasons, *o, *health = NULL;
     int ok;
 
     http_resp_header(resp, "Cache-Control", "no-store");
     memset(&s, 0, sizeof(s));
-    if (!db || status_state(db, &s) < 0)
+    if (!db || status_state(db, &s) < 0 || status_health(db, &health) < 0)
         return http_reply_json(
             resp, 503,
             json_pack("{s:s,s:[s]}", "status", "not ready", "reasons",
                       "the database cannot be read"));
     reasons = json_array();
-    ok = ready_check(req->ctx, &s, reasons) == NULL;
+    ok = ready_check(req->ctx, &s, health, reasons) == NULL;
+    json_decref(health);
     o = json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "status",
                   ok ? "ready" : "not ready", "reasons", reasons,
                   "indexed_block", (json_int_t)s.indexed_block, "head_block",
@@ -301,8 +383,9 @@ static int status_build(struct http_req *req, json_t **outp)
     }
     reasons = json_array();
     json_object_set_new(o, "ready",
-                        json_boolean(ready_check(req->ctx, &s, reasons) ==
-                                     NULL));
+                        json_boolean(ready_check(req->ctx, &s,
+                                                 json_object_get(o, "scanner"),
+                                                 reasons) == NULL));
     json_object_set_new(o, "not_ready_reasons", reasons);
     json_object_set_new(o, "last_poll_ok_at",
                         s.initialized ? json_integer(s.updated_at)
@@ -446,6 +529,7 @@ int metrics_page_status(struct http_req *req, struct http_resp *resp)
     set_time(o, "indexed_time_text", "indexed_time");
     set_time(o, "head_time_text", "head_time");
     set_time(o, "poll_ok_text", "last_poll_ok_at");
+    set_time(json_object_get(o, "scanner"), "failing_text", "failing_since");
     set_duration(o, "uptime_text", "uptime_seconds");
     v = json_object_get(o, "database");
     json_object_set_new(o, "db_size_text",
@@ -738,10 +822,11 @@ static int prom_index(struct buf *out, struct http_req *req,
         { "arbiusd_scanner_last_success_timestamp_seconds",
           "Wall time of the scanner's last successful poll.",
           (double)s->updated_at },
-        { "arbiusd_scanner_error", "1 while the scanner's last poll failed.",
+        { "arbiusd_scanner_error",
+          "1 while the scanner fails: from a request that reached no endpoint, or a failed poll, until a poll or range succeeds.",
           s->has_error },
         { "arbiusd_ready", "1 when /ready answers 200.",
-          ready_check(req->ctx, s, NULL) == NULL },
+          ready_check(req->ctx, s, NULL, NULL) == NULL },
         { "arbiusd_index_blocks_per_second",
           "Indexing speed over the last minute.", bps > 0 ? bps : 0 },
     };

@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "arbiusd/analytics.h"
 #include "arbiusd/chart.h"
 #include "arbiusd/cid.h"
 #include "arbiusd/config.h"
+#include "arbiusd/participants.h"
 #include "arbiusd/stats.h"
 
 static int64_t active_window(const struct http_req *req)
@@ -56,34 +56,6 @@ static int hex_param(const char *s, size_t hexdigits, char *out)
 }
 
 /* ---- display helpers ---- */
-
-static void time_text(json_t *o, const char *key, const char *outkey)
-{
-    json_t *v = json_object_get(o, key);
-    char txt[32];
-    time_t t;
-    struct tm tm;
-
-    if (!json_is_integer(v))
-        return;
-    t = (time_t)json_integer_value(v);
-    if (gmtime_r(&t, &tm) && strftime(txt, sizeof(txt), "%Y-%m-%d %H:%M", &tm))
-        json_object_set_new(o, outkey, json_string(txt));
-}
-
-/* Adds "<key>_aius" (whole AIUS text) beside a wei string field. */
-static void aius_text(json_t *o, const char *key)
-{
-    const char *wei = json_string_value(json_object_get(o, key));
-    char k[64], txt[96];
-
-    if (!wei)
-        return;
-    analytics_aius_text(wei, txt, sizeof(txt));
-    snprintf(k, sizeof(k), "%s_aius", key);
-    if (!json_object_get(o, k))
-        json_object_set_new(o, k, json_string(txt));
-}
 
 /* Adds "image_url" for an object with cid and output_file, and "is_image"
  * for image outputs. */
@@ -135,23 +107,6 @@ static void day_chart(json_t *o, json_t *daily, const char *field,
                         chart(daily, field, CHART_BARS, id, title, field));
 }
 
-/* Adds "date" and the AIUS texts of fees and rewards to each day. */
-static void day_texts(json_t *points)
-{
-    size_t i;
-    json_t *p;
-
-    json_array_foreach(points, i, p) {
-        char txt[32];
-
-        chart_day_text((int64_t)json_integer_value(json_object_get(p, "day")),
-                       txt, sizeof(txt));
-        json_object_set_new(p, "date", json_string(txt));
-        aius_text(p, "fees");
-        aius_text(p, "rewards");
-    }
-}
-
 /* Common reply of a lookup: status from the analytics result. */
 static int lookup_error(struct http_req *req, struct http_resp *resp, int r,
                         const char *what)
@@ -172,6 +127,17 @@ static struct {
     char *page[4][3];
     size_t page_len[4][3];
 } lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Whether the page of this request carries the banner (the scanner is
+ * failing or lagging): such a page is neither served from a cache keyed
+ * by the head nor kept in one, since the banner does not follow the head. */
+static int banner_due(struct http_req *req)
+{
+    json_t *b = req->ctx->banner ? req->ctx->banner(req) : NULL;
+
+    json_decref(b);
+    return b != NULL;
+}
 
 static int head_same(const struct stats_head *a, const struct stats_head *b)
 {
@@ -256,12 +222,84 @@ static int lb_params(const struct http_req *req, enum an_window *w,
     return 0;
 }
 
+/* ---- participants of a role ---- */
+
+/* role= of the leaderboard: NULL for the miners' board (absent or
+ * "solver"), else the role; *bad when it is none of them. */
+static const char *lb_role(const struct http_req *req, int *bad)
+{
+    static const char *const roles[] = { "staker", "committer", "contester",
+                                         "voter" };
+    const char *v = http_query(req, "role");
+    size_t i;
+
+    *bad = 0;
+    if (!v || strcmp(v, "solver") == 0)
+        return NULL;
+    for (i = 0; i < ARRAY_SIZE(roles); i++)
+        if (strcmp(v, roles[i]) == 0)
+            return roles[i];
+    *bad = 1;
+    return NULL;
+}
+
+#define LB_ROLE_MSG \
+    "role: expected solver, staker, committer, contester or voter"
+
+/* The participants of role as a new object with its as_of, read in one
+ * snapshot.  0 or -1. */
+static int role_list(struct http_req *req, const char *role, json_t **outp)
+{
+    struct db *db = http_db(req);
+    struct stats_head h;
+    int r = -1;
+
+    if (!db || db_read_begin(db) < 0)
+        return -1;
+    if (stats_head(db, &h) == 0 && participants_list(db, role, outp) == 0) {
+        json_object_set_new(*outp, "as_of", stats_head_json(&h));
+        r = 0;
+    }
+    db_read_end(db);
+    return r;
+}
+
+/* /miners?role=R (R not solver): the participants of R as a page. */
+static int role_page(struct http_req *req, struct http_resp *resp,
+                     const char *role)
+{
+    json_t *ctx = NULL;
+    char title[64];
+    int r;
+
+    if (role_list(req, role, &ctx) < 0)
+        return http_reply_error(req, resp, 503, "the database is unavailable");
+    snprintf(title, sizeof(title), "Participants: %ss", role);
+    json_object_set_new(ctx, "title", json_string(title));
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    r = http_reply_page(req, resp, "participants", ctx);
+    json_decref(ctx);
+    return r;
+}
+
 int miners_api_miners(struct http_req *req, struct http_resp *resp)
 {
     enum an_window w;
     enum an_sort s;
-    const char *msg = NULL;
+    const char *msg = NULL, *role;
+    json_t *o = NULL;
+    int bad;
 
+    role = lb_role(req, &bad);
+    if (bad)
+        return http_reply_error(req, resp, 400, LB_ROLE_MSG);
+    if (role) {
+        if (role_list(req, role, &o) < 0)
+            return http_reply_error(req, resp, 503,
+                                    "the database is unavailable");
+        http_resp_header(resp, "Cache-Control", "no-cache");
+        return http_reply_json(resp, 200, o);
+    }
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
     if (leaderboard_text(req, w, s, &resp->body) < 0)
@@ -305,7 +343,6 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     enum an_sort s;
     const char *msg = NULL;
     json_t *ctx = NULL, *m;
-    size_t i;
     int r;
 
     struct stats_head h;
@@ -313,10 +350,17 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     int hit = 0;
     /* Only anonymous requests share a rendered page: whatever the layout
      * shows of a session (a cookie) must never reach another client. */
-    int shared = http_header(req, "Cookie") == NULL;
+    int shared = http_header(req, "Cookie") == NULL, bad;
+    const char *role = lb_role(req, &bad);
 
+    if (bad)
+        return http_reply_error(req, resp, 400, LB_ROLE_MSG);
+    if (role)
+        return role_page(req, resp, role);
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
+    if (shared && banner_due(req))
+        shared = 0;
     /* The page is a function of (window, sort, head) too. */
     db = http_db(req);
     if (!db || stats_head(db, &h) < 0)
@@ -341,11 +385,6 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     buf_release(&text);
-    json_array_foreach(json_object_get(ctx, "miners"), i, m) {
-        time_text(m, "last_seen", "last_seen_text");
-        time_text(m, "first_seen", "first_seen_text");
-    }
-    aius_text(json_object_get(ctx, "totals"), "earnings");
     if (json_array_size(json_object_get(ctx, "daily")) > 0)
         json_object_set_new(ctx, "chart_daily",
                             chart(json_object_get(ctx, "daily"), "solutions",
@@ -484,31 +523,15 @@ static int miner_fetch(struct http_req *req, struct db *db, const char *addr,
     return analytics_miner(db, addr, active_window(req), names, nn, outp);
 }
 
-/* The /miner page's text: times, whole AIUS, output URLs, two charts. */
+/* The /miner page's output URLs and two charts (times and amounts are
+ * the template's filters). */
 static void miner_decorate(const struct http_req *req, json_t *o)
 {
-    json_t *v, *e, *daily;
+    json_t *v, *daily;
     size_t i;
 
-    time_text(o, "first_seen", "first_seen_text");
-    time_text(o, "last_seen", "last_seen_text");
-    e = json_object_get(o, "earnings");
-    aius_text(e, "fees");
-    aius_text(e, "rewards");
-    json_array_foreach(json_object_get(e, "eras"), i, v) {
-        aius_text(v, "fees");
-        aius_text(v, "rewards");
-    }
-    json_array_foreach(json_object_get(o, "recent"), i, v) {
-        image_url(req, v);
-        time_text(v, "time", "time_text");
-    }
-    json_array_foreach(json_object_get(o, "stake_events"), i, v) {
-        time_text(v, "time", "time_text");
-        aius_text(v, "amount");
-    }
+    json_array_foreach(json_object_get(o, "recent"), i, v) image_url(req, v);
     daily = json_object_get(o, "daily");
-    day_texts(daily);
     day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
     day_chart(o, daily, "claims", "chart-claims", "Claims per day");
 }
@@ -525,19 +548,6 @@ static int users_fetch(struct http_req *req, struct db *db, const char *sort,
     return analytics_users(db, sort, outp) < 0 ? -1 : 0;
 }
 
-/* The /users page's first and last seen times. */
-static void users_decorate(const struct http_req *req, json_t *o)
-{
-    json_t *v;
-    size_t i;
-
-    (void)req;
-    json_array_foreach(json_object_get(o, "users"), i, v) {
-        time_text(v, "first_seen", "first_seen_text");
-        time_text(v, "last_seen", "last_seen_text");
-    }
-}
-
 /* mw_view.fetch of /user/<addr>: analytics_user(). */
 static int user_fetch(struct http_req *req, struct db *db, const char *addr,
                       char *const *names, size_t nn, json_t **outp)
@@ -546,19 +556,13 @@ static int user_fetch(struct http_req *req, struct db *db, const char *addr,
     return analytics_user(db, addr, names, nn, outp);
 }
 
-/* The /user page's text: times, fees in AIUS, output URLs. */
+/* The /user page's output URLs. */
 static void user_decorate(const struct http_req *req, json_t *o)
 {
     json_t *v;
     size_t i;
 
-    time_text(o, "first_seen", "first_seen_text");
-    time_text(o, "last_seen", "last_seen_text");
-    json_array_foreach(json_object_get(o, "recent"), i, v) {
-        image_url(req, v);
-        time_text(v, "time", "time_text");
-        aius_text(v, "fee");
-    }
+    json_array_foreach(json_object_get(o, "recent"), i, v) image_url(req, v);
 }
 
 /* ---- models ---- */
@@ -601,18 +605,15 @@ static void default_texts(json_t *fields)
     }
 }
 
-/* The /model page's text: dates, two charts, template defaults, the
- * registration time. */
+/* The /model page's two charts and template defaults. */
 static void model_decorate(const struct http_req *req, json_t *o)
 {
     json_t *daily = json_object_get(o, "daily");
 
     (void)req;
-    day_texts(daily);
     day_chart(o, daily, "tasks", "chart-tasks", "Tasks per day");
     day_chart(o, daily, "solutions", "chart-sol", "Solutions per day");
     default_texts(json_object_get(json_object_get(o, "template"), "fields"));
-    time_text(json_object_get(o, "registered"), "time", "time_text");
 }
 
 /* ---- the views ---- */
@@ -627,7 +628,7 @@ static const struct mw_view MW_VIEWS[] = {
     },
     [MW_USERS] = {
         "users", "Users", users_key, "sort: expected tasks, fees or recent",
-        users_fetch, NULL, users_decorate,
+        users_fetch, NULL, NULL,
     },
     [MW_USER] = {
         "user", "User", address_key, "address: expected 0x and 40 hex digits",
@@ -677,8 +678,8 @@ static int cached_reply(struct http_req *req, struct http_resp *resp,
     size_t i, victim = 0;
     int hit = 0, r, n;
 
-    if (!db || (page && http_header(req, "Cookie")) || stats_head(db, &h) < 0 ||
-        !h.initialized)
+    if (!db || (page && http_header(req, "Cookie")) ||
+        stats_head(db, &h) < 0 || !h.initialized || (page && banner_due(req)))
         return view_reply(req, resp, v, page);
     n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
     if (n < 0 || (size_t)n >= sizeof(key))

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "arbiusd/auth.h"
 #include "arbiusd/buf.h"
@@ -565,15 +564,240 @@ int social_api_hidden(struct http_req *req, struct http_resp *resp)
     return private_json(resp, o);
 }
 
+/* Entries per page of each /admin list. */
+#define ADMIN_PAGE 25
+
+/* Where each /admin list starts: ?audit=<id> (entries older than it),
+ * ?images=<hidden_at>-<task>, ?comments=<hidden_at>-<id>; 0: the newest. */
+struct admin_pos {
+    int64_t audit;
+    int64_t img_at;
+    char img_task[67];
+    int64_t com_at, com_id;
+};
+
+/* "<at>-<rest>" into *at and rest (the rest: up to restsz-1 bytes).
+ * 0, or -1 when s is not of that form. */
+static int admin_pos_pair(const char *s, int64_t *at, char *rest,
+                          size_t restsz)
+{
+    uint64_t v;
+    const char *dash = s ? strchr(s, '-') : NULL;
+    char num[24];
+
+    if (!dash || (size_t)(dash - s) >= sizeof(num) ||
+        strlen(dash + 1) >= restsz || !dash[1])
+        return -1;
+    memcpy(num, s, (size_t)(dash - s));
+    num[dash - s] = '\0';
+    if (util_parse_u64(num, 1, INT64_MAX, &v) < 0)
+        return -1;
+    *at = (int64_t)v;
+    snprintf(rest, restsz, "%s", dash + 1);
+    return 0;
+}
+
+/* The page's positions from the query; 0, or -1 with the 400 message. */
+static int admin_pos_parse(const struct http_req *req, struct admin_pos *p,
+                           const char **msg)
+{
+    const char *a = http_query(req, "audit"), *i = http_query(req, "images");
+    const char *c = http_query(req, "comments");
+    char id[24];
+    uint64_t v;
+
+    memset(p, 0, sizeof(*p));
+    if (a && util_parse_u64(a, 1, INT64_MAX, &v) < 0) {
+        *msg = "audit: expected an audit entry id";
+        return -1;
+    }
+    p->audit = a ? (int64_t)v : 0;
+    if (i &&
+        (admin_pos_pair(i, &p->img_at, p->img_task, sizeof(p->img_task)) < 0 ||
+         task_id(p->img_task, p->img_task) < 0)) {
+        *msg = "images: expected <time>-<task id>";
+        return -1;
+    }
+    if (c && (admin_pos_pair(c, &p->com_at, id, sizeof(id)) < 0 ||
+              util_parse_u64(id, 1, INT64_MAX, &v) < 0)) {
+        *msg = "comments: expected <time>-<comment id>";
+        return -1;
+    }
+    p->com_id = c ? (int64_t)v : 0;
+    return 0;
+}
+
+/* "/admin" + the positions of p (each list keeps its page). */
+static json_t *admin_href(const struct admin_pos *p)
+{
+    struct buf b = BUF_INIT(512);
+    char sep = '?';
+    json_t *v;
+    int r = buf_adds(&b, "/admin");
+
+    if (p->audit) {
+        r |= buf_addf(&b, "%caudit=%lld", sep, (long long)p->audit);
+        sep = '&';
+    }
+    if (p->img_at) {
+        r |= buf_addf(&b, "%cimages=%lld-%s", sep, (long long)p->img_at,
+                      p->img_task);
+        sep = '&';
+    }
+    if (p->com_at)
+        r |= buf_addf(&b, "%ccomments=%lld-%lld", sep, (long long)p->com_at,
+                      (long long)p->com_id);
+    v = r ? json_string("/admin") : json_stringn(b.data, b.len);
+    buf_release(&b);
+    return v;
+}
+
+/*
+ * Cuts a list fetched with one entry more than a page to the page, and
+ * sets ctx's "<name>_older" (the page after it, from the last entry's
+ * position, which set() writes into a copy of pos) and "<name>_newest"
+ * (when not on the first page, reset() clears the list's position).
+ */
+static void admin_pager(json_t *ctx, const char *name, json_t *list,
+                        const struct admin_pos *pos,
+                        void (*set)(struct admin_pos *, json_t *last),
+                        void (*reset)(struct admin_pos *), int first)
+{
+    struct admin_pos q = *pos;
+    char key[32];
+
+    if (json_array_size(list) > ADMIN_PAGE) {
+        json_array_remove(list, ADMIN_PAGE);
+        set(&q, json_array_get(list, ADMIN_PAGE - 1));
+        snprintf(key, sizeof(key), "%s_older", name);
+        json_object_set_new(ctx, key, admin_href(&q));
+    }
+    if (!first) {
+        q = *pos;
+        reset(&q);
+        snprintf(key, sizeof(key), "%s_newest", name);
+        json_object_set_new(ctx, key, admin_href(&q));
+    }
+}
+
+static void audit_set(struct admin_pos *p, json_t *last)
+{
+    p->audit = (int64_t)json_integer_value(json_object_get(last, "id"));
+}
+
+static void audit_reset(struct admin_pos *p)
+{
+    p->audit = 0;
+}
+
+static void images_set(struct admin_pos *p, json_t *last)
+{
+    p->img_at =
+        (int64_t)json_integer_value(json_object_get(last, "hidden_at"));
+    snprintf(p->img_task, sizeof(p->img_task), "%s",
+             json_string_value(json_object_get(last, "task")));
+}
+
+static void images_reset(struct admin_pos *p)
+{
+    p->img_at = 0;
+    p->img_task[0] = '\0';
+}
+
+static void comments_set(struct admin_pos *p, json_t *last)
+{
+    p->com_at =
+        (int64_t)json_integer_value(json_object_get(last, "hidden_at"));
+    p->com_id = (int64_t)json_integer_value(json_object_get(last, "id"));
+}
+
+static void comments_reset(struct admin_pos *p)
+{
+    p->com_at = p->com_id = 0;
+}
+
+/* The three paginated lists of the page into ctx.  0, or -1 (database). */
+static int admin_lists(struct db *db, const struct admin_pos *pos, json_t *ctx)
+{
+    json_t *audit = NULL, *images = NULL, *comments = NULL, *e;
+    size_t i;
+
+    if (social_audit_json(db, pos->audit, ADMIN_PAGE + 1, &audit) < 0 ||
+        social_hidden_images_json(db, pos->img_at, pos->img_task,
+                                  ADMIN_PAGE + 1, &images) < 0 ||
+        social_hidden_comments_json(db, pos->com_at, pos->com_id,
+                                    ADMIN_PAGE + 1, &comments) < 0) {
+        json_decref(audit);
+        json_decref(images);
+        return -1;
+    }
+    json_array_foreach(audit, i, e)
+    {
+        const char *act = json_string_value(json_object_get(e, "action"));
+
+        json_object_set_new(e, "failed",
+                            json_boolean(act &&
+                                         strcmp(act, "signin_failed") == 0));
+    }
+    admin_pager(ctx, "audit", audit, pos, audit_set, audit_reset,
+                pos->audit == 0);
+    admin_pager(ctx, "images", images, pos, images_set, images_reset,
+                pos->img_at == 0);
+    admin_pager(ctx, "comments", comments, pos, comments_set, comments_reset,
+                pos->com_at == 0);
+    json_object_set_new(ctx, "audit", audit);
+    json_object_set_new(ctx, "hidden_images", images);
+    json_object_set_new(ctx, "hidden_comments", comments);
+    return 0;
+}
+
+/* {name: n} of o as [{name, n}] in o's order, for a table. */
+static json_t *admin_pairs(json_t *o)
+{
+    json_t *arr = json_array(), *v;
+    const char *k;
+
+    json_object_foreach(o, k, v)
+        json_array_append_new(arr, json_pack("{s:s,s:O}", "name", k, "n", v));
+    return arr;
+}
+
+/* The system object's figures as the page shows them: memory in bytes,
+ * row counts and CID statuses as lists. */
+static void admin_system_view(json_t *sys)
+{
+    json_t *mem = json_object_get(sys, "memory");
+    json_t *dbj = json_object_get(sys, "database");
+    json_int_t rss = json_integer_value(json_object_get(mem, "rss_kb"));
+    json_int_t peak = json_integer_value(json_object_get(mem, "peak_rss_kb"));
+
+    json_object_set_new(mem, "rss_bytes", json_integer(rss * 1024));
+    json_object_set_new(mem, "peak_bytes", json_integer(peak * 1024));
+    json_object_set_new(dbj, "row_list",
+                        admin_pairs(json_object_get(dbj, "rows")));
+    json_object_set_new(dbj, "free_bytes",
+                        json_integer(
+                            json_integer_value(
+                                json_object_get(dbj, "freelist_pages")) *
+                            json_integer_value(
+                                json_object_get(dbj, "page_size"))));
+    json_object_set_new(json_object_get(sys, "ipfs"), "cid_list",
+                        admin_pairs(
+                            json_object_get(json_object_get(sys, "ipfs"),
+                                            "cids")));
+}
+
 /* GET /admin: 401 without a session, 403 for a wallet that is not an
- * admin (as HTML pages: a sign-in prompt / a refusal). */
+ * admin (as HTML pages: a sign-in prompt / a refusal).  System, database,
+ * scanner, RPC and IPFS as tables; hidden items and the audit log as pages
+ * of ADMIN_PAGE; the raw JSON behind links. */
 int social_page_admin(struct http_req *req, struct http_resp *resp)
 {
     struct auth_user u;
+    struct admin_pos pos;
     struct db *db;
-    json_t *ctx, *sys, *audit = NULL, *hidden = NULL;
-    char ts[32];
-    size_t i;
+    const char *msg = NULL;
+    json_t *ctx, *sys;
     int r, ret;
 
     r = auth_current(req, &u);
@@ -586,39 +810,20 @@ int social_page_admin(struct http_req *req, struct http_resp *resp)
     if (!u.admin)
         return http_reply_error(req, resp, 403,
                                 "This wallet is not an admin.");
+    if (admin_pos_parse(req, &pos, &msg) < 0)
+        return http_reply_error(req, resp, 400, msg);
     db = http_db(req);
     sys = system_info(req);
-    if (!db || !sys ||
-        social_audit_json(db, 0, SOCIAL_AUDIT_PAGE, &audit) < 0 ||
-        social_hidden_json(db, &hidden) < 0) {
+    if (!db || !sys) {
         json_decref(sys);
-        json_decref(audit);
         return http_reply_error(req, resp, 503, "the database is unavailable");
     }
-    for (i = 0; i < json_array_size(audit); i++) {
-        json_t *e = json_array_get(audit, i);
-        time_t t = (time_t)json_integer_value(json_object_get(e, "time"));
-        struct tm tm;
-
-        gmtime_r(&t, &tm);
-        strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M:%S UTC", &tm);
-        json_object_set_new(e, "when", json_string(ts));
-        const char *act = json_string_value(json_object_get(e, "action"));
-
-        json_object_set_new(e, "failed",
-                            json_boolean(act &&
-                                         strcmp(act, "signin_failed") == 0));
-    }
-    ctx = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s}", "title", "Admin", "system",
-                    sys, "audit", audit, "hidden", hidden, "admin", u.address,
-                    "system_json", "");
-    {
-        char *pretty = json_dumps(sys, JSON_INDENT(2) | JSON_SORT_KEYS |
-                                           JSON_ENSURE_ASCII);
-
-        json_object_set_new(ctx, "system_json",
-                            json_string(pretty ? pretty : "{}"));
-        free(pretty);
+    admin_system_view(sys);
+    ctx = json_pack("{s:s,s:o,s:s}", "title", "Admin", "system", sys, "admin",
+                    u.address);
+    if (admin_lists(db, &pos, ctx) < 0) {
+        json_decref(ctx);
+        return http_reply_error(req, resp, 503, "the database is unavailable");
     }
     http_resp_header(resp, "Cache-Control", "no-store");
     ret = http_reply_page(req, resp, "admin", ctx);

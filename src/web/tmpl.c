@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arbiusd/fmt.h"
 #include "arbiusd/log.h"
 
 /* Contexts that can be pushed at once: the root, plus at most
@@ -38,8 +39,28 @@ enum tmpl_opcode {
 
 enum tmpl_filter {
     TMPL_FILTER_NONE,
-    TMPL_FILTER_URL,  /* {{x|url}} */
-    TMPL_FILTER_JSON, /* {{x|json}} */
+    TMPL_FILTER_URL,   /* {{x|url}} */
+    TMPL_FILTER_JSON,  /* {{x|json}} */
+    TMPL_FILTER_AIUS,  /* {{x|aius}}: fmt_html_aius() */
+    TMPL_FILTER_TIME,  /* {{x|time}}: fmt_html_time() */
+    TMPL_FILTER_DUR,   /* {{x|dur}}: fmt_html_dur() */
+    TMPL_FILTER_NUM,   /* {{x|num}}: fmt_html_num() */
+    TMPL_FILTER_COUNT, /* {{x|count:noun}}: fmt_html_count() */
+    TMPL_FILTER_ADDR,  /* {{x|addr}}: fmt_html_addr() */
+    TMPL_FILTER_RATE,  /* {{x|rate}}: fmt_html_rate() */
+    TMPL_FILTER_BYTES, /* {{x|bytes}}: fmt_html_bytes() */
+};
+
+/* Filter names as written after the bar; only count takes ":noun". */
+static const struct {
+    const char *name;
+    enum tmpl_filter filter;
+} TMPL_FILTERS[] = {
+    { "url", TMPL_FILTER_URL },     { "json", TMPL_FILTER_JSON },
+    { "aius", TMPL_FILTER_AIUS },   { "time", TMPL_FILTER_TIME },
+    { "dur", TMPL_FILTER_DUR },     { "num", TMPL_FILTER_NUM },
+    { "count", TMPL_FILTER_COUNT }, { "addr", TMPL_FILTER_ADDR },
+    { "rate", TMPL_FILTER_RATE },   { "bytes", TMPL_FILTER_BYTES },
 };
 
 struct tmpl_slice {
@@ -56,6 +77,7 @@ struct tmpl_op {
     size_t end;                 /* sections: index of the op after the body */
     bool raw;                   /* VAR: no HTML escaping */
     enum tmpl_filter filter;    /* VAR */
+    struct tmpl_slice arg;      /* VAR with |count: the noun */
     const struct tmpl *partial; /* PARTIAL: set by tmpl_set_link() */
 };
 
@@ -297,16 +319,53 @@ bad:
                        tmpl_quote(t->src + s.off, s.len, q, sizeof(q)));
 }
 
+/* Parses the filter f of a variable ("url", "count:task"...) into *filter
+ * and, for count, its noun into *arg.  0, or -1 after a syntax error. */
+static int tmpl_parse_filter(struct tmpl_compiler *c, struct tmpl_slice f,
+                             enum tmpl_filter *filter, struct tmpl_slice *arg)
+{
+    const char *src = c->t->src;
+    struct tmpl_slice name = f;
+    size_t colon = tmpl_find(src, f.off + f.len, f.off, ":", 1), i;
+    char q[48];
+
+    arg->off = arg->len = 0;
+    if (colon != TMPL_NOT_FOUND) {
+        name.len = colon - f.off;
+        arg->off = colon + 1;
+        arg->len = f.off + f.len - arg->off;
+        for (i = 0; i < arg->len; i++) {
+            char ch = src[arg->off + i];
+
+            if (!((ch >= 'a' && ch <= 'z') || ch == ' ' || ch == '-'))
+                return tmpl_syntax(c, "bad noun '%s' (a-z, space, -)",
+                                   tmpl_quote(src + arg->off, arg->len, q,
+                                              sizeof(q)));
+        }
+    }
+    for (i = 0; i < ARRAY_SIZE(TMPL_FILTERS); i++) {
+        if (strlen(TMPL_FILTERS[i].name) == name.len &&
+            memcmp(src + name.off, TMPL_FILTERS[i].name, name.len) == 0) {
+            *filter = TMPL_FILTERS[i].filter;
+            if ((*filter == TMPL_FILTER_COUNT) != (arg->len > 0))
+                return tmpl_syntax(c, "count takes a noun (count:task), "
+                                      "no other filter does");
+            return 0;
+        }
+    }
+    return tmpl_syntax(c, "unknown filter '%s'",
+                       tmpl_quote(src + f.off, f.len, q, sizeof(q)));
+}
+
 /* Compiles a variable tag s ("name" or "name|filter"), raw or escaped. */
 static int tmpl_compile_var(struct tmpl_compiler *c, struct tmpl_slice s,
                             bool raw)
 {
     struct tmpl *t = c->t;
     enum tmpl_filter filter = TMPL_FILTER_NONE;
-    struct tmpl_slice name = s;
+    struct tmpl_slice name = s, arg = { 0, 0 };
     struct tmpl_op *op;
     size_t bar, seg, nseg;
-    char q[48];
 
     bar = tmpl_find(t->src, s.off + s.len, s.off, "|", 1);
     if (bar != TMPL_NOT_FOUND) {
@@ -314,15 +373,8 @@ static int tmpl_compile_var(struct tmpl_compiler *c, struct tmpl_slice s,
 
         name.len = bar - s.off;
         name = tmpl_trim(t->src, name);
-        f = tmpl_trim(t->src, f);
-        if (f.len == 3 && memcmp(t->src + f.off, "url", 3) == 0)
-            filter = TMPL_FILTER_URL;
-        else if (f.len == 4 && memcmp(t->src + f.off, "json", 4) == 0)
-            filter = TMPL_FILTER_JSON;
-        else
-            return tmpl_syntax(c, "unknown filter '%s'",
-                               tmpl_quote(t->src + f.off, f.len, q,
-                                          sizeof(q)));
+        if (tmpl_parse_filter(c, tmpl_trim(t->src, f), &filter, &arg) < 0)
+            return -1;
     }
     if (tmpl_parse_name(c, name, &seg, &nseg) < 0)
         return -1;
@@ -332,6 +384,7 @@ static int tmpl_compile_var(struct tmpl_compiler *c, struct tmpl_slice s,
     op->nseg = nseg;
     op->raw = raw;
     op->filter = filter;
+    op->arg = arg;
     return 0;
 }
 
@@ -902,9 +955,27 @@ out:
     return ret;
 }
 
+/* Emits v through one of fmt.h's HTML filters.  0 or -1 (buffer full). */
+static int tmpl_emit_fmt(struct tmpl_render *r, const struct tmpl *t,
+                         const struct tmpl_op *op, const json_t *v)
+{
+    switch (op->filter) {
+    case TMPL_FILTER_AIUS: return fmt_html_aius(r->out, v);
+    case TMPL_FILTER_TIME: return fmt_html_time(r->out, v, util_wall_s());
+    case TMPL_FILTER_DUR: return fmt_html_dur(r->out, v);
+    case TMPL_FILTER_NUM: return fmt_html_num(r->out, v);
+    case TMPL_FILTER_COUNT:
+        return fmt_html_count(r->out, v, t->src + op->arg.off, op->arg.len);
+    case TMPL_FILTER_ADDR: return fmt_html_addr(r->out, v);
+    case TMPL_FILTER_RATE: return fmt_html_rate(r->out, v);
+    case TMPL_FILTER_BYTES: return fmt_html_bytes(r->out, v);
+    default: return -1;
+    }
+}
+
 /* Emits the value of a VAR op.  Returns 0, or -1 with r->why. */
-static int tmpl_emit_var(struct tmpl_render *r, const struct tmpl_op *op,
-                         const json_t *v)
+static int tmpl_emit_var(struct tmpl_render *r, const struct tmpl *t,
+                         const struct tmpl_op *op, const json_t *v)
 {
     char num[64];
     const char *s;
@@ -913,13 +984,17 @@ static int tmpl_emit_var(struct tmpl_render *r, const struct tmpl_op *op,
 
     if (op->filter == TMPL_FILTER_JSON)
         return tmpl_emit_json(r, v);
-    tmpl_scalar(v, num, sizeof(num), &s, &n);
-    if (op->filter == TMPL_FILTER_URL)
-        rc = tmpl_add_url(r->out, s, n);
-    else if (op->raw)
-        rc = buf_add(r->out, s, n);
-    else
-        rc = buf_add_html(r->out, s, n);
+    if (op->filter > TMPL_FILTER_JSON)
+        rc = tmpl_emit_fmt(r, t, op, v);
+    else {
+        tmpl_scalar(v, num, sizeof(num), &s, &n);
+        if (op->filter == TMPL_FILTER_URL)
+            rc = tmpl_add_url(r->out, s, n);
+        else if (op->raw)
+            rc = buf_add(r->out, s, n);
+        else
+            rc = buf_add_html(r->out, s, n);
+    }
     if (rc < 0) {
         r->why = "output exceeds the buffer limit";
         return -1;
@@ -989,7 +1064,7 @@ static int tmpl_render_ops(struct tmpl_render *r, const struct tmpl *t,
             i++;
             break;
         case TMPL_OP_VAR:
-            rc = tmpl_emit_var(r, op, tmpl_lookup(r, t, op));
+            rc = tmpl_emit_var(r, t, op, tmpl_lookup(r, t, op));
             i++;
             break;
         case TMPL_OP_SECTION:

@@ -132,6 +132,7 @@ export async function startNode({
   logFile,
   logging = false,
   readyTimeoutMs = 60000,
+  initialDate,
 } = {}) {
   port = port || (await freePort());
   const cli = require.resolve('hardhat/internal/cli/cli.js');
@@ -145,6 +146,7 @@ export async function startNode({
     DEVNET_PARENT_PID: String(process.pid),
   };
   if (blockGasLimit) env.DEVNET_BLOCK_GAS_LIMIT = String(blockGasLimit);
+  if (initialDate) env.DEVNET_INITIAL_DATE = new Date(initialDate).toISOString();
   const args = ['-r', join(here, 'watchdog.cjs'), cli, 'node', '--hostname', '127.0.0.1', '--port', String(port), '--config', join(here, 'hardhat.config.cjs')];
   const proc = spawn(process.execPath, args, { cwd: resolve(here, '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
@@ -367,13 +369,13 @@ function writeJsonAtomic(file, obj) {
 
 /** Start a node, deploy, write stateDir/deploy.json. Returns
  * { rpcUrl, rpc, deploy, deployFile, stateDir, pid, stop(), reset() }. */
-export async function startDevnet({ port = 0, stateDir, chainId, blockGasLimit, accounts, logging = false } = {}) {
+export async function startDevnet({ port = 0, stateDir, chainId, blockGasLimit, accounts, logging = false, initialDate } = {}) {
   const ownDir = !stateDir;
   stateDir = stateDir ? resolve(stateDir) : mkdtempSync(join(tmpdir(), 'arbiusd-devnet-'));
   mkdirSync(stateDir, { recursive: true });
   const artifactsP = loadArtifacts(); // compile while the node boots
   artifactsP.catch(() => {});
-  const node = await startNode({ port, chainId, blockGasLimit, accounts, logging, logFile: join(stateDir, 'node.log') });
+  const node = await startNode({ port, chainId, blockGasLimit, accounts, logging, initialDate, logFile: join(stateDir, 'node.log') });
   let deploy;
   const rpc = new Rpc(node.rpcUrl);
   try {

@@ -4,13 +4,15 @@
 // as content, Range requests, ETag and immutable caching headers like real gateways.
 //
 // CLI
-//   node devnet/gateway.mjs [--port P] [--default present|missing] [--slow-ms N]
+//   node devnet/gateway.mjs [--port P] [--default present|missing] [--slow-ms N] [--art]
 //   prints "gateway ready <url>"; reconfigure at runtime with
 //     POST /__gateway/config {"default":"missing","present":["Qm.."],"missing":[..],
 //                             "slow":{"Qm..":3000},"error":["Qm.."],"slowMs":2000,
 //                             "noRange":["Qm.."],"noHead":["Qm.."],"bytes":{"Qm..":1048576}}
 //     noRange: Range is ignored (200 with the whole body); noHead: HEAD answers 405;
-//     bytes: the content is that many bytes (a PNG header, then filler)
+//     bytes: the content is that many bytes (a PNG header, then filler);
+//     files: {"Qm..": "<hex>"} the content of /ipfs/<cid> itself (a file, e.g. a model
+//     template), served as it is (no check that the bytes hash to the cid)
 //     GET  /__gateway/stats  {requests, by_status, by_cid}
 //
 // Library
@@ -18,6 +20,8 @@
 //   const gw = await startGateway({ port: 0, default: 'present' })
 //   gw.url; gw.set('Qm...', 'missing' | 'present' | 'error' | { slowMs: 3000 }); gw.stats(); await gw.close()
 //   gw.configure({ noRange: [cid], noHead: [cid], bytes: { [cid]: n } })   gateway quirks
+//   gw.configure({ files: { [cid]: '0x…' } })   what /ipfs/<cid> serves (a template, …)
+//   startGateway({ art: true }): 256x256 pictures (artPngFor) instead of 8x8 squares (make demo)
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -69,17 +73,57 @@ export function pngFor(seed = '', w = 8, h = 8) {
   ]);
 }
 
+/**
+ * A 256 x 256 RGB PNG for people to look at (make demo): a diagonal blend of two colours
+ * with a disc of a third, all derived from seed.  Still a few kB, still deterministic.
+ */
+export function artPngFor(seed = '', size = 256) {
+  const h = createHash('sha256').update(String(seed)).digest();
+  const [a, b, c] = [h.subarray(0, 3), h.subarray(3, 6), h.subarray(6, 9)];
+  const cx = size * (0.25 + (h[9] / 255) * 0.5);
+  const cy = size * (0.25 + (h[10] / 255) * 0.5);
+  const r2 = (size * (0.12 + (h[11] / 255) * 0.18)) ** 2;
+  const raw = Buffer.alloc(size * (1 + size * 3));
+  for (let y = 0; y < size; y++) {
+    const o = y * (1 + size * 3);
+    for (let x = 0; x < size; x++) {
+      const t = (x + y) / (2 * size - 2);
+      const inDisc = (x - cx) ** 2 + (y - cy) ** 2 < r2;
+      for (let k = 0; k < 3; k++) raw[o + 1 + x * 3 + k] = inDisc ? c[k] : Math.round(a[k] * (1 - t) + b[k] * t);
+    }
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 const TYPES = { png: 'image/png', txt: 'text/plain; charset=utf-8', json: 'application/json', webp: 'image/webp', mp4: 'video/mp4' };
 
-export async function startGateway({ port = 0, default: dflt = 'present', slowMs = 2000, present = [], missing = [], error = [], slow = {} } = {}) {
+export async function startGateway({ port = 0, default: dflt = 'present', slowMs = 2000, present = [], missing = [], error = [], slow = {}, art = false } = {}) {
+  const arts = new Map(); // cid/file -> artPngFor bytes, drawn once
   const state = new Map(); // cid -> 'present' | 'missing' | 'error' | { slowMs }
   const quirks = new Map(); // cid -> { noRange, noHead, bytes }
+  const files = new Map(); // cid -> Buffer served at /ipfs/<cid>
   const quirk = (cid, k, v) => quirks.set(cid, { ...(quirks.get(cid) ?? {}), [k]: v });
   let defaultState = dflt;
   let defaultSlowMs = Number(slowMs);
   const stats = { requests: 0, by_status: {}, by_cid: {} };
   const set = (cid, s) => state.set(cid, s);
   const configure = (c) => {
+    // clear first: a call may clear and set at once
+    if (c.clear) {
+      state.clear();
+      quirks.clear();
+      files.clear();
+    }
     if (c.default) defaultState = c.default;
     if (c.slowMs !== undefined) defaultSlowMs = Number(c.slowMs);
     for (const x of c.present ?? []) set(x, 'present');
@@ -89,10 +133,7 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     for (const x of c.noRange ?? []) quirk(x, 'noRange', true);
     for (const x of c.noHead ?? []) quirk(x, 'noHead', true);
     for (const [x, n] of Object.entries(c.bytes ?? {})) quirk(x, 'bytes', Number(n));
-    if (c.clear) {
-      state.clear();
-      quirks.clear();
-    }
+    for (const [x, hex] of Object.entries(c.files ?? {})) files.set(x, Buffer.from(String(hex).replace(/^0x/, ''), 'hex'));
   };
   configure({ present, missing, error, slow });
 
@@ -145,11 +186,15 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
     if (qk.noHead && req.method === 'HEAD') return send(405, { allow: 'GET' }, '');
     const ext = (file.split('.').pop() || '').toLowerCase();
     let body;
-    if (ext === 'txt') body = Buffer.from(`devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`);
+    if (file === '' && files.has(cid)) body = files.get(cid);
+    else if (ext === 'txt') body = Buffer.from(`devnet output for ${cid}: the capital of the moon is Tranquility Base 🌕\n`);
     else if (file === '' ) body = Buffer.from(`<html><body>Index of /ipfs/${cid}<br><a href="/ipfs/${cid}/out-1.png">out-1.png</a></body></html>`);
-    else body = pngFor(cid + '/' + file);
+    else if (art) {
+      if (!arts.has(cid + '/' + file)) arts.set(cid + '/' + file, artPngFor(cid + '/' + file));
+      body = arts.get(cid + '/' + file);
+    } else body = pngFor(cid + '/' + file);
     if (qk.bytes !== undefined) body = Buffer.concat([body, Buffer.alloc(Math.max(0, qk.bytes - body.length), 0x20)]).subarray(0, qk.bytes);
-    const type = file === '' ? 'text/html' : TYPES[ext] ?? 'application/octet-stream';
+    const type = file === '' ? (files.has(cid) ? 'application/octet-stream' : 'text/html') : TYPES[ext] ?? 'application/octet-stream';
     const etag = `"${cid}${file ? '/' + file : ''}"`;
     const headers = {
       'content-type': type,
@@ -202,7 +247,7 @@ export async function startGateway({ port = 0, default: dflt = 'present', slowMs
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const a = process.argv.slice(2);
   const opt = (k, d) => (a.includes(k) ? a[a.indexOf(k) + 1] : d);
-  const gw = await startGateway({ port: Number(opt('--port', 0)), default: opt('--default', 'present'), slowMs: Number(opt('--slow-ms', 2000)) });
+  const gw = await startGateway({ port: Number(opt('--port', 0)), default: opt('--default', 'present'), slowMs: Number(opt('--slow-ms', 2000)), art: a.includes('--art') });
   console.log(`gateway ready ${gw.url}`);
   const stop = async () => {
     await gw.close();

@@ -5,6 +5,7 @@
 //   DEVNET_BLOCK_GAS_LIMIT default 60000000 (a single tx is still capped at 16,777,216 by Osaka)
 //   DEVNET_ACCOUNTS        default 24 unlocked accounts (mnemonic "test test ... junk")
 //   DEVNET_LOGGING         "1" to log every JSON-RPC call to stdout (slow)
+//   DEVNET_INITIAL_DATE    ISO date of the genesis block (default: now); make demo starts a month back
 const path = require('node:path');
 const env = process.env;
 
@@ -23,6 +24,7 @@ module.exports = {
       initialBaseFeePerGas: 10000000, // 0.01 gwei, Arbitrum-like
       loggingEnabled: env.DEVNET_LOGGING === '1',
       allowBlocksWithSameTimestamp: false,
+      ...(env.DEVNET_INITIAL_DATE ? { initialDate: env.DEVNET_INITIAL_DATE } : {}),
       mining: { auto: true, interval: 0, mempool: { order: 'fifo' } },
       accounts: {
         count: Number(env.DEVNET_ACCOUNTS || 24),

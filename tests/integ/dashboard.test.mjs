@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { startDevnet } from '../devnet/devnet.mjs';
 import { runScenario } from '../devnet/driver.mjs';
 import { devnetConfig, sql } from './chain.mjs';
+import { aiusShown, dur, num } from './fmt.mjs';
 import { ROOT, runCliAsync, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
 const DAY = 86400;
@@ -63,17 +64,19 @@ function model() {
   const miners = new Set(truth.solutions.map((s) => lc(s.validator)));
   const tasks = new Map(truth.tasks.map((t) => [lc(t.id), t]));
   const automine = (t) => t.bulk_size > 1 || miners.has(lc(t.owner));
-  return { imageModels, miners, tasks, automine };
+  // A solution whose contestation was upheld is invalid: no image.
+  const invalid = new Set(truth.contestations.filter((c) => c.outcome === 'upheld').map((c) => lc(c.task)));
+  return { imageModels, miners, tasks, automine, invalid };
 }
 
 function expectedStats(show) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const T = truth.head.timestamp;
   const D = Math.floor(T / DAY);
   const from7 = (D - 6) * DAY;
   const keepTask = (t) => show || !automine(t);
   const sols = truth.solutions.filter((s) => keepTask(tasks.get(lc(s.task))));
-  const images = sols.filter((s) => imageModels.has(lc(tasks.get(lc(s.task)).model)));
+  const images = sols.filter((s) => imageModels.has(lc(tasks.get(lc(s.task)).model)) && !invalid.has(lc(s.task)));
   const liveTasks = truth.tasks.filter(keepTask);
   const lastSolution = new Map();
   for (const s of truth.solutions) lastSolution.set(lc(s.validator), Math.max(lastSolution.get(lc(s.validator)) ?? 0, s.time));
@@ -111,12 +114,12 @@ function expectedStats(show) {
 const dayText = (d) => new Date(d * DAY * 1000).toISOString().slice(0, 10);
 
 function expectedDaily(days, show, modelId) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const D = Math.floor(truth.head.timestamp / DAY);
   const perDay = new Map();
   for (const s of truth.solutions) {
     const t = tasks.get(lc(s.task));
-    if (!imageModels.has(lc(t.model)) || (!show && automine(t))) continue;
+    if (!imageModels.has(lc(t.model)) || (!show && automine(t)) || invalid.has(lc(s.task))) continue;
     if (modelId && lc(t.model) !== modelId) continue;
     const d = Math.floor(s.time / DAY);
     perDay.set(d, (perDay.get(d) ?? 0) + 1);
@@ -145,11 +148,11 @@ function expectedDaily(days, show, modelId) {
 // Images per image model in days [first, last] and all time, as the
 // dashboard's per-model breakdown orders them.
 function expectedByModel(first, last, show) {
-  const { imageModels, tasks, automine } = model();
+  const { imageModels, tasks, automine, invalid } = model();
   const per = new Map();
   for (const s of truth.solutions) {
     const t = tasks.get(lc(s.task));
-    if (!imageModels.has(lc(t.model)) || (!show && automine(t))) continue;
+    if (!imageModels.has(lc(t.model)) || (!show && automine(t)) || invalid.has(lc(s.task))) continue;
     const d = Math.floor(s.time / DAY);
     if (d > last) continue;
     const e = per.get(lc(t.model)) ?? { images: 0, total: 0 };
@@ -272,20 +275,29 @@ test('/ is the dashboard: figures with definitions, toggle links, range links, S
   const html = decodeAttrs(await r.text());
   assert.match(html, /<title>Arbius index · arbiusd<\/title>/);
   const hide = expectedStats(false);
+  // Counts with thousands separators, durations and AIUS as the page's
+  // filters print them (fmt.c), the exact amount in the title.
   for (const k of ['images_total', 'images_7d', 'images_24h', 'users_total', 'users_7d', 'models', 'tasks', 'solutions', 'miners_active_7d']) {
-    assert.match(html, new RegExp(`data-stat="${k}">${hide[k]}<`), k);
+    assert.match(html, new RegExp(`data-stat="${k}">${num(hide[k])}<`), k);
   }
-  const med = hide.median_solve_seconds;
-  assert.match(html, new RegExp(`data-stat="median_solve_seconds">${Number.isInteger(med) ? med : med.toFixed(1)} s<`));
-  assert.match(html, new RegExp(`data-stat="aius_paid_24h_aius">${hide.aius_paid_24h_aius.replace('.', '\\.')} AIUS<`));
+  assert.match(html, new RegExp(`data-stat="median_solve_seconds">${dur(hide.median_solve_seconds)}<`));
+  const paid = html.match(/data-stat="aius_paid_24h"><span class="aius" title="([^"]+) AIUS">([^<]+)</);
+  assert.ok(paid, 'AIUS paid, 24 h is an amount');
+  assert.equal(paid[1], hide.aius_paid_24h_aius, 'the exact amount in the title');
+  assert.equal(paid[2], aiusShown(hide.aius_paid_24h), '4 significant digits');
   assert.equal((html.match(/<div class="card" title="[^"]{10,}">/g) || []).length, 11, 'every card has its definition');
+  assert.equal((html.match(/<details class="def"><summary[^>]*>\?<\/summary><p>[^<]{10,}<\/p><\/details>/g) || []).length, 11,
+               'every definition in a disclosure');
   assert.match(html, /<a class="toggle" href="\/\?automine=show"/);
   for (const d of ['7', '30', '90', '365', 'all']) assert.match(html, new RegExp(`href="/\\?automine=hide&days=${d}"`));
   assert.match(html, /aria-current="page" class="current">30</);
   assert.match(html, /<script src="\/static\/dashboard.js" defer><\/script>/);
   assert.doesNotMatch(html, /<script>/, 'no inline script');
   assert.doesNotMatch(html, /style="/, 'no inline style (CSP)');
-  // Charts: a cumulative line over 30 days and 25 daily bars, with tooltips.
+  // Charts: a cumulative line and daily bars over the same 30 days, named alike.
+  assert.match(html, /Cumulative images, 30 days \(/);
+  assert.match(html, /Images per day, 30 days</);
+  assert.match(html, /Images by model, 30 days</);
   const svgs = html.match(/<svg class="chart"[\s\S]*?<\/svg>/g) || [];
   assert.equal(svgs.length, 2);
   const daily = expectedDaily('30', false, null);
@@ -293,7 +305,7 @@ test('/ is the dashboard: figures with definitions, toggle links, range links, S
   assert.equal((svgs[0].match(/<circle /g) || []).length, 30);
   const lastPt = daily.points[daily.points.length - 1];
   assert.match(svgs[0], new RegExp(`<title>${lastPt.day}: ${lastPt.cumulative} images</title>`));
-  assert.equal((svgs[1].match(/class="chart-bar"/g) || []).length, 25);
+  assert.equal((svgs[1].match(/class="chart-bar"/g) || []).length, 30);
   assert.match(svgs[1], new RegExp(`<title>${lastPt.day}: ${lastPt.images} images</title>`));
 
   const shown = decodeAttrs(await (await fetch(`${daemon.url}/?automine=show&days=all`)).text());
@@ -310,8 +322,8 @@ test('/ is the dashboard: figures with definitions, toggle links, range links, S
   assert.equal(rows.length, byModel.length);
   byModel.forEach((e, i) => {
     assert.match(rows[i], new RegExp(`href="/\\?automine=hide&model=${e.model}"`), `row ${i} links its model`);
-    assert.match(rows[i], new RegExp(`data-model-images="${e.model}">${e.images}<`));
-    assert.match(rows[i], new RegExp(`data-model-total="${e.model}">${e.total}<`));
+    assert.match(rows[i], new RegExp(`data-model-images="${e.model}">${num(e.images)}<`));
+    assert.match(rows[i], new RegExp(`data-model-total="${e.model}">${num(e.total)}<`));
   });
   const one = decodeAttrs(await (await fetch(`${daemon.url}/?automine=hide&model=${byModel[0].model}`)).text());
   assert.match(one, /class="model-filter"[\s\S]*href="\/\?automine=hide">All models</);

@@ -106,6 +106,8 @@ function solutionOf(id) { return truth.solutions.find((s) => lc(s.task) === lc(i
 const minersSet = () => new Set(truth.solutions.map((s) => lc(s.validator)));
 function automine(t) { return t.bulk_size > 1 || minersSet().has(lc(t.owner)); }
 function upvotesOf(id) { return (upvoted || []).find(([x]) => x === id)?.[1] ?? 0; }
+// Solutions whose contestation was upheld are invalid: out of the gallery unless contested=show.
+function invalid(id) { return truth.contestations.some((c) => c.outcome === 'upheld' && lc(c.task) === lc(id)); }
 
 // Image solutions in gallery order (newest task first), before hiding.
 function imageSolutions(show) {
@@ -115,9 +117,10 @@ function imageSolutions(show) {
     .map((t) => solutionOf(t.id));
 }
 
-function expected({ show = false, model, creator, miner, sort = 'newest', from, to, ids } = {}) {
+function expected({ show = false, model, creator, miner, sort = 'newest', from, to, ids, contested = false } = {}) {
   let ts = truth.tasks.filter((t) => !t.retracted && solutionOf(t.id) && modelType(t.model) === 'image');
   ts = ts.filter((t) => lc(t.id) !== hiddenTask);
+  if (!contested) ts = ts.filter((t) => !invalid(t.id));
   if (!show) ts = ts.filter((t) => !automine(t));
   if (model) ts = ts.filter((t) => lc(t.model) === lc(model));
   if (creator) ts = ts.filter((t) => lc(t.owner) === lc(creator));

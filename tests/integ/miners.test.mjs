@@ -14,6 +14,7 @@ import puppeteer from 'puppeteer-core';
 
 import { startDevnet } from '../devnet/devnet.mjs';
 import { Driver, runScenario } from '../devnet/driver.mjs';
+import { aiusShown } from './fmt.mjs';
 import { devnetConfig, dumpContent, freshIndex, sql, status } from './chain.mjs';
 import { runCliAsync, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
@@ -212,7 +213,7 @@ test('/api/v1/miner/<addr>: per-era earnings, contestations, votes, commitments,
   }
 });
 
-test('users, models and model names equal the truth; unknown model shows its id', async () => {
+test('users, models and model names equal the truth; a model without a name shows its template title', async () => {
   const owners = new Map();
   for (const t of truth.tasks) {
     const o = owners.get(lc(t.owner)) ?? { tasks: 0, fees: 0n };
@@ -236,7 +237,9 @@ test('users, models and model names equal the truth; unknown model shows its id'
     const imageModels = new Set(truth.models.filter((m) => {
       try { return JSON.parse(m.template)?.output?.[0]?.type === 'image'; } catch { return false; }
     }).map((m) => lc(m.id)));
-    assert.equal(j.images, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved && imageModels.has(lc(t.model))).length);
+    // A solution whose contestation was upheld is invalid: no image.
+    const invalid = new Set(truth.contestations.filter((c) => c.outcome === 'upheld').map((c) => lc(c.task)));
+    assert.equal(j.images, truth.tasks.filter((t) => lc(t.owner) === addr && t.solved && imageModels.has(lc(t.model)) && !invalid.has(lc(t.id))).length);
     const ownerRewards = truth.payouts.filter((p) => lc(p.paid.task_owner.addr) === addr).reduce((a, p) => a + B(p.paid.task_owner.reward), 0n);
     assert.equal(B(j.owner_rewards), ownerRewards, `${addr} owner rewards`);
   }
@@ -281,9 +284,11 @@ test('users, models and model names equal the truth; unknown model shows its id'
   assert.equal(byId(net.deploy.models.image.id).name, 'WAI SDXL (NSFW) / WAI-NSFW-illustrious-SDXL-v120');
   assert.equal(byId(net.deploy.models.text.id).name, 'Qwen QwQ 32b');
   assert.equal(byId(KAND).name, 'Kandinsky Devnet', 'the configured name overrides the built-in one');
-  assert.equal(byId(lc(unknownModel)).name, null);
+  // No name in the table or the configuration: the template's title (issue #16 point 1).
+  const unlisted = truth.models.find((m) => lc(m.id) === lc(unknownModel));
+  assert.equal(byId(lc(unknownModel)).name, JSON.parse(unlisted.template).meta.title);
   const page = await (await fetch(`${daemon.url}/models`)).text();
-  assert.ok(page.includes(`<code>${lc(unknownModel)}</code>`), 'the unknown model is shown by id');
+  assert.ok(page.includes(`>${JSON.parse(unlisted.template).meta.title}</a>`), 'the unlisted model is shown by its title');
 });
 
 test('aius_paid_24h on /api/v1/stats and the dashboard card equal the truth (automine shown and hidden)', async () => {
@@ -301,9 +306,10 @@ test('aius_paid_24h on /api/v1/stats and the dashboard card equal the truth (aut
     assert.equal(B(j.aius_paid_24h), want, `automine ${show}`);
     assert.equal(j.aius_paid_24h_aius, aiusText(want));
     const html = await (await fetch(`${daemon.url}/?automine=${show ? 'show' : 'hide'}`)).text();
-    const m = /data-stat="aius_paid_24h_aius">([^<]*)</.exec(html);
+    const m = /data-stat="aius_paid_24h"><span class="aius" title="([^"]*)">([^<]*)</.exec(html);
     assert.ok(m, 'the card is on the dashboard');
-    assert.equal(m[1], `${aiusText(want)} AIUS`);
+    assert.equal(m[1], `${aiusText(want)} AIUS`, 'the exact amount in the title');
+    assert.equal(m[2], aiusShown(want.toString()), '4 significant digits on the card');
   }
   assert.ok(truth.payouts.some(automine), 'some payouts are of automine tasks');
 });
@@ -351,8 +357,13 @@ test('pages in Chromium: leaderboard, miner thumbnails linking /image/<task>, na
     // The miner with the most solutions: its page, thumbnails and chart.
     const top = [...exp.values()].sort((a, b) => b.solutions - a.solutions)[0];
     await page.goto(`${daemon.url}/miner/${top.address}`);
+    // The gateway is unreachable here: every thumbnail becomes the gallery's
+    // placeholder (site.js), which keeps the URL it tried.
+    await page.evaluate(() => document.getElementById('recent').scrollIntoView());
+    await page.waitForFunction(() => !document.querySelector('#recent img'), { timeout: 10000 });
     const thumbs = await page.$$eval('#recent a.thumb', (as) => as.map((a) => ({
-      href: a.getAttribute('href'), img: a.querySelector('img')?.getAttribute('src') ?? null })));
+      href: a.getAttribute('href'), img: a.querySelector('.g-frame')?.dataset.src ?? null,
+      placeholder: a.querySelector('.g-broken .g-broken-label')?.textContent ?? null })));
     assert.equal(thumbs.length, Math.min(24, top.solutions));
     const sols = new Map(truth.solutions.map((s) => [lc(s.task), s]));
     const tasks = new Map(truth.tasks.map((t) => [lc(t.id), t]));
@@ -365,14 +376,17 @@ test('pages in Chromium: leaderboard, miner thumbnails linking /image/<task>, na
       }
     }
     assert.ok(thumbs.some((t) => t.img), 'image models show thumbnails');
+    for (const th of thumbs.filter((t) => t.img)) assert.match(th.placeholder, /Image unavailable/);
     assert.equal(await page.$$eval('svg', (s) => s.length) >= 2, true, 'history charts');
-    const eraRows = await page.$$eval('#eras tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-    for (const [era, feesA, rewA, fees, rew] of eraRows) {
+    // Amounts as people read them, the exact value in each title.
+    const eraRows = await page.$$eval('#eras tbody tr', (trs) => trs.map((tr) => [tr.dataset.era,
+      ...[...tr.querySelectorAll('.aius')].flatMap((s) => [s.textContent, s.title])]));
+    for (const [era, feesShown, feesExact, rewShown, rewExact] of eraRows) {
       const want = top.eras[era];
-      assert.equal(B(fees), want.fees, `era ${era} fees`);
-      assert.equal(B(rew), want.rewards, `era ${era} rewards`);
-      assert.equal(feesA, aiusText(want.fees));
-      assert.equal(rewA, aiusText(want.rewards));
+      assert.equal(feesExact, `${aiusText(want.fees)} AIUS`, `era ${era} fees`);
+      assert.equal(rewExact, `${aiusText(want.rewards)} AIUS`, `era ${era} rewards`);
+      assert.equal(feesShown, aiusShown(want.fees.toString()));
+      assert.equal(rewShown, aiusShown(want.rewards.toString()));
     }
     assert.equal(eraRows.length, Object.keys(top.eras).length);
     const text = await page.$eval('[data-stat=earnings]', (e) => e.dataset.wei);

@@ -189,7 +189,7 @@ test('/status, /api/v1/status and /metrics show the reorg journal, the IPFS moni
     const page = await (await fetch(`${d.url}/status`)).text();
     assert.match(page, /The index has gaps/);
     assert.match(page, new RegExp(`<td>${st.start_block + 2}</td><td>${st.start_block + 2}</td>`));
-    assert.match(page, /1 reorganisations rolled back, 11 rows removed/);
+    assert.match(page, /1 reorganisation rolled back, 11 rows removed/);
     assert.match(page, /data-ipfs="ok">2</);
     assert.match(page, /data-ipfs="missing">1</);
     assert.match(page, /read-only replica/i);

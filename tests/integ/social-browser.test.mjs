@@ -140,7 +140,9 @@ test('sign in, upvote, react and comment through the image page', async () => {
   await page.waitForSelector('#s-comments li.s-comment');
   assert.equal(await text(page, '#s-comments li.s-comment .s-text'), hostile);
   assert.equal(await page.$('#pwned'), null, 'no element injected');
-  assert.equal(await text(page, '#s-comments li.s-comment .s-meta code'), wallet.address);
+  // The author shortened, the whole address in the title.
+  assert.equal(await page.$eval('#s-comments li.s-comment .s-meta code', (e) => e.title), wallet.address);
+  assert.equal(await text(page, '#s-comments li.s-comment .s-meta code'), `${wallet.address.slice(0, 6)}…${wallet.address.slice(-4)}`);
   const rows = sql(cfg.dbPath, `SELECT body, address FROM social_comments WHERE task = '${id}'`);
   assert.deepEqual(rows, [{ body: hostile, address: wallet.address.toLowerCase() }]);
 

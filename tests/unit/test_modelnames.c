@@ -32,11 +32,18 @@ START_TEST(test_modelnames__table_is_verified_rows)
             const char *got = modelnames_builtin(id);
 
             if (json_is_true(json_object_get(r, "verified"))) {
+                const struct modelname_row *row = modelnames_row(id);
+
                 verified++;
                 ck_assert_msg(got && strcmp(got, name) == 0,
                               "%s: built-in %s, JSON %s (run "
                               "tools/gen-model-names.py)", id,
                               got ? got : "(none)", name);
+                ck_assert_str_eq(row->kind, json_string_value(
+                                                json_object_get(r, "kind")));
+                ck_assert_str_eq(row->output,
+                                 json_string_value(
+                                     json_object_get(r, "output")));
             } else {
                 unverified++;
                 /* An unverified id must not get a name from the table

@@ -1540,6 +1540,49 @@ START_TEST(test_rpc__failover_dead_endpoint)
 }
 END_TEST
 
+/* on_fail of the hook test: counts, keeps the last error. */
+struct fail_seen {
+    int n;
+    struct rpc_error last;
+};
+
+static void count_fail(void *ud, const struct rpc_error *err)
+{
+    struct fail_seen *f = ud;
+
+    f->n++;
+    f->last = *err;
+}
+
+START_TEST(test_rpc__on_fail_hook)
+{
+    struct rpc_options o;
+    struct rpc_client *c;
+    struct rpc_error e;
+    struct fail_seen seen = { 0 };
+    json_t *res = NULL;
+    const char *urls[1];
+    char dead[64];
+
+    /* Every failed attempt reaches the hook at once, with the endpoint's
+     * counters already updated (the scanner saves them from there). */
+    dead_url(dead, sizeof(dead));
+    urls[0] = dead;
+    test_opts(&o, urls, 1);
+    o.max_attempts = 3;
+    o.on_fail = count_fail;
+    o.on_fail_ud = &seen;
+    c = test_client(&o);
+    ck_assert_int_eq(call1(c, "eth_blockNumber", NULL, &res, &e),
+                     RPC_ERR_TRANSPORT);
+    ck_assert_int_eq(seen.n, 3);
+    ck_assert_int_eq(seen.last.kind, RPC_ERR_TRANSPORT);
+    ck_assert_str_eq(seen.last.endpoint, dead);
+    ck_assert_int_eq(stat_int(c, 0, "errors"), 3);
+    rpc_free(c);
+}
+END_TEST
+
 START_TEST(test_rpc__throttled_fails_over_without_sleep)
 {
     static const struct mock_step steps[] = {
@@ -1961,6 +2004,7 @@ static Suite *rpc_suite(void)
     tcase_add_test(net, test_rpc__wrong_chain_everywhere);
     tcase_add_test(net, test_rpc__chain_rechecked_after_failure);
     tcase_add_test(net, test_rpc__failover_dead_endpoint);
+    tcase_add_test(net, test_rpc__on_fail_hook);
     tcase_add_test(net, test_rpc__throttled_fails_over_without_sleep);
     tcase_add_test(net, test_rpc__stop_aborts_backoff);
     tcase_add_test(net, test_rpc__stop_aborts_transfer);

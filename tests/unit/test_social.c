@@ -256,6 +256,50 @@ START_TEST(test_social__moderation_and_reorg_reapply)
 }
 END_TEST
 
+/* The hidden images in pages by (hidden_at, task), newest first: two
+ * hidden at the same second are split across pages without loss. */
+START_TEST(test_social__hidden_pages)
+{
+    struct fixture f;
+    struct st_event ev[3];
+    int changed = -1;
+    json_t *a = NULL, *b = NULL;
+    const char *last;
+    static const char *const T3 = "0x00000000000000000000000000000000000000000"
+                                  "00000000000000000000003";
+
+    setup(&f);
+    ev[0] = task(T1, 2, 0);
+    ev[1] = task(T2, 3, 0);
+    ev[2] = task(T3, 4, 0);
+    commit(&f, 2, 4, ev, 3);
+    ck_assert_int_eq(social_hide_task(f.so, T1, 1, ALICE, NULL, "ip", 100,
+                                      &changed),
+                     0);
+    ck_assert_int_eq(social_hide_task(f.so, T2, 1, ALICE, NULL, "ip", 200,
+                                      &changed),
+                     0);
+    ck_assert_int_eq(social_hide_task(f.so, T3, 1, ALICE, NULL, "ip", 200,
+                                      &changed),
+                     0);
+    ck_assert_int_eq(social_hidden_images_json(f.db, 0, NULL, 2, &a), 0);
+    ck_assert_int_eq(json_array_size(a), 2);
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_array_get(a, 0), "task")),
+                     T3);
+    last = json_string_value(json_object_get(json_array_get(a, 1), "task"));
+    ck_assert_str_eq(last, T2);
+    ck_assert_int_eq(social_hidden_images_json(f.db, 200, last, 2, &b), 0);
+    ck_assert_int_eq(json_array_size(b), 1);
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_array_get(b, 0), "task")),
+                     T1);
+    json_decref(a);
+    json_decref(b);
+    teardown(&f);
+}
+END_TEST
+
 static Suite *social_suite(void)
 {
     Suite *s = suite_create("social");
@@ -264,6 +308,7 @@ static Suite *social_suite(void)
     tcase_add_test(tc, test_social__secret_and_nonces);
     tcase_add_test(tc, test_social__votes_reactions_comments);
     tcase_add_test(tc, test_social__moderation_and_reorg_reapply);
+    tcase_add_test(tc, test_social__hidden_pages);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -416,6 +416,31 @@ START_TEST(test_tmpl__filter_json)
 }
 END_TEST
 
+START_TEST(test_tmpl__filter_fmt)
+{
+    /* fmt.h's filters; their own cases are in test_fmt.c. */
+    check_render("{{w|aius}}|{{n|num}}|{{n|count:task}}|{{one|count:entry}}",
+                 "{\"w\": \"4821500000000000000\", \"n\": 12345, \"one\": 1}",
+                 "<span class=\"aius\" title=\"4.8215 AIUS\">4.822 AIUS"
+                 "</span>|12,345|12,345 tasks|1 entry");
+    check_render("{{{w|aius}}} {{s|dur}} {{r|rate}}",
+                 "{\"w\": 0, \"s\": 159, \"r\": \"800000000000000000\"}",
+                 "<span class=\"aius\" title=\"0 AIUS\">0 AIUS</span> "
+                 "2 min 39 s <span class=\"rate\" title=\"emission weight: "
+                 "0.8 times the base reward\">0.8\xc3\x97</span>");
+    /* Values of the wrong kind: a dash, or the string escaped. */
+    check_render("{{m|aius}} {{s|aius}} {{m|time}} {{s|addr}} {{m|count:x}}",
+                 "{\"s\": \"<b>\"}",
+                 "\xe2\x80\x93 &lt;b&gt; \xe2\x80\x93 &lt;b&gt; "
+                 "\xe2\x80\x93");
+    check_render("{{a|addr}}",
+                 "{\"a\": \"0x976ea74026e726554db657fa54763abd0c3a0aa9\"}",
+                 "<span class=\"addr\" title=\"0x976ea74026e726554db657fa"
+                 "54763abd0c3a0aa9\">0x976e\xe2\x80\xa6"
+                 "0aa9</span>");
+}
+END_TEST
+
 START_TEST(test_tmpl__syntax_errors)
 {
     check_error("a\n\n{{name", "t:3: unclosed tag");
@@ -429,6 +454,12 @@ START_TEST(test_tmpl__syntax_errors)
     check_error("\n\n\n\n{{x|upper}}", "t:5: unknown filter 'upper'");
     check_error("{{x|}}", "t:1: unknown filter ''");
     check_error("{{x|url|json}}", "t:1: unknown filter 'url|json'");
+    check_error("{{x|count}}",
+                "t:1: count takes a noun (count:task), no other filter does");
+    check_error("{{x|num:task}}",
+                "t:1: count takes a noun (count:task), no other filter does");
+    check_error("{{x|count:Task}}", "t:1: bad noun 'Task' (a-z, space, -)");
+    check_error("{{x|count:a<b}}", "t:1: bad noun 'a<b' (a-z, space, -)");
     check_error("\n{{}}", "t:2: empty name");
     check_error("{{  }}", "t:1: empty name");
     check_error("{{{}}}", "t:1: empty name");
@@ -775,6 +806,7 @@ static Suite *tmpl_suite(void)
     tcase_add_test(tc, test_tmpl__partial_depth_limit_exact);
     tcase_add_test(tc, test_tmpl__filter_url);
     tcase_add_test(tc, test_tmpl__filter_json);
+    tcase_add_test(tc, test_tmpl__filter_fmt);
     tcase_add_test(tc, test_tmpl__syntax_errors);
     tcase_add_test(tc, test_tmpl__nesting_limit);
     tcase_add_test(tc, test_tmpl__size_and_name_errors);
