@@ -21,8 +21,8 @@
  *
  * Validators: CACHE_HEAD_ETAG replies (JSON "as of" the head) carry the
  * head's validator "b<block>-<16 hex of its hash>", shared by every such
- * reply of one head; every other reply an ETag of its bytes
- * "g-<FNV-1a 64 hex>", the same on every thread.  CACHE_HEAD replies carry
+ * reply of one head; every other reply an ETag of its bytes "g-<16 hex of
+ * a 64-bit hash>", the same on every thread.  CACHE_HEAD replies carry
  * Last-Modified, the head's block time.  If-None-Match takes lists, weak
  * validators (W/) and "*"; a match answers 304 with the validators.
  *

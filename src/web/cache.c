@@ -464,10 +464,26 @@ int cache_etag_matches(const char *inm, const char *etag)
     return 0;
 }
 
-/* The validator of a reply's bytes: "g-<FNV-1a 64>". */
+/* FNV-1a over 8-byte words (the tail bytewise): the same 64 bits for the
+ * same bytes on every thread, eight times fewer multiplications than
+ * bytewise FNV on a 50 kB page. */
+static uint64_t words64(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = FNV0, w;
+
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 1099511628211ull;
+        h ^= h >> 29;
+    }
+    return fnv64(s, n, h);
+}
+
+/* The validator of a reply's bytes: "g-<64-bit hash>". */
 static void body_etag(const void *p, size_t n, char out[40])
 {
-    snprintf(out, 40, "\"g-%016llx\"", (unsigned long long)fnv64(p, n, FNV0));
+    snprintf(out, 40, "\"g-%016llx\"", (unsigned long long)words64(p, n));
 }
 
 /* Adds ETag (when given), Last-Modified (lm >= 0) and, with vary, Vary

@@ -1153,7 +1153,7 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
 
     buf_reset(&resp->body);
     resp->content_type = "text/html; charset=utf-8";
-    page = json_deep_copy(ctx);
+    page = json_copy(ctx); /* shallow: the layout's keys go on the copy */
     if (!page)
         page = json_object();
     if (req->ctx->server && req->ctx->server->asset_obj)
@@ -1164,7 +1164,8 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
         log_warnx("http: rendering %s failed", name);
         goto fail;
     }
-    json_object_set_new(page, "body", json_stringn(inner.data, inner.len));
+    json_object_set_new(page, "body",
+                        json_stringn_nocheck(inner.data, inner.len));
     json_object_set_new(page, "path", json_string(req->path));
     json_object_set_new(page, "chain_id",
                         json_integer((json_int_t)req->ctx->cfg->chain_id));
