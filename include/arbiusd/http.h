@@ -209,7 +209,7 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
                     const char *name, json_t *ctx);
 
 /* Serves a file under ctx->cfg->static_dir for the relative path rel,
- * refusing any escape.  Handles ETag / If-None-Match. */
+ * refusing any escape.  Handles ETag / If-None-Match (cache_etag_matches). */
 int http_reply_static(struct http_req *req, struct http_resp *resp,
                       const char *rel);
 

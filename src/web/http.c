@@ -1270,7 +1270,7 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
             resp->content_type = a->type;
             resp->no_compress = 1;
             inm = http_header(req, "If-None-Match");
-            if (inm && strcmp(inm, a->etag) == 0) {
+            if (inm && cache_etag_matches(inm, a->etag)) {
                 resp->status = 304;
                 return 0;
             }
@@ -1304,7 +1304,7 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
     http_resp_header(resp, "Cache-Control", "public, max-age=3600");
     resp->content_type = http_mime_type(rel);
     inm = http_header(req, "If-None-Match");
-    if (inm && strcmp(inm, etag) == 0) {
+    if (inm && cache_etag_matches(inm, etag)) {
         close(fd);
         resp->status = 304;
         return 0;
