@@ -223,6 +223,11 @@ int http_gzip(const void *in, size_t n, unsigned char **outp /* OUT */,
               size_t *outlen /* OUT */) WARN_UNUSED;
 /* 1 when the request's Accept-Encoding takes gzip. */
 int http_accepts_gzip(const struct http_req *req);
+/* Sends len bytes of data, or the gzip form gz (gzlen bytes, NULL: none)
+ * when the client takes gzip, from memory that outlives the response
+ * (resp->mem; see mem_free). */
+void http_resp_mem(const struct http_req *req, struct http_resp *resp,
+                   const void *data, size_t len, const void *gz, size_t gzlen);
 /* 1 for the content types worth compressing (text, JSON, XML, SVG). */
 int http_type_compressible(const char *type);
 

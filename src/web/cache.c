@@ -537,16 +537,7 @@ static void entry_serve(struct cache *c, struct http_req *req,
         entry_unref(e);
         return;
     }
-    buf_reset(&resp->body);
-    resp->no_compress = 1;
-    if (e->gz && http_accepts_gzip(req)) {
-        http_resp_header(resp, "Content-Encoding", "gzip");
-        resp->mem = e->gz;
-        resp->mem_len = e->gzlen;
-    } else {
-        resp->mem = e->body;
-        resp->mem_len = e->len;
-    }
+    http_resp_mem(req, resp, e->body, e->len, e->gz, e->gzlen);
     resp->mem_free = entry_unref_cb;
     resp->mem_cls = e;
 }
@@ -556,7 +547,6 @@ static void entry_serve(struct cache *c, struct http_req *req,
 int cache_begin(struct cache *c, struct http_req *req, struct http_resp *resp,
                 const struct cache_policy *pol, struct cache_req *cr)
 {
-    const char *inm = http_header(req, "If-None-Match");
     struct cache_entry *e;
     size_t keylen = 0;
 
@@ -566,16 +556,6 @@ int cache_begin(struct cache *c, struct http_req *req, struct http_resp *resp,
     if (!pol || version_read(req, pol, cr) < 0)
         return 0;
     cr->known = 1;
-    if ((pol->flags & CACHE_HEAD_ETAG) && inm &&
-        cache_etag_matches(inm, cr->etag)) {
-        resp->content_type = "application/json";
-        validators_add(resp, cr->etag, cr->lm, 1);
-        http_resp_header(resp, "Cache-Control", "no-cache");
-        not_modified(c, resp);
-        if (c)
-            atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
-        return 1;
-    }
     if (!c || !c->max ||
         ((pol->flags & CACHE_VIEWER) && http_header(req, "Cookie")))
         return 0;

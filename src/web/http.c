@@ -759,6 +759,21 @@ int http_accepts_gzip(const struct http_req *req)
     return accepts_gzip(http_header(req, "Accept-Encoding"));
 }
 
+void http_resp_mem(const struct http_req *req, struct http_resp *resp,
+                   const void *data, size_t len, const void *gz, size_t gzlen)
+{
+    buf_reset(&resp->body);
+    resp->no_compress = 1;
+    if (gz && http_accepts_gzip(req)) {
+        http_resp_header(resp, "Content-Encoding", "gzip");
+        resp->mem = gz;
+        resp->mem_len = gzlen;
+    } else {
+        resp->mem = data;
+        resp->mem_len = len;
+    }
+}
+
 int http_type_compressible(const char *type)
 {
     return type && (strncmp(type, "text/", 5) == 0 ||
@@ -1274,14 +1289,7 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
                 resp->status = 304;
                 return 0;
             }
-            if (a->gz && accepts_gzip(http_header(req, "Accept-Encoding"))) {
-                http_resp_header(resp, "Content-Encoding", "gzip");
-                resp->mem = a->gz;
-                resp->mem_len = a->gz_len;
-            } else {
-                resp->mem = a->data;
-                resp->mem_len = a->len;
-            }
+            http_resp_mem(req, resp, a->data, a->len, a->gz, a->gz_len);
             resp->status = 200;
             return 0;
         }
