@@ -404,11 +404,13 @@ static char *key_build(const struct http_req *req,
                        const struct cache_policy *pol, size_t *lenp)
 {
     struct buf b = BUF_INIT(CACHE_MAX_KEY);
-    struct qargs *q = xcalloc(1, sizeof(*q));
+    struct qargs qa, *q = &qa; /* 4 kB on the stack, filled as far as n */
     const char *host = http_header(req, "Host");
     size_t i, j;
     int r;
 
+    q->n = 0;
+    q->over = 0;
     http_query_each(req, qarg_add, q);
     for (i = 1; i < q->n; i++) {
         struct qarg x = q->a[i];
@@ -424,7 +426,6 @@ static char *key_build(const struct http_req *req,
                      q->a[i].value ? q->a[i].value : "");
     if (r == 0 && (pol->flags & CACHE_HOST))
         r = buf_addf(&b, "#%s", host ? host : "");
-    free(q);
     if (r < 0) {
         buf_release(&b);
         return NULL;
