@@ -6,6 +6,7 @@
 // without a cookie, the memory stays within [server] cache_size, and
 // /metrics counts hits and misses per route.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 
@@ -82,8 +83,11 @@ before(async () => {
   devnet = await startDevnet({});
   truth = await runScenario({ rpcUrl: devnet.rpcUrl, deploy: devnet.deploy, scenario: 'full', log: () => {} });
   driver = await Driver.create({ rpcUrl: devnet.rpcUrl, deploy: devnet.deploy });
+  // No IPFS monitor: its checks would commit between two requests that
+  // must see the same data version.
   cfg = devnetConfig(tmpDir('arbiusd-cache-'), devnet.deploy, devnet.rpcUrl, {
     chain: { poll_interval: POLL },
+    ipfs: { monitor: 'off' },
     ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' },
   });
   daemon = await startDaemon({ configFile: cfg.file });
@@ -217,10 +221,15 @@ test('pages are shared only among requests without a cookie; JSON is shared with
 });
 
 test('[server] cache_size bounds the bytes kept (least recently used out); 0 keeps nothing, validators stay', async () => {
-  for (const [size, extra] of [[120000, {}], [0, {}]]) {
-    const c2 = devnetConfig(tmpDir('arbiusd-cache-small-'), devnet.deploy, devnet.rpcUrl, {
-      server: { cache_size: size }, database: { path: cfg.dbPath },
-      ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' }, ...extra,
+  // A copy nobody writes: the live daemon's polls would move the data
+  // version between two requests.
+  const dir = tmpDir('arbiusd-cache-small-');
+  const copy = path.join(dir, 'copy.db');
+  sql(cfg.dbPath, `VACUUM INTO '${copy}'`);
+  for (const size of [120000, 0]) {
+    const c2 = devnetConfig(dir, devnet.deploy, devnet.rpcUrl, {
+      server: { cache_size: size }, database: { path: copy },
+      ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' },
     });
     const d = await startDaemon({ configFile: c2.file, args: ['--read-only'] });
     try {
