@@ -57,13 +57,16 @@ static const struct cfg_key cfg_keys[] = {
     { "server", "threads", CFG_U64, F(threads), "4", 1, 64,
       "HTTP worker threads" },
     { "server", "max_connections", CFG_U64, F(max_connections), "2048", 4,
-      65536, "simultaneous HTTP connections, shared out across the threads "
+      65536,
+      "simultaneous HTTP connections, shared out across the threads "
       "(the open-files limit is raised to fit)" },
     { "server", "max_connections_per_ip", CFG_U64, F(max_connections_per_ip),
-      "64", 0, 65536, "simultaneous HTTP connections from one client address "
+      "64", 0, 65536,
+      "simultaneous HTTP connections from one client address "
       "(0: no limit); trusted_proxies are exempt, their clients are rate "
       "limited by X-Forwarded-For" },
-    { "server", "sse_max_clients", CFG_U64, F(sse_max_clients), "256", 1, 100000,
+    { "server", "sse_max_clients", CFG_U64, F(sse_max_clients), "256", 1,
+      100000,
       "simultaneous /api/v1/stream (Server-Sent Events) clients; more get 503" },
     { "server", "connection_timeout", CFG_U64, F(connection_timeout), "30", 1,
       3600, "seconds an idle HTTP connection is kept" },
@@ -85,8 +88,13 @@ static const struct cfg_key cfg_keys[] = {
       "/ready answers 503 while the index is more blocks than this behind "
       "the head" },
     { "server", "ready_max_poll_age", CFG_U64, F(ready_max_poll_age), "300", 1,
-      U64MAX, "/ready answers 503 when the scanner's last successful poll is "
+      U64MAX,
+      "/ready answers 503 when the scanner's last successful poll is "
       "older than this many seconds" },
+    { "server", "cache_size", CFG_U64, F(cache_size), "16777216", 0,
+      (uint64_t)1 << 40,
+      "bytes of replies the response cache keeps (pages, "
+      "JSON, their gzip forms; 0: none)" },
     { "ratelimit", "page", CFG_RATE, F(rl_page), "20,60", 0, 0,
       "HTML pages per client IP: requests/s,burst (off: no limit)" },
     { "ratelimit", "api", CFG_RATE, F(rl_api), "50,200", 0, 0,
@@ -105,7 +113,8 @@ static const struct cfg_key cfg_keys[] = {
     { "log", "level", CFG_LEVEL, F(log_level), "info", 0, 0,
       "error, warn, info or debug" },
     { "log", "summary_interval", CFG_U64, F(log_summary_interval), "60", 1,
-      3600, "seconds over which a repeated warning (refused or timed-out "
+      3600,
+      "seconds over which a repeated warning (refused or timed-out "
       "connections, an unreachable RPC endpoint) is summed up in one line" },
     { "database", "path", CFG_STR, F(db_path), "./arbiusd.db", 0, 0,
       "SQLite database file (WAL mode; -wal and -shm files beside it)" },
@@ -114,8 +123,9 @@ static const struct cfg_key cfg_keys[] = {
     { "chain", "profile", CFG_PROFILE, F(profile), "arbitrum-one", 0, 0,
       "arbitrum-one, arbitrum-nova-v2 or arbitrum-nova-v1: sets chain_id, "
       "engine, token, router and rpc_urls unless given" },
-    { "chain", "rpc_urls", CFG_URLS, F(rpc_urls), "https://arb1.arbitrum.io/rpc",
-      0, 0, "comma list of JSON-RPC endpoints, tried in order with failover" },
+    { "chain", "rpc_urls", CFG_URLS, F(rpc_urls),
+      "https://arb1.arbitrum.io/rpc", 0, 0,
+      "comma list of JSON-RPC endpoints, tried in order with failover" },
     { "chain", "chain_id", CFG_U64, F(chain_id), "42161", 1, U64MAX,
       "expected eth_chainId; an endpoint answering another id is refused" },
     { "chain", "engine", CFG_ADDR, F(engine),
@@ -143,8 +153,8 @@ static const struct cfg_key cfg_keys[] = {
       "requests per day per endpoint reported against (0: unlimited)" },
     { "chain", "reorg_window", CFG_U64, F(reorg_window), "256", 8, 100000,
       "recent block hashes kept to detect reorgs" },
-    { "ipfs", "gateways", CFG_URLS, F(gateways), "https://ipfs.arbius.org", 0, 0,
-      "comma list of IPFS gateways; the first one serves gallery images" },
+    { "ipfs", "gateways", CFG_URLS, F(gateways), "https://ipfs.arbius.org", 0,
+      0, "comma list of IPFS gateways; the first one serves gallery images" },
     { "ipfs", "timeout", CFG_U64, F(ipfs_timeout), "20", 1, 600,
       "seconds per gateway check" },
     { "ipfs", "concurrency", CFG_U64, F(ipfs_concurrency), "4", 1, 64,
@@ -152,15 +162,15 @@ static const struct cfg_key cfg_keys[] = {
     { "ipfs", "monitor", CFG_BOOL, F(ipfs_monitor), "on", 0, 0,
       "on: `serve` checks every new solution CID on the gateways (off: only "
       "`arbiusd ipfs` does)" },
-    { "ipfs", "retry", CFG_NUMS, F(ipfs_retry),
-      "60,300,1800,7200,21600,86400", 1, 31536000,
+    { "ipfs", "retry", CFG_NUMS, F(ipfs_retry), "60,300,1800,7200,21600,86400",
+      1, 31536000,
       "seconds before re-checking a missing or failed CID after its 1st, "
       "2nd, ... check (never decreasing; empty: never); after the last: "
       "given up" },
     { "ipfs", "slow_ms", CFG_U64, F(ipfs_slow_ms), "5000", 1, 600000,
       "milliseconds after which a served output counts as slow" },
-    { "ipfs", "range_bytes", CFG_U64, F(ipfs_range_bytes), "4096", 1,
-      1048576, "bytes fetched by each ranged GET (text models: at least "
+    { "ipfs", "range_bytes", CFG_U64, F(ipfs_range_bytes), "4096", 1, 1048576,
+      "bytes fetched by each ranged GET (text models: at least "
       "65536, kept as the text)" },
     { "ipfs", "bandwidth", CFG_U64, F(ipfs_bandwidth), "1048576", 0, U64MAX,
       "bytes per second all checks may receive together (0: no cap)" },
@@ -169,7 +179,8 @@ static const struct cfg_key cfg_keys[] = {
     { "admin", "wallets", CFG_ADDRS, F(admin_wallets), "", 0, 0,
       "comma list of admin wallet addresses (sign in with Ethereum)" },
     { "miners", "active_window", CFG_U64, F(miners_active_window), "24", 1,
-      87600, "hours since a miner's last solution during which it counts "
+      87600,
+      "hours since a miner's last solution during which it counts "
       "as active" },
     { "models", "names", CFG_NAMES, F(model_names), "", 0, 0,
       "comma list of 0x<model id>=Name overriding the built-in model names "
