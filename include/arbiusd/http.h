@@ -108,6 +108,8 @@ struct http_resp {
     void (*mem_free)(void *cls); /* set: mem is held by a reference that */
     void *mem_cls;               /*   mem_free(mem_cls) drops once sent */
     int no_compress;           /* never gzip this response */
+    int no_store;              /* never keep it in the response cache (a
+                                  page with the scanner's banner) */
 };
 
 typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);

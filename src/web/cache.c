@@ -28,6 +28,7 @@
 #include "arbiusd/db.h"
 #include "arbiusd/http.h"
 #include "arbiusd/stats.h"
+#include "arbiusd/util.h"
 
 #define CACHE_MAX_KEY  ((size_t)24 << 10) /* longer keys are not kept */
 #define CACHE_BUCKETS0 256                /* initial buckets, doubled */
@@ -62,6 +63,8 @@ struct cache {
     struct cache_entry *head, *tail; /* LRU */
     size_t bytes, max;
     _Atomic uint64_t hits, misses, nm, stores, evictions;
+    _Atomic uint64_t banner_at; /* util_now_ms() of the last banner check */
+    atomic_int banner_on;       /* what it found */
 };
 
 /* ---- entries and the table ---- */
@@ -545,14 +548,30 @@ static void entry_serve(struct cache *c, struct http_req *req,
 
 /* ---- the request path ---- */
 
-/* Whether the page of this request carries the banner (the scanner is
+/*
+ * Whether the page of this request carries the banner (the scanner is
  * failing or lagging): such a page is neither served from the cache nor
- * kept in it, since the banner does not follow what the key depends on. */
-static int banner_due(struct http_req *req)
-{
-    json_t *b = req->ctx->banner ? req->ctx->banner(req) : NULL;
+ * kept in it, since the banner does not follow what the key depends on.
+ * The answer is read at most every BANNER_CHECK_MS (two status reads per
+ * page would cost a third of a cached page's time); a banner comes up
+ * within that much of the state that causes it.
+ */
+#define BANNER_CHECK_MS 250
 
+static int banner_due(struct cache *c, struct http_req *req)
+{
+    uint64_t now = util_now_ms(),
+             at = atomic_load_explicit(&c->banner_at, memory_order_acquire);
+    json_t *b;
+
+    if (!req->ctx->banner)
+        return 0;
+    if (at && now - at < BANNER_CHECK_MS)
+        return atomic_load_explicit(&c->banner_on, memory_order_relaxed);
+    b = req->ctx->banner(req);
     json_decref(b);
+    atomic_store_explicit(&c->banner_on, b != NULL, memory_order_relaxed);
+    atomic_store_explicit(&c->banner_at, now, memory_order_release);
     return b != NULL;
 }
 
@@ -570,7 +589,7 @@ int cache_begin(struct cache *c, struct http_req *req, struct http_resp *resp,
     cr->known = 1;
     if (!c || !c->max ||
         ((pol->flags & CACHE_VIEWER) &&
-         (http_header(req, "Cookie") || banner_due(req))))
+         (http_header(req, "Cookie") || banner_due(c, req))))
         return 0;
     cr->key = key_build(req, pol, &keylen);
     if (!cr->key)
@@ -639,8 +658,8 @@ void cache_end(struct cache *c, struct http_req *req, struct http_resp *resp,
     } else {
         body_etag(resp->body.data, resp->body.len, etag);
     }
-    if (c && c->max && cr->key && !moved && resp->body.len <= c->max / 4 &&
-        etag[0]) {
+    if (c && c->max && cr->key && !moved && !resp->no_store &&
+        resp->body.len <= c->max / 4 && etag[0]) {
         struct cache_entry *e = entry_of_reply(c, resp, cr, etag);
 
         atomic_fetch_add(&e->refs, 1); /* the table's, and this reply's */

@@ -1208,8 +1208,12 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
     json_object_set_new(page, "nav", nav_of(req->path));
     json_object_set_new(page, "chain_id",
                         json_integer((json_int_t)req->ctx->cfg->chain_id));
-    if (req->ctx->banner)
-        json_object_set_new(page, "banner", req->ctx->banner(req));
+    if (req->ctx->banner) {
+        json_t *banner = req->ctx->banner(req);
+
+        resp->no_store = banner != NULL;
+        json_object_set_new(page, "banner", banner);
+    }
     if (tmpl_render(req->ctx->tmpl, "layout", page, &resp->body) < 0) {
         json_decref(page);
         log_warnx("http: rendering layout for %s failed", name);
