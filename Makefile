@@ -179,8 +179,11 @@ bench: deps-test
 	$(MAKE) all $(BUILD)/bench/hello $(BUILD)/bench/scale
 	cd tests && node ../bench/report.mjs --bin $(CURDIR)/$(BUILD)/arbiusd \
 	    --hello $(CURDIR)/$(BUILD)/bench/hello --builder $(CURDIR)/$(BUILD)/bench/scale \
-	    --events $(BENCH_EVENTS) --seconds $(BENCH_SECONDS) --connections $(BENCH_CONNECTIONS) \
-	    --sizes $(BENCH_SCALE) --keepup-seconds $(KEEPUP_SECONDS) --out $(CURDIR)/docs/BENCHMARKS.md
+	    --events $(BENCH_EVENTS) --seconds $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) \
+	    --connections $(BENCH_CONNECTIONS) --sizes $(BENCH_SCALE) \
+	    $(if $(BENCH_SCALE_CACHE),--scale-cache $(BENCH_SCALE_CACHE)) \
+	    $(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
+	    --keepup-seconds $(KEEPUP_SECONDS) --out $(CURDIR)/docs/BENCHMARKS.md
 
 bench-backfill: $(BUILD)/arbiusd
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/backfill.mjs --events $(BENCH_EVENTS)
@@ -202,12 +205,18 @@ bench-keepup: $(BUILD)/arbiusd
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/keepup.mjs --seconds $(KEEPUP_SECONDS) \
 	    $(if $(KEEPUP_POLL),--poll-interval $(KEEPUP_POLL))
 
-# bench/http: wrk at 64 connections against a bare libmicrohttpd
-# hello-world (bench/hello.c), /api/v1/stats and /.  bench/scale:
-# /api/v1/stats, /api/v1/miners and /miners latency on synthetic indexes of
-# BENCH_SCALE tasks each (1,120,000 tasks: about 1M solutions).
-BENCH_SECONDS ?= 10
-BENCH_SCALE   ?= 10000,1120000
+# bench/http: every page and JSON route, wrk at 64 connections, in
+# BENCH_ROUNDS rounds interleaved with a bare libmicrohttpd hello-world
+# (bench/hello.c), BENCH_SECONDS per run.  bench/scale: the dashboard, an
+# image page and /api/v1/stats served, and the first request after a head
+# move, on synthetic indexes of BENCH_SCALE tasks each; BENCH_SCALE_CACHE=DIR
+# keeps the databases between runs (10M tasks: ~30 GB, most of an hour to
+# build).  BENCH_ONLY=http,scale regenerates only those sections.
+BENCH_SECONDS ?= 5
+BENCH_ROUNDS  ?= 3
+BENCH_SCALE   ?= 10000,1000000,10000000
+BENCH_SCALE_CACHE ?=
+BENCH_ONLY    ?=
 $(BUILD)/bench/hello: bench/hello.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -220,7 +229,7 @@ $(BUILD)/bench/scale: bench/scale.c $(BUILD)/libarbiusd.a
 
 bench-http: $(BUILD)/arbiusd $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/http.mjs \
-	    --duration $(BENCH_SECONDS) --hello $(CURDIR)/$(BUILD)/bench/hello
+	    --duration $(BENCH_SECONDS) --rounds $(BENCH_ROUNDS) --hello $(CURDIR)/$(BUILD)/bench/hello
 
 # bench/replicas: requests/s through HAProxy with one and two read-only
 # replicas (Litestream copies swapped every 2 s) as ratios to a replica
@@ -236,7 +245,8 @@ bench-replicas: deps-test
 
 bench-scale: $(BUILD)/arbiusd $(BUILD)/bench/scale $(BUILD)/bench/hello
 	cd tests && ARBIUSD_BIN=$(CURDIR)/$(BUILD)/arbiusd node ../bench/scale.mjs \
-	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale --hello $(CURDIR)/$(BUILD)/bench/hello
+	    --sizes $(BENCH_SCALE) --builder $(CURDIR)/$(BUILD)/bench/scale --hello $(CURDIR)/$(BUILD)/bench/hello \
+	    $(if $(BENCH_SCALE_CACHE),--cache-dir $(BENCH_SCALE_CACHE))
 
 # Reliability soak, tests/soak/soak.mjs: SOAK_KILLS SIGKILLs, SOAK_REORGS
 # random reorgs, the fault-proxy matrix under live sync, wrk at

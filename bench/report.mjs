@@ -4,8 +4,14 @@
 //
 //   cd tests && node ../bench/report.mjs --bin ../build/arbiusd \
 //       --hello ../build/bench/hello --builder ../build/bench/scale \
-//       [--events 100000] [--seconds 10] [--connections 64] \
-//       [--sizes 10000,1000000] [--keepup-seconds 60] [--out ../docs/BENCHMARKS.md]
+//       [--events 100000] [--seconds 5] [--rounds 3] [--connections 64] \
+//       [--sizes 10000,1000000,10000000] [--scale-cache DIR] \
+//       [--keepup-seconds 60] [--only backfill,http,scale,keepup] \
+//       [--out ../docs/BENCHMARKS.md]
+//
+// --only runs the named parts and keeps the document's other sections as
+// they are (each says which run wrote it); --scale-cache keeps bench/scale's
+// synthetic databases between runs (the 10M one takes most of an hour).
 //
 // The benchmarks themselves are bench/backfill.mjs (reference: the node's
 // own time for the same requests), bench/ponder.mjs (Ponder on the same
@@ -29,11 +35,16 @@ const BIN = path.resolve(opt('bin', path.join(ROOT, 'build/arbiusd')));
 const HELLO = path.resolve(opt('hello', path.join(ROOT, 'build/bench/hello')));
 const BUILDER = path.resolve(opt('builder', path.join(ROOT, 'build/bench/scale')));
 const EVENTS = Number(opt('events', 100000));
-const SECONDS = Number(opt('seconds', 10));
+const SECONDS = Number(opt('seconds', 5));
 const CONNS = Number(opt('connections', 64));
-const SIZES = opt('sizes', '10000,1000000');
+const SIZES = opt('sizes', '10000,1000000,10000000');
 const KEEPUP_SECONDS = Number(opt('keepup-seconds', 60));
 const OUT = path.resolve(opt('out', path.join(ROOT, 'docs/BENCHMARKS.md')));
+const ROUNDS = Number(opt('rounds', 3));
+const SCALE_CACHE = opt('scale-cache', null);
+// --only http,scale: run those, keep the other sections of OUT as they are.
+const ONLY = opt('only', null)?.split(',') ?? null;
+const wanted = (k) => !ONLY || ONLY.includes(k);
 
 const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim(); } catch { return null; } };
 const loadavg = () => os.loadavg().map((x) => x.toFixed(2)).join(' / ');
@@ -77,18 +88,42 @@ const m = machine();
 const startedAt = new Date();
 const load0 = loadavg();
 const secs = {};
-secs.backfill = await run('backfill.mjs', ['--events', String(EVENTS), '--json', J('backfill')]);
-const bf = JSON.parse(fs.readFileSync(J('backfill'), 'utf8'));
-if (!bf.ponder) secs.ponder = await run('ponder.mjs', ['--scenario', 'bulk', '--events', String(EVENTS), '--json', J('ponder')]);
-secs.http = await run('http.mjs', ['--duration', String(SECONDS), '--connections', String(CONNS), '--hello', HELLO, '--json', J('http')]);
-secs.scale = await run('scale.mjs', ['--sizes', SIZES, '--builder', BUILDER, '--json', J('scale')]);
-secs.keepup = await run('keepup.mjs', ['--seconds', String(KEEPUP_SECONDS), '--json', J('keepup')]);
+const readJ = (n) => JSON.parse(fs.readFileSync(J(n), 'utf8'));
+let bf = null;
+let pd = null;
+let ht = null;
+let sc = null;
+let ku = null;
+if (wanted('backfill')) {
+  secs.backfill = await run('backfill.mjs', ['--events', String(EVENTS), '--json', J('backfill')]);
+  bf = readJ('backfill');
+  if (!bf.ponder) secs.ponder = await run('ponder.mjs', ['--scenario', 'bulk', '--events', String(EVENTS), '--json', J('ponder')]);
+  pd = bf.ponder ?? readJ('ponder');
+}
+if (wanted('http')) {
+  secs.http = await run('http.mjs', ['--duration', String(SECONDS), '--rounds', String(ROUNDS), '--connections', String(CONNS), '--hello', HELLO, '--json', J('http')]);
+  ht = readJ('http');
+}
+if (wanted('scale')) {
+  secs.scale = await run('scale.mjs', ['--sizes', SIZES, '--builder', BUILDER, '--hello', HELLO, '--json', J('scale'),
+    ...(SCALE_CACHE ? ['--cache-dir', SCALE_CACHE] : [])]);
+  sc = readJ('scale');
+}
+if (wanted('keepup')) {
+  secs.keepup = await run('keepup.mjs', ['--seconds', String(KEEPUP_SECONDS), '--json', J('keepup')]);
+  ku = readJ('keepup');
+}
 const load1 = loadavg();
-const ht = JSON.parse(fs.readFileSync(J('http'), 'utf8'));
-const sc = JSON.parse(fs.readFileSync(J('scale'), 'utf8'));
-const pd = bf.ponder ?? JSON.parse(fs.readFileSync(J('ponder'), 'utf8'));
-const ku = JSON.parse(fs.readFileSync(J('keepup'), 'utf8'));
 fs.rmSync(tmp, { recursive: true, force: true });
+// The sections of the previous document, by their "## " title.
+const prevSections = {};
+if (fs.existsSync(OUT)) {
+  const prev = fs.readFileSync(OUT, 'utf8');
+  for (const part of prev.split(/\n(?=## )/).slice(1)) prevSections[part.split('\n')[0].slice(3).trim()] = part.replace(/\n+$/, '\n');
+}
+const keep = (title) => {
+  if (prevSections[title]) lines.push(...prevSections[title].split('\n'));
+};
 
 const f0 = (x) => Math.round(x).toLocaleString('en-US');
 const f2 = (x) => Number(x).toFixed(2);
@@ -118,6 +153,7 @@ L();
 L('The machine may be shared: the load average above says how busy it was. wrk, the');
 L('devnet node and the servers share the same CPUs.');
 L();
+if (bf) {
 L('## Backfill');
 L();
 L('Reference: the node answering the same kinds of requests an indexer minimally needs for the same');
@@ -163,60 +199,94 @@ if (pd) {
   }
   L();
 }
-L('## HTTP');
-L();
-L(`Workload: the devnet \`full\` scenario indexed (${ht.tasks} tasks), served \`--read-only\` with a`);
-L(`${ht.threads}-thread pool; wrk, 2 threads, ${ht.connections} connections, ${ht.duration} s per target after a 1 s warm-up.`);
-L('Reference: bench/hello.c, a bare libmicrohttpd hello-world with the same daemon flags.');
-L();
-L('| target | req/s | vs hello-world | p50 ms | p99 ms | non-2xx | socket errors |');
-L('|---|---:|---:|---:|---:|---:|---|');
-const hrow = (name, x) => `| ${name} | ${f0(x.rps)} | ${x === ht.hello ? '(reference)' : f2(x.rps / ht.hello.rps) + 'x'} | ${f2(x.p50)} | ${f2(x.p99)} | ${x.non2xx} | ${x.errors || '0'} |`;
-L(hrow('hello-world (libmicrohttpd)', ht.hello));
-L(hrow('/api/v1/stats', ht.stats));
-L(hrow('/ (dashboard page)', ht.page));
-if (ht.gallery) L(hrow('/gallery (page)', ht.gallery));
-if (ht.images_deep) L(hrow('/api/v1/images, deepest cursor', ht.images_deep));
-L();
-L(`Goals: /api/v1/stats at least half the hello-world rate: ${verdict(ht.stats.rps >= ht.hello.rps / 2)} (${f2(ht.stats.rps / ht.hello.rps)}x); p99 < 10 ms: ${verdict(ht.stats.p99 < 10)} (${f2(ht.stats.p99)} ms)` +
-  (ht.gallery ? `; /gallery at least a quarter of the hello-world rate: ${verdict(ht.gallery.rps >= ht.hello.rps / 4)} (${f2(ht.gallery.rps / ht.hello.rps)}x).` : '.'));
-L();
-L('## Scale');
-L();
-L(`Workload: synthetic indexes written by bench/scale.c through the store API (N tasks, ~0.9 N solutions,`);
-L(`the same rollups as the scanner), served \`--read-only\`; ${f0(sc.requests)} sequential keep-alive GET /api/v1/stats`);
-L(`after ${f0(sc.warmup)} warm-up requests, then wrk ${sc.wrk_seconds} s at 64 connections.`);
-L('Reference: the smallest index (the latency must not grow with the number of tasks).');
-L();
-L('| tasks | DB MiB | build s | p50 ms | p99 ms | p50 vs smallest | wrk req/s | wrk vs smallest | stats compute ms (hide / show) |');
-L('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-const base = sc.rows[0];
-for (const r of sc.rows) {
-  L(`| ${f0(r.tasks)} | ${f0(r.db_bytes / 2 ** 20)} | ${f2(r.build_s)} | ${f3(r.p50)} | ${f3(r.p99)} | ${r === base ? '(reference)' : f2(r.p50 / base.p50) + 'x'} | ` +
-    `${f0(r.wrk_rps)} | ${r === base ? '(reference)' : f2(r.wrk_rps / base.wrk_rps) + 'x'} | ${f2(r.compute_hide_ms)} / ${f2(r.compute_show_ms)} |`);
+} else {
+  keep('Backfill');
 }
-const worst = Math.max(...sc.rows.map((r) => r.p50 / base.p50));
-L();
-L(`Goal: latency within 1.2x across sizes: ${verdict(worst <= 1.2)} (worst median ratio ${f2(worst)}x). The body of`);
-L('/api/v1/stats is cached per indexed head; "stats compute" is stats_summary itself (median of 21 direct');
-L('calls), the cost of the first request after each head move.');
-L();
-if (sc.gallery?.length) {
-  L(`Gallery keyset paging: ${sc.gallery_requests} sequential keep-alive requests per cell, each with its own cursor (so`);
-  L('none is served from the reply cache: query plus render), at the top of the default view (images #1..) and deep in');
-  L('it (images #deep..). Reference: the top pages of the same index. "served" is /gallery repeated (cached).');
+if (ht) {
+  L('## HTTP');
   L();
-  L('| tasks | images | deep position | API top p50 ms | API deep p50 ms | deep vs top | page top p50 ms | page deep p50 ms | deep vs top | deep p99 ms (API / page) | served p50 ms |');
-  L('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-  for (const g of sc.gallery) {
-    L(`| ${f0(g.tasks)} | ${f0(g.images)} | ${f0(g.deep_pos)} | ${f3(g.api_top.p50)} | ${f3(g.api_deep.p50)} | ${f2(g.api_deep.p50 / g.api_top.p50)}x | ` +
-      `${f3(g.page_top.p50)} | ${f3(g.page_deep.p50)} | ${f2(g.page_deep.p50 / g.page_top.p50)}x | ${f2(g.api_deep.p99)} / ${f2(g.page_deep.p99)} | ${f3(g.served.p50)} |`);
+  L(`Workload: the devnet \`full\` scenario indexed (${ht.tasks} tasks), served \`--read-only\` (the head stays put) with a`);
+  L(`${ht.threads}-thread pool; wrk -t2 -c${ht.connections}, ${ht.duration} s per run. ${ht.rounds} rounds, each running, for every route,`);
+  L('the hello-world and then the route (hello, route, hello, route, ..., hello): a route\'s ratio in a round is its');
+  L('requests/s over the mean of the hello-world runs just before and just after it, its p99 ratio the same for p99.');
+  L('Reference: bench/hello.c, a bare libmicrohttpd hello-world with the same daemon flags, 4 threads.');
+  L(`Load average during this part: ${ht.load_start.map((x) => x.toFixed(2)).join(' / ')} at its start, ${ht.load_end.map((x) => x.toFixed(2)).join(' / ')} at its end.`);
+  L();
+  L('| route | kind | req/s (median) | vs hello-world, min | median | goal | p50 ms | p99 ms | p99 vs hello-world (median) | verdict |');
+  L('|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const med = (xs) => { const q = [...xs].sort((x, y) => x - y); return q.length % 2 ? q[(q.length - 1) / 2] : (q[q.length / 2 - 1] + q[q.length / 2]) / 2; };
+  L(`| hello-world (libmicrohttpd) | | ${f0(med(ht.hellos.map((h) => h.rps)))} | (reference) | | | ${f2(med(ht.hellos.map((h) => h.p50)))} | ${f2(med(ht.hellos.map((h) => h.p99)))} | | |`);
+  for (const r of ht.routes) {
+    L(`| \`${r.label}\` | ${r.kind.toUpperCase()} | ${f0(r.rps_median)} | ${f2(r.ratio_min)}x | ${f2(r.ratio_median)}x | ${f2(r.goal)}x | ${f2(r.p50_median)} | ${f2(r.p99_median)} | ${f2(r.p99_ratio_median)}x | ${r.met ? 'met' : '**not met**'}${r.non2xx ? ` (non-2xx ${r.non2xx})` : ''} |`);
   }
-  const gw = Math.max(...sc.gallery.map((g) => Math.max(g.api_deep.p50 / g.api_top.p50, g.page_deep.p50 / g.page_top.p50)));
+  const html = ht.routes.filter((x) => x.kind === 'html');
+  const json = ht.routes.filter((x) => x.kind === 'json');
   L();
-  L(`Goal: deep cursor pages within 1.2x of the top ones: ${verdict(gw <= 1.2)} (worst ratio ${f2(gw)}x).`);
+  L(`Goals (issue #17, medians of the rounds): every HTML route at least ${ht.goal.html}x the hello-world rate: ${verdict(html.every((x) => x.ratio_median >= ht.goal.html))}` +
+    ` (lowest ${f2(Math.min(...html.map((x) => x.ratio_median)))}x); every JSON route at least ${ht.goal.json}x: ${verdict(json.every((x) => x.ratio_median >= ht.goal.json))}` +
+    ` (lowest ${f2(Math.min(...json.map((x) => x.ratio_median)))}x); p99 at most ${ht.goal.p99}x the hello-world's: ${verdict(ht.routes.every((x) => x.p99_ratio_median <= ht.goal.p99))}` +
+    ` (highest ${f2(Math.max(...ht.routes.map((x) => x.p99_ratio_median)))}x). Every reply is served by the response cache here (the head does not move);`);
+  L('the first request after a head move is in the Scale section.');
   L();
+} else {
+  keep('HTTP');
 }
+if (sc) {
+  L('## Scale');
+  L();
+  L('Workload: synthetic indexes written by bench/scale.c through the store API (N tasks, ~0.9 N solutions, the same');
+  L('rows, rollups and figures as the scanner writes), served `--read-only` with a 4-thread pool. Per size and route:');
+  L(`"served": ${f0(sc.requests)} sequential keep-alive GETs after ${f0(sc.warmup)} warm-up requests (the head does not move);`);
+  L(`"first": the first GET after each of ${sc.moves} head moves (\`scale DB --advance 1\` commits one more block with new`);
+  L('tasks and solutions from another process, as the scanner would; the image page depends on every commit);');
+  L(`wrk -t2 -c64 ${sc.wrk_seconds} s per route; RSS is the serve process's peak (VmHWM) after all of it.`);
+  L('Reference: the smallest index (nothing may grow with the number of tasks).');
+  L(`Load average during this part: ${sc.load_start.map((x) => x.toFixed(2)).join(' / ')} at its start, ${sc.load_end.map((x) => x.toFixed(2)).join(' / ')} at its end` +
+    (sc.hello ? `; hello-world in the same run: ${f0(sc.hello.rps)} req/s, p99 ${f2(sc.hello.p99)} ms.` : '.'));
+  L();
+  L('| tasks | solutions | DB MiB | build s | serve peak RSS MB | commit of one block ms |');
+  L('|---:|---:|---:|---:|---:|---:|');
+  for (const r of sc.rows) L(`| ${f0(r.tasks)} | ${f0(r.solutions)} | ${f0(r.db_bytes / 2 ** 20)} | ${Number.isFinite(r.build_s) ? f2(r.build_s) : 'built before'} | ${f2(r.rss_mb)} | ${f2(r.commit_ms)} |`);
+  L();
+  L('| route | tasks | served p50 ms | vs smallest | served p99 ms | first p50 ms | vs smallest | first p99 ms | wrk req/s | wrk p99 ms |');
+  L('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const sbase = sc.rows[0];
+  for (const route of sc.routes) {
+    for (const r of sc.rows) {
+      const x = r.routes[route];
+      const b = sbase.routes[route];
+      L(`| \`${route}\` | ${f0(r.tasks)} | ${f3(x.served.p50)} | ${r === sbase ? '(reference)' : f2(x.served.p50 / b.served.p50) + 'x'} | ${f3(x.served.p99)} | ` +
+        `${f3(x.first.p50)} | ${r === sbase ? '(reference)' : f2(x.first.p50 / b.first.p50) + 'x'} | ${f3(x.first.p99)} | ${f0(x.wrk.rps)} | ${f2(x.wrk.p99)} |`);
+    }
+  }
+  const slast = sc.rows[sc.rows.length - 1];
+  const gr = ['/', '/image/<id>'];
+  const servedW = Math.max(...gr.map((r) => slast.routes[r].served.p50 / sbase.routes[r].served.p50));
+  const firstW = Math.max(...gr.map((r) => slast.routes[r].first.p50 / sbase.routes[r].first.p50));
+  L();
+  L(`Goals (issue #17) at ${f0(slast.tasks)} tasks against ${f0(sbase.tasks)}: dashboard and \`/image/<id>\` served p50 within ${sc.goal.served}x: ${verdict(servedW <= sc.goal.served)} (worst ${f2(servedW)}x);` +
+    ` the first request after a head move within ${sc.goal.first}x: ${verdict(firstW <= sc.goal.first)} (worst ${f2(firstW)}x); RSS of serve under wrk under ${sc.goal.rss_mb} MB: ${verdict(slast.rss_mb < sc.goal.rss_mb)} (${f2(slast.rss_mb)} MB).`);
+  L();
+  if (sc.gallery?.length) {
+    L(`Gallery keyset paging: ${sc.gallery_requests} sequential keep-alive requests per cell, each with its own cursor (so`);
+    L('none is served from the response cache: query plus render), at the top of the default view (images #1..) and deep in');
+    L('it (images #deep..). Reference: the top pages of the same index. "served" is /gallery repeated (cached).');
+    L();
+    L('| tasks | images | deep position | API top p50 ms | API deep p50 ms | deep vs top | page top p50 ms | page deep p50 ms | deep vs top | deep p99 ms (API / page) | served p50 ms |');
+    L('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const g of sc.gallery) {
+      L(`| ${f0(g.tasks)} | ${f0(g.images)} | ${f0(g.deep_pos)} | ${f3(g.api_top.p50)} | ${f3(g.api_deep.p50)} | ${f2(g.api_deep.p50 / g.api_top.p50)}x | ` +
+        `${f3(g.page_top.p50)} | ${f3(g.page_deep.p50)} | ${f2(g.page_deep.p50 / g.page_top.p50)}x | ${f2(g.api_deep.p99)} / ${f2(g.page_deep.p99)} | ${f3(g.served.p50)} |`);
+    }
+    const gw = Math.max(...sc.gallery.map((g) => Math.max(g.api_deep.p50 / g.api_top.p50, g.page_deep.p50 / g.page_top.p50)));
+    L();
+    L(`Goal: deep cursor pages within 1.2x of the top ones: ${verdict(gw <= 1.2)} (worst ratio ${f2(gw)}x).`);
+    L();
+  }
+} else {
+  keep('Scale');
+}
+if (ku) {
 L('## Keeping up with a live chain');
 L();
 const kms = (x) => (x === null || x === undefined ? '-' : f2(x / 1000) + ' s');
@@ -241,6 +311,9 @@ L(`| HTTP requests per day | ${f0(ku.requests_per_day)} | <= 52,000: ${verdict(k
 L(`| JSON-RPC calls per poll / per day | ${f2(ku.calls_per_poll)} / ${f0(ku.calls_per_day)} | |`);
 L(`| calls by method | ${Object.entries(ku.by_method).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')} | |`);
 L();
+} else {
+  keep('Keeping up with a live chain');
+}
 // The read-replica section is make bench-replicas' (bench/replicas.mjs):
 // keep what the file holds of it.
 if (fs.existsSync(OUT)) {
@@ -254,10 +327,12 @@ if (fs.existsSync(OUT)) {
 L('## Reproduce');
 L();
 L('```');
-L(`make bench BENCH_EVENTS=${EVENTS} BENCH_SECONDS=${SECONDS} BENCH_SCALE=${SIZES} KEEPUP_SECONDS=${KEEPUP_SECONDS}`);
+L(`make bench BENCH_EVENTS=${EVENTS} BENCH_SECONDS=${SECONDS} BENCH_ROUNDS=${ROUNDS} BENCH_SCALE=${SIZES} KEEPUP_SECONDS=${KEEPUP_SECONDS}` +
+  (ONLY ? ` BENCH_ONLY=${ONLY.join(',')}` : ''));
 L('```');
 L();
-L(`Run time: backfill ${f0(secs.backfill)} s, ${secs.ponder ? `Ponder ${f0(secs.ponder)} s, ` : ''}HTTP ${f0(secs.http)} s, scale ${f0(secs.scale)} s, keep-up ${f0(secs.keepup)} s.`);
+L(`Run time: ${Object.entries(secs).map(([k, v]) => `${k} ${f0(v)} s`).join(', ')}.` +
+  (ONLY ? ` This run regenerated ${ONLY.join(', ')} (\`--only\`); the other sections are from the runs that wrote them.` : ''));
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
 fs.writeFileSync(OUT, lines.join('\n') + '\n');
 console.log(`\nwrote ${OUT}`);

@@ -3,6 +3,7 @@
  * bench/scale.mjs (which then measures /api/v1/stats against it).
  *
  *   scale DBPATH NTASKS
+ *   scale DBPATH --advance K
  *
  * The chain it describes: one image model and one text model, registered
  * in block 1; then TASKS_PER_BLOCK tasks per block, spread evenly over
@@ -26,7 +27,14 @@
  * "compute: miners all X ms, 30d Y ms, 24h Z ms": the same for the
  * /api/v1/miners leaderboard (analytics_miners).
  * The checkpoint is chain 42161 with the default engine, so a default
- * configuration serves the file.  Exit 0, or 1 on any error.
+ * configuration serves the file.
+ *
+ * --advance K moves the head of an index built this way by K blocks, one
+ * commit each, as the scanner does on a live chain: every block solves the
+ * tasks of the block before it and brings TASKS_PER_BLOCK new ones, one
+ * second after the head.  bench/scale.mjs times the first requests to a
+ * server of the file after each move.  Prints "advanced to block B: C ms a
+ * commit (median)".  Exit 0, or 1 on any error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +283,81 @@ static int miners_ms(struct db *db, enum an_window w, double *out /* OUT */)
     return 0;
 }
 
+/* The number n of a task id "0x%064llx" (0 if it is not one). */
+static uint64_t task_number(const char *id)
+{
+    size_t n = strlen(id);
+
+    return n > 16 ? strtoull(id + n - 16, NULL, 16) : 0;
+}
+
+/* Moves the head of db by one block (see the file comment): *ms is the
+ * commit's wall time.  0 or -1. */
+static int advance_one(struct db *db, struct store *st, double *ms)
+{
+    struct st_event ev[TASKS_PER_BLOCK * 4];
+    struct st_checkpoint cp;
+    sqlite3_stmt *q;
+    int64_t made = 0, t;
+    uint64_t b, k, t0;
+    uint32_t li = 0;
+    size_t n = 0;
+    int r;
+
+    if (store_checkpoint(st, &cp) < 0 || !cp.found ||
+        db_int(db, &made, "SELECT tasks FROM totals WHERE id = 1", "") < 0)
+        return -1;
+    b = cp.block + 1;
+    t = cp.time + 1;
+    q = db_query(db,
+                 "SELECT t.id FROM tasks t LEFT JOIN solutions s "
+                 "ON s.task = t.id WHERE t.block = ? AND s.task IS NULL",
+                 "i", (int64_t)cp.block);
+    while (q && n < TASKS_PER_BLOCK &&
+           (r = db_step(db, q, "scale: unsolved")) == 1)
+        solution_event(&ev[n++],
+                       task_number((const char *)sqlite3_column_text(q, 0)), b,
+                       li++, t);
+    db_stmt_done(db, q);
+    if (!q)
+        return -1;
+    for (k = 0; k < TASKS_PER_BLOCK; k++)
+        task_event(&ev[n++], (uint64_t)made + k + 1, b, li++, t);
+    t0 = util_now_us();
+    if (commit(st, b, b, t, ev, n) < 0)
+        return -1;
+    *ms = (double)(util_now_us() - t0) / 1000.0;
+    return 0;
+}
+
+/* scale DBPATH --advance K.  The exit code. */
+static int advance(const char *path, const char *count)
+{
+    struct db *db = NULL;
+    struct store *st = NULL;
+    uint64_t k, n;
+    double ms[64];
+    int ret = 1;
+
+    if (util_parse_u64(count, 1, ARRAY_SIZE(ms), &n) < 0) {
+        fprintf(stderr, "scale: --advance: 1 to %zu blocks\n", ARRAY_SIZE(ms));
+        return 2;
+    }
+    if (db_open(path, DB_READWRITE, 60000, &db) < 0 || store_new(db, &st) < 0)
+        goto out;
+    for (k = 0; k < n; k++)
+        if (advance_one(db, st, &ms[k]) < 0)
+            goto out;
+    qsort(ms, n, sizeof(ms[0]), cmp_double);
+    printf("advanced %llu blocks: %.3f ms a commit (median)\n",
+           (unsigned long long)n, ms[n / 2]);
+    ret = 0;
+out:
+    store_free(st);
+    db_close(db);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     struct db *db = NULL;
@@ -291,11 +374,13 @@ int main(int argc, char **argv)
     double ms[2], mm[3];
     int ret = 1;
 
+    log_init(LOG_LVL_WARN);
+    if (argc == 4 && strcmp(argv[2], "--advance") == 0)
+        return advance(argv[1], argv[3]);
     if (argc != 3 || util_parse_u64(argv[2], 1, UINT64_MAX / 2, &ntasks) < 0) {
-        fprintf(stderr, "usage: scale DBPATH NTASKS\n");
+        fprintf(stderr, "usage: scale DBPATH NTASKS | DBPATH --advance K\n");
         return 2;
     }
-    log_init(LOG_LVL_WARN);
     nblocks = (ntasks + TASKS_PER_BLOCK - 1) / TASKS_PER_BLOCK;
     start = now - (int64_t)SPAN_DAYS * 86400;
     step = (int64_t)SPAN_DAYS * 86400 / (int64_t)(nblocks + 1);

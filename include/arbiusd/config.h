@@ -52,6 +52,7 @@ struct config {
     struct config_list trusted_proxies;
     uint64_t ready_max_lag;    /* blocks behind the head before /ready is 503 */
     uint64_t ready_max_poll_age; /* seconds since the last good poll */
+    uint64_t cache_size;         /* bytes of the response cache (0 = off) */
     /* [ratelimit] per client IP */
     struct config_rate rl_page;   /* HTML pages */
     struct config_rate rl_api;    /* /api/, /health, /ready, /metrics */

@@ -21,6 +21,8 @@
 #include "arbiusd/util.h"
 
 struct auth_site;
+struct cache;
+struct cache_policy;
 struct config;
 struct db;
 struct tmpl_set;
@@ -103,7 +105,11 @@ struct http_resp {
     void *stream_cls;          /* owned by the response once set */
     const void *mem;           /* set: send these bytes (static storage */
     size_t mem_len;            /*   owned by the server) instead of body */
+    void (*mem_free)(void *cls); /* set: mem is held by a reference that */
+    void *mem_cls;               /*   mem_free(mem_cls) drops once sent */
     int no_compress;           /* never gzip this response */
+    int no_store;              /* never keep it in the response cache (a
+                                  page with the scanner's banner) */
 };
 
 typedef int (*http_handler_fn)(struct http_req *req, struct http_resp *resp);
@@ -114,6 +120,8 @@ struct http_route {
                                   prefix; a star followed by more pattern
                                   matches one non-empty segment (no '/') */
     http_handler_fn fn;
+    const struct cache_policy *cache; /* how GET replies are cached and
+                                         validated (cache.h); NULL: not */
 };
 
 /*
@@ -157,6 +165,12 @@ uint64_t http_db_generation(void);
  * none. */
 int64_t http_db_replaced_at(void);
 
+/* Calls fn(cls, name, value) for every query parameter in the order of
+ * the request (value NULL for a name without '='); borrowed strings. */
+void http_query_each(const struct http_req *req,
+                     void (*fn)(void *cls, const char *name,
+                                const char *value),
+                     void *cls);
 /* Query parameter value (decoded) or NULL; borrowed until the request ends. */
 const char *http_query(const struct http_req *req, const char *name);
 /* 1 if the query parameter is present but longer than HTTP_MAX_QUERY
@@ -201,9 +215,27 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
                     const char *name, json_t *ctx);
 
 /* Serves a file under ctx->cfg->static_dir for the relative path rel,
- * refusing any escape.  Handles ETag / If-None-Match. */
+ * refusing any escape.  Handles ETag / If-None-Match (cache_etag_matches). */
 int http_reply_static(struct http_req *req, struct http_resp *resp,
                       const char *rel);
+
+/* The server's response cache (cache.h), NULL when there is none. */
+struct cache *http_cache(const struct http_req *req);
+
+#define HTTP_GZIP_MIN 512 /* smaller bodies are sent as they are */
+/* n bytes gzip-compressed into a new buffer (*outp, caller frees); 0, or
+ * -1 when zlib failed or the result is not smaller. */
+int http_gzip(const void *in, size_t n, unsigned char **outp /* OUT */,
+              size_t *outlen /* OUT */) WARN_UNUSED;
+/* 1 when the request's Accept-Encoding takes gzip. */
+int http_accepts_gzip(const struct http_req *req);
+/* Sends len bytes of data, or the gzip form gz (gzlen bytes, NULL: none)
+ * when the client takes gzip, from memory that outlives the response
+ * (resp->mem; see mem_free). */
+void http_resp_mem(const struct http_req *req, struct http_resp *resp,
+                   const void *data, size_t len, const void *gz, size_t gzlen);
+/* 1 for the content types worth compressing (text, JSON, XML, SVG). */
+int http_type_compressible(const char *type);
 
 /* Content type for a file name by extension ("application/octet-stream"). */
 const char *http_mime_type(const char *name);

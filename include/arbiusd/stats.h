@@ -66,6 +66,14 @@ int stats_summary(struct db *db, int show_automine,
                   json_t **outp /* OUT */) WARN_UNUSED;
 
 /*
+ * Computes both automine modes' stats_summary() as of the indexed head and
+ * keeps them in the figures table (migrations/0007_figures.sql), which
+ * stats_summary() then reads while the head stays.  For the writer, inside
+ * its transaction, after it moved the head (store.c).  0 or -1 (logged).
+ */
+int stats_figures_update(struct db *db) WARN_UNUSED;
+
+/*
  * Daily images over the last `days` UTC days ending at the head's day
  * (days = 0: from the first day with an image), optionally for one model
  * (model: lower-case 0x + 64 hex, or NULL).  Reads only the daily rollup.

@@ -91,6 +91,10 @@ static const struct cfg_key cfg_keys[] = {
       U64MAX,
       "/ready answers 503 when the scanner's last successful poll is "
       "older than this many seconds" },
+    { "server", "cache_size", CFG_U64, F(cache_size), "16777216", 0,
+      (uint64_t)1 << 40,
+      "bytes of replies the response cache keeps (pages, "
+      "JSON, their gzip forms; 0: none)" },
     { "ratelimit", "page", CFG_RATE, F(rl_page), "20,60", 0, 0,
       "HTML pages per client IP: requests/s,burst (off: no limit)" },
     { "ratelimit", "api", CFG_RATE, F(rl_api), "50,200", 0, 0,

@@ -4,6 +4,7 @@
 #include "arbiusd/db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,20 @@ struct db {
 /* Numbers every connection the process opens (see db_data_version()). */
 static _Atomic uint64_t db_serial;
 
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+/*
+ * SQLite's process-wide settings, before its first use: no allocation
+ * statistics (we never read them), whose global mutex every sqlite3_malloc
+ * of every connection would otherwise take, so that the HTTP threads'
+ * connections do not wait on each other for memory.
+ */
+static void db_global_init(void)
+{
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        log_warnx("db: SQLite was initialised before its configuration");
+}
+
 void db_log_error(struct db *db, const char *what)
 {
     log_warnx("db: %s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
@@ -56,6 +71,7 @@ int db_open(const char *path, enum db_mode mode, uint64_t busy_ms,
     int flags = SQLITE_OPEN_NOMUTEX;
     int rc, ret = -1;
 
+    pthread_once(&db_once, db_global_init);
     db->path = xstrdup(path);
     db->serial = atomic_fetch_add(&db_serial, 1) + 1;
     if (mode == DB_READONLY) {

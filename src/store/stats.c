@@ -210,8 +210,9 @@ static int median_into(struct db *db, int show, json_t *o)
     return r < 0 ? -1 : 0;
 }
 
-/* stats_summary's members on o, inside the caller's read transaction. */
-static int summary_into(struct db *db, int show, json_t *o)
+/* stats_summary's members on o, counted from the tables (inside the
+ * caller's transaction). */
+static int summary_count(struct db *db, int show, json_t *o)
 {
     struct stats_head h;
     int64_t v[P_N];
@@ -237,6 +238,84 @@ static int summary_into(struct db *db, int show, json_t *o)
                                   STATS_NEW_SECONDS, "solve_sample_max",
                                   STATS_SOLVE_SAMPLE));
     return 0;
+}
+
+/* ---- the figures kept by the scanner ---- */
+
+/* The row of show, when it is as of the indexed head. */
+static const char SQL_FIGURES_GET[] =
+    "SELECT f.json FROM figures f JOIN scan_state s ON s.id = 1 "
+    "WHERE f.show = ? AND f.block = s.indexed_block "
+    "AND f.hash = s.indexed_hash";
+
+/* Sets the figures row of show on o when it is as of the head: 1, 0 when
+ * there is none, -1 on an error (logged). */
+static int figures_get(struct db *db, int show, json_t *o)
+{
+    sqlite3_stmt *st = db_query(db, SQL_FIGURES_GET, "i", (int64_t)show);
+    json_t *v = NULL;
+    int r;
+
+    if (!st)
+        return -1;
+    r = db_step(db, st, "stats: figures");
+    if (r == 1)
+        v = json_loadb((const char *)sqlite3_column_text(st, 0),
+                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    db_stmt_done(db, st);
+    if (r < 0)
+        return -1;
+    if (!json_is_object(v)) {
+        json_decref(v);
+        return 0;
+    }
+    json_object_update(o, v);
+    json_decref(v);
+    return 1;
+}
+
+/* stats_summary's members on o, inside the caller's read transaction: the
+ * scanner's row when it is as of the head, else counted. */
+static int summary_into(struct db *db, int show, json_t *o)
+{
+    int r = figures_get(db, show ? 1 : 0, o);
+
+    if (r != 0)
+        return r < 0 ? -1 : 0;
+    return summary_count(db, show, o);
+}
+
+/* Counts show's figures as of h and keeps them.  0 or -1 (logged). */
+static int figures_put(struct db *db, const struct stats_head *h, int show)
+{
+    json_t *o = json_object();
+    char *text = NULL;
+    int r = -1;
+
+    if (summary_count(db, show, o) == 0 &&
+        (text = json_dumps(o, JSON_COMPACT)) != NULL)
+        r = db_run(db,
+                   "INSERT OR REPLACE INTO figures (show, block, hash, "
+                   "json) VALUES (?, ?, ?, ?)",
+                   "iitt", (int64_t)show, h->block, h->hash, text) < 0
+                ? -1
+                : 0;
+    free(text);
+    json_decref(o);
+    if (r < 0)
+        log_warnx("stats: the figures could not be kept");
+    return r;
+}
+
+int stats_figures_update(struct db *db)
+{
+    struct stats_head h;
+
+    if (stats_head(db, &h) < 0)
+        return -1;
+    if (!h.initialized)
+        return 0;
+    return figures_put(db, &h, 0) < 0 || figures_put(db, &h, 1) < 0 ? -1 : 0;
 }
 
 /* ---- the daily series ---- */

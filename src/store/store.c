@@ -17,6 +17,7 @@
 #include "arbiusd/log.h"
 #include "arbiusd/modelnames.h"
 #include "arbiusd/social_store.h"
+#include "arbiusd/stats.h"
 #include "arbiusd/u256.h"
 
 #define DAY 86400
@@ -2020,7 +2021,12 @@ int store_commit_range(struct store *st, const struct st_range *r,
      * and hidden flags come back from the social tables (the truth). */
     if (n > 0 && social_reapply(st->db, rowid_mark) < 0)
         goto fail;
-    if (put_range_marks(st, r, n) < 0 || db_commit(st->db) < 0)
+    if (put_range_marks(st, r, n) < 0)
+        goto fail;
+    /* The dashboard's figures as of the head this range moved to. */
+    if (r->advance && stats_figures_update(st->db) < 0)
+        goto fail;
+    if (db_commit(st->db) < 0)
         goto fail;
     return 0;
 fail:
@@ -2642,7 +2648,7 @@ int store_rollback(struct store *st, uint64_t ancestor,
                "UPDATE scan_state SET indexed_block = ?, indexed_hash = ?, "
                "indexed_time = ?, updated_at = unixepoch() WHERE id = 1",
                "iti", a, ancestor_hash, ancestor_time) < 0 ||
-        db_commit(st->db) < 0)
+        stats_figures_update(st->db) < 0 || db_commit(st->db) < 0)
         goto fail;
     if (removed)
         *removed = gone;
@@ -2684,7 +2690,7 @@ int store_rebuild_derived(struct store *st)
                      "SELECT address FROM miners UNION "
                      "SELECT addr FROM earnings WHERE addr != ''",
                      recompute_addr) < 0 ||
-        recompute_totals(st) < 0) {
+        recompute_totals(st) < 0 || stats_figures_update(st->db) < 0) {
         db_rollback(st->db);
         return -1;
     }
@@ -2922,7 +2928,7 @@ int store_recompute_earnings(struct store *st, const char *miner, int force,
                "SELECT count(*) FROM "
                "temp.rb_earners",
                "") < 0 ||
-        db_commit(st->db) < 0)
+        stats_figures_update(st->db) < 0 || db_commit(st->db) < 0)
         goto fail;
     keys_free(txs, n);
     return 0;

@@ -2,21 +2,21 @@
  * dashboard.c - the dashboard page (/) and its JSON (/api/v1/stats,
  * /api/v1/charts/daily).
  *
- * Every reply describes the index "as of" its head, so ETag and
- * Last-Modified come from scan_state (indexed block, hash, time): a client
- * revalidating with If-None-Match gets 304 until the scanner commits a new
- * range.  Parameters are checked against fixed lists; a bad value is a 400
- * naming the parameter.  Links and charts are built here from validated
- * parameters and numbers only, never from request text.
+ * Every reply describes the index "as of" its head: the routes' cache
+ * policy (routes.c) keeps them per head and gives them the head's
+ * validators.  Parameters are checked against fixed lists; a bad value is a
+ * 400 naming the parameter.  Links and charts are built here from validated
+ * parameters and numbers only, never from request text; a drawn chart is
+ * kept in the response cache per head, so it is drawn once per head.
  */
 #include "arbiusd/dashboard.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "arbiusd/cache.h"
 #include "arbiusd/chart.h"
 #include "arbiusd/params.h"
 #include "arbiusd/stats.h"
@@ -41,163 +41,20 @@ static int dash_parse(const struct http_req *req, unsigned flags,
     return params_dashboard(dash_query, req, flags, out, msg);
 }
 
-/* The validator of a reply at head h: "b<block>-<16 hex of its hash>". */
-static void dash_etag(const struct stats_head *h, char *out, size_t outsz)
-{
-    if (!h->initialized)
-        snprintf(out, outsz, "\"empty\"");
-    else
-        snprintf(out, outsz, "\"b%lld-%.16s\"", (long long)h->block,
-                 strlen(h->hash) > 2 ? h->hash + 2 : "0");
-}
-
-/* The head a reply describes, from its as_of object. */
-static void dash_head_of(json_t *reply, struct stats_head *h)
-{
-    json_t *a = json_object_get(reply, "as_of");
-
-    memset(h, 0, sizeof(*h));
-    if (!json_is_object(a))
-        return;
-    h->initialized = 1;
-    h->block = (int64_t)json_integer_value(json_object_get(a, "block"));
-    h->time = (int64_t)json_integer_value(json_object_get(a, "time"));
-    snprintf(h->hash, sizeof(h->hash), "%s",
-             json_string_value(json_object_get(a, "hash"))
-                 ? json_string_value(json_object_get(a, "hash"))
-                 : "");
-}
-
-/* 1 if If-None-Match (a list, W/ prefixes, or *) names etag. */
-static int dash_etag_matches(const char *inm, const char *etag)
-{
-    const char *p = inm;
-    size_t elen = strlen(etag);
-
-    while (p && *p) {
-        const char *end;
-        size_t n;
-
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        end = strchr(p, ',');
-        n = end ? (size_t)(end - p) : strlen(p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n == 1 && p[0] == '*')
-            return 1;
-        if (n >= 2 && p[0] == 'W' && p[1] == '/') {
-            p += 2;
-            n -= 2;
-        }
-        if (n == elen && memcmp(p, etag, n) == 0)
-            return 1;
-        p = end;
-    }
-    return 0;
-}
-
-/* Adds ETag, Last-Modified and Cache-Control for head h. */
-static void dash_validators(struct http_resp *resp, const struct stats_head *h)
-{
-    char etag[64], date[64];
-    time_t t = (time_t)h->time;
-    struct tm tm;
-
-    dash_etag(h, etag, sizeof(etag));
-    http_resp_header(resp, "ETag", etag);
-    if (h->initialized && gmtime_r(&t, &tm) &&
-        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0)
-        http_resp_header(resp, "Last-Modified", date);
-    http_resp_header(resp, "Cache-Control", "no-cache");
-}
-
 /*
- * /api/v1/stats bodies by head: every figure is a function of the indexed
- * head (block and hash) alone, so the serialised summary of each automine
- * mode is kept until the head moves and a request then costs one
- * scan_state read, whatever the size of the index.  Shared by the pool
- * threads under its mutex; the bodies live until exit.
- */
-static struct {
-    pthread_mutex_t lock;
-    struct stats_head head[2];    /* what each body is as of */
-    char *text[2];                /* owned bodies (hide, show), or NULL */
-    size_t len[2];
-} dash_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int dash_head_eq(const struct stats_head *a, const struct stats_head *b)
-{
-    return a->initialized && b->initialized && a->block == b->block &&
-           strcmp(a->hash, b->hash) == 0;
-}
-
-/* Copies the cached body for (show, h) into out: 1, or 0 if none. */
-static int dash_cache_get(int show, const struct stats_head *h,
-                          struct buf *out)
-{
-    int hit = 0;
-
-    pthread_mutex_lock(&dash_cache.lock);
-    if (dash_cache.text[show] && dash_head_eq(&dash_cache.head[show], h)) {
-        buf_reset(out);
-        hit = buf_add(out, dash_cache.text[show], dash_cache.len[show]) == 0;
-    }
-    pthread_mutex_unlock(&dash_cache.lock);
-    return hit;
-}
-
-/* Keeps a copy of body as the reply for (show, h). */
-static void dash_cache_put(int show, const struct stats_head *h,
-                          const char *body, size_t len)
-{
-    char *copy;
-
-    if (!h->initialized)
-        return;
-    copy = xmalloc(len + 1);
-    memcpy(copy, body, len);
-    copy[len] = '\0';
-    pthread_mutex_lock(&dash_cache.lock);
-    free(dash_cache.text[show]);
-    dash_cache.text[show] = copy;
-    dash_cache.len[show] = len;
-    dash_cache.head[show] = *h;
-    pthread_mutex_unlock(&dash_cache.lock);
-}
-
-/*
- * The JSON routes' common path: 304 when If-None-Match names the current
- * head's validator, else the summary (daily = 0) or the daily series, with
- * the validators of the head the reply was read at.  Returns the handler
- * result.
+ * The JSON routes' common path: the summary (daily = 0) or the daily
+ * series.  Validators, 304s and the reply cache are the route's policy
+ * (routes.c, cache.h).  Returns the handler result.
  */
 static int dash_api_reply(struct http_req *req, struct http_resp *resp,
                           const struct dash_params *p, int daily)
 {
     struct db *db = http_db(req);
-    struct stats_head h;
-    const char *inm = http_header(req, "If-None-Match");
     json_t *reply = NULL;
-    char etag[64];
     int r;
 
-    if (!db || stats_head(db, &h) < 0)
+    if (!db)
         return http_reply_error(req, resp, 503, "the database is unavailable");
-    dash_etag(&h, etag, sizeof(etag));
-    if (inm && dash_etag_matches(inm, etag)) {
-        dash_validators(resp, &h);
-        resp->status = 304;
-        return 0;
-    }
-    if (!daily && dash_cache_get(p->show_automine, &h, &resp->body)) {
-        dash_validators(resp, &h);
-        resp->content_type = "application/json";
-        resp->status = 200;
-        return 0;
-    }
     if (daily)
         r = stats_daily(db, p->days, p->model[0] ? p->model : NULL,
                         p->show_automine, &reply);
@@ -205,13 +62,8 @@ static int dash_api_reply(struct http_req *req, struct http_resp *resp,
         r = stats_summary(db, p->show_automine, &reply);
     if (r < 0)
         return http_reply_error(req, resp, 503, "the database is unavailable");
-    /* The reply may be of a newer head than the one just checked. */
-    dash_head_of(reply, &h);
-    dash_validators(resp, &h);
-    r = http_reply_json(resp, 200, reply);
-    if (r == 0 && !daily)
-        dash_cache_put(p->show_automine, &h, resp->body.data, resp->body.len);
-    return r;
+    http_resp_header(resp, "Cache-Control", "no-cache");
+    return http_reply_json(resp, 200, reply);
 }
 
 int dashboard_api_stats(struct http_req *req, struct http_resp *resp)
@@ -394,8 +246,9 @@ static int64_t dash_day_number(const char *s)
 }
 
 /* Renders points[from..] of a daily reply as an SVG chart into a string. */
-static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
-                          const char *id, const char *title)
+static json_t *dash_chart_draw(json_t *points, size_t from,
+                               enum chart_kind kind, const char *id,
+                               const char *title)
 {
     size_t n = json_array_size(points), i;
     struct chart_point *cp;
@@ -414,6 +267,42 @@ static json_t *dash_chart(json_t *points, size_t from, enum chart_kind kind,
     }
     out = chart_svg_json(kind, id, title, "images", cp, n - from);
     free(cp);
+    return out;
+}
+
+/*
+ * The chart of points[from..] of daily (of p's range, model and automine
+ * mode), drawn once per head: the SVG is kept in the response cache under
+ * the head daily is "as of", so a page rendered for another request (one
+ * with a cookie is not shared) at the same head takes it from there.
+ */
+static json_t *dash_chart(struct http_req *req, const struct dash_params *p,
+                          json_t *daily, size_t from, enum chart_kind kind,
+                          const char *id, const char *title)
+{
+    json_t *as_of = json_object_get(daily, "as_of"), *out;
+    const char *hash = json_string_value(json_object_get(as_of, "hash"));
+    uint64_t ver = cache_head_version((int64_t)json_integer_value(
+                                          json_object_get(as_of, "block")),
+                                      hash ? hash : "");
+    struct cache *c = http_cache(req);
+    struct buf svg = BUF_INIT(HTTP_MAX_RESPONSE);
+    char key[256];
+
+    snprintf(key, sizeof(key), "chart\n%s\n%lld\n%d\n%s\n%zu", id,
+             (long long)p->days, p->show_automine, p->model, from);
+    if (ver && cache_memo_get(c, key, ver, &svg)) {
+        out = json_stringn(svg.data, svg.len);
+        buf_release(&svg);
+        if (out)
+            return out;
+    }
+    buf_release(&svg);
+    out = dash_chart_draw(json_object_get(daily, "points"), from, kind, id,
+                          title);
+    if (ver && json_is_string(out))
+        cache_memo_put(c, key, ver, json_string_value(out),
+                       json_string_length(out));
     return out;
 }
 
@@ -472,8 +361,9 @@ static json_t *dash_days_label(const struct dash_params *p)
 /* The page's context from the summary and the daily series (borrowed);
  * NULL if it cannot be built.  Both charts and the per-model table cover
  * the same window, and their headings say which. */
-static json_t *dash_context(struct db *db, const struct dash_params *p,
-                            json_t *summary, json_t *daily)
+static json_t *dash_context(struct http_req *req, struct db *db,
+                            const struct dash_params *p, json_t *summary,
+                            json_t *daily)
 {
     const char *days_text = NULL, *days;
     json_t *points = json_object_get(daily, "points"), *ctx;
@@ -491,10 +381,10 @@ static json_t *dash_context(struct db *db, const struct dash_params *p,
                                                : "Show automine",
                               !p->show_automine, days, p->model, 0),
                     "chart_cumulative",
-                    dash_chart(points, 0, CHART_LINE, "chart-cum",
+                    dash_chart(req, p, daily, 0, CHART_LINE, "chart-cum",
                                "Cumulative images per day"),
                     "chart_daily",
-                    dash_chart(points, 0, CHART_BARS, "chart-day",
+                    dash_chart(req, p, daily, 0, CHART_BARS, "chart-day",
                                "Images per day"),
                     "range_cum",
                     json_pack("{s:O,s:O}", "from",
@@ -532,7 +422,7 @@ int dashboard_page(struct http_req *req, struct http_resp *resp)
         r = http_reply_error(req, resp, 503, "the database is unavailable");
         goto out;
     }
-    ctx = dash_context(db, &p, summary, daily);
+    ctx = dash_context(req, db, &p, summary, daily);
     if (!ctx) {
         r = http_reply_error(req, resp, 500, "internal error");
         goto out;

@@ -11,7 +11,6 @@
  */
 #include "arbiusd/gallery.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,207 +591,34 @@ static json_t *card_of(json_t *it, const struct gallery_params *p)
     return c;
 }
 
-/* ---- response cache ----
- *
- * Rendering a page of 24 cards costs far more than serving it, and most
- * requests ask for the same few pages.  Each HTTP thread keeps its last
- * GCACHE_SLOTS replies keyed by route and canonical parameters (rebuilt
- * from the parsed ones, so two spellings share an entry).  An entry is
- * served while its thread's connection reports the same PRAGMA
- * data_version (no other connection, i.e. the scanner, the IPFS monitor or
- * a vote, has committed since) and for at most GCACHE_TTL seconds (cards
- * say "5 min ago").  Per thread, so no lock; freed when the thread exits.
- */
-#define GCACHE_SLOTS 32
-#define GCACHE_TTL 30             /* seconds */
-#define GCACHE_MAX_BODY ((size_t)1 << 20)
-
-struct gcache_entry {
-    char *key;                    /* owned, NULL = empty slot */
-    char *body;                   /* owned */
-    size_t len;
-    int64_t version;              /* data_version when rendered */
-    int64_t made;                 /* wall seconds */
-    const char *ctype;            /* static */
-    char etag[24];                /* "\"g-<FNV-1a 64 of body>\"" */
-};
-
-struct gcache {
-    struct gcache_entry e[GCACHE_SLOTS];
-    size_t next;                  /* slot to overwrite next */
-};
-
-static pthread_key_t gcache_key;
-static pthread_once_t gcache_once = PTHREAD_ONCE_INIT;
-
-static void gcache_destroy(void *p)
-{
-    struct gcache *c = p;
-    size_t i;
-
-    for (i = 0; i < GCACHE_SLOTS; i++) {
-        free(c->e[i].key);
-        free(c->e[i].body);
-    }
-    free(c);
-}
-
-static void gcache_make_key(void)
-{
-    if (pthread_key_create(&gcache_key, gcache_destroy) != 0)
-        fatalx("gallery: pthread_key_create failed");
-}
-
-static struct gcache *gcache_get(void)
-{
-    struct gcache *c;
-
-    pthread_once(&gcache_once, gcache_make_key);
-    c = pthread_getspecific(gcache_key);
-    if (!c) {
-        c = xcalloc(1, sizeof(*c));
-        pthread_setspecific(gcache_key, c);
-    }
-    return c;
-}
-
-/* The ETag of a body: FNV-1a 64, the same for the same bytes on every
- * thread, so a client revalidating gets 304 until the reply changes. */
-static void gcache_etag(const char *p, size_t n, char out[24])
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 0x100000001b3ull;
-    }
-    snprintf(out, 24, "\"g-%016llx\"", (unsigned long long)h);
-}
-
-/* Answers resp from the cache (304 when If-None-Match names the entry's
- * ETag); 1 on a hit, 0 on a miss. */
-static int gcache_serve(struct http_req *req, struct db *db, const char *key,
-                        struct http_resp *resp)
-{
-    const char *inm = http_header(req, "If-None-Match");
-
-    struct gcache *c = gcache_get();
-    int64_t v, now = util_wall_s();
-    size_t i;
-
-    if (db_data_version(db, &v) < 0)
-        return 0;
-    for (i = 0; i < GCACHE_SLOTS; i++) {
-        struct gcache_entry *e = &c->e[i];
-
-        if (!e->key || strcmp(e->key, key) != 0)
-            continue;
-        if (e->version != v || now - e->made >= GCACHE_TTL ||
-            now < e->made)
-            return 0;
-        buf_reset(&resp->body);
-        resp->content_type = e->ctype;
-        http_resp_header(resp, "Cache-Control", "no-cache");
-        http_resp_header(resp, "ETag", e->etag);
-        if (inm && strstr(inm, e->etag)) {
-            resp->status = 304;
-            return 1;
-        }
-        if (buf_add(&resp->body, e->body, e->len) < 0)
-            return 0;
-        resp->status = 200;
-        return 1;
-    }
-    return 0;
-}
-
-/* Keeps a copy of a 200 reply under key (taken: the cache frees it). */
-static void gcache_store(struct db *db, char *key, struct http_resp *resp)
-{
-    struct gcache *c = gcache_get();
-    struct gcache_entry *e;
-    int64_t v;
-    size_t i;
-
-    if (resp->status != 200 || resp->body.len > GCACHE_MAX_BODY ||
-        db_data_version(db, &v) < 0) {
-        free(key);
-        return;
-    }
-    e = NULL;
-    for (i = 0; i < GCACHE_SLOTS && !e; i++)
-        if (c->e[i].key && strcmp(c->e[i].key, key) == 0)
-            e = &c->e[i];
-    if (!e) {
-        e = &c->e[c->next];
-        c->next = (c->next + 1) % GCACHE_SLOTS;
-    }
-    free(e->key);
-    free(e->body);
-    e->key = key;
-    e->body = xmalloc(resp->body.len + 1);
-    memcpy(e->body, resp->body.data, resp->body.len);
-    e->len = resp->body.len;
-    e->version = v;
-    e->made = util_wall_s();
-    e->ctype = resp->content_type;
-    gcache_etag(e->body, e->len, e->etag);
-    http_resp_header(resp, "ETag", e->etag);
-}
-
-/* The cache key of a reply: route, canonical parameters, page size and
- * extra (the site origin where the reply holds absolute URLs).  New string. */
-static char *gallery_key(const char *route, const struct gallery_params *p,
-                         const char *extra)
-{
-    char *q = gallery_href("", p, p->f.has_cursor ? &p->f.cursor : NULL, 1);
-    struct buf b = BUF_INIT(16384);
-    char *k;
-
-    if (buf_addf(&b, "%s\n%s\n%d\n%s", route, q, p->f.limit,
-                 extra ? extra : "") < 0) {
-        buf_release(&b);
-        k = xstrdup("");
-    } else {
-        k = buf_take(&b, NULL);
-    }
-    free(q);
-    return k;
-}
-
-/* A cached gallery reply in the making. */
+/* A gallery reply in the making: its parameters and connection. */
 struct gallery_reply {
     struct gallery_params p;
     struct db *db; /* the thread's connection */
-    char *key;     /* cache key (owned), NULL once stored */
     int ret;       /* the handler's result once answered */
 };
 
-/* Frees what g holds (the key, the parsed parameters). */
+/* Frees what g holds (the parsed parameters). */
 static void gallery_reply_release(struct gallery_reply *g)
 {
-    free(g->key);
-    g->key = NULL;
     gallery_params_release(&g->p);
 }
 
 /*
  * The common start of /gallery, /api/v1/images and /gallery.atom: parses
- * the parameters (flags as gallery_parse(); limit > 0 replaces limit=),
- * answers a 400 or a 503, or serves the cached reply of route and extra
- * (see gallery_key()).  Returns 0 when the caller renders (then
- * gallery_finish() or gallery_reply_release()), or 1 once resp is
- * answered: g is released and g->ret is the handler's result.
+ * the parameters (flags as gallery_parse(); limit > 0 replaces limit=) or
+ * answers a 400 or a 503.  Returns 0 when the caller renders (then
+ * gallery_reply_release()), or 1 once resp is answered: g is released and
+ * g->ret is the handler's result.  The replies are cached and validated
+ * by the routes' policy (routes.c): they show votes and IPFS checks, so any
+ * commit replaces them.
  */
 static int gallery_begin(struct http_req *req, struct http_resp *resp,
-                         unsigned flags, int limit, const char *route,
-                         const char *extra, struct gallery_reply *g)
+                         unsigned flags, int limit, struct gallery_reply *g)
 {
     const char *msg = NULL;
 
     g->db = http_db(req);
-    g->key = NULL;
     g->ret = 0;
     if (gallery_parse(req, flags, &g->p, &msg) < 0) {
         g->ret = http_reply_error(req, resp, 400, msg);
@@ -805,26 +631,10 @@ static int gallery_begin(struct http_req *req, struct http_resp *resp,
             http_reply_error(req, resp, 503, "the database is unavailable");
         goto answered;
     }
-    g->key = gallery_key(route, &g->p, extra);
-    if (gcache_serve(req, g->db, g->key, resp))
-        goto answered;
     return 0;
 answered:
     gallery_reply_release(g);
     return 1;
-}
-
-/* Keeps resp under g's key when it was rendered (ret == 0), releases g.
- * Returns ret. */
-static int gallery_finish(struct gallery_reply *g, struct http_resp *resp,
-                          int ret)
-{
-    if (ret == 0) {
-        gcache_store(g->db, g->key, resp);
-        g->key = NULL;
-    }
-    gallery_reply_release(g);
-    return ret;
 }
 
 /* Sets o[key] to the link base + p (+ cursor c when given). */
@@ -949,7 +759,7 @@ int gallery_page_index(struct http_req *req, struct http_resp *resp)
     json_t *ctx, *models = NULL;
     int ret, r;
 
-    if (gallery_begin(req, resp, GP_CURSOR, 0, "page", NULL, &g))
+    if (gallery_begin(req, resp, GP_CURSOR, 0, &g))
         return g.ret;
     if (g.p.q[0] && !g.p.f.has_cursor) {
         r = gallery_lookup(resp, g.db, g.p.q);
@@ -974,7 +784,8 @@ int gallery_page_index(struct http_req *req, struct http_resp *resp)
     ret = http_reply_page(req, resp, "gallery", ctx);
     json_decref(ctx);
     images_page_release(&pg);
-    return gallery_finish(&g, resp, ret);
+    gallery_reply_release(&g);
+    return ret;
 }
 
 /* ---- /api/v1/images ---- */
@@ -996,7 +807,7 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
     json_t *o;
     int r;
 
-    if (gallery_begin(req, resp, GP_CURSOR | GP_LIMIT, 0, "api", NULL, &g))
+    if (gallery_begin(req, resp, GP_CURSOR | GP_LIMIT, 0, &g))
         return g.ret;
     memset(&pg, 0, sizeof(pg));
     o = json_object();
@@ -1032,7 +843,8 @@ int gallery_api_images(struct http_req *req, struct http_resp *resp)
         set_href(o, "next", "/api/v1/images", &g.p, &pg.next);
     else
         json_object_set_new(o, "next", json_null());
-    return gallery_finish(&g, resp, http_reply_json(resp, 200, o));
+    gallery_reply_release(&g);
+    return http_reply_json(resp, 200, o);
 fail:
     json_decref(o);
     images_page_release(&pg);
@@ -1160,7 +972,7 @@ int gallery_page_atom(struct http_req *req, struct http_resp *resp)
     int r = 0;
 
     site_origin(req, origin, sizeof(origin));
-    if (gallery_begin(req, resp, 0, GALLERY_ATOM_ENTRIES, "atom", origin, &g))
+    if (gallery_begin(req, resp, 0, GALLERY_ATOM_ENTRIES, &g))
         return g.ret;
     if (images_list(g.db, &g.p.f, first_gateway(req), &pg) < 0) {
         gallery_reply_release(&g);
@@ -1181,7 +993,8 @@ int gallery_page_atom(struct http_req *req, struct http_resp *resp)
         buf_reset(&resp->body);
         return http_reply_error(req, resp, 500, "feed too large");
     }
-    return gallery_finish(&g, resp, 0);
+    gallery_reply_release(&g);
+    return 0;
 }
 
 /* ---- /api/v1/images.csv (streamed) ---- */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "arbiusd/cache.h"
 #include "arbiusd/config.h"
 #include "arbiusd/db.h"
 #include "arbiusd/list.h"
@@ -83,6 +84,8 @@ struct route_stats {
     _Atomic uint64_t status[500];        /* by status - 100 */
     _Atomic uint64_t bucket[HTTP_NBUCKETS]; /* last one: above every bound */
     _Atomic uint64_t sum_us;
+    _Atomic uint64_t cache_hits;   /* answered by the response cache */
+    _Atomic uint64_t cache_misses; /* looked up, the handler ran */
 };
 
 /* ---- static assets held in memory ---- */
@@ -101,7 +104,6 @@ struct asset {
 
 #define HTTP_ASSET_MAX_FILE  ((size_t)8 << 20)
 #define HTTP_ASSET_MAX_TOTAL ((size_t)64 << 20)
-#define HTTP_GZIP_MIN        512   /* smaller bodies are sent as they are */
 
 struct proxy_addr {
     uint8_t a[16];
@@ -165,6 +167,7 @@ struct http_server {
     _Atomic size_t nconns;     /* how many (for /metrics) */
     struct ip_count *ips[HTTP_IP_BUCKETS];
     struct worker *sweeper;    /* header deadlines, summary lines */
+    struct cache *cache;       /* replies of the routes with a policy */
     _Atomic uint64_t events[HTTP_EV_N];  /* since the last summary */
     uint64_t last_summary_ms;  /* sweeper thread only */
     char mhd_last[128];        /* last libmicrohttpd message (conns_mu) */
@@ -364,6 +367,38 @@ struct db *http_db(const struct http_req *req)
 
 /* ---- request accessors ---- */
 
+/* MHD_get_connection_values() callback of http_query_each(). */
+struct query_each {
+    void (*fn)(void *cls, const char *name, const char *value);
+    void *cls;
+};
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind,
+                                     const char *key, const char *value)
+{
+    struct query_each *qe = cls;
+
+    (void)kind;
+    qe->fn(qe->cls, key, value);
+    return MHD_YES;
+}
+
+void http_query_each(const struct http_req *req,
+                     void (*fn)(void *cls, const char *name,
+                                const char *value),
+                     void *cls)
+{
+    struct query_each qe = { fn, cls };
+
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_each_cb,
+                              &qe);
+}
+
+struct cache *http_cache(const struct http_req *req)
+{
+    return req->ctx->server ? req->ctx->server->cache : NULL;
+}
+
 const char *http_query(const struct http_req *req, const char *name)
 {
     const char *v = MHD_lookup_connection_value(req->conn,
@@ -441,6 +476,9 @@ static void resp_release(struct http_resp *resp)
         resp->stream_free(resp->stream_cls);
     resp->stream_fn = NULL;
     resp->stream_cls = NULL;
+    if (resp->mem_free)
+        resp->mem_free(resp->mem_cls);
+    resp->mem_free = NULL;
 }
 
 /* ---- client address and X-Forwarded-For ---- */
@@ -676,6 +714,11 @@ static int gzip_bytes(const void *in, size_t n, int level,
     return 0;
 }
 
+int http_gzip(const void *in, size_t n, unsigned char **outp, size_t *outlen)
+{
+    return gzip_bytes(in, n, 6, outp, outlen);
+}
+
 /* Accept-Encoding allows gzip (a "gzip" or "*" token without q=0). */
 static int accepts_gzip(const char *ae)
 {
@@ -712,7 +755,27 @@ static int accepts_gzip(const char *ae)
     return 0;
 }
 
-static int type_compressible(const char *type)
+int http_accepts_gzip(const struct http_req *req)
+{
+    return accepts_gzip(http_header(req, "Accept-Encoding"));
+}
+
+void http_resp_mem(const struct http_req *req, struct http_resp *resp,
+                   const void *data, size_t len, const void *gz, size_t gzlen)
+{
+    buf_reset(&resp->body);
+    resp->no_compress = 1;
+    if (gz && http_accepts_gzip(req)) {
+        http_resp_header(resp, "Content-Encoding", "gzip");
+        resp->mem = gz;
+        resp->mem_len = gzlen;
+    } else {
+        resp->mem = data;
+        resp->mem_len = len;
+    }
+}
+
+int http_type_compressible(const char *type)
 {
     return type && (strncmp(type, "text/", 5) == 0 ||
                     strncmp(type, "application/json", 16) == 0 ||
@@ -820,7 +883,7 @@ static void asset_add(struct http_server *srv, const char *full,
             fatalx("http: asset name too long: %s", rel);
         a->url = buf_take(&b, NULL);
     }
-    if (type_compressible(a->type) && got >= HTTP_GZIP_MIN &&
+    if (http_type_compressible(a->type) && got >= HTTP_GZIP_MIN &&
         gzip_bytes(data, got, 9, &a->gz, &a->gz_len) < 0)
         a->gz = NULL;
     srv->assets_bytes += got + a->gz_len;
@@ -986,6 +1049,27 @@ int http_metrics_write(const struct http_server *srv, struct buf *out)
         LABEL(route_label(srv, i));
         OUT("\"} %llu\n", (unsigned long long)cum);
     }
+    OUT("# HELP arbiusd_http_cache_lookups_total Requests of cached routes by "
+        "route pattern and result: hit (answered from a kept reply or its "
+        "validator), miss (the handler ran).\n"
+        "# TYPE arbiusd_http_cache_lookups_total counter\n");
+    for (i = 0; i < srv->nroutes; i++) {
+        uint64_t h = atomic_load_explicit(&srv->rstats[i].cache_hits,
+                                          memory_order_relaxed);
+        uint64_t m = atomic_load_explicit(&srv->rstats[i].cache_misses,
+                                          memory_order_relaxed);
+
+        if (!srv->routes[i].cache)
+            continue;
+        OUT("arbiusd_http_cache_lookups_total{route=\"");
+        LABEL(route_label(srv, i));
+        OUT("\",result=\"hit\"} %llu\n", (unsigned long long)h);
+        OUT("arbiusd_http_cache_lookups_total{route=\"");
+        LABEL(route_label(srv, i));
+        OUT("\",result=\"miss\"} %llu\n", (unsigned long long)m);
+    }
+    if (cache_metrics_write(srv->cache, out) < 0)
+        return -1;
     OUT("# HELP arbiusd_http_rate_limited_total Requests answered 429 by the "
         "per-IP rate limiter, by route class.\n"
         "# TYPE arbiusd_http_rate_limited_total counter\n");
@@ -1107,7 +1191,7 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
 
     buf_reset(&resp->body);
     resp->content_type = "text/html; charset=utf-8";
-    page = json_deep_copy(ctx);
+    page = json_copy(ctx); /* shallow: the layout's keys go on the copy */
     if (!page)
         page = json_object();
     if (req->ctx->server && req->ctx->server->asset_obj)
@@ -1118,13 +1202,18 @@ int http_reply_page(struct http_req *req, struct http_resp *resp,
         log_warnx("http: rendering %s failed", name);
         goto fail;
     }
-    json_object_set_new(page, "body", json_stringn(inner.data, inner.len));
+    json_object_set_new(page, "body",
+                        json_stringn_nocheck(inner.data, inner.len));
     json_object_set_new(page, "path", json_string(req->path));
     json_object_set_new(page, "nav", nav_of(req->path));
     json_object_set_new(page, "chain_id",
                         json_integer((json_int_t)req->ctx->cfg->chain_id));
-    if (req->ctx->banner)
-        json_object_set_new(page, "banner", req->ctx->banner(req));
+    if (req->ctx->banner) {
+        json_t *banner = req->ctx->banner(req);
+
+        resp->no_store = banner != NULL;
+        json_object_set_new(page, "banner", banner);
+    }
     if (tmpl_render(req->ctx->tmpl, "layout", page, &resp->body) < 0) {
         json_decref(page);
         log_warnx("http: rendering layout for %s failed", name);
@@ -1221,23 +1310,16 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
             http_resp_header(resp, "Cache-Control",
                              hashed ? "public, max-age=31536000, immutable"
                                     : "public, max-age=3600");
-            if (a->gz || type_compressible(a->type))
+            if (a->gz || http_type_compressible(a->type))
                 http_resp_header(resp, "Vary", "Accept-Encoding");
             resp->content_type = a->type;
             resp->no_compress = 1;
             inm = http_header(req, "If-None-Match");
-            if (inm && strcmp(inm, a->etag) == 0) {
+            if (inm && cache_etag_matches(inm, a->etag)) {
                 resp->status = 304;
                 return 0;
             }
-            if (a->gz && accepts_gzip(http_header(req, "Accept-Encoding"))) {
-                http_resp_header(resp, "Content-Encoding", "gzip");
-                resp->mem = a->gz;
-                resp->mem_len = a->gz_len;
-            } else {
-                resp->mem = a->data;
-                resp->mem_len = a->len;
-            }
+            http_resp_mem(req, resp, a->data, a->len, a->gz, a->gz_len);
             resp->status = 200;
             return 0;
         }
@@ -1260,7 +1342,7 @@ int http_reply_static(struct http_req *req, struct http_resp *resp,
     http_resp_header(resp, "Cache-Control", "public, max-age=3600");
     resp->content_type = http_mime_type(rel);
     inm = http_header(req, "If-None-Match");
-    if (inm && strcmp(inm, etag) == 0) {
+    if (inm && cache_etag_matches(inm, etag)) {
         close(fd);
         resp->status = 304;
         return 0;
@@ -1336,7 +1418,7 @@ static void maybe_gzip(struct MHD_Connection *conn, struct http_resp *resp)
     size_t gzlen;
 
     if (resp->no_compress || resp->stream_fn || resp->fd >= 0 || resp->mem ||
-        !type_compressible(resp->content_type) || resp->status == 304)
+        !http_type_compressible(resp->content_type) || resp->status == 304)
         return;
     http_resp_header(resp, "Vary", "Accept-Encoding");
     if (resp->body.len < HTTP_GZIP_MIN ||
@@ -1363,7 +1445,13 @@ static enum MHD_Result send_resp(const struct http_server *srv,
     size_t i;
 
     maybe_gzip(conn, resp);
-    if (resp->mem) {
+    if (resp->mem && resp->mem_free) {
+        mr = MHD_create_response_from_buffer_with_free_callback_cls(
+            resp->mem_len, (void *)(uintptr_t)resp->mem, resp->mem_free,
+            resp->mem_cls);
+        if (mr)
+            resp->mem_free = NULL; /* MHD calls it once sent */
+    } else if (resp->mem) {
         mr = MHD_create_response_from_buffer(resp->mem_len,
                                              (void *)(uintptr_t)resp->mem,
                                              MHD_RESPMEM_PERSISTENT);
@@ -1725,6 +1813,32 @@ static int request_start(struct http_server *srv, struct MHD_Connection *mc,
     return 0;
 }
 
+/*
+ * Runs a route's handler, through the response cache when the route has a
+ * policy (GET and HEAD only): a hit answers without the handler, a miss
+ * runs it and gives the reply its validators (cache.h).
+ */
+static void route_run(struct http_server *srv, const struct http_route *route,
+                      struct http_req *req, struct http_resp *resp)
+{
+    struct route_stats *rs = &srv->rstats[route - srv->routes];
+    const struct cache_policy *pol =
+        strcmp(route->method, "GET") == 0 ? route->cache : NULL;
+    struct cache_req cr;
+
+    if (cache_begin(srv->cache, req, resp, pol, &cr)) {
+        atomic_fetch_add_explicit(&rs->cache_hits, 1, memory_order_relaxed);
+        return;
+    }
+    if (cr.key)
+        atomic_fetch_add_explicit(&rs->cache_misses, 1, memory_order_relaxed);
+    if (route->fn(req, resp) < 0 && resp->status == 0)
+        http_reply_error(req, resp, 500, "internal error");
+    if (resp->status == 0)
+        resp->status = 200;
+    cache_end(srv->cache, req, resp, &cr);
+}
+
 /* Builds and queues the answer to a request (early: status and msg). */
 static enum MHD_Result respond(struct http_server *srv,
                                struct MHD_Connection *conn,
@@ -1775,10 +1889,7 @@ static enum MHD_Result respond(struct http_server *srv,
         if (route) {
             req.param = param;
             thread_db_refresh();
-            if (route->fn(&req, &resp) < 0 && resp.status == 0)
-                http_reply_error(&req, &resp, 500, "internal error");
-            if (resp.status == 0)
-                resp.status = 200;
+            route_run(srv, route, &req, &resp);
         } else if (known) {
             http_resp_header(&resp, "Allow", "GET, HEAD, POST");
             http_reply_error(&req, &resp, 405, "method not allowed");
@@ -1906,6 +2017,7 @@ static void server_free(struct http_server *srv)
         close(srv->listen_fd);
     pthread_mutex_destroy(&srv->conns_mu);
     asset_free_all(srv);
+    cache_free(srv->cache);
     free(srv->rstats);
     free(srv->csp);
     free(srv);
@@ -2005,6 +2117,7 @@ int http_server_new(struct http_ctx *ctx, const struct http_route *routes,
     log_info("http: %zu static files in memory (%zu bytes with gzip copies)",
              srv->nassets, srv->assets_bytes);
     srv->csp = csp_build(cfg);
+    srv->cache = cache_new((size_t)cfg->cache_size);
     ctx->server = srv;
     *outp = srv;
     return 0;

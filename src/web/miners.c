@@ -6,16 +6,14 @@
  * pages render the same objects after adding display text (whole AIUS,
  * dates, image URLs, SVG charts) built here from numbers and validated ids
  * only.  Bad parameters are 400s naming the parameter, unknown addresses
- * and ids 404s.  Leaderboards depend on the indexed head alone, so their
- * JSON is kept per (window, sort) until the head moves, and so is the
- * rendered /miners page for requests without a cookie (a page that may
- * show a session is never shared); the detail and list replies are kept
- * the same way in a small LRU (cached_reply).
+ * and ids 404s.  Every reply depends on the indexed head alone: the
+ * routes' cache policy (routes.c) keeps it until the head moves (pages
+ * only for requests without a cookie: what a page may show of a session
+ * is never shared).
  */
 #include "arbiusd/miners.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,90 +114,17 @@ static int lookup_error(struct http_req *req, struct http_resp *resp, int r,
     return http_reply_error(req, resp, 503, "the database is unavailable");
 }
 
-/* ---- leaderboard cache ---- */
+/* ---- the leaderboard ---- */
 
-static struct {
-    pthread_mutex_t lock;
-    struct stats_head head[4][3];
-    char *text[4][3];
-    size_t len[4][3];
-    struct stats_head page_head[4][3];  /* the rendered /miners pages */
-    char *page[4][3];
-    size_t page_len[4][3];
-} lb_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-/* Whether the page of this request carries the banner (the scanner is
- * failing or lagging): such a page is neither served from a cache keyed
- * by the head nor kept in one, since the banner does not follow the head. */
-static int banner_due(struct http_req *req)
-{
-    json_t *b = req->ctx->banner ? req->ctx->banner(req) : NULL;
-
-    json_decref(b);
-    return b != NULL;
-}
-
-static int head_same(const struct stats_head *a, const struct stats_head *b)
-{
-    return a->initialized && b->initialized && a->block == b->block &&
-           strcmp(a->hash, b->hash) == 0;
-}
-
-/* The leaderboard's JSON text for (w, s) at the current head, into out.
- * A miss reads the window once and keeps all three orders. */
-static int leaderboard_text(struct http_req *req, enum an_window w,
-                            enum an_sort s, struct buf *out)
+/* The leaderboard of (w, s) at the current head, new in *outp.  0 or -1. */
+static int leaderboard(struct http_req *req, enum an_window w, enum an_sort s,
+                       json_t **outp)
 {
     struct db *db = http_db(req);
-    struct stats_head h, h2;
-    json_t *v[3] = { NULL, NULL, NULL };
-    char *text[3] = { NULL, NULL, NULL };
-    int hit = 0, k, ret = -1, keep;
 
-    if (!db || stats_head(db, &h) < 0)
+    if (!db)
         return -1;
-    pthread_mutex_lock(&lb_cache.lock);
-    if (lb_cache.text[w][s] && head_same(&lb_cache.head[w][s], &h)) {
-        buf_reset(out);
-        hit = buf_add(out, lb_cache.text[w][s], lb_cache.len[w][s]) == 0;
-    }
-    pthread_mutex_unlock(&lb_cache.lock);
-    if (hit)
-        return 0;
-    if (analytics_miners_sorts(db, w, active_window(req), v) < 0)
-        return -1;
-    for (k = 0; k < 3; k++)
-        if (!(text[k] = json_dumps(v[k], JSON_COMPACT)))
-            goto out;
-    buf_reset(out);
-    if (buf_adds(out, text[s]) < 0)
-        goto out;
-    /* Kept only if the reply is of the head read above and still current. */
-    {
-        const char *hash = json_string_value(
-            json_object_get(json_object_get(v[s], "as_of"), "hash"));
-
-        keep = hash && h.initialized && strcmp(hash, h.hash) == 0 &&
-               stats_head(db, &h2) == 0 && head_same(&h, &h2);
-    }
-    if (keep) {
-        pthread_mutex_lock(&lb_cache.lock);
-        for (k = 0; k < 3; k++) {
-            free(lb_cache.text[w][k]);
-            lb_cache.text[w][k] = text[k];
-            lb_cache.len[w][k] = strlen(text[k]);
-            lb_cache.head[w][k] = h;
-            text[k] = NULL;
-        }
-        pthread_mutex_unlock(&lb_cache.lock);
-    }
-    ret = 0;
-out:
-    for (k = 0; k < 3; k++) {
-        free(text[k]);
-        json_decref(v[k]);
-    }
-    return ret;
+    return analytics_miners(db, w, s, active_window(req), outp);
 }
 
 /* window= and sort= (defaults all, solutions), or a 400 message. */
@@ -302,12 +227,10 @@ int miners_api_miners(struct http_req *req, struct http_resp *resp)
     }
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
-    if (leaderboard_text(req, w, s, &resp->body) < 0)
+    if (leaderboard(req, w, s, &o) < 0)
         return http_reply_error(req, resp, 503, "the database is unavailable");
-    resp->status = 200;
-    resp->content_type = "application/json";
     http_resp_header(resp, "Cache-Control", "no-cache");
-    return 0;
+    return http_reply_json(resp, 200, o);
 }
 
 /* URL names of enum an_window and enum an_sort. */
@@ -338,19 +261,11 @@ static json_t *lb_links(enum an_window w, enum an_sort s, int by_sort)
 
 int miners_page_miners(struct http_req *req, struct http_resp *resp)
 {
-    struct buf text = BUF_INIT(HTTP_MAX_RESPONSE);
     enum an_window w;
     enum an_sort s;
     const char *msg = NULL;
-    json_t *ctx = NULL, *m;
-    int r;
-
-    struct stats_head h;
-    struct db *db;
-    int hit = 0;
-    /* Only anonymous requests share a rendered page: whatever the layout
-     * shows of a session (a cookie) must never reach another client. */
-    int shared = http_header(req, "Cookie") == NULL, bad;
+    json_t *ctx = NULL;
+    int r, bad;
     const char *role = lb_role(req, &bad);
 
     if (bad)
@@ -359,32 +274,8 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
         return role_page(req, resp, role);
     if (lb_params(req, &w, &s, &msg) < 0)
         return http_reply_error(req, resp, 400, msg);
-    if (shared && banner_due(req))
-        shared = 0;
-    /* The page is a function of (window, sort, head) too. */
-    db = http_db(req);
-    if (!db || stats_head(db, &h) < 0)
+    if (leaderboard(req, w, s, &ctx) < 0)
         return http_reply_error(req, resp, 503, "the database is unavailable");
-    pthread_mutex_lock(&lb_cache.lock);
-    if (shared && lb_cache.page[w][s] &&
-        head_same(&lb_cache.page_head[w][s], &h)) {
-        buf_reset(&resp->body);
-        hit = buf_add(&resp->body, lb_cache.page[w][s],
-                      lb_cache.page_len[w][s]) == 0;
-    }
-    pthread_mutex_unlock(&lb_cache.lock);
-    if (hit) {
-        resp->status = 200;
-        resp->content_type = "text/html; charset=utf-8";
-        http_resp_header(resp, "Cache-Control", "no-cache");
-        return 0;
-    }
-    if (leaderboard_text(req, w, s, &text) < 0 ||
-        !(ctx = json_loads(text.data, 0, NULL))) {
-        buf_release(&text);
-        return http_reply_error(req, resp, 503, "the database is unavailable");
-    }
-    buf_release(&text);
     if (json_array_size(json_object_get(ctx, "daily")) > 0)
         json_object_set_new(ctx, "chart_daily",
                             chart(json_object_get(ctx, "daily"), "solutions",
@@ -396,21 +287,6 @@ int miners_page_miners(struct http_req *req, struct http_resp *resp)
     json_object_set_new(ctx, "title", json_string("Miners"));
     http_resp_header(resp, "Cache-Control", "no-cache");
     r = http_reply_page(req, resp, "miners", ctx);
-    /* Kept only when the body is of the head read above. */
-    m = json_object_get(json_object_get(ctx, "as_of"), "hash");
-    if (shared && r == 0 && resp->status == 200 && json_is_string(m) &&
-        strcmp(json_string_value(m), h.hash) == 0) {
-        char *copy = xmalloc(resp->body.len + 1);
-
-        memcpy(copy, resp->body.data, resp->body.len);
-        copy[resp->body.len] = '\0';
-        pthread_mutex_lock(&lb_cache.lock);
-        free(lb_cache.page[w][s]);
-        lb_cache.page[w][s] = copy;
-        lb_cache.page_len[w][s] = resp->body.len;
-        lb_cache.page_head[w][s] = h;
-        pthread_mutex_unlock(&lb_cache.lock);
-    }
     json_decref(ctx);
     return r;
 }
@@ -643,101 +519,12 @@ static const struct mw_view MW_VIEWS[] = {
     },
 };
 
-/* ---- detail and list replies, kept per indexed head ---- */
-
-#define RC_SLOTS 64                 /* replies kept */
-#define RC_MAX_BODY ((size_t)512 << 10) /* larger replies are not kept */
-
-/*
- * Every reply below is a function of the URL (validated by its producer)
- * and the indexed head, so a 200 reply is kept until the head moves:
- * repeated requests cost one scan_state read and a copy.  Pages are kept
- * and served only for requests without a cookie (nothing of a session is
- * ever shared).  Least recently used slot goes first.
- */
-static struct {
-    pthread_mutex_t lock;
-    uint64_t tick;
-    struct {
-        char key[192];              /* "" = empty */
-        struct stats_head head;
-        char *body;
-        size_t len;
-        const char *ctype;          /* static */
-        uint64_t used;
-    } e[RC_SLOTS];
-} rc_cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static int cached_reply(struct http_req *req, struct http_resp *resp,
-                        const struct mw_view *v, int page)
-{
-    struct db *db = http_db(req);
-    const char *sort = http_query(req, "sort");
-    struct stats_head h, h2;
-    char key[192];
-    size_t i, victim = 0;
-    int hit = 0, r, n;
-
-    if (!db || (page && http_header(req, "Cookie")) ||
-        stats_head(db, &h) < 0 || !h.initialized || (page && banner_due(req)))
-        return view_reply(req, resp, v, page);
-    n = snprintf(key, sizeof(key), "%s?%s", req->path, sort ? sort : "");
-    if (n < 0 || (size_t)n >= sizeof(key))
-        return view_reply(req, resp, v, page);
-    pthread_mutex_lock(&rc_cache.lock);
-    for (i = 0; i < RC_SLOTS; i++) {
-        if (rc_cache.e[i].key[0] && strcmp(rc_cache.e[i].key, key) == 0 &&
-            head_same(&rc_cache.e[i].head, &h)) {
-            buf_reset(&resp->body);
-            hit = buf_add(&resp->body, rc_cache.e[i].body,
-                          rc_cache.e[i].len) == 0;
-            resp->content_type = rc_cache.e[i].ctype;
-            rc_cache.e[i].used = ++rc_cache.tick;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&rc_cache.lock);
-    if (hit) {
-        resp->status = 200;
-        http_resp_header(resp, "Cache-Control", "no-cache");
-        return 0;
-    }
-    r = view_reply(req, resp, v, page);
-    if (r != 0 || resp->status != 200 || resp->stream_fn || resp->fd >= 0 ||
-        resp->body.len > RC_MAX_BODY || stats_head(db, &h2) < 0 ||
-        !head_same(&h, &h2))
-        return r;
-    {
-        char *copy = xmalloc(resp->body.len + 1);
-
-        memcpy(copy, resp->body.data, resp->body.len);
-        copy[resp->body.len] = '\0';
-        pthread_mutex_lock(&rc_cache.lock);
-        for (i = 0; i < RC_SLOTS; i++) {
-            if (!rc_cache.e[i].key[0] || strcmp(rc_cache.e[i].key, key) == 0) {
-                victim = i;
-                break;
-            }
-            if (rc_cache.e[i].used < rc_cache.e[victim].used)
-                victim = i;
-        }
-        free(rc_cache.e[victim].body);
-        snprintf(rc_cache.e[victim].key, sizeof(rc_cache.e[victim].key), "%s",
-                 key);
-        rc_cache.e[victim].head = h;
-        rc_cache.e[victim].body = copy;
-        rc_cache.e[victim].len = resp->body.len;
-        rc_cache.e[victim].ctype = resp->content_type;
-        rc_cache.e[victim].used = ++rc_cache.tick;
-        pthread_mutex_unlock(&rc_cache.lock);
-    }
-    return r;
-}
-
-#define CACHED(name, view, page)                               \
-    int name(struct http_req *req, struct http_resp *resp)     \
-    {                                                          \
-        return cached_reply(req, resp, &MW_VIEWS[view], page); \
+/* The handlers: each view as JSON and as a page (cached and validated by
+ * the routes' policy, routes.c). */
+#define CACHED(name, view, page)                             \
+    int name(struct http_req *req, struct http_resp *resp)   \
+    {                                                        \
+        return view_reply(req, resp, &MW_VIEWS[view], page); \
     }
 
 CACHED(miners_api_miner, MW_MINER, 0)
