@@ -598,9 +598,10 @@ async function partWrk(r, dl) {
     await runScenario({ rpcUrl: net.rpcUrl, deploy: net.deploy, scenario: 'full', log: quiet });
     const d = await Driver.create({ rpcUrl: net.rpcUrl, deploy: net.deploy });
     const chaos = await Chaos.create(d, r);
-    // wrk from 127.0.0.1 is one client: the per-IP rate limits are off here.
+    // wrk from 127.0.0.1 is one client: the per-IP rate limits and the
+    // per-IP connection limit (#13: 64 by default) are off here.
     const cfg = devnetConfig(dir, net.deploy, net.rpcUrl, {
-      server: { threads: 4, max_connections: P.maxConns },
+      server: { threads: 4, max_connections: P.maxConns, max_connections_per_ip: 0 },
       ratelimit: { page: 'off', api: 'off', static: 'off', stream: 'off' },
     });
     dm = await startDaemon({ configFile: cfg.file });
