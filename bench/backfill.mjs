@@ -13,7 +13,9 @@
 // For each workload, rounds alternate floor, arbiusd, floor, arbiusd, ...:
 //   floor    the node answering, to our own JS client, what an indexer minimally needs for the
 //            same data: eth_getLogs over the same ranges, the block headers and the calldata of
-//            the log transactions, batched 50 per request
+//            the log transactions, batched 50 per request; for `wrapper` also "floor + views",
+//            the floor then the tasks(id) / solutions(task) views 100 a request, which alone
+//            prove the owner and the CIDs of items a contract submitted
 //   arbiusd  `scan --from <start_block> --to <head>` into a fresh database
 //   ponder   Ponder 1.0 (bench/ponder.mjs: `ponder start` on a fresh PGlite until /ready, its
 //            rows checked against the chain) over the same blocks, the reference of "at least
@@ -90,6 +92,23 @@ async function floor(rpc, c, from, head) {
   return { blocks: bl.length, txs: tl.length };
 }
 
+/**
+ * The views a wrapper's items need beyond the floor (the owner and the input
+ * CID of a task a contract submitted, the CID of a solution it submitted:
+ * nothing else on chain proves them): tasks(id) and solutions(task), 100 a
+ * request, back to back.
+ */
+async function floorViews(rpc, c, truth) {
+  const sel = async (sig) => (await rpc.call('web3_sha3', ['0x' + Buffer.from(sig).toString('hex')])).slice(0, 10);
+  const ts = await sel('tasks(bytes32)');
+  const ss = await sel('solutions(bytes32)');
+  const calls = truth.tasks.map((t) => ts + t.id.slice(2)).concat(truth.solutions.map((x) => ss + x.task.slice(2)));
+  for (let i = 0; i < calls.length; i += 100) {
+    await rpc.batch(calls.slice(i, i + 100).map((data) => ['eth_call', [{ to: c.engine, data }, 'latest']]));
+  }
+  return calls.length;
+}
+
 /** Every task's prompt and owner and every solution's CID in the database against the truth. */
 function checkDb(db, truth) {
   const tasks = sqlJson(db, 'SELECT id, owner, CASE WHEN prompt IS NULL THEN NULL ELSE hex(CAST(prompt AS BLOB)) END AS prompt_hex FROM tasks');
@@ -146,6 +165,12 @@ async function workload(name) {
       fl = await floor(rpc, c, from, head);
       const floorMs = Number(process.hrtime.bigint() - t) / 1e6;
       const floorStats = px.stats();
+      let viewsMs = null;
+      if (name === 'wrapper') {
+        t = process.hrtime.bigint();
+        await floorViews(rpc, c, truth);
+        viewsMs = floorMs + Number(process.hrtime.bigint() - t) / 1e6;
+      }
 
       const db = path.join(dir, `r${i}.db`);
       const ini = path.join(dir, `r${i}.ini`);
@@ -159,7 +184,7 @@ async function workload(name) {
       if (r.code !== 0) throw new Error(`${name}: arbiusd scan exited ${r.code}: ${r.err.slice(-2000)}`);
       const dbEvents = Number(execFileSync('sqlite3', [db, 'SELECT events FROM totals'], { encoding: 'utf8' }).trim());
       if (i === ROUNDS - 1) check = checkDb(db, truth);
-      rounds.push({ floor_ms: floorMs, arbiusd_ms: arbMs, ratio: arbMs / floorMs, floor: floorStats, arbiusd: arbStats, db_events: dbEvents });
+      rounds.push({ floor_ms: floorMs, floor_views_ms: viewsMs, arbiusd_ms: arbMs, ratio: arbMs / floorMs, floor: floorStats, arbiusd: arbStats, db_events: dbEvents });
       for (const f of fs.readdirSync(dir)) if (f.startsWith(`r${i}.db`)) fs.rmSync(path.join(dir, f), { force: true });
       if (PONDER) {
         const p = await ponderBackfill({ rpcUrl: px.url, chainId: net.deploy.chain_id, contracts: c, startBlock: from, endBlock: head, expect });
@@ -192,6 +217,8 @@ async function workload(name) {
       arbiusd_min_ms: min('arbiusd_ms'),
       ratio: med('arbiusd_ms') / med('floor_ms'),
       ratio_min: min('arbiusd_ms') / min('floor_ms'),
+      floor_views_ms: name === 'wrapper' ? med('floor_views_ms') : null,
+      floor_views_min_ms: name === 'wrapper' ? min('floor_views_ms') : null,
       events_per_s: events / (med('arbiusd_ms') / 1000),
       requests: last.arbiusd.http_requests,
       calls: last.arbiusd.calls,
@@ -237,6 +264,10 @@ function print(r) {
   const ok = (b) => (b ? 'met' : 'NOT met');
   const ck = r.check;
   row('arbiusd / floor (median)', `${f2(r.ratio)}x (goal <= 1.5x: ${ok(r.ratio <= 1.5)})`);
+  if (r.floor_views_ms !== null && r.floor_views_ms !== undefined) {
+    row('floor + the views, s (min / median)', `${f2(r.floor_views_min_ms / 1000)} / ${f2(r.floor_views_ms / 1000)}`);
+    row('arbiusd / (floor + views) (median)', `${f2(r.arbiusd_ms / r.floor_views_ms)}x (min ${f2(r.arbiusd_min_ms / r.floor_views_min_ms)}x)`);
+  }
   row('arbiusd events/s (median)', f0(r.events_per_s));
   if (pd) {
     row(`Ponder ${pd.version} / arbiusd (median)`, `${f2(pd.ms / r.arbiusd_ms)}x (min ${f2(pd.min_ms / r.arbiusd_min_ms)}x) (goal >= 3x: ${ok(pd.ms / r.arbiusd_ms >= 3)}); rows checked: ${pd.ok ? 'ok' : 'FAILED'}`);
