@@ -28,7 +28,6 @@
 #include "arbiusd/db.h"
 #include "arbiusd/http.h"
 #include "arbiusd/stats.h"
-#include "arbiusd/util.h"
 
 #define CACHE_MAX_KEY  ((size_t)24 << 10) /* longer keys are not kept */
 #define CACHE_BUCKETS0 256                /* initial buckets, doubled */
@@ -63,8 +62,9 @@ struct cache {
     struct cache_entry *head, *tail; /* LRU */
     size_t bytes, max;
     _Atomic uint64_t hits, misses, nm, stores, evictions;
-    _Atomic uint64_t banner_at; /* util_now_ms() of the last banner check */
-    atomic_int banner_on;       /* what it found */
+    /* The last banner check: a hash of the database's state it was made
+     * at (bit 0 clear), with bit 0 the answer; 0 before the first. */
+    _Atomic uint64_t banner;
 };
 
 /* ---- entries and the table ---- */
@@ -552,26 +552,31 @@ static void entry_serve(struct cache *c, struct http_req *req,
  * Whether the page of this request carries the banner (the scanner is
  * failing or lagging): such a page is neither served from the cache nor
  * kept in it, since the banner does not follow what the key depends on.
- * The answer is read at most every BANNER_CHECK_MS (two status reads per
- * page would cost a third of a cached page's time); a banner comes up
- * within that much of the state that causes it.
+ * The banner is a function of the database (the scanner's health and
+ * head), so the answer is kept per database state (the data epoch and the
+ * head's version cr->ver): two status reads per page would cost a third
+ * of a cached page's time.  0 or 1.
  */
-#define BANNER_CHECK_MS 250
-
-static int banner_due(struct cache *c, struct http_req *req)
+static int banner_due(struct cache *c, struct http_req *req,
+                      const struct cache_req *cr)
 {
-    uint64_t now = util_now_ms(),
-             at = atomic_load_explicit(&c->banner_at, memory_order_acquire);
+    uint64_t ep, want, seen;
+    struct db *db = http_db(req);
     json_t *b;
 
     if (!req->ctx->banner)
         return 0;
-    if (at && now - at < BANNER_CHECK_MS)
-        return atomic_load_explicit(&c->banner_on, memory_order_relaxed);
+    if (!db || data_version(db, &ep) < 0)
+        ep = 0;
+    want = fnv64(&cr->ver, sizeof(cr->ver), fnv64(&ep, sizeof(ep), FNV0));
+    want = (want | 2) & ~(uint64_t)1;
+    seen = atomic_load_explicit(&c->banner, memory_order_relaxed);
+    if (ep && (seen & ~(uint64_t)1) == want)
+        return (int)(seen & 1);
     b = req->ctx->banner(req);
     json_decref(b);
-    atomic_store_explicit(&c->banner_on, b != NULL, memory_order_relaxed);
-    atomic_store_explicit(&c->banner_at, now, memory_order_release);
+    atomic_store_explicit(&c->banner, want | (b != NULL),
+                          memory_order_relaxed);
     return b != NULL;
 }
 
@@ -589,7 +594,7 @@ int cache_begin(struct cache *c, struct http_req *req, struct http_resp *resp,
     cr->known = 1;
     if (!c || !c->max ||
         ((pol->flags & CACHE_VIEWER) &&
-         (http_header(req, "Cookie") || banner_due(c, req))))
+         (http_header(req, "Cookie") || banner_due(c, req, cr))))
         return 0;
     cr->key = key_build(req, pol, &keylen);
     if (!cr->key)

@@ -69,8 +69,11 @@ export async function compileContracts({ force = false } = {}) {
   }
   const result = { solc: solc.version(), hash, settings: SETTINGS, contracts };
   mkdirSync(BUILD_DIR, { recursive: true });
-  writeFileSync(file + '.tmp', JSON.stringify(result, null, 1));
-  renameSync(file + '.tmp', file);
+  // A name of this process's own: test files started side by side may
+  // compile at once on a clean clone; each rename is whole.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(result, null, 1));
+  renameSync(tmp, file);
   return { ...result, cacheFile: file, cached: false };
 }
 
