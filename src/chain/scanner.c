@@ -72,7 +72,8 @@ struct scanner {
      * commits: the lookups of a commit take rpc_lock (the fetcher holds it
      * while it reads a range), and a failure the fetcher meets waits in
      * fail_note for this thread to record it (the store is this
-     * thread's). */
+     * thread's).  rpc_lock is recursive: a lookup's failed attempt saves
+     * the counters while its thread holds it. */
     pthread_mutex_t rpc_lock;
     pthread_mutex_t note_lock;
     struct rpc_error fail_note;
@@ -112,7 +113,14 @@ int scanner_new(const struct config *cfg, struct db *db,
     sc->stop = stop;
     sc->range = cfg->max_range < 2000 ? cfg->max_range : 2000;
     buf_init(&sc->body, BUF_MAX_DEFAULT);
-    pthread_mutex_init(&sc->rpc_lock, NULL);
+    {
+        pthread_mutexattr_t ma;
+
+        pthread_mutexattr_init(&ma);
+        pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&sc->rpc_lock, &ma);
+        pthread_mutexattr_destroy(&ma);
+    }
     pthread_mutex_init(&sc->note_lock, NULL);
     memcpy(sc->addrs.engine, cfg->engine, 20);
     memcpy(sc->addrs.token, cfg->token, 20);
@@ -160,8 +168,15 @@ void scanner_set_commit_hook(struct scanner *sc, void (*fn)(void *arg),
 
 void scanner_save_stats(struct scanner *sc)
 {
-    json_t *j = rpc_stats_json(sc->rpc);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_t *j;
+    char *s;
+
+    /* The fetcher counts requests under rpc_lock; this thread may hold it
+     * already (a lookup's failed attempt), hence a recursive lock. */
+    pthread_mutex_lock(&sc->rpc_lock);
+    j = rpc_stats_json(sc->rpc);
+    pthread_mutex_unlock(&sc->rpc_lock);
+    s = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
     if (s && store_save_rpc_stats(sc->store, s) < 0)
         log_warnx("scanner: could not save RPC counters");
