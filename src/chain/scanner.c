@@ -76,6 +76,15 @@ struct scanner {
      * the counters while its thread holds it. */
     pthread_mutex_t rpc_lock;
     pthread_mutex_t note_lock;
+    /* What polls committed from eth_getLogs up to "latest" and no later
+     * explicit read has confirmed yet (poll_verify): from the checkpoint
+     * before it, through to, with nlogs logs. */
+    struct {
+        int on;
+        struct st_checkpoint cp;
+        uint64_t to;
+        size_t nlogs;
+    } vfy;
     struct rpc_error fail_note;
     int fail_noted;
 };
@@ -1382,9 +1391,10 @@ static int scan_span(struct scanner *sc, uint64_t from, uint64_t to,
 
 /* One poll's batch: its answers and the headers in them. */
 struct poll {
-    json_t *res[5];
-    struct rpc_error errs[5];
+    json_t *res[7];
+    struct rpc_error errs[7];
     size_t n;             /* calls sent: 5 with the "safe" tag */
+    size_t nv;            /* and 2 more: the logs of sc->vfy's span */
     struct header latest; /* the head */
     struct header at_cp;  /* the checkpoint block as the node has it */
 };
@@ -1393,7 +1403,7 @@ static void poll_release(struct poll *p)
 {
     size_t i;
 
-    for (i = 0; i < p->n; i++)
+    for (i = 0; i < p->n + p->nv; i++)
         json_decref(p->res[i]);
 }
 
@@ -1408,19 +1418,27 @@ static void poll_release(struct poll *p)
 static int poll_send(struct scanner *sc, const struct st_checkpoint *cp,
                      struct poll *p)
 {
-    const char *methods[5] = { "eth_getBlockByNumber", "eth_getBlockByNumber",
-                               "eth_getLogs", "eth_getLogs",
-                               "eth_getBlockByNumber" };
-    json_t *params[5];
+    const char *methods[7] = { "eth_getBlockByNumber", "eth_getBlockByNumber",
+                               "eth_getLogs",          "eth_getLogs",
+                               "eth_getBlockByNumber", "eth_getLogs",
+                               "eth_getLogs" };
+    json_t *params[7];
     uint64_t before = rpc_requests_sent(sc->rpc);
     int rc;
 
     p->n = sc->tags >= 0 ? 5 : 4;
+    p->nv = sc->vfy.on ? 2 : 0;
     params[0] = json_pack("[s,b]", "latest", 0);
     params[1] = json_pack("[o,b]", qty(cp->block), 0);
     logs_params(sc, cp->block + 1, 0, &params[2]);
     params[4] = p->n == 5 ? json_pack("[s,b]", "safe", 0) : NULL;
-    rc = rpc_batch(sc->rpc, p->n, methods, params, p->res, p->errs);
+    if (p->nv) {
+        /* After the "safe" call or in its place, so that the first n
+         * answers keep their positions. */
+        methods[p->n] = "eth_getLogs";
+        logs_params(sc, sc->vfy.cp.block + 1, sc->vfy.to, &params[p->n]);
+    }
+    rc = rpc_batch(sc->rpc, p->n + p->nv, methods, params, p->res, p->errs);
     count_requests(sc, before);
     if (rc != RPC_OK) {
         sc->last_err = p->errs[0];
@@ -1444,6 +1462,67 @@ static int poll_send(struct scanner *sc, const struct st_checkpoint *cp,
     return SC_OK;
 }
 
+/* Blocks the head must be past the span's end before an explicit read of
+ * it that agrees with what the polls committed confirms them: a node that
+ * lags behind the head by fewer blocks answers it whole. */
+#define SC_VERIFY_DEPTH 8
+
+/*
+ * The explicit read of sc->vfy's span that came with poll p.  A poll reads
+ * logs up to "latest", and a provider may answer the calls of one batch
+ * from different nodes: the header from one at the head, the logs from one
+ * some blocks behind, whose logs then stop short of the head the header
+ * names, with nothing in the reply to tell.  So what polls commit is read
+ * again by number with the next polls: more logs than were committed
+ * means some were missed, and the span is rolled back to the checkpoint
+ * before it, to be indexed again; as many confirm it once the head is
+ * SC_VERIFY_DEPTH past it; fewer is a lagging node's answer (asked again).
+ * Returns SC_OK (*rolled: whether it rolled back), or what db_failed says
+ * when the rollback failed.
+ */
+static int poll_verify(struct scanner *sc, const struct poll *p, int *rolled)
+{
+    const json_t *a = p->res[p->n], *b = p->res[p->n + 1];
+    size_t got;
+    uint64_t removed = 0;
+
+    *rolled = 0;
+    if (!p->nv || !json_is_array(a) || !json_is_array(b))
+        return SC_OK;
+    got = json_array_size(a) + json_array_size(b);
+    if (got < sc->vfy.nlogs)
+        return SC_OK;
+    if (got == sc->vfy.nlogs) {
+        if (p->latest.number >= sc->vfy.to + SC_VERIFY_DEPTH)
+            sc->vfy.on = 0;
+        return SC_OK;
+    }
+    log_warnx("scanner: blocks %" PRIu64 "-%" PRIu64 " hold %zu logs, a "
+              "poll read %zu (a node behind the head answered it): "
+              "indexing them again",
+              sc->vfy.cp.block + 1, sc->vfy.to, got, sc->vfy.nlogs);
+    sc->vfy.on = 0;
+    if (store_rollback(sc->store, sc->vfy.cp.block, sc->vfy.cp.hash,
+                       sc->vfy.cp.time, NULL, &removed) < 0)
+        return db_failed(sc);
+    *rolled = 1;
+    return SC_OK;
+}
+
+/* Notes [cp + 1, to] with nlogs logs, just committed by a poll, as read
+ * up to "latest" (see poll_verify). */
+static void poll_committed(struct scanner *sc, const struct st_checkpoint *cp,
+                           uint64_t to, size_t nlogs)
+{
+    if (!sc->vfy.on) {
+        sc->vfy.on = 1;
+        sc->vfy.cp = *cp;
+        sc->vfy.nlogs = 0;
+    }
+    sc->vfy.to = to;
+    sc->vfy.nlogs += nlogs;
+}
+
 /*
  * One poll while caught up.  A node answers a batch in order, so its
  * "latest" for the logs is at least the header's: logs above the head the
@@ -1462,9 +1541,13 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
     const char *prev = NULL;
     uint64_t from = cp->block + 1, to;
     size_t nlogs = 0;
-    int ret;
+    int ret, rolled = 0;
 
     memset(&p, 0, sizeof(p));
+    /* A span below the checkpoint was rolled back or reindexed since. */
+    if (sc->vfy.on &&
+        (cp->block != sc->vfy.to || sc->vfy.to - sc->vfy.cp.block > sc->range))
+        sc->vfy.on = 0;
     ret = poll_send(sc, cp, &p);
     to = p.latest.number;
     if (ret != SC_OK)
@@ -1472,7 +1555,12 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
     if (cp->hash[0] && strcmp(p.at_cp.hash, cp->hash) != 0) {
         log_info("scanner: block %" PRIu64 " is now %s, we indexed %s: reorg",
                  cp->block, p.at_cp.hash, cp->hash);
+        sc->vfy.on = 0;
         ret = SC_REORG;
+    } else if (sc->vfy.on && (ret = poll_verify(sc, &p, &rolled)) != SC_OK) {
+        ; /* the rollback failed */
+    } else if (rolled) {
+        ; /* the next poll reads from the checkpoint rolled back to */
     } else if (to < cp->block) {
         ret = SC_LAG;
     } else if (to > cp->block && to - cp->block > sc->range) {
@@ -1490,6 +1578,8 @@ static int poll_head(struct scanner *sc, const struct st_checkpoint *cp)
 
             ret = lr == -2 ? db_failed(sc) : lr < 0 ? SC_FAIL : SC_OK;
         }
+        if (ret == SC_OK)
+            poll_committed(sc, cp, to, nlogs);
     }
 out:
     logs_free(logs, nlogs);

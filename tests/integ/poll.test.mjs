@@ -144,3 +144,26 @@ test('a reorg below the checkpoint under one-request polls ends equal to a clean
   const clean = dumpContent(freshIndex(tmpDir(), net.deploy, net.rpcUrl, h));
   assert.deepEqual(dumpContent(d.dbPath), clean);
 });
+
+test('a poll whose logs came from a node behind the head is read again by number: nothing is missed', async () => {
+  // The header of the poll's batch comes from a node at the head, its
+  // eth_getLogs up to "latest" from one 5 blocks behind (a provider that
+  // spreads a batch over its nodes): that poll reads none of the new
+  // task's logs. The next polls read the span again by number.
+  px.resetStats();
+  px.setMode({ mode: 'lagging-head', lag: 5, methods: ['eth_getLogs'], times: 2 });
+  try {
+    const [alice] = drv.acc.users;
+    await drv.submitTask(alice, { model: drv.model('image'), input: utf8Hex(JSON.stringify({ prompt: 'read by a node behind' })) });
+    await net.rpc.call('evm_mine', []);
+    await waitFor(() => (px.stats().faults['lagging-head'] ?? 0) >= 2, { timeoutMs: 20000, what: 'a lagged poll' });
+  } finally {
+    px.setMode({ mode: 'ok' });
+  }
+  for (let i = 0; i < 3; i++) await net.rpc.call('evm_mine', []);
+  const h = await head();
+  await waitFor(async () => (await indexed()) >= h, { timeoutMs: 30000, what: 'caught up' });
+  const clean = dumpContent(freshIndex(tmpDir(), net.deploy, net.rpcUrl, h));
+  await waitFor(async () => JSON.stringify(dumpContent(d.dbPath)) === JSON.stringify(clean), { timeoutMs: 20000, what: 'the missed task indexed' }).catch(() => {});
+  assert.deepEqual(dumpContent(d.dbPath), clean);
+});
