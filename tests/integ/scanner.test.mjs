@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { startDevnet } from '../devnet/devnet.mjs';
 import { runScenario } from '../devnet/driver.mjs';
 import { Rpc } from '../devnet/lib.mjs';
+import { startProxy } from '../devnet/proxy.mjs';
 import { devnetConfig, dumpContent, freshIndex, sql, status } from './chain.mjs';
 import { runCli, startDaemon, tmpDir, waitFor } from './harness.mjs';
 
@@ -170,11 +171,19 @@ test('kill -9 in the middle of a backfill: restart ends equal, no gap, no duplic
   const rpc = new Rpc(net.rpcUrl);
   const head = Number(BigInt(await rpc.call('eth_blockNumber')));
   const dir = tmpDir();
-  const cfg = devnetConfig(dir, net.deploy, net.rpcUrl, { chain: { max_range: 40 } });
+  // Each eth_getLogs request held 150 ms: the backfill (38 ranges, read
+  // ahead) lasts seconds, so that the kill lands in its middle.
+  const px = await startProxy({ target: net.rpcUrl, port: 0 });
+  px.setMode({ mode: 'timeout', ms: 150, methods: ['eth_getLogs'] });
+  const cfg = devnetConfig(dir, net.deploy, px.url, { chain: { max_range: 40 } });
   let d = await startDaemon({ configFile: cfg.file });
-  await waitFor(() => (status(cfg.dbPath)?.indexed_block ?? 0) > net.deploy.start_block + 200, { what: 'some progress' });
-  d.proc.kill('SIGKILL');
-  await d.exited;
+  try {
+    await waitFor(() => (status(cfg.dbPath)?.indexed_block ?? 0) > net.deploy.start_block + 200, { intervalMs: 20, what: 'some progress' });
+    d.proc.kill('SIGKILL');
+    await d.exited;
+  } finally {
+    px.setMode({ mode: 'ok' });
+  }
   const mid = status(cfg.dbPath).indexed_block;
   assert.ok(mid < head, `killed before the end (${mid} < ${head})`);
   d = await startDaemon({ configFile: cfg.file });
@@ -188,4 +197,5 @@ test('kill -9 in the middle of a backfill: restart ends equal, no gap, no duplic
   assert.equal(cov[0].from_block, net.deploy.start_block);
   const fresh = freshIndex(dir, net.deploy, net.rpcUrl, status(cfg.dbPath).indexed_block);
   assert.deepEqual(dumpContent(cfg.dbPath), dumpContent(fresh));
+  await px.close();
 });
