@@ -209,7 +209,13 @@ static const char *ready_check(const struct http_ctx *ctx,
             json_array_append_new(reasons, json_string(why));
         goto out;
     }
-    if ((uint64_t)s->lag_blocks > ctx->cfg->ready_max_lag) {
+    if (s->head_block <= 0 || s->head_block < s->start_block) {
+        /* A new index before the scanner's first head: its lag is unknown,
+         * not zero. */
+        why = "the chain head is not known yet";
+        if (reasons)
+            json_array_append_new(reasons, json_string(why));
+    } else if ((uint64_t)s->lag_blocks > ctx->cfg->ready_max_lag) {
         why = "the index lags the chain head by more than "
               "[server] ready_max_lag blocks";
         if (reasons)
